@@ -1,0 +1,69 @@
+# Fakturera: `make run` and `make test` are the two set-up commands (see README.md).
+# Both install everything they need on a fresh machine: uv (via pip), the locked
+# Python dependencies, and for the browser tests Debian's chromium.
+# DATABASE_URL=postgres://... runs them on PostgreSQL; without it the embedded
+# SQLite database in var/ is used.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+UV := scripts/uv
+RUN := $(UV) run --no-sync
+FAKTURERA := $(RUN) fakturera
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+ONLY ?=
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: help install translations chromium run test bench lint format
+
+help:
+	@echo "make run     install, migrate, load the demo data, serve http://$(HOST):$(PORT)/ with a task worker"
+	@echo "make test    install and run the whole test suite (PYTEST_ARGS=... passes options to pytest)"
+	@echo "make bench   performance measurements on PostgreSQL (ONLY=issue runs one)"
+	@echo "make lint    ruff check and ruff format --check"
+
+install:
+	@$(UV) sync --frozen
+
+# The .mo files are build output (.gitignore); nothing to do before the first catalogue exists.
+translations: install
+	@if compgen -G "fakturera/locale/*/LC_MESSAGES/django.po" >/dev/null; then \
+		$(RUN) pybabel compile -d fakturera/locale -D django; \
+	fi
+
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "Installing Debian's chromium for the browser tests ..."; \
+		sudo=""; if [ "$$(id -u)" != 0 ]; then sudo="sudo"; fi; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		if ! { $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; }; then \
+			echo "error: could not install chromium with apt-get; the browser tests need $(CHROMIUM)." >&2; \
+			exit 1; \
+		fi; \
+	fi
+	@test -x "$(CHROMIUM)" || { echo "error: $(CHROMIUM) is still missing." >&2; exit 1; }
+
+run: install translations
+	@$(RUN) python scripts/ensure_database.py
+	@$(FAKTURERA) migrate --noinput --verbosity 0
+	@$(FAKTURERA) demo
+	@$(FAKTURERA) collectstatic --noinput --verbosity 0
+	@HOST=$(HOST) PORT=$(PORT) scripts/serve
+
+test: install translations chromium
+	$(RUN) pytest $(PYTEST_ARGS)
+
+bench: install
+	@scripts/postgres-up
+	$(RUN) python -m bench.run $(if $(ONLY),--only $(ONLY))
+
+lint: install
+	$(RUN) ruff check
+	$(RUN) ruff format --check
+
+format: install
+	$(RUN) ruff format
+	$(RUN) ruff check --fix

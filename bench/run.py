@@ -1,0 +1,129 @@
+"""The benchmark runner: `uv run python -m bench.run [--only NAME] [--n N]`.
+
+It measures on PostgreSQL, in a database it drops and creates afresh (default
+postgres://postgres@127.0.0.1:5432/fakturera_bench, or BENCH_DATABASE_URL), and
+prints one line per measurement:
+
+    bench <name> n=<N> seconds=<s> per_sec=<x>
+
+`make bench` starts PostgreSQL first when nothing listens on 127.0.0.1:5432.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/fakturera_bench"
+
+
+def _measure_issue(n: int) -> tuple[int, float]:
+    from bench.issue import issue_run, issue_setup, issue_verify
+
+    case = issue_setup(n=n)
+    seconds = issue_run(case)
+    issue_verify(case)
+    return case.n, seconds
+
+
+def _measure_api_create_issue(n: int) -> tuple[int, float, dict[str, str]]:
+    from bench.api import api_run, api_setup, api_stop, api_verify
+
+    case = api_setup(n=n)
+    try:
+        seconds = api_run(case)
+    finally:
+        api_stop(case)
+    api_verify(case)
+    return case.n, seconds, {"p99_ms": f"{case.p99_ms:.1f}"}
+
+
+def _measure_ubl(n: int) -> tuple[int, float]:
+    from bench.ubl import ubl_run, ubl_setup, ubl_verify
+
+    case = ubl_setup(n=n)
+    seconds = ubl_run(case)
+    ubl_verify(case)
+    return case.n, seconds
+
+
+def _measure_pdf(n: int) -> tuple[int, float]:
+    from bench.pdf import pdf_run, pdf_setup, pdf_verify
+
+    case = pdf_setup(n=n)
+    seconds = pdf_run(case)
+    pdf_verify(case)
+    return len(case.documents), seconds
+
+
+def _measure_recurring(n: int) -> tuple[int, float]:
+    from bench.recurring import recurring_run, recurring_setup, recurring_verify
+
+    case = recurring_setup(n=n)
+    seconds = recurring_run(case)
+    recurring_verify(case)
+    return case.n, seconds
+
+
+# name -> (default N, measurement returning (N, seconds) or (N, seconds, {extra figure: value}))
+MEASUREMENTS: dict[str, tuple[int, Callable[[int], tuple[Any, ...]]]] = {
+    "issue": (10_000, _measure_issue),
+    "ubl": (10_000, _measure_ubl),
+    "pdf": (1_000, _measure_pdf),
+    "api_create_issue": (3_000, _measure_api_create_issue),
+    "recurring": (100_000, _measure_recurring),
+}
+
+
+def result_line(name: str, n: int, seconds: float, **extra: str) -> str:
+    """The agreed line; extra figures (p99_ms=...) follow at its end."""
+    line = f"bench {name} n={n} seconds={seconds:.3f} per_sec={n / seconds:.1f}"
+    return " ".join([line, *(f"{key}={value}" for key, value in extra.items())])
+
+
+def _recreate_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not name:
+        raise SystemExit("The benchmark database URL names no database.")
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=sorted(MEASUREMENTS), help="run one measurement")
+    parser.add_argument("--n", type=int, help="override the measurement's size")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
+    args = parser.parse_args(argv)
+    if not args.database_url.startswith(("postgres://", "postgresql://")):
+        parser.error("the benchmarks run on PostgreSQL: give a postgres:// URL")
+
+    _recreate_database(args.database_url)
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fakturera.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+
+    names = [args.only] if args.only else list(MEASUREMENTS)
+    for name in names:
+        default_n, measure = MEASUREMENTS[name]
+        n, seconds, *extra = measure(args.n or default_n)
+        print(result_line(name, n, seconds, **(extra[0] if extra else {})), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

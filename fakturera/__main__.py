@@ -1,0 +1,3 @@
+from fakturera.cli import main
+
+main()

@@ -1,0 +1,139 @@
+"""API keys and webhook endpoints: created, changed and revoked by a company's
+administrators in the staff UI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fakturera.api.models import ApiKey, WebhookEndpoint, WebhookEvent
+from fakturera.core.errors import ErrorCollector, StateConflict
+from fakturera.parties.models import Company
+
+TOKEN_PREFIX = "fk"  # noqa: S105 - the visible start of every token, not a secret
+# A key's last-used time is written at most this often: a write per request would
+# cost more than the request's own work, and a minute is as precise as anyone reads it.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+SUBSCRIBABLE_EVENTS = [WebhookEvent.INVOICE_ISSUED, WebhookEvent.INVOICE_CREDITED]
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    key: ApiKey
+    token: str  # shown once; only its hash is stored
+
+
+@transaction.atomic
+def api_key_create(*, company: Company, name: str, actor: Any, is_read_only: bool = False) -> NewApiKey:
+    name = (name or "").strip()
+    errors = ErrorCollector()
+    if not name:
+        errors.add("name", _("Give the key a name, such as the system that will use it."))
+    elif len(name) > 100:
+        errors.add("name", _("A name has at most 100 characters."))
+    errors.raise_if_any()
+    prefix = secrets.token_hex(4)
+    while ApiKey.objects.filter(prefix=prefix).exists():
+        prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey.objects.create(
+        company=company,
+        name=name,
+        prefix=prefix,
+        secret_hash=_hash(secret),
+        is_read_only=is_read_only,
+        created_by=actor,
+    )
+    return NewApiKey(key=key, token=f"{TOKEN_PREFIX}_{prefix}_{secret}")
+
+
+def api_key_revoke(*, key: ApiKey) -> ApiKey:
+    updated = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if updated != 1:
+        raise StateConflict(_("This key is already revoked."))
+    key.refresh_from_db()
+    return key
+
+
+class KeyRefused(Exception):
+    """Why a bearer token was not accepted: a code and a message for the 401."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def api_key_authenticate(token: str) -> ApiKey:
+    """The live key of `fk_<prefix>_<secret>`, or KeyRefused."""
+    kind, _sep, rest = token.strip().partition("_")
+    prefix, _sep, secret = rest.partition("_")
+    if kind != TOKEN_PREFIX or not prefix or not secret:
+        raise KeyRefused("invalid_key", _("The API key is not of the form fk_<prefix>_<secret>."))
+    key = ApiKey.objects.select_related("company", "created_by").filter(prefix=prefix).first()
+    # Compared even when no key has this prefix, so the answer takes as long either way.
+    expected = key.secret_hash if key is not None else "0" * 64
+    if not hmac.compare_digest(expected, _hash(secret)) or key is None:
+        raise KeyRefused("invalid_key", _("The API key is not valid."))
+    if key.revoked_at is not None:
+        raise KeyRefused("key_revoked", _("The API key was revoked."))
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key
+
+
+# --- webhook endpoints ---------------------------------------------------------------------------
+
+
+def _clean_endpoint(url: str, events: list[str]) -> tuple[str, list[str]]:
+    errors = ErrorCollector()
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        errors.add("url", _("Give a full http:// or https:// address."))
+    elif len(url) > 500:
+        errors.add("url", _("The address is too long (at most 500 characters)."))
+    unknown = [event for event in events if event not in SUBSCRIBABLE_EVENTS]
+    if unknown:
+        errors.add("events", _("Unknown events: %(e)s") % {"e": ", ".join(unknown)})
+    if not events:
+        errors.add("events", _("Choose at least one event."))
+    errors.raise_if_any()
+    return url, [event for event in SUBSCRIBABLE_EVENTS if event in events]
+
+
+@transaction.atomic
+def webhook_endpoint_create(
+    *, company: Company, url: str, events: list[str], is_active: bool = True
+) -> WebhookEndpoint:
+    url, events = _clean_endpoint(url, events)
+    return WebhookEndpoint.objects.create(
+        company=company, url=url, events=events, is_active=is_active, secret="whsec_" + secrets.token_urlsafe(32)
+    )
+
+
+@transaction.atomic
+def webhook_endpoint_update(
+    *, endpoint: WebhookEndpoint, url: str, events: list[str], is_active: bool, new_secret: bool = False
+) -> WebhookEndpoint:
+    endpoint.url, endpoint.events = _clean_endpoint(url, events)
+    endpoint.is_active = is_active
+    if new_secret:
+        endpoint.secret = "whsec_" + secrets.token_urlsafe(32)
+    endpoint.save()
+    return endpoint

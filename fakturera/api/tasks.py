@@ -1,0 +1,20 @@
+"""Background work of the API app (django-tasks, database backend)."""
+
+from django_tasks import task
+
+from fakturera.api.webhooks import deliveries_sweep, delivery_send
+
+
+@task()
+def deliver_webhooks(delivery_ids: list[int]) -> int:
+    # Safe to run twice: a delivery is claimed (pending, due, not leased) before it is sent.
+    sent = 0
+    for delivery_id in delivery_ids:
+        if delivery_send(delivery_id=delivery_id) is not None:
+            sent += 1
+    return sent
+
+
+@task()
+def sweep_webhooks() -> int:
+    return deliveries_sweep()

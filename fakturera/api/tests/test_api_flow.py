@@ -1,0 +1,301 @@
+"""The whole path an accounting system takes through the API: customers, a draft
+with lines, issuing, the stored PDF and UBL, crediting; lists, filters and the
+shapes of refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from fakturera.api.tests.api_clients import LINES, api_for, error_of
+from fakturera.invoicing.models import Invoice
+from fakturera.parties.models import Customer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(company):
+    return api_for(company)
+
+
+def test_create_customers_invoice_issue_documents_and_credit(api, company):
+    # given a person and an organisation
+    person = api.post("/persons", {"name": "Anna Andersson", "personnummer": "19811218-9876", "city": "Lund"})
+    assert person.status_code == 201, person.content
+    organisation = api.post(
+        "/organisations",
+        {
+            "name": "Vårdbolaget AB",
+            "org_number": "5560360793",
+            "vat_number": "SE556036079301",
+            "peppol_id": "0007:5560360793",
+            "invoice_reference_id": person.json()["id"],
+            "address_line1": "Storgatan 2",
+            "postal_code": "222 33",
+            "city": "Lund",
+        },
+    )
+    assert organisation.status_code == 201, organisation.content
+    assert organisation.json()["org_number"] == "556036-0793"
+    assert person.json()["personnummer"] == "19811218-9876"
+
+    # when a draft with lines is created
+    draft = api.post("/invoices", {"customer_id": organisation.json()["id"], "lines": LINES, "buyer_reference": "P-77"})
+
+    # then it is a draft with totals as decimal strings
+    assert draft.status_code == 201, draft.content
+    body = draft.json()
+    assert body["status"] == "draft"
+    assert body["number"] is None
+    assert body["net_amount"] == "2595.00"
+    assert body["vat_amount"] == "173.75"
+    assert body["total_amount"] == "2768.75"
+    assert [line["net_amount"] for line in body["lines"]] == ["1900.00", "695.00"]
+    assert [line["quantity"] for line in body["lines"]] == ["2.000", "1.000"]
+    assert {(row["vat_category"], row["vat_amount"]) for row in body["vat_breakdown"]} == {
+        ("E", "0.00"),
+        ("S", "173.75"),
+    }
+    assert [event["kind"] for event in body["history"]] == ["created"]
+
+    # when it is issued
+    issued = api.post(f"/invoices/{body['id']}/issue", {"issued_on": "2026-11-20"})
+    assert issued.status_code == 200, issued.content
+    invoice = issued.json()
+    assert invoice["status"] == "issued"
+    assert invoice["number"] == 1
+    assert invoice["issued_on"] == "2026-11-20"
+    assert invoice["due_on"] == "2026-12-20"
+    assert invoice["payment_reference"]
+    assert invoice["buyer"]["name"] == "Vårdbolaget AB"
+    assert [event["kind"] for event in invoice["history"]] == ["created", "issued"]
+
+    # then its stored PDF and UBL can be fetched, the same bytes each time
+    pdf = api.get(f"/invoices/{invoice['id']}/pdf")
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert api.get(f"/invoices/{invoice['id']}/pdf").content == pdf.content
+    ubl = api.get(f"/invoices/{invoice['id']}/ubl")
+    assert ubl.status_code == 200
+    assert ubl["Content-Type"] == "application/xml"
+    assert b"<cbc:PayableAmount" in ubl.content
+    assert b"2768.75" in ubl.content
+
+    # when one massage is credited
+    massage = invoice["lines"][1]["id"]
+    partial = api.post(f"/invoices/{invoice['id']}/credit", {"lines": [{"line_id": massage, "quantity": "1"}]})
+    assert partial.status_code == 201, partial.content
+    note = partial.json()
+    assert note["kind"] == "credit_note"
+    assert note["number"] == 2
+    assert note["credited_invoice_id"] == invoice["id"]
+    assert note["total_amount"] == "868.75"
+    after = api.get(f"/invoices/{invoice['id']}").json()
+    assert after["status"] == "issued"
+    assert after["credit_note_ids"] == [note["id"]]
+
+    # and then the rest
+    full = api.post(f"/invoices/{invoice['id']}/credit", {"reason": "Fel kund"})
+    assert full.status_code == 201, full.content
+    assert full.json()["total_amount"] == "1900.00"
+    assert api.get(f"/invoices/{invoice['id']}").json()["status"] == "credited"
+    assert api.get(f"/invoices/{full.json()['id']}/pdf").content.startswith(b"%PDF")
+
+    # a third credit is a state conflict
+    again = api.post(f"/invoices/{invoice['id']}/credit", {})
+    assert again.status_code == 409
+    assert error_of(again)["code"] == "conflict"
+
+
+def test_create_and_issue_in_one_call(api, company):
+    customer = api.post("/persons", {"name": "Bo Ek"}).json()
+
+    response = api.post("/invoices", {"customer_id": customer["id"], "lines": LINES[:1], "issue": True})
+
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "issued"
+    assert response.json()["number"] == 1
+
+
+def test_validation_errors_name_every_field(api, company):
+    # given an organisation with a wrong org number and VAT number
+    response = api.post("/organisations", {"name": " ", "org_number": "556036-0794", "vat_number": "SE1"})
+
+    # then every field is reported, with a code, a message and the first field
+    assert response.status_code == 422
+    error = error_of(response)
+    assert error["code"] == "validation_failed"
+    assert set(error["errors"]) == {"name", "org_number", "vat_number"}
+    assert error["field"] in error["errors"]
+    assert error["message"] == error["errors"][error["field"]][0]
+    assert Customer.objects.count() == 0
+
+
+def test_line_errors_are_reported_per_line(api, company):
+    customer = api.post("/persons", {"name": "Bo Ek"}).json()
+
+    response = api.post(
+        "/invoices",
+        {
+            "customer_id": customer["id"],
+            "lines": [
+                {"description": "Ok", "unit_price": "100"},
+                {"description": "", "unit_price": "100", "vat_rate": "13"},
+            ],
+        },
+    )
+
+    assert response.status_code == 422
+    error = error_of(response)
+    assert set(error["errors"]) == {"lines.1.description", "lines.1.vat_rate"}
+    assert Invoice.objects.count() == 0
+
+
+def test_money_is_refused_as_a_json_number(api, company):
+    customer = api.post("/persons", {"name": "Bo Ek"}).json()
+
+    response = api.post(
+        "/invoices", {"customer_id": customer["id"], "lines": [{"description": "Float", "unit_price": 0.1}]}
+    )
+
+    assert response.status_code == 422
+    assert "lines.0.unit_price" in error_of(response)["errors"]
+
+
+def test_malformed_body_is_400(api):
+    response = api.post("/persons", raw=b"{not json")
+
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "malformed"
+
+
+def test_nul_characters_are_malformed(api):
+    response = api.post("/persons", raw=b'{"name": "A\\u0000B"}')
+
+    assert response.status_code == 400
+    assert Customer.objects.count() == 0
+
+
+def test_unknown_customer_is_a_field_error(api, company):
+    response = api.post("/invoices", {"customer_id": 999999, "lines": LINES})
+
+    assert response.status_code == 422
+    error = error_of(response)
+    assert (error["code"], error["field"]) == ("not_found", "customer_id")
+
+
+def test_issued_invoice_cannot_be_changed_or_deleted(api, company):
+    customer = api.post("/persons", {"name": "Bo Ek"}).json()
+    invoice = api.post("/invoices", {"customer_id": customer["id"], "lines": LINES, "issue": True}).json()
+
+    patch = api.patch(f"/invoices/{invoice['id']}", {"note": "changed"})
+    delete = api.delete(f"/invoices/{invoice['id']}")
+    issue = api.post(f"/invoices/{invoice['id']}/issue")
+
+    assert [patch.status_code, delete.status_code, issue.status_code] == [409, 409, 409]
+    assert error_of(patch)["code"] == "invoice_locked"
+    assert Invoice.objects.get(pk=invoice["id"]).note == ""
+
+
+def test_draft_is_changed_and_deleted(api, company):
+    customer = api.post("/persons", {"name": "Bo Ek"}).json()
+    draft = api.post("/invoices", {"customer_id": customer["id"], "lines": LINES}).json()
+
+    changed = api.patch(f"/invoices/{draft['id']}", {"note": "Tack!", "lines": LINES[1:]})
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["note"] == "Tack!"
+    assert changed.json()["total_amount"] == "868.75"
+
+    assert api.get(f"/invoices/{draft['id']}/pdf").status_code == 409
+    deleted = api.delete(f"/invoices/{draft['id']}")
+    assert deleted.status_code == 204
+    assert api.get(f"/invoices/{draft['id']}").status_code == 404
+
+
+def test_list_filters_and_pages(api, company):
+    anna = api.post("/persons", {"name": "Anna"}).json()
+    bo = api.post("/persons", {"name": "Bo"}).json()
+    for _ in range(3):
+        api.post("/invoices", {"customer_id": anna["id"], "lines": LINES, "issue": True, "issued_on": "2026-10-01"})
+    api.post("/invoices", {"customer_id": bo["id"], "lines": LINES})
+
+    everything = api.get("/invoices").json()
+    drafts = api.get("/invoices", status="draft").json()
+    annas = api.get("/invoices", customer_id=anna["id"], limit=2).json()
+    annas_rest = api.get("/invoices", customer_id=anna["id"], limit=2, offset=2).json()
+    october = api.get("/invoices", issued_from="2026-10-01", issued_to="2026-10-31").json()
+    bad = api.get("/invoices", status="paid")
+
+    assert everything["count"] == 4
+    assert [i["customer_name"] for i in drafts["items"]] == ["Bo"]
+    assert (annas["count"], len(annas["items"]), len(annas_rest["items"])) == (3, 2, 1)
+    assert {i["id"] for i in annas["items"]}.isdisjoint(i["id"] for i in annas_rest["items"])
+    assert october["count"] == 3
+    assert bad.status_code == 422
+    assert error_of(bad)["field"] == "status"
+
+
+def test_persons_organisations_products_list_get_and_patch(api, company):
+    person = api.post("/persons", {"name": "Anna"}).json()
+    organisation = api.post("/organisations", {"name": "Org AB"}).json()
+    product = api.post("/products", {"name": "Massage", "unit_price": "695.5", "vat_rate": "25"})
+    assert product.status_code == 201, product.content
+    product = product.json()
+
+    assert api.get("/persons").json()["items"][0]["name"] == "Anna"
+    assert api.get("/persons", q="nn").json()["count"] == 1
+    assert api.get("/organisations").json()["count"] == 1
+    assert api.get(f"/organisations/{person['id']}").status_code == 404  # a person is not an organisation
+    assert api.patch(f"/persons/{person['id']}", {"email": "anna@example.se"}).json()["email"] == "anna@example.se"
+    refused_org = api.patch(f"/organisations/{organisation['id']}", {"org_number": "556036-0794"})
+    assert (refused_org.status_code, error_of(refused_org)["field"]) == (422, "org_number")
+    assert product["unit_price"] == "695.5000"
+    assert product["vat_rate"] == "25.00"
+    changed = api.patch(f"/products/{product['id']}", {"unit_price": "700"})
+    assert changed.json()["unit_price"] == "700.0000"
+    assert api.get("/products").json()["items"][0]["id"] == product["id"]
+    refused = api.patch(f"/products/{product['id']}", {"vat_rate": "13"})
+    assert refused.status_code == 422
+    assert error_of(refused)["field"] == "vat_rate"
+
+
+def test_basis_list_and_manual_lines(api, company):
+    person = api.post("/persons", {"name": "Anna"}).json()
+
+    empty = api.get(f"/customers/{person['id']}/basis").json()
+    added = api.post(
+        f"/customers/{person['id']}/basis",
+        {"description": "Extra samtal", "unit_price": "500", "occurred_on": "2026-11-03"},
+    )
+    other = api.post(f"/customers/{person['id']}/basis", {"description": "Bok", "unit_price": "100", "currency": "EUR"})
+    basis = api.get(f"/customers/{person['id']}/basis").json()
+
+    assert empty["items"] == []
+    assert empty["total_amount"] == "0.00"
+    assert added.status_code == 201, added.content
+    assert added.json()["vat_rate"] == "25.00"
+    assert other.status_code == 422
+    assert error_of(other)["code"] == "currency_mismatch"
+    assert [item["description"] for item in basis["items"]] == ["Extra samtal"]
+    assert (basis["currency"], basis["total_amount"]) == ("SEK", "625.00")
+
+
+def test_openapi_and_docs_are_served(client):
+    schema = client.get("/api/v1/openapi.json")
+    docs = client.get("/api/v1/docs")
+
+    assert schema.status_code == 200
+    assert "/api/v1/invoices/{invoice_id}/credit" in schema.json()["paths"]
+    assert docs.status_code == 200
+
+
+def test_issued_on_outside_the_supported_range_is_422(api, company):
+    customer = api.post("/persons", {"name": "Bo Ek"}).json()
+
+    response = api.post(
+        "/invoices", {"customer_id": customer["id"], "lines": LINES, "issue": True, "issued_on": "9999-12-31"}
+    )
+
+    assert response.status_code == 422
+    assert Invoice.objects.count() == 0

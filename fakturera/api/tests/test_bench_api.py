@@ -1,0 +1,29 @@
+"""The `api_create_issue` benchmark's client at a tiny scale, against the live test
+server instead of gunicorn, so `make bench` cannot rot unnoticed."""
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.db import connection
+
+from bench.api import api_run, api_setup, api_verify
+from bench.run import MEASUREMENTS, result_line
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_benchmark_creates_issues_and_verifies(live_server):
+    case = api_setup(n=12, start_server=False)
+    case.port = urlsplit(live_server.url).port
+
+    # The in-memory SQLite test database takes one writer at a time; PostgreSQL takes them all.
+    seconds = api_run(case, concurrency=2 if connection.vendor == "postgresql" else 1)
+
+    api_verify(case)
+    assert seconds > 0
+    assert case.p99_ms > 0
+
+
+def test_the_api_measurement_prints_p99_at_the_end_of_the_agreed_line():
+    assert "api_create_issue" in MEASUREMENTS
+    line = result_line("api_create_issue", 100, 2.0, p99_ms="42.0")
+    assert line == "bench api_create_issue n=100 seconds=2.000 per_sec=50.0 p99_ms=42.0"

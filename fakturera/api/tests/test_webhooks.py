@@ -1,0 +1,244 @@
+"""Webhooks as a receiver sees them: a real HTTP server on loopback gets a signed
+JSON body after the issuing transaction commits; failures are logged and retried
+with backoff until the attempts run out; a rolled-back issue sends nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import time_machine
+from django.db import transaction
+from django.utils import timezone
+
+from fakturera.api.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
+from fakturera.api.services import webhook_endpoint_create
+from fakturera.api.tests.api_clients import LINES, api_for
+from fakturera.api.webhooks import (
+    MAX_ATTEMPTS,
+    SIGNATURE_HEADER,
+    deliveries_sweep,
+    retry_delay,
+    sign,
+    verify,
+    webhook_test_send,
+)
+from fakturera.invoicing.services import credit_note_create, invoice_create_draft, invoice_issue
+from fakturera.parties.tests.factories import PersonFactory
+from fakturera.staff.tests.invoice_helpers import customer_with_items, issued_invoice
+
+pytestmark = pytest.mark.django_db
+
+
+class Receiver:
+    """An HTTP server on 127.0.0.1 that records what it is sent and answers `status`."""
+
+    def __init__(self, status: int = 200):
+        self.status = status
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append((dict(self.headers.items()), body))
+                self.send_response(receiver.status)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/fakturera"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    with Receiver() as running:
+        yield running
+
+
+def test_issuing_through_the_api_sends_a_signed_event(company, receiver, django_capture_on_commit_callbacks):
+    # given an endpoint listening for issued invoices
+    endpoint = webhook_endpoint_create(company=company, url=receiver.url, events=["invoice.issued"])
+    api = api_for(company)
+    customer = api.post("/persons", {"name": "Anna"}).json()
+
+    # when an invoice is created and issued, and the transaction commits
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = api.post("/invoices", {"customer_id": customer["id"], "lines": LINES, "issue": True}).json()
+
+    # then the receiver got one POST whose signature checks out with the endpoint's secret
+    assert len(receiver.requests) == 1
+    headers, body = receiver.requests[0]
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Fakturera-Event"] == "invoice.issued"
+    assert verify(secret=endpoint.secret, body=body, header=headers[SIGNATURE_HEADER])
+    assert not verify(secret="whsec_wrong", body=body, header=headers[SIGNATURE_HEADER])
+    assert not verify(secret=endpoint.secret, body=body + b" ", header=headers[SIGNATURE_HEADER])
+    event = json.loads(body)
+    assert event["type"] == "invoice.issued"
+    assert event["data"]["id"] == invoice["id"]
+    assert event["data"]["number"] == "1"
+    assert event["data"]["total_amount"] == "2768.75"
+    delivery = WebhookDelivery.objects.get()
+    assert event["id"] == delivery.pk
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (DeliveryStatus.DELIVERED, 1, None)
+    assert WebhookAttempt.objects.get().status_code == 200
+
+
+def test_crediting_in_the_staff_ui_path_sends_invoice_credited(
+    company, admin_user, receiver, django_capture_on_commit_callbacks
+):
+    webhook_endpoint_create(company=company, url=receiver.url, events=["invoice.credited"])
+    invoice = issued_invoice(company, admin_user, "100.00", "200.00")
+    assert receiver.requests == []  # not subscribed to invoice.issued
+
+    with django_capture_on_commit_callbacks(execute=True):
+        note = credit_note_create(invoice=invoice, actor=admin_user)
+
+    (headers, body) = receiver.requests[0]
+    event = json.loads(body)
+    assert headers["Fakturera-Event"] == "invoice.credited"
+    assert event["data"]["invoice"]["id"] == invoice.pk
+    assert event["data"]["invoice"]["status"] == "credited"
+    assert event["data"]["credit_note"]["id"] == note.pk
+    assert event["data"]["credit_note"]["total_amount"] == "375.00"
+    assert event["data"]["is_full"] is True
+
+
+def test_registering_the_basis_records_a_delivery_per_invoice_and_endpoint(company, admin_user):
+    from fakturera.invoicing.services import invoices_register_from_basis
+
+    webhook_endpoint_create(company=company, url="http://127.0.0.1:9/none", events=["invoice.issued"])
+    webhook_endpoint_create(company=company, url="http://127.0.0.1:9/other", events=["invoice.issued"])
+    for name in ("A", "B", "C"):
+        customer_with_items(company, "100.00", name=name)
+
+    invoices = invoices_register_from_basis(company=company, actor=admin_user)
+
+    assert WebhookDelivery.objects.count() == 6
+    payload_ids = sorted(d.payload["data"]["id"] for d in WebhookDelivery.objects.all())
+    assert payload_ids == sorted([i.pk for i in invoices] * 2)
+
+
+def test_a_rolled_back_issue_sends_nothing(company, admin_user, receiver, django_capture_on_commit_callbacks):
+    webhook_endpoint_create(company=company, url=receiver.url, events=["invoice.issued"])
+    draft = invoice_create_draft(
+        company=company, customer=PersonFactory(company=company), actor=admin_user, lines=[LINES[0]]
+    )
+
+    def issue_then_fail() -> None:
+        with transaction.atomic():
+            invoice_issue(invoice=draft, actor=admin_user)
+            raise RuntimeError("the caller's transaction fails after issuing")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        issue_then_fail()
+
+    assert receiver.requests == []
+    assert WebhookDelivery.objects.count() == 0
+
+
+def test_inactive_or_unsubscribed_endpoints_get_nothing(company, admin_user, receiver):
+    webhook_endpoint_create(company=company, url=receiver.url, events=["invoice.issued"], is_active=False)
+    webhook_endpoint_create(company=company, url=receiver.url, events=["invoice.credited"])
+
+    issued_invoice(company, admin_user, "100.00")
+
+    assert WebhookDelivery.objects.count() == 0
+
+
+def test_failures_are_logged_and_retried_with_backoff_until_they_run_out(
+    company, admin_user, django_capture_on_commit_callbacks
+):
+    # given a receiver that answers 500
+    with Receiver(status=500) as failing:
+        webhook_endpoint_create(company=company, url=failing.url, events=["invoice.issued"])
+        start = timezone.now()
+        with time_machine.travel(start, tick=False), django_capture_on_commit_callbacks(execute=True):
+            issued_invoice(company, admin_user, "100.00")
+
+        # then the first attempt is logged and the next one is 30 s later
+        delivery = WebhookDelivery.objects.get()
+        assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 1)
+        assert delivery.next_attempt_at == start + dt.timedelta(seconds=30)
+        assert delivery.last_error.startswith("HTTP 500")
+
+        # when the sweep runs before that, nothing is sent; after it, the retry is
+        with time_machine.travel(start + dt.timedelta(seconds=29), tick=False):
+            assert deliveries_sweep() == 0
+        at = start
+        for attempt in range(1, MAX_ATTEMPTS):
+            at += retry_delay(attempt)
+            with time_machine.travel(at, tick=False):
+                assert deliveries_sweep() == 1
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (DeliveryStatus.FAILED, MAX_ATTEMPTS, None)
+    assert len(failing.requests) == MAX_ATTEMPTS
+    assert [a.status_code for a in delivery.attempt_log.all()] == [500] * MAX_ATTEMPTS
+    assert [retry_delay(n).total_seconds() for n in range(1, 5)] == [30, 60, 120, 240]
+    assert retry_delay(30) == dt.timedelta(hours=6)
+
+
+def test_a_receiver_that_is_down_is_an_error_and_then_delivered(company, django_capture_on_commit_callbacks):
+    with Receiver() as later:
+        url = later.url
+    endpoint = webhook_endpoint_create(company=company, url=url, events=["invoice.issued"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = webhook_test_send(endpoint=endpoint)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.attempt_log.get().status_code is None
+    assert delivery.last_error
+
+    with Receiver() as back:
+        endpoint.url = back.url
+        endpoint.save()
+        with time_machine.travel(timezone.now() + dt.timedelta(minutes=1)):
+            deliveries_sweep()
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert json.loads(back.requests[0][1])["type"] == "test"
+
+
+def test_a_retry_is_deferred_on_a_backend_that_can_defer(company, settings, django_capture_on_commit_callbacks):
+    from django_tasks import default_task_backend
+
+    endpoint = webhook_endpoint_create(company=company, url="http://127.0.0.1:9/closed", events=["invoice.issued"])
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event="test", payload={"type": "test"}, next_attempt_at=timezone.now()
+    )
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    from fakturera.api.webhooks import delivery_send
+
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery_send(delivery_id=delivery.pk)
+
+    delivery.refresh_from_db()
+    (queued,) = default_task_backend.results
+    assert queued.args == [[delivery.pk]]
+    assert queued.task.run_after == delivery.next_attempt_at
+
+
+def test_signatures_expire():
+    body = b'{"type":"test"}'
+    header = sign(secret="s", body=body, timestamp=1_000_000)
+
+    assert verify(secret="s", body=body, header=header, now=1_000_100)
+    assert not verify(secret="s", body=body, header=header, now=1_000_400)
+    assert not verify(secret="s", body=body, header="t=x,v1=00")

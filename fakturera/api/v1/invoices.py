@@ -1,0 +1,274 @@
+"""Invoices and credit notes: list, drafts, issuing, crediting, and the stored
+documents. Every rule is invoicing.services'; this module only translates."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from fakturera.api.v1.common import ERRORS, IDEMPOTENT, WRITE_ERRORS, actor_of, company_of, get_or_404, write
+from fakturera.api.v1.errors import NotFoundField
+from fakturera.api.v1.schemas import (
+    CreditIn,
+    ErrorOut,
+    InvoiceIn,
+    InvoiceOut,
+    InvoicePage,
+    InvoicePatch,
+    InvoiceQuery,
+    IssueIn,
+)
+from fakturera.core.errors import DomainError, StateConflict
+from fakturera.documents.models import DocumentFormat
+from fakturera.documents.services import document_get
+from fakturera.invoicing import selectors, services
+from fakturera.invoicing.models import Invoice
+from fakturera.invoicing.states import InvoiceStatus
+from fakturera.invoicing.totals import LineInput, compute_totals
+from fakturera.parties.models import Company, Customer, PdfTemplate
+
+router = Router(tags=["invoices"])
+
+HEADER = ("currency", "language", "payment_terms_days", "buyer_reference", "order_reference", "seller_reference",
+          "note", "email")  # fmt: skip
+LINE_OUT = ("id", "position", "description", "quantity", "unit", "unit_price", "vat_category", "vat_rate",
+            "account_code", "period_start", "period_end", "basis_item_id", "credited_line_id")  # fmt: skip
+SUMMARY_OUT = ("id", "kind", "status", "number", "display_number", "customer_id", "currency", "issued_on", "due_on",
+               "payment_reference", "net_amount", "vat_amount", "rounding_amount", "total_amount",
+               "credited_invoice_id", "created_at", "issued_at")  # fmt: skip
+DETAIL_OUT = ("language", "payment_terms_days", "buyer_reference", "order_reference", "seller_reference", "note",
+              "email", "credit_reason", "seller", "buyer")  # fmt: skip
+CONTENT_TYPES = {DocumentFormat.PDF: "application/pdf", DocumentFormat.UBL: "application/xml"}
+
+
+def _summary(invoice: Invoice) -> dict[str, Any]:
+    return {
+        **{name: getattr(invoice, name) for name in SUMMARY_OUT},
+        "customer_name": invoice.customer.name,
+    }
+
+
+def invoice_out(company: Company, pk: int) -> dict[str, Any]:
+    """The invoice with its lines, VAT breakdown, credit notes and history."""
+    invoice = selectors.invoice_detail(company=company, pk=pk)
+    lines = list(invoice.lines.all())
+    if invoice.is_draft:
+        # A draft stores no breakdown yet: what issuing it now would store.
+        totals = compute_totals(
+            lines=[LineInput(line.quantity, line.unit_price, line.vat_key) for line in lines],
+            currency=invoice.currency,
+            round_to_whole=company.is_rounding_to_whole_units,
+        )
+        vat = [
+            {
+                "vat_category": group.key.category,
+                "vat_rate": group.key.rate,
+                "taxable_amount": group.taxable_amount,
+                "vat_amount": group.vat_amount,
+            }
+            for group in totals.vat_groups
+        ]
+        nets = dict(zip((line.pk for line in lines), totals.line_net_amounts, strict=True))
+    else:
+        vat = [
+            {name: getattr(row, name) for name in ("vat_category", "vat_rate", "taxable_amount", "vat_amount")}
+            for row in invoice.vat_breakdown.all()
+        ]
+        nets = {line.pk: line.net_amount for line in lines}
+    return {
+        **_summary(invoice),
+        **{name: getattr(invoice, name) for name in DETAIL_OUT},
+        "lines": [{**{name: getattr(line, name) for name in LINE_OUT}, "net_amount": nets[line.pk]} for line in lines],
+        "vat_breakdown": vat,
+        "credit_note_ids": [note.pk for note in invoice.credit_notes.all()],
+        "history": [
+            {
+                "kind": event.kind,
+                "at": event.at,
+                "actor": event.actor.get_username() if event.actor else None,
+                "message": event.message,
+                "details": event.details or {},
+            }
+            for event in invoice.events.all()
+        ],
+    }
+
+
+def _invoice(request: HttpRequest, invoice_id: int) -> Invoice:
+    return get_or_404(Invoice.objects.select_related("customer"), company_of(request), invoice_id)
+
+
+@router.get("", response={200: InvoicePage, **ERRORS}, summary="List invoices and credit notes")
+def invoice_list(request: HttpRequest, query: Query[InvoiceQuery]) -> Any:
+    filters = selectors.InvoiceFilter(
+        status=query.status or "",
+        kind=query.kind or "",
+        customer_id=query.customer_id,
+        query=query.q,
+        issued_from=query.issued_from,
+        issued_to=query.issued_to,
+        is_overdue=query.is_overdue,
+        number_from=query.number_from,
+        number_to=query.number_to,
+    )
+    qs = selectors.invoice_list(company=company_of(request), filters=filters)
+    rows = qs[query.offset : query.offset + query.limit]
+    return {"count": qs.count(), "limit": query.limit, "offset": query.offset, "items": [_summary(i) for i in rows]}
+
+
+@router.post(
+    "",
+    response={201: InvoiceOut, **WRITE_ERRORS},
+    openapi_extra=IDEMPOTENT,
+    summary="Create a draft (and issue it, with issue: true)",
+)
+def invoice_create(request: HttpRequest, payload: InvoiceIn) -> HttpResponse:
+    company = company_of(request)
+    actor = actor_of(request)
+
+    def action() -> dict[str, Any]:
+        customer = Customer.objects.filter(company=company, pk=payload.customer_id).first()
+        if customer is None:
+            raise NotFoundField(_("There is no customer with this id."), field="customer_id")
+        header = {name: value for name, value in payload.model_dump(include=set(HEADER)).items() if value is not None}
+        lines = [line.model_dump(exclude_none=True) for line in payload.lines]
+        invoice = services.invoice_create_draft(company=company, customer=customer, actor=actor, lines=lines, **header)
+        if payload.issue:
+            invoice = services.invoice_issue(invoice=invoice, actor=actor, issued_on=payload.issued_on)
+        elif payload.issued_on is not None:
+            raise DomainError(_("An invoice date is given only when issuing."), field="issued_on")
+        return invoice.pk
+
+    return write(request, status=201, action=action, present=lambda pk: invoice_out(company, pk))
+
+
+@router.get("/{invoice_id}", response={200: InvoiceOut, **ERRORS}, summary="Get an invoice with lines and history")
+def invoice_get(request: HttpRequest, invoice_id: int) -> Any:
+    return invoice_out(company_of(request), _invoice(request, invoice_id).pk)
+
+
+@router.patch(
+    "/{invoice_id}", response={200: InvoiceOut, **WRITE_ERRORS}, openapi_extra=IDEMPOTENT, summary="Change a draft"
+)
+def invoice_update(request: HttpRequest, invoice_id: int, payload: InvoicePatch) -> HttpResponse:
+    company = company_of(request)
+    invoice = _invoice(request, invoice_id)
+
+    def action() -> dict[str, Any]:
+        fields = {name: value for name, value in payload.model_dump(exclude_unset=True).items() if value is not None}
+        lines = fields.pop("lines", None)
+        if lines is not None:
+            lines = [{name: value for name, value in line.items() if value is not None} for line in lines]
+        services.invoice_update_draft(invoice=invoice, actor=actor_of(request), lines=lines, **fields)
+        return invoice.pk
+
+    return write(request, status=200, action=action, present=lambda pk: invoice_out(company, pk))
+
+
+@router.delete(
+    "/{invoice_id}", response={204: None, **WRITE_ERRORS}, openapi_extra=IDEMPOTENT, summary="Delete a draft"
+)
+def invoice_delete(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    invoice = _invoice(request, invoice_id)
+
+    def action() -> dict[str, Any]:
+        services.invoice_delete_draft(invoice=invoice, actor=actor_of(request))
+        return {}
+
+    response = write(request, status=204, action=action)
+    response.content = b""
+    return response
+
+
+@router.post(
+    "/{invoice_id}/issue", response={200: InvoiceOut, **WRITE_ERRORS}, openapi_extra=IDEMPOTENT, summary="Issue a draft"
+)
+def invoice_issue(request: HttpRequest, invoice_id: int, payload: IssueIn | None = None) -> HttpResponse:
+    company = company_of(request)
+    invoice = _invoice(request, invoice_id)
+    issued_on = payload.issued_on if payload else None
+
+    def action() -> dict[str, Any]:
+        services.invoice_issue(invoice=invoice, actor=actor_of(request), issued_on=issued_on)
+        return invoice.pk
+
+    return write(request, status=200, action=action, present=lambda pk: invoice_out(company, pk))
+
+
+@router.post(
+    "/{invoice_id}/credit",
+    response={201: InvoiceOut, **WRITE_ERRORS},
+    openapi_extra=IDEMPOTENT,
+    summary="Credit an issued invoice fully (no lines) or partly; returns the credit note",
+)
+def invoice_credit(request: HttpRequest, invoice_id: int, payload: CreditIn | None = None) -> HttpResponse:
+    company = company_of(request)
+    invoice = _invoice(request, invoice_id)
+    payload = payload or CreditIn()
+
+    def action() -> dict[str, Any]:
+        quantities = None
+        if payload.lines is not None:
+            quantities = {}
+            for index, line in enumerate(payload.lines):
+                if line.line_id in quantities:
+                    raise DomainError(_("This line is listed twice."), field=f"lines.{index}.line_id")
+                quantities[line.line_id] = line.quantity
+        note = services.credit_note_create(
+            invoice=invoice,
+            actor=actor_of(request),
+            quantities=quantities,
+            reason=payload.reason,
+            issued_on=payload.issued_on,
+        )
+        return note.pk
+
+    return write(request, status=201, action=action, present=lambda pk: invoice_out(company, pk))
+
+
+def _document(request: HttpRequest, invoice_id: int, fmt: str, template: str | None) -> HttpResponse:
+    invoice = get_or_404(Invoice.objects.select_related("company"), company_of(request), invoice_id)
+    if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.CREDITED):
+        raise StateConflict(_("A draft has no documents yet; issue it first."), code="not_issued")
+    document = document_get(invoice=invoice, fmt=fmt, template=template)
+    response = HttpResponse(bytes(document.content), content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+    response["ETag"] = f'"{document.sha256}"'
+    return response
+
+
+def _binary(content_type: str) -> dict[str, Any]:
+    return {
+        "responses": {
+            200: {
+                "description": "The stored document",
+                "content": {content_type: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    }
+
+
+PdfTemplateCode = Literal[tuple(PdfTemplate.values)]  # type: ignore[valid-type]
+
+
+@router.get(
+    "/{invoice_id}/pdf",
+    response={409: ErrorOut, **ERRORS},
+    summary="The stored PDF of an issued invoice",
+    openapi_extra=_binary("application/pdf"),
+)
+def invoice_pdf(request: HttpRequest, invoice_id: int, template: PdfTemplateCode | None = None) -> HttpResponse:
+    return _document(request, invoice_id, DocumentFormat.PDF, template)
+
+
+@router.get(
+    "/{invoice_id}/ubl",
+    response={409: ErrorOut, **ERRORS},
+    summary="The stored Peppol BIS Billing 3.0 UBL of an issued invoice",
+    openapi_extra=_binary("application/xml"),
+)
+def invoice_ubl(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    return _document(request, invoice_id, DocumentFormat.UBL, None)

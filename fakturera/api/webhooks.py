@@ -1,0 +1,250 @@
+"""Webhooks: events recorded as deliveries in the transaction that causes them, sent
+by the task worker after it commits, signed, retried with backoff.
+
+`webhook_events` is what other apps call (invoicing at issue and credit). It
+writes one WebhookDelivery per subscribed active endpoint and payload with one
+bulk insert, and enqueues their sending on commit: a rolled-back issue sends
+nothing, and a committed one is never lost, because the rows outlive a worker that
+dies (`deliveries_sweep` picks up what is due).
+
+The body is JSON; `Fakturera-Signature: t=<unix time>,v1=<hex>` carries
+HMAC-SHA256 of `<t>.<body>` with the endpoint's secret, so a receiver can check
+both who sent it and that it is fresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from fakturera.api.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from fakturera.parties.models import Company
+
+SIGNATURE_HEADER = "Fakturera-Signature"
+MAX_ATTEMPTS = 8
+FIRST_RETRY = dt.timedelta(seconds=30)
+LONGEST_RETRY = dt.timedelta(hours=6)
+TIMEOUT_SECONDS = 10
+# A worker sending a delivery holds it this long; after that the sweep may send it again.
+LEASE = dt.timedelta(minutes=2)
+ENQUEUE_BATCH = 500
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """30 s, 1 min, 2 min, 4 min ... after the n-th failed attempt, at most six hours."""
+    return min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_RETRY)
+
+
+def webhook_event(*, company: Company, event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
+    return webhook_events(company=company, event=event, payloads=[payload])
+
+
+def webhook_events(*, company: Company | int, event: str, payloads: Iterable[dict[str, Any]]) -> list[WebhookDelivery]:
+    """Record `event` for every payload and every endpoint of the company subscribed to it.
+
+    Payloads may be a generator: nothing is built when no endpoint listens, so a
+    company without webhooks pays one query.
+    """
+    company_id = company if isinstance(company, int) else company.pk
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(company_id=company_id, is_active=True).only("pk", "events")
+        if event in endpoint.events
+    ]
+    if not endpoints:
+        return []
+    now = timezone.now()
+    deliveries = [
+        WebhookDelivery(endpoint=endpoint, event=event, payload=_envelope(event, payload, now), next_attempt_at=now)
+        for payload in payloads
+        for endpoint in endpoints
+    ]
+    # PostgreSQL and SQLite (3.35+) return the new ids from the bulk insert.
+    WebhookDelivery.objects.bulk_create(deliveries, batch_size=1000)
+    _enqueue_after_commit([delivery.pk for delivery in deliveries])
+    return deliveries
+
+
+def _envelope(event: str, data: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    # The payload round-trips through JSON here, so what is stored is what is sent.
+    return {"type": event, "created_at": now.isoformat(), "data": json.loads(json.dumps(data, cls=DjangoJSONEncoder))}
+
+
+def _enqueue_after_commit(delivery_ids: list[int]) -> None:
+    from fakturera.api.tasks import deliver_webhooks
+
+    def enqueue() -> None:
+        for start in range(0, len(delivery_ids), ENQUEUE_BATCH):
+            deliver_webhooks.enqueue(delivery_ids[start : start + ENQUEUE_BATCH])
+
+    transaction.on_commit(enqueue)
+
+
+def invoice_payload(invoice: Any) -> dict[str, Any]:
+    """What an invoice event says about an invoice or credit note."""
+    return {
+        "id": invoice.pk,
+        "kind": invoice.kind,
+        "number": invoice.display_number,
+        "status": invoice.status,
+        "customer_id": invoice.customer_id,
+        "currency": invoice.currency,
+        "issued_on": invoice.issued_on,
+        "due_on": invoice.due_on,
+        "net_amount": invoice.net_amount,
+        "vat_amount": invoice.vat_amount,
+        "total_amount": invoice.total_amount,
+        "payment_reference": invoice.payment_reference,
+        "credited_invoice_id": invoice.credited_invoice_id,
+    }
+
+
+def webhook_test_send(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
+    """A test event for one endpoint (active or not), sent like any other."""
+    now = timezone.now()
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event=WebhookEvent.TEST,
+        payload=_envelope(WebhookEvent.TEST, {"message": "Test event from Fakturera"}, now),
+        next_attempt_at=now,
+    )
+    _enqueue_after_commit([delivery.pk])
+    return delivery
+
+
+# --- sending (the task worker) -----------------------------------------------------------------
+
+
+def sign(*, secret: str, body: bytes, timestamp: int) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify(*, secret: str, body: bytes, header: str, tolerance_seconds: int = 300, now: float | None = None) -> bool:
+    """What a receiver does with the signature header (also used by our tests)."""
+    parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    try:
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs((now if now is not None else time.time()) - timestamp) > tolerance_seconds:
+        return False
+    expected = sign(secret=secret, body=body, timestamp=timestamp).split("v1=", 1)[1]
+    return hmac.compare_digest(expected, parts.get("v1", ""))
+
+
+def _claim(delivery_id: int) -> WebhookDelivery | None:
+    """Take a due delivery for this worker for LEASE, or None if it is not due or someone has it."""
+    now = timezone.now()
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .select_related("endpoint")
+            .filter(pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+            .first()
+        )
+        if delivery is None:
+            return None
+        delivery.next_attempt_at = now + LEASE
+        delivery.save(update_fields=["next_attempt_at"])
+    return delivery
+
+
+def delivery_send(*, delivery_id: int) -> WebhookDelivery | None:
+    """One attempt at one delivery, logged; schedules the next attempt if it fails."""
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        return None
+    endpoint = delivery.endpoint
+    body = json.dumps({"id": delivery.pk, **delivery.payload}, separators=(",", ":"), ensure_ascii=False).encode()
+    started_at = timezone.now()
+    started = time.perf_counter()
+    status_code: int | None = None
+    error = ""
+    if not endpoint.is_active and delivery.event != WebhookEvent.TEST:
+        error = "The endpoint is deactivated."
+    else:
+        request = urllib.request.Request(  # noqa: S310 - the scheme is checked to be http(s) when the endpoint is saved
+            endpoint.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "Fakturera-Webhooks/1",
+                "Fakturera-Event": delivery.event,
+                "Fakturera-Delivery": str(delivery.pk),
+                SIGNATURE_HEADER: sign(secret=endpoint.secret, body=body, timestamp=int(time.time())),
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+                status_code = response.status
+        except urllib.error.HTTPError as exc:
+            status_code = exc.code
+            error = f"HTTP {exc.code} {exc.reason}"
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            error = str(getattr(exc, "reason", exc)) or type(exc).__name__
+    duration_ms = int((time.perf_counter() - started) * 1000)
+    return _record_attempt(delivery, at=started_at, status_code=status_code, error=error, duration_ms=duration_ms)
+
+
+@transaction.atomic
+def _record_attempt(
+    delivery: WebhookDelivery, *, at: dt.datetime, status_code: int | None, error: str, duration_ms: int
+) -> WebhookDelivery:
+    WebhookAttempt.objects.create(
+        delivery=delivery, at=at, status_code=status_code, error=error[:500], duration_ms=duration_ms
+    )
+    delivery.attempts += 1
+    now = timezone.now()
+    if status_code is not None and 200 <= status_code < 300:
+        delivery.status = DeliveryStatus.DELIVERED
+        delivery.delivered_at = now
+        delivery.next_attempt_at = None
+        delivery.last_error = ""
+    elif delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status = DeliveryStatus.FAILED
+        delivery.next_attempt_at = None
+        delivery.last_error = error[:500]
+    else:
+        delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+        delivery.last_error = error[:500]
+        _enqueue_retry(delivery)
+    delivery.save(update_fields=["attempts", "status", "delivered_at", "next_attempt_at", "last_error"])
+    return delivery
+
+
+def _enqueue_retry(delivery: WebhookDelivery) -> None:
+    """The retry as a deferred task where the backend can defer; otherwise the sweep sends it."""
+    from fakturera.api.tasks import deliver_webhooks
+
+    if deliver_webhooks.get_backend().supports_defer:
+        run_after = delivery.next_attempt_at
+        transaction.on_commit(lambda: deliver_webhooks.using(run_after=run_after).enqueue([delivery.pk]))
+
+
+def deliveries_sweep(*, now: dt.datetime | None = None) -> int:
+    """Enqueue every pending delivery that is due: retries on backends that cannot
+    defer, and deliveries whose worker died mid-way (their lease has run out)."""
+    from fakturera.api.tasks import deliver_webhooks
+
+    now = now or timezone.now()
+    due = list(
+        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(due), ENQUEUE_BATCH):
+        deliver_webhooks.enqueue(due[start : start + ENQUEUE_BATCH])
+    return len(due)

@@ -1,0 +1,186 @@
+"""Inserting many rows at once, faster than the ORM's bulk_create.
+
+Registering a month's basis writes tens of thousands of invoice rows in one
+transaction. On PostgreSQL they go through COPY, which skips the per-value work
+of building an INSERT (for 10,000 invoices that work took most of the time).
+Other databases get the ORM's bulk_create of the same rows, so the result is the
+same everywhere: the same columns, the same Python-side defaults (Django puts
+defaults in the INSERT, not in the schema), and every constraint checked by the
+database.
+
+No ids come back: callers that need them read them afterwards by a natural key
+(invoices by series and number).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection, models
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+BATCH_SIZE = 5000
+
+
+def any_of(model: type[models.Model], ids: Sequence[int], field: str = "pk") -> Any:
+    """A filter for the rows of `model` whose `field` is one of many `ids`. On PostgreSQL
+    `= ANY(array)`: one parameter (with thousands of placeholders the driver spends longer
+    preparing a query than the database running it). The array is cast to the column's type:
+    the driver sends integers as int4[], and bigint = ANY(int4[]) is checked element by
+    element for every row, where the same type is looked up in a hash (3.5 s against 66 ms
+    for 5,000 ids when the planner filters rather than probing the index). Elsewhere
+    `field__in`."""
+    if connection.vendor != "postgresql":
+        return Q(**{f"{field}__in": list(ids)})
+    meta = model._meta
+    target = meta.pk if field == "pk" else meta.get_field(field)
+    quote = connection.ops.quote_name
+    # Names and type from the model; the ids are a parameter.
+    sql = f"{quote(meta.db_table)}.{quote(target.column)} = ANY(%s::{target.db_type(connection)}[])"
+    return RawSQL(sql, [list(ids)], output_field=models.BooleanField())  # noqa: S611
+
+
+def _fill_value(field: models.Field, now: Any) -> Any:
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return now
+    return field.get_default()
+
+
+def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert `rows` (tuples in the order of `fields`, attribute names such as
+    `invoice_id`) into `model`'s table; other fields get their defaults. Returns
+    the number of rows. Runs in the caller's transaction."""
+    meta = model._meta
+    by_attname = {field.attname: field for field in meta.concrete_fields}
+    given = [by_attname[name] for name in fields]
+    now = timezone.now()
+    rest = [field for field in meta.concrete_fields if field.attname not in fields and not field.primary_key]
+    fill = [_fill_value(field, now) for field in rest]
+
+    if connection.vendor != "postgresql":
+        names = [*fields, *(field.attname for field in rest)]
+        objects = [model(**dict(zip(names, (*row, *fill), strict=True))) for row in rows]
+        model._default_manager.bulk_create(objects, batch_size=BATCH_SIZE)
+        return len(objects)
+
+    return _copy(meta.db_table, (*given, *rest), rows, tail=tuple(fill))
+
+
+def _copy(table: str, fields: Sequence[models.Field], rows: Iterable[Sequence[Any]], *, tail: tuple = ()) -> int:
+    """COPY `rows` (each followed by `tail`, the values of the last fields) into `table`."""
+    json_given = [index for index, field in enumerate(fields[: len(fields) - len(tail)]) if _is_json(field)]
+    tail = tuple(
+        json.dumps(value) if _is_json(field) else value
+        for field, value in zip(fields[len(fields) - len(tail) :], tail, strict=True)
+    )
+    # Rows often share one JSON value (the seller's details): serialise each object once.
+    dumped: dict[int, tuple[Any, str]] = {}
+
+    def as_json(value: Any) -> str | None:
+        if value is None:
+            return None
+        cached = dumped.get(id(value))
+        if cached is None or cached[0] is not value:
+            cached = (value, json.dumps(value))
+            dumped[id(value)] = cached
+        return cached[1]
+
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    statement = f"COPY {quote(table)} ({columns}) FROM STDIN"  # names from the model, not input
+    count = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            if json_given:
+                row = list(row)
+                for index in json_given:
+                    row[index] = as_json(row[index])
+            copy.write_row((*row, *tail))
+            count += 1
+    return count
+
+
+def _is_json(field: models.Field) -> bool:
+    return isinstance(field, models.JSONField)
+
+
+def bulk_update(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    same: dict[str, Any] | None = None,
+    only_if: dict[str, Any] | None = None,
+) -> int:
+    """Set `fields` (attribute names) of many rows at once: each row is the primary key
+    followed by the new values in the order of `fields`; `same` (field -> value) sets a
+    value shared by every row, sent once. `only_if` (field -> value) makes it a
+    compare-and-set: rows not matching it stay as they are. Returns the number of rows
+    changed. Runs in the caller's transaction.
+
+    On PostgreSQL the rows are copied into a temporary table and applied with one UPDATE
+    ... FROM, instead of the ORM's bulk_update, whose CASE per field and row is slow for
+    tens of thousands of rows. Elsewhere it is the ORM's bulk_update of the rows that match."""
+    meta = model._meta
+    by_attname = {field.attname: field for field in meta.concrete_fields}
+    given = [by_attname[name] for name in fields]
+    rows = list(rows)
+    if not rows:
+        return 0
+    same = same or {}
+    only_if = only_if or {}
+    if connection.vendor != "postgresql":
+        keys = [row[0] for row in rows]
+        matching: set[Any] = set()
+        for start in range(0, len(keys), BATCH_SIZE):
+            chunk = keys[start : start + BATCH_SIZE]
+            matching.update(model._default_manager.filter(pk__in=chunk, **only_if).values_list("pk", flat=True))
+        objects = [
+            model(pk=row[0], **dict(zip(fields, row[1:], strict=True)), **same) for row in rows if row[0] in matching
+        ]
+        model._default_manager.bulk_update(objects, [*fields, *same], batch_size=BATCH_SIZE)
+        return len(objects)
+
+    quote = connection.ops.quote_name
+    table, temporary = quote(meta.db_table), quote(f"bulk_update_{meta.db_table}")
+    pk = meta.pk
+    columns = ", ".join(quote(field.column) for field in (pk, *given))
+    assignments = [f"{quote(f.column)} = source.{quote(f.column)}" for f in given]
+    params: list[Any] = []
+    for name, value in same.items():
+        field = by_attname[name]
+        if _is_json(field):
+            assignments.append(f"{quote(field.column)} = %s::jsonb")
+            params.append(json.dumps(value))
+        else:
+            assignments.append(f"{quote(field.column)} = %s")
+            params.append(field.get_db_prep_save(value, connection))
+    keys = [row[0] for row in rows]
+    # The key range lets the planner start its scan of the table where the rows are, rather
+    # than at its first row (a merge join from the start, batch after batch, grows quadratic).
+    conditions = [
+        f"target.{quote(pk.column)} = source.{quote(pk.column)}",
+        f"target.{quote(pk.column)} BETWEEN %s AND %s",
+    ]
+    params += [min(keys), max(keys)]
+    for name, value in only_if.items():
+        conditions.append(f"target.{quote(by_attname[name].column)} = %s")
+        params.append(value)
+    with connection.cursor() as cursor:
+        # Same column types as the table, none of its constraints or indexes. An error
+        # rolls the transaction back, and the table with it.
+        cursor.execute(f"DROP TABLE IF EXISTS {temporary}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {temporary} AS SELECT {columns} FROM {table} WITH NO DATA")  # noqa: S608
+        _copy(f"bulk_update_{meta.db_table}", (pk, *given), rows)
+        cursor.execute(
+            f"UPDATE {table} AS target SET {', '.join(assignments)} FROM {temporary} AS source "  # noqa: S608 - names from the model
+            f"WHERE {' AND '.join(conditions)}",
+            params,
+        )
+        changed = cursor.rowcount
+        cursor.execute(f"DROP TABLE {temporary}")
+    return changed

@@ -1,0 +1,86 @@
+"""The only rounding in Fakturera.
+
+Every amount that is stored on a document goes through `round_money`: half-up to
+the currency's minor unit. All four supported currencies have two decimals, so the
+table is short, but callers never assume it.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from fakturera.core.errors import DomainError
+
+CURRENCIES: dict[str, int] = {"SEK": 2, "DKK": 2, "NOK": 2, "EUR": 2}
+CURRENCY_CHOICES = [(code, code) for code in CURRENCIES]
+
+ZERO = Decimal("0")
+
+
+class UnknownCurrency(ValueError):
+    pass
+
+
+# Computed once: registering a month's basis rounds hundreds of thousands of amounts.
+_MINOR_UNITS: dict[str, Decimal] = {code: Decimal(1).scaleb(-decimals) for code, decimals in CURRENCIES.items()}
+
+
+def minor_unit(currency: str) -> Decimal:
+    try:
+        return _MINOR_UNITS[currency]
+    except KeyError:
+        raise UnknownCurrency(currency) from None
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    """Half-up to the currency's minor unit (EN 16931 amounts have two decimals)."""
+    return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
+
+
+def round_whole(amount: Decimal, currency: str) -> Decimal:
+    """Half-up to whole units of the currency (öresavrundning), kept at minor-unit scale."""
+    return amount.quantize(Decimal(1), rounding=ROUND_HALF_UP).quantize(minor_unit(currency))
+
+
+# Bounds for what a person may type as a price or a quantity. A line above these
+# is a typing mistake (an extra zero run, a pasted account number), not a sale.
+MAX_UNIT_PRICE = Decimal("10000000")
+MAX_QUANTITY = Decimal("100000")
+
+
+def clean_unit_price(value: object, *, field: str = "unit_price") -> Decimal:
+    amount = _to_decimal(value, field=field, what=_("The price"))
+    if amount < 0:
+        raise DomainError(_("The price cannot be negative; credit an invoice instead."), field=field)
+    if amount > MAX_UNIT_PRICE:
+        raise DomainError(
+            _("%(amount)s is not a plausible price (at most %(max)s).") % {"amount": amount, "max": MAX_UNIT_PRICE},
+            field=field,
+        )
+    if amount != amount.quantize(Decimal("0.0001")):
+        raise DomainError(_("A price has at most four decimals."), field=field)
+    return amount
+
+
+def clean_quantity(value: object, *, field: str = "quantity") -> Decimal:
+    quantity = _to_decimal(value, field=field, what=_("The quantity"))
+    if quantity <= 0:
+        raise DomainError(_("The quantity must be more than zero."), field=field)
+    if quantity > MAX_QUANTITY:
+        raise DomainError(_("%(q)s is not a plausible quantity.") % {"q": quantity}, field=field)
+    if quantity != quantity.quantize(Decimal("0.001")):
+        raise DomainError(_("A quantity has at most three decimals."), field=field)
+    return quantity
+
+
+def _to_decimal(value: object, *, field: str, what: str) -> Decimal:
+    if isinstance(value, float):
+        # Floats never carry money: 0.1 is not 0.1.
+        value = repr(value)
+    try:
+        amount = Decimal(str(value).strip().replace(",", ".").replace(" ", "").replace("\u00a0", ""))
+    except InvalidOperation:
+        raise DomainError(_("%(what)s must be a number.") % {"what": what}, field=field) from None
+    if not amount.is_finite():
+        raise DomainError(_("%(what)s must be a number.") % {"what": what}, field=field)
+    return amount

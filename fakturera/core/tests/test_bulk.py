@@ -1,0 +1,43 @@
+"""core/bulk.py writes the same rows on PostgreSQL (COPY) and elsewhere (bulk_create)."""
+
+import datetime as dt
+
+import pytest
+
+from fakturera.core.bulk import bulk_insert
+from fakturera.invoicing.models import InvoiceEvent, NumberSeries
+from fakturera.invoicing.services import invoice_create_draft
+from fakturera.parties.tests.factories import CompanyFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+AT = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC)
+
+
+def test_rows_get_the_model_defaults_for_the_fields_not_given():
+    first, second = CompanyFactory(), CompanyFactory()
+
+    count = bulk_insert(NumberSeries, ["company_id", "name"], [(first.pk, "Kreditfakturor"), (second.pk, "Extra")])
+
+    assert count == 2
+    rows = NumberSeries.objects.filter(name__in=["Kreditfakturor", "Extra"]).order_by("name")
+    assert [(s.company_id, s.prefix, s.next_number) for s in rows] == [(second.pk, "", 1), (first.pk, "", 1)]
+
+
+def test_json_values_are_stored_as_json_even_when_rows_share_one_object(company, admin_user):
+    customer = PersonFactory(company=company)
+    invoice = invoice_create_draft(
+        company=company, customer=customer, actor=admin_user, lines=[{"description": "x", "unit_price": "1"}]
+    )
+    shared = {"note": 'ÅÄÖ "quoted" \\ and a tab\t', "n": 2}
+
+    bulk_insert(
+        InvoiceEvent,
+        ["invoice_id", "kind", "at", "details", "message"],
+        [(invoice.pk, "edited", AT, shared, "första"), (invoice.pk, "edited", AT, {"n": 3}, "")],
+    )
+
+    events = InvoiceEvent.objects.filter(invoice=invoice, kind="edited").order_by("pk")
+    assert [e.details for e in events] == [shared, {"n": 3}]
+    assert [e.message for e in events] == ["första", ""]
+    assert all(e.at == AT and e.actor_id is None for e in events)

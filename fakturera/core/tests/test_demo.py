@@ -1,0 +1,103 @@
+"""`fakturera demo`: the demo data loads once, through the services, and a second run changes nothing."""
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from fakturera.billables.models import BasisItem, BasisItemStatus
+from fakturera.core.demo import ACADEMY_ORG_NUMBER, CLINIC_ORG_NUMBER, TRADE_ORG_NUMBER
+from fakturera.invoicing.models import Invoice, InvoiceLine
+from fakturera.invoicing.states import InvoiceKind
+from fakturera.parties.models import BasisSource, Company, CompanyUser, Customer, CustomerKind
+
+pytestmark = pytest.mark.django_db
+
+PROJECT_APPS = ("auth", "parties", "catalog", "billables", "invoicing")
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model._default_manager.count()
+        for label in PROJECT_APPS
+        for model in apps.get_app_config(label).get_models()
+    }
+
+
+def run_demo() -> str:
+    out = StringIO()
+    call_command("demo", stdout=out)
+    return out.getvalue()
+
+
+def test_a_second_run_changes_nothing_and_duplicates_nothing():
+    # given
+    first_output = run_demo()
+    counts = row_counts()
+
+    # when
+    second_output = run_demo()
+
+    # then
+    assert row_counts() == counts
+    assert "Demo data loaded" in first_output
+    assert "already loaded" in second_output
+    assert "demo / demo" in second_output
+
+
+def test_the_demo_login_is_admin_of_the_clinic_and_the_trading_company_and_accountant_of_the_course_company():
+    run_demo()
+
+    user = authenticate(username="demo", password="demo")
+
+    assert user is not None
+    roles = {cu.company.org_number: cu.role for cu in CompanyUser.objects.filter(user=user).select_related("company")}
+    assert roles == {CLINIC_ORG_NUMBER: "admin", ACADEMY_ORG_NUMBER: "accountant", TRADE_ORG_NUMBER: "admin"}
+
+
+def test_the_trading_company_has_every_kind_of_document():
+    """Issue 3's matrix: mixed rates, reverse charge, export, GLN buyer, EUR, rounding, 60 lines, credit notes."""
+    run_demo()
+    invoices = Invoice.objects.filter(company__org_number=TRADE_ORG_NUMBER)
+    categories = set(InvoiceLine.objects.filter(invoice__in=invoices).values_list("vat_category", flat=True))
+    rates = set(InvoiceLine.objects.filter(invoice__in=invoices, vat_category="S").values_list("vat_rate", flat=True))
+
+    assert categories >= {"S", "AE", "G"}
+    assert rates == {Decimal("25"), Decimal("12"), Decimal("6")}
+    assert invoices.filter(currency="EUR").exists()
+    assert invoices.exclude(rounding_amount=0).exists()
+    assert invoices.filter(customer__gln="7300010000001").exists()
+    assert invoices.filter(kind="credit_note").count() == 2
+    assert max(invoice.lines.count() for invoice in invoices) == 60
+
+
+def test_the_clinic_has_customers_a_live_basis_and_gap_free_invoices():
+    run_demo()
+    clinic = Company.objects.get(org_number=CLINIC_ORG_NUMBER)
+
+    customers = Customer.objects.filter(company=clinic)
+    assert customers.count() == 20
+    assert customers.filter(kind=CustomerKind.ORGANISATION).exclude(peppol_id="").count() >= 2
+    assert customers.filter(kind=CustomerKind.ORGANISATION, invoice_reference__isnull=False).count() >= 3
+    assert BasisItem.objects.filter(company=clinic, status=BasisItemStatus.OPEN).count() > 10
+    invoices = Invoice.objects.filter(company=clinic).order_by("number")
+    assert list(invoices.values_list("number", flat=True)) == [1, 2, 3, 4]
+    assert [i.kind for i in invoices] == [InvoiceKind.INVOICE] * 3 + [InvoiceKind.CREDIT_NOTE]
+    credit_note = invoices.last()
+    assert credit_note.credited_invoice.number == 1
+    assert credit_note.total_amount < credit_note.credited_invoice.total_amount  # partly credited
+    for invoice in invoices:
+        assert invoice.net_amount == sum(line.net_amount for line in invoice.lines.all())
+
+
+def test_the_course_company_bills_journal_notes():
+    run_demo()
+    academy = Company.objects.get(org_number=ACADEMY_ORG_NUMBER)
+
+    assert academy.basis_source == BasisSource.JOURNAL_NOTES
+    items = BasisItem.objects.filter(company=academy, status=BasisItemStatus.OPEN)
+    assert items.exists()
+    assert set(items.values_list("source", flat=True)) == {"journal_note"}

@@ -1,0 +1,242 @@
+"""What the Typst templates print, as plain strings: `document_content` turns one
+DocumentData into the JSON-ready dict the templates read.
+
+Every label is chosen and every number, date and amount formatted here, with
+babel for the document's language, so the templates only place text and the
+formatting rules live in one place that tests can read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
+from django.conf import settings
+
+from fakturera.documents.data import DocumentData, Party
+from fakturera.documents.pdf.labels import DATE_FORMATS, LABELS, LOCALES
+
+NO_BREAK_SPACE = "\u00a0"
+# Categories whose lines carry no VAT for a reason the invoice must state.
+EXEMPT_CATEGORIES = ("E", "AE", "K", "G", "O")
+# The buyer's VAT number must be on the invoice for these (ML 17 kap. 24 §).
+BUYER_VAT_CATEGORIES = ("AE", "K")
+
+
+class Formats:
+    """Babel formatting for one language.
+
+    Results are memoised per value: an invoice run repeats the same prices, rates
+    and dates thousands of times, and babel takes tens of microseconds a number.
+    """
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.locale = Locale.parse(LOCALES[language])
+        # The locale's own percent pattern ("25 %" in Swedish, "25%" in English),
+        # with the decimals that rates like 25.5 % need.
+        self._percent = self.locale.percent_formats[None].pattern.replace("#,##0", "#,##0.##")
+        self.amount = lru_cache(maxsize=4096)(self._amount)
+        self.money = lru_cache(maxsize=4096)(self._money)
+        self.quantity = lru_cache(maxsize=1024)(self._quantity)
+        self.unit_price = lru_cache(maxsize=4096)(self._unit_price)
+        self.rate = lru_cache(maxsize=64)(self._rate)
+        self.date = lru_cache(maxsize=1024)(self._date)
+
+    def _amount(self, value: Decimal) -> str:
+        return format_decimal(value, "#,##0.00", locale=self.locale)
+
+    def _money(self, value: Decimal, currency: str) -> str:
+        text = format_currency(value, currency, locale=self.locale)
+        # CLDR's currency spacing, which babel leaves out: "SEK 1,250.00", not "SEK1,250.00".
+        symbol = get_currency_symbol(currency, locale=self.locale)
+        if symbol[-1:].isalpha():
+            text = re.sub(rf"{re.escape(symbol)}(?=\d)", symbol + NO_BREAK_SPACE, text)
+        return text
+
+    def _quantity(self, value: Decimal) -> str:
+        return format_decimal(value, "#,##0.###", locale=self.locale)
+
+    def _unit_price(self, value: Decimal) -> str:
+        # Prices are stored with four decimals; show two unless the rest matters.
+        return format_decimal(value, "#,##0.00##", locale=self.locale)
+
+    def _rate(self, value: Decimal) -> str:
+        return format_percent(value / 100, self._percent, locale=self.locale)
+
+    def _date(self, value: dt.date) -> str:
+        return format_date(value, DATE_FORMATS[self.language], locale=self.locale)
+
+    def country(self, code: str) -> str:
+        return self.locale.territories.get(code, code)
+
+
+@cache
+def formats_for(language: str) -> Formats:
+    return Formats(language if language in LOCALES else "sv")
+
+
+def logo_path(name: str) -> str:
+    """The logo as an absolute file path Typst can read (its root is "/"), or ""
+    when there is none: an invoice is still rendered if the file went missing."""
+    if not name:
+        return ""
+    media = Path(settings.MEDIA_ROOT).resolve()
+    path = (media / name).resolve()
+    if not path.is_relative_to(media) or not path.is_file():
+        return ""
+    return str(path)
+
+
+def _address(party: Party, *, formats: Formats, home_country: str) -> list[str]:
+    place = " ".join(part for part in (party.postal_code, party.city) if part)
+    lines = [party.address_line1, party.address_line2, place]
+    if party.country and party.country != home_country:
+        lines.append(formats.country(party.country).upper())
+    return [line for line in lines if line]
+
+
+def document_content(doc: DocumentData) -> dict[str, Any]:
+    formats = formats_for(doc.language)
+    words = LABELS[formats.language]
+    seller, buyer = doc.seller, doc.buyer
+    credit = doc.is_credit_note
+
+    buyer_lines = []
+    if buyer.reference_name:
+        buyer_lines.append(f"{words['attention']} {buyer.reference_name}")
+    buyer_lines += _address(buyer, formats=formats, home_country=seller.country)
+
+    meta = [[words["credit_note_number" if credit else "invoice_number"], doc.number]]
+    meta.append([words["credit_note_date" if credit else "invoice_date"], formats.date(doc.issued_on)])
+    if not credit and doc.due_on:
+        meta.append([words["due_date"], formats.date(doc.due_on)])
+        meta.append([words["payment_terms"], words["payment_terms_days"].format(days=doc.payment_terms_days)])
+    if doc.payment_reference:
+        meta.append([words["payment_reference"], doc.payment_reference])
+    if buyer.customer_number is not None:
+        meta.append([words["customer_number"], str(buyer.customer_number)])
+    for key in ("buyer_reference", "order_reference", "seller_reference"):
+        if value := getattr(doc, key):
+            meta.append([words[key], value])
+
+    credit_lines = []
+    if credit:
+        credited_on = formats.date(doc.credited_issued_on) if doc.credited_issued_on else ""
+        credit_lines.append(words["credit_for"].format(number=doc.credited_number, date=credited_on))
+        if doc.credit_reason:
+            credit_lines.append(words["credit_reason"].format(reason=doc.credit_reason))
+
+    lines = []
+    for line in doc.lines:
+        period = ""
+        if line.period_start and line.period_end:
+            period = words["period"].format(start=formats.date(line.period_start), end=formats.date(line.period_end))
+        lines.append(
+            [
+                line.description,
+                period,
+                formats.quantity(line.quantity),
+                line.unit,
+                formats.unit_price(line.unit_price),
+                formats.rate(line.vat_rate),
+                formats.amount(line.net_amount),
+            ]
+        )
+
+    vat_rows = []
+    notes = []
+    for group in doc.vat:
+        if group.vat_category == "S":
+            name = formats.rate(group.vat_rate)
+        else:
+            name = words.get(group.vat_category, group.vat_category)
+        vat_rows.append([name, formats.amount(group.taxable_amount), formats.amount(group.vat_amount)])
+        if group.vat_category in EXEMPT_CATEGORIES or group.exemption_reason:
+            text = words.get(f"text_{group.vat_category}") or group.exemption_reason
+            if text and text not in notes:
+                notes.append(text)
+        if group.vat_category in BUYER_VAT_CATEGORIES and buyer.vat_number:
+            text = words["buyer_vat_number"].format(vat_number=buyer.vat_number)
+            if text not in notes:
+                notes.append(text)
+
+    totals = [
+        [words["net_total"], formats.money(doc.net_amount, doc.currency)],
+        [words["vat_total"], formats.money(doc.vat_amount, doc.currency)],
+    ]
+    if doc.rounding_amount:
+        totals.append([words["rounding"], formats.money(doc.rounding_amount, doc.currency)])
+    total = [words["total_credited" if credit else "total_to_pay"], formats.money(doc.total_amount, doc.currency)]
+
+    payment = []
+    if not credit:
+        # What to pay, when and with which reference first; then where to.
+        payment.append([total[0], total[1]])
+        if doc.due_on:
+            payment.append([words["due_date"], formats.date(doc.due_on)])
+        if doc.payment_reference:
+            payment.append([words["payment_reference"], doc.payment_reference])
+        for key in ("bankgiro", "iban", "bic"):
+            if value := getattr(seller, key):
+                payment.append([words[key], value.replace(" ", NO_BREAK_SPACE)])
+
+    legal = []
+    if seller.org_number:
+        legal.append(f"{words['org_number']} {seller.org_number}")
+    if seller.vat_number:
+        legal.append(f"{words['vat_number']} {seller.vat_number}")
+    if seller.is_f_tax_approved:
+        legal.append(words["f_tax"])
+    contact = [
+        f"{words['phone']} {seller.phone}" if seller.phone else "",
+        f"{words['email']} {seller.email}" if seller.email else "",
+        seller.website,
+    ]
+    bank = [
+        f"{words['bankgiro']} {seller.bankgiro}" if seller.bankgiro else "",
+        f"{words['iban']} {seller.iban.replace(' ', NO_BREAK_SPACE)}" if seller.iban else "",
+        f"{words['bic']} {seller.bic}" if seller.bic else "",
+    ]
+    seller_address = _address(seller, formats=formats, home_country=buyer.country or seller.country)
+    footer = [[seller.name, *seller_address], contact, legal, bank]
+
+    title = words["credit_note" if credit else "invoice"]
+    seller_place = f"{seller.postal_code} {seller.city}".strip()
+    return {
+        "lang": formats.language,
+        "title": title,
+        "number-label": words["number_prefix"],
+        "number": doc.number,
+        "colour": seller.brand_colour or "#1f4e79",
+        "logo": logo_path(seller.logo),
+        "seller": {
+            "name": seller.name,
+            "return-address": ", ".join(part for part in (seller.name, seller.address_line1, seller_place) if part),
+        },
+        "buyer": {"name": buyer.name, "lines": buyer_lines},
+        "buyer-label": words["customer"],
+        "meta": meta,
+        "credit": credit_lines,
+        "columns": [words[key] for key in ("description", "quantity", "unit", "unit_price", "vat_rate", "amount")],
+        "lines": lines,
+        "vat-columns": [words["vat_group"], words["taxable_amount"], words["vat_amount"]],
+        "vat": vat_rows,
+        "notes": notes,
+        "totals": totals,
+        "total": total,
+        "texts": [doc.note] if doc.note else [],
+        "payment-title": words["payment_details"],
+        "payment": payment,
+        "footer": [column for column in footer if any(column)],
+        "page-label": words["page"],
+        "pdf-title": f"{title} {doc.number} – {seller.name}",
+        "date": [doc.issued_on.year, doc.issued_on.month, doc.issued_on.day],
+    }

@@ -1,0 +1,79 @@
+"""Staff UI routes. Every view is wrapped in tenancy.staff_view and fetches objects
+with get_for_company, so another company's id is a 404."""
+
+from django.urls import path
+
+from fakturera.staff.views import (
+    basis,
+    billables,
+    catalog,
+    company,
+    customers,
+    documents,
+    home,
+    integrations,
+    invoices,
+    recurring,
+)
+
+app_name = "staff"
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("no-company/", home.no_company, name="no_company"),
+    path("company/switch/", home.company_switch, name="company_switch"),
+    # Company settings (admin)
+    path("settings/", company.settings_edit, name="company_settings"),
+    path("settings/staff/", company.staff_list, name="company_staff"),
+    # Customers
+    path("customers/", customers.customer_list, name="customer_list"),
+    path("customers/new/<str:kind>/", customers.customer_create, name="customer_create"),
+    path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/edit/", customers.customer_edit, name="customer_edit"),
+    path("customers/<int:pk>/members/", customers.member_add, name="member_add"),
+    path("customers/<int:pk>/members/<int:person_pk>/remove/", customers.member_remove, name="member_remove"),
+    # Catalog
+    path("catalog/", catalog.catalog, name="catalog"),
+    path("catalog/<str:kind>/new/", catalog.item_edit, name="catalog_create"),
+    path("catalog/<str:kind>/<int:pk>/", catalog.item_edit, name="catalog_edit"),
+    # Bookings and journal notes
+    path("bookings/", billables.booking_list, name="booking_list"),
+    path("bookings/new/", billables.booking_edit, name="booking_create"),
+    path("bookings/<int:pk>/", billables.booking_edit, name="booking_edit"),
+    path("bookings/<int:pk>/payment/", billables.booking_payment, name="booking_payment"),
+    path("journal/", billables.journal_note_list, name="journal_note_list"),
+    path("journal/new/", billables.journal_note_edit, name="journal_note_create"),
+    path("journal/<int:pk>/", billables.journal_note_edit, name="journal_note_edit"),
+    # Basis
+    path("basis/", basis.basis, name="basis"),
+    path("basis/customer/<int:customer_pk>/", basis.customer_items, name="basis_customer"),
+    path("basis/customer/<int:customer_pk>/add/", basis.item_add, name="basis_item_add"),
+    path("basis/item/<int:pk>/", basis.item_edit, name="basis_item_edit"),
+    path("basis/item/<int:pk>/remove/", basis.item_remove, name="basis_item_remove"),
+    path("basis/register/", basis.register, name="basis_register"),
+    # Invoices
+    path("invoices/", invoices.invoice_list, name="invoice_list"),
+    path("invoices/new/", invoices.draft_create, name="invoice_create"),
+    path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/edit/", invoices.draft_edit, name="invoice_edit"),
+    path("invoices/<int:pk>/issue/", invoices.draft_issue, name="invoice_issue"),
+    path("invoices/<int:pk>/delete/", invoices.draft_delete, name="invoice_delete"),
+    path("invoices/<int:pk>/credit/", invoices.credit, name="invoice_credit"),
+    path("invoices/<int:pk>/history/", invoices.history, name="invoice_history"),
+    path("invoices/<int:pk>/document/<str:fmt>/", documents.invoice_document, name="invoice_document"),
+    path("invoices/print/", documents.print_selection, name="invoice_print"),
+    # API keys and webhooks (admin)
+    path("settings/api/", integrations.api_settings, name="integrations"),
+    path("settings/api/webhooks/new/", integrations.endpoint_edit, name="webhook_create"),
+    path("settings/api/webhooks/<int:pk>/", integrations.endpoint_edit, name="webhook_edit"),
+    path("settings/api/webhooks/<int:pk>/test/", integrations.endpoint_test, name="webhook_test"),
+    path("settings/api/webhooks/<int:pk>/deliveries/", integrations.endpoint_deliveries, name="webhook_deliveries"),
+    # Recurring invoices and their orders
+    path("recurring/", recurring.recurring_list, name="recurring_list"),
+    path("recurring/new/", recurring.recurring_create, name="recurring_create"),
+    path("recurring/<int:pk>/", recurring.recurring_edit, name="recurring_edit"),
+    path("recurring/<int:pk>/delete/", recurring.recurring_delete, name="recurring_delete"),
+    path("recurring/generate/", recurring.recurring_generate, name="recurring_generate"),
+    path("recurring/orders/", recurring.recurring_orders, name="recurring_orders"),
+    path("recurring/orders/invoice/", recurring.recurring_orders_invoice, name="recurring_orders_invoice"),
+    path("recurring/settings/", recurring.recurring_settings, name="recurring_settings"),
+]

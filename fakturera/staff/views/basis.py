@@ -1,0 +1,199 @@
+"""The basis tab (seed 001, "Underlag"): customers with uninvoiced items, their
+items to edit, add or remove, and Register (one, the ticked ones, or all).
+
+Item actions answer htmx with the customer's items panel re-rendered, plus the
+customer's summary figures and the grand total swapped out of band, so what the
+page shows always matches the stored basis. Without htmx they fall back to a
+full page of the customer's basis.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fakturera.billables import selectors, services
+from fakturera.billables.models import BasisItem, BasisItemStatus
+from fakturera.core.errors import DomainError
+from fakturera.core.tenancy import get_for_company, staff_view
+from fakturera.invoicing.services import invoices_register_from_basis
+from fakturera.parties.models import Customer
+from fakturera.staff.forms.basis import (
+    BasisItemAddForm,
+    BasisItemEditForm,
+    RegisterForm,
+)
+from fakturera.staff.forms_errors import VAT_ALIASES, add_domain_error
+
+
+@require_GET
+@staff_view()
+def basis(request: HttpRequest) -> HttpResponse:
+    groups = selectors.basis_by_customer(company=request.company)
+    return render(
+        request,
+        "staff/basis/basis.html",
+        {
+            "section": "basis",
+            "groups": groups,
+            "grand_totals": selectors.basis_grand_total(groups),
+            "register_form": RegisterForm(),
+        },
+    )
+
+
+@require_GET
+@staff_view()
+def customer_items(request: HttpRequest, customer_pk: int) -> HttpResponse:
+    customer = get_for_company(Customer, request.company, pk=customer_pk)
+    return _items_response(request, customer)
+
+
+@require_POST
+@staff_view()
+def item_add(request: HttpRequest, customer_pk: int) -> HttpResponse:
+    customer = get_for_company(Customer, request.company, pk=customer_pk)
+    form = BasisItemAddForm(request.POST, company=request.company, prefix="add")
+    if form.is_valid():
+        try:
+            services.basis_item_add(
+                company=request.company, customer=customer, actor=request.user, **form.service_fields()
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc, aliases=VAT_ALIASES)
+        else:
+            return _items_response(request, customer, changed=True)
+    return _items_response(request, customer, add_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view()
+def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_for_company(BasisItem.objects.select_related("customer"), request.company, pk=pk)
+    if item.status != BasisItemStatus.OPEN:
+        return _gone(request, item.customer)
+    prefix = f"item-{item.pk}"
+    if request.method == "GET":
+        form = BasisItemEditForm(
+            initial=BasisItemEditForm.initial_for(item),
+            company=request.company,
+            prefix=prefix,
+            form_id=f"basis-edit-{item.pk}",
+        )
+        return _items_response(request, item.customer, editing=item.pk, edit_form=form)
+    form = BasisItemEditForm(request.POST, company=request.company, prefix=prefix, form_id=f"basis-edit-{item.pk}")
+    if form.is_valid():
+        try:
+            services.basis_item_update(item=item, **form.service_fields())
+        except DomainError as exc:
+            add_domain_error(form, exc, aliases=VAT_ALIASES)
+        else:
+            return _items_response(request, item.customer, changed=True)
+    return _items_response(request, item.customer, editing=item.pk, edit_form=form)
+
+
+@require_POST
+@staff_view()
+def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_for_company(BasisItem.objects.select_related("customer"), request.company, pk=pk)
+    try:
+        services.basis_item_remove(item=item)
+    except DomainError as exc:
+        return _items_response(request, item.customer, problem=exc.message)
+    return _items_response(request, item.customer, changed=True)
+
+
+@require_POST
+@staff_view()
+def register(request: HttpRequest) -> HttpResponse:
+    form = RegisterForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("staff:basis")
+    customer_ids = form.customer_ids()
+    if customer_ids == []:
+        messages.error(request, _("Tick the customers to register, or press “Register all”."))
+        return redirect("staff:basis")
+    try:
+        invoices = invoices_register_from_basis(
+            company=request.company,
+            actor=request.user,
+            customer_ids=customer_ids,
+            issued_on=form.cleaned_data["issued_on"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("staff:basis")
+    first, last = invoices[0], invoices[-1]
+    if len(invoices) == 1:
+        text = _("1 invoice registered (number %(first)s).") % {"first": first.display_number}
+    else:
+        text = ngettext(
+            "%(count)d invoice registered (numbers %(first)s–%(last)s).",
+            "%(count)d invoices registered (numbers %(first)s–%(last)s).",
+            len(invoices),
+        ) % {"count": len(invoices), "first": first.display_number, "last": last.display_number}
+    messages.success(request, text)
+    query = urlencode({"kind": "invoice", "number_from": first.number, "number_to": last.number})
+    return redirect(f"{reverse('staff:invoice_list')}?{query}")
+
+
+# --- the customer's items panel -------------------------------------------------------------------
+
+
+def _items_response(
+    request: HttpRequest,
+    customer: Customer,
+    *,
+    add_form: BasisItemAddForm | None = None,
+    editing: int | None = None,
+    edit_form: BasisItemEditForm | None = None,
+    changed: bool = False,
+    problem: str = "",
+) -> HttpResponse:
+    if changed and not request.htmx:
+        return redirect("staff:basis_customer", customer_pk=customer.pk)
+    company = request.company
+    groups = selectors.basis_by_customer(company=company, customer_ids=[customer.pk])
+    group = groups[0] if groups else None
+    currency = group.currency if group else company.default_currency
+    if add_form is None:
+        add_form = BasisItemAddForm(company=company, prefix="add", initial={"currency": currency})
+    rows: list[dict[str, Any]] = []
+    if group is not None:
+        for item, amount in zip(group.items, group.totals.line_net_amounts, strict=True):
+            rows.append({"item": item, "amount": amount})
+    context = {
+        "section": "basis",
+        "customer": customer,
+        "group": group,
+        "rows": rows,
+        "currency": currency,
+        "add_form": add_form,
+        "editing": editing,
+        "edit_form": edit_form,
+        "problem": problem,
+        # Other figures on the basis page change with this customer's items.
+        "out_of_band": changed and request.htmx,
+    }
+    if context["out_of_band"]:
+        context["grand_totals"] = selectors.basis_grand_total(selectors.basis_by_customer(company=company))
+    if request.htmx:
+        return render(request, "staff/basis/_customer_items.html", context)
+    return render(request, "staff/basis/customer.html", context)
+
+
+def _gone(request: HttpRequest, customer: Customer) -> HttpResponse:
+    return _items_response(
+        request, customer, changed=bool(request.htmx), problem=_("This item is no longer in the basis.")
+    )

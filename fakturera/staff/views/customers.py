@@ -1,0 +1,172 @@
+"""Customers: the list, a person's or an organisation's card, and their forms."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Replace
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fakturera.billables.selectors import basis_by_customer
+from fakturera.core.errors import DomainError
+from fakturera.core.tenancy import get_for_company, staff_view
+from fakturera.documents.models import InvoiceDocument
+from fakturera.invoicing.models import Invoice
+from fakturera.parties import services
+from fakturera.parties.models import Customer, CustomerKind, OrganisationMember
+from fakturera.recurring.selectors import recurring_list
+from fakturera.staff.forms.customers import CustomerForm, MemberAddForm
+from fakturera.staff.forms_errors import add_domain_error
+
+PAGE_SIZE = 25
+
+
+def _search(qs: QuerySet[Customer], term: str) -> QuerySet[Customer]:
+    """Name, e-mail, customer number or organisation number (with or without the dash)."""
+    condition = Q(name__icontains=term) | Q(email__icontains=term) | Q(org_number__icontains=term)
+    digits = term.replace("-", "").replace(" ", "")
+    if digits.isdigit():
+        qs = qs.annotate(org_digits=Replace("org_number", Value("-"), Value("")))
+        condition |= Q(org_digits__contains=digits)
+        if len(digits) <= 9:
+            condition |= Q(number=int(digits))
+    return qs.filter(condition)
+
+
+@staff_view()
+def customer_list(request: HttpRequest) -> HttpResponse:
+    term = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind", "")
+    qs = Customer.objects.filter(company=request.company).select_related("relationship_manager")
+    if kind in CustomerKind.values:
+        qs = qs.filter(kind=kind)
+    else:
+        kind = ""
+    if term:
+        qs = _search(qs, term)
+    page = Paginator(qs.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"section": "customers", "page": page, "q": term, "kind": kind, "kinds": CustomerKind.choices}
+    template = "staff/customers/_table.html" if request.htmx else "staff/customers/list.html"
+    return render(request, template, context)
+
+
+def _kind_or_404(kind: str) -> str:
+    if kind not in CustomerKind.values:
+        raise Http404
+    return kind
+
+
+@staff_view()
+def customer_create(request: HttpRequest, kind: str) -> HttpResponse:
+    kind = _kind_or_404(kind)
+    company = request.company
+    form = CustomerForm(request.POST or None, company=company, kind=kind)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_create(company=company, kind=kind, **form.service_fields())
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("%(name)s was added as customer %(number)s.") % {
+                "name": customer.name, "number": customer.number,
+            })  # fmt: skip
+            return redirect("staff:customer_detail", pk=customer.pk)
+    context = {"section": "customers", "form": form, "kind": kind, "customer": None}
+    return render(request, "staff/customers/form.html", context, status=400 if form.errors else 200)
+
+
+@staff_view()
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_for_company(Customer, request.company, pk=pk)
+    form = CustomerForm(request.POST or None, company=request.company, kind=customer.kind, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_update(customer=customer, **form.service_fields())
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The changes to %(name)s were saved.") % {"name": customer.name})
+            return redirect("staff:customer_detail", pk=customer.pk)
+    context = {"section": "customers", "form": form, "kind": customer.kind, "customer": customer}
+    return render(request, "staff/customers/form.html", context, status=400 if form.errors else 200)
+
+
+def _detail(request: HttpRequest, customer: Customer, member_form: MemberAddForm | None, status: int) -> HttpResponse:
+    company = request.company
+    basis = next(iter(basis_by_customer(company=company, customer_ids=[customer.pk])), None)
+    invoices = (
+        Invoice.objects.filter(company=company, customer=customer)
+        .select_related("credited_invoice")
+        .order_by("-issued_on", "-number", "-pk")
+    )
+    if customer.is_organisation:
+        memberships = customer.members.select_related("person").order_by("person__name")
+        if member_form is None:
+            member_form = MemberAddForm(organisation=customer)
+    else:
+        memberships = customer.organisations.select_related("organisation").order_by("organisation__name")
+    context = {
+        "section": "customers",
+        "customer": customer,
+        "memberships": memberships,
+        "member_form": member_form,
+        "basis": basis,
+        "basis_rows": list(zip(basis.items, basis.totals.line_net_amounts, strict=True)) if basis else [],
+        "invoices": invoices,
+        "recurring_invoices": recurring_list(company=company, customer=customer),
+        "today": timezone.localdate(),
+        # Seed 004: the invoice PDFs are kept with the contact. The bytes stay in the table.
+        "documents": InvoiceDocument.objects.filter(company=company, customer=customer)
+        .defer("content")
+        .select_related("invoice")
+        .order_by("-created_at", "-pk"),
+    }
+    return render(request, "staff/customers/detail.html", context, status=status)
+
+
+@staff_view()
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_for_company(
+        Customer.objects.select_related("relationship_manager", "invoice_reference"), request.company, pk=pk
+    )
+    return _detail(request, customer, None, 200)
+
+
+@staff_view()
+@require_POST
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = get_for_company(Customer, request.company, pk=pk)
+    if not organisation.is_organisation:
+        raise Http404
+    form = MemberAddForm(request.POST, organisation=organisation)
+    if form.is_valid():
+        person = form.cleaned_data["person"]
+        try:
+            services.organisation_member_add(organisation=organisation, person=person, title=form.cleaned_data["title"])
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("%(person)s is now a member of %(organisation)s.") % {
+                "person": person.name, "organisation": organisation.name,
+            })  # fmt: skip
+            return redirect("staff:customer_detail", pk=organisation.pk)
+    return _detail(request, organisation, form, 400)
+
+
+@staff_view()
+@require_POST
+def member_remove(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
+    organisation = get_for_company(Customer, request.company, pk=pk)
+    person = get_for_company(Customer, request.company, pk=person_pk)
+    if not OrganisationMember.objects.filter(organisation=organisation, person=person).exists():
+        raise Http404
+    services.organisation_member_remove(organisation=organisation, person=person)
+    messages.success(request, _("%(person)s is no longer a member of %(organisation)s.") % {
+        "person": person.name, "organisation": organisation.name,
+    })  # fmt: skip
+    return redirect("staff:customer_detail", pk=organisation.pk)

@@ -1,0 +1,325 @@
+"""Invoices and credit notes: the list, the invoice page with its history, drafts
+(create, edit, delete, issue) and crediting.
+
+An issued invoice is never changed or deleted (Bokföringslagen 5 kap.): the pages
+offer no such action for it, and a POST that tries anyway is refused by the
+service (StateConflict) with its message, changing nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from fakturera.catalog.vat import VatKey
+from fakturera.core.errors import DomainError
+from fakturera.core.tenancy import get_for_company, staff_view
+from fakturera.invoicing import selectors, services
+from fakturera.invoicing.models import Invoice
+from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
+from fakturera.invoicing.totals import LineInput, compute_totals
+from fakturera.parties.models import PdfTemplate
+from fakturera.staff.forms.invoices import (
+    CreditForm,
+    DraftForm,
+    DraftLineForm,
+    DraftLineFormSet,
+    InvoiceFilterForm,
+    IssueForm,
+    NewDraftLineFormSet,
+    add_draft_error,
+    draft_lines,
+)
+from fakturera.staff.forms_errors import add_domain_error
+
+PAGE_SIZE = 50
+
+
+@require_GET
+@staff_view()
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    form = InvoiceFilterForm(request.GET or None, company=request.company)
+    invoices = selectors.invoice_list(company=request.company)
+    if form.is_bound and form.is_valid():
+        invoices = selectors.invoice_list(company=request.company, filters=form.to_filter())
+    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "staff/invoices/list.html",
+        {"section": "invoices", "form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@require_GET
+@staff_view()
+def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = _detail(request, pk)
+    return render(request, "staff/invoices/detail.html", _detail_context(invoice, tab="invoice"))
+
+
+@require_GET
+@staff_view()
+def history(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = _detail(request, pk)
+    context = _detail_context(invoice, tab="history")
+    if request.htmx:
+        return render(request, "staff/invoices/_history.html", {**context, "out_of_band": True})
+    return render(request, "staff/invoices/detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view()
+def draft_create(request: HttpRequest) -> HttpResponse:
+    company = request.company
+    data = request.POST if request.method == "POST" else None
+    form = DraftForm(data, company=company, initial=_initial_customer(request))
+    formset = NewDraftLineFormSet(data, prefix="lines", form_kwargs={"company": company})
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        rows, lines = draft_lines(formset)
+        try:
+            invoice = services.invoice_create_draft(
+                company=company,
+                customer=form.cleaned_data["customer"],
+                actor=request.user,
+                lines=lines,
+                **form.header(),
+            )
+        except DomainError as exc:
+            add_draft_error(form, rows, exc)
+        else:
+            messages.success(request, _("Draft saved."))
+            return redirect("staff:invoice_detail", pk=invoice.pk)
+    return render(
+        request,
+        "staff/invoices/draft_form.html",
+        {"section": "invoices", "form": form, "formset": formset, "invoice": None},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view()
+def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    company = request.company
+    invoice = get_for_company(Invoice.objects.select_related("customer"), company, pk=pk)
+    if not invoice.is_draft:
+        # Refused before any form is read: nothing about an issued invoice is editable.
+        messages.error(request, _locked_message(invoice))
+        return redirect("staff:invoice_detail", pk=invoice.pk)
+    if request.method == "GET":
+        form = DraftForm(company=company, invoice=invoice)
+        formset = DraftLineFormSet(
+            prefix="lines",
+            form_kwargs={"company": company},
+            initial=[DraftLineForm.initial_for(line) for line in invoice.lines.all()],
+        )
+    else:
+        form = DraftForm(request.POST, company=company, invoice=invoice)
+        formset = DraftLineFormSet(
+            request.POST,
+            prefix="lines",
+            form_kwargs={"company": company},
+            initial=[DraftLineForm.initial_for(line) for line in invoice.lines.all()],
+        )
+        if form.is_valid() and formset.is_valid():
+            rows, lines = draft_lines(formset)
+            try:
+                services.invoice_update_draft(invoice=invoice, actor=request.user, lines=lines, **form.header())
+            except DomainError as exc:
+                add_draft_error(form, rows, exc)
+            else:
+                messages.success(request, _("Draft saved."))
+                return redirect("staff:invoice_detail", pk=invoice.pk)
+    return render(
+        request,
+        "staff/invoices/draft_form.html",
+        {"section": "invoices", "form": form, "formset": formset, "invoice": invoice},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view()
+def draft_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_for_company(Invoice.objects.select_related("customer"), request.company, pk=pk)
+    form = IssueForm(request.POST or None)
+    # An issued invoice's POST goes to the service whatever the form says, to be refused there.
+    if request.method == "POST" and (form.is_valid() or not invoice.is_draft):
+        try:
+            issued = services.invoice_issue(
+                invoice=invoice, actor=request.user, issued_on=form.cleaned_data.get("issued_on")
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("staff:invoice_detail", pk=invoice.pk)
+        messages.success(request, _("Invoice %(n)s issued.") % {"n": issued.display_number})
+        return redirect("staff:invoice_detail", pk=invoice.pk)
+    if request.method == "GET" and not invoice.is_draft:
+        messages.error(request, _locked_message(invoice))
+        return redirect("staff:invoice_detail", pk=invoice.pk)
+    context = _detail_context(_detail(request, pk), tab="invoice")
+    return render(request, "staff/invoices/issue.html", {**context, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view()
+def draft_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_for_company(Invoice.objects.select_related("customer"), request.company, pk=pk)
+    if request.method == "POST":
+        try:
+            services.invoice_delete_draft(invoice=invoice, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("staff:invoice_detail", pk=invoice.pk)
+        messages.success(request, _("The draft was deleted."))
+        return redirect("staff:invoice_list")
+    if not invoice.is_draft:
+        messages.error(request, _("An issued invoice cannot be deleted; credit it instead."))
+        return redirect("staff:invoice_detail", pk=invoice.pk)
+    return render(request, "staff/invoices/delete.html", {"section": "invoices", "invoice": invoice})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view()
+def credit(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_for_company(Invoice.objects.select_related("customer"), request.company, pk=pk)
+    refusal = _credit_refusal(invoice)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("staff:invoice_detail", pk=invoice.pk)
+    remaining = services.credit_remaining(invoice)
+    form = CreditForm(request.POST or None, invoice=invoice, remaining=remaining)
+    if request.method == "POST" and form.is_valid():
+        is_full = "full" in request.POST
+        try:
+            note = services.credit_note_create(
+                invoice=invoice,
+                actor=request.user,
+                quantities=None if is_full else form.quantities(),
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc, aliases=form.aliases())
+        else:
+            messages.success(
+                request,
+                _("Credit note %(note)s created for invoice %(n)s.")
+                % {"note": note.display_number, "n": invoice.display_number},
+            )
+            return redirect("staff:invoice_detail", pk=note.pk)
+    return render(
+        request,
+        "staff/invoices/credit.html",
+        {"section": "invoices", "invoice": invoice, "form": form, "rows": form.bound_rows()},
+    )
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def _initial_customer(request: HttpRequest) -> dict[str, Any]:
+    wanted = request.GET.get("customer", "")
+    return {"customer": int(wanted)} if wanted.isdigit() else {}
+
+
+def _detail(request: HttpRequest, pk: int) -> Invoice:
+    try:
+        return selectors.invoice_detail(company=request.company, pk=pk)
+    except Invoice.DoesNotExist:
+        raise Http404 from None
+
+
+def _locked_message(invoice: Invoice) -> str:
+    return _("Invoice %(n)s is issued and can no longer be changed; credit it instead.") % {"n": invoice.display_number}
+
+
+def _credit_refusal(invoice: Invoice) -> str:
+    if invoice.kind != InvoiceKind.INVOICE:
+        return _("A credit note cannot be credited.")
+    if invoice.status == InvoiceStatus.DRAFT:
+        return _("A draft is not credited; change or delete it instead.")
+    if invoice.status == InvoiceStatus.CREDITED:
+        return _("Invoice %(n)s is already fully credited.") % {"n": invoice.display_number}
+    return ""
+
+
+def _detail_context(invoice: Invoice, *, tab: str) -> dict[str, Any]:
+    lines = list(invoice.lines.all())
+    if invoice.is_draft:
+        # A draft's figures are what issuing it now would store.
+        totals = compute_totals(
+            lines=[LineInput(line.quantity, line.unit_price, line.vat_key) for line in lines],
+            currency=invoice.currency,
+            round_to_whole=invoice.company.is_rounding_to_whole_units,
+        )
+        vat_rows = [
+            {"key": group.key, "taxable_amount": group.taxable_amount, "vat_amount": group.vat_amount}
+            for group in totals.vat_groups
+        ]
+        figures = totals.as_fields()
+        line_rows = [
+            {"line": line, "amount": amount} for line, amount in zip(lines, totals.line_net_amounts, strict=True)
+        ]
+    else:
+        vat_rows = [
+            {
+                "key": VatKey(row.vat_category, row.vat_rate),
+                "taxable_amount": row.taxable_amount,
+                "vat_amount": row.vat_amount,
+            }
+            for row in invoice.vat_breakdown.all()
+        ]
+        figures = {
+            "net_amount": invoice.net_amount,
+            "vat_amount": invoice.vat_amount,
+            "rounding_amount": invoice.rounding_amount,
+            "total_amount": invoice.total_amount,
+        }
+        line_rows = [{"line": line, "amount": line.net_amount} for line in lines]
+    return {
+        "section": "invoices",
+        "invoice": invoice,
+        "tab": tab,
+        "line_rows": line_rows,
+        "vat_rows": vat_rows,
+        "figures": figures,
+        "credit_notes": list(invoice.credit_notes.all()) if not invoice.is_credit_note else [],
+        "events": _events(invoice),
+        "can_credit": not _credit_refusal(invoice),
+        "pdf_templates": PdfTemplate.choices,
+    }
+
+
+# Labels of the keys services write into InvoiceEvent.details.
+DETAIL_LABELS = {
+    "changed": gettext_lazy("Changed"),
+    "basis_items": gettext_lazy("Basis items"),
+    "credit_note_number": gettext_lazy("Credit note"),
+    "is_full": gettext_lazy("Fully credited"),
+}
+DETAIL_HIDDEN = {"credit_note", "credits"}  # row ids; the message names the document
+
+
+def _events(invoice: Invoice) -> list[Any]:
+    events = list(invoice.events.all())
+    for event in events:
+        rows = []
+        for key, value in (event.details or {}).items():
+            if key in DETAIL_HIDDEN:
+                continue
+            if isinstance(value, bool):
+                text = _("yes") if value else _("no")
+            elif isinstance(value, list | tuple):
+                text = ", ".join(str(part) for part in value)
+            else:
+                text = str(value)
+            rows.append((DETAIL_LABELS.get(key, key.replace("_", " ")), text))
+        event.detail_rows = rows
+    return events
