@@ -39,7 +39,7 @@ chromium:
 		echo "Installing Debian's chromium for the browser tests ..."; \
 		sudo=""; if [ "$$(id -u)" != 0 ]; then sudo="sudo"; fi; \
 		export DEBIAN_FRONTEND=noninteractive; \
-		if ! { $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; }; then \
+		if ! { $$sudo apt-get -o DPkg::Lock::Timeout=600 update -qq && $$sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; }; then \
 			echo "error: could not install chromium with apt-get; the browser tests need $(CHROMIUM)." >&2; \
 			exit 1; \
 		fi; \

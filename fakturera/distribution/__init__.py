@@ -1,0 +1,1 @@
+"""Distribution: routing invoices to channels and delivering them once (DESIGN.md)."""
