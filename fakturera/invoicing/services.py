@@ -36,6 +36,9 @@ from fakturera.invoicing.states import EventKind, InvoiceKind, InvoiceStatus, mo
 from fakturera.invoicing.totals import LineInput, Totals, compute_totals
 from fakturera.parties.models import Company, Customer
 
+# The decimal places of InvoiceLine.quantity, unit_price and vat_rate.
+QUANTITY_PLACES, PRICE_PLACES, RATE_PLACES = Decimal("0.001"), Decimal("0.0001"), Decimal("0.01")
+
 # Documents are rendered by the task worker, in batches, once the issuing commits.
 RENDER_BATCH = 500
 
@@ -119,11 +122,12 @@ def _line_rows(invoice: Invoice, lines: list[LineData], nets: tuple[Decimal, ...
             invoice=invoice,
             position=position,
             description=line.description,
-            quantity=line.quantity,
+            # Stored with the columns' decimal places, so the row in hand reads as a reloaded one.
+            quantity=line.quantity.quantize(QUANTITY_PLACES),
             unit=line.unit,
-            unit_price=line.unit_price,
+            unit_price=line.unit_price.quantize(PRICE_PLACES),
             vat_category=line.vat_key.category,
-            vat_rate=line.vat_key.rate,
+            vat_rate=line.vat_key.rate.quantize(RATE_PLACES),
             net_amount=net,
             account_code=line.account_code,
             period_start=line.period_start,
@@ -140,7 +144,7 @@ def _vat_rows(invoice: Invoice, totals: Totals) -> list[InvoiceVat]:
         InvoiceVat(
             invoice=invoice,
             vat_category=group.key.category,
-            vat_rate=group.key.rate,
+            vat_rate=group.key.rate.quantize(RATE_PLACES),
             taxable_amount=group.taxable_amount,
             vat_amount=group.vat_amount,
         )
@@ -221,29 +225,99 @@ def _clean_header(company: Company, fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-@transaction.atomic
-def invoice_create_draft(
-    *, company: Company, customer: Customer, actor: Any, lines: list[dict[str, Any]], **header: Any
-) -> Invoice:
+def _draft_fields(company: Company, customer: Customer, header: dict[str, Any]) -> dict[str, Any]:
     if customer.company_id != company.pk:
         raise DomainError(_("This customer belongs to another company."), field="customer")
     data = _clean_header(company, header)
-    cleaned = clean_lines(company, lines)
     data.setdefault("currency", company.default_currency)
     data.setdefault("language", customer.language)
     data.setdefault("payment_terms_days", _terms_for(company, customer))
     data.setdefault("email", "")
-    invoice = Invoice.objects.create(company=company, customer=customer, created_by=actor, **data)
-    totals = _totals(company, cleaned, invoice.currency)
-    InvoiceLine.objects.bulk_create(_line_rows(invoice, cleaned, totals.line_net_amounts))
-    Invoice.objects.filter(pk=invoice.pk).update(**totals.as_fields())
-    invoice.refresh_from_db()
-    InvoiceEvent.objects.create(invoice=invoice, kind=EventKind.CREATED, actor=actor, at=timezone.now())
+    return data
+
+
+def _known_relations(
+    invoice: Invoice, *, lines: list[InvoiceLine], vat: list[InvoiceVat], events: list[InvoiceEvent]
+) -> Invoice:
+    """Hand the rows just written to the invoice as if prefetched, so presenting a new
+    invoice (the API's answer) reads nothing back. Only for issued invoices, whose lines
+    never change; a new invoice has no credit notes."""
+    invoice._prefetched_objects_cache = {"lines": lines, "vat_breakdown": vat, "events": events, "credit_notes": []}
     return invoice
 
 
+@transaction.atomic
+def invoice_create_draft(
+    *, company: Company, customer: Customer, actor: Any, lines: list[dict[str, Any]], **header: Any
+) -> Invoice:
+    data = _draft_fields(company, customer, header)
+    cleaned = clean_lines(company, lines)
+    totals = _totals(company, cleaned, data["currency"])
+    invoice = Invoice.objects.create(company=company, customer=customer, created_by=actor, **data, **totals.as_fields())
+    InvoiceLine.objects.bulk_create(_line_rows(invoice, cleaned, totals.line_net_amounts))
+    InvoiceEvent.objects.create(invoice=invoice, kind=EventKind.CREATED, actor=actor, at=invoice.created_at)
+    return invoice
+
+
+@transaction.atomic
+def invoice_create_issued(
+    *,
+    company: Company,
+    customer: Customer,
+    actor: Any,
+    lines: list[dict[str, Any]],
+    issued_on: dt.date | None = None,
+    **header: Any,
+) -> Invoice:
+    """A new invoice issued at once (the API's `issue: true`): the same checks, totals,
+    number and history (created, issued) as a draft issued later, in one transaction and
+    a fixed handful of statements. The number is taken last, so the series stays locked
+    only for the inserts that follow it."""
+    data = _draft_fields(company, customer, header)
+    cleaned = clean_lines(company, lines)
+    totals = _totals(company, cleaned, data["currency"])
+    # The buyer's snapshot names the invoice reference: read it unless the caller did.
+    if customer.invoice_reference_id is not None and not Customer.invoice_reference.is_cached(customer):
+        customer = Customer.objects.select_related("invoice_reference").get(pk=customer.pk)
+    buyer = buyer_snapshot(customer)
+    now = timezone.now()
+    series, number = numbers_take(company=company, count=1)
+    fields = _issued_fields(
+        company=company,
+        seller=seller_snapshot(company, series),
+        buyer=buyer,
+        series=series,
+        number=number,
+        issued_on=issued_on or timezone.localdate(),
+        terms_days=data["payment_terms_days"],
+        totals=totals,
+        kind=InvoiceKind.INVOICE,
+        now=now,
+    )
+    invoice = Invoice.objects.create(
+        company=company, customer=customer, created_by=actor, status=InvoiceStatus.ISSUED, **{**data, **fields}
+    )
+    rows = InvoiceLine.objects.bulk_create(_line_rows(invoice, cleaned, totals.line_net_amounts))
+    vat = InvoiceVat.objects.bulk_create(_vat_rows(invoice, totals))
+    events = InvoiceEvent.objects.bulk_create(
+        [
+            InvoiceEvent(invoice=invoice, kind=EventKind.CREATED, actor=actor, at=now, details={}),
+            InvoiceEvent(invoice=invoice, kind=EventKind.ISSUED, actor=actor, at=now, details={}),
+        ]
+    )
+    _render_documents_after_commit([invoice.pk])
+    webhook_event(company=company, event=WebhookEvent.INVOICE_ISSUED, payload=invoice_payload(invoice))
+    return _known_relations(invoice, lines=rows, vat=vat, events=events)
+
+
 def _lock_draft(invoice: Invoice) -> Invoice:
-    locked = Invoice.objects.select_for_update().select_related("company", "customer").get(pk=invoice.pk)
+    # Only the invoice row is locked; the customer comes along with its invoice
+    # reference (a nullable join, which FOR UPDATE may not cover) for the buyer snapshot.
+    locked = (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("company", "customer__invoice_reference")
+        .get(pk=invoice.pk)
+    )
     if locked.status != InvoiceStatus.DRAFT:
         raise StateConflict(
             _("Invoice %(n)s is issued and can no longer be changed; credit it instead.")
@@ -313,14 +387,20 @@ def invoice_issue(*, invoice: Invoice, actor: Any, issued_on: dt.date | None = N
         raise DomainError(_("An invoice needs at least one line before it is issued."), code="no_lines")
     data = [_line_data(line) for line in lines]
     totals = _totals(company, data, locked.currency)
+    # A draft's lines already hold their amounts unless a rule changed since (rounding setting).
+    changed = []
     for line, net in zip(lines, totals.line_net_amounts, strict=True):
-        line.net_amount = net
-    InvoiceLine.objects.bulk_update(lines, ["net_amount"])
+        if line.net_amount != net:
+            line.net_amount = net
+            changed.append(line)
+    if changed:
+        InvoiceLine.objects.bulk_update(changed, ["net_amount"])
+    buyer = buyer_snapshot(customer)
     series, number = numbers_take(company=company, count=1)
     fields = _issued_fields(
         company=company,
         seller=seller_snapshot(company, series),
-        buyer=buyer_snapshot(Customer.objects.select_related("invoice_reference").get(pk=customer.pk)),
+        buyer=buyer,
         series=series,
         number=number,
         issued_on=issued_on or timezone.localdate(),

@@ -118,6 +118,29 @@ def test_create_and_issue_in_one_call(api, company):
     assert response.json()["number"] == 1
 
 
+def test_one_call_answers_what_a_later_read_returns_with_a_fixed_number_of_statements(
+    api, company, django_assert_max_num_queries
+):
+    # given an organisation with an invoice reference, so the buyer snapshot names it
+    person = api.post("/persons", {"name": "Bo Ek"}).json()
+    organisation = api.post(
+        "/organisations", {"name": "Vårdbolaget AB", "org_number": "5560360793", "invoice_reference_id": person["id"]}
+    ).json()
+
+    # when an invoice of all the lines is created and issued in one call
+    body = {"customer_id": organisation["id"], "lines": LINES, "issue": True, "buyer_reference": "P-7"}
+    with django_assert_max_num_queries(14):
+        created = api.post("/invoices", body)
+
+    # then the answer, built from the rows just written, is what reading the invoice gives
+    assert created.status_code == 201, created.content
+    read = api.get(f"/invoices/{created.json()['id']}")
+    assert created.json() == read.json()
+    assert read.json()["buyer"]["reference_name"] == "Bo Ek"
+    assert [event["kind"] for event in read.json()["history"]] == ["created", "issued"]
+    assert read.json()["vat_breakdown"] and read.json()["payment_reference"]
+
+
 def test_validation_errors_name_every_field(api, company):
     # given an organisation with a wrong org number and VAT number
     response = api.post("/organisations", {"name": " ", "org_number": "556036-0794", "vat_number": "SE1"})

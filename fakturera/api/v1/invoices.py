@@ -51,9 +51,11 @@ def _summary(invoice: Invoice) -> dict[str, Any]:
     }
 
 
-def invoice_out(company: Company, pk: int) -> dict[str, Any]:
-    """The invoice with its lines, VAT breakdown, credit notes and history."""
-    invoice = selectors.invoice_detail(company=company, pk=pk)
+def invoice_out(company: Company, invoice: int | Invoice) -> dict[str, Any]:
+    """The invoice with its lines, VAT breakdown, credit notes and history; given an
+    Invoice a service just wrote (its relations in hand), nothing is read again."""
+    if not isinstance(invoice, Invoice):
+        invoice = selectors.invoice_detail(company=company, pk=invoice)
     lines = list(invoice.lines.all())
     if invoice.is_draft:
         # A draft stores no breakdown yet: what issuing it now would store.
@@ -130,19 +132,22 @@ def invoice_create(request: HttpRequest, payload: InvoiceIn) -> HttpResponse:
     actor = actor_of(request)
 
     def action() -> dict[str, Any]:
-        customer = Customer.objects.filter(company=company, pk=payload.customer_id).first()
+        customer = (
+            Customer.objects.select_related("invoice_reference").filter(company=company, pk=payload.customer_id).first()
+        )
         if customer is None:
             raise NotFoundField(_("There is no customer with this id."), field="customer_id")
         header = {name: value for name, value in payload.model_dump(include=set(HEADER)).items() if value is not None}
         lines = [line.model_dump(exclude_none=True) for line in payload.lines]
-        invoice = services.invoice_create_draft(company=company, customer=customer, actor=actor, lines=lines, **header)
         if payload.issue:
-            invoice = services.invoice_issue(invoice=invoice, actor=actor, issued_on=payload.issued_on)
-        elif payload.issued_on is not None:
+            return services.invoice_create_issued(
+                company=company, customer=customer, actor=actor, lines=lines, issued_on=payload.issued_on, **header
+            )
+        if payload.issued_on is not None:
             raise DomainError(_("An invoice date is given only when issuing."), field="issued_on")
-        return invoice.pk
+        return services.invoice_create_draft(company=company, customer=customer, actor=actor, lines=lines, **header).pk
 
-    return write(request, status=201, action=action, present=lambda pk: invoice_out(company, pk))
+    return write(request, status=201, action=action, present=lambda invoice: invoice_out(company, invoice))
 
 
 @router.get("/{invoice_id}", response={200: InvoiceOut, **ERRORS}, summary="Get an invoice with lines and history")
