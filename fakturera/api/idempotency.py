@@ -11,6 +11,7 @@ back), so the client may correct the request and retry with the same key.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fakturera.api.models import IdempotencyRecord
@@ -26,6 +28,8 @@ from fakturera.parties.models import Company
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+# Clients retry within minutes or hours; a week covers a retry after a long outage.
+KEEP = dt.timedelta(days=7)
 
 
 class MalformedKey(DomainError):
@@ -87,3 +91,11 @@ def idempotent(
         record.response_body = body
         record.save(update_fields=["response_status", "response_body"])
     return status, body, False
+
+
+def records_purge(*, now: dt.datetime | None = None) -> int:
+    """Forget the records older than KEEP (the scheduler runs this hourly); a key sent
+    again after that is a new request."""
+    cutoff = (now or timezone.now()) - KEEP
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

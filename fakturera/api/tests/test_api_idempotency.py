@@ -4,11 +4,14 @@ racing with one key create one invoice."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
+from fakturera.api.idempotency import KEEP, records_purge
 from fakturera.api.models import IdempotencyRecord
 from fakturera.api.tests.api_clients import LINES, ApiClient, api_for, error_of, new_key
 from fakturera.invoicing.models import Invoice
@@ -111,3 +114,17 @@ def test_concurrent_requests_with_one_key_create_one_invoice():
     assert [r.status_code for r in responses] == [201] * 4
     assert len({r.content for r in responses}) == 1
     assert Invoice.objects.count() == 1
+
+
+def test_records_older_than_a_week_are_forgotten_and_the_key_is_new_again(company):
+    api = api_for(company)
+    customer = {"name": "Bo Ek"}
+    first = api.post("/persons", customer, idempotency_key="k-1")
+    assert first.status_code == 201
+    IdempotencyRecord.objects.update(created_at=timezone.now() - KEEP - dt.timedelta(minutes=1))
+
+    assert records_purge() == 1
+
+    again = api.post("/persons", customer, idempotency_key="k-1")
+    assert again.status_code == 201
+    assert again.json()["id"] != first.json()["id"]
