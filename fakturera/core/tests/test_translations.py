@@ -114,3 +114,26 @@ def test_staff_page_in_swedish(settings):
     for english in (">Invoices<", ">Customers<", ">Register<", "Invoice basis"):
         assert english not in html, f"{english!r} is still in English on the Swedish basis page"
     assert "Anna Andersson" in html
+
+
+def test_swedish_catalogue_defines_each_message_once():
+    # Branches append their strings and the catalogue is union-merged (.gitattributes):
+    # babel silently keeps one of two definitions, GNU msgfmt refuses the file.
+    keys = Counter()
+    context, msgid, current = None, None, None
+    for line in [*SV_PO.read_text(encoding="utf-8").splitlines(), ""]:
+        if line.startswith("msgctxt "):
+            context, current = line[8:], "ctxt"
+        elif line.startswith("msgid "):
+            msgid, current = line[6:], "id"
+        elif line.startswith('"') and current in ("ctxt", "id"):
+            if current == "id":
+                msgid += line
+            else:
+                context += line
+        elif line.startswith("msgstr") or not line.strip():
+            if msgid is not None and msgid != '""':
+                keys[(context, msgid)] += 1
+            context, msgid, current = None, None, None
+    duplicates = [key for key, count in keys.items() if count > 1]
+    assert not duplicates, f"defined more than once in {SV_PO.name}: {duplicates}"
