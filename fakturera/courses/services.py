@@ -636,6 +636,7 @@ def registration_invoice_line(registration: Registration) -> InvoiceLine | None:
 @transaction.atomic
 def registration_credit(*, registration: Registration, actor: Any, reason: str = "") -> Invoice:
     """The credit note a cancelled, invoiced registration offers: its line, in full."""
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.status != RegistrationStatus.CANCELLED:
         raise StateConflict(_("Cancel the registration before crediting it."))
     line = registration_invoice_line(registration)
