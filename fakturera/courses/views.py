@@ -29,9 +29,7 @@ def _language(request: HttpRequest, default: str) -> str:
 
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest, token: str) -> HttpResponse:
-    config = get_object_or_404(
-        RegistrationForm.objects.select_related("occurrence__course", "company"), token=token
-    )
+    config = get_object_or_404(RegistrationForm.objects.select_related("occurrence__course", "company"), token=token)
     occurrence = config.occurrence
     language = _language(request, occurrence.language)
     with translation.override(language):

@@ -52,9 +52,7 @@ def test_form_configuration_decides_what_is_required_and_what_is_dropped(company
 
     with pytest.raises(ValidationFailed) as refused:
         submit(occurrence)
-    assert {"vat_number", "invoice_address_line1", "invoice_postal_code", "invoice_city"} <= set(
-        refused.value.errors
-    )
+    assert {"vat_number", "invoice_address_line1", "invoice_postal_code", "invoice_city"} <= set(refused.value.errors)
 
     registration = submit(
         occurrence,
@@ -139,10 +137,12 @@ def test_process_with_a_different_paying_organisation_bills_it_with_the_project_
     registration.refresh_from_db()
     assert registration.status == RegistrationStatus.PROCESSED
     represented = registration.represented_organisation
-    assert represented.org_number == "556036-0793" and represented.peppol_id == "0007:5560360793"
+    assert represented.org_number == "556036-0793"
+    assert represented.peppol_id == "0007:5560360793"
     assert OrganisationMember.objects.filter(organisation=represented, person=registration.participant).exists()
     payer.refresh_from_db()
-    assert payer.vat_number == VAT_B and payer.address_line1 == "Fakturavägen 9"
+    assert payer.vat_number == VAT_B
+    assert payer.address_line1 == "Fakturavägen 9"
     item = BasisItem.objects.get(course_registration=registration)
     assert (item.customer, item.unit_price, item.buyer_reference) == (payer, Decimal("4900.0000"), "P-100")
     assert [group.customer for group in basis_by_customer(company=company)] == [payer]
