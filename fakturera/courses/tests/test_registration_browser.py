@@ -120,7 +120,7 @@ def test_register_approve_process_invoice_and_report(staff_page, browser, live_s
     assert report.locator("td[data-column=represented_organisation]").inner_text() == "Firma Ett AB"
     with page.expect_download() as download:
         page.locator("#download-csv").click()
-    text = open(download.value.path(), encoding="utf-8-sig").read()  # noqa: PTH123, SIM115
+    text = open(download.value.path(), encoding="utf-8-sig").read()  # noqa: SIM115
     rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert rows[0]["VAT number"] == VAT_B
     assert rows[0]["Project number"] == "P-4711"
