@@ -66,7 +66,7 @@ def test_register_approve_process_invoice_and_report(staff_page, browser, live_s
     )
     assert Registration.objects.count() == 0
 
-    # when: corrected and sent
+    # when: the participant corrects it and sends again
     public.fill("input[name=org_number]", "556036-0793")
     public.get_by_role("button", name="Register").click()
     public.get_by_role("heading", name="Thank you for registering").wait_for()
