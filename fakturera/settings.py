@@ -143,3 +143,6 @@ DEFAULT_FROM_EMAIL = os.environ.get("FAKTURERA_FROM_EMAIL", "no-reply@fakturera.
 # ("COUNT/SECONDS"; "0" turns the limit off, as `make bench` does for its loopback client).
 COURSE_APPROVAL_MAX_AGE_DAYS = int(os.environ.get("FAKTURERA_COURSE_APPROVAL_DAYS", "14"))
 COURSE_REGISTRATION_RATE_LIMIT = os.environ.get("FAKTURERA_REGISTRATION_RATE_LIMIT", "10/600")
+# The public form's settings are kept this many seconds in each server process (the form
+# is read on every registration; a change by staff reaches all processes within this time).
+COURSE_FORM_CACHE_SECONDS = int(os.environ.get("FAKTURERA_COURSE_FORM_CACHE_SECONDS", "5"))

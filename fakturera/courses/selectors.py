@@ -4,19 +4,58 @@ suggestions of likely duplicates, and the basis report's rows."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fakturera.billables.models import BasisItem, BasisItemStatus, BasisSourceKind
 from fakturera.core.money import round_money
-from fakturera.courses.models import Course, Occurrence, OccurrenceCustomer, Registration
+from fakturera.courses.models import Course, Occurrence, OccurrenceCustomer, Registration, RegistrationForm
 from fakturera.courses.states import RegistrationStatus
 from fakturera.parties.models import Company, Customer, CustomerKind
+
+# token -> (monotonic expiry, form): the public form's settings, read once per process per
+# COURSE_FORM_CACHE_SECONDS instead of twice per request (the form and its price categories).
+_FORMS: dict[str, tuple[float, RegistrationForm]] = {}
+
+
+def registration_form_for_token(token: str) -> RegistrationForm | None:
+    """The public form with its occurrence, course, company and price categories.
+
+    Kept in this process for a few seconds: the form is read-only to the public
+    pages, and a change by staff (closing the form, a new price) reaches every
+    server process within COURSE_FORM_CACHE_SECONDS; in the process that made the
+    change at once (`registration_form_forget`).
+    """
+    now = time.monotonic()
+    cached = _FORMS.get(token)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    form = (
+        RegistrationForm.objects.select_related("occurrence__course", "company")
+        .prefetch_related("occurrence__price_categories")
+        .filter(token=token)
+        .first()
+    )
+    seconds = settings.COURSE_FORM_CACHE_SECONDS
+    if form is not None and seconds > 0:
+        if len(_FORMS) > 1000:
+            _FORMS.clear()
+        _FORMS[token] = (now + seconds, form)
+    return form
+
+
+def registration_form_forget(token: str | None = None) -> None:
+    if token is None:
+        _FORMS.clear()
+    else:
+        _FORMS.pop(token, None)
 
 
 def course_list(*, company: Company) -> QuerySet[Course]:

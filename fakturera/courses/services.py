@@ -47,6 +47,7 @@ from fakturera.courses.models import (
     Registration,
     RegistrationForm,
 )
+from fakturera.courses.selectors import registration_form_forget
 from fakturera.courses.states import RegistrationStatus, move_registration
 from fakturera.invoicing.models import Invoice, InvoiceLine
 from fakturera.invoicing.services import credit_note_create
@@ -227,6 +228,7 @@ def occurrence_update(*, occurrence: Occurrence, **fields: Any) -> Occurrence:
         setattr(occurrence, name, data[name])
     occurrence.save()
     _resync_occurrence(occurrence)
+    transaction.on_commit(registration_form_forget)
     return occurrence
 
 
@@ -251,6 +253,7 @@ def price_category_add(*, occurrence: Occurrence, name: str, price: Any) -> Pric
     with errors.check():
         price = clean_unit_price(price, field="price")
     errors.raise_if_any()
+    transaction.on_commit(registration_form_forget)
     return PriceCategory.objects.create(occurrence=occurrence, name=name, price=price)
 
 
@@ -259,6 +262,7 @@ def price_category_remove(*, category: PriceCategory) -> None:
     if Registration.objects.filter(price_category=category).exists():
         raise StateConflict(_("Registrations use this price category; it cannot be removed."))
     category.delete()
+    transaction.on_commit(registration_form_forget)
 
 
 FORM_FIELDS = {"is_open", "needs_manager_approval", *BILLING_FIELDS}
@@ -272,6 +276,7 @@ def registration_form_update(*, form: RegistrationForm, **fields: Any) -> Regist
             raise DomainError(_("Each billing field is not asked, optional or required."), field=name)
         setattr(form, name, value)
     form.save()
+    transaction.on_commit(registration_form_forget)
     return form
 
 

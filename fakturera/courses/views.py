@@ -4,7 +4,7 @@ link. No login; CSRF on every POST, a honeypot field and a rate limit per addres
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -16,6 +16,7 @@ from fakturera.courses import services
 from fakturera.courses.forms import HONEYPOT, PublicRegistrationForm
 from fakturera.courses.models import RegistrationForm
 from fakturera.courses.ratelimit import is_rate_limited
+from fakturera.courses.selectors import registration_form_for_token
 from fakturera.courses.states import RegistrationStatus
 from fakturera.staff.forms_errors import add_domain_error
 
@@ -29,7 +30,9 @@ def _language(request: HttpRequest, default: str) -> str:
 
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest, token: str) -> HttpResponse:
-    config = get_object_or_404(RegistrationForm.objects.select_related("occurrence__course", "company"), token=token)
+    config = registration_form_for_token(token)
+    if config is None:
+        raise Http404
     occurrence = config.occurrence
     language = _language(request, occurrence.language)
     with translation.override(language):

@@ -333,3 +333,16 @@ def test_another_companys_courses_and_registrations_are_404(client, company):
     assert report.context["form"].errors  # another company's occurrence is not a choice
     registration.refresh_from_db()
     assert registration.status == RegistrationStatus.RECEIVED
+
+
+def test_closing_the_form_reaches_the_public_page_in_this_process_at_once(company, django_capture_on_commit_callbacks):
+    occurrence = make_occurrence(company)
+    client = Client()
+    assert "Register for" in client.get(_form_url(occurrence, lang="en")).content.decode()  # now kept in the process
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registration_form_update(form=occurrence.registration_form, is_open=False)
+
+    assert "Registration for this course is closed." in client.get(_form_url(occurrence, lang="en")).content.decode()
+    assert client.post(_form_url(occurrence), GOOD).status_code == 200
+    assert Registration.objects.count() == 0
