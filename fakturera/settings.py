@@ -137,6 +137,8 @@ LOGGING = {
 # Where people reach this installation: links in e-mails (portal, approvals) are absolute.
 SITE_URL = os.environ.get("FAKTURERA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("FAKTURERA_FROM_EMAIL", "no-reply@fakturera.example")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 
 # Courses (seed 000): how long a manager's approval link is valid, and how many
 # registrations one IP address may submit on the public form per window

@@ -422,8 +422,10 @@ def registration_submit(*, form: RegistrationForm, language: str = Language.SWED
         **data,
     )
     if status == RegistrationStatus.AWAITING_APPROVAL:
+        from fakturera.courses.tasks import send_approval_mail
+
         registration_id = registration.pk
-        transaction.on_commit(lambda: _send_approval_mail(registration_id))
+        transaction.on_commit(lambda: send_approval_mail.enqueue(registration_id))
     return registration
 
 
@@ -452,8 +454,15 @@ def registration_from_approval_token(token: str) -> Registration:
     return registration
 
 
-def _send_approval_mail(registration_id: int) -> None:
-    registration = Registration.objects.select_related("occurrence__course", "company").get(pk=registration_id)
+def approval_mail_send(*, registration_id: int) -> None:
+    """The manager's e-mail with the approval link; nothing when the registration no longer waits."""
+    registration = (
+        Registration.objects.select_related("occurrence__course", "company")
+        .filter(pk=registration_id, status=RegistrationStatus.AWAITING_APPROVAL)
+        .first()
+    )
+    if registration is None:
+        return
     occurrence = registration.occurrence
     with translation.override(registration.language):
         subject = _("Approve a course registration: %(name)s") % {"name": registration.name}
