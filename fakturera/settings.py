@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "fakturera.documents",
     "fakturera.api",
     "fakturera.recurring",
+    "fakturera.autogiro",
+    "fakturera.portal",
     "fakturera.staff",
 ]
 
