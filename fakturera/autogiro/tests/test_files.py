@@ -36,6 +36,10 @@ def records(path: Path) -> list[str]:
     return [line.rstrip().ljust(RECORD_LENGTH) for line in lines if line[:2].isdigit()]
 
 
+def ymd(text: str) -> dt.date:
+    return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+
+
 def field(record: str, start: int, end: int) -> str:
     """Positions 1-based and inclusive, as in Bankgirot's manual."""
     return record[start - 1 : end]
@@ -47,7 +51,7 @@ def parse_opening(record: str) -> dict:
     assert field(record, 19, 62).strip() == ""
     assert field(record, 79, 80).strip() == ""
     return {
-        "written_on": dt.datetime.strptime(field(record, 3, 10), "%Y%m%d").date(),
+        "written_on": ymd(field(record, 3, 10)),
         "customer_number": field(record, 63, 68),
         "bankgiro": field(record, 69, 78),
     }
@@ -62,7 +66,7 @@ def parse_collection(record: str) -> tuple[Collection, str]:
     collection = Collection(
         payer_number=field(record, 16, 31),
         amount=Decimal(int(field(record, 32, 43))) / 100,
-        payment_on=None if date.strip() == "GENAST" else dt.datetime.strptime(date, "%Y%m%d").date(),
+        payment_on=None if date.strip() == "GENAST" else ymd(date),
         reference=field(record, 54, 69).rstrip(),
         period_code=int(field(record, 11, 11)),
         occurrences=None if not occurrences.strip() else int(occurrences),
