@@ -148,7 +148,7 @@ def _reference(invoice: Invoice) -> str:
 
 
 @transaction.atomic
-def payment_orders_add(*, invoices: Iterable[Invoice]) -> list[PaymentOrder]:
+def payment_orders_add(invoices: Iterable[Invoice]) -> list[PaymentOrder]:
     """A payment order for each invoice, once: calling again for the same invoice returns the
     order it already has. Refuses (writing nothing) invoices that cannot be collected."""
     wanted = list(invoices)
@@ -206,31 +206,33 @@ def _payment_on(order: PaymentOrder, run_on: dt.date) -> dt.date | None:
 
 
 @transaction.atomic
-def payment_order_file(company: Company, run_on: dt.date) -> bytes:
-    """The payment-order file of the company's run on `run_on`: the first call writes it with
+def payment_order_file(company: Company, run_date: dt.date) -> bytes:
+    """The payment-order file of the company's run on `run_date`: the first call writes it with
     every waiting order (and files them); later calls return the same bytes."""
-    existing = Run.objects.filter(company=company, run_on=run_on).first()
-    if existing is not None:
-        return bytes(existing.content)
     payee = AutogiroSettings.objects.filter(company=company).first()
     if payee is None:
         raise DomainError(_("Enter the company's Autogiro settings (customer number and bankgiro) first."))
+    # Lock the waiting orders first: a second run at the same moment waits here, then finds
+    # the run the first one stored (or no orders left) instead of filing anything twice.
     orders = list(
-        PaymentOrder.objects.select_for_update()
+        PaymentOrder.objects.select_for_update(of=("self",))
         .filter(company=company, status=PaymentOrderStatus.WAITING, mandate__status=MandateStatus.ACTIVE)
         .order_by("due_on", "pk")
     )
+    existing = Run.objects.filter(company=company, run_on=run_date).first()
+    if existing is not None:
+        return bytes(existing.content)
     if not orders:
         raise DomainError(_("No payment orders are waiting for a file."))
     content = payment_order_file_content(
-        written_on=run_on,
+        written_on=run_date,
         customer_number=payee.customer_number,
         bankgiro=payee.bankgiro,
         collections=[
             Collection(
                 payer_number=order.payer_number,
                 amount=order.amount,
-                payment_on=_payment_on(order, run_on),
+                payment_on=_payment_on(order, run_date),
                 reference=order.reference,
             )
             for order in orders
@@ -238,7 +240,7 @@ def payment_order_file(company: Company, run_on: dt.date) -> bytes:
     )
     run = Run.objects.create(
         company=company,
-        run_on=run_on,
+        run_on=run_date,
         content=content,
         order_count=len(orders),
         total_amount=sum((order.amount for order in orders), start=orders[0].amount * 0),

@@ -7,6 +7,7 @@ what to fix); our API key never appears in a message.
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import urllib.error
@@ -66,6 +67,11 @@ def exchange(
         }) from None  # fmt: skip
     except urllib.error.URLError as exc:
         raise _connection_error(service, exc.reason) from None
+    except http.client.HTTPException as exc:
+        # A connection cut mid-answer or a garbled status line: the service may be restarting.
+        raise TransientError(_("%(service)s sent a broken answer: %(reason)s") % {
+            "service": service, "reason": type(exc).__name__,
+        }) from None  # fmt: skip
     except (ConnectionError, OSError) as exc:
         raise _connection_error(service, exc) from None
 
