@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "fakturera.api",
     "fakturera.recurring",
     "fakturera.courses",
+    "fakturera.autogiro",
+    "fakturera.portal",
     "fakturera.staff",
 ]
 

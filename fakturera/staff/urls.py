@@ -4,6 +4,7 @@ with get_for_company, so another company's id is a 404."""
 from django.urls import path
 
 from fakturera.staff.views import (
+    autogiro,
     basis,
     billables,
     catalog,
@@ -90,6 +91,13 @@ urlpatterns = [
     path("courses/registrations/<int:pk>/cancel/", courses.registration_cancel, name="registration_cancel"),
     path("courses/registrations/<int:pk>/credit/", courses.registration_credit, name="registration_credit"),
     path("courses/report/", courses.basis_report, name="course_report"),
+    # Autogiro: mandates on the customer card, settings and the runs' payment-order files
+    path("customers/<int:pk>/autogiro/", autogiro.mandate_add, name="autogiro_mandate_add"),
+    path("autogiro/", autogiro.overview, name="autogiro"),
+    path("autogiro/settings/", autogiro.settings_save, name="autogiro_settings"),
+    path("autogiro/mandates/<int:pk>/cancel/", autogiro.mandate_cancel, name="autogiro_mandate_cancel"),
+    path("autogiro/runs/", autogiro.run_create, name="autogiro_run_create"),
+    path("autogiro/runs/<int:pk>/file/", autogiro.run_file, name="autogiro_run_file"),
     # Recurring invoices and their orders
     path("recurring/", recurring.recurring_list, name="recurring_list"),
     path("recurring/new/", recurring.recurring_create, name="recurring_create"),
