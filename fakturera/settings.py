@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "fakturera.documents",
     "fakturera.api",
     "fakturera.recurring",
+    "fakturera.distribution",
     "fakturera.staff",
 ]
 
@@ -135,3 +136,7 @@ LOGGING = {
 
 # Where people reach this installation: links in e-mails (portal, approvals) are absolute.
 SITE_URL = os.environ.get("FAKTURERA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Distribution: how long a worker holds the deliveries it claimed before the sweeper
+# judges them (distribution/worker.py).
+DISTRIBUTION_LEASE_SECONDS = int(os.environ.get("FAKTURERA_DISTRIBUTION_LEASE_SECONDS", "600"))

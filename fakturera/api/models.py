@@ -65,6 +65,7 @@ class IdempotencyRecord(models.Model):
 class WebhookEvent(models.TextChoices):
     INVOICE_ISSUED = "invoice.issued", _("Invoice issued")
     INVOICE_CREDITED = "invoice.credited", _("Invoice credited")
+    INVOICE_EXPORTED = "invoice.exported", _("Invoice exported (distribution)")
     TEST = "test", _("Test event")
 
 
