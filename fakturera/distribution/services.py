@@ -375,7 +375,7 @@ def deliveries_undo(*, company: Company, actor: Any, delivery_ids: list[int], no
         event_of=lambda d: EventKind.SEND_UNDONE,
         message_of=lambda d: _("Sending by %(channel)s was undone.") % {"channel": Channel(d.channel).label},
     )
-    for target, group in moves.items():
+    for _target, group in moves.items():
         move_sending(group, expected=SendingStatus.QUEUED, actor=actor, at=now)
     return len(deliveries)
 

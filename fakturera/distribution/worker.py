@@ -135,7 +135,7 @@ def _stop_credited(deliveries: list[Delivery]) -> int:
         Delivery.objects.filter(pk__in=list(still)).update(
             state=DeliveryState.STOPPED, finished_at=now, lease_until=None
         )
-        for target, moves in rollback_moves(
+        for _target, moves in rollback_moves(
             stopping,
             event_of=lambda d: EventKind.SEND_STOPPED,
             message_of=lambda d: _("Not sent: the invoice was credited inside the undo window."),
@@ -264,7 +264,7 @@ def _record(jobs: list[Job], outcomes: list[Outcome], result: Round) -> None:
                 same={"state": DeliveryState.FAILED, "finished_at": now, "lease_until": None},
             )
             errors = {o.delivery_id: _error_text(o) for o, _job in failed}
-            for target, moves in rollback_moves(
+            for _target, moves in rollback_moves(
                 [job.delivery for _o, job in failed],
                 event_of=lambda d: (
                     EventKind.REMINDER_FAILED if d.purpose == Purpose.REMINDER else EventKind.SEND_FAILED

@@ -8,6 +8,7 @@ handing a message over leaves the delivery uncertain for staff to confirm or res
 
 from __future__ import annotations
 
+import contextlib
 import email.policy
 import smtplib
 import socket
@@ -167,10 +168,9 @@ class SmtpSession(Session):
 
     def close(self) -> None:
         if self.smtp is not None:
-            try:
+            # The messages are sent; a server that hangs up first is no failure.
+            with contextlib.suppress(OSError, smtplib.SMTPException):
                 self.smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
             self._drop()
 
 
