@@ -328,7 +328,10 @@ def deliveries_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         uncertain = [d for d in expired if d not in requeue]
         if requeue:
             Delivery.objects.filter(pk__in=[d.pk for d in requeue]).update(
-                state=DeliveryState.QUEUED, next_attempt_at=now, lease_until=None, handed_over_at=None
+                state=DeliveryState.QUEUED,
+                next_attempt_at=min(now, timezone.now()),
+                lease_until=None,
+                handed_over_at=None,
             )
         if uncertain:
             Delivery.objects.filter(pk__in=[d.pk for d in uncertain]).update(
