@@ -28,7 +28,9 @@ def issued_invoices_with_pdfs(*, company: Company, actor: Any, n: int, domain: s
         company=company,
         customer=first_customer,
         actor=actor,
-        lines=[{"description": "Behandling", "quantity": "1", "unit_price": "950", "vat_category": "E", "vat_rate": "0"}],
+        lines=[
+            {"description": "Behandling", "quantity": "1", "unit_price": "950", "vat_category": "E", "vat_rate": "0"}
+        ],
     )
     first = invoice_issue(invoice=first, actor=actor, issued_on=timezone.localdate())
     pdf = bytes(document_get(invoice=first, fmt=DocumentFormat.PDF).content)
@@ -61,7 +63,12 @@ def issued_invoices_with_pdfs(*, company: Company, actor: Any, n: int, domain: s
         ),
     )  # fmt: skip
     NumberSeries.objects.filter(pk=first.series_id).update(next_number=first.number + n)
-    ids = [first.pk, *Invoice.objects.filter(series_id=first.series_id, number__gt=first.number).order_by("number").values_list("pk", flat=True)]
+    ids = [
+        first.pk,
+        *Invoice.objects.filter(series_id=first.series_id, number__gt=first.number)
+        .order_by("number")
+        .values_list("pk", flat=True),
+    ]
     digest = hashlib.sha256(pdf).hexdigest()
     rows = Invoice.objects.filter(pk__in=ids[1:]).values_list("pk", "customer_id")
     bulk_insert(

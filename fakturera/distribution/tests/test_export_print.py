@@ -93,8 +93,9 @@ def test_print_makes_one_pdf_of_the_send(company, admin_user, client):
     response = client.get(f"/distribution/sends/{batch.pk}/print.pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     assert len(PdfReader(io.BytesIO(response.content)).pages) >= 2
     assert SendBatch.objects.get().queued_count == 2

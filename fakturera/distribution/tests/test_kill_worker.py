@@ -34,7 +34,8 @@ N = 2000
 
 def worker(*args: str) -> subprocess.Popen:
     db = connection.settings_dict
-    url = f"postgres://{db['USER']}{':' + db['PASSWORD'] if db['PASSWORD'] else ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    url = f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "fakturera.settings"}
     return subprocess.Popen(
         [sys.executable, "-m", "django", "deliver", "--claim", "200", *args],

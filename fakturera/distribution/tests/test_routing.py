@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - a decision table reads best one row a line
 """Routing and recipient as decision tables (seed 003), one row per rule of the issue.
 Pure: no database. The letter, Peppol and Autogiro criteria are checked with stand-in
 transports that answer as the real ones are documented to (distribution-split)."""
@@ -97,7 +98,9 @@ ROWS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("preferred", "channels", "given", "chosen", "expected", "reason"), [r[1:] for r in ROWS], ids=[r[0] for r in ROWS])
+@pytest.mark.parametrize(
+    ("preferred", "channels", "given", "chosen", "expected", "reason"), [r[1:] for r in ROWS], ids=[r[0] for r in ROWS]
+)
 def test_routing_decision_table(preferred, channels, given, chosen, expected, reason):
     found = route(preferred=preferred, company=channels, facts=given, problem=channel_problem, chosen=chosen)
     assert found.channel == expected
