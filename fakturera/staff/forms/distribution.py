@@ -71,7 +71,9 @@ def _option_fields(channel: str) -> dict[str, forms.Field]:
             "from_name": forms.CharField(label=_("Sender name"), required=False, max_length=200),
         }
     if channel in (Channel.LETTER, Channel.PEPPOL):
-        return {"base_url": forms.URLField(label=_("Service address (base URL)"), required=False)}
+        return {
+            "base_url": forms.URLField(label=_("Service address (base URL)"), required=False, assume_scheme="https")
+        }
     if channel == Channel.EXPORT:
         return {
             "mode": forms.ChoiceField(
