@@ -69,6 +69,15 @@ def _measure_recurring(n: int) -> tuple[int, float]:
     return case.n, seconds
 
 
+def _measure_send_email(n: int) -> tuple[int, float]:
+    from bench.send_email import send_email_run, send_email_setup, send_email_verify
+
+    case = send_email_setup(n=n)
+    seconds = send_email_run(case)
+    send_email_verify(case)
+    return case.n, seconds
+
+
 # name -> (default N, measurement returning (N, seconds) or (N, seconds, {extra figure: value}))
 MEASUREMENTS: dict[str, tuple[int, Callable[[int], tuple[Any, ...]]]] = {
     "issue": (10_000, _measure_issue),
@@ -76,6 +85,7 @@ MEASUREMENTS: dict[str, tuple[int, Callable[[int], tuple[Any, ...]]]] = {
     "pdf": (1_000, _measure_pdf),
     "api_create_issue": (3_000, _measure_api_create_issue),
     "recurring": (100_000, _measure_recurring),
+    "send_email": (10_000, _measure_send_email),
 }
 
 

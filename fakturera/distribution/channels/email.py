@@ -8,12 +8,14 @@ handing a message over leaves the delivery uncertain for staff to confirm or res
 
 from __future__ import annotations
 
+import base64
 import contextlib
-import email.policy
 import smtplib
 import socket
 import ssl
-from email.message import EmailMessage
+import uuid
+from dataclasses import dataclass
+from email.header import Header
 from email.utils import formataddr, formatdate
 from typing import Any
 from urllib.parse import urlsplit
@@ -121,9 +123,7 @@ class SmtpSession(Session):
         if self.smtp is None:
             self.smtp = self._connect()
         try:
-            self.smtp.send_message(
-                message, from_addr=self.options["from_email"], to_addrs=[job.delivery.address["email"]]
-            )
+            self.smtp.sendmail(self.options["from_email"], [job.delivery.address["email"]], message.content)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             raise _answer_error(code, text) from None
@@ -134,26 +134,27 @@ class SmtpSession(Session):
             # The connection is gone: the next message connects again.
             self._drop()
             raise TransientError(_("The SMTP connection failed: %(error)s") % {"error": _describe(exc)}) from None
-        return message["Message-ID"]
+        return message.message_id
 
-    def message(self, job: Job) -> EmailMessage:
+    def message(self, job: Job) -> OutgoingMessage:
         delivery, invoice = job.delivery, job.invoice
         purpose = self.purpose or delivery.purpose
         text = self.texts.get((purpose, invoice.language)) or default_text(purpose, invoice.language)
         values = variables(invoice, recipient=delivery.recipient)
-        message = EmailMessage(policy=email.policy.SMTP)
-        message["From"] = formataddr((self.options.get("from_name") or self.company.name, self.options["from_email"]))
-        message["To"] = formataddr((delivery.recipient, delivery.address["email"]))
-        message["Subject"] = fill(text.subject, values)
-        message["Date"] = formatdate(localtime=True)
-        message["Message-ID"] = f"<{delivery.idempotency_key}@{self.host_name}>"
-        message.set_content(fill(text.body, values))
+        attachment = None
         if job.pdf is not None and purpose != Purpose.PORTAL_NOTICE:
             prefix = "kreditfaktura" if invoice.is_credit_note else "faktura"
-            message.add_attachment(
-                job.pdf, maintype="application", subtype="pdf", filename=f"{prefix}-{invoice.display_number}.pdf"
-            )
-        return message
+            attachment = (f"{prefix}-{invoice.display_number}.pdf", job.pdf)
+        return mime_message(
+            sender=formataddr(
+                (self.options.get("from_name") or self.company.name, self.options["from_email"]), "utf-8"
+            ),
+            to=formataddr((delivery.recipient, delivery.address["email"]), "utf-8"),
+            subject=fill(text.subject, values),
+            body=fill(text.body, values),
+            message_id=f"<{delivery.idempotency_key}@{self.host_name}>",
+            pdf=attachment,
+        )
 
     def _drop_if_broken(self, code: int) -> None:
         if code in (421,):
@@ -172,6 +173,52 @@ class SmtpSession(Session):
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 self.smtp.quit()
             self._drop()
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    message_id: str
+    content: bytes
+
+
+def _header(value: str) -> str:
+    return value if value.isascii() else Header(value, "utf-8").encode()
+
+
+def mime_message(
+    *, sender: str, to: str, subject: str, body: str, message_id: str, pdf: tuple[str, bytes] | None
+) -> OutgoingMessage:
+    """The message as bytes, written directly: the standard library's email package spends
+    most of a bulk send parsing and folding its own headers (seen in `make bench`). Plain
+    MIME (RFC 2045-2049): a text part and the PDF, both base64 in 76-character lines."""
+    boundary = f"=_{uuid.uuid4().hex}"
+    text = base64.encodebytes(body.encode()).replace(b"\n", b"\r\n")
+    headers = (
+        f"From: {sender}\r\nTo: {to}\r\nSubject: {_header(subject)}\r\nDate: {formatdate(localtime=True)}\r\n"
+        f"Message-ID: {message_id}\r\nMIME-Version: 1.0\r\n"
+    )
+    if pdf is None:
+        content = (
+            headers + 'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        ).encode() + text
+        return OutgoingMessage(message_id, content)
+    filename, data = pdf
+    parts = [
+        (
+            headers + f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'
+            f'--{boundary}\r\nContent-Type: text/plain; charset="utf-8"\r\n'
+            "Content-Transfer-Encoding: base64\r\n\r\n"
+        ).encode(),
+        text,
+        (
+            f'--{boundary}\r\nContent-Type: application/pdf; name="{filename}"\r\n'
+            f'Content-Disposition: attachment; filename="{filename}"\r\n'
+            "Content-Transfer-Encoding: base64\r\n\r\n"
+        ).encode(),
+        base64.encodebytes(data).replace(b"\n", b"\r\n"),
+        f"--{boundary}--\r\n".encode(),
+    ]
+    return OutgoingMessage(message_id, b"".join(parts))
 
 
 def variables(invoice: Any, *, recipient: str) -> dict[str, str]:
