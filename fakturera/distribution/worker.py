@@ -222,11 +222,31 @@ def _record(jobs: list[Job], outcomes: list[Outcome], result: Round) -> None:
     by_id = {job.delivery.pk: job for job in jobs}
     with transaction.atomic():
         # Only deliveries still leased by us: the sweeper may have judged one whose lease ran out.
-        still = set(
+        current = dict(
             Delivery.objects.select_for_update()
-            .filter(any_of(Delivery, list(by_id)), state=DeliveryState.SENDING)
-            .values_list("pk", flat=True)
+            .filter(any_of(Delivery, list(by_id)), state__in=[DeliveryState.SENDING, DeliveryState.UNCERTAIN])
+            .values_list("pk", "state")
         )
+        still = {pk for pk, state in current.items() if state == DeliveryState.SENDING}
+        # Judged uncertain while we were sending, but the service did accept it: now it is certain.
+        late = [
+            (outcome, by_id[outcome.delivery_id])
+            for outcome in outcomes
+            if outcome.error is None and current.get(outcome.delivery_id) == DeliveryState.UNCERTAIN
+        ]
+        if late:
+            bulk_update(
+                Delivery,
+                ["reference"],
+                [(o.delivery_id, o.reference[:200]) for o, _job in late],
+                same={"state": DeliveryState.SENT, "finished_at": now, "lease_until": None, "error": ""},
+            )
+            move_sending(
+                [_sent_move(job, outcome, now) for outcome, job in late],
+                expected=SendingStatus.UNCERTAIN,
+                actor=None,
+                at=now,
+            )
         sent: list[tuple[Outcome, Job]] = []
         retry: list[tuple[Outcome, Job]] = []
         failed: list[tuple[Outcome, Job]] = []

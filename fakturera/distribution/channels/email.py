@@ -130,6 +130,10 @@ class SmtpSession(Session):
         except smtplib.SMTPResponseException as exc:
             self._drop_if_broken(exc.smtp_code)
             raise _answer_error(exc.smtp_code, exc.smtp_error) from None
+        except UnicodeError:
+            raise PermanentError(
+                _("The address %(to)s cannot be sent to by SMTP.") % {"to": job.delivery.address["email"]}
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
             # The connection is gone: the next message connects again.
             self._drop()

@@ -9,6 +9,7 @@ to do now (tests, benchmarks, a cron run).
 
 from __future__ import annotations
 
+import logging
 import signal
 import time
 from typing import Any
@@ -18,7 +19,10 @@ from django.db import close_old_connections
 
 from fakturera.distribution.worker import CLAIM_SIZE, deliveries_sweep, deliveries_work
 
+log = logging.getLogger(__name__)
+
 IDLE_SLEEP_SECONDS = 1.0
+ERROR_SLEEP_SECONDS = 10.0
 SWEEP_EVERY_SECONDS = 30.0
 
 
@@ -39,12 +43,25 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         last_sweep = 0.0
         while not stopping:
-            if time.monotonic() - last_sweep > SWEEP_EVERY_SECONDS:
-                swept = deliveries_sweep()
-                if any(swept.values()):
-                    self.stdout.write(f"swept {swept['requeued']} back to the queue, {swept['uncertain']} uncertain")
-                last_sweep = time.monotonic()
-            done = deliveries_work(limit=claim)
+            try:
+                if time.monotonic() - last_sweep > SWEEP_EVERY_SECONDS:
+                    swept = deliveries_sweep()
+                    if any(swept.values()):
+                        self.stdout.write(
+                            f"swept {swept['requeued']} back to the queue, {swept['uncertain']} uncertain"
+                        )
+                    last_sweep = time.monotonic()
+                done = deliveries_work(limit=claim)
+            except Exception:
+                # One bad round (a lost database, a bug in a channel) must not stop delivery,
+                # nor take the web server down with it (scripts/serve stops all when one ends).
+                # What was claimed stays leased; the sweeper judges it when the lease runs out.
+                log.exception("A delivery round failed; trying again shortly")
+                if until_idle:
+                    raise
+                close_old_connections()
+                time.sleep(ERROR_SLEEP_SECONDS)
+                continue
             if done.claimed:
                 self.stdout.write(
                     f"claimed {done.claimed}: {done.sent} sent, {done.failed} failed, "
