@@ -84,6 +84,13 @@ def _measure_register_form(n: int) -> tuple[int, float, dict[str, str]]:
         register_form_stop(case)
     register_form_verify(case)
     return case.n, seconds, {"p99_ms": f"{case.p99_ms:.1f}", "errors": str(len(case.errors))}
+def _measure_send_email(n: int) -> tuple[int, float]:
+    from bench.send_email import send_email_run, send_email_setup, send_email_verify
+
+    case = send_email_setup(n=n)
+    seconds = send_email_run(case)
+    send_email_verify(case)
+    return case.n, seconds
 
 
 # name -> (default N, measurement returning (N, seconds) or (N, seconds, {extra figure: value}))
@@ -94,6 +101,7 @@ MEASUREMENTS: dict[str, tuple[int, Callable[[int], tuple[Any, ...]]]] = {
     "api_create_issue": (3_000, _measure_api_create_issue),
     "recurring": (100_000, _measure_recurring),
     "register_form": (5_000, _measure_register_form),
+    "send_email": (10_000, _measure_send_email),
 }
 
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "fakturera.courses",
     "fakturera.autogiro",
     "fakturera.portal",
+    "fakturera.distribution",
     "fakturera.staff",
 ]
 
@@ -150,3 +151,7 @@ COURSE_REGISTRATION_RATE_LIMIT = os.environ.get("FAKTURERA_REGISTRATION_RATE_LIM
 # The public form's settings are kept this many seconds in each server process (the form
 # is read on every registration; a change by staff reaches all processes within this time).
 COURSE_FORM_CACHE_SECONDS = int(os.environ.get("FAKTURERA_COURSE_FORM_CACHE_SECONDS", "5"))
+
+# Distribution: how long a worker holds the deliveries it claimed before the sweeper
+# judges them (distribution/worker.py).
+DISTRIBUTION_LEASE_SECONDS = int(os.environ.get("FAKTURERA_DISTRIBUTION_LEASE_SECONDS", "600"))

@@ -11,6 +11,7 @@ from fakturera.staff.views import (
     company,
     courses,
     customers,
+    distribution,
     documents,
     home,
     integrations,
@@ -63,6 +64,15 @@ urlpatterns = [
     path("invoices/<int:pk>/history/", invoices.history, name="invoice_history"),
     path("invoices/<int:pk>/document/<str:fmt>/", documents.invoice_document, name="invoice_document"),
     path("invoices/print/", documents.print_selection, name="invoice_print"),
+    # Distribution: sending, progress, undo, uncertain deliveries; settings (admin)
+    path("distribution/", distribution.overview, name="distribution"),
+    path("distribution/send/", distribution.send, name="send"),
+    path("distribution/sends/<int:pk>/", distribution.send_detail, name="send_detail"),
+    path("distribution/sends/<int:pk>/undo/", distribution.send_undo, name="send_undo"),
+    path("distribution/sends/<int:pk>/print.pdf", distribution.print_run, name="send_print"),
+    path("distribution/deliveries/<int:pk>/answer/", distribution.delivery_answer, name="delivery_answer"),
+    path("invoices/<int:pk>/email/", distribution.invoice_email, name="invoice_email"),
+    path("settings/distribution/", distribution.distribution_settings, name="distribution_settings"),
     # API keys and webhooks (admin)
     path("settings/api/", integrations.api_settings, name="integrations"),
     path("settings/api/webhooks/new/", integrations.endpoint_edit, name="webhook_create"),

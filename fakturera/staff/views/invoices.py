@@ -303,6 +303,10 @@ DETAIL_LABELS = {
     "basis_items": gettext_lazy("Basis items"),
     "credit_note_number": gettext_lazy("Credit note"),
     "is_full": gettext_lazy("Fully credited"),
+    "channel": gettext_lazy("Channel"),
+    "recipient": gettext_lazy("Recipient"),
+    "reference": gettext_lazy("Reference"),
+    "routing": gettext_lazy("Routing"),
 }
 DETAIL_HIDDEN = {"credit_note", "credits"}  # row ids; the message names the document
 
