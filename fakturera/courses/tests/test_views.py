@@ -346,3 +346,15 @@ def test_closing_the_form_reaches_the_public_page_in_this_process_at_once(compan
     assert "Registration for this course is closed." in client.get(_form_url(occurrence, lang="en")).content.decode()
     assert client.post(_form_url(occurrence), GOOD).status_code == 200
     assert Registration.objects.count() == 0
+
+
+def test_process_with_an_unknown_customer_number_says_so(client, company):
+    log_in(client, company)
+    registration = submit(make_occurrence(company))
+    response = client.post(
+        reverse("staff:registration_process", args=[registration.pk]),
+        {"participant": "new", "participant_number": "99999", "represented_organisation": "new",
+         "paying_organisation": "represented"},
+    )  # fmt: skip
+    assert response.context["form"].errors["participant_number"] == ["No person has this customer number."]
+    assert Customer.objects.filter(company=company).count() == 0
