@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 import zipfile
 
 import pytest
@@ -10,7 +11,10 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from fakturera.api.models import WebhookDelivery, WebhookEndpoint
+from fakturera.api.models import WebhookDelivery
+from fakturera.api.services import webhook_endpoint_create
+from fakturera.api.tests.test_webhooks import Receiver
+from fakturera.api.webhooks import SIGNATURE_HEADER, verify
 from fakturera.billables.models import BasisItem
 from fakturera.courses import services
 from fakturera.courses.models import CourseKind, Registration
@@ -250,12 +254,38 @@ def test_report_csv_xlsx_and_webhook(client, company, admin_user):
 
     nobody = client.post(reverse("staff:course_report"), {"occurrence": occurrence.pk}, follow=True)
     assert "No integration listens" in nobody.content.decode()
-    WebhookEndpoint.objects.create(
-        company=company, url="http://127.0.0.1:9/hook", secret="s", events=["course_basis.exported"]
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_the_basis_is_sent_signed_to_the_integrations_webhook(
+    client, company, admin_user, django_capture_on_commit_callbacks
+):
+    log_in(client, company)
+    occurrence = make_occurrence(company)
+    registration = submit(occurrence)
+    services.registration_process(
+        registration=registration,
+        actor=admin_user,
+        participant=services.NEW,
+        represented_organisation=services.NEW,
+        paying_organisation=services.SAME,
     )
-    client.post(reverse("staff:course_report"), {"occurrence": occurrence.pk})
-    delivery = WebhookDelivery.objects.get(event="course_basis.exported")
-    assert delivery.payload["data"]["rows"][0]["peppol_id"] == "0007:5560360793"
+    with Receiver() as receiver:
+        endpoint = webhook_endpoint_create(company=company, url=receiver.url, events=["course_basis.exported"])
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("staff:course_report"), {"occurrence": occurrence.pk}, follow=True)
+
+    assert "The basis is sent to the accounting system (1 rows)." in response.content.decode()
+    [(headers, body)] = receiver.requests
+    assert verify(secret=endpoint.secret, body=body, header=headers[SIGNATURE_HEADER])
+    event = json.loads(body)
+    assert event["type"] == "course_basis.exported"
+    assert event["data"]["occurrence_id"] == occurrence.pk
+    [row] = event["data"]["rows"]
+    assert row["paying_organisation"] == "Firma Ett AB"
+    assert row["peppol_id"] == "0007:5560360793"
+    assert row["project_number"] == "P-100"
+    assert row["price"] == "4900.00"
 
 
 def test_cancel_and_credit_from_the_registration(client, company, admin_user):
