@@ -388,3 +388,22 @@ def test_process_with_an_unknown_customer_number_says_so(client, company):
     )  # fmt: skip
     assert response.context["form"].errors["participant_number"] == ["No person has this customer number."]
     assert Customer.objects.filter(company=company).count() == 0
+
+
+def test_form_settings_and_price_categories_through_the_pages(client, company):
+    log_in(client, company)
+    occurrence = make_occurrence(company)
+    settings_url = reverse("staff:occurrence_form", args=[occurrence.pk])
+    response = client.post(
+        settings_url,
+        {"is_open": "on", "needs_manager_approval": "on", "peppol_id": "required", "vat_number": "hidden",
+         "org_number": "optional", "project_number": "required", "invoice_address": "hidden"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    client.post(reverse("staff:price_category_add", args=[occurrence.pk]), {"name": "Medlem", "price": "3900"})
+
+    page = Client().get(_form_url(occurrence, lang="en")).content.decode()
+    assert 'name="peppol_id"' in page
+    assert 'name="vat_number"' not in page
+    assert 'name="manager_email"' in page
+    assert "Medlem: 3900 SEK" in page
