@@ -74,7 +74,10 @@ class PublicRegistrationForm(forms.Form):
             self.fields["price_category"] = forms.ChoiceField(
                 label=_("Price"),
                 required=False,
-                choices=[(str(c.pk), f"{c.name}: {c.price.normalize():f}") for c in categories],
+                choices=[
+                    (str(c.pk), f"{c.name}: {c.price.normalize():f} {config.company.default_currency}")
+                    for c in categories
+                ],
                 widget=forms.RadioSelect,
             )
             self.fields["price_category"].is_asked_required = True

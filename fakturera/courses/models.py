@@ -8,6 +8,8 @@ and BasisItem.course_customer), as bookings' and journal notes' do.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -218,5 +220,5 @@ class Registration(models.Model):
         return f"{self.name} ({self.occurrence_id})"
 
     @property
-    def unit_price(self):
+    def unit_price(self) -> Decimal:
         return self.price_category.price if self.price_category_id else self.occurrence.price

@@ -235,7 +235,7 @@ def course_basis_rows(
                 "vat_rate": item.vat_rate,
                 "vat_amount": round_money(net * item.vat_rate / Decimal(100), item.currency),
                 "currency": item.currency,
-                "status": str(BasisItemStatus(item.status).label),
+                "status": _("Invoiced") if item.status == BasisItemStatus.INVOICED else _("In the basis"),
                 "invoice_number": line.invoice.display_number if line else "",
             }
         )

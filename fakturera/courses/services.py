@@ -582,7 +582,8 @@ def registration_process(
 
     new_org = _organisation_from_registration(registration)
     if represented_organisation == NEW:
-        with _prefixed("represented_"):
+        # When it also pays, the corrections typed in the paying fields are checked here: show errors there.
+        with _prefixed("paying_" if paying_organisation == SAME else "represented_"):
             represented_organisation = customer_create(
                 company=company,
                 kind=CustomerKind.ORGANISATION,

@@ -301,3 +301,18 @@ def test_price_category_is_billed(company, admin_user):
         paying_organisation=services.SAME,
     )
     assert BasisItem.objects.get(course_registration=registration).unit_price == Decimal("3900")
+
+
+def test_a_new_represented_organisation_that_pays_reports_bad_corrections_on_the_paying_fields(company, admin_user):
+    registration = submit(make_occurrence(company))
+    with pytest.raises(ValidationFailed) as refused:
+        services.registration_process(
+            registration=registration,
+            actor=admin_user,
+            participant=services.NEW,
+            represented_organisation=services.NEW,
+            paying_organisation=services.SAME,
+            paying_changes={"peppol_id": "0007:5560360794"},
+        )
+    assert list(refused.value.errors) == ["paying_peppol_id"]
+    assert Customer.objects.filter(company=company).count() == 0

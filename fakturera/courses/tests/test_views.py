@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 import zipfile
 
 import pytest
@@ -10,7 +11,10 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from fakturera.api.models import WebhookDelivery, WebhookEndpoint
+from fakturera.api.models import WebhookDelivery
+from fakturera.api.services import webhook_endpoint_create
+from fakturera.api.tests.test_webhooks import Receiver
+from fakturera.api.webhooks import SIGNATURE_HEADER, verify
 from fakturera.billables.models import BasisItem
 from fakturera.courses import services
 from fakturera.courses.models import CourseKind, Registration
@@ -250,12 +254,38 @@ def test_report_csv_xlsx_and_webhook(client, company, admin_user):
 
     nobody = client.post(reverse("staff:course_report"), {"occurrence": occurrence.pk}, follow=True)
     assert "No integration listens" in nobody.content.decode()
-    WebhookEndpoint.objects.create(
-        company=company, url="http://127.0.0.1:9/hook", secret="s", events=["course_basis.exported"]
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_the_basis_is_sent_signed_to_the_integrations_webhook(
+    client, company, admin_user, django_capture_on_commit_callbacks
+):
+    log_in(client, company)
+    occurrence = make_occurrence(company)
+    registration = submit(occurrence)
+    services.registration_process(
+        registration=registration,
+        actor=admin_user,
+        participant=services.NEW,
+        represented_organisation=services.NEW,
+        paying_organisation=services.SAME,
     )
-    client.post(reverse("staff:course_report"), {"occurrence": occurrence.pk})
-    delivery = WebhookDelivery.objects.get(event="course_basis.exported")
-    assert delivery.payload["data"]["rows"][0]["peppol_id"] == "0007:5560360793"
+    with Receiver() as receiver:
+        endpoint = webhook_endpoint_create(company=company, url=receiver.url, events=["course_basis.exported"])
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("staff:course_report"), {"occurrence": occurrence.pk}, follow=True)
+
+    assert "The basis is sent to the accounting system (1 rows)." in response.content.decode()
+    [(headers, body)] = receiver.requests
+    assert verify(secret=endpoint.secret, body=body, header=headers[SIGNATURE_HEADER])
+    event = json.loads(body)
+    assert event["type"] == "course_basis.exported"
+    assert event["data"]["occurrence_id"] == occurrence.pk
+    [row] = event["data"]["rows"]
+    assert row["paying_organisation"] == "Firma Ett AB"
+    assert row["peppol_id"] == "0007:5560360793"
+    assert row["project_number"] == "P-100"
+    assert row["price"] == "4900.00"
 
 
 def test_cancel_and_credit_from_the_registration(client, company, admin_user):
@@ -346,3 +376,34 @@ def test_closing_the_form_reaches_the_public_page_in_this_process_at_once(compan
     assert "Registration for this course is closed." in client.get(_form_url(occurrence, lang="en")).content.decode()
     assert client.post(_form_url(occurrence), GOOD).status_code == 200
     assert Registration.objects.count() == 0
+
+
+def test_process_with_an_unknown_customer_number_says_so(client, company):
+    log_in(client, company)
+    registration = submit(make_occurrence(company))
+    response = client.post(
+        reverse("staff:registration_process", args=[registration.pk]),
+        {"participant": "new", "participant_number": "99999", "represented_organisation": "new",
+         "paying_organisation": "represented"},
+    )  # fmt: skip
+    assert response.context["form"].errors["participant_number"] == ["No person has this customer number."]
+    assert Customer.objects.filter(company=company).count() == 0
+
+
+def test_form_settings_and_price_categories_through_the_pages(client, company):
+    log_in(client, company)
+    occurrence = make_occurrence(company)
+    settings_url = reverse("staff:occurrence_form", args=[occurrence.pk])
+    response = client.post(
+        settings_url,
+        {"is_open": "on", "needs_manager_approval": "on", "peppol_id": "required", "vat_number": "hidden",
+         "org_number": "optional", "project_number": "required", "invoice_address": "hidden"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    client.post(reverse("staff:price_category_add", args=[occurrence.pk]), {"name": "Medlem", "price": "3900"})
+
+    page = Client().get(_form_url(occurrence, lang="en")).content.decode()
+    assert 'name="peppol_id"' in page
+    assert 'name="vat_number"' not in page
+    assert 'name="manager_email"' in page
+    assert "Medlem: 3900 SEK" in page

@@ -335,11 +335,11 @@ def registration_process(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             if data.get("participant_number"):
-                participant = get_for_company(
-                    Customer.objects.filter(kind=CustomerKind.PERSON),
-                    request.company,
-                    number=data["participant_number"],
-                )
+                participant = Customer.objects.filter(
+                    company=request.company, kind=CustomerKind.PERSON, number=data["participant_number"]
+                ).first()
+                if participant is None:
+                    raise DomainError(_("No person has this customer number."), field="participant_number")
             else:
                 participant = _customer_choice(request, data["participant"], kind=CustomerKind.PERSON)
             services.registration_process(
