@@ -119,11 +119,14 @@ def login_link_use(*, company: Company, token: str) -> Customer:
     """Use the link: only one request ever gets past the compare-and-set, however many race."""
     now = timezone.now()
     token_hash = _hash(token)
+    # Only the link's own columns in the WHERE: a join would make Django update through an
+    # `id IN (subquery)`, which PostgreSQL does not re-check after waiting for a racing update.
     used = LoginLink.objects.filter(
-        company=company, token_hash=token_hash, used_at__isnull=True, expires_at__gt=now,
-        customer__kind=CustomerKind.PERSON,
-    ).update(used_at=now)  # fmt: skip
+        company=company, token_hash=token_hash, used_at__isnull=True, expires_at__gt=now
+    ).update(used_at=now)
     link = LoginLink.objects.select_related("customer").filter(company=company, token_hash=token_hash).first()
     if used != 1 or link is None:
         raise _refusal(link, now)
+    if link.customer.kind != CustomerKind.PERSON:
+        raise LinkRefused(_("This login link is not valid. Ask for a new one."))
     return link.customer
