@@ -107,7 +107,7 @@ def send_email_run(case: SendEmailCase) -> float:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "fakturera.settings"}
     started = time.perf_counter()
     workers = [
-        subprocess.Popen(  # noqa: S603 - our own interpreter and command
+        subprocess.Popen(
             [sys.executable, "-m", "django", "deliver", "--until-idle"],
             env=env,
             cwd=settings.BASE_DIR,

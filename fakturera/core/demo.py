@@ -704,6 +704,17 @@ def _trading(user: AbstractBaseUser, today: dt.date) -> Company:
     return company
 
 
+def _distribution(company: Company) -> None:
+    """Sending works out of the box: print for the company's own printer, also for reminders.
+    E-mail needs an SMTP server, which staff add under Settings, Distribution."""
+    from fakturera.distribution.services import channel_setting_save, distribution_settings_save
+
+    channel_setting_save(company=company, channel="print", is_active=True, options={})
+    distribution_settings_save(
+        company=company, default_channel="print", reserve_channel="", reminder_channel="print", undo_minutes=5
+    )
+
+
 @transaction.atomic
 def demo_load(*, today: dt.date | None = None) -> DemoResult:
     """Load the demo data unless the demo clinic already exists."""
@@ -718,6 +729,7 @@ def demo_load(*, today: dt.date | None = None) -> DemoResult:
     rng = random.Random(SEED)  # noqa: S311 - repeatable demo data, not secrets
     user = _demo_user()
     clinic = _clinic(user, rng, today)
+    _distribution(clinic)
     if not Company.objects.filter(country="SE", org_number=ACADEMY_ORG_NUMBER).exists():
         _academy(user, rng, today)
     if not Company.objects.filter(country="SE", org_number=TRADE_ORG_NUMBER).exists():

@@ -207,3 +207,28 @@ def test_the_progress_fragment_polls_until_the_send_is_finished(company, admin_u
     assert 'hx-trigger="every 2s"' in waiting
     assert "hx-trigger" not in finished
     assert "1 of 1 done" in finished
+
+
+def test_an_email_template_is_saved_edited_and_used(company, admin_user):
+    admin, _user = staff_client(company, role="admin")
+    fields = {"action": "template", "template-purpose": "invoice", "template-language": "sv"}
+    admin.post("/settings/distribution/", {**fields, "template-subject": "Faktura", "template-body": "Hej"})
+    template = company.email_templates.get()
+    page = admin.get(f"/settings/distribution/?edit={template.pk}").content.decode()
+    assert "Hej</textarea>" in page
+    admin.post(
+        "/settings/distribution/",
+        {
+            **fields,
+            "template-subject": "Er faktura {invoice_number}",
+            "template-body": "Hej {customer_name}, OCR {ocr}",
+        },
+    )
+    invoice = issued_invoice(company, admin_user, "100.00", name="Lena Lund")
+    with SmtpServer() as smtp:
+        email_channel(company, smtp.port)
+        invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
+        deliveries_work(now=later())
+    [received] = smtp.received
+    assert received.message["Subject"] == f"Er faktura {invoice.display_number}"
+    assert received.message.get_body().get_content().strip() == f"Hej Lena Lund, OCR {invoice.payment_reference}"

@@ -221,7 +221,19 @@ def distribution_settings(request: HttpRequest) -> HttpResponse:
         ChannelForm(request.POST if action == f"channel:{code}" else None, channel=code, instance=stored.get(code))
         for code in REGISTRY
     ]
-    template_form = EmailTemplateForm(request.POST if action == "template" else None)
+    edit = request.GET.get("edit", "")
+    editing = EmailTemplate.objects.filter(company=company, pk=int(edit)).first() if edit.isdigit() else None
+    template_form = EmailTemplateForm(
+        request.POST if action == "template" else None,
+        initial={
+            "purpose": editing.purpose,
+            "language": editing.language,
+            "subject": editing.subject,
+            "body": editing.body,
+        }
+        if editing
+        else None,
+    )
     status = 200
     if request.method == "POST":
         saved = _save_settings(request, action, general, channel_forms, template_form)
