@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from fakturera.distribution.channels import REGISTRY
-from fakturera.distribution.channels.direct_debit import mandates_active
+from fakturera.autogiro.selectors import mandates_active_for
 from fakturera.distribution.channels.peppol import receivers_registered
 from fakturera.distribution.mail import Text
 from fakturera.distribution.models import (
@@ -112,31 +111,25 @@ def routing_facts(
     is_reminder: bool = False,
 ) -> dict[int, Facts]:
     """What the channels' criteria need for each invoice. Outside services are asked
-    only when their channel is active: Peppol registration once per receiver, mandates
-    once per customer."""
+    only when their channel is active: Peppol registration once per distinct receiver,
+    the mandates of all the customers in one query."""
     found = recipients(company=company, invoices=invoices)
     registered: dict[str, bool] = {}
     if Channel.PEPPOL in channels.active and not is_reminder:
         ids = {recipient.peppol_id for recipient in found.values() if recipient.peppol_id}
         registered = receivers_registered(setting=settings.get(Channel.PEPPOL), participant_ids=ids)
-    mandates: dict[int, bool] = {}
+    mandates: set[int] = set()
     if Channel.DIRECT_DEBIT in channels.active and not is_reminder:
-        customers = list(Customer.objects.filter(pk__in={invoice.customer_id for invoice in invoices}))
-        mandates = mandates_active(customers)
+        mandates = mandates_active_for(company=company, customer_ids={invoice.customer_id for invoice in invoices})
     return {
         invoice.pk: Facts(
             recipient=found[invoice.pk],
             is_peppol_registered=registered.get(found[invoice.pk].peppol_id),
-            has_mandate=mandates.get(invoice.customer_id, False),
+            has_mandate=invoice.customer_id in mandates,
             is_reminder=is_reminder,
         )
         for invoice in invoices
     }
-
-
-def channels_unavailable() -> dict[str, str]:
-    """Channels this installation cannot use at all, with the reason."""
-    return {code: reason for code, channel in REGISTRY.items() if (reason := channel.unavailable())}
 
 
 @dataclass(frozen=True)

@@ -64,8 +64,6 @@ def channel_setting_save(
     if secret:
         setting.secret = secret
     if is_active:
-        if reason := REGISTRY[channel].unavailable():
-            raise DomainError(reason, field="is_active")
         if reason := REGISTRY[channel].settings_problem(setting):
             raise DomainError(reason, field="is_active")
         if channel == Channel.PORTAL and (reason := _portal_smtp_problem(company)):

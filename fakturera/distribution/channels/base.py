@@ -10,39 +10,16 @@ backoff (TransientError) and failing now (PermanentError).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from django.utils.translation import gettext as _
+from fakturera.distribution.transports.errors import PermanentError, Receipt, TransientError, TransportError
 
 if TYPE_CHECKING:
+    from fakturera.distribution.mail import Text
     from fakturera.distribution.models import ChannelSetting, Delivery
     from fakturera.distribution.routing import Facts
     from fakturera.invoicing.models import Invoice
     from fakturera.parties.models import Company
-
-try:  # The transports branch brings these; until it is merged, the same shape here.
-    from fakturera.distribution.transports.errors import PermanentError, Receipt, TransientError, TransportError
-except ImportError:  # pragma: no cover - replaced when the transports are merged
-
-    class TransportError(Exception):  # type: ignore[no-redef]
-        """A delivery failed; `message` is for the invoice history (no secrets)."""
-
-        def __init__(self, message: str, *, status: int | None = None):
-            super().__init__(message)
-            self.message = message
-            self.status = status
-
-    class TransientError(TransportError):  # type: ignore[no-redef]
-        """Timeouts, refused connections, 429, 5xx, SMTP 4xx: retry with backoff."""
-
-    class PermanentError(TransportError):  # type: ignore[no-redef]
-        """Everything else: fail now."""
-
-    @dataclass(frozen=True)
-    class Receipt:  # type: ignore[no-redef]
-        reference: str
-        detail: str = ""
-
 
 __all__ = ["Channel", "Job", "Outcome", "PermanentError", "Receipt", "Session", "TransientError", "TransportError"]
 
@@ -91,10 +68,6 @@ class Channel:
     # Jobs handed over at once: what a dead worker can leave uncertain.
     chunk_size: ClassVar[int] = 50
 
-    def unavailable(self) -> str | None:
-        """Why this installation cannot use the channel at all (a missing transport)."""
-        return None
-
     def problem(self, facts: Facts) -> str | None:
         """Why this invoice cannot go this way, or None. Pure: no database, no network."""
         raise NotImplementedError
@@ -103,9 +76,9 @@ class Channel:
         """Why the company's settings of this channel do not work yet (missing host...)."""
         return None
 
-    def open(self, *, company: Company, setting: ChannelSetting | None, settings_of: Any) -> Session:
+    def open(
+        self, *, company: Company, settings: dict[str, ChannelSetting], texts: dict[tuple[str, str], Text]
+    ) -> Session:
+        """A session for one company's batch: `settings` are all its channel settings (the
+        portal sends by the e-mail channel's server), `texts` its e-mail templates."""
         raise NotImplementedError
-
-
-def not_available(label: str) -> str:
-    return _("The %(channel)s channel is not available in this installation.") % {"channel": label}

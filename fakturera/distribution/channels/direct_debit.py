@@ -1,32 +1,22 @@
 """Direct debit (Autogiro): only with an active mandate; the invoice becomes a payment
-order for the run's Bankgirot file (`fakturera.autogiro`, the transports branch).
-Adding the order is idempotent per invoice and happens in the transaction that records
-the delivery, so it is never uncertain."""
+order for the run's Bankgirot file (`fakturera.autogiro`). Adding the order is idempotent
+per invoice and happens in the transaction that records the delivery, so it is never
+uncertain."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
-from fakturera.distribution.channels.base import Channel, Job, Outcome, PermanentError, Session, not_available
+from fakturera.autogiro.selectors import autogiro_settings_of
+from fakturera.autogiro.services import payment_orders_add
+from fakturera.core.errors import DomainError
+from fakturera.distribution.channels.base import Channel, Job, Outcome, PermanentError, Session
+from fakturera.distribution.models import ChannelSetting
+from fakturera.distribution.routing import Facts
 from fakturera.parties.models import Channel as ChannelCode
-
-
-def autogiro() -> Any | None:
-    try:
-        return importlib.import_module("fakturera.autogiro.services")
-    except ImportError:
-        return None
-
-
-def mandates_active(customers: list[Any]) -> dict[int, bool]:
-    """Whether each customer has an active mandate; empty without the autogiro app."""
-    services = autogiro()
-    if services is None or not customers:
-        return {}
-    return {customer.pk: bool(services.mandate_active_for(customer)) for customer in customers}
 
 
 class DirectDebitChannel(Channel):
@@ -35,14 +25,15 @@ class DirectDebitChannel(Channel):
     is_local = True
     chunk_size = 500
 
-    def unavailable(self) -> str | None:
-        return None if autogiro() is not None else not_available(ChannelCode.DIRECT_DEBIT.label)
-
-    def problem(self, facts: Any) -> str | None:
-        if autogiro() is None:
-            return not_available(ChannelCode.DIRECT_DEBIT.label)
+    def problem(self, facts: Facts) -> str | None:
         if not facts.has_mandate:
             return _("%(name)s has no active Autogiro mandate.") % {"name": facts.recipient.name}
+        return None
+
+    def settings_problem(self, setting: ChannelSetting) -> str | None:
+        # Orders without the payee's customer number and bankgiro could never be filed.
+        if autogiro_settings_of(setting.company) is None:
+            return _("Enter the company's Autogiro settings (customer number and bankgiro) first.")
         return None
 
     def open(self, **kwargs: Any) -> Session:
@@ -51,9 +42,21 @@ class DirectDebitChannel(Channel):
 
 class DirectDebitSession(Session):
     def send(self, jobs: list[Job]) -> list[Outcome]:
-        services = autogiro()
-        if services is None:
-            error = PermanentError(not_available(ChannelCode.DIRECT_DEBIT.label))
-            return [Outcome(job.delivery.pk, error=error) for job in jobs]
-        services.payment_orders_add([job.invoice for job in jobs])
+        """Payment orders for the whole chunk at once; when Autogiro refuses the chunk (a
+        mandate cancelled since queueing, an amount in another currency), each invoice is
+        tried alone so only the refused ones fail, with Autogiro's reason."""
+        try:
+            with transaction.atomic():
+                payment_orders_add([job.invoice for job in jobs])
+        except DomainError:
+            return [self._one(job) for job in jobs]
         return [Outcome(job.delivery.pk, reference=_("payment order")) for job in jobs]
+
+    @staticmethod
+    def _one(job: Job) -> Outcome:
+        try:
+            with transaction.atomic():
+                payment_orders_add([job.invoice])
+        except DomainError as exc:
+            return Outcome(job.delivery.pk, error=PermanentError(exc.message))
+        return Outcome(job.delivery.pk, reference=_("payment order"))

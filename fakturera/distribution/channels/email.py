@@ -24,12 +24,12 @@ from django.conf import settings as django_settings
 from django.utils.translation import gettext as _
 
 from fakturera.distribution.channels.base import Channel, Job, Outcome, PermanentError, Session, TransientError
-from fakturera.distribution.mail import Text, amount_text, default_text, fill
+from fakturera.distribution.mail import SMTP_TIMEOUT_SECONDS, Text, amount_text, default_text, fill
 from fakturera.distribution.models import ChannelSetting, Purpose
 from fakturera.parties.models import Channel as ChannelCode
 from fakturera.parties.models import Company
 
-TIMEOUT_SECONDS = 30
+TIMEOUT_SECONDS = SMTP_TIMEOUT_SECONDS
 SECURITY = ("starttls", "ssl", "none")
 
 

@@ -1,43 +1,29 @@
 """Letter: the PDF and the postal address to a central print service (such as 21 Grams)
-through `distribution.transports.letter` (the transports branch; the request format is
-documented there). The service takes an idempotency key: a repeat after a dead worker
-is recognised, so it is retried rather than left uncertain."""
+through `distribution.transports.letter` (the request format is documented there). The
+service takes an idempotency key: a repeat after a dead worker is recognised, so it is
+retried rather than left uncertain."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from fakturera.distribution.channels.base import (
-    Channel,
-    Job,
-    Outcome,
-    PermanentError,
-    Session,
-    TransportError,
-    not_available,
-)
+from fakturera.distribution.channels.base import Channel, Job, Outcome, Session, TransportError
 from fakturera.distribution.models import ChannelSetting
+from fakturera.distribution.routing import Facts
+from fakturera.distribution.transports.letter import LetterAddress, letter_address_problem, letter_send
 from fakturera.parties.models import Channel as ChannelCode
-from fakturera.parties.models import Company
 
 
-def transport() -> Any | None:
-    try:
-        return importlib.import_module("fakturera.distribution.transports.letter")
-    except ImportError:
-        return None
-
-
-def letter_address(transport_module: Any, address: dict[str, Any]) -> Any:
-    return transport_module.LetterAddress(
+def letter_address(address: dict[str, Any]) -> LetterAddress:
+    """The transport's address from a delivery's stored one (services._delivery_address)."""
+    return LetterAddress(
         name=address.get("name", ""),
         lines=list(address.get("lines", [])),
         postal_code=address.get("postal_code", ""),
         city=address.get("city", ""),
-        country=address.get("country", "SE"),
+        country=address.get("country") or "SE",
     )
 
 
@@ -46,26 +32,17 @@ class LetterChannel(Channel):
     takes_idempotency_key = True
     chunk_size = 20
 
-    def unavailable(self) -> str | None:
-        return None if transport() is not None else not_available(ChannelCode.LETTER.label)
-
-    def problem(self, facts: Any) -> str | None:
-        module = transport()
-        if module is None:
-            return not_available(ChannelCode.LETTER.label)
+    def problem(self, facts: Facts) -> str | None:
         address = facts.recipient.address
         if address is None:
             return _("%(name)s has no postal address.") % {"name": facts.recipient.name}
-        return module.letter_address_problem(
-            letter_address(
-                module,
-                {
-                    "name": address.name,
-                    "lines": address.lines,
-                    "postal_code": address.postal_code,
-                    "city": address.city,
-                    "country": address.country,
-                },
+        return letter_address_problem(
+            LetterAddress(
+                name=address.name,
+                lines=list(address.lines),
+                postal_code=address.postal_code,
+                city=address.city,
+                country=address.country,
             )
         )
 
@@ -74,7 +51,7 @@ class LetterChannel(Channel):
             return _("The letter service needs its address and API key.")
         return None
 
-    def open(self, *, company: Company, settings: dict[str, ChannelSetting], **kwargs: Any) -> Session:
+    def open(self, *, settings: dict[str, ChannelSetting], **kwargs: Any) -> Session:
         return LetterSession(settings.get(ChannelCode.LETTER))
 
 
@@ -84,18 +61,14 @@ class LetterSession(Session):
         self._api_key = setting.secret if setting else ""
 
     def send(self, jobs: list[Job]) -> list[Outcome]:
-        module = transport()
         outcomes = []
         for job in jobs:
-            if module is None:
-                outcomes.append(Outcome(job.delivery.pk, error=PermanentError(not_available(ChannelCode.LETTER.label))))
-                continue
             try:
-                receipt = module.letter_send(
+                receipt = letter_send(
                     base_url=self.base_url,
                     api_key=self._api_key,
-                    pdf=job.pdf,
-                    address=letter_address(module, job.delivery.address),
+                    pdf=job.pdf or b"",
+                    address=letter_address(job.delivery.address),
                     reference=job.invoice.display_number,
                     idempotency_key=str(job.delivery.idempotency_key),
                 )

@@ -1,33 +1,19 @@
 """Peppol e-invoice: the UBL to an access point (such as Pagero) through
-`distribution.transports.peppol` (the transports branch, which documents the requests),
-after checking that the receiver is registered. Idempotent by key, like the letter."""
+`distribution.transports.peppol` (which documents the requests), after checking that the
+receiver is registered. Idempotent by key, like the letter."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from fakturera.distribution.channels.base import (
-    Channel,
-    Job,
-    Outcome,
-    PermanentError,
-    Session,
-    TransportError,
-    not_available,
-)
+from fakturera.distribution.channels.base import Channel, Job, Outcome, Session, TransportError
 from fakturera.distribution.models import ChannelSetting
+from fakturera.distribution.routing import Facts
+from fakturera.distribution.transports.peppol import peppol_receiver_registered, peppol_send
 from fakturera.parties.models import Channel as ChannelCode
 from fakturera.parties.models import Company
-
-
-def transport() -> Any | None:
-    try:
-        return importlib.import_module("fakturera.distribution.transports.peppol")
-    except ImportError:
-        return None
 
 
 class PeppolChannel(Channel):
@@ -37,12 +23,7 @@ class PeppolChannel(Channel):
     takes_idempotency_key = True
     chunk_size = 20
 
-    def unavailable(self) -> str | None:
-        return None if transport() is not None else not_available(ChannelCode.PEPPOL.label)
-
-    def problem(self, facts: Any) -> str | None:
-        if transport() is None:
-            return not_available(ChannelCode.PEPPOL.label)
+    def problem(self, facts: Facts) -> str | None:
         if not facts.recipient.peppol_id:
             return _("%(name)s has no Peppol ID.") % {"name": facts.recipient.name}
         if facts.is_peppol_registered is False:
@@ -55,6 +36,8 @@ class PeppolChannel(Channel):
     def settings_problem(self, setting: ChannelSetting) -> str | None:
         if not setting.options.get("base_url") or not setting.secret:
             return _("The access point needs its address and API key.")
+        if not setting.company.peppol_id:
+            return _("Enter the company's own Peppol ID (in the company settings) first: it is the sender.")
         return None
 
     def open(self, *, company: Company, settings: dict[str, ChannelSetting], **kwargs: Any) -> Session:
@@ -62,18 +45,18 @@ class PeppolChannel(Channel):
 
 
 def receivers_registered(*, setting: ChannelSetting | None, participant_ids: set[str]) -> dict[str, bool]:
-    """Whether each receiver is registered, asked once per participant; empty without a transport."""
-    module = transport()
-    if module is None or setting is None:
+    """Whether each receiver is registered: one look-up per distinct participant, so a send of
+    many invoices to one receiver asks once. A look-up that fails leaves the receiver out
+    (unknown): the channel is tried, and the access point refuses an unknown receiver."""
+    if setting is None:
         return {}
     found = {}
-    for participant_id in participant_ids:
+    for participant_id in sorted(participant_ids):
         try:
-            found[participant_id] = module.peppol_receiver_registered(
+            found[participant_id] = peppol_receiver_registered(
                 base_url=setting.options.get("base_url", ""), api_key=setting.secret, participant_id=participant_id
             )
         except TransportError:
-            # Unknown now: the channel is tried, and the access point refuses an unknown receiver.
             continue
     return found
 
@@ -85,17 +68,13 @@ class PeppolSession(Session):
         self._api_key = setting.secret if setting else ""
 
     def send(self, jobs: list[Job]) -> list[Outcome]:
-        module = transport()
         outcomes = []
         for job in jobs:
-            if module is None:
-                outcomes.append(Outcome(job.delivery.pk, error=PermanentError(not_available(ChannelCode.PEPPOL.label))))
-                continue
             try:
-                receipt = module.peppol_send(
+                receipt = peppol_send(
                     base_url=self.base_url,
                     api_key=self._api_key,
-                    ubl=job.ubl,
+                    ubl=job.ubl or b"",
                     sender_id=self.sender_id,
                     receiver_id=job.delivery.address.get("peppol_id", ""),
                     document_kind="credit_note" if job.invoice.is_credit_note else "invoice",

@@ -244,3 +244,31 @@ def test_swedish_persons_get_swedish_mail(company, settings):
     ask_for_link(Client(), company, "sv@example.se")
 
     assert mail.outbox[0].subject == f"Din inloggningslänk till {company.name}"
+
+
+def test_the_login_link_comes_by_the_companys_own_smtp_server_when_its_e_mail_channel_is_active(company):
+    from fakturera.distribution.services import channel_setting_save
+    from fakturera.distribution.tests.factories import email_channel
+    from fakturera.distribution.tests.smtp import SmtpServer
+
+    company.name = "Kliniken Åre AB"
+    company.save()
+    anna = PersonFactory(company=company, name="Anna Andersson", email="anna@example.se", language="sv")
+    with SmtpServer() as smtp:
+        email_channel(company, smtp.port, default=False)
+        response = ask_for_link(Client(), company, "anna@example.se")
+        # Switched off, the installation's own server (here Django's test outbox) takes over.
+        channel_setting_save(company=company, channel="email", is_active=False, options={"host": "127.0.0.1"})
+        ask_for_link(Client(), company, "anna@example.se")
+
+    assert response.status_code == 200
+    [received] = smtp.received
+    assert received.recipients == [anna.email]
+    assert received.message["From"].addresses[0].addr_spec == "faktura@klinik.example"
+    assert received.message["From"].addresses[0].display_name == "Kliniken Åre AB"
+    assert received.message["Subject"] == "Din inloggningslänk till Kliniken Åre AB"
+    link = link_in(received.message.get_body().get_content())
+    assert LoginLink.objects.filter(customer=anna, used_at=None).count() == 2
+    assert Client().post(path_of(link)).status_code == 302
+    [fallback] = mail.outbox
+    assert fallback.to == [anna.email]

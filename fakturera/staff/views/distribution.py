@@ -241,9 +241,6 @@ def distribution_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The settings were saved."))
             return redirect(reverse("staff:distribution_settings") + f"#{saved}")
         status = 400
-    unavailable = selectors.channels_unavailable()
-    for form in channel_forms:
-        form.unavailable = unavailable.get(form.channel, "")
     return render(
         request,
         "staff/distribution/settings.html",
