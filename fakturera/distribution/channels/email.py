@@ -28,6 +28,7 @@ from fakturera.distribution.mail import SMTP_TIMEOUT_SECONDS, Text, amount_text,
 from fakturera.distribution.models import ChannelSetting, Purpose
 from fakturera.parties.models import Channel as ChannelCode
 from fakturera.parties.models import Company
+from fakturera.portal.links import portal_invoice_url
 
 TIMEOUT_SECONDS = SMTP_TIMEOUT_SECONDS
 SECURITY = ("starttls", "ssl", "none")
@@ -226,8 +227,6 @@ def mime_message(
 
 
 def variables(invoice: Any, *, recipient: str) -> dict[str, str]:
-    from fakturera.portal.links import portal_invoice_url
-
     return {
         "customer_name": recipient,
         "invoice_number": invoice.display_number,
