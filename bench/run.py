@@ -84,6 +84,8 @@ def _measure_register_form(n: int) -> tuple[int, float, dict[str, str]]:
         register_form_stop(case)
     register_form_verify(case)
     return case.n, seconds, {"p99_ms": f"{case.p99_ms:.1f}", "errors": str(len(case.errors))}
+
+
 def _measure_send_email(n: int) -> tuple[int, float]:
     from bench.send_email import send_email_run, send_email_setup, send_email_verify
 
