@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fakturera.invoicing.models import MONEY, Invoice
 from fakturera.parties.models import Company, Customer
@@ -26,7 +27,8 @@ class AutogiroSettings(models.Model):
 
 class MandateStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
-    CANCELLED = "cancelled", _("Cancelled")
+    # A mandate ends ("avslutat"); a booking or registration is called off ("avbokad").
+    CANCELLED = "cancelled", pgettext_lazy("autogiro mandate", "Cancelled")
 
 
 class Mandate(models.Model):
