@@ -93,6 +93,7 @@ class Facts:
     is_peppol_registered: bool | None = None  # None: not looked up (no Peppol channel in play)
     has_mandate: bool | None = None
     is_reminder: bool = False
+    is_credit_note: bool = False  # money goes back: never collected by direct debit
 
 
 @dataclass(frozen=True)

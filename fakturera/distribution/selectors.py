@@ -127,6 +127,7 @@ def routing_facts(
             is_peppol_registered=registered.get(found[invoice.pk].peppol_id),
             has_mandate=invoice.customer_id in mandates,
             is_reminder=is_reminder,
+            is_credit_note=invoice.is_credit_note,
         )
         for invoice in invoices
     }

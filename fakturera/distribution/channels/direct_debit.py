@@ -26,6 +26,8 @@ class DirectDebitChannel(Channel):
     chunk_size = 500
 
     def problem(self, facts: Facts) -> str | None:
+        if facts.is_credit_note:
+            return _("A credit note is paid back, not collected by direct debit.")
         if not facts.has_mandate:
             return _("%(name)s has no active Autogiro mandate.") % {"name": facts.recipient.name}
         return None

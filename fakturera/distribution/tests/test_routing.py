@@ -30,12 +30,14 @@ def facts(
     registered: bool | None = None,
     mandate: bool = False,
     reminder: bool = False,
+    credit_note: bool = False,
 ) -> Facts:
     return Facts(
         recipient=Recipient("Anna Berg", email, address, organisation, peppol_id),
         is_peppol_registered=registered,
         has_mandate=mandate,
         is_reminder=reminder,
+        is_credit_note=credit_note,
     )
 
 
@@ -59,6 +61,7 @@ ROWS = [
     ("registered receiver: Peppol", "peppol", company("peppol email", "peppol", "email"), facts(peppol_id="0007:5560360793", registered=True), "", "peppol", ""),
     ("no mandate: the reserve", "direct_debit", company("direct_debit print", "direct_debit", "print"), facts(), "", "print", "no active Autogiro mandate"),
     ("an active mandate: direct debit", "direct_debit", company("direct_debit print", "direct_debit", "print"), facts(mandate=True), "", "direct_debit", ""),
+    ("a credit note with a mandate: the reserve", "direct_debit", company("direct_debit print", "direct_debit", "print"), facts(mandate=True, credit_note=True), "", "print", "credit note"),
     ("an organisation on the portal: the reserve", "portal", company("portal email", "portal", "email"), facts(organisation=True), "", "email", "organisation"),
     ("a person on the portal", "portal", company("portal email", "portal", "email"), facts(), "", "portal", ""),
     ("nothing active by default: unsent", "letter", company("email"), facts(), "", None, "No active channel"),
