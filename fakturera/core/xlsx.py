@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -44,6 +45,9 @@ _STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 </styleSheet>"""  # noqa: E501
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _column(index: int) -> str:
     letters = ""
     index += 1
@@ -62,7 +66,11 @@ def _cell(ref: str, value: Any, style: int) -> str:
         return f'<c r="{ref}" s="{style}"><v>{value}</v></c>'
     if isinstance(value, (dt.date, dt.datetime)):
         value = value.isoformat()
-    text = escape(str(value))
+    # XML 1.0 cannot carry most control characters at all, and a parser turns a bare CR into LF.
+    text = _NOT_XML.sub("", str(value))
+    if not text:
+        return ""
+    text = escape(text, {"\r": "&#13;"})
     return f'<c r="{ref}" t="inlineStr" s="{style}"><is><t xml:space="preserve">{text}</t></is></c>'
 
 

@@ -407,3 +407,20 @@ def test_form_settings_and_price_categories_through_the_pages(client, company):
     assert 'name="vat_number"' not in page
     assert 'name="manager_email"' in page
     assert "Medlem: 3900 SEK" in page
+
+
+def test_report_csv_does_not_turn_typed_text_into_formulas(client, company, admin_user):
+    log_in(client, company)
+    occurrence = make_occurrence(company)
+    registration = submit(occurrence, name='=HYPERLINK("http://evil.example")', project_number="@SUM(A1)")
+    services.registration_process(
+        registration=registration,
+        actor=admin_user,
+        participant=services.NEW,
+        represented_organisation=services.NEW,
+        paying_organisation=services.SAME,
+    )
+    url = reverse("staff:course_report") + f"?occurrence={occurrence.pk}&format=csv"
+    rows = list(csv.DictReader(io.StringIO(client.get(url).content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0]["Participant"] == '\'=HYPERLINK("http://evil.example")'
+    assert rows[0]["Project number"] == "'@SUM(A1)"

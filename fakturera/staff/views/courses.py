@@ -425,12 +425,20 @@ def _report_rows(request: HttpRequest, form: ReportForm) -> tuple[list[dict[str,
     return selectors.course_basis_rows(company=request.company, period=period), scope
 
 
+def _csv_text(value: Any) -> Any:
+    """Text typed on the public form must not become a formula in Excel (CSV injection): a
+    leading = + - @ is prefixed with an apostrophe, which spreadsheets show as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _csv(rows: list[dict[str, Any]], header: list[str]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([row[key] for key, _label in selectors.REPORT_COLUMNS])
+        writer.writerow([_csv_text(row[key]) for key, _label in selectors.REPORT_COLUMNS])
     # Excel opens UTF-8 CSV correctly only with the byte-order mark.
     return ("\ufeff" + buffer.getvalue()).encode()
 
