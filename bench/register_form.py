@@ -18,33 +18,24 @@ import datetime as dt
 import http.client
 import os
 import re
-import signal
-import statistics
-import subprocess
-import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from bench.api import _free_port
+from bench.loopback import Gunicorn, p99, run_clients
 from fakturera.courses.models import FieldUse, Occurrence, Registration
 from fakturera.courses.services import course_create, occurrence_create, registration_form_update
 from fakturera.parties.models import Company
 from fakturera.parties.services import company_create
 
-WORKERS = 2
 # Threads per gunicorn worker (gthread): a registration mostly waits for PostgreSQL, so a
 # worker serves other requests meanwhile; 1 is gunicorn's sync worker.
 THREADS = int(os.environ.get("BENCH_REGISTER_THREADS", "4"))
 CONCURRENCY = int(os.environ.get("BENCH_REGISTER_CONCURRENCY", "8"))
-ROOT = Path(__file__).resolve().parent.parent
 TOKEN_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -54,7 +45,7 @@ class RegisterCase:
     occurrence: Occurrence
     n: int
     port: int = 0
-    server: subprocess.Popen | None = None
+    gunicorn: Gunicorn | None = None
     latencies_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -64,7 +55,7 @@ class RegisterCase:
 
     @property
     def p99_ms(self) -> float:
-        return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[98]
+        return p99(self.latencies_ms)
 
 
 def register_form_setup(*, n: int, start_server: bool = True) -> RegisterCase:
@@ -104,48 +95,20 @@ def register_form_setup(*, n: int, start_server: bool = True) -> RegisterCase:
 
 
 def _start_gunicorn(case: RegisterCase) -> None:
-    case.port = _free_port()
-    database = settings.DATABASES["default"]
-    url = os.environ.get("DATABASE_URL") or (
-        f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-    )
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "FAKTURERA_DEBUG": "0",
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-not-secret"),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SETTINGS_MODULE": "fakturera.settings",
-        "FAKTURERA_REGISTRATION_RATE_LIMIT": "0",
-    }
-    command = [sys.executable, "-m", "gunicorn", "fakturera.wsgi:application", "--workers", str(WORKERS),
-               "--bind", f"127.0.0.1:{case.port}", "--keep-alive", "5", "--log-level", "warning",
-               "--threads", str(THREADS)]  # fmt: skip
-    case.server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603 - fixed arguments
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            client = http.client.HTTPConnection("127.0.0.1", case.port, timeout=2)
-            client.request("GET", case.path)
-            if client.getresponse().status == 200:
-                client.close()
-                # One page per worker, so both have imported everything and opened their connection.
-                for _ in range(WORKERS * 2):
-                    warm = http.client.HTTPConnection("127.0.0.1", case.port, timeout=10)
-                    warm.request("GET", case.path + "?lang=en")
-                    warm.getresponse().read()
-                    warm.close()
-                return
-        except OSError:
-            time.sleep(0.2)
-    register_form_stop(case)
-    raise RuntimeError("gunicorn did not start within 30 s")
+    # The public form's rate limit is off: every registration comes from one loopback address.
+    case.gunicorn = Gunicorn(threads=THREADS, env={"FAKTURERA_REGISTRATION_RATE_LIMIT": "0"})
+
+    def warm_up(connection: http.client.HTTPConnection) -> None:
+        connection.request("GET", case.path + "?lang=en")
+        connection.getresponse().read()
+
+    case.gunicorn.start(ready_path=case.path, warm_up=warm_up)
+    case.port = case.gunicorn.port
 
 
 def register_form_stop(case: RegisterCase) -> None:
-    if case.server is not None and case.server.poll() is None:
-        os.killpg(case.server.pid, signal.SIGTERM)
-        case.server.wait(timeout=30)
+    if case.gunicorn is not None:
+        case.gunicorn.stop()
 
 
 def _client(case: RegisterCase, count: int, offset: int) -> None:
@@ -187,18 +150,7 @@ def _client(case: RegisterCase, count: int, offset: int) -> None:
 
 def register_form_run(case: RegisterCase, *, concurrency: int = CONCURRENCY) -> float:
     """Seconds for N registrations submitted by `concurrency` clients."""
-    shares = [case.n // concurrency + (1 if i < case.n % concurrency else 0) for i in range(concurrency)]
-    offsets = [sum(shares[:i]) for i in range(concurrency)]
-    threads = [
-        threading.Thread(target=_client, args=(case, share, offset))
-        for share, offset in zip(shares, offsets, strict=True)
-    ]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started
+    return run_clients(case.n, concurrency, lambda count, offset: _client(case, count, offset))
 
 
 def register_form_verify(case: RegisterCase) -> None:
