@@ -206,7 +206,6 @@ def _sendable(invoice: Invoice, purpose: str, today: dt.date) -> str:
     return ""
 
 
-@transaction.atomic
 def invoices_send(
     *,
     company: Company,
@@ -232,25 +231,58 @@ def invoices_send(
     if not channels.active:
         raise DomainError(_("No channel is active: set up distribution in the settings first."), code="no_channel")
     general = selectors.distribution_settings(company=company)
-    invoices = list(
-        Invoice.objects.select_for_update().filter(company=company, pk__in=list(invoice_ids)).order_by("number", "pk")
-    )
-    if not invoices:
+    is_reminder = purpose == Purpose.REMINDER
+    # The facts first, outside the transaction: they may ask outside services (is the
+    # Peppol receiver registered?), and no invoice row stays locked while they answer.
+    candidates = list(Invoice.objects.filter(company=company, pk__in=list(invoice_ids)))
+    if not candidates:
         raise DomainError(_("Select at least one invoice to send."), code="nothing_selected")
+    facts = selectors.routing_facts(
+        company=company, invoices=candidates, settings=settings, channels=channels, is_reminder=is_reminder
+    )
+    with transaction.atomic():
+        return _queue(
+            company=company,
+            actor=actor,
+            invoice_ids=[invoice.pk for invoice in candidates],
+            facts=facts,
+            channels=channels,
+            undo_minutes=general.undo_minutes,
+            template=template,
+            channel=channel,
+            purpose=purpose,
+            now=now,
+        )
+
+
+def _queue(
+    *,
+    company: Company,
+    actor: Any,
+    invoice_ids: list[int],
+    facts: dict[int, Any],
+    channels: Any,
+    undo_minutes: int,
+    template: str,
+    channel: str,
+    purpose: str,
+    now: dt.datetime,
+) -> SendBatch:
     is_reminder = purpose == Purpose.REMINDER
     today = timezone.localdate(now)
+    # Locked and read again: the sending status decides, as it is now.
+    invoices = list(
+        Invoice.objects.select_for_update().filter(company=company, pk__in=invoice_ids).order_by("number", "pk")
+    )
     batch = SendBatch.objects.create(
         company=company,
         purpose=purpose,
         channel=channel,
         template=template,
         created_by=actor,
-        undo_until=now + dt.timedelta(minutes=general.undo_minutes),
+        undo_until=now + dt.timedelta(minutes=undo_minutes),
     )
     sendable = [invoice for invoice in invoices if not _sendable(invoice, purpose, today)]
-    facts = selectors.routing_facts(
-        company=company, invoices=sendable, settings=settings, channels=channels, is_reminder=is_reminder
-    )
     deliveries: list[Delivery] = []
     moves: dict[str, list[SendingMove]] = defaultdict(list)
     not_sent: list[tuple[int, str]] = []
