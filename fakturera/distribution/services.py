@@ -412,6 +412,24 @@ def deliveries_undo(*, company: Company, actor: Any, delivery_ids: list[int], no
     return len(deliveries)
 
 
+def deliveries_stop_credited(*, invoice_ids: list[int], actor: Any, at: dt.datetime | None = None) -> int:
+    """Stop the queued deliveries of credited invoices (inside the caller's transaction)."""
+    at = at or timezone.now()
+    deliveries = list(
+        Delivery.objects.select_for_update().filter(invoice_id__in=invoice_ids, state=DeliveryState.QUEUED)
+    )
+    if not deliveries:
+        return 0
+    Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(state=DeliveryState.STOPPED, finished_at=at)
+    for _target, group in rollback_moves(
+        deliveries,
+        event_of=lambda d: EventKind.SEND_STOPPED,
+        message_of=lambda d: _("Not sent: the invoice was credited inside the undo window."),
+    ).items():
+        move_sending(group, expected=SendingStatus.QUEUED, actor=actor, at=at)
+    return len(deliveries)
+
+
 def deliveries_undo_batch(*, company: Company, actor: Any, batch: SendBatch) -> int:
     ids = list(batch.deliveries.filter(state=DeliveryState.QUEUED).values_list("pk", flat=True))
     return deliveries_undo(company=company, actor=actor, delivery_ids=ids)

@@ -101,6 +101,8 @@ def test_undo_and_credit_inside_the_window_send_nothing_and_the_rest_arrives_onc
         invoices_send(company=company, actor=admin_user, invoice_ids=[kept.pk, undone.pk, credited.pk])
         deliveries_undo(company=company, actor=admin_user, delivery_ids=[Delivery.objects.get(invoice=undone).pk])
         credit_note_create(invoice=credited, actor=admin_user, quantities=None, reason="Fel pris")
+        # stopped at once, not only when the window has passed
+        assert Delivery.objects.get(invoice=credited).state == DeliveryState.STOPPED
         deliveries_work(now=after_window())
         deliveries_work(now=after_window(60))
 
