@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fakturera.core.bulk import bulk_insert
+from fakturera.core.bulk import any_of, bulk_insert
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
 from fakturera.distribution import selectors
 from fakturera.distribution.channels import REGISTRY, channel_problem
@@ -234,7 +234,7 @@ def invoices_send(
     is_reminder = purpose == Purpose.REMINDER
     # The facts first, outside the transaction: they may ask outside services (is the
     # Peppol receiver registered?), and no invoice row stays locked while they answer.
-    candidates = list(Invoice.objects.filter(company=company, pk__in=list(invoice_ids)))
+    candidates = list(Invoice.objects.filter(any_of(Invoice, list(invoice_ids)), company=company))
     if not candidates:
         raise DomainError(_("Select at least one invoice to send."), code="nothing_selected")
     facts = selectors.routing_facts(
@@ -272,7 +272,9 @@ def _queue(
     today = timezone.localdate(now)
     # Locked and read again: the sending status decides, as it is now.
     invoices = list(
-        Invoice.objects.select_for_update().filter(company=company, pk__in=invoice_ids).order_by("number", "pk")
+        Invoice.objects.select_for_update()
+        .filter(any_of(Invoice, invoice_ids), company=company)
+        .order_by("number", "pk")
     )
     batch = SendBatch.objects.create(
         company=company,
@@ -292,7 +294,7 @@ def _queue(
             not_sent.append((invoice.pk, refusal))
     # Preferred channels come from the customers, read at once.
     preferred = dict(
-        Invoice.objects.filter(pk__in=[invoice.pk for invoice in sendable]).values_list(
+        Invoice.objects.filter(any_of(Invoice, [invoice.pk for invoice in sendable])).values_list(
             "pk", "customer__preferred_channel"
         )
     )
@@ -394,12 +396,13 @@ def deliveries_undo(*, company: Company, actor: Any, delivery_ids: list[int], no
     now = now or timezone.now()
     deliveries = list(
         Delivery.objects.select_for_update()
-        .filter(company=company, pk__in=list(delivery_ids), state=DeliveryState.QUEUED, batch__undo_until__gt=now)
+        .filter(any_of(Delivery, list(delivery_ids)), company=company, state=DeliveryState.QUEUED)
+        .filter(batch__undo_until__gt=now)
         .order_by("pk")
     )
     if not deliveries:
         raise StateConflict(_("Too late to undo: the undo window has passed or it is already sent."))
-    Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+    Delivery.objects.filter(any_of(Delivery, [d.pk for d in deliveries])).update(
         state=DeliveryState.UNDONE, finished_at=now, error=""
     )
     moves = rollback_moves(
