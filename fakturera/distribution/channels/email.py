@@ -42,6 +42,28 @@ def smtp_settings_problem(setting: ChannelSetting | None) -> str | None:
     return None
 
 
+def company_mail_connection(setting: ChannelSetting | None) -> Any:
+    """A Django mail connection to the company's SMTP server (for other e-mails the
+    company sends, such as the portal's login links), or None when none is set up."""
+    from django.core.mail import get_connection
+
+    if smtp_settings_problem(setting) is not None:
+        return None
+    assert setting is not None  # checked just above
+    options = setting.options
+    security = options.get("security", "starttls")
+    return get_connection(
+        "django.core.mail.backends.smtp.EmailBackend",
+        host=options["host"],
+        port=int(options.get("port") or 25),
+        username=options.get("username") or None,
+        password=setting.secret or None,
+        use_tls=security == "starttls",
+        use_ssl=security == "ssl",
+        timeout=TIMEOUT_SECONDS,
+    )
+
+
 class EmailChannel(Channel):
     code = ChannelCode.EMAIL
     purpose_override: str | None = None

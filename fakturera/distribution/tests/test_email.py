@@ -152,3 +152,17 @@ def test_an_unreachable_server_is_retried_later_without_trying_each_message(comp
     assert len(errors) == 1
     assert "Could not reach the SMTP server" in errors.pop()
     assert set(Invoice.objects.values_list("sending_status", flat=True)) == {SendingStatus.QUEUED}
+
+
+def test_other_mail_of_the_company_can_go_through_its_smtp_server(company):
+    from django.core.mail import EmailMessage
+
+    from fakturera.distribution.channels.email import company_mail_connection
+    from fakturera.distribution.models import ChannelSetting
+
+    with SmtpServer() as smtp:
+        email_channel(company, smtp.port)
+        connection = company_mail_connection(ChannelSetting.objects.get(company=company, channel="email"))
+        EmailMessage("Logga in", "Länk", "faktura@klinik.example", ["anna@example.se"], connection=connection).send()
+    assert [r.recipients for r in smtp.received] == [["anna@example.se"]]
+    assert company_mail_connection(None) is None
