@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from fakturera.autogiro.selectors import mandates_active_for
+from fakturera.core.bulk import any_of
 from fakturera.distribution.channels.peppol import receivers_registered
 from fakturera.distribution.mail import Text
 from fakturera.distribution.models import (
@@ -76,11 +77,14 @@ def recipients(*, company: Company, invoices: list[Invoice]) -> dict[int, Recipi
     """The recipient of each invoice (routing.recipient_for), with the customers,
     references and organisations read in three queries whatever the number."""
     customer_ids = {invoice.customer_id for invoice in invoices}
-    customers = {c.pk: c for c in Customer.objects.filter(pk__in=customer_ids).select_related("invoice_reference")}
+    customers = {
+        c.pk: c
+        for c in Customer.objects.filter(any_of(Customer, list(customer_ids))).select_related("invoice_reference")
+    }
     organisation_of: dict[int, Customer] = {}
     if company.is_invoicing_organisation_of_person:
         memberships = (
-            OrganisationMember.objects.filter(person_id__in=customer_ids)
+            OrganisationMember.objects.filter(any_of(OrganisationMember, list(customer_ids), "person"))
             .select_related("organisation__invoice_reference")
             .order_by("person_id", "pk")
         )

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fakturera.core.bulk import bulk_insert
+from fakturera.core.bulk import any_of, bulk_insert
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
 from fakturera.distribution import selectors
 from fakturera.distribution.channels import REGISTRY, channel_problem
@@ -204,7 +204,6 @@ def _sendable(invoice: Invoice, purpose: str, today: dt.date) -> str:
     return ""
 
 
-@transaction.atomic
 def invoices_send(
     *,
     company: Company,
@@ -230,25 +229,60 @@ def invoices_send(
     if not channels.active:
         raise DomainError(_("No channel is active: set up distribution in the settings first."), code="no_channel")
     general = selectors.distribution_settings(company=company)
-    invoices = list(
-        Invoice.objects.select_for_update().filter(company=company, pk__in=list(invoice_ids)).order_by("number", "pk")
-    )
-    if not invoices:
+    is_reminder = purpose == Purpose.REMINDER
+    # The facts first, outside the transaction: they may ask outside services (is the
+    # Peppol receiver registered?), and no invoice row stays locked while they answer.
+    candidates = list(Invoice.objects.filter(any_of(Invoice, list(invoice_ids)), company=company))
+    if not candidates:
         raise DomainError(_("Select at least one invoice to send."), code="nothing_selected")
+    facts = selectors.routing_facts(
+        company=company, invoices=candidates, settings=settings, channels=channels, is_reminder=is_reminder
+    )
+    with transaction.atomic():
+        return _queue(
+            company=company,
+            actor=actor,
+            invoice_ids=[invoice.pk for invoice in candidates],
+            facts=facts,
+            channels=channels,
+            undo_minutes=general.undo_minutes,
+            template=template,
+            channel=channel,
+            purpose=purpose,
+            now=now,
+        )
+
+
+def _queue(
+    *,
+    company: Company,
+    actor: Any,
+    invoice_ids: list[int],
+    facts: dict[int, Any],
+    channels: Any,
+    undo_minutes: int,
+    template: str,
+    channel: str,
+    purpose: str,
+    now: dt.datetime,
+) -> SendBatch:
     is_reminder = purpose == Purpose.REMINDER
     today = timezone.localdate(now)
+    # Locked and read again: the sending status decides, as it is now.
+    invoices = list(
+        Invoice.objects.select_for_update()
+        .filter(any_of(Invoice, invoice_ids), company=company)
+        .order_by("number", "pk")
+    )
     batch = SendBatch.objects.create(
         company=company,
         purpose=purpose,
         channel=channel,
         template=template,
         created_by=actor,
-        undo_until=now + dt.timedelta(minutes=general.undo_minutes),
+        undo_until=now + dt.timedelta(minutes=undo_minutes),
     )
     sendable = [invoice for invoice in invoices if not _sendable(invoice, purpose, today)]
-    facts = selectors.routing_facts(
-        company=company, invoices=sendable, settings=settings, channels=channels, is_reminder=is_reminder
-    )
     deliveries: list[Delivery] = []
     moves: dict[str, list[SendingMove]] = defaultdict(list)
     not_sent: list[tuple[int, str]] = []
@@ -258,7 +292,7 @@ def invoices_send(
             not_sent.append((invoice.pk, refusal))
     # Preferred channels come from the customers, read at once.
     preferred = dict(
-        Invoice.objects.filter(pk__in=[invoice.pk for invoice in sendable]).values_list(
+        Invoice.objects.filter(any_of(Invoice, [invoice.pk for invoice in sendable])).values_list(
             "pk", "customer__preferred_channel"
         )
     )
@@ -360,12 +394,13 @@ def deliveries_undo(*, company: Company, actor: Any, delivery_ids: list[int], no
     now = now or timezone.now()
     deliveries = list(
         Delivery.objects.select_for_update()
-        .filter(company=company, pk__in=list(delivery_ids), state=DeliveryState.QUEUED, batch__undo_until__gt=now)
+        .filter(any_of(Delivery, list(delivery_ids)), company=company, state=DeliveryState.QUEUED)
+        .filter(batch__undo_until__gt=now)
         .order_by("pk")
     )
     if not deliveries:
         raise StateConflict(_("Too late to undo: the undo window has passed or it is already sent."))
-    Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+    Delivery.objects.filter(any_of(Delivery, [d.pk for d in deliveries])).update(
         state=DeliveryState.UNDONE, finished_at=now, error=""
     )
     moves = rollback_moves(
@@ -375,6 +410,24 @@ def deliveries_undo(*, company: Company, actor: Any, delivery_ids: list[int], no
     )
     for _target, group in moves.items():
         move_sending(group, expected=SendingStatus.QUEUED, actor=actor, at=now)
+    return len(deliveries)
+
+
+def deliveries_stop_credited(*, invoice_ids: list[int], actor: Any, at: dt.datetime | None = None) -> int:
+    """Stop the queued deliveries of credited invoices (inside the caller's transaction)."""
+    at = at or timezone.now()
+    deliveries = list(
+        Delivery.objects.select_for_update().filter(invoice_id__in=invoice_ids, state=DeliveryState.QUEUED)
+    )
+    if not deliveries:
+        return 0
+    Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(state=DeliveryState.STOPPED, finished_at=at)
+    for _target, group in rollback_moves(
+        deliveries,
+        event_of=lambda d: EventKind.SEND_STOPPED,
+        message_of=lambda d: _("Not sent: the invoice was credited inside the undo window."),
+    ).items():
+        move_sending(group, expected=SendingStatus.QUEUED, actor=actor, at=at)
     return len(deliveries)
 
 

@@ -151,7 +151,7 @@ def _deliver_group(company_id: int, code: str, deliveries: list[Delivery], resul
     company = Company.objects.get(pk=company_id)
     settings = selectors.channel_settings(company=company_id)
     session = channel.open(company=company, settings=settings, texts=selectors.email_texts(company=company_id))
-    needs_pdf = getattr(session, "needs_pdf", None) or channel.needs_pdf
+    needs_pdf = bool(session.needs_pdf or channel.needs_pdf)
     try:
         for chunk in _chunks(deliveries, channel.chunk_size):
             jobs = _jobs(chunk, needs_pdf=needs_pdf, needs_ubl=channel.needs_ubl)

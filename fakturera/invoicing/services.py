@@ -897,6 +897,11 @@ def credit_note_create(
         InvoiceEvent.objects.create(
             invoice=original, kind=EventKind.CREDITED, actor=actor, at=now, message=message, details=details
         )
+    # Seed 003: crediting an invoice that waits to be sent stops its delivery (the worker
+    # checks again when it claims, for credit notes made any other way).
+    from fakturera.distribution.services import deliveries_stop_credited
+
+    deliveries_stop_credited(invoice_ids=[original.pk], actor=actor, at=now)
     webhook_event(
         company=company,
         event=WebhookEvent.INVOICE_CREDITED,

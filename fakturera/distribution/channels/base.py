@@ -48,6 +48,9 @@ class Outcome:
 class Session:
     """Delivers jobs of one company through one channel; `close` always runs."""
 
+    # True when this session needs the PDF although its channel in general does not.
+    needs_pdf: bool | None = None
+
     def send(self, jobs: list[Job]) -> list[Outcome]:
         raise NotImplementedError
 

@@ -79,6 +79,9 @@ class SmtpSession(Session):
         self.purpose = purpose
         self.problem = smtp_settings_problem(setting)
         self.smtp: smtplib.SMTP | None = None
+        # A server that cannot be reached or refuses the login fails the rest of the batch
+        # at once, rather than each message waiting for its own timeout.
+        self.connect_error: TransientError | PermanentError | None = None
         self.host_name = urlsplit(django_settings.SITE_URL).hostname or "fakturera.invalid"
 
     def _connect(self) -> smtplib.SMTP:
@@ -121,8 +124,14 @@ class SmtpSession(Session):
         if self.problem:
             raise PermanentError(self.problem)
         message = self.message(job)
+        if self.connect_error is not None:
+            raise self.connect_error
         if self.smtp is None:
-            self.smtp = self._connect()
+            try:
+                self.smtp = self._connect()
+            except (TransientError, PermanentError) as exc:
+                self.connect_error = exc
+                raise
         try:
             self.smtp.sendmail(self.options["from_email"], [job.delivery.address["email"]], message.content)
         except smtplib.SMTPRecipientsRefused as exc:

@@ -46,7 +46,6 @@ class ExportChannel(Channel):
         setting = settings.get(ChannelCode.EXPORT)
         options = setting.options if setting else {}
         if options.get("mode", WEBHOOK) == DIRECTORY:
-            self.needs_pdf = True
             return DirectorySession(Path(options.get("directory", "")))
         return WebhookSession(company)
 
@@ -80,6 +79,8 @@ class WebhookSession(Session):
 
 
 class DirectorySession(Session):
+    needs_pdf = True  # the PDF is written beside the UBL
+
     def __init__(self, directory: Path):
         self.directory = directory
 

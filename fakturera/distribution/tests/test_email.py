@@ -101,6 +101,8 @@ def test_undo_and_credit_inside_the_window_send_nothing_and_the_rest_arrives_onc
         invoices_send(company=company, actor=admin_user, invoice_ids=[kept.pk, undone.pk, credited.pk])
         deliveries_undo(company=company, actor=admin_user, delivery_ids=[Delivery.objects.get(invoice=undone).pk])
         credit_note_create(invoice=credited, actor=admin_user, quantities=None, reason="Fel pris")
+        # stopped at once, not only when the window has passed
+        assert Delivery.objects.get(invoice=credited).state == DeliveryState.STOPPED
         deliveries_work(now=after_window())
         deliveries_work(now=after_window(60))
 
@@ -134,3 +136,19 @@ def test_sending_twice_queues_once(company, admin_user):
     assert again.queued_count == 0
     assert again.unsent_count == 1
     assert Delivery.objects.count() == 1
+
+
+def test_an_unreachable_server_is_retried_later_without_trying_each_message(company, admin_user):
+    from fakturera.distribution.tests.smtp import free_port
+
+    invoices = [issued_invoice(company, admin_user, "100.00") for _ in range(3)]
+    email_channel(company, free_port())  # nothing listens there
+    invoices_send(company=company, actor=admin_user, invoice_ids=[i.pk for i in invoices])
+
+    done = deliveries_work(now=after_window())
+
+    assert done.retried == 3
+    errors = set(Delivery.objects.values_list("error", flat=True))
+    assert len(errors) == 1
+    assert "Could not reach the SMTP server" in errors.pop()
+    assert set(Invoice.objects.values_list("sending_status", flat=True)) == {SendingStatus.QUEUED}

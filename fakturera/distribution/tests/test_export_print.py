@@ -99,3 +99,21 @@ def test_print_makes_one_pdf_of_the_send(company, admin_user, client):
 
     assert len(PdfReader(io.BytesIO(response.content)).pages) >= 2
     assert SendBatch.objects.get().queued_count == 2
+
+
+def test_export_to_a_directory_writes_the_ubl_and_the_pdf(company, admin_user, tmp_path):
+    invoice = issued_invoice(company, admin_user, "800.00")
+    channel_setting_save(
+        company=company,
+        channel=Channel.EXPORT,
+        is_active=True,
+        options={"mode": "directory", "directory": str(tmp_path)},
+    )
+    distribution_settings_save(
+        company=company, default_channel=Channel.EXPORT, reserve_channel="", reminder_channel="", undo_minutes=0
+    )
+    invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
+    assert deliveries_work(now=later()).sent == 1
+    name = f"{company.pk}-{invoice.display_number}"
+    assert (tmp_path / f"{name}.xml").read_bytes().startswith(b"<?xml")
+    assert (tmp_path / f"{name}.pdf").read_bytes().startswith(b"%PDF")

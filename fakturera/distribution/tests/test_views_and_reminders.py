@@ -232,3 +232,13 @@ def test_an_email_template_is_saved_edited_and_used(company, admin_user):
     [received] = smtp.received
     assert received.message["Subject"] == f"Er faktura {invoice.display_number}"
     assert received.message.get_body().get_content().strip() == f"Hej Lena Lund, OCR {invoice.payment_reference}"
+
+
+def test_the_invoice_page_shows_the_waiting_delivery_and_leads_to_its_undo(company, admin_user):
+    invoice = issued_invoice(company, admin_user, "100.00")
+    email_channel(company, 25)
+    batch = invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
+    client, _user = staff_client(company)
+    page = client.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert "Waiting to be sent by E-mail." in page
+    assert f"/distribution/sends/{batch.pk}/" in page

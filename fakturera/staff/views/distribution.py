@@ -20,9 +20,7 @@ from fakturera.core.tenancy import get_for_company, staff_view
 from fakturera.distribution import selectors, services
 from fakturera.distribution.channels import REGISTRY
 from fakturera.distribution.models import Delivery, DeliveryState, EmailTemplate, SendBatch
-from fakturera.documents.models import DocumentFormat, InvoiceDocument
-from fakturera.documents.pdf import render as pdf_render
-from fakturera.documents.services import documents_render
+from fakturera.documents.services import documents_merged_pdf
 from fakturera.invoicing import selectors as invoice_selectors
 from fakturera.invoicing.models import Invoice
 from fakturera.parties.models import Channel
@@ -170,15 +168,9 @@ def print_run(request: HttpRequest, pk: int) -> HttpResponse:
     if not invoice_ids:
         messages.error(request, _("This send has nothing to print."))
         return redirect("staff:send_detail", pk=batch.pk)
-    documents_render(invoice_ids=invoice_ids, template=batch.template)
-    stored = dict(
-        InvoiceDocument.objects.filter(
-            invoice_id__in=invoice_ids, format=DocumentFormat.PDF, template=batch.template
-        ).values_list("invoice_id", "content")
-    )
-    ordered = Invoice.objects.filter(pk__in=invoice_ids).order_by("number").values_list("pk", flat=True)
+    invoices = list(Invoice.objects.filter(pk__in=invoice_ids).select_related("company").order_by("number"))
     response = HttpResponse(
-        pdf_render.merge_pdfs([bytes(stored[pk]) for pk in ordered]), content_type="application/pdf"
+        documents_merged_pdf(invoices=invoices, template=batch.template), content_type="application/pdf"
     )
     response["Content-Disposition"] = f'inline; filename="utskrift-{batch.pk}.pdf"'
     return response
