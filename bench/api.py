@@ -16,21 +16,14 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import signal
-import socket
-import statistics
-import subprocess
-import sys
-import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, Max, Min
 
+from bench.loopback import Gunicorn, p99, run_clients
 from fakturera.api.services import api_key_create
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import InvoiceStatus
@@ -38,7 +31,6 @@ from fakturera.parties.models import Company, Customer, CustomerKind
 from fakturera.parties.services import company_create
 
 CUSTOMERS = 200
-WORKERS = 2
 CONCURRENCY = int(os.environ.get("BENCH_API_CONCURRENCY", "4"))
 # Threads per gunicorn worker (gthread); 1 is gunicorn's sync worker.
 THREADS = int(os.environ.get("BENCH_API_THREADS", "1"))
@@ -48,7 +40,6 @@ LINES = [
     {"description": "Massage", "quantity": "1", "unit_price": "695.00", "vat_category": "S", "vat_rate": "25"},
     {"description": "Kursbok", "quantity": "2", "unit_price": "349.00", "vat_category": "S", "vat_rate": "6"},
 ]
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -58,13 +49,13 @@ class ApiCase:
     customer_ids: list[int]
     n: int
     port: int = 0
-    server: subprocess.Popen | None = None
+    gunicorn: Gunicorn | None = None
     latencies_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     @property
     def p99_ms(self) -> float:
-        return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[98]
+        return p99(self.latencies_ms)
 
 
 def api_setup(*, n: int, start_server: bool = True) -> ApiCase:
@@ -103,58 +94,21 @@ def api_setup(*, n: int, start_server: bool = True) -> ApiCase:
     return case
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def _warm_up(case: ApiCase, connection: http.client.HTTPConnection) -> None:
+    """An authenticated read, so the worker has imported everything and opened its database connection."""
+    connection.request("GET", "/api/v1/products", headers={"Authorization": f"Bearer {case.token}"})
+    connection.getresponse().read()
 
 
 def _start_gunicorn(case: ApiCase) -> None:
-    case.port = _free_port()
-    database = settings.DATABASES["default"]
-    url = os.environ.get("DATABASE_URL") or (
-        f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-    )
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "FAKTURERA_DEBUG": "0",
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-not-secret"),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SETTINGS_MODULE": "fakturera.settings",
-    }
-    command = [sys.executable, "-m", "gunicorn", "fakturera.wsgi:application", "--workers", str(WORKERS),
-               "--bind", f"127.0.0.1:{case.port}", "--keep-alive", "5", "--log-level", "warning",
-               "--threads", str(THREADS)]  # fmt: skip
-    case.server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603 - fixed arguments
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection_ = http.client.HTTPConnection("127.0.0.1", case.port, timeout=2)
-            connection_.request("GET", "/api/v1/openapi.json")
-            if connection_.getresponse().status == 200:
-                connection_.close()
-                _warm_up(case)
-                return
-        except OSError:
-            time.sleep(0.2)
-    api_stop(case)
-    raise RuntimeError("gunicorn did not start within 30 s")
-
-
-def _warm_up(case: ApiCase) -> None:
-    """One authenticated read per worker, so both have imported everything and opened their database connection."""
-    for _ in range(WORKERS * 2):
-        client = http.client.HTTPConnection("127.0.0.1", case.port, timeout=10)
-        client.request("GET", "/api/v1/products", headers={"Authorization": f"Bearer {case.token}"})
-        client.getresponse().read()
-        client.close()
+    case.gunicorn = Gunicorn(threads=THREADS)
+    case.gunicorn.start(ready_path="/api/v1/openapi.json", warm_up=lambda connection: _warm_up(case, connection))
+    case.port = case.gunicorn.port
 
 
 def api_stop(case: ApiCase) -> None:
-    if case.server is not None and case.server.poll() is None:
-        os.killpg(case.server.pid, signal.SIGTERM)
-        case.server.wait(timeout=30)
+    if case.gunicorn is not None:
+        case.gunicorn.stop()
 
 
 def _post(client: http.client.HTTPConnection, case: ApiCase, path: str, body: dict) -> dict:
@@ -189,18 +143,7 @@ def _client(case: ApiCase, count: int, offset: int) -> None:
 
 def api_run(case: ApiCase, *, concurrency: int = CONCURRENCY) -> float:
     """Seconds for N invoices created and issued by `concurrency` clients."""
-    shares = [case.n // concurrency + (1 if i < case.n % concurrency else 0) for i in range(concurrency)]
-    offsets = [sum(shares[:i]) for i in range(concurrency)]
-    threads = [
-        threading.Thread(target=_client, args=(case, share, offset))
-        for share, offset in zip(shares, offsets, strict=True)
-    ]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started
+    return run_clients(case.n, concurrency, lambda count, offset: _client(case, count, offset))
 
 
 def api_verify(case: ApiCase) -> None:

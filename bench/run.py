@@ -69,6 +69,32 @@ def _measure_recurring(n: int) -> tuple[int, float]:
     return case.n, seconds
 
 
+def _measure_register_form(n: int) -> tuple[int, float, dict[str, str]]:
+    from bench.register_form import (
+        register_form_run,
+        register_form_setup,
+        register_form_stop,
+        register_form_verify,
+    )
+
+    case = register_form_setup(n=n)
+    try:
+        seconds = register_form_run(case)
+    finally:
+        register_form_stop(case)
+    register_form_verify(case)
+    return case.n, seconds, {"p99_ms": f"{case.p99_ms:.1f}", "errors": str(len(case.errors))}
+
+
+def _measure_send_email(n: int) -> tuple[int, float]:
+    from bench.send_email import send_email_run, send_email_setup, send_email_verify
+
+    case = send_email_setup(n=n)
+    seconds = send_email_run(case)
+    send_email_verify(case)
+    return case.n, seconds
+
+
 # name -> (default N, measurement returning (N, seconds) or (N, seconds, {extra figure: value}))
 MEASUREMENTS: dict[str, tuple[int, Callable[[int], tuple[Any, ...]]]] = {
     "issue": (10_000, _measure_issue),
@@ -76,6 +102,8 @@ MEASUREMENTS: dict[str, tuple[int, Callable[[int], tuple[Any, ...]]]] = {
     "pdf": (1_000, _measure_pdf),
     "api_create_issue": (3_000, _measure_api_create_issue),
     "recurring": (100_000, _measure_recurring),
+    "register_form": (5_000, _measure_register_form),
+    "send_email": (10_000, _measure_send_email),
 }
 
 

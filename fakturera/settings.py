@@ -38,6 +38,10 @@ INSTALLED_APPS = [
     "fakturera.documents",
     "fakturera.api",
     "fakturera.recurring",
+    "fakturera.courses",
+    "fakturera.autogiro",
+    "fakturera.portal",
+    "fakturera.distribution",
     "fakturera.staff",
 ]
 
@@ -135,3 +139,19 @@ LOGGING = {
 
 # Where people reach this installation: links in e-mails (portal, approvals) are absolute.
 SITE_URL = os.environ.get("FAKTURERA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+DEFAULT_FROM_EMAIL = os.environ.get("FAKTURERA_FROM_EMAIL", "no-reply@fakturera.example")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+
+# Courses (seed 000): how long a manager's approval link is valid, and how many
+# registrations one IP address may submit on the public form per window
+# ("COUNT/SECONDS"; "0" turns the limit off, as `make bench` does for its loopback client).
+COURSE_APPROVAL_MAX_AGE_DAYS = int(os.environ.get("FAKTURERA_COURSE_APPROVAL_DAYS", "14"))
+COURSE_REGISTRATION_RATE_LIMIT = os.environ.get("FAKTURERA_REGISTRATION_RATE_LIMIT", "10/600")
+# The public form's settings are kept this many seconds in each server process (the form
+# is read on every registration; a change by staff reaches all processes within this time).
+COURSE_FORM_CACHE_SECONDS = int(os.environ.get("FAKTURERA_COURSE_FORM_CACHE_SECONDS", "5"))
+
+# Distribution: how long a worker holds the deliveries it claimed before the sweeper
+# judges them (distribution/worker.py).
+DISTRIBUTION_LEASE_SECONDS = int(os.environ.get("FAKTURERA_DISTRIBUTION_LEASE_SECONDS", "600"))

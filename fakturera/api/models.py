@@ -65,6 +65,8 @@ class IdempotencyRecord(models.Model):
 class WebhookEvent(models.TextChoices):
     INVOICE_ISSUED = "invoice.issued", _("Invoice issued")
     INVOICE_CREDITED = "invoice.credited", _("Invoice credited")
+    COURSE_BASIS_EXPORTED = "course_basis.exported", _("Course basis exported")
+    INVOICE_EXPORTED = "invoice.exported", _("Invoice exported (distribution)")
     TEST = "test", _("Test event")
 
 

@@ -23,7 +23,12 @@ TOKEN_PREFIX = "fk"  # noqa: S105 - the visible start of every token, not a secr
 # A key's last-used time is written at most this often: a write per request would
 # cost more than the request's own work, and a minute is as precise as anyone reads it.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
-SUBSCRIBABLE_EVENTS = [WebhookEvent.INVOICE_ISSUED, WebhookEvent.INVOICE_CREDITED]
+SUBSCRIBABLE_EVENTS = [
+    WebhookEvent.INVOICE_ISSUED,
+    WebhookEvent.INVOICE_CREDITED,
+    WebhookEvent.INVOICE_EXPORTED,
+    WebhookEvent.COURSE_BASIS_EXPORTED,
+]
 
 
 def _hash(secret: str) -> str:

@@ -1,7 +1,7 @@
 """What is billable, and the invoice basis it becomes.
 
-Sources (bookings, journal notes, manual lines; courses and recurring invoices
-later) produce basis items. A basis item is a priced line waiting for an invoice:
+Sources (bookings, journal notes, course registrations and tailored-course
+customers from the courses app, manual lines) produce basis items. A basis item is a priced line waiting for an invoice:
 staff may edit its price, remove it, or add more, and registering turns it into
 exactly one invoice line (the unique link on InvoiceLine.basis_item).
 """
@@ -73,6 +73,8 @@ class BasisSourceKind(models.TextChoices):
     BOOKING = "booking", _("Booking")
     JOURNAL_NOTE = "journal_note", _("Journal note")
     MANUAL = "manual", _("Manual line")
+    COURSE_REGISTRATION = "course_registration", _("Course registration")
+    COURSE_CUSTOMER = "course_customer", _("Tailored course")
 
 
 class BasisItemStatus(models.TextChoices):
@@ -86,6 +88,11 @@ class RemovedBecause(models.TextChoices):
     STAFF = "staff", _("Removed by staff")
     BASIS_SOURCE = "basis_source", _("Not the company's basis source")
     EXCLUDED = "excluded", _("Contact type excluded from invoicing")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+NO_COURSE = {"course_registration__isnull": True, "course_customer__isnull": True}
+NO_SEED_001 = {"booking__isnull": True, "journal_note__isnull": True}
 
 
 class BasisItem(models.Model):
@@ -96,7 +103,16 @@ class BasisItem(models.Model):
     journal_note = models.OneToOneField(
         JournalNote, on_delete=models.PROTECT, null=True, blank=True, related_name="basis_item"
     )
+    # Courses (seed 000): the registration or tailored-course customer this item bills.
+    course_registration = models.OneToOneField(
+        "courses.Registration", on_delete=models.PROTECT, null=True, blank=True, related_name="basis_item"
+    )
+    course_customer = models.OneToOneField(
+        "courses.OccurrenceCustomer", on_delete=models.PROTECT, null=True, blank=True, related_name="basis_item"
+    )
     description = models.CharField(_("description"), max_length=300)
+    # The buyer's reference (project number); items with different ones go on different invoices.
+    buyer_reference = models.CharField(_("your reference / project number"), max_length=100, blank=True)
     occurred_on = models.DateField(_("date"))
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3, default=Decimal("1"))
     unit = models.CharField(_("unit"), max_length=20, default="st")
@@ -119,9 +135,21 @@ class BasisItem(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(source="booking", booking__isnull=False, journal_note__isnull=True)
-                    | Q(source="journal_note", journal_note__isnull=False, booking__isnull=True)
-                    | Q(source="manual", booking__isnull=True, journal_note__isnull=True)
+                    Q(source="booking", booking__isnull=False, journal_note__isnull=True, **NO_COURSE)
+                    | Q(source="journal_note", journal_note__isnull=False, booking__isnull=True, **NO_COURSE)
+                    | Q(source="manual", booking__isnull=True, journal_note__isnull=True, **NO_COURSE)
+                    | Q(
+                        source="course_registration",
+                        course_registration__isnull=False,
+                        course_customer__isnull=True,
+                        **NO_SEED_001,
+                    )
+                    | Q(
+                        source="course_customer",
+                        course_customer__isnull=False,
+                        course_registration__isnull=True,
+                        **NO_SEED_001,
+                    )
                 ),
                 name="basis_item_source_link",
             ),

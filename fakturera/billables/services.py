@@ -88,7 +88,7 @@ class _Source:
 
     kind: str
     link: str  # the BasisItem field that points at the row
-    basis_source: str  # the company setting under which it counts
+    basis_source: str | None  # the company setting under which it counts; None: whatever the setting
     editable: frozenset[str]
     priced: tuple[str, ...]  # fields whose change reprices the item
     values: Callable[[Any, Company], dict[str, Any]]
@@ -96,11 +96,18 @@ class _Source:
     removed_because: str  # why a row of the right source is out of the basis
     invoiced_message: str
 
+    def counts_for(self, company: Company) -> bool:
+        return self.basis_source is None or company.basis_source == self.basis_source
+
     def is_billable(self, row: Any, company: Company) -> bool:
-        return company.basis_source == self.basis_source and self.is_billable_row(row)
+        return self.counts_for(company) and self.is_billable_row(row)
 
     def why_removed(self, company: Company) -> str:
-        return self.removed_because if company.basis_source == self.basis_source else RemovedBecause.BASIS_SOURCE
+        return self.removed_because if self.counts_for(company) else RemovedBecause.BASIS_SOURCE
+
+
+# The public name other apps use to describe their own source (courses/services.py).
+BasisSourceSpec = _Source
 
 
 BOOKINGS = _Source(
@@ -131,6 +138,12 @@ JOURNAL_NOTES = _Source(
 
 def _source_created(source: _Source, row: Any, company: Company, actor: Any) -> None:
     _sync_item(company=company, source=source, row=row, refresh=False, actor=actor)
+
+
+def basis_item_sync(*, source: BasisSourceSpec, row: Any, actor: Any = None, refresh: bool = True) -> BasisItem | None:
+    """Bring another app's billable row's basis item in line with it (courses). Must run in the
+    caller's transaction; an invoiced item is returned untouched, so the caller can refuse or credit."""
+    return _sync_item(company=row.company, source=source, row=row, refresh=refresh, actor=actor)
 
 
 @transaction.atomic
@@ -393,7 +406,7 @@ def basis_item_remove(*, item: BasisItem) -> None:
 # What registering reads of each claimed item: everything an invoice line copies.
 CLAIMED_FIELDS = (
     "pk", "customer_id", "description", "quantity", "unit", "unit_price", "vat_category", "vat_rate",
-    "account_code", "currency", "period_start", "period_end",
+    "account_code", "currency", "period_start", "period_end", "buyer_reference",
 )  # fmt: skip
 
 
@@ -409,7 +422,7 @@ def basis_items_claim(*, company: Company, customer_ids: list[int] | None = None
     qs = BasisItem.objects.select_for_update().filter(company=company, status=BasisItemStatus.OPEN)
     if customer_ids is not None:
         qs = qs.filter(customer_id__in=customer_ids)
-    return list(qs.order_by("customer_id", "occurred_on", "pk").values(*CLAIMED_FIELDS))
+    return list(qs.order_by("customer_id", "buyer_reference", "occurred_on", "pk").values(*CLAIMED_FIELDS))
 
 
 def basis_items_mark_invoiced(*, item_ids: list[int], at: dt.datetime) -> None:

@@ -1,4 +1,4 @@
-"""Demo data: a clinic with a month of bookings, and a small course company.
+"""Demo data: a clinic with a month of bookings, and a small course company with courses.
 
 Everything is written through the services, as staff would write it, so the
 basis, the invoices and their numbers are exactly what the product makes. The
@@ -37,6 +37,8 @@ from fakturera.billables.services import (
 )
 from fakturera.catalog.models import ContactType, Product, TreatmentType
 from fakturera.catalog.services import catalog_item_save
+from fakturera.courses import services as courses
+from fakturera.courses.models import Course, CourseKind, FieldUse
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.services import (
     credit_note_create,
@@ -532,7 +534,86 @@ def _academy(user: AbstractBaseUser, rng: random.Random, today: dt.date) -> Comp
             text="Handledning i projektledning, modul " + str(rng.randint(1, 6)),
             actor=user,
         )
+    _academy_courses(company, user, today)
     return company
+
+
+def _academy_courses(company: Company, user: AbstractBaseUser, today: dt.date) -> None:
+    """Seed 000: an open course (one run done and processed, one open for registration with
+    manager approval and price categories) and a tailored course for the municipal federation."""
+    organisations = {org.name: org for org in Customer.objects.filter(company=company, kind=CustomerKind.ORGANISATION)}
+    persons = {person.name: person for person in Customer.objects.filter(company=company, kind=CustomerKind.PERSON)}
+    logistik = organisations["Östgöta Logistik AB"]
+    kommun = organisations["Kommunförbundet Skåne Nordost"]
+    first, _last = _months_back(today)
+    course = courses.course_create(
+        company=company,
+        name="Projektledning i praktiken",
+        kind=CourseKind.OPEN,
+        description="Två dagar om planering, risker och uppföljning i verkliga projekt.",
+        account_code="3010",
+    )
+    done = courses.occurrence_create(
+        course=course,
+        starts_on=first + dt.timedelta(days=9),
+        ends_on=first + dt.timedelta(days=10),
+        place="Linköping, Universitetsvägen 3",
+        price=Decimal("8900"),
+    )
+    courses.registration_form_update(form=done.registration_form, vat_number=FieldUse.OPTIONAL)
+    form = done.registration_form
+    anna = courses.registration_submit(
+        form=form, name="Helena Ström", email=persons["Helena Ström"].email, organisation_name=logistik.name,
+        org_number=logistik.org_number, peppol_id=logistik.peppol_id, project_number="LOG-2231",
+    )  # fmt: skip
+    courses.registration_process(
+        registration=anna, actor=user, participant=persons["Helena Ström"],
+        represented_organisation=logistik, paying_organisation=courses.SAME,
+    )  # fmt: skip
+    # Represented by the logistics company, paid by the federation that funds the training.
+    camilla = courses.registration_submit(
+        form=form, name="Camilla Öberg", email=persons["Camilla Öberg"].email, organisation_name=logistik.name,
+        org_number=logistik.org_number, project_number="KSN-77",
+    )  # fmt: skip
+    courses.registration_process(
+        registration=camilla, actor=user, participant=persons["Camilla Öberg"],
+        represented_organisation=logistik, paying_organisation=kommun,
+    )  # fmt: skip
+    courses.registration_submit(
+        form=form, name="Jonas Ek", email="jonas.ek@post.example", organisation_name="Ek & Son Konsult AB",
+        org_number="556036-0793", vat_number="SE556036079301",
+    )  # fmt: skip
+    upcoming = courses.occurrence_create(
+        course=course,
+        starts_on=today + dt.timedelta(days=30),
+        ends_on=today + dt.timedelta(days=31),
+        place="Norrköping, Hamnvägen 15",
+        language="en",
+        price=Decimal("8900"),
+    )
+    courses.registration_form_update(
+        form=upcoming.registration_form, needs_manager_approval=True, peppol_id=FieldUse.REQUIRED
+    )
+    courses.price_category_add(occurrence=upcoming, name="Ordinarie", price="8900")
+    courses.price_category_add(occurrence=upcoming, name="Medlem i Kursakademins nätverk", price="7400")
+    courses.registration_submit(
+        form=upcoming.registration_form, name="Peter Sandberg", email=persons["Peter Sandberg"].email,
+        organisation_name=logistik.name, org_number=logistik.org_number, peppol_id=logistik.peppol_id,
+        price_category=str(upcoming.price_categories.get(name="Ordinarie").pk), manager_email="vd@logistik.example",
+    )  # fmt: skip
+    tailored = courses.course_create(
+        company=company, name="Ledarskap i offentlig sektor", kind=CourseKind.TAILORED, account_code="3011"
+    )
+    agreed = courses.occurrence_create(
+        course=tailored,
+        starts_on=first + dt.timedelta(days=14),
+        ends_on=first + dt.timedelta(days=16),
+        place="Kristianstad, Rådhustorget 1",
+    )
+    courses.occurrence_customer_set(
+        occurrence=agreed, customer=kommun, price="64000", project_number="KSN-LED-1",
+        contacts=[persons["Peter Sandberg"]], actor=user,
+    )  # fmt: skip
 
 
 def _line(description: str, quantity: str, price: str, category: str = "S", rate: str = "25", **extra: object) -> dict:
@@ -623,16 +704,32 @@ def _trading(user: AbstractBaseUser, today: dt.date) -> Company:
     return company
 
 
+def _distribution(company: Company) -> None:
+    """Sending works out of the box: print for the company's own printer, also for reminders.
+    E-mail needs an SMTP server, which staff add under Settings, Distribution."""
+    from fakturera.distribution.services import channel_setting_save, distribution_settings_save
+
+    channel_setting_save(company=company, channel="print", is_active=True, options={})
+    distribution_settings_save(
+        company=company, default_channel="print", reserve_channel="", reminder_channel="print", undo_minutes=5
+    )
+
+
 @transaction.atomic
 def demo_load(*, today: dt.date | None = None) -> DemoResult:
     """Load the demo data unless the demo clinic already exists."""
     existing = Company.objects.filter(country="SE", org_number=CLINIC_ORG_NUMBER).first()
     if existing is not None:
+        academy = Company.objects.filter(country="SE", org_number=ACADEMY_ORG_NUMBER).first()
+        # Demo databases loaded before courses existed get them once.
+        if academy is not None and not Course.objects.filter(company=academy).exists():
+            _academy_courses(academy, _demo_user(), today or timezone.localdate())
         return DemoResult(created=False, company=existing)
     today = today or timezone.localdate()
     rng = random.Random(SEED)  # noqa: S311 - repeatable demo data, not secrets
     user = _demo_user()
     clinic = _clinic(user, rng, today)
+    _distribution(clinic)
     if not Company.objects.filter(country="SE", org_number=ACADEMY_ORG_NUMBER).exists():
         _academy(user, rng, today)
     if not Company.objects.filter(country="SE", org_number=TRADE_ORG_NUMBER).exists():

@@ -17,7 +17,7 @@ from django.db.models import Prefetch
 
 from fakturera.documents.data import DocumentData, document_data
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
-from fakturera.documents.pdf.render import render_pdfs
+from fakturera.documents.pdf.render import merge_pdfs, render_pdfs
 from fakturera.documents.ubl.build import build_ubl
 from fakturera.invoicing.models import Invoice, InvoiceLine
 from fakturera.invoicing.states import InvoiceStatus
@@ -107,3 +107,18 @@ def document_get(*, invoice: Invoice, fmt: str, template: str | None = None) -> 
             return InvoiceDocument.objects.get(**lookup)  # another process stored it first
     documents_render(invoice_ids=[invoice.pk])
     return InvoiceDocument.objects.get(**lookup)
+
+
+def documents_merged_pdf(*, invoices: list[Invoice], template: str | None = None) -> bytes:
+    """One PDF of the stored PDFs of `invoices` (issued, all of one company), in the given
+    order: a print run for the company's own printer. Missing ones are rendered first."""
+    if not invoices:
+        raise ValueError("Nothing to print")
+    wanted = _template_for(invoices[0], template)
+    documents_render(invoice_ids=[invoice.pk for invoice in invoices], template=wanted)
+    stored = dict(
+        InvoiceDocument.objects.filter(invoice__in=invoices, format=DocumentFormat.PDF, template=wanted).values_list(
+            "invoice_id", "content"
+        )
+    )
+    return merge_pdfs([bytes(stored[invoice.pk]) for invoice in invoices])

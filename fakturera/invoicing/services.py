@@ -427,7 +427,7 @@ def invoices_register_from_basis(
     customer_ids: list[int] | None = None,
     issued_on: dt.date | None = None,
 ) -> list[Invoice]:
-    """Register (seed 001, "Registrera"): one issued invoice per customer from their open basis.
+    """Register (seed 001, "Registrera"): one issued invoice per customer (and buyer reference) from the basis.
 
     `customer_ids` None means every customer with open items. One lock on the
     number series for the whole batch and a fixed number of statements whatever
@@ -441,9 +441,11 @@ def invoices_register_from_basis(
             _("There is nothing left to invoice for the chosen customers; someone may have registered it already."),
             code="empty_basis",
         )
-    by_customer: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    # One invoice per customer and buyer reference: items carrying a project number
+    # (course registrations, seed 000) are invoiced under that reference.
+    by_customer: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
     for item in items:
-        by_customer[item["customer_id"]].append(item)
+        by_customer[item["customer_id"], item["buyer_reference"]].append(item)
     customers = buyer_snapshots(
         Customer.objects.filter(company=company, pk__in=_customers_in_basis(company, customer_ids)),
         "language",
@@ -451,7 +453,11 @@ def invoices_register_from_basis(
     )
     for group in by_customer.values():
         check_vat_mix(VatKey(item["vat_category"], item["vat_rate"]) for item in group)
-    mixed = [customers[cid][0]["name"] for cid, group in by_customer.items() if len({i["currency"] for i in group}) > 1]
+    mixed = [
+        customers[cid][0]["name"]
+        for (cid, _ref), group in by_customer.items()
+        if len({i["currency"] for i in group}) > 1
+    ]
     if mixed:
         raise DomainError(
             _("The basis of %(names)s mixes currencies; change the items to one currency first.")
@@ -465,7 +471,7 @@ def invoices_register_from_basis(
     vat_keys: dict[tuple[str, Decimal], VatKey] = {}
     invoice_rows: list[dict[str, Any]] = []
     totals_list: list[Totals] = []
-    for offset, (customer_id, group) in enumerate(by_customer.items()):
+    for offset, ((customer_id, buyer_reference), group) in enumerate(by_customer.items()):
         buyer, extra = customers[customer_id]
         inputs = []
         for item in group:
@@ -497,6 +503,7 @@ def invoices_register_from_basis(
                 "series_id": series.pk,
                 "currency": currency,
                 "language": extra["language"],
+                "buyer_reference": buyer_reference,
                 "created_by_id": getattr(actor, "pk", None),
                 "created_at": now,
                 **fields,
@@ -524,9 +531,9 @@ def invoices_register_from_basis(
                 actor_id=invoice.created_by_id,
                 at=now,
                 message=message,
-                details={"basis_items": len(by_customer[invoice.customer_id])},
+                details={"basis_items": len(group)},
             )
-            for invoice in invoices
+            for invoice, group in zip(invoices, by_customer.values(), strict=True)
         ],
         batch_size=5000,
     )
@@ -542,7 +549,7 @@ LINE_COLUMNS = (
 
 
 def _basis_line_rows(
-    by_customer: dict[int, list[dict[str, Any]]], totals_list: list[Totals], first: int, ids: dict[int, int]
+    by_customer: dict[tuple[int, str], list[dict[str, Any]]], totals_list: list[Totals], first: int, ids: dict[int, int]
 ) -> Iterator[tuple[Any, ...]]:
     """Invoice line rows in LINE_COLUMNS order: each customer's items, in order, on their invoice."""
     for offset, (group, totals) in enumerate(zip(by_customer.values(), totals_list, strict=True)):
@@ -890,6 +897,11 @@ def credit_note_create(
         InvoiceEvent.objects.create(
             invoice=original, kind=EventKind.CREDITED, actor=actor, at=now, message=message, details=details
         )
+    # Seed 003: crediting an invoice that waits to be sent stops its delivery (the worker
+    # checks again when it claims, for credit notes made any other way).
+    from fakturera.distribution.services import deliveries_stop_credited
+
+    deliveries_stop_credited(invoice_ids=[original.pk], actor=actor, at=now)
     webhook_event(
         company=company,
         event=WebhookEvent.INVOICE_CREDITED,

@@ -16,7 +16,7 @@ from fakturera.parties.models import BasisSource, Company, CompanyUser, Customer
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = ("auth", "parties", "catalog", "billables", "invoicing")
+PROJECT_APPS = ("auth", "parties", "catalog", "billables", "invoicing", "courses")
 
 
 def row_counts() -> dict[str, int]:
@@ -93,11 +93,31 @@ def test_the_clinic_has_customers_a_live_basis_and_gap_free_invoices():
         assert invoice.net_amount == sum(line.net_amount for line in invoice.lines.all())
 
 
-def test_the_course_company_bills_journal_notes():
+def test_the_course_company_bills_journal_notes_and_courses():
     run_demo()
     academy = Company.objects.get(org_number=ACADEMY_ORG_NUMBER)
 
     assert academy.basis_source == BasisSource.JOURNAL_NOTES
     items = BasisItem.objects.filter(company=academy, status=BasisItemStatus.OPEN)
     assert items.exists()
-    assert set(items.values_list("source", flat=True)) == {"journal_note"}
+    # Courses feed the basis whatever the booking/journal choice (seed 000).
+    assert set(items.values_list("source", flat=True)) == {"journal_note", "course_registration", "course_customer"}
+    paid_by_federation = items.get(source="course_registration", buyer_reference="KSN-77")
+    assert paid_by_federation.customer.name == "Kommunförbundet Skåne Nordost"
+    assert paid_by_federation.course_registration.represented_organisation.name == "Östgöta Logistik AB"
+
+
+def test_courses_are_added_to_a_demo_database_loaded_before_them():
+    from fakturera.courses.models import Course, Registration
+
+    run_demo()
+    academy = Company.objects.get(org_number=ACADEMY_ORG_NUMBER)
+    BasisItem.objects.filter(company=academy, source__startswith="course").delete()
+    Registration.objects.filter(company=academy).delete()
+    Course.objects.filter(company=academy).delete()
+
+    run_demo()
+    run_demo()
+
+    assert Course.objects.filter(company=academy).count() == 2
+    assert Registration.objects.filter(company=academy).count() == 4

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
-import subprocess
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -25,16 +23,13 @@ from bench.run import MEASUREMENTS
 from bench.ubl import ubl_run, ubl_setup, ubl_verify
 from fakturera.documents.data import DocumentData, document_data
 from fakturera.documents.ubl.build import build_ubl
+from fakturera.documents.ubl.validator import fatal_rules, validate_files, validator_path
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.services import credit_note_create, invoice_create_draft, invoice_issue
 from fakturera.parties.tests.factories import CompanyFactory, OrganisationFactory, PersonFactory, StaffFactory
 
 # The matrix is issued once per module (see `matrix`); the mark makes pytest-django set up the database.
 pytestmark = pytest.mark.django_db
-
-# The repository is cloned with shared/ beside it (…/main and …/shared), here and in CI.
-REPOSITORY = Path(__file__).resolve().parents[3]
-VALIDATE = REPOSITORY / ".." / "shared" / "peppol" / "validate"
 
 ISSUED_ON = dt.date(2026, 11, 20)
 NS = {
@@ -276,9 +271,9 @@ def broken_copy(case: Case, folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def peppol_reports(matrix, tmp_path_factory) -> dict[str, dict]:
     """One validator run over every file of the matrix (its start-up dominates): name -> file report."""
-    if not VALIDATE.is_file():
+    if not validator_path().is_file():
         pytest.fail(
-            f"The Peppol validator is missing at {VALIDATE.resolve()}: clone the shared material "
+            f"The Peppol validator is missing at {validator_path().resolve()}: clone the shared material "
             "beside the repository (…/main and …/shared) and run `../shared/peppol/validate --setup`."
         )
     paths = {str(case.path): name for name, case in matrix.items()}
@@ -290,15 +285,9 @@ def peppol_reports(matrix, tmp_path_factory) -> dict[str, dict]:
         path = folder / f"bench_{index}.xml"
         path.write_bytes(build_ubl(bench.documents[index]))
         paths[str(path)] = f"bench_{index}"
-    result = subprocess.run([str(VALIDATE), "--json", *paths], capture_output=True, text=True, timeout=600, check=False)
-    assert result.returncode in (0, 1), f"validator exit {result.returncode}: {result.stderr}"
-    reports = {paths[report["file"]]: report for report in json.loads(result.stdout)["files"]}
+    reports = {paths[file]: report for file, report in validate_files(paths).items()}
     assert set(reports) == set(paths.values())
     return reports
-
-
-def fatal_rules(report: dict) -> list[str]:
-    return [f"{e['id']}: {e['message']} (at {e['location']})" for e in report["errors"] if e["flag"] == "fatal"]
 
 
 CASES = [

@@ -14,7 +14,7 @@ from fakturera.core.errors import DomainError, ValidationFailed
 from fakturera.core.money import CURRENCY_CHOICES
 from fakturera.invoicing.models import Invoice, InvoiceLine
 from fakturera.invoicing.selectors import InvoiceFilter
-from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
+from fakturera.invoicing.states import InvoiceKind, InvoiceStatus, SendingStatus
 from fakturera.parties.models import Company, Customer
 from fakturera.staff.forms.basis import DATE_WIDGET, LineFields, vat_value
 from fakturera.staff.forms_errors import VAT_ALIASES, add_domain_error
@@ -23,6 +23,7 @@ from fakturera.staff.forms_errors import VAT_ALIASES, add_domain_error
 class InvoiceFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False)
+    sending_status = forms.ChoiceField(label=_("Sending status"), required=False)
     customer = forms.ModelChoiceField(
         label=_("Customer"), queryset=Customer.objects.none(), required=False, empty_label=_("All customers")
     )
@@ -37,6 +38,7 @@ class InvoiceFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All statuses")), *InvoiceStatus.choices]
         self.fields["kind"].choices = [("", _("Invoices and credit notes")), *InvoiceKind.choices]
+        self.fields["sending_status"].choices = [("", _("Any sending status")), *SendingStatus.choices]
         self.fields["customer"].queryset = Customer.objects.filter(company=company).order_by("name")
         self.fields["q"].widget.attrs["placeholder"] = _("Number, customer, OCR, reference")
 
@@ -46,6 +48,7 @@ class InvoiceFilterForm(forms.Form):
         return InvoiceFilter(
             status=data.get("status") or "",
             kind=data.get("kind") or "",
+            sending_status=data.get("sending_status") or "",
             customer_id=customer.pk if customer else None,
             query=data.get("q") or "",
             issued_from=data.get("issued_from"),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fakturera.autogiro.selectors import mandates_of_customer
 from fakturera.billables.selectors import basis_by_customer
 from fakturera.core.errors import DomainError
 from fakturera.core.tenancy import get_for_company, staff_view
@@ -20,6 +21,7 @@ from fakturera.invoicing.models import Invoice
 from fakturera.parties import services
 from fakturera.parties.models import Customer, CustomerKind, OrganisationMember
 from fakturera.recurring.selectors import recurring_list
+from fakturera.staff.forms.autogiro import MandateForm
 from fakturera.staff.forms.customers import CustomerForm, MemberAddForm
 from fakturera.staff.forms_errors import add_domain_error
 
@@ -97,6 +99,17 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, customer: Customer, member_form: MemberAddForm | None, status: int) -> HttpResponse:
+    return render_customer_detail(request, customer, member_form=member_form, status=status)
+
+
+def render_customer_detail(
+    request: HttpRequest,
+    customer: Customer,
+    *,
+    member_form: MemberAddForm | None = None,
+    mandate_form: MandateForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     company = request.company
     basis = next(iter(basis_by_customer(company=company, customer_ids=[customer.pk])), None)
     invoices = (
@@ -120,6 +133,8 @@ def _detail(request: HttpRequest, customer: Customer, member_form: MemberAddForm
         "invoices": invoices,
         "recurring_invoices": recurring_list(company=company, customer=customer),
         "today": timezone.localdate(),
+        "mandates": mandates_of_customer(company=company, customer=customer),
+        "mandate_form": mandate_form or MandateForm(),
         # Seed 004: the invoice PDFs are kept with the contact. The bytes stay in the table.
         "documents": InvoiceDocument.objects.filter(company=company, customer=customer)
         .defer("content")

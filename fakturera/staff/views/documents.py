@@ -9,9 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fakturera.core.tenancy import get_for_company, staff_view
-from fakturera.documents.models import DocumentFormat, InvoiceDocument
-from fakturera.documents.pdf import render as pdf_render
-from fakturera.documents.services import document_get, documents_render
+from fakturera.documents.models import DocumentFormat
+from fakturera.documents.services import document_get, documents_merged_pdf
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import InvoiceStatus
 from fakturera.parties.models import PdfTemplate
@@ -52,13 +51,6 @@ def print_selection(request: HttpRequest) -> HttpResponse:
     if not invoices:
         messages.error(request, _("Select at least one issued invoice to print."))
         return redirect("staff:invoice_list")
-    documents_render(invoice_ids=[invoice.pk for invoice in invoices])
-    stored = dict(
-        InvoiceDocument.objects.filter(
-            invoice__in=invoices, format=DocumentFormat.PDF, template=request.company.pdf_template
-        ).values_list("invoice_id", "content")
-    )
-    pdfs = [bytes(stored[invoice.pk]) for invoice in invoices]
-    response = HttpResponse(pdf_render.merge_pdfs(pdfs), content_type="application/pdf")
+    response = HttpResponse(documents_merged_pdf(invoices=invoices), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="fakturor-{invoices[0].number}-{invoices[-1].number}.pdf"'
     return response

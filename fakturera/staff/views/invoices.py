@@ -21,9 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from fakturera.catalog.vat import VatKey
 from fakturera.core.errors import DomainError
 from fakturera.core.tenancy import get_for_company, staff_view
+from fakturera.distribution.models import ACTIVE_STATES
 from fakturera.invoicing import selectors, services
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
+from fakturera.invoicing.states import InvoiceKind, InvoiceStatus, SendingStatus
 from fakturera.invoicing.totals import LineInput, compute_totals
 from fakturera.parties.models import PdfTemplate
 from fakturera.staff.forms.invoices import (
@@ -293,6 +294,9 @@ def _detail_context(invoice: Invoice, *, tab: str) -> dict[str, Any]:
         "credit_notes": list(invoice.credit_notes.all()) if not invoice.is_credit_note else [],
         "events": _events(invoice),
         "can_credit": not _credit_refusal(invoice),
+        "active_delivery": invoice.deliveries.filter(state__in=ACTIVE_STATES).first()
+        if invoice.sending_status in (SendingStatus.QUEUED, SendingStatus.UNCERTAIN)
+        else None,
         "pdf_templates": PdfTemplate.choices,
     }
 
@@ -303,6 +307,10 @@ DETAIL_LABELS = {
     "basis_items": gettext_lazy("Basis items"),
     "credit_note_number": gettext_lazy("Credit note"),
     "is_full": gettext_lazy("Fully credited"),
+    "channel": gettext_lazy("Channel"),
+    "recipient": gettext_lazy("Recipient"),
+    "reference": gettext_lazy("Reference"),
+    "routing": gettext_lazy("Routing"),
 }
 DETAIL_HIDDEN = {"credit_note", "credits"}  # row ids; the message names the document
 

@@ -1,0 +1,107 @@
+"""What the HTTP benchmarks share: gunicorn serving Fakturera on loopback against the
+benchmark database, client threads sharing N requests, and the 99th percentile.
+
+`api_create_issue` and `register_form` measure through it, so both start the server
+the same way (2 workers, keep-alive, warmed up before the clock starts).
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKERS = 2
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def p99(latencies_ms: list[float]) -> float:
+    return statistics.quantiles(latencies_ms, n=100, method="inclusive")[98]
+
+
+class Gunicorn:
+    """gunicorn with WORKERS workers (and `threads` each, gthread) on a free loopback port."""
+
+    def __init__(self, *, threads: int = 1, env: dict[str, str] | None = None) -> None:
+        self.threads = threads
+        self.extra_env = env or {}
+        self.port = 0
+        self.process: subprocess.Popen | None = None
+
+    def start(self, *, ready_path: str, warm_up: Callable[[http.client.HTTPConnection], None]) -> None:
+        """Start, wait until `ready_path` answers 200, then call `warm_up` on a fresh
+        connection twice per worker, so every worker has imported everything and opened
+        its database connection before anything is timed."""
+        self.port = free_port()
+        database = settings.DATABASES["default"]
+        url = os.environ.get("DATABASE_URL") or (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+        )
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "FAKTURERA_DEBUG": "0",
+            "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-not-secret"),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_SETTINGS_MODULE": "fakturera.settings",
+            **self.extra_env,
+        }
+        command = [sys.executable, "-m", "gunicorn", "fakturera.wsgi:application", "--workers", str(WORKERS),
+                   "--bind", f"127.0.0.1:{self.port}", "--keep-alive", "5", "--log-level", "warning",
+                   "--threads", str(self.threads)]  # fmt: skip
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603 - fixed arguments
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                probe = self.connect(timeout=2)
+                probe.request("GET", ready_path)
+                if probe.getresponse().status == 200:
+                    probe.close()
+                    for _ in range(WORKERS * 2):
+                        connection = self.connect()
+                        warm_up(connection)
+                        connection.close()
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("gunicorn did not start within 30 s")
+
+    def connect(self, *, timeout: float = 30) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=30)
+
+
+def run_clients(n: int, concurrency: int, client: Callable[[int, int], None]) -> float:
+    """Seconds for `concurrency` threads to run `client(count, offset)` over shares of N."""
+    shares = [n // concurrency + (1 if i < n % concurrency else 0) for i in range(concurrency)]
+    offsets = [sum(shares[:i]) for i in range(concurrency)]
+    threads = [
+        threading.Thread(target=client, args=(share, offset)) for share, offset in zip(shares, offsets, strict=True)
+    ]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started

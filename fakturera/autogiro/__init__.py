@@ -1,0 +1,1 @@
+"""Autogiro (Bankgirot direct debit): mandates, payment orders and the payment-order file."""

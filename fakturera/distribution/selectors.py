@@ -1,0 +1,184 @@
+"""Reads of distribution, always for one company: its channel settings, the facts
+routing needs for many invoices at once, and the progress of sends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from fakturera.autogiro.selectors import mandates_active_for
+from fakturera.core.bulk import any_of
+from fakturera.distribution.channels.peppol import receivers_registered
+from fakturera.distribution.mail import Text
+from fakturera.distribution.models import (
+    ChannelSetting,
+    Delivery,
+    DeliveryState,
+    DistributionSettings,
+    EmailTemplate,
+    SendBatch,
+)
+from fakturera.distribution.routing import CompanyChannels, Facts, Party, PostalAddress, Recipient, recipient_for
+from fakturera.invoicing.models import Invoice
+from fakturera.parties.models import Channel, Company, Customer, OrganisationMember
+
+
+def distribution_settings(*, company: Company) -> DistributionSettings:
+    found = DistributionSettings.objects.filter(company=company).first()
+    return found or DistributionSettings(company=company)
+
+
+def channel_settings(*, company: Company | int) -> dict[str, ChannelSetting]:
+    company_id = company if isinstance(company, int) else company.pk
+    return {setting.channel: setting for setting in ChannelSetting.objects.filter(company_id=company_id)}
+
+
+def company_channels(*, company: Company, settings: dict[str, ChannelSetting] | None = None) -> CompanyChannels:
+    settings = settings if settings is not None else channel_settings(company=company)
+    general = distribution_settings(company=company)
+    return CompanyChannels(
+        active=frozenset(code for code, setting in settings.items() if setting.is_active),
+        default=general.default_channel,
+        reserve=general.reserve_channel,
+        reminder=general.reminder_channel,
+    )
+
+
+def email_texts(*, company: Company | int) -> dict[tuple[str, str], Text]:
+    company_id = company if isinstance(company, int) else company.pk
+    return {
+        (row.purpose, row.language): Text(row.subject, row.body)
+        for row in EmailTemplate.objects.filter(company_id=company_id)
+    }
+
+
+def party(customer: Customer) -> Party:
+    address = None
+    if customer.has_postal_address:
+        address = PostalAddress(
+            name=customer.name,
+            lines=tuple(line for line in (customer.address_line1, customer.address_line2) if line),
+            postal_code=customer.postal_code,
+            city=customer.city,
+            country=customer.country or "SE",
+        )
+    return Party(
+        name=customer.name,
+        email=customer.email,
+        address=address,
+        is_organisation=customer.is_organisation,
+        peppol_id=customer.peppol_id,
+    )
+
+
+def recipients(*, company: Company, invoices: list[Invoice]) -> dict[int, Recipient]:
+    """The recipient of each invoice (routing.recipient_for), with the customers,
+    references and organisations read in three queries whatever the number."""
+    customer_ids = {invoice.customer_id for invoice in invoices}
+    customers = {
+        c.pk: c
+        for c in Customer.objects.filter(any_of(Customer, list(customer_ids))).select_related("invoice_reference")
+    }
+    organisation_of: dict[int, Customer] = {}
+    if company.is_invoicing_organisation_of_person:
+        memberships = (
+            OrganisationMember.objects.filter(any_of(OrganisationMember, list(customer_ids), "person"))
+            .select_related("organisation__invoice_reference")
+            .order_by("person_id", "pk")
+        )
+        for membership in memberships:
+            organisation_of.setdefault(membership.person_id, membership.organisation)
+    found = {}
+    for invoice in invoices:
+        customer = customers[invoice.customer_id]
+        organisation = organisation_of.get(customer.pk)
+        reference = organisation.invoice_reference if organisation is not None else None
+        found[invoice.pk] = recipient_for(
+            customer=party(customer),
+            organisation=party(organisation) if organisation is not None else None,
+            organisation_reference=party(reference) if reference is not None else None,
+            is_invoicing_organisation_of_person=company.is_invoicing_organisation_of_person,
+            invoice_email=invoice.email,
+            customer_reference=party(customer.invoice_reference) if customer.invoice_reference else None,
+        )
+    return found
+
+
+def routing_facts(
+    *,
+    company: Company,
+    invoices: list[Invoice],
+    settings: dict[str, ChannelSetting],
+    channels: CompanyChannels,
+    is_reminder: bool = False,
+) -> dict[int, Facts]:
+    """What the channels' criteria need for each invoice. Outside services are asked
+    only when their channel is active: Peppol registration once per distinct receiver,
+    the mandates of all the customers in one query."""
+    found = recipients(company=company, invoices=invoices)
+    registered: dict[str, bool] = {}
+    if Channel.PEPPOL in channels.active and not is_reminder:
+        ids = {recipient.peppol_id for recipient in found.values() if recipient.peppol_id}
+        registered = receivers_registered(setting=settings.get(Channel.PEPPOL), participant_ids=ids)
+    mandates: set[int] = set()
+    if Channel.DIRECT_DEBIT in channels.active and not is_reminder:
+        mandates = mandates_active_for(company=company, customer_ids={invoice.customer_id for invoice in invoices})
+    return {
+        invoice.pk: Facts(
+            recipient=found[invoice.pk],
+            is_peppol_registered=registered.get(found[invoice.pk].peppol_id),
+            has_mandate=invoice.customer_id in mandates,
+            is_reminder=is_reminder,
+            is_credit_note=invoice.is_credit_note,
+        )
+        for invoice in invoices
+    }
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    waiting: int
+    sending: int
+    sent: int
+    failed: int
+    undone: int
+    uncertain: int
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.failed + self.undone + self.uncertain
+
+    @property
+    def is_finished(self) -> bool:
+        return self.waiting == 0 and self.sending == 0
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else round(100 * self.done / self.total)
+
+
+def batch_progress(*, batch: SendBatch) -> Progress:
+    counts = Delivery.objects.filter(batch=batch).aggregate(
+        total=Count("pk"),
+        waiting=Count("pk", filter=Q(state=DeliveryState.QUEUED)),
+        sending=Count("pk", filter=Q(state=DeliveryState.SENDING)),
+        sent=Count("pk", filter=Q(state=DeliveryState.SENT)),
+        failed=Count("pk", filter=Q(state=DeliveryState.FAILED)),
+        undone=Count("pk", filter=Q(state__in=[DeliveryState.UNDONE, DeliveryState.STOPPED])),
+        uncertain=Count("pk", filter=Q(state=DeliveryState.UNCERTAIN)),
+    )
+    return Progress(**counts)
+
+
+def batches(*, company: Company) -> QuerySet[SendBatch]:
+    return SendBatch.objects.filter(company=company).select_related("created_by")
+
+
+def deliveries(*, company: Company, states: Iterable[str] | None = None) -> QuerySet[Delivery]:
+    qs = Delivery.objects.filter(company=company).select_related("invoice", "batch")
+    if states:
+        qs = qs.filter(state__in=list(states))
+    return qs.order_by("-pk")

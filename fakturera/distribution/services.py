@@ -1,0 +1,494 @@
+"""Distribution writes: the company's channel settings and templates, sending (queueing
+with undo), undo, and staff's answer to an uncertain delivery.
+
+Queueing commits in the same transaction as the invoices' move to "waiting to be
+sent": a rolled-back send leaves no delivery, and a committed one is never lost (the
+worker finds it in the table). Delivery itself is worker.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fakturera.core.bulk import any_of, bulk_insert
+from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
+from fakturera.distribution import selectors
+from fakturera.distribution.channels import REGISTRY, channel_problem
+from fakturera.distribution.models import (
+    ChannelSetting,
+    Delivery,
+    DeliveryState,
+    DistributionSettings,
+    EmailTemplate,
+    Purpose,
+    SendBatch,
+)
+from fakturera.distribution.routing import REMINDER_CHANNELS, Recipient, route
+from fakturera.invoicing.models import Invoice, InvoiceEvent
+from fakturera.invoicing.states import EventKind, InvoiceKind, InvoiceStatus, SendingMove, SendingStatus, move_sending
+from fakturera.parties.models import Channel, Company, PdfTemplate
+
+MAX_UNDO_MINUTES = 24 * 60
+OPTION_NAMES: dict[str, tuple[str, ...]] = {
+    Channel.EMAIL: ("host", "port", "security", "username", "from_email", "from_name"),
+    Channel.LETTER: ("base_url",),
+    Channel.PEPPOL: ("base_url",),
+    Channel.EXPORT: ("mode", "directory"),
+}
+HAS_SECRET = frozenset({Channel.EMAIL, Channel.LETTER, Channel.PEPPOL})
+
+
+# --- settings (administrators) ------------------------------------------------------------------
+
+
+@transaction.atomic
+def channel_setting_save(
+    *, company: Company, channel: str, is_active: bool, options: dict[str, Any], secret: str | None = None
+) -> ChannelSetting:
+    """Save one channel's settings. `secret` None (or empty) keeps the stored one, so a
+    form that never shows it does not erase it."""
+    if channel not in REGISTRY:
+        raise DomainError(_("Unknown channel."), field="channel")
+    unknown = set(options) - set(OPTION_NAMES.get(channel, ()))
+    if unknown:
+        raise DomainError(_("Unknown settings: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    setting, _created = ChannelSetting.objects.select_for_update().get_or_create(company=company, channel=channel)
+    setting.is_active = is_active
+    setting.options = {key: value for key, value in options.items() if value not in (None, "")}
+    if secret:
+        setting.secret = secret
+    if is_active:
+        if reason := REGISTRY[channel].settings_problem(setting):
+            raise DomainError(reason, field="is_active")
+        if channel == Channel.PORTAL and (reason := _portal_smtp_problem(company)):
+            raise DomainError(reason, field="is_active")
+    setting.save()
+    _check_exclusive_export(company)
+    return setting
+
+
+def _portal_smtp_problem(company: Company) -> str | None:
+    from fakturera.distribution.channels.portal import PortalChannel
+
+    problem = PortalChannel.smtp_problem(ChannelSetting.objects.filter(company=company, channel=Channel.EMAIL).first())
+    return _("The portal notice is sent by e-mail: %(reason)s") % {"reason": problem} if problem else None
+
+
+def _check_exclusive_export(company: Company) -> None:
+    active = set(ChannelSetting.objects.filter(company=company, is_active=True).values_list("channel", flat=True))
+    if Channel.EXPORT in active and len(active) > 1:
+        others = ", ".join(sorted(str(Channel(code).label) for code in active - {Channel.EXPORT}))
+        raise DomainError(
+            _("Export is used alone: deactivate the other channels first (%(others)s).") % {"others": others},
+            field="is_active",
+            code="export_exclusive",
+        )
+    general = DistributionSettings.objects.filter(company=company).first()
+    if general is not None:
+        _check_general(general, active)
+
+
+def _check_general(general: DistributionSettings, active: set[str]) -> None:
+    errors = ErrorCollector()
+    for name in ("default_channel", "reserve_channel", "reminder_channel"):
+        value = getattr(general, name)
+        if value and value not in active:
+            errors.add(name, _("The channel %(c)s is not active.") % {"c": Channel(value).label})
+    if general.reminder_channel and general.reminder_channel not in REMINDER_CHANNELS:
+        errors.add("reminder_channel", _("Reminders go by print, e-mail or letter."))
+    if general.reserve_channel and general.reserve_channel == general.default_channel:
+        errors.add("reserve_channel", _("The reserve channel must differ from the default channel."))
+    if not 0 <= general.undo_minutes <= MAX_UNDO_MINUTES:
+        errors.add("undo_minutes", _("The undo window is 0 to 1,440 minutes."))
+    errors.raise_if_any()
+
+
+@transaction.atomic
+def distribution_settings_save(
+    *, company: Company, default_channel: str, reserve_channel: str, reminder_channel: str, undo_minutes: int
+) -> DistributionSettings:
+    general, _created = DistributionSettings.objects.select_for_update().get_or_create(company=company)
+    general.default_channel = default_channel or ""
+    general.reserve_channel = reserve_channel or ""
+    general.reminder_channel = reminder_channel or ""
+    general.undo_minutes = undo_minutes
+    active = set(ChannelSetting.objects.filter(company=company, is_active=True).values_list("channel", flat=True))
+    _check_general(general, active)
+    general.save()
+    return general
+
+
+@transaction.atomic
+def email_template_save(*, company: Company, purpose: str, language: str, subject: str, body: str) -> EmailTemplate:
+    if not subject.strip() or not body.strip():
+        raise DomainError(_("An e-mail template needs a subject and a text."), field="subject")
+    template, _created = EmailTemplate.objects.update_or_create(
+        company=company, purpose=purpose, language=language, defaults={"subject": subject.strip(), "body": body}
+    )
+    return template
+
+
+@transaction.atomic
+def invoice_email_set(*, invoice: Invoice, actor: Any, email: str) -> Invoice:
+    """Where this invoice's e-mail goes; empty derives the address again (seed 003)."""
+    email = email.strip()
+    Invoice.objects.filter(pk=invoice.pk).update(email=email)
+    invoice.email = email
+    InvoiceEvent.objects.create(
+        invoice=invoice, kind=EventKind.EDITED, actor=actor, at=timezone.now(), details={"changed": ["email"]}
+    )
+    return invoice
+
+
+# --- sending ----------------------------------------------------------------------------------------
+
+
+def _delivery_address(recipient: Recipient) -> dict[str, Any]:
+    address = recipient.address
+    return {
+        "email": recipient.email,
+        "peppol_id": recipient.peppol_id,
+        **(
+            {
+                "name": address.name,
+                "lines": list(address.lines),
+                "postal_code": address.postal_code,
+                "city": address.city,
+                "country": address.country,
+            }
+            if address is not None
+            else {}
+        ),
+    }
+
+
+def recipient_text(channel: str, recipient: Recipient) -> str:
+    if channel in (Channel.EMAIL, Channel.PORTAL):
+        return f"{recipient.name} <{recipient.email}>"
+    if channel == Channel.LETTER and recipient.address is not None:
+        address = recipient.address
+        return ", ".join([address.name, *address.lines, f"{address.postal_code} {address.city}"])
+    if channel == Channel.PEPPOL:
+        return f"{recipient.name} ({recipient.peppol_id})"
+    return recipient.name
+
+
+def recipient_text_of(delivery: Delivery) -> str:
+    """How a queued delivery names its recipient in the history."""
+    address = delivery.address or {}
+    if delivery.channel in (Channel.EMAIL, Channel.PORTAL):
+        return f"{delivery.recipient} <{address.get('email', '')}>"
+    if delivery.channel == Channel.LETTER and address.get("city"):
+        return ", ".join([delivery.recipient, *address.get("lines", []), f"{address['postal_code']} {address['city']}"])
+    if delivery.channel == Channel.PEPPOL:
+        return f"{delivery.recipient} ({address.get('peppol_id', '')})"
+    return delivery.recipient
+
+
+def _sendable(invoice: Invoice, purpose: str, today: dt.date) -> str:
+    """Why this invoice cannot be sent now, or ""."""
+    if invoice.status != InvoiceStatus.ISSUED:
+        return _("Only issued invoices are sent.")
+    if invoice.sending_status in (SendingStatus.QUEUED, SendingStatus.UNCERTAIN):
+        return _("It is already on its way.")
+    if purpose == Purpose.REMINDER and not (
+        invoice.kind == InvoiceKind.INVOICE and invoice.due_on is not None and invoice.due_on < today
+    ):
+        return _("Only overdue invoices get reminders.")
+    return ""
+
+
+def invoices_send(
+    *,
+    company: Company,
+    actor: Any,
+    invoice_ids: list[int],
+    template: str = "",
+    channel: str = "",
+    purpose: str = Purpose.INVOICE,
+    now: dt.datetime | None = None,
+) -> SendBatch:
+    """Queue the invoices for delivery, each by its routed channel (or `channel`), with an
+    undo window. Invoices that cannot go stay as they are, the reason in their history."""
+    now = now or timezone.now()
+    template = template or company.pdf_template
+    if template not in PdfTemplate.values:
+        raise DomainError(_("Unknown layout."), field="template")
+    if purpose not in (Purpose.INVOICE, Purpose.REMINDER):
+        raise DomainError(_("Unknown kind of sending."), field="purpose")
+    settings = selectors.channel_settings(company=company)
+    channels = selectors.company_channels(company=company, settings=settings)
+    if channel and channel not in channels.active:
+        raise DomainError(_("The channel %(c)s is not active.") % {"c": Channel(channel).label}, field="channel")
+    if not channels.active:
+        raise DomainError(_("No channel is active: set up distribution in the settings first."), code="no_channel")
+    general = selectors.distribution_settings(company=company)
+    is_reminder = purpose == Purpose.REMINDER
+    # The facts first, outside the transaction: they may ask outside services (is the
+    # Peppol receiver registered?), and no invoice row stays locked while they answer.
+    candidates = list(Invoice.objects.filter(any_of(Invoice, list(invoice_ids)), company=company))
+    if not candidates:
+        raise DomainError(_("Select at least one invoice to send."), code="nothing_selected")
+    facts = selectors.routing_facts(
+        company=company, invoices=candidates, settings=settings, channels=channels, is_reminder=is_reminder
+    )
+    with transaction.atomic():
+        return _queue(
+            company=company,
+            actor=actor,
+            invoice_ids=[invoice.pk for invoice in candidates],
+            facts=facts,
+            channels=channels,
+            undo_minutes=general.undo_minutes,
+            template=template,
+            channel=channel,
+            purpose=purpose,
+            now=now,
+        )
+
+
+def _queue(
+    *,
+    company: Company,
+    actor: Any,
+    invoice_ids: list[int],
+    facts: dict[int, Any],
+    channels: Any,
+    undo_minutes: int,
+    template: str,
+    channel: str,
+    purpose: str,
+    now: dt.datetime,
+) -> SendBatch:
+    is_reminder = purpose == Purpose.REMINDER
+    today = timezone.localdate(now)
+    # Locked and read again: the sending status decides, as it is now.
+    invoices = list(
+        Invoice.objects.select_for_update()
+        .filter(any_of(Invoice, invoice_ids), company=company)
+        .order_by("number", "pk")
+    )
+    batch = SendBatch.objects.create(
+        company=company,
+        purpose=purpose,
+        channel=channel,
+        template=template,
+        created_by=actor,
+        undo_until=now + dt.timedelta(minutes=undo_minutes),
+    )
+    sendable = [invoice for invoice in invoices if not _sendable(invoice, purpose, today)]
+    deliveries: list[Delivery] = []
+    moves: dict[str, list[SendingMove]] = defaultdict(list)
+    not_sent: list[tuple[int, str]] = []
+    for invoice in invoices:
+        refusal = _sendable(invoice, purpose, today)
+        if refusal:
+            not_sent.append((invoice.pk, refusal))
+    # Preferred channels come from the customers, read at once.
+    preferred = dict(
+        Invoice.objects.filter(any_of(Invoice, [invoice.pk for invoice in sendable])).values_list(
+            "pk", "customer__preferred_channel"
+        )
+    )
+    for invoice in sendable:
+        fact = facts[invoice.pk]
+        found = route(
+            preferred=preferred.get(invoice.pk) or "",
+            company=channels,
+            facts=fact,
+            problem=channel_problem,
+            chosen=channel,
+        )
+        if found.channel is None:
+            not_sent.append((invoice.pk, found.reason))
+            continue
+        recipient = recipient_text(found.channel, fact.recipient)
+        deliveries.append(
+            Delivery(
+                company=company,
+                batch=batch,
+                invoice=invoice,
+                purpose=purpose,
+                channel=found.channel,
+                template=template,
+                recipient=fact.recipient.name,
+                address=_delivery_address(fact.recipient),
+                next_attempt_at=batch.undo_until,
+                previous_sending_status=invoice.sending_status,
+                previous_reminder_count=invoice.reminder_count,
+                previous_reminded_on=invoice.reminded_on,
+            )
+        )
+        label = Channel(found.channel).label
+        message = (
+            _("Reminder waiting to be sent by %(channel)s to %(to)s")
+            if is_reminder
+            else _("Waiting to be sent by %(channel)s to %(to)s")
+        ) % {"channel": label, "to": recipient}
+        details: dict[str, Any] = {"channel": str(label), "recipient": recipient}
+        if found.notes:
+            details["routing"] = " ".join(found.notes)
+        fields: tuple[tuple[str, Any], ...] = ()
+        if is_reminder:
+            fields = (("reminder_count", invoice.reminder_count + 1), ("reminded_on", today))
+        moves[invoice.sending_status].append(
+            SendingMove(
+                invoice_id=invoice.pk,
+                to=SendingStatus.QUEUED,
+                event=EventKind.REMINDER_QUEUED if is_reminder else EventKind.QUEUED,
+                message=message,
+                details=details,
+                fields=fields,
+            )
+        )
+    Delivery.objects.bulk_create(deliveries, batch_size=1000)
+    for expected, group in moves.items():
+        move_sending(group, expected=expected, actor=actor, at=now)
+    if not_sent:
+        actor_id = getattr(actor, "pk", None)
+        bulk_insert(
+            InvoiceEvent,
+            ("invoice_id", "kind", "at", "actor_id", "message", "details"),
+            ((invoice_id, EventKind.NOT_SENT, now, actor_id, reason[:500], {}) for invoice_id, reason in not_sent),
+        )
+    SendBatch.objects.filter(pk=batch.pk).update(queued_count=len(deliveries), unsent_count=len(not_sent))
+    batch.queued_count, batch.unsent_count = len(deliveries), len(not_sent)
+    return batch
+
+
+def rollback_moves(deliveries: list[Delivery], *, event_of: Any, message_of: Any) -> dict[str, list[SendingMove]]:
+    """The moves that put each delivery's invoice back as it was before queueing, grouped by
+    where they go; `event_of(delivery)` and `message_of(delivery)` word the history."""
+    moves: dict[str, list[SendingMove]] = defaultdict(list)
+    for delivery in deliveries:
+        fields: tuple[tuple[str, Any], ...] = ()
+        if delivery.purpose == Purpose.REMINDER:
+            # Seed 003: a failed reminder counts down and steps its date back.
+            fields = (
+                ("reminder_count", delivery.previous_reminder_count),
+                ("reminded_on", delivery.previous_reminded_on),
+            )
+        moves[delivery.previous_sending_status].append(
+            SendingMove(
+                invoice_id=delivery.invoice_id,
+                to=delivery.previous_sending_status,
+                event=event_of(delivery),
+                message=message_of(delivery),
+                details={"channel": str(Channel(delivery.channel).label)},
+                fields=fields,
+            )
+        )
+    return moves
+
+
+@transaction.atomic
+def deliveries_undo(*, company: Company, actor: Any, delivery_ids: list[int], now: dt.datetime | None = None) -> int:
+    """Undo queued deliveries inside their undo window. Returns how many were undone;
+    refuses (changing nothing) when none of them can be undone any more."""
+    now = now or timezone.now()
+    deliveries = list(
+        Delivery.objects.select_for_update()
+        .filter(any_of(Delivery, list(delivery_ids)), company=company, state=DeliveryState.QUEUED)
+        .filter(batch__undo_until__gt=now)
+        .order_by("pk")
+    )
+    if not deliveries:
+        raise StateConflict(_("Too late to undo: the undo window has passed or it is already sent."))
+    Delivery.objects.filter(any_of(Delivery, [d.pk for d in deliveries])).update(
+        state=DeliveryState.UNDONE, finished_at=now, error=""
+    )
+    moves = rollback_moves(
+        deliveries,
+        event_of=lambda d: EventKind.SEND_UNDONE,
+        message_of=lambda d: _("Sending by %(channel)s was undone.") % {"channel": Channel(d.channel).label},
+    )
+    for _target, group in moves.items():
+        move_sending(group, expected=SendingStatus.QUEUED, actor=actor, at=now)
+    return len(deliveries)
+
+
+def deliveries_stop_credited(*, invoice_ids: list[int], actor: Any, at: dt.datetime | None = None) -> int:
+    """Stop the queued deliveries of credited invoices (inside the caller's transaction)."""
+    at = at or timezone.now()
+    deliveries = list(
+        Delivery.objects.select_for_update().filter(invoice_id__in=invoice_ids, state=DeliveryState.QUEUED)
+    )
+    if not deliveries:
+        return 0
+    Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(state=DeliveryState.STOPPED, finished_at=at)
+    for _target, group in rollback_moves(
+        deliveries,
+        event_of=lambda d: EventKind.SEND_STOPPED,
+        message_of=lambda d: _("Not sent: the invoice was credited inside the undo window."),
+    ).items():
+        move_sending(group, expected=SendingStatus.QUEUED, actor=actor, at=at)
+    return len(deliveries)
+
+
+def deliveries_undo_batch(*, company: Company, actor: Any, batch: SendBatch) -> int:
+    ids = list(batch.deliveries.filter(state=DeliveryState.QUEUED).values_list("pk", flat=True))
+    return deliveries_undo(company=company, actor=actor, delivery_ids=ids)
+
+
+@transaction.atomic
+def delivery_confirm_sent(*, company: Company, actor: Any, delivery: Delivery) -> Delivery:
+    """Staff checked with the recipient that an uncertain delivery arrived."""
+    locked = Delivery.objects.select_for_update().get(pk=delivery.pk, company=company)
+    if locked.state != DeliveryState.UNCERTAIN:
+        raise StateConflict(_("Only an uncertain delivery is confirmed."))
+    now = timezone.now()
+    Delivery.objects.filter(pk=locked.pk).update(state=DeliveryState.SENT, finished_at=now, lease_until=None)
+    is_reminder = locked.purpose == Purpose.REMINDER
+    move_sending(
+        [
+            SendingMove(
+                invoice_id=locked.invoice_id,
+                to=SendingStatus.REMINDED if is_reminder else SendingStatus.SENT,
+                event=EventKind.REMINDED if is_reminder else EventKind.SENT,
+                message=_("Confirmed as sent by %(channel)s to %(to)s.")
+                % {"channel": Channel(locked.channel).label, "to": locked.recipient},
+                details={"channel": str(Channel(locked.channel).label), "recipient": locked.recipient},
+                fields=(("sent_at", now),),
+            )
+        ],
+        expected=SendingStatus.UNCERTAIN,
+        actor=actor,
+        at=now,
+    )
+    locked.state = DeliveryState.SENT
+    return locked
+
+
+@transaction.atomic
+def delivery_resend(*, company: Company, actor: Any, delivery: Delivery) -> Delivery:
+    """Staff send an uncertain delivery again (it may then arrive twice: their choice)."""
+    locked = Delivery.objects.select_for_update().get(pk=delivery.pk, company=company)
+    if locked.state != DeliveryState.UNCERTAIN:
+        raise StateConflict(_("Only an uncertain delivery is sent again from here."))
+    now = timezone.now()
+    Delivery.objects.filter(pk=locked.pk).update(
+        state=DeliveryState.QUEUED, next_attempt_at=now, lease_until=None, handed_over_at=None, attempts=0
+    )
+    move_sending(
+        [
+            SendingMove(
+                invoice_id=locked.invoice_id,
+                to=SendingStatus.QUEUED,
+                event=EventKind.QUEUED,
+                message=_("Sent again by %(channel)s to %(to)s.")
+                % {"channel": Channel(locked.channel).label, "to": locked.recipient},
+                details={"channel": str(Channel(locked.channel).label)},
+            )
+        ],
+        expected=SendingStatus.UNCERTAIN,
+        actor=actor,
+        at=now,
+    )
+    locked.state = DeliveryState.QUEUED
+    return locked

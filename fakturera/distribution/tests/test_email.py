@@ -1,0 +1,154 @@
+"""Sending by e-mail through a real SMTP server on loopback: given invoices sent by staff,
+when the worker runs after the undo window, then what arrives (or does not)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from fakturera.distribution.models import Delivery, DeliveryState
+from fakturera.distribution.services import deliveries_undo, invoices_send
+from fakturera.distribution.tests.factories import email_channel
+from fakturera.distribution.tests.smtp import SmtpServer
+from fakturera.distribution.worker import deliveries_work
+from fakturera.invoicing.models import Invoice
+from fakturera.invoicing.services import credit_note_create
+from fakturera.invoicing.states import EventKind, SendingStatus
+from fakturera.staff.tests.invoice_helpers import issued_invoice
+
+pytestmark = pytest.mark.django_db
+
+
+def after_window(minutes: int = 6) -> dt.datetime:
+    return timezone.now() + dt.timedelta(minutes=minutes)
+
+
+def test_an_invoice_arrives_with_its_pdf_to_the_customer(company, admin_user):
+    invoice = issued_invoice(company, admin_user, "500.00", name="Anna Berg")
+    with SmtpServer() as smtp:
+        email_channel(company, smtp.port)
+        batch = invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
+
+        invoice.refresh_from_db()
+        assert batch.queued_count == 1
+        assert invoice.sending_status == SendingStatus.QUEUED
+        assert deliveries_work(now=timezone.now()).claimed == 0  # the undo window holds it back
+        done = deliveries_work(now=after_window())
+
+    assert done.sent == 1
+    [received] = smtp.received
+    assert received.recipients == ["anna.berg@example.se"]
+    # The customer reads Swedish: the default Swedish template.
+    assert received.message["Subject"] == f"Faktura {invoice.display_number} från {company.name}"
+    [attachment] = list(received.message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_content().startswith(b"%PDF")
+    assert received.message["Message-ID"] == f"<{Delivery.objects.get().idempotency_key}@127.0.0.1>"
+    invoice.refresh_from_db()
+    assert invoice.sending_status == SendingStatus.SENT
+    assert invoice.sent_at is not None
+    event = invoice.events.get(kind=EventKind.SENT)
+    assert event.details["recipient"] == "Anna Berg <anna.berg@example.se>"
+    assert event.details["channel"] == "E-mail"
+
+
+def test_a_refusing_server_rolls_the_invoice_back_with_the_error_in_its_history(company, admin_user):
+    invoice = issued_invoice(company, admin_user, "500.00")
+    with SmtpServer(refuse_with="550 Mailbox unavailable") as smtp:
+        email_channel(company, smtp.port)
+        invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
+        done = deliveries_work(now=after_window())
+
+    assert done.failed == 1
+    assert smtp.received == []
+    invoice.refresh_from_db()
+    assert invoice.sending_status == SendingStatus.UNSENT
+    failure = invoice.events.get(kind=EventKind.SEND_FAILED)
+    assert "550" in failure.message
+    assert "Mailbox unavailable" in failure.message
+    assert Delivery.objects.get().state == DeliveryState.FAILED
+
+
+def test_a_temporary_refusal_is_retried_with_backoff_then_fails(company, admin_user):
+    invoice = issued_invoice(company, admin_user, "500.00")
+    with SmtpServer(refuse_with="451 Try again later") as smtp:
+        email_channel(company, smtp.port)
+        invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
+        first = deliveries_work(now=after_window())
+        delivery = Delivery.objects.get()
+        assert first.retried == 1
+        assert delivery.state == DeliveryState.QUEUED
+        assert delivery.next_attempt_at > timezone.now()
+        invoice.refresh_from_db()
+        assert invoice.sending_status == SendingStatus.QUEUED
+        later = timezone.now() + dt.timedelta(days=1)
+        for _attempt in range(4):
+            deliveries_work(now=later)
+
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.FAILED
+    assert delivery.attempts == 5
+    invoice.refresh_from_db()
+    assert invoice.sending_status == SendingStatus.UNSENT
+
+
+def test_undo_and_credit_inside_the_window_send_nothing_and_the_rest_arrives_once(company, admin_user):
+    kept, undone, credited = (issued_invoice(company, admin_user, "100.00") for _ in range(3))
+    with SmtpServer() as smtp:
+        email_channel(company, smtp.port)
+        invoices_send(company=company, actor=admin_user, invoice_ids=[kept.pk, undone.pk, credited.pk])
+        deliveries_undo(company=company, actor=admin_user, delivery_ids=[Delivery.objects.get(invoice=undone).pk])
+        credit_note_create(invoice=credited, actor=admin_user, quantities=None, reason="Fel pris")
+        # stopped at once, not only when the window has passed
+        assert Delivery.objects.get(invoice=credited).state == DeliveryState.STOPPED
+        deliveries_work(now=after_window())
+        deliveries_work(now=after_window(60))
+
+    assert [r.recipients for r in smtp.received] == [[kept.customer.email]]
+    states = dict(Delivery.objects.values_list("invoice_id", "state"))
+    assert states == {kept.pk: "sent", undone.pk: "undone", credited.pk: "stopped"}
+    status = dict(Invoice.objects.filter(pk__in=[undone.pk, credited.pk]).values_list("pk", "sending_status"))
+    assert status == {undone.pk: SendingStatus.UNSENT, credited.pk: SendingStatus.UNSENT}
+    assert undone.events.filter(kind=EventKind.SEND_UNDONE).exists()
+    assert credited.events.filter(kind=EventKind.SEND_STOPPED).exists()
+
+
+def test_undo_after_the_window_is_refused_and_changes_nothing(company, admin_user):
+    from fakturera.core.errors import StateConflict
+
+    invoice = issued_invoice(company, admin_user, "100.00")
+    email_channel(company, 25)
+    invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
+    delivery = Delivery.objects.get()
+    with pytest.raises(StateConflict):
+        deliveries_undo(company=company, actor=admin_user, delivery_ids=[delivery.pk], now=after_window())
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.QUEUED
+
+
+def test_sending_twice_queues_once(company, admin_user):
+    invoice = issued_invoice(company, admin_user, "100.00")
+    email_channel(company, 25)
+    invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
+    again = invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
+    assert again.queued_count == 0
+    assert again.unsent_count == 1
+    assert Delivery.objects.count() == 1
+
+
+def test_an_unreachable_server_is_retried_later_without_trying_each_message(company, admin_user):
+    from fakturera.distribution.tests.smtp import free_port
+
+    invoices = [issued_invoice(company, admin_user, "100.00") for _ in range(3)]
+    email_channel(company, free_port())  # nothing listens there
+    invoices_send(company=company, actor=admin_user, invoice_ids=[i.pk for i in invoices])
+
+    done = deliveries_work(now=after_window())
+
+    assert done.retried == 3
+    errors = set(Delivery.objects.values_list("error", flat=True))
+    assert len(errors) == 1
+    assert "Could not reach the SMTP server" in errors.pop()
+    assert set(Invoice.objects.values_list("sending_status", flat=True)) == {SendingStatus.QUEUED}

@@ -1,0 +1,380 @@
+"""The delivery worker: claim due deliveries in batches, deliver them channel by channel,
+record the outcomes in bulk; and the sweeper for leases that ran out.
+
+At most once, never lost:
+- A claim takes due deliveries with row locks (SELECT ... FOR UPDATE SKIP LOCKED on
+  PostgreSQL, so workers never wait for or take each other's rows) and gives them a
+  lease (state sending, lease_until).
+- Before a chunk goes to the channel's service, its deliveries are marked handed over
+  (committed). A lease that runs out before that means the service never had them: the
+  sweeper queues them again. After it, the service may have them: a channel whose
+  service takes an idempotency key is tried again with the same key; any other
+  delivery becomes uncertain, for staff to confirm or resend. Never a silent second send.
+- Channels that deliver by writing our own tables (export's webhook outbox, print,
+  direct debit) do it in the transaction that records the outcome, so they are never
+  uncertain.
+- Outcomes are recorded only for deliveries still leased (state sending): a delivery
+  the sweeper has already judged is not overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fakturera.core.bulk import any_of, bulk_update
+from fakturera.distribution import selectors
+from fakturera.distribution.channels import REGISTRY
+from fakturera.distribution.channels.base import Job, Outcome, TransientError
+from fakturera.distribution.models import Delivery, DeliveryState, Purpose
+from fakturera.distribution.services import rollback_moves
+from fakturera.documents.models import DocumentFormat, InvoiceDocument
+from fakturera.documents.services import document_get
+from fakturera.invoicing.models import Invoice
+from fakturera.invoicing.states import EventKind, InvoiceKind, SendingMove, SendingStatus, move_sending
+from fakturera.parties.models import Channel, Company
+
+log = logging.getLogger(__name__)
+
+CLAIM_SIZE = 500
+MAX_ATTEMPTS = 5
+FIRST_RETRY = dt.timedelta(seconds=30)
+LONGEST_RETRY = dt.timedelta(hours=1)
+
+
+def lease() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(django_settings, "DISTRIBUTION_LEASE_SECONDS", 600))
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """30 s, 1 min, 2 min ... after the n-th transient failure, at most an hour."""
+    return min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_RETRY)
+
+
+@dataclass
+class Round:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    stopped: int = 0
+
+
+def deliveries_claim(*, limit: int = CLAIM_SIZE, now: dt.datetime | None = None) -> list[int]:
+    """Take up to `limit` due deliveries for this worker: state sending, leased."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(state=DeliveryState.QUEUED, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            Delivery.objects.filter(any_of(Delivery, ids)).update(
+                state=DeliveryState.SENDING,
+                lease_until=now + lease(),
+                attempts=F("attempts") + 1,
+                handed_over_at=None,
+            )
+    return ids
+
+
+def deliveries_work(*, limit: int = CLAIM_SIZE, now: dt.datetime | None = None) -> Round:
+    """One round: claim, deliver, record. Returns what happened (claimed 0: nothing due)."""
+    ids = deliveries_claim(limit=limit, now=now)
+    result = Round(claimed=len(ids))
+    if not ids:
+        return result
+    deliveries = list(Delivery.objects.filter(any_of(Delivery, ids)).order_by("pk"))
+    result.stopped = _stop_credited(deliveries)
+    stopped = {d.pk for d in deliveries if d.state == DeliveryState.STOPPED}
+    groups: dict[tuple[int, str], list[Delivery]] = defaultdict(list)
+    for delivery in deliveries:
+        if delivery.pk not in stopped:
+            groups[(delivery.company_id, delivery.channel)].append(delivery)
+    for (company_id, channel), group in groups.items():
+        _deliver_group(company_id, channel, group, result)
+    return result
+
+
+def _stop_credited(deliveries: list[Delivery]) -> int:
+    """Seed 003: crediting an invoice inside the undo window stops its delivery."""
+    invoice_deliveries = [d for d in deliveries if d.purpose == Purpose.INVOICE]
+    if not invoice_deliveries:
+        return 0
+    queued_at = {d.invoice_id: d.created_at for d in invoice_deliveries}
+    credited = {
+        invoice_id
+        for invoice_id, created_at in Invoice.objects.filter(
+            kind=InvoiceKind.CREDIT_NOTE, credited_invoice_id__in=list(queued_at)
+        ).values_list("credited_invoice_id", "created_at")
+        if created_at >= queued_at[invoice_id]
+    }
+    stopping = [d for d in invoice_deliveries if d.invoice_id in credited]
+    if not stopping:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        still = set(
+            Delivery.objects.select_for_update()
+            .filter(pk__in=[d.pk for d in stopping], state=DeliveryState.SENDING)
+            .values_list("pk", flat=True)
+        )
+        stopping = [d for d in stopping if d.pk in still]
+        Delivery.objects.filter(pk__in=list(still)).update(
+            state=DeliveryState.STOPPED, finished_at=now, lease_until=None
+        )
+        for _target, moves in rollback_moves(
+            stopping,
+            event_of=lambda d: EventKind.SEND_STOPPED,
+            message_of=lambda d: _("Not sent: the invoice was credited inside the undo window."),
+        ).items():
+            move_sending(moves, expected=SendingStatus.QUEUED, actor=None, at=now)
+    for delivery in stopping:
+        delivery.state = DeliveryState.STOPPED
+    return len(stopping)
+
+
+def _deliver_group(company_id: int, code: str, deliveries: list[Delivery], result: Round) -> None:
+    channel = REGISTRY[code]
+    company = Company.objects.get(pk=company_id)
+    settings = selectors.channel_settings(company=company_id)
+    session = channel.open(company=company, settings=settings, texts=selectors.email_texts(company=company_id))
+    needs_pdf = bool(session.needs_pdf or channel.needs_pdf)
+    try:
+        for chunk in _chunks(deliveries, channel.chunk_size):
+            jobs = _jobs(chunk, needs_pdf=needs_pdf, needs_ubl=channel.needs_ubl)
+            if channel.is_local:
+                with transaction.atomic():
+                    outcomes = session.send(jobs)
+                    _record(jobs, outcomes, result)
+                continue
+            _hand_over([job.delivery.pk for job in jobs])
+            try:
+                outcomes = session.send(jobs)
+            except Exception as exc:
+                # A bug or an unexpected answer: the chunk may have gone, so the lease
+                # runs out and the sweeper judges it like a dead worker's.
+                log.exception("Delivery by %s failed unexpectedly: %s", code, type(exc).__name__)
+                raise
+            _record(jobs, outcomes, result)
+    finally:
+        session.close()
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _hand_over(ids: list[int]) -> None:
+    Delivery.objects.filter(any_of(Delivery, ids), state=DeliveryState.SENDING).update(handed_over_at=timezone.now())
+
+
+def _jobs(deliveries: list[Delivery], *, needs_pdf: bool, needs_ubl: bool) -> list[Job]:
+    invoice_ids = [d.invoice_id for d in deliveries]
+    invoices = {invoice.pk: invoice for invoice in Invoice.objects.filter(any_of(Invoice, invoice_ids))}
+    jobs = [Job(delivery=d, invoice=invoices[d.invoice_id]) for d in deliveries]
+    if needs_pdf:
+        stored = {
+            (invoice_id, template): bytes(content)
+            for invoice_id, template, content in InvoiceDocument.objects.filter(
+                any_of(InvoiceDocument, invoice_ids, "invoice"), format=DocumentFormat.PDF
+            ).values_list("invoice_id", "template", "content")
+        }
+        for job in jobs:
+            job.pdf = stored.get((job.invoice.pk, job.delivery.template))
+            if job.pdf is None:
+                # Not rendered in this layout yet: rendered now, and stored for every later use.
+                job.pdf = bytes(
+                    document_get(invoice=job.invoice, fmt=DocumentFormat.PDF, template=job.delivery.template).content
+                )
+    if needs_ubl:
+        stored_ubl = dict(
+            InvoiceDocument.objects.filter(
+                any_of(InvoiceDocument, invoice_ids, "invoice"), format=DocumentFormat.UBL
+            ).values_list("invoice_id", "content")
+        )
+        for job in jobs:
+            content = stored_ubl.get(job.invoice.pk)
+            job.ubl = (
+                bytes(content)
+                if content is not None
+                else bytes(document_get(invoice=job.invoice, fmt=DocumentFormat.UBL).content)
+            )
+    return jobs
+
+
+def _record(jobs: list[Job], outcomes: list[Outcome], result: Round) -> None:
+    """The outcomes of one chunk in one transaction: deliveries, invoices and history in bulk."""
+    now = timezone.now()
+    by_id = {job.delivery.pk: job for job in jobs}
+    with transaction.atomic():
+        # Only deliveries still leased by us: the sweeper may have judged one whose lease ran out.
+        current = dict(
+            Delivery.objects.select_for_update()
+            .filter(any_of(Delivery, list(by_id)), state__in=[DeliveryState.SENDING, DeliveryState.UNCERTAIN])
+            .values_list("pk", "state")
+        )
+        still = {pk for pk, state in current.items() if state == DeliveryState.SENDING}
+        # Judged uncertain while we were sending, but the service did accept it: now it is certain.
+        late = [
+            (outcome, by_id[outcome.delivery_id])
+            for outcome in outcomes
+            if outcome.error is None and current.get(outcome.delivery_id) == DeliveryState.UNCERTAIN
+        ]
+        if late:
+            bulk_update(
+                Delivery,
+                ["reference"],
+                [(o.delivery_id, o.reference[:200]) for o, _job in late],
+                same={"state": DeliveryState.SENT, "finished_at": now, "lease_until": None, "error": ""},
+            )
+            move_sending(
+                [_sent_move(job, outcome, now) for outcome, job in late],
+                expected=SendingStatus.UNCERTAIN,
+                actor=None,
+                at=now,
+            )
+        sent: list[tuple[Outcome, Job]] = []
+        retry: list[tuple[Outcome, Job]] = []
+        failed: list[tuple[Outcome, Job]] = []
+        for outcome in outcomes:
+            if outcome.delivery_id not in still:
+                continue
+            job = by_id[outcome.delivery_id]
+            if outcome.error is None:
+                sent.append((outcome, job))
+            elif isinstance(outcome.error, TransientError) and job.delivery.attempts < MAX_ATTEMPTS:
+                retry.append((outcome, job))
+            else:
+                failed.append((outcome, job))
+        if sent:
+            bulk_update(
+                Delivery,
+                ["reference"],
+                [(o.delivery_id, o.reference[:200]) for o, _job in sent],
+                same={"state": DeliveryState.SENT, "finished_at": now, "lease_until": None, "error": ""},
+            )
+            moves = [_sent_move(job, outcome, now) for outcome, job in sent]
+            move_sending(moves, expected=SendingStatus.QUEUED, actor=None, at=now)
+        if retry:
+            bulk_update(
+                Delivery,
+                ["next_attempt_at", "error"],
+                [(o.delivery_id, now + retry_delay(job.delivery.attempts), _error_text(o)[:500]) for o, job in retry],
+                same={"state": DeliveryState.QUEUED, "lease_until": None, "handed_over_at": None},
+            )
+        if failed:
+            bulk_update(
+                Delivery,
+                ["error"],
+                [(o.delivery_id, _error_text(o)[:500]) for o, _job in failed],
+                same={"state": DeliveryState.FAILED, "finished_at": now, "lease_until": None},
+            )
+            errors = {o.delivery_id: _error_text(o) for o, _job in failed}
+            for _target, moves in rollback_moves(
+                [job.delivery for _o, job in failed],
+                event_of=lambda d: (
+                    EventKind.REMINDER_FAILED if d.purpose == Purpose.REMINDER else EventKind.SEND_FAILED
+                ),
+                message_of=lambda d: (
+                    _("Sending by %(channel)s failed: %(error)s")
+                    % {"channel": Channel(d.channel).label, "error": errors[d.pk]}
+                ),
+            ).items():
+                move_sending(moves, expected=SendingStatus.QUEUED, actor=None, at=now)
+    result.sent += len(sent)
+    result.retried += len(retry)
+    result.failed += len(failed)
+
+
+def _error_text(outcome: Outcome) -> str:
+    error = outcome.error
+    return getattr(error, "message", None) or str(error)
+
+
+def _sent_move(job: Job, outcome: Outcome, now: dt.datetime) -> SendingMove:
+    delivery = job.delivery
+    label = Channel(delivery.channel).label
+    from fakturera.distribution.services import recipient_text_of
+
+    recipient = recipient_text_of(delivery)
+    is_reminder = delivery.purpose == Purpose.REMINDER
+    message = (
+        _("Reminder %(count)s sent by %(channel)s to %(to)s")
+        % {"count": job.invoice.reminder_count, "channel": label, "to": recipient}
+        if is_reminder
+        else _("Sent by %(channel)s to %(to)s") % {"channel": label, "to": recipient}
+    )
+    details = {"channel": str(label), "recipient": recipient}
+    if outcome.reference:
+        details["reference"] = outcome.reference
+    return SendingMove(
+        invoice_id=delivery.invoice_id,
+        to=SendingStatus.REMINDED if is_reminder else SendingStatus.SENT,
+        event=EventKind.REMINDED if is_reminder else EventKind.SENT,
+        message=message,
+        details=details,
+        fields=(("sent_at", now),),
+    )
+
+
+def deliveries_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Judge deliveries whose lease ran out (their worker died or hung): back to the
+    queue if the service never had them or takes an idempotency key, else uncertain."""
+    now = now or timezone.now()
+    counts = {"requeued": 0, "uncertain": 0}
+    with transaction.atomic():
+        expired = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(state=DeliveryState.SENDING, lease_until__lt=now)
+            .order_by("pk")
+        )
+        if not expired:
+            return counts
+        requeue = [d for d in expired if d.handed_over_at is None or REGISTRY[d.channel].takes_idempotency_key]
+        uncertain = [d for d in expired if d not in requeue]
+        if requeue:
+            Delivery.objects.filter(pk__in=[d.pk for d in requeue]).update(
+                state=DeliveryState.QUEUED,
+                next_attempt_at=min(now, timezone.now()),
+                lease_until=None,
+                handed_over_at=None,
+            )
+        if uncertain:
+            Delivery.objects.filter(pk__in=[d.pk for d in uncertain]).update(
+                state=DeliveryState.UNCERTAIN, lease_until=None, error=_("The worker stopped while sending.")
+            )
+            move_sending(
+                [
+                    SendingMove(
+                        invoice_id=d.invoice_id,
+                        to=SendingStatus.UNCERTAIN,
+                        event=EventKind.SEND_UNCERTAIN,
+                        message=_(
+                            "It is not known whether this reached %(to)s by %(channel)s: confirm it as sent or "
+                            "send it again."
+                        )
+                        % {"to": d.recipient, "channel": Channel(d.channel).label},
+                        details={"channel": str(Channel(d.channel).label)},
+                    )
+                    for d in uncertain
+                ],
+                expected=SendingStatus.QUEUED,
+                actor=None,
+                at=now,
+            )
+        counts = {"requeued": len(requeue), "uncertain": len(uncertain)}
+    return counts

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    name = "fakturera.portal"
+    verbose_name = "Client portal"

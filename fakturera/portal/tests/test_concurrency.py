@@ -1,0 +1,71 @@
+"""A login link and an Autogiro run used twice at the same moment (PostgreSQL: real threads)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.core import mail
+from django.db import connection
+
+from fakturera.autogiro.models import PaymentOrder, PaymentOrderStatus, Run
+from fakturera.autogiro.services import payment_order_file, payment_orders_add
+from fakturera.autogiro.tests.factories import AutogiroSettingsFactory, MandateFactory
+from fakturera.core.errors import DomainError
+from fakturera.parties.tests.factories import CompanyFactory, PersonFactory, StaffFactory
+from fakturera.portal.services import login_link_request, login_link_use
+from fakturera.portal.tests.helpers import issued, link_in
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_together(*calls):
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def worker(index, call):
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as exc:
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+def test_a_link_used_by_two_requests_at_once_logs_in_one():
+    company = CompanyFactory()
+    person = PersonFactory(company=company)
+    login_link_request(company=company, email=person.email, ip_address="127.0.0.1")
+    token = link_in(mail.outbox[0].body).rstrip("/").rsplit("/", 1)[1]
+
+    results = run_together(*[lambda: login_link_use(company=company, token=token)] * 4)
+
+    assert sum(1 for r in results if getattr(r, "pk", None) == person.pk) == 1
+    assert all(isinstance(r, DomainError) for r in results if getattr(r, "pk", None) != person.pk)
+
+
+def test_two_runs_at_once_file_each_order_once():
+    company = CompanyFactory()
+    actor = StaffFactory(company=company, role="admin").user
+    AutogiroSettingsFactory(company=company)
+    for mandate in MandateFactory.create_batch(3, company=company):
+        payment_orders_add([issued(company, actor, mandate.customer)])
+    run_on = dt.date(2026, 11, 21)
+
+    results = run_together(*[lambda: payment_order_file(company, run_on)] * 3)
+
+    files = [r for r in results if isinstance(r, bytes)]
+    assert len(files) == 3, results
+    assert len(set(files)) == 1
+    assert files[0].count(b"\r\n82") == 3
+    assert Run.objects.count() == 1
+    assert set(PaymentOrder.objects.values_list("status", flat=True)) == {PaymentOrderStatus.FILED}

@@ -1,0 +1,283 @@
+"""Distribution in the staff UI: the Send dialog (selected invoices or all matching the
+list's filter), a send's progress with Undo, uncertain deliveries to confirm or resend,
+the print run's PDF, and the company's channel settings (administrators)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fakturera.core.errors import DomainError
+from fakturera.core.tenancy import get_for_company, staff_view
+from fakturera.distribution import selectors, services
+from fakturera.distribution.channels import REGISTRY
+from fakturera.distribution.models import Delivery, DeliveryState, EmailTemplate, SendBatch
+from fakturera.documents.services import documents_merged_pdf
+from fakturera.invoicing import selectors as invoice_selectors
+from fakturera.invoicing.models import Invoice
+from fakturera.parties.models import Channel
+from fakturera.staff.forms.distribution import ChannelForm, EmailTemplateForm, GeneralForm, SendForm
+from fakturera.staff.forms.invoices import InvoiceFilterForm
+from fakturera.staff.forms_errors import add_domain_error
+
+SHOWN_DELIVERIES = 200
+
+
+def _selected_ids(request: HttpRequest) -> tuple[list[int], bool]:
+    """The invoices of the Send dialog: those ticked, or all matching the list's filter
+    (every page, not only the one shown)."""
+    if request.GET.get("all") == "1":
+        form = InvoiceFilterForm(request.GET, company=request.company)
+        filters = form.to_filter() if form.is_valid() else None
+        invoices = invoice_selectors.invoice_list(company=request.company, filters=filters)
+        return list(invoices.filter(status="issued").values_list("pk", flat=True)), True
+    return [int(value) for value in request.GET.getlist("invoice") if value.isdigit()], False
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view()
+def send(request: HttpRequest) -> HttpResponse:
+    company = request.company
+    ids, is_all = _selected_ids(request)
+    channels = selectors.company_channels(company=company)
+    active = sorted(channels.active)
+    form = SendForm(
+        request.POST or None,
+        active=active,
+        initial={"template": company.pdf_template, "purpose": request.GET.get("purpose", "invoice")},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.invoices_send(
+                company=company,
+                actor=request.user,
+                invoice_ids=ids,
+                template=form.cleaned_data["template"],
+                channel=form.cleaned_data["channel"],
+                purpose=form.cleaned_data["purpose"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(queued)s waiting to be sent, %(unsent)s not sent (see their history).")
+                % {"queued": batch.queued_count, "unsent": batch.unsent_count},
+            )
+            return redirect("staff:send_detail", pk=batch.pk)
+    context = {
+        "section": "distribution",
+        "form": form,
+        "count": len(ids),
+        "is_all": is_all,
+        "query": request.GET.urlencode(),
+        "has_channels": bool(active),
+    }
+    return render(request, "staff/distribution/send.html", context, status=400 if form.errors else 200)
+
+
+@require_GET
+@staff_view()
+def overview(request: HttpRequest) -> HttpResponse:
+    company = request.company
+    uncertain = selectors.deliveries(company=company, states=[DeliveryState.UNCERTAIN])[:SHOWN_DELIVERIES]
+    recent = list(selectors.batches(company=company)[:20])
+    for batch in recent:
+        batch.progress = selectors.batch_progress(batch=batch)
+    return render(
+        request,
+        "staff/distribution/overview.html",
+        {"section": "distribution", "uncertain": uncertain, "batches": recent},
+    )
+
+
+def _batch_context(request: HttpRequest, batch: SendBatch) -> dict[str, Any]:
+    progress = selectors.batch_progress(batch=batch)
+    now = timezone.now()
+    return {
+        "section": "distribution",
+        "batch": batch,
+        "progress": progress,
+        "can_undo": now < batch.undo_until and progress.waiting > 0,
+        "deliveries": batch.deliveries.select_related("invoice").order_by("pk")[:SHOWN_DELIVERIES],
+        "has_print": batch.deliveries.filter(channel=Channel.PRINT, state=DeliveryState.SENT).exists(),
+        "now": now,
+    }
+
+
+@require_GET
+@staff_view()
+def send_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_for_company(SendBatch, request.company, pk=pk)
+    context = _batch_context(request, batch)
+    if request.htmx:
+        return render(request, "staff/distribution/_progress.html", context)
+    return render(request, "staff/distribution/send_detail.html", context)
+
+
+@require_POST
+@staff_view()
+def send_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_for_company(SendBatch, request.company, pk=pk)
+    ids = [int(v) for v in request.POST.getlist("delivery") if v.isdigit()]
+    try:
+        if ids:
+            count = services.deliveries_undo(company=request.company, actor=request.user, delivery_ids=ids)
+        else:
+            count = services.deliveries_undo_batch(company=request.company, actor=request.user, batch=batch)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(count)s undone; they were not sent.") % {"count": count})
+    return redirect("staff:send_detail", pk=batch.pk)
+
+
+@require_POST
+@staff_view()
+def delivery_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff's answer to an uncertain delivery: it arrived (confirm) or send it again."""
+    delivery = get_for_company(Delivery, request.company, pk=pk)
+    try:
+        if request.POST.get("action") == "confirm":
+            services.delivery_confirm_sent(company=request.company, actor=request.user, delivery=delivery)
+            messages.success(request, _("Marked as sent."))
+        else:
+            services.delivery_resend(company=request.company, actor=request.user, delivery=delivery)
+            messages.success(request, _("Queued to be sent again."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(request.POST.get("next") or reverse("staff:distribution"))
+
+
+@require_GET
+@staff_view()
+def print_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """The send's print run: one PDF of its printed invoices, in number order."""
+    batch = get_for_company(SendBatch, request.company, pk=pk)
+    invoice_ids = list(
+        batch.deliveries.filter(channel=Channel.PRINT, state=DeliveryState.SENT).values_list("invoice_id", flat=True)
+    )
+    if not invoice_ids:
+        messages.error(request, _("This send has nothing to print."))
+        return redirect("staff:send_detail", pk=batch.pk)
+    invoices = list(Invoice.objects.filter(pk__in=invoice_ids).select_related("company").order_by("number"))
+    response = HttpResponse(
+        documents_merged_pdf(invoices=invoices, template=batch.template), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="utskrift-{batch.pk}.pdf"'
+    return response
+
+
+@require_POST
+@staff_view()
+def invoice_email(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_for_company(Invoice, request.company, pk=pk)
+    email = request.POST.get("email", "").strip()
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    try:
+        if email:
+            validate_email(email)
+    except ValidationError:
+        messages.error(request, _("Enter a valid e-mail address."))
+    else:
+        services.invoice_email_set(invoice=invoice, actor=request.user, email=email)
+        messages.success(
+            request, _("The invoice goes to %(e)s.") % {"e": email} if email else _("The address is derived again.")
+        )
+    return redirect("staff:invoice_detail", pk=invoice.pk)
+
+
+# --- settings (administrators) ----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(role="admin")
+def distribution_settings(request: HttpRequest) -> HttpResponse:
+    company = request.company
+    stored = selectors.channel_settings(company=company)
+    action = request.POST.get("action", "")
+    general = GeneralForm(
+        request.POST if action == "general" else None, instance=selectors.distribution_settings(company=company)
+    )
+    channel_forms = [
+        ChannelForm(request.POST if action == f"channel:{code}" else None, channel=code, instance=stored.get(code))
+        for code in REGISTRY
+    ]
+    edit = request.GET.get("edit", "")
+    editing = EmailTemplate.objects.filter(company=company, pk=int(edit)).first() if edit.isdigit() else None
+    template_form = EmailTemplateForm(
+        request.POST if action == "template" else None,
+        initial={
+            "purpose": editing.purpose,
+            "language": editing.language,
+            "subject": editing.subject,
+            "body": editing.body,
+        }
+        if editing
+        else None,
+    )
+    status = 200
+    if request.method == "POST":
+        saved = _save_settings(request, action, general, channel_forms, template_form)
+        if saved:
+            messages.success(request, _("The settings were saved."))
+            return redirect(reverse("staff:distribution_settings") + f"#{saved}")
+        status = 400
+    return render(
+        request,
+        "staff/distribution/settings.html",
+        {
+            "section": "settings",
+            "general": general,
+            "channel_forms": channel_forms,
+            "template_form": template_form,
+            "templates": EmailTemplate.objects.filter(company=company),
+        },
+        status=status,
+    )
+
+
+def _save_settings(
+    request: HttpRequest,
+    action: str,
+    general: GeneralForm,
+    channel_forms: list[ChannelForm],
+    template_form: EmailTemplateForm,
+) -> str:
+    """Save the form named by `action`; the anchor to return to, or "" when refused."""
+    company = request.company
+    try:
+        if action == "general" and general.is_valid():
+            services.distribution_settings_save(company=company, **general.cleaned_data)
+            return "general"
+        if action.startswith("channel:"):
+            form = next((f for f in channel_forms if f"channel:{f.channel}" == action), None)
+            if form is not None and form.is_valid():
+                with transaction.atomic():
+                    services.channel_setting_save(
+                        company=company,
+                        channel=form.channel,
+                        is_active=form.cleaned_data["is_active"],
+                        options=form.options(),
+                        secret=form.cleaned_data.get("secret") or None,
+                    )
+                return f"channel-{form.channel}"
+        if action == "template" and template_form.is_valid():
+            services.email_template_save(company=company, **template_form.cleaned_data)
+            return "templates"
+    except DomainError as exc:
+        target = general if action == "general" else template_form if action == "template" else None
+        if target is None:
+            target = next(f for f in channel_forms if f"channel:{f.channel}" == action)
+        add_domain_error(target, exc)
+    return ""
