@@ -14,6 +14,7 @@ from fakturera.distribution.tests.factories import email_channel
 from fakturera.distribution.tests.smtp import SmtpServer
 from fakturera.distribution.worker import deliveries_sweep, deliveries_work
 from fakturera.invoicing.models import Invoice
+from fakturera.invoicing.services import invoice_create_draft
 from fakturera.invoicing.states import EventKind, SendingStatus
 from fakturera.staff.tests.invoice_helpers import issued_invoice, messages_of, staff_client
 
@@ -28,6 +29,13 @@ def test_send_all_matching_the_filter_takes_every_page(company, admin_user, monk
     monkeypatch.setattr("fakturera.staff.views.invoices.PAGE_SIZE", 1)
     invoices = [issued_invoice(company, admin_user, "100.00", name=f"Berg {i}") for i in range(3)]
     other = issued_invoice(company, admin_user, "100.00", name="Ek")
+    # a draft matches the filter too, but has no documents: neither counted nor sent
+    draft = invoice_create_draft(
+        company=company,
+        customer=invoices[0].customer,
+        actor=admin_user,
+        lines=[{"description": "Utkast", "unit_price": "1"}],
+    )
     email_channel(company, 25)
     client, _user = staff_client(company)
 
@@ -39,6 +47,7 @@ def test_send_all_matching_the_filter_takes_every_page(company, admin_user, monk
 
     assert response.status_code == 302
     assert set(Delivery.objects.values_list("invoice_id", flat=True)) == {i.pk for i in invoices}
+    assert draft.pk not in set(Delivery.objects.values_list("invoice_id", flat=True))
     other.refresh_from_db()
     assert other.sending_status == SendingStatus.UNSENT
 

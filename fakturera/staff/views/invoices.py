@@ -53,10 +53,12 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    # "Send all N matching" counts what Send takes: the issued ones (staff/views/distribution.py).
+    sendable = invoices.filter(status="issued").count()
     return render(
         request,
         "staff/invoices/list.html",
-        {"section": "invoices", "form": form, "page": page, "query": query.urlencode()},
+        {"section": "invoices", "form": form, "page": page, "query": query.urlencode(), "sendable": sendable},
     )
 
 
