@@ -95,6 +95,12 @@ def logo_path(name: str) -> str:
     return str(path)
 
 
+def _grouped_iban(iban: str) -> str:
+    """An IBAN in groups of four (ISO 13616's printed form), kept on one line."""
+    compact = iban.replace(" ", "")
+    return NO_BREAK_SPACE.join(compact[start : start + 4] for start in range(0, len(compact), 4))
+
+
 def _address(party: Party, *, formats: Formats, home_country: str) -> list[str]:
     place = " ".join(part for part in (party.postal_code, party.city) if part)
     lines = [party.address_line1, party.address_line2, place]
@@ -186,7 +192,9 @@ def document_content(doc: DocumentData) -> dict[str, Any]:
             payment.append([words["payment_reference"], doc.payment_reference])
         for key in ("bankgiro", "iban", "bic"):
             if value := getattr(seller, key):
-                payment.append([words[key], value.replace(" ", NO_BREAK_SPACE)])
+                payment.append(
+                    [words[key], _grouped_iban(value) if key == "iban" else value.replace(" ", NO_BREAK_SPACE)]
+                )
 
     legal = []
     if seller.org_number:
@@ -202,7 +210,7 @@ def document_content(doc: DocumentData) -> dict[str, Any]:
     ]
     bank = [
         f"{words['bankgiro']} {seller.bankgiro}" if seller.bankgiro else "",
-        f"{words['iban']} {seller.iban.replace(' ', NO_BREAK_SPACE)}" if seller.iban else "",
+        f"{words['iban']} {_grouped_iban(seller.iban)}" if seller.iban else "",
         f"{words['bic']} {seller.bic}" if seller.bic else "",
     ]
     seller_address = _address(seller, formats=formats, home_country=buyer.country or seller.country)
