@@ -8,6 +8,7 @@ which field. Checks come from python-stdnum (check digits, lengths) and schwifty
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -283,3 +284,17 @@ def parse_peppol_id(value: str, *, field: str = "peppol_id") -> PeppolId | None:
 def clean_peppol_id(value: str, *, field: str = "peppol_id") -> str:
     parsed = parse_peppol_id(value, field=field)
     return str(parsed) if parsed else ""
+
+
+# A Swedish VAT number: SE, the 10-digit org number, 01.
+_SWEDISH_VAT = re.compile(r"SE(\d{10})01")
+
+
+def peppol_endpoint(peppol_id: str) -> str:
+    """The participant id to address on the network. 9955 (Swedish VAT number) left the
+    EAS code list in BIS Billing 3.0.21 (PEPPOL-EN16931-CL008); the org number it holds
+    is the same participant under 0007. Other ids are used as they are."""
+    scheme, _colon, identifier = peppol_id.partition(":")
+    if scheme == "9955" and (match := _SWEDISH_VAT.fullmatch(identifier.upper().replace(" ", ""))):
+        return f"0007:{match.group(1)}"
+    return peppol_id

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from fakturera.autogiro.selectors import mandates_active_for
 from fakturera.core.bulk import any_of
+from fakturera.core.identifiers import peppol_endpoint
 from fakturera.distribution.channels.peppol import receivers_registered
 from fakturera.distribution.mail import Text
 from fakturera.distribution.models import (
@@ -69,7 +70,7 @@ def party(customer: Customer) -> Party:
         email=customer.email,
         address=address,
         is_organisation=customer.is_organisation,
-        peppol_id=customer.peppol_id,
+        peppol_id=peppol_endpoint(customer.peppol_id),
     )
 
 

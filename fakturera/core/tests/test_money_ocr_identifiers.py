@@ -118,3 +118,12 @@ def test_bad_quantities(value):
 
 def test_prices_accept_swedish_decimal_comma():
     assert clean_unit_price("1 250,50") == Decimal("1250.50")
+
+
+def test_a_swedish_vat_number_under_9955_is_addressed_by_its_org_number_under_0007():
+    from fakturera.core.identifiers import peppol_endpoint
+
+    assert peppol_endpoint("9955:SE556016068001") == "0007:5560160680"
+    assert peppol_endpoint("0007:5560160680") == "0007:5560160680"
+    assert peppol_endpoint("0088:7300010000001") == "0088:7300010000001"
+    assert peppol_endpoint("") == ""

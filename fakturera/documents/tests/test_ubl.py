@@ -128,6 +128,11 @@ def issue_matrix() -> dict[str, tuple[Invoice, bytes | None]]:
         company=company, name="Landstinget Syd", org_number="556000-4615", vat_number="SE556000461501",
         gln="7300010000001",
     )  # fmt: skip
+    # Registered by its VAT number under 9955, which Peppol no longer takes as an endpoint scheme.
+    vat_scheme_buyer = OrganisationFactory(
+        company=company, name="Telefonbolaget AB", org_number="556016-0680", vat_number="SE556016068001",
+        peppol_id="9955:SE556016068001",
+    )  # fmt: skip
     person = PersonFactory(company=company, name="Sven Svensson")
 
     cases: dict[str, tuple[Invoice, bytes | None]] = {}
@@ -221,6 +226,7 @@ def issue_matrix() -> dict[str, tuple[Invoice, bytes | None]]:
         None,
     )
     cases["private_person"] = (issue(company, actor, person, [line("Massage 60 min", "1", "695")]), None)
+    cases["vat_scheme_buyer"] = (issue(company, actor, vat_scheme_buyer, [line("Konsultation", "1", "1200")]), None)
     cases["with_pdf"] = (
         issue(company, actor, domestic_buyer, [line("Massage 60 min", "1", "695")], buyer_reference="PDF-1"),
         PDF,
@@ -293,7 +299,7 @@ def peppol_reports(matrix, tmp_path_factory) -> dict[str, dict]:
 CASES = [
     "domestic_mixed", "reverse_charge_eu", "intra_community_goods", "export_outside_eu", "exempt_healthcare",
     "outside_scope", "whole_unit_rounding", "eur_invoice", "sixty_lines", "gln_buyer", "private_person",
-    "with_pdf", "credit_note_full", "credit_note_partial",
+    "vat_scheme_buyer", "with_pdf", "credit_note_full", "credit_note_partial",
 ]  # fmt: skip
 
 
@@ -419,6 +425,8 @@ def test_endpoints_follow_the_buyer_identifiers(matrix):
     assert endpoint("reverse_charge_eu") == ("9930", "DE136695976")
     assert endpoint("intra_community_goods") == ("0184", "13585628")
     assert endpoint("export_outside_eu") == ("0192", "923609016")
+    # 9955 (the Swedish VAT number) is gone from Peppol's EAS list: the org number inside it, as 0007.
+    assert endpoint("vat_scheme_buyer") == ("0007", "5560160680")
     # A private person has no participant id: the seller's own address, never a made-up one.
     seller = matrix["private_person"].document.seller.org_number.replace("-", "")
     assert endpoint("private_person") == ("0007", seller)

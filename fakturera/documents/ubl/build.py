@@ -37,6 +37,7 @@ from decimal import Decimal
 
 from lxml import etree
 
+from fakturera.core.identifiers import peppol_endpoint
 from fakturera.documents.data import DocumentData, Line, Party, VatBreakdown
 
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
@@ -287,7 +288,7 @@ def _attachment(root: etree._Element, document: DocumentData, pdf: bytes) -> Non
 
 def _endpoint(party: Party) -> tuple[str, str] | None:
     if party.peppol_id:
-        scheme, _colon, identifier = party.peppol_id.partition(":")
+        scheme, _colon, identifier = peppol_endpoint(party.peppol_id).partition(":")
         return scheme, identifier
     if party.gln:
         return "0088", party.gln
