@@ -1,6 +1,7 @@
 import datetime as dt
 from decimal import Decimal
 
+from fakturera.courses import services
 from fakturera.courses.models import CourseKind
 from fakturera.courses.services import course_create, occurrence_create, registration_form_update, registration_submit
 
@@ -38,3 +39,17 @@ def submit(occurrence, **fields):
         **fields,
     }
     return registration_submit(form=occurrence.registration_form, **data)
+
+
+def submit_processed(occurrence, actor, **fields):
+    """A registration submitted and processed the plain way: a new person and a new
+    organisation that pays for itself."""
+    registration = submit(occurrence, **fields)
+    services.registration_process(
+        registration=registration,
+        actor=actor,
+        participant=services.NEW,
+        represented_organisation=services.NEW,
+        paying_organisation=services.SAME,
+    )
+    return registration

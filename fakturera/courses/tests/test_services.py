@@ -13,7 +13,7 @@ from fakturera.courses import services
 from fakturera.courses.models import CourseKind, FieldUse, Registration
 from fakturera.courses.selectors import course_basis_rows, organisation_suggestions, person_suggestions
 from fakturera.courses.states import RegistrationStatus
-from fakturera.courses.tests.factories import ORG_B, VAT_B, make_occurrence, submit
+from fakturera.courses.tests.factories import ORG_B, VAT_B, make_occurrence, submit, submit_processed
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.services import invoices_register_from_basis
 from fakturera.parties.models import Customer, CustomerKind, OrganisationMember
@@ -201,14 +201,7 @@ def test_two_project_numbers_of_one_payer_make_two_invoices(company, admin_user)
 
 def test_cancel_before_invoicing_removes_the_item(company, admin_user):
     occurrence = make_occurrence(company)
-    registration = submit(occurrence)
-    services.registration_process(
-        registration=registration,
-        actor=admin_user,
-        participant=services.NEW,
-        represented_organisation=services.NEW,
-        paying_organisation=services.SAME,
-    )
+    registration = submit_processed(occurrence, admin_user)
     services.registration_cancel(registration=registration)
     item = BasisItem.objects.get(course_registration=registration)
     assert (item.status, item.removed_because) == (BasisItemStatus.REMOVED, RemovedBecause.CANCELLED)
@@ -218,14 +211,7 @@ def test_cancel_before_invoicing_removes_the_item(company, admin_user):
 
 def test_cancel_after_invoicing_offers_a_credit_note(company, admin_user):
     occurrence = make_occurrence(company)
-    registration = submit(occurrence)
-    services.registration_process(
-        registration=registration,
-        actor=admin_user,
-        participant=services.NEW,
-        represented_organisation=services.NEW,
-        paying_organisation=services.SAME,
-    )
+    registration = submit_processed(occurrence, admin_user)
     [invoice] = invoices_register_from_basis(company=company, actor=admin_user)
     services.registration_cancel(registration=registration)
     assert BasisItem.objects.get(course_registration=registration).status == BasisItemStatus.INVOICED
@@ -292,14 +278,7 @@ def test_price_category_is_billed(company, admin_user):
     member = services.price_category_add(occurrence=occurrence, name="Medlem", price="3900")
     with pytest.raises(ValidationFailed):
         submit(occurrence)
-    registration = submit(occurrence, price_category=str(member.pk))
-    services.registration_process(
-        registration=registration,
-        actor=admin_user,
-        participant=services.NEW,
-        represented_organisation=services.NEW,
-        paying_organisation=services.SAME,
-    )
+    registration = submit_processed(occurrence, admin_user, price_category=str(member.pk))
     assert BasisItem.objects.get(course_registration=registration).unit_price == Decimal("3900")
 
 

@@ -19,7 +19,7 @@ from fakturera.billables.models import BasisItem
 from fakturera.courses import services
 from fakturera.courses.models import CourseKind, Registration
 from fakturera.courses.states import RegistrationStatus
-from fakturera.courses.tests.factories import ORG_B, VAT_B, make_occurrence, submit
+from fakturera.courses.tests.factories import ORG_B, VAT_B, make_occurrence, submit, submit_processed
 from fakturera.parties.models import Customer
 from fakturera.parties.tests.factories import CompanyFactory, OrganisationFactory, PersonFactory
 from fakturera.staff.tests.staff_clients import log_in
@@ -234,14 +234,7 @@ def test_paying_fields_follow_the_chosen_organisation(client, company):
 def test_report_csv_xlsx_and_webhook(client, company, admin_user):
     log_in(client, company)
     occurrence = make_occurrence(company)
-    registration = submit(occurrence)
-    services.registration_process(
-        registration=registration,
-        actor=admin_user,
-        participant=services.NEW,
-        represented_organisation=services.NEW,
-        paying_organisation=services.SAME,
-    )
+    submit_processed(occurrence, admin_user)
     url = reverse("staff:course_report") + f"?occurrence={occurrence.pk}"
     rows = list(csv.reader(io.StringIO(client.get(url + "&format=csv").content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["Course", "Dates", "Participant"]
@@ -262,14 +255,7 @@ def test_the_basis_is_sent_signed_to_the_integrations_webhook(
 ):
     log_in(client, company)
     occurrence = make_occurrence(company)
-    registration = submit(occurrence)
-    services.registration_process(
-        registration=registration,
-        actor=admin_user,
-        participant=services.NEW,
-        represented_organisation=services.NEW,
-        paying_organisation=services.SAME,
-    )
+    submit_processed(occurrence, admin_user)
     with Receiver() as receiver:
         endpoint = webhook_endpoint_create(company=company, url=receiver.url, events=["course_basis.exported"])
         with django_capture_on_commit_callbacks(execute=True):
@@ -293,14 +279,7 @@ def test_cancel_and_credit_from_the_registration(client, company, admin_user):
 
     log_in(client, company)
     occurrence = make_occurrence(company)
-    registration = submit(occurrence)
-    services.registration_process(
-        registration=registration,
-        actor=admin_user,
-        participant=services.NEW,
-        represented_organisation=services.NEW,
-        paying_organisation=services.SAME,
-    )
+    registration = submit_processed(occurrence, admin_user)
     invoices_register_from_basis(company=company, actor=admin_user)
     client.post(reverse("staff:registration_cancel", args=[registration.pk]))
     page = client.get(reverse("staff:registration_process", args=[registration.pk]))
@@ -412,14 +391,7 @@ def test_form_settings_and_price_categories_through_the_pages(client, company):
 def test_report_csv_does_not_turn_typed_text_into_formulas(client, company, admin_user):
     log_in(client, company)
     occurrence = make_occurrence(company)
-    registration = submit(occurrence, name='=HYPERLINK("http://evil.example")', project_number="@SUM(A1)")
-    services.registration_process(
-        registration=registration,
-        actor=admin_user,
-        participant=services.NEW,
-        represented_organisation=services.NEW,
-        paying_organisation=services.SAME,
-    )
+    submit_processed(occurrence, admin_user, name='=HYPERLINK("http://evil.example")', project_number="@SUM(A1)")
     url = reverse("staff:course_report") + f"?occurrence={occurrence.pk}&format=csv"
     rows = list(csv.DictReader(io.StringIO(client.get(url).content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0]["Participant"] == '\'=HYPERLINK("http://evil.example")'

@@ -1,17 +1,16 @@
 """Two staff acting at the same moment (PostgreSQL: real row locks, real threads)."""
 
-import threading
 import time
 from collections import Counter
 from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.db import connection
 
 from fakturera.billables.models import BasisItem, BasisItemStatus
 from fakturera.billables.tests.factories import add_items
 from fakturera.core.errors import DomainError
+from fakturera.core.tests.concurrency import run_together
 from fakturera.invoicing import numbering
 from fakturera.invoicing.models import Invoice, InvoiceLine
 from fakturera.invoicing.services import (
@@ -24,28 +23,6 @@ from fakturera.invoicing.states import InvoiceKind
 from fakturera.parties.tests.factories import PersonFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*calls):
-    """Start every call at once in its own thread (own connection); return results or errors."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
 
 
 def slow_numbers(delay=0.3):

@@ -3,42 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from fakturera.autogiro.models import PaymentOrder, PaymentOrderStatus, Run
 from fakturera.autogiro.services import payment_order_file, payment_orders_add
 from fakturera.autogiro.tests.factories import AutogiroSettingsFactory, MandateFactory
 from fakturera.core.errors import DomainError
+from fakturera.core.tests.concurrency import run_together
 from fakturera.parties.tests.factories import CompanyFactory, PersonFactory, StaffFactory
 from fakturera.portal.services import login_link_request, login_link_use
 from fakturera.portal.tests.helpers import issued, link_in
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
 
 
 def test_a_link_used_by_two_requests_at_once_logs_in_one():

@@ -9,9 +9,9 @@ from unittest import mock
 
 import pytest
 
+from fakturera.core.tests.concurrency import run_together
 from fakturera.invoicing.models import Invoice, InvoiceLine
 from fakturera.invoicing.services import invoices_issue_drafts
-from fakturera.invoicing.tests.test_concurrency import run_together
 from fakturera.parties.tests.factories import PersonFactory
 from fakturera.recurring import services
 from fakturera.recurring.models import RecurringLine
