@@ -21,7 +21,10 @@ if TYPE_CHECKING:
     from fakturera.invoicing.models import Invoice
     from fakturera.parties.models import Company
 
-__all__ = ["Channel", "Job", "Outcome", "PermanentError", "Receipt", "Session", "TransientError", "TransportError"]
+__all__ = [
+    "Channel", "Job", "Outcome", "PermanentError", "Receipt", "ServiceSession", "Session", "TransientError",
+    "TransportError",
+]  # fmt: skip
 
 
 @dataclass
@@ -56,6 +59,29 @@ class Session:
 
     def close(self) -> None:
         return None
+
+
+class ServiceSession(Session):
+    """An HTTP service that takes one request per job (letter, Peppol): its address and API
+    key from the channel's settings; each job's outcome is its receipt or its error."""
+
+    def __init__(self, setting: ChannelSetting | None) -> None:
+        self.base_url = setting.options.get("base_url", "") if setting else ""
+        self._api_key = setting.secret if setting else ""
+
+    def deliver(self, job: Job) -> Receipt:
+        raise NotImplementedError
+
+    def send(self, jobs: list[Job]) -> list[Outcome]:
+        outcomes = []
+        for job in jobs:
+            try:
+                receipt = self.deliver(job)
+            except TransportError as exc:
+                outcomes.append(Outcome(job.delivery.pk, error=exc))
+            else:
+                outcomes.append(Outcome(job.delivery.pk, reference=receipt.reference))
+        return outcomes
 
 
 class Channel:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from fakturera.distribution.channels.base import Channel, Job, Outcome, Session, TransportError
+from fakturera.distribution.channels.base import Channel, Job, Receipt, ServiceSession, Session
 from fakturera.distribution.models import ChannelSetting
 from fakturera.distribution.routing import Facts
 from fakturera.distribution.transports.letter import LetterAddress, letter_address_problem, letter_send
@@ -55,25 +55,13 @@ class LetterChannel(Channel):
         return LetterSession(settings.get(ChannelCode.LETTER))
 
 
-class LetterSession(Session):
-    def __init__(self, setting: ChannelSetting | None):
-        self.base_url = setting.options.get("base_url", "") if setting else ""
-        self._api_key = setting.secret if setting else ""
-
-    def send(self, jobs: list[Job]) -> list[Outcome]:
-        outcomes = []
-        for job in jobs:
-            try:
-                receipt = letter_send(
-                    base_url=self.base_url,
-                    api_key=self._api_key,
-                    pdf=job.pdf or b"",
-                    address=letter_address(job.delivery.address),
-                    reference=job.invoice.display_number,
-                    idempotency_key=str(job.delivery.idempotency_key),
-                )
-            except TransportError as exc:
-                outcomes.append(Outcome(job.delivery.pk, error=exc))
-            else:
-                outcomes.append(Outcome(job.delivery.pk, reference=receipt.reference))
-        return outcomes
+class LetterSession(ServiceSession):
+    def deliver(self, job: Job) -> Receipt:
+        return letter_send(
+            base_url=self.base_url,
+            api_key=self._api_key,
+            pdf=job.pdf or b"",
+            address=letter_address(job.delivery.address),
+            reference=job.invoice.display_number,
+            idempotency_key=str(job.delivery.idempotency_key),
+        )

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from fakturera.distribution.channels.base import Channel, Job, Outcome, Session, TransportError
+from fakturera.distribution.channels.base import Channel, Job, Receipt, ServiceSession, Session, TransportError
 from fakturera.distribution.models import ChannelSetting
 from fakturera.distribution.routing import Facts
 from fakturera.distribution.transports.peppol import peppol_receiver_registered, peppol_send
@@ -61,27 +61,18 @@ def receivers_registered(*, setting: ChannelSetting | None, participant_ids: set
     return found
 
 
-class PeppolSession(Session):
-    def __init__(self, company: Company, setting: ChannelSetting | None):
+class PeppolSession(ServiceSession):
+    def __init__(self, company: Company, setting: ChannelSetting | None) -> None:
+        super().__init__(setting)
         self.sender_id = company.peppol_id
-        self.base_url = setting.options.get("base_url", "") if setting else ""
-        self._api_key = setting.secret if setting else ""
 
-    def send(self, jobs: list[Job]) -> list[Outcome]:
-        outcomes = []
-        for job in jobs:
-            try:
-                receipt = peppol_send(
-                    base_url=self.base_url,
-                    api_key=self._api_key,
-                    ubl=job.ubl or b"",
-                    sender_id=self.sender_id,
-                    receiver_id=job.delivery.address.get("peppol_id", ""),
-                    document_kind="credit_note" if job.invoice.is_credit_note else "invoice",
-                    idempotency_key=str(job.delivery.idempotency_key),
-                )
-            except TransportError as exc:
-                outcomes.append(Outcome(job.delivery.pk, error=exc))
-            else:
-                outcomes.append(Outcome(job.delivery.pk, reference=receipt.reference))
-        return outcomes
+    def deliver(self, job: Job) -> Receipt:
+        return peppol_send(
+            base_url=self.base_url,
+            api_key=self._api_key,
+            ubl=job.ubl or b"",
+            sender_id=self.sender_id,
+            receiver_id=job.delivery.address.get("peppol_id", ""),
+            document_kind="credit_note" if job.invoice.is_credit_note else "invoice",
+            idempotency_key=str(job.delivery.idempotency_key),
+        )
