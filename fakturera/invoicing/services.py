@@ -116,6 +116,34 @@ def _issued_fields(
     return fields
 
 
+def _number_and_snapshots(
+    company: Company,
+    customer: Customer,
+    *,
+    issued_on: dt.date | None,
+    terms_days: int,
+    totals: Totals,
+    kind: str,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """The issued fields of one invoice. The buyer is read first and the number taken last,
+    so the series stays locked as briefly as the caller's remaining writes allow."""
+    buyer = buyer_snapshot(customer)
+    series, number = numbers_take(company=company, count=1)
+    return _issued_fields(
+        company=company,
+        seller=seller_snapshot(company, series),
+        buyer=buyer,
+        series=series,
+        number=number,
+        issued_on=issued_on or timezone.localdate(),
+        terms_days=terms_days,
+        totals=totals,
+        kind=kind,
+        now=now,
+    )
+
+
 def _line_rows(invoice: Invoice, lines: list[LineData], nets: tuple[Decimal, ...]) -> list[InvoiceLine]:
     return [
         InvoiceLine(
@@ -279,21 +307,11 @@ def invoice_create_issued(
     # The buyer's snapshot names the invoice reference: read it unless the caller did.
     if customer.invoice_reference_id is not None and not Customer.invoice_reference.is_cached(customer):
         customer = Customer.objects.select_related("invoice_reference").get(pk=customer.pk)
-    buyer = buyer_snapshot(customer)
     now = timezone.now()
-    series, number = numbers_take(company=company, count=1)
-    fields = _issued_fields(
-        company=company,
-        seller=seller_snapshot(company, series),
-        buyer=buyer,
-        series=series,
-        number=number,
-        issued_on=issued_on or timezone.localdate(),
-        terms_days=data["payment_terms_days"],
-        totals=totals,
-        kind=InvoiceKind.INVOICE,
-        now=now,
-    )
+    fields = _number_and_snapshots(
+        company, customer, issued_on=issued_on, terms_days=data["payment_terms_days"], totals=totals,
+        kind=InvoiceKind.INVOICE, now=now,
+    )  # fmt: skip
     invoice = Invoice.objects.create(
         company=company, customer=customer, created_by=actor, status=InvoiceStatus.ISSUED, **{**data, **fields}
     )
@@ -395,20 +413,10 @@ def invoice_issue(*, invoice: Invoice, actor: Any, issued_on: dt.date | None = N
             changed.append(line)
     if changed:
         InvoiceLine.objects.bulk_update(changed, ["net_amount"])
-    buyer = buyer_snapshot(customer)
-    series, number = numbers_take(company=company, count=1)
-    fields = _issued_fields(
-        company=company,
-        seller=seller_snapshot(company, series),
-        buyer=buyer,
-        series=series,
-        number=number,
-        issued_on=issued_on or timezone.localdate(),
-        terms_days=locked.payment_terms_days,
-        totals=totals,
-        kind=locked.kind,
-        now=timezone.now(),
-    )
+    fields = _number_and_snapshots(
+        company, customer, issued_on=issued_on, terms_days=locked.payment_terms_days, totals=totals,
+        kind=locked.kind, now=timezone.now(),
+    )  # fmt: skip
     move_invoice(locked, to=InvoiceStatus.ISSUED, actor=actor, event=EventKind.ISSUED, **fields)
     InvoiceVat.objects.bulk_create(_vat_rows(locked, totals))
     _render_documents_after_commit([locked.pk])
@@ -847,7 +855,6 @@ def credit_note_create(
         for line_id, quantity in sorted(wanted.items(), key=lambda pair: lines[pair[0]].position)
     ]
     totals = _totals(company, credit_lines, original.currency)
-    series, number = numbers_take(company=company, count=1)
     now = timezone.now()
     customer = Customer.objects.select_related("invoice_reference").get(pk=original.customer_id)
     note = Invoice.objects.create(
@@ -862,17 +869,8 @@ def credit_note_create(
         order_reference=original.order_reference,
         credit_reason=reason.strip()[:300],
         created_by=actor,
-        **_issued_fields(
-            company=company,
-            seller=seller_snapshot(company, series),
-            buyer=buyer_snapshot(customer),
-            series=series,
-            number=number,
-            issued_on=issued_on or timezone.localdate(),
-            terms_days=0,
-            totals=totals,
-            kind=InvoiceKind.CREDIT_NOTE,
-            now=now,
+        **_number_and_snapshots(
+            company, customer, issued_on=issued_on, terms_days=0, totals=totals, kind=InvoiceKind.CREDIT_NOTE, now=now
         ),
     )
     InvoiceLine.objects.bulk_create(_line_rows(note, credit_lines, totals.line_net_amounts))
