@@ -36,6 +36,7 @@ from fakturera.catalog.vat import clean_vat
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict, ValidationFailed
 from fakturera.core.identifiers import clean_organisation_number, clean_peppol_id, clean_personnummer, clean_vat_number
 from fakturera.core.money import clean_unit_price
+from fakturera.core.tasks import enqueue_on_commit
 from fakturera.courses.models import (
     BILLING_FIELDS,
     Course,
@@ -425,7 +426,7 @@ def registration_submit(*, form: RegistrationForm, language: str = Language.SWED
         from fakturera.courses.tasks import send_approval_mail
 
         registration_id = registration.pk
-        transaction.on_commit(lambda: send_approval_mail.enqueue(registration_id))
+        enqueue_on_commit(send_approval_mail, registration_id)
     return registration
 
 

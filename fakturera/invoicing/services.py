@@ -28,6 +28,8 @@ from fakturera.core.bulk import any_of, bulk_insert, bulk_update
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
 from fakturera.core.money import CURRENCIES, clean_quantity, clean_unit_price
 from fakturera.core.ocr import ocr_reference
+from fakturera.core.rows import insert_tree
+from fakturera.core.tasks import enqueue_on_commit
 from fakturera.documents.tasks import render_documents
 from fakturera.invoicing.models import Invoice, InvoiceEvent, InvoiceLine, InvoiceVat, NumberSeries
 from fakturera.invoicing.numbering import numbers_take
@@ -45,12 +47,8 @@ RENDER_BATCH = 500
 
 def _render_documents_after_commit(invoice_ids: list[int]) -> None:
     ids = list(invoice_ids)
-
-    def enqueue() -> None:
-        for start in range(0, len(ids), RENDER_BATCH):
-            render_documents.enqueue(ids[start : start + RENDER_BATCH])
-
-    transaction.on_commit(enqueue)
+    for start in range(0, len(ids), RENDER_BATCH):
+        enqueue_on_commit(render_documents, ids[start : start + RENDER_BATCH])
 
 
 HEADER_FIELDS = {
@@ -268,8 +266,8 @@ def _known_relations(
     invoice: Invoice, *, lines: list[InvoiceLine], vat: list[InvoiceVat], events: list[InvoiceEvent]
 ) -> Invoice:
     """Hand the rows just written to the invoice as if prefetched, so presenting a new
-    invoice (the API's answer) reads nothing back. Only for issued invoices, whose lines
-    never change; a new invoice has no credit notes."""
+    invoice (the API's answer) reads nothing back. A new invoice has no credit notes,
+    and a draft no stored VAT breakdown."""
     invoice._prefetched_objects_cache = {"lines": lines, "vat_breakdown": vat, "events": events, "credit_notes": []}
     return invoice
 
@@ -281,10 +279,11 @@ def invoice_create_draft(
     data = _draft_fields(company, customer, header)
     cleaned = clean_lines(company, lines)
     totals = _totals(company, cleaned, data["currency"])
-    invoice = Invoice.objects.create(company=company, customer=customer, created_by=actor, **data, **totals.as_fields())
-    InvoiceLine.objects.bulk_create(_line_rows(invoice, cleaned, totals.line_net_amounts))
-    InvoiceEvent.objects.create(invoice=invoice, kind=EventKind.CREATED, actor=actor, at=invoice.created_at)
-    return invoice
+    invoice = Invoice(company=company, customer=customer, created_by=actor, **data, **totals.as_fields())
+    rows = _line_rows(invoice, cleaned, totals.line_net_amounts)
+    events = [InvoiceEvent(invoice=invoice, kind=EventKind.CREATED, actor=actor, at=timezone.now(), details={})]
+    insert_tree(invoice, [("invoice", rows), ("invoice", events)])
+    return _known_relations(invoice, lines=rows, vat=[], events=events)
 
 
 @transaction.atomic
@@ -312,17 +311,16 @@ def invoice_create_issued(
         company, customer, issued_on=issued_on, terms_days=data["payment_terms_days"], totals=totals,
         kind=InvoiceKind.INVOICE, now=now,
     )  # fmt: skip
-    invoice = Invoice.objects.create(
+    invoice = Invoice(
         company=company, customer=customer, created_by=actor, status=InvoiceStatus.ISSUED, **{**data, **fields}
     )
-    rows = InvoiceLine.objects.bulk_create(_line_rows(invoice, cleaned, totals.line_net_amounts))
-    vat = InvoiceVat.objects.bulk_create(_vat_rows(invoice, totals))
-    events = InvoiceEvent.objects.bulk_create(
-        [
-            InvoiceEvent(invoice=invoice, kind=EventKind.CREATED, actor=actor, at=now, details={}),
-            InvoiceEvent(invoice=invoice, kind=EventKind.ISSUED, actor=actor, at=now, details={}),
-        ]
-    )
+    rows = _line_rows(invoice, cleaned, totals.line_net_amounts)
+    vat = _vat_rows(invoice, totals)
+    events = [
+        InvoiceEvent(invoice=invoice, kind=EventKind.CREATED, actor=actor, at=now, details={}),
+        InvoiceEvent(invoice=invoice, kind=EventKind.ISSUED, actor=actor, at=now, details={}),
+    ]
+    insert_tree(invoice, [("invoice", rows), ("invoice", vat), ("invoice", events)])
     _render_documents_after_commit([invoice.pk])
     webhook_event(company=company, event=WebhookEvent.INVOICE_ISSUED, payload=invoice_payload(invoice))
     return _known_relations(invoice, lines=rows, vat=vat, events=events)

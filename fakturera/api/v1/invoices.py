@@ -22,6 +22,7 @@ from fakturera.api.v1.schemas import (
     IssueIn,
 )
 from fakturera.core.errors import DomainError, StateConflict
+from fakturera.core.rows import select_one
 from fakturera.documents.models import DocumentFormat
 from fakturera.documents.services import document_get
 from fakturera.invoicing import selectors, services
@@ -132,8 +133,11 @@ def invoice_create(request: HttpRequest, payload: InvoiceIn) -> HttpResponse:
     actor = actor_of(request)
 
     def action() -> dict[str, Any]:
-        customer = (
-            Customer.objects.select_related("invoice_reference").filter(company=company, pk=payload.customer_id).first()
+        customer = select_one(
+            Customer,
+            where="t0.id = %s AND t0.company_id = %s",
+            params=[payload.customer_id, company.pk],
+            related=("invoice_reference",),
         )
         if customer is None:
             raise NotFoundField(_("There is no customer with this id."), field="customer_id")
@@ -145,7 +149,7 @@ def invoice_create(request: HttpRequest, payload: InvoiceIn) -> HttpResponse:
             )
         if payload.issued_on is not None:
             raise DomainError(_("An invoice date is given only when issuing."), field="issued_on")
-        return services.invoice_create_draft(company=company, customer=customer, actor=actor, lines=lines, **header).pk
+        return services.invoice_create_draft(company=company, customer=customer, actor=actor, lines=lines, **header)
 
     return write(request, status=201, action=action, present=lambda invoice: invoice_out(company, invoice))
 

@@ -1,0 +1,220 @@
+"""One row read, or one small tree of rows written, without the ORM's per-call SQL
+compilation: the statements of the API's busiest requests.
+
+An invoice created and issued through the API reads the API key with its company,
+and the customer, and writes the invoice with its lines, VAT breakdown and history.
+Through the ORM every one of those statements is compiled again on every call, and
+that cost more than the database's work (measured on PostgreSQL: 0.9 ms of CPU to
+read one customer with select_related, against 0.05 ms for a round trip). Here the
+SQL is built once per model and shape from the models' metadata and then reused.
+Values pass through the fields' own conversions both ways (get_db_prep_save when
+written, the backend's and the field's converters when read), so the rows are the
+same as the ORM's, on every database.
+
+- `select_one` / `select_rows`: instances with forward to-one relations in hand, by a
+  WHERE clause.
+- `insert_tree`: a new row and its children (rows with a foreign key to it). On
+  PostgreSQL one statement (data-modifying CTEs); elsewhere save() and bulk_create.
+"""
+
+# Every statement here is built from model metadata (table and column names, quoted)
+# and the caller's fixed WHERE text; values are always parameters.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connections, models
+
+M = TypeVar("M", bound=models.Model)
+Converter = Callable[[Any, Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One model's columns in a compiled SELECT."""
+
+    model: type[models.Model]
+    attnames: tuple[str, ...]
+    start: int
+    pk_index: int
+    # (index within the part, converters to apply in order, the column they expect)
+    converters: tuple[tuple[int, tuple[Converter, ...], Any], ...]
+    relation: models.ForeignKey | None  # None for the selected model itself
+
+
+@functools.cache
+def _compiled_select(
+    model: type[models.Model], related: tuple[str, ...], where: str, alias: str
+) -> tuple[str, tuple[_Part, ...]]:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    columns: list[str] = []
+    parts: list[_Part] = []
+
+    def add(part_model: type[models.Model], table_alias: str, relation: models.ForeignKey | None) -> None:
+        fields = part_model._meta.concrete_fields
+        start = len(columns)
+        converters = []
+        for index, field in enumerate(fields):
+            columns.append(f"{table_alias}.{quote(field.column)}")
+            column = field.get_col(table_alias)
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if found:
+                converters.append((index, tuple(found), column))
+        pk_index = [field.primary_key for field in fields].index(True)
+        attnames = tuple(field.attname for field in fields)
+        parts.append(_Part(part_model, attnames, start, pk_index, tuple(converters), relation))
+
+    add(model, "t0", None)
+    joins = []
+    for number, name in enumerate(related, start=1):
+        field = model._meta.get_field(name)
+        if not isinstance(field, models.ForeignKey):
+            raise ValueError(f"{model.__name__}.{name} is not a forward to-one relation")
+        target = field.remote_field.model
+        table_alias = f"t{number}"
+        join = "LEFT OUTER JOIN" if field.null else "INNER JOIN"
+        joins.append(
+            f"{join} {quote(target._meta.db_table)} {table_alias} "
+            f"ON {table_alias}.{quote(field.target_field.column)} = t0.{quote(field.column)}"
+        )
+        add(target, table_alias, field)
+    # Names come from the models; `where` is the caller's SQL with %s placeholders.
+    sql = f"SELECT {', '.join(columns)} FROM {quote(model._meta.db_table)} t0 {' '.join(joins)} WHERE {where}"
+    return sql, tuple(parts)
+
+
+def select_one(
+    model: type[M], *, where: str, params: Sequence[Any], related: Sequence[str] = (), using: str = DEFAULT_DB_ALIAS
+) -> M | None:
+    """The row of `model` matching `where` (SQL over the table aliased t0, with %s
+    placeholders for `params`, on a unique key), with each forward to-one relation named
+    in `related` read by a join and in hand; None when there is no such row."""
+    rows = select_rows(model, where=where, params=params, related=related, using=using)
+    return rows[0] if rows else None
+
+
+def select_rows(
+    model: type[M], *, where: str, params: Sequence[Any], related: Sequence[str] = (), using: str = DEFAULT_DB_ALIAS
+) -> list[M]:
+    """Every row of `model` matching `where`, in no particular order; as select_one."""
+    sql, parts = _compiled_select(model, tuple(related), where, using)
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [_instance(row, parts, connection, using) for row in rows]
+
+
+def _instance(row: Sequence[Any], parts: Sequence[_Part], connection: Any, using: str) -> Any:
+    instance: Any = None
+    for part in parts:
+        values = list(row[part.start : part.start + len(part.attnames)])
+        for index, converters, column in part.converters:
+            value = values[index]
+            for converter in converters:
+                value = converter(value, column, connection)
+            values[index] = value
+        if part.relation is None:
+            instance = part.model.from_db(using, part.attnames, values)
+        else:
+            # A nullable relation that is not set comes back as a row of NULLs.
+            found = None if values[part.pk_index] is None else part.model.from_db(using, part.attnames, values)
+            part.relation.set_cached_value(instance, found)
+    return instance
+
+
+# --- writing ----------------------------------------------------------------------------------------
+
+
+def _insert_fields(model: type[models.Model]) -> list[models.Field]:
+    # As Model.save() inserts: every local concrete field but an automatic primary key.
+    meta = model._meta
+    return [field for field in meta.local_concrete_fields if field is not meta.auto_field]
+
+
+def _insert_values(obj: models.Model, fields: Sequence[models.Field], connection: Any) -> list[Any]:
+    # As the ORM's insert: pre_save (auto_now_add and the like), then the field's own conversion.
+    return [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+
+
+@functools.cache
+def _compiled_tree(
+    model: type[models.Model], shape: tuple[tuple[type[models.Model], str, int], ...], alias: str
+) -> str:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    pk = quote(model._meta.pk.column)
+
+    def insert(target: type[models.Model], rows: int, parent_column: str | None) -> str:
+        fields = _insert_fields(target)
+        columns = ", ".join(quote(field.column) for field in fields)
+        # The child's foreign key is the new parent's id, read from the first CTE.
+        cells = [f"(SELECT {pk} FROM parent)" if field.column == parent_column else "%s" for field in fields]
+        values = ", ".join([f"({', '.join(cells)})"] * rows)
+        table, returned = quote(target._meta.db_table), quote(target._meta.pk.column)
+        return f"INSERT INTO {table} ({columns}) VALUES {values} RETURNING {returned}"
+
+    ctes = [f"parent AS ({insert(model, 1, None)})"]
+    picks = [f"(SELECT {pk} FROM parent)"]
+    for number, (child, fk_name, rows) in enumerate(shape):
+        column = child._meta.get_field(fk_name).column
+        name = f"child{number}"
+        ctes.append(f"{name} AS ({insert(child, rows, column)})")
+        child_pk = quote(child._meta.pk.column)
+        # Identity values are handed out in the order of the VALUES list.
+        picks.append(f"(SELECT array_agg({child_pk} ORDER BY {child_pk}) FROM {name})")
+    return f"WITH {', '.join(ctes)} SELECT {', '.join(picks)}"
+
+
+def insert_tree(
+    parent: models.Model, children: Sequence[tuple[str, Sequence[models.Model]]], *, using: str = DEFAULT_DB_ALIAS
+) -> None:
+    """Insert the new `parent` and, for each (foreign key name, rows), rows whose
+    foreign key of that name points at it; every instance gets its primary key. Runs in
+    the caller's transaction; on PostgreSQL it is one statement, so one round trip."""
+    children = [(name, rows) for name, rows in children if rows]
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        parent.save(force_insert=True, using=using)
+        for name, rows in children:
+            _point_at(rows, name, parent)
+            type(rows[0])._default_manager.using(using).bulk_create(rows)
+        return
+
+    model = type(parent)
+    shape = tuple((type(rows[0]), name, len(rows)) for name, rows in children)
+    sql = _compiled_tree(model, shape, using)
+    params = _insert_values(parent, _insert_fields(model), connection)
+    for name, rows in children:
+        column = type(rows[0])._meta.get_field(name).column
+        fields = [field for field in _insert_fields(type(rows[0])) if field.column != column]
+        for row in rows:
+            params.extend(_insert_values(row, fields, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        parent_pk, *child_pks = cursor.fetchone()
+    _mark_saved(parent, parent_pk, using)
+    for (name, rows), pks in zip(children, child_pks, strict=True):
+        _point_at(rows, name, parent)
+        for row, pk in zip(rows, pks, strict=True):
+            _mark_saved(row, pk, using)
+
+
+def _point_at(rows: Sequence[models.Model], name: str, parent: models.Model) -> None:
+    field = type(rows[0])._meta.get_field(name)
+    for row in rows:
+        # The id first: setting it clears a cached relation, which is then the saved parent.
+        setattr(row, field.attname, parent.pk)
+        field.set_cached_value(row, parent)
+
+
+def _mark_saved(obj: models.Model, pk: Any, using: str) -> None:
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = using
