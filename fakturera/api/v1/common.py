@@ -97,8 +97,8 @@ def write(
     action: Callable[[], Any],
     present: Callable[[Any], Schema | dict[str, Any]] | None = None,
 ) -> HttpResponse:
-    """Run `action` in one transaction, once per Idempotency-Key, and answer with `status`
-    and `present(result)` (or the result itself).
+    """Run `action` (one service call, which is one transaction) once per Idempotency-Key,
+    and answer with `status` and `present(result)` (or the result itself).
 
     Without a key, `present` reads after the commit, so the locks the action took
     (the number series when issuing) are not held while the answer is built.
