@@ -23,7 +23,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, Max, Min
 
-from bench.loopback import Gunicorn, p99, run_clients
+from bench.loopback import Gunicorn, machine_cpu_seconds, p99, run_clients
 from fakturera.api.services import api_key_create
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import InvoiceStatus
@@ -52,6 +52,11 @@ class ApiCase:
     gunicorn: Gunicorn | None = None
     latencies_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    cpu_seconds: float = 0.0
+
+    @property
+    def cpu_ms_per_invoice(self) -> float:
+        return 1000 * self.cpu_seconds / self.n
 
     @property
     def p99_ms(self) -> float:
@@ -143,7 +148,10 @@ def _client(case: ApiCase, count: int, offset: int) -> None:
 
 def api_run(case: ApiCase, *, concurrency: int = CONCURRENCY) -> float:
     """Seconds for N invoices created and issued by `concurrency` clients."""
-    return run_clients(case.n, concurrency, lambda count, offset: _client(case, count, offset))
+    cpu = machine_cpu_seconds()
+    seconds = run_clients(case.n, concurrency, lambda count, offset: _client(case, count, offset))
+    case.cpu_seconds = machine_cpu_seconds() - cpu
+    return seconds
 
 
 def api_verify(case: ApiCase) -> None:
