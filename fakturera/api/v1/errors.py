@@ -5,11 +5,16 @@ conflict (issued, credited, an Idempotency-Key reused), 422 a refused value."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import re
+from ast import literal_eval
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -60,6 +65,125 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in parts) or "__all__"
 
 
+# pydantic lists a Literal's or an Enum's values as their repr(): "'S', 'Z' or 'E'".
+QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def message_for(error: Mapping[str, Any]) -> str:
+    """Our words for one pydantic error, in the request's language: what is wrong and
+    what to send instead. pydantic's own text (English, with regexes and internals) is
+    never passed on; a type without words here is "This value is not valid."."""
+    try:
+        message = _wording(str(error.get("type", "")), error.get("ctx") or {})
+    except (KeyError, TypeError, ValueError, SyntaxError):
+        message = None
+    return message or _("This value is not valid.")
+
+
+def _wording(kind: str, ctx: Mapping[str, Any]) -> str | None:
+    match kind:
+        # Ours: the error types schemas.py gives its own types (ReportedAs, PydanticCustomError).
+        case "decimal_string":
+            return _(
+                'Give a number with a point as decimal separator, as a string, such as "1250.00" '
+                "(no sign, at most %(whole_digits)s digits before the point and %(decimal_places)s after)."
+            ) % {"whole_digits": ctx["whole_digits"], "decimal_places": ctx["decimal_places"]}
+        case "country_code":
+            return _("Give a two-letter country code in capitals, such as SE.")
+        case "search_text":
+            return _("Give at most %(n)s characters of search text, without NUL characters.") % {"n": ctx["max_length"]}
+        case "email_address":
+            return _("Give an e-mail address such as anna@example.se, or an empty string for none.")
+        # pydantic's: those v1's schemas produce, and the likely next ones.
+        case "missing":
+            return _("This field is required.")
+        case "extra_forbidden":
+            return _("This field is unknown; leave it out.")
+        case "string_type":
+            return _("Give a text string, in double quotes.")
+        case "string_too_short":
+            n = ctx["min_length"]
+            return ngettext("At least %(n)s character.", "At least %(n)s characters.", n) % {"n": n}
+        case "string_too_long":
+            n = ctx["max_length"]
+            return ngettext("At most %(n)s character.", "At most %(n)s characters.", n) % {"n": n}
+        case "string_pattern_mismatch":
+            # Every pattern in schemas.py is ReportedAs its own type; this is one that is not (yet).
+            return _("This text is not in the form the API documentation gives for this field.")
+        case "int_type" | "int_parsing":
+            return _("Give a whole number, such as 30.")
+        case "int_from_float":
+            return _("Give a whole number without decimals, such as 30.")
+        case "int_parsing_size":
+            return _("This number has too many digits.")
+        case "greater_than_equal" | "less_than_equal" | "greater_than" | "less_than":
+            return _limit(kind, ctx)
+        case "bool_type" | "bool_parsing":
+            return _("Give true or false.")
+        case "date_type" | "date_parsing" | "date_from_datetime_parsing" | "date_from_datetime_inexact":
+            return _("Give a date as YYYY-MM-DD, such as 2026-11-20.")
+        case "literal_error" | "enum":
+            return _choices(ctx)
+        case "json_invalid" | "json_type":
+            return _("The request body is not valid JSON.")
+        case "model_type" | "model_attributes_type" | "dict_type":
+            return _("Give a JSON object with the fields the API documentation lists.")
+        case "list_type":
+            return _("Give a list (a JSON array).")
+        case "too_short":
+            n = ctx["min_length"]
+            return ngettext("Give at least %(n)s item.", "Give at least %(n)s items.", n) % {"n": n}
+        case "too_long":
+            n = ctx["max_length"]
+            return ngettext("Give at most %(n)s item.", "Give at most %(n)s items.", n) % {"n": n}
+        case "decimal_type" | "decimal_parsing":
+            return _('Give a number with a point as decimal separator, as a string, such as "1250.00".')
+        case "decimal_max_digits":
+            n = ctx["max_digits"]
+            return ngettext("At most %(n)s digit.", "At most %(n)s digits.", n) % {"n": n}
+        case "decimal_max_places":
+            n = ctx["decimal_places"]
+            return ngettext(
+                "At most %(n)s digit after the decimal point.", "At most %(n)s digits after the decimal point.", n
+            ) % {"n": n}
+        case "decimal_whole_digits":
+            n = ctx["whole_digits"]
+            return ngettext(
+                "At most %(n)s digit before the decimal point.", "At most %(n)s digits before the decimal point.", n
+            ) % {"n": n}
+    return None
+
+
+def _limit(kind: str, ctx: Mapping[str, Any]) -> str:
+    key = {"greater_than_equal": "ge", "less_than_equal": "le", "greater_than": "gt", "less_than": "lt"}[kind]
+    limit = ctx[key]
+    # A date's limit arrives as an ISO string; a number's as the number.
+    if isinstance(limit, dt.date) or (isinstance(limit, str) and ISO_DATE.fullmatch(limit)):
+        messages = {
+            "ge": _("Give a date on or after %(limit)s."),
+            "le": _("Give a date on or before %(limit)s."),
+            "gt": _("Give a date after %(limit)s."),
+            "lt": _("Give a date before %(limit)s."),
+        }
+    else:
+        messages = {
+            "ge": _("Give a number of at least %(limit)s."),
+            "le": _("Give a number of at most %(limit)s."),
+            "gt": _("Give a number greater than %(limit)s."),
+            "lt": _("Give a number less than %(limit)s."),
+        }
+    return messages[key] % {"limit": limit}
+
+
+def _choices(ctx: Mapping[str, Any]) -> str:
+    choices = [literal_eval(token) for token in QUOTED.findall(str(ctx["expected"]))]
+    if not choices:
+        raise ValueError("no values in the expected list")
+    # An empty string may be a choice (no preferred channel): shown as JSON writes it.
+    return _("Choose one of: %(choices)s.") % {"choices": ", ".join(str(choice) or '""' for choice in choices)}
+
+
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
@@ -72,7 +196,7 @@ def install(api: NinjaAPI) -> None:
     def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         errors: dict[str, list[str]] = {}
         for error in exc.errors:
-            errors.setdefault(_location(error.get("loc", ())), []).append(str(error.get("msg", "")))
+            errors.setdefault(_location(error.get("loc", ())), []).append(message_for(error))
         field, messages = next(iter(errors.items()), ("__all__", [_("The request is not valid.")]))
         return error_response(
             api, request, status=422, code="validation_failed", message=messages[0], field=field, errors=errors
