@@ -30,10 +30,10 @@ def _measure_issue(n: int) -> tuple[int, float]:
     return case.n, seconds
 
 
-def _measure_api_create_issue(n: int) -> tuple[int, float, dict[str, str]]:
+def _measure_api_create_issue(n: int, *, two_calls: bool = False) -> tuple[int, float, dict[str, str]]:
     from bench.api import api_run, api_setup, api_stop, api_verify
 
-    case = api_setup(n=n)
+    case = api_setup(n=n, two_calls=two_calls)
     try:
         seconds = api_run(case)
     finally:
@@ -101,6 +101,7 @@ MEASUREMENTS: dict[str, tuple[int, Callable[[int], tuple[Any, ...]]]] = {
     "ubl": (10_000, _measure_ubl),
     "pdf": (1_000, _measure_pdf),
     "api_create_issue": (3_000, _measure_api_create_issue),
+    "api_create_then_issue": (3_000, lambda n: _measure_api_create_issue(n, two_calls=True)),
     "recurring": (100_000, _measure_recurring),
     "register_form": (5_000, _measure_register_form),
     "send_email": (10_000, _measure_send_email),
