@@ -262,13 +262,17 @@ def _draft_fields(company: Company, customer: Customer, header: dict[str, Any]) 
     return data
 
 
-def _known_relations(
-    invoice: Invoice, *, lines: list[InvoiceLine], vat: list[InvoiceVat], events: list[InvoiceEvent]
-) -> Invoice:
-    """Hand the rows just written to the invoice as if prefetched, so presenting a new
-    invoice (the API's answer) reads nothing back. A new invoice has no credit notes,
-    and a draft no stored VAT breakdown."""
-    invoice._prefetched_objects_cache = {"lines": lines, "vat_breakdown": vat, "events": events, "credit_notes": []}
+def _known_relations(invoice: Invoice, **relations: list[Any]) -> Invoice:
+    """Hand rows just read or written to the invoice as if prefetched (lines=, vat_breakdown=,
+    events=, credit_notes=), so presenting it (the API's answer) reads them not again.
+    Each is a QuerySet with its result in place, as prefetch_related leaves it."""
+    cache = {}
+    for name, rows in relations.items():
+        queryset = getattr(invoice, name).get_queryset()
+        queryset._result_cache = list(rows)
+        queryset._prefetch_done = True
+        cache[name] = queryset
+    invoice._prefetched_objects_cache = {**getattr(invoice, "_prefetched_objects_cache", {}), **cache}
     return invoice
 
 
@@ -283,7 +287,8 @@ def invoice_create_draft(
     rows = _line_rows(invoice, cleaned, totals.line_net_amounts)
     events = [InvoiceEvent(invoice=invoice, kind=EventKind.CREATED, actor=actor, at=timezone.now(), details={})]
     insert_tree(invoice, [("invoice", rows), ("invoice", events)])
-    return _known_relations(invoice, lines=rows, vat=[], events=events)
+    # A new invoice has no credit notes, and a draft no stored VAT breakdown.
+    return _known_relations(invoice, lines=rows, vat_breakdown=[], events=events, credit_notes=[])
 
 
 @transaction.atomic
@@ -323,7 +328,7 @@ def invoice_create_issued(
     insert_tree(invoice, [("invoice", rows), ("invoice", vat), ("invoice", events)])
     _render_documents_after_commit([invoice.pk])
     webhook_event(company=company, event=WebhookEvent.INVOICE_ISSUED, payload=invoice_payload(invoice))
-    return _known_relations(invoice, lines=rows, vat=vat, events=events)
+    return _known_relations(invoice, lines=rows, vat_breakdown=vat, events=events, credit_notes=[])
 
 
 def _lock_draft(invoice: Invoice) -> Invoice:
@@ -416,10 +421,12 @@ def invoice_issue(*, invoice: Invoice, actor: Any, issued_on: dt.date | None = N
         kind=locked.kind, now=timezone.now(),
     )  # fmt: skip
     move_invoice(locked, to=InvoiceStatus.ISSUED, actor=actor, event=EventKind.ISSUED, **fields)
-    InvoiceVat.objects.bulk_create(_vat_rows(locked, totals))
+    vat = InvoiceVat.objects.bulk_create(_vat_rows(locked, totals))
     _render_documents_after_commit([locked.pk])
     webhook_event(company=company, event=WebhookEvent.INVOICE_ISSUED, payload=invoice_payload(locked))
-    return locked
+    # What was just read and written, in hand for the answer (a draft has no credit notes);
+    # the history is read when it is shown.
+    return _known_relations(locked, lines=lines, vat_breakdown=vat, credit_notes=[])
 
 
 # --- registering the basis ---------------------------------------------------------------------------

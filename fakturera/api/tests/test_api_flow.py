@@ -5,6 +5,8 @@ shapes of refusals."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from fakturera.api.tests.api_clients import LINES, api_for, error_of
 from fakturera.invoicing.models import Invoice
@@ -323,3 +325,33 @@ def test_issued_on_outside_the_supported_range_is_422(api, company):
 
     assert response.status_code == 422
     assert Invoice.objects.count() == 0
+
+
+def test_an_answer_made_from_the_rows_in_hand_is_what_reading_the_invoice_gives(api, company):
+    """Creating (draft or issued) and issuing answer from what the service just wrote,
+    without reading it back; the answer must be the invoice as stored."""
+    customer = api.post("/persons", {"name": "Eva Ek", "email": "eva@example.se", "city": "Umeå"}).json()
+    body = {"customer_id": customer["id"], "lines": LINES, "buyer_reference": "R-1", "note": "Tack!"}
+
+    def answered_as_stored(answer):
+        assert answer.status_code in (200, 201), answer.content
+        assert answer.json() == api.get(f"/invoices/{answer.json()['id']}").json()
+        return answer.json()
+
+    answered_as_stored(api.post("/invoices", {**body, "issue": True}))
+    draft = answered_as_stored(api.post("/invoices", body))
+    issued = answered_as_stored(api.post(f"/invoices/{draft['id']}/issue", {}))
+    assert [event["kind"] for event in issued["history"]] == ["created", "issued"]
+
+
+def test_issuing_a_draft_reads_and_writes_a_fixed_handful_of_statements(api, company):
+    customer = api.post("/persons", {"name": "Eva Ek", "city": "Umeå"}).json()
+    drafts = [api.post("/invoices", {"customer_id": customer["id"], "lines": LINES * n}).json() for n in (1, 5)]
+    counts = []
+    for draft in drafts:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.post(f"/invoices/{draft['id']}/issue", {}).status_code == 200
+        counts.append(len(queries))
+    # The same for 2 lines as for 10: nothing is read or written line by line.
+    assert counts[0] == counts[1]
+    assert counts[0] <= 16

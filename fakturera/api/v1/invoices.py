@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from fakturera.api.v1.common import ERRORS, IDEMPOTENT, WRITE_ERRORS, actor_of, company_of, get_or_404, write
 from fakturera.api.v1.errors import NotFoundField
 from fakturera.api.v1.schemas import (
+    MAX_ID,
     CreditIn,
     ErrorOut,
     InvoiceIn,
@@ -54,9 +55,11 @@ def _summary(invoice: Invoice) -> dict[str, Any]:
 
 def invoice_out(company: Company, invoice: int | Invoice) -> dict[str, Any]:
     """The invoice with its lines, VAT breakdown, credit notes and history; given an
-    Invoice a service just wrote (its relations in hand), nothing is read again."""
+    Invoice a service just wrote, what it has in hand is not read again."""
     if not isinstance(invoice, Invoice):
         invoice = selectors.invoice_detail(company=company, pk=invoice)
+    cached = getattr(invoice, "_prefetched_objects_cache", {})
+    events = cached["events"] if "events" in cached else list(invoice.events.select_related("actor"))
     lines = list(invoice.lines.all())
     if invoice.is_draft:
         # A draft stores no breakdown yet: what issuing it now would store.
@@ -95,13 +98,24 @@ def invoice_out(company: Company, invoice: int | Invoice) -> dict[str, Any]:
                 "message": event.message,
                 "details": event.details or {},
             }
-            for event in invoice.events.all()
+            for event in events
         ],
     }
 
 
 def _invoice(request: HttpRequest, invoice_id: int) -> Invoice:
-    return get_or_404(Invoice.objects.select_related("customer"), company_of(request), invoice_id)
+    """The key's company's invoice with its customer, or 404 (one compiled statement)."""
+    invoice = None
+    if 1 <= invoice_id <= MAX_ID:
+        invoice = select_one(
+            Invoice,
+            where="t0.id = %s AND t0.company_id = %s",
+            params=[invoice_id, company_of(request).pk],
+            related=("customer",),
+        )
+    if invoice is None:
+        raise Http404
+    return invoice
 
 
 @router.get("", response={200: InvoicePage, **ERRORS}, summary="List invoices and credit notes")
@@ -200,11 +214,10 @@ def invoice_issue(request: HttpRequest, invoice_id: int, payload: IssueIn | None
     invoice = _invoice(request, invoice_id)
     issued_on = payload.issued_on if payload else None
 
-    def action() -> dict[str, Any]:
-        services.invoice_issue(invoice=invoice, actor=actor_of(request), issued_on=issued_on)
-        return invoice.pk
+    def action() -> Invoice:
+        return services.invoice_issue(invoice=invoice, actor=actor_of(request), issued_on=issued_on)
 
-    return write(request, status=200, action=action, present=lambda pk: invoice_out(company, pk))
+    return write(request, status=200, action=action, present=lambda issued: invoice_out(company, issued))
 
 
 @router.post(
