@@ -68,11 +68,13 @@ class ApiCase:
 
 def api_setup(*, n: int, start_server: bool = True, two_calls: bool = False) -> ApiCase:
     actor, _created = get_user_model().objects.get_or_create(username="bench-api")
+    # Each way of calling gets its own company (and number series): `make bench` runs both.
+    org_number = "556036-0710" if two_calls else "556036-0793"
     company = company_create(
         actor=actor,
-        name="API-bänken AB",
-        org_number="556036-0793",
-        vat_number="SE556036079301",
+        name="API-bänken i två anrop AB" if two_calls else "API-bänken AB",
+        org_number=org_number,
+        vat_number=f"SE{org_number.replace('-', '')}01",
         bankgiro="991-2346",
         address_line1="Mätvägen 1",
         postal_code="111 22",

@@ -29,3 +29,11 @@ def test_the_api_measurement_prints_p99_at_the_end_of_the_agreed_line():
     assert {"api_create_issue", "api_create_then_issue"} <= set(MEASUREMENTS)
     line = result_line("api_create_issue", 100, 2.0, p99_ms="42.0")
     assert line == "bench api_create_issue n=100 seconds=2.000 per_sec=50.0 p99_ms=42.0"
+
+
+@pytest.mark.django_db
+def test_make_bench_can_set_up_both_ways_in_one_database():
+    one = api_setup(n=1, start_server=False)
+    two = api_setup(n=1, start_server=False, two_calls=True)
+
+    assert one.company != two.company
