@@ -151,6 +151,11 @@ SITE_URL = os.environ.get("FAKTURERA_SITE_URL", "http://127.0.0.1:8000").rstrip(
 DEFAULT_FROM_EMAIL = os.environ.get("FAKTURERA_FROM_EMAIL", "no-reply@fakturera.example")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+if DEBUG and "EMAIL_HOST" not in os.environ:
+    # `make run` has no mail server: the mails Fakturera sends itself (a course manager's
+    # approval link) are printed by the task worker instead of failing. Invoices go
+    # through each company's own SMTP settings and are not affected.
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # Courses (seed 000): how long a manager's approval link is valid, and how many
 # registrations one IP address may submit on the public form per window
