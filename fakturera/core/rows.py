@@ -13,14 +13,14 @@ same as the ORM's, on every database.
 
 - `select_one` / `select_rows`: instances with forward to-one relations in hand, by a
   WHERE clause.
+- `insert_tree`: a new row and its children (rows with a foreign key to it). On
+  PostgreSQL one statement (data-modifying CTEs); elsewhere bulk_create.
 
 On PostgreSQL the statements are written with the server's own placeholders ($1, $2,
 ...) and run through psycopg's RawCursor (inside Django's cursor wrapper, so errors,
 logging and execute wrappers behave as usual): psycopg would otherwise rewrite each
 %s into $n again on every call, since it caches that only for short statements with
 few parameters (measured: an eighth of the API worker's CPU went to it).
-- `insert_tree`: a new row and its children (rows with a foreign key to it). On
-  PostgreSQL one statement (data-modifying CTEs); elsewhere bulk_create.
 """
 
 # Every statement here is built from model metadata (table and column names, quoted)
@@ -165,10 +165,14 @@ def _instance(row: Sequence[Any], parts: Sequence[_Part], connection: Any, using
 # --- writing ----------------------------------------------------------------------------------------
 
 
-def _insert_fields(model: type[models.Model]) -> list[models.Field]:
-    # As Model.save() inserts: every local concrete field but an automatic primary key.
+@functools.cache
+def _insert_fields(model: type[models.Model], without: str = "") -> tuple[models.Field, ...]:
+    # As Model.save() inserts: every local concrete field but an automatic primary key
+    # (and, for a child of insert_tree, its foreign key to the parent, named by `without`).
     meta = model._meta
-    return [field for field in meta.local_concrete_fields if field is not meta.auto_field]
+    return tuple(
+        field for field in meta.local_concrete_fields if field is not meta.auto_field and field.name != without
+    )
 
 
 def _insert_values(obj: models.Model, fields: Sequence[models.Field], connection: Any) -> list[Any]:
@@ -184,21 +188,23 @@ def _compiled_tree(
     quote = connection.ops.quote_name
     pk = quote(model._meta.pk.column)
 
-    def insert(target: type[models.Model], rows: int, parent_column: str | None) -> str:
-        fields = _insert_fields(target)
-        columns = ", ".join(quote(field.column) for field in fields)
-        # The child's foreign key is the new parent's id, read from the first CTE.
-        cells = [f"(SELECT {pk} FROM parent)" if field.column == parent_column else "%s" for field in fields]
+    def insert(target: type[models.Model], rows: int, parent_key: str = "") -> str:
+        fields = _insert_fields(target, parent_key)
+        columns = [quote(field.column) for field in fields]
+        cells = ["%s"] * len(fields)
+        if parent_key:
+            # The child's foreign key is the new parent's id, read from the first CTE.
+            columns.append(quote(target._meta.get_field(parent_key).column))
+            cells.append(f"(SELECT {pk} FROM parent)")
         values = ", ".join([f"({', '.join(cells)})"] * rows)
         table, returned = quote(target._meta.db_table), quote(target._meta.pk.column)
-        return f"INSERT INTO {table} ({columns}) VALUES {values} RETURNING {returned}"
+        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values} RETURNING {returned}"
 
-    ctes = [f"parent AS ({insert(model, 1, None)})"]
+    ctes = [f"parent AS ({insert(model, 1)})"]
     picks = [f"(SELECT {pk} FROM parent)"]
     for number, (child, fk_name, rows) in enumerate(shape):
-        column = child._meta.get_field(fk_name).column
         name = f"child{number}"
-        ctes.append(f"{name} AS ({insert(child, rows, column)})")
+        ctes.append(f"{name} AS ({insert(child, rows, fk_name)})")
         child_pk = quote(child._meta.pk.column)
         # Identity values are handed out in the order of the VALUES list.
         picks.append(f"(SELECT array_agg({child_pk} ORDER BY {child_pk}) FROM {name})")
@@ -226,8 +232,7 @@ def insert_tree(
     sql = _compiled_tree(model, shape, using)
     params = _insert_values(parent, _insert_fields(model), connection)
     for name, rows in children:
-        column = type(rows[0])._meta.get_field(name).column
-        fields = [field for field in _insert_fields(type(rows[0])) if field.column != column]
+        fields = _insert_fields(type(rows[0]), name)
         for row in rows:
             params.extend(_insert_values(row, fields, connection))
     ((parent_pk, *child_pks),) = _run(connection, sql, params)

@@ -355,3 +355,14 @@ def test_issuing_a_draft_reads_and_writes_a_fixed_handful_of_statements(api, com
     # The same for 2 lines as for 10: nothing is read or written line by line.
     assert counts[0] == counts[1]
     assert counts[0] <= 16
+
+
+@pytest.mark.parametrize("invoice_id", [0, -1, 2**63, 10**30])
+def test_an_id_no_invoice_can_have_is_a_404_not_a_server_error(api, invoice_id):
+    for response in (
+        api.get(f"/invoices/{invoice_id}"),
+        api.post(f"/invoices/{invoice_id}/issue", {}),
+        api.post(f"/invoices/{invoice_id}/credit", {}),
+    ):
+        assert response.status_code == 404, response.content
+        assert error_of(response)["code"] == "not_found"

@@ -18,6 +18,7 @@ from fakturera.api.idempotency import idempotent
 from fakturera.api.models import ApiKey
 from fakturera.api.v1.schemas import MAX_ID, ErrorOut
 from fakturera.core.errors import PermissionDenied
+from fakturera.core.rows import select_one
 from fakturera.parties.models import Company
 
 M = TypeVar("M", bound=Model)
@@ -53,14 +54,29 @@ def actor_of(request: HttpRequest) -> Any:
     return key_of(request).created_by
 
 
-def get_or_404(queryset: QuerySet[M], company: Company, pk: int, **lookup: Any) -> M:
-    """The company's object with this id; another company's id is the same 404 as a missing one."""
+def check_id(pk: int) -> None:
+    """An id outside the database's integers names nothing: the same 404 as a missing one."""
     if not 1 <= pk <= MAX_ID:
         raise Http404
+
+
+def get_or_404(queryset: QuerySet[M], company: Company, pk: int, **lookup: Any) -> M:
+    """The company's object with this id; another company's id is the same 404 as a missing one."""
+    check_id(pk)
     try:
         return queryset.get(company=company, pk=pk, **lookup)
     except queryset.model.DoesNotExist:
         raise Http404 from None
+
+
+def one_or_404(model: type[M], company: Company, pk: int, *, related: tuple[str, ...] = ()) -> M:
+    """As get_or_404 for a whole model, read with one compiled statement (core.rows):
+    for the reads every write of a busy resource starts with."""
+    check_id(pk)
+    found = select_one(model, where="t0.id = %s AND t0.company_id = %s", params=[pk, company.pk], related=related)
+    if found is None:
+        raise Http404
+    return found
 
 
 def _check_text(value: Any) -> None:

@@ -9,10 +9,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from fakturera.api.v1.common import ERRORS, IDEMPOTENT, WRITE_ERRORS, actor_of, company_of, get_or_404, write
+from fakturera.api.v1.common import (
+    ERRORS,
+    IDEMPOTENT,
+    WRITE_ERRORS,
+    actor_of,
+    check_id,
+    company_of,
+    get_or_404,
+    one_or_404,
+    write,
+)
 from fakturera.api.v1.errors import NotFoundField
 from fakturera.api.v1.schemas import (
-    MAX_ID,
     CreditIn,
     ErrorOut,
     InvoiceIn,
@@ -104,18 +113,7 @@ def invoice_out(company: Company, invoice: int | Invoice) -> dict[str, Any]:
 
 
 def _invoice(request: HttpRequest, invoice_id: int) -> Invoice:
-    """The key's company's invoice with its customer, or 404 (one compiled statement)."""
-    invoice = None
-    if 1 <= invoice_id <= MAX_ID:
-        invoice = select_one(
-            Invoice,
-            where="t0.id = %s AND t0.company_id = %s",
-            params=[invoice_id, company_of(request).pk],
-            related=("customer",),
-        )
-    if invoice is None:
-        raise Http404
-    return invoice
+    return one_or_404(Invoice, company_of(request), invoice_id, related=("customer",))
 
 
 @router.get("", response={200: InvoicePage, **ERRORS}, summary="List invoices and credit notes")
@@ -170,7 +168,11 @@ def invoice_create(request: HttpRequest, payload: InvoiceIn) -> HttpResponse:
 
 @router.get("/{invoice_id}", response={200: InvoiceOut, **ERRORS}, summary="Get an invoice with lines and history")
 def invoice_get(request: HttpRequest, invoice_id: int) -> Any:
-    return invoice_out(company_of(request), _invoice(request, invoice_id).pk)
+    check_id(invoice_id)
+    try:
+        return invoice_out(company_of(request), invoice_id)
+    except Invoice.DoesNotExist:
+        raise Http404 from None
 
 
 @router.patch(
