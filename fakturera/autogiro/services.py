@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -203,6 +204,25 @@ def _payment_on(order: PaymentOrder, run_on: dt.date) -> dt.date | None:
     # Bankgirot needs an order a banking day before its payment date; one that is due
     # by then is collected as soon as possible (GENAST).
     return order.due_on if order.due_on > run_on else None
+
+
+def payment_order_credited(*, invoice_id: int, credited_amount: Decimal) -> None:
+    """A credit note lowers what the invoice's waiting payment order collects; credited in
+    full, the order is withdrawn. Runs in the crediting transaction. A filed order is in
+    Bankgirot's hands already: what was collected is paid back outside Autogiro."""
+    order = (
+        PaymentOrder.objects.select_for_update()
+        .filter(invoice_id=invoice_id, status=PaymentOrderStatus.WAITING)
+        .first()
+    )
+    if order is None:
+        return
+    left = order.amount - credited_amount
+    if left <= 0:
+        order.delete()
+    else:
+        order.amount = left
+        order.save(update_fields=["amount"])
 
 
 @transaction.atomic

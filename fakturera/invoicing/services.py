@@ -902,9 +902,12 @@ def credit_note_create(
         )
     # Seed 003: crediting an invoice that waits to be sent stops its delivery (the worker
     # checks again when it claims, for credit notes made any other way).
+    from fakturera.autogiro.services import payment_order_credited
     from fakturera.distribution.services import deliveries_stop_credited
 
     deliveries_stop_credited(invoice_ids=[original.pk], actor=actor, at=now)
+    # Nor may direct debit collect what was credited.
+    payment_order_credited(invoice_id=original.pk, credited_amount=note.total_amount)
     webhook_event(
         company=company,
         event=WebhookEvent.INVOICE_CREDITED,

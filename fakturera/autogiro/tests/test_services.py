@@ -212,3 +212,21 @@ def test_settings_are_checked(company):
     assert set(caught.value.errors) == {"customer_number", "bankgiro"}
     saved = autogiro_settings_save(company=company, customer_number="4711", bankgiro="9912346")
     assert (saved.customer_number, saved.bankgiro) == ("004711", "991-2346")
+
+
+def test_a_credit_note_lowers_the_waiting_order_and_a_full_credit_withdraws_it(company, admin_user):
+    AutogiroSettingsFactory(company=company)
+    partly, fully = MandateFactory(company=company), MandateFactory(company=company)
+    kept = issue(company, admin_user, partly.customer, price="800")
+    gone = issue(company, admin_user, fully.customer, price="800")
+    payment_orders_add(invoices=[kept, gone])
+    [line] = kept.lines.all()
+
+    credit_note_create(invoice=kept, actor=admin_user, quantities={line.pk: "0.25"})  # 250.00 of 1,000.00
+    credit_note_create(invoice=gone, actor=admin_user)
+
+    assert PaymentOrder.objects.get(invoice=kept).amount == Decimal("750.00")
+    assert not PaymentOrder.objects.filter(invoice=gone).exists()
+    content = payment_order_file(company, ISSUED_ON)
+    assert content.count(b"\r\n82") == 1
+    assert b"000000075000" in content
