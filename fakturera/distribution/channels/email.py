@@ -123,7 +123,12 @@ class SmtpSession(Session):
     def _send_one(self, job: Job) -> str:
         if self.problem:
             raise PermanentError(self.problem)
-        message = self.message(job)
+        try:
+            message = self.message(job)
+        except UnicodeError:
+            # An address the message cannot carry (a domain outside ASCII): this one
+            # delivery fails with its reason; the rest of the batch goes on.
+            raise self._unsendable(job) from None
         if self.connect_error is not None:
             raise self.connect_error
         if self.smtp is None:
@@ -141,14 +146,18 @@ class SmtpSession(Session):
             self._drop_if_broken(exc.smtp_code)
             raise _answer_error(exc.smtp_code, exc.smtp_error) from None
         except UnicodeError:
-            raise PermanentError(
-                _("The address %(to)s cannot be sent to by SMTP.") % {"to": job.delivery.address["email"]}
-            ) from None
+            raise self._unsendable(job) from None
         except (OSError, smtplib.SMTPException) as exc:
             # The connection is gone: the next message connects again.
             self._drop()
             raise TransientError(_("The SMTP connection failed: %(error)s") % {"error": _describe(exc)}) from None
         return message.message_id
+
+    @staticmethod
+    def _unsendable(job: Job) -> PermanentError:
+        return PermanentError(
+            _("The address %(to)s cannot be sent to by SMTP.") % {"to": job.delivery.address["email"]}
+        )
 
     def message(self, job: Job) -> OutgoingMessage:
         delivery, invoice = job.delivery, job.invoice
@@ -196,6 +205,9 @@ class OutgoingMessage:
 
 
 def _header(value: str) -> str:
+    # One line whatever the value holds: a name or subject with CR/LF (a customer's name
+    # comes from a public form) must not add headers or a body of its own.
+    value = " ".join(value.splitlines())
     return value if value.isascii() else Header(value, "utf-8").encode()
 
 
@@ -208,7 +220,8 @@ def mime_message(
     boundary = f"=_{uuid.uuid4().hex}"
     text = base64.encodebytes(body.encode()).replace(b"\n", b"\r\n")
     headers = (
-        f"From: {sender}\r\nTo: {to}\r\nSubject: {_header(subject)}\r\nDate: {formatdate(localtime=True)}\r\n"
+        f"From: {_header(sender)}\r\nTo: {_header(to)}\r\nSubject: {_header(subject)}\r\n"
+        f"Date: {formatdate(localtime=True)}\r\n"
         f"Message-ID: {message_id}\r\nMIME-Version: 1.0\r\n"
     )
     if pdf is None:

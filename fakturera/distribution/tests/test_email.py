@@ -16,6 +16,7 @@ from fakturera.distribution.worker import deliveries_work
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.services import credit_note_create
 from fakturera.invoicing.states import EventKind, SendingStatus
+from fakturera.parties.models import Customer
 from fakturera.staff.tests.invoice_helpers import issued_invoice
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +153,25 @@ def test_an_unreachable_server_is_retried_later_without_trying_each_message(comp
     assert len(errors) == 1
     assert "Could not reach the SMTP server" in errors.pop()
     assert set(Invoice.objects.values_list("sending_status", flat=True)) == {SendingStatus.QUEUED}
+
+
+def test_a_name_with_line_breaks_adds_no_header_and_an_address_smtp_cannot_carry_fails_alone(company, admin_user):
+    # A customer's name comes from a public course form: it must not smuggle in a header.
+    hostile = issued_invoice(company, admin_user, "500.00", name="Eva Ek")
+    unsendable = issued_invoice(company, admin_user, "300.00", name="Åsa")
+    plain = issued_invoice(company, admin_user, "200.00", name="Bo Ek")
+    Customer.objects.filter(pk=hostile.customer_id).update(name="Eva Ek\r\nBcc: spy@example.org")
+    Customer.objects.filter(pk=unsendable.customer_id).update(email="asa@exämpel.se")
+    with SmtpServer() as smtp:
+        email_channel(company, smtp.port)
+        invoices_send(company=company, actor=admin_user, invoice_ids=[hostile.pk, unsendable.pk, plain.pk])
+        done = deliveries_work(now=after_window())
+
+    assert (done.sent, done.failed) == (2, 1)
+    assert sorted(r.recipients[0] for r in smtp.received) == ["bo.ek@example.se", "eva.ek@example.se"]
+    for received in smtp.received:
+        assert received.message["Bcc"] is None
+        assert "spy@example.org" not in received.recipients
+    unsendable.refresh_from_db()
+    assert unsendable.sending_status == SendingStatus.UNSENT
+    assert "asa@exämpel.se" in unsendable.events.get(kind=EventKind.SEND_FAILED).message
