@@ -52,6 +52,39 @@ def test_send_all_matching_the_filter_takes_every_page(company, admin_user, monk
     assert other.sending_status == SendingStatus.UNSENT
 
 
+def test_a_filter_that_does_not_read_chooses_nothing_rather_than_everything(company, admin_user):
+    issued_invoice(company, admin_user, "100.00", name="Berg")
+    email_channel(company, 25)
+    client, _user = staff_client(company)
+
+    response = client.post(
+        "/distribution/send/?all=1&q=Berg&issued_from=2026-13-45", {"purpose": "invoice", "template": "standard"}
+    )
+
+    assert response.status_code == 400
+    assert "filter is not valid" in response.content.decode()
+    assert not Delivery.objects.exists()
+
+
+def test_an_answer_other_than_confirm_or_resend_changes_nothing(company, admin_user):
+    invoice = issued_invoice(company, admin_user, "100.00")
+    email_channel(company, 25)
+    invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
+    Delivery.objects.update(state=DeliveryState.UNCERTAIN, handed_over_at=timezone.now(), attempts=1)
+    delivery = Delivery.objects.get()
+    client, _user = staff_client(company)
+
+    refused = client.post(f"/distribution/deliveries/{delivery.pk}/answer/", {"action": ""})
+    elsewhere = client.post(
+        f"/distribution/deliveries/{delivery.pk}/answer/", {"action": "confirm", "next": "https://evil.example/"}
+    )
+
+    assert refused.status_code == 400
+    assert elsewhere.status_code == 302
+    assert elsewhere["Location"] == "/distribution/"
+    assert Delivery.objects.get().state != DeliveryState.QUEUED
+
+
 def test_a_read_only_user_cannot_send_and_nothing_is_queued(company, admin_user):
     invoice = issued_invoice(company, admin_user, "100.00")
     email_channel(company, 25)

@@ -8,10 +8,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -31,13 +32,19 @@ from fakturera.staff.forms_errors import add_domain_error
 SHOWN_DELIVERIES = 200
 
 
+class FilterRefused(Exception):
+    """The list's filter of an "all matching" send does not read: nothing is chosen."""
+
+
 def _selected_ids(request: HttpRequest) -> tuple[list[int], bool]:
     """The invoices of the Send dialog: those ticked, or all matching the list's filter
     (every page, not only the one shown)."""
     if request.GET.get("all") == "1":
         form = InvoiceFilterForm(request.GET, company=request.company)
-        filters = form.to_filter() if form.is_valid() else None
-        invoices = invoice_selectors.invoice_list(company=request.company, filters=filters)
+        if not form.is_valid():
+            # Never "no filter": a mistyped date must not send every issued invoice.
+            raise FilterRefused
+        invoices = invoice_selectors.invoice_list(company=request.company, filters=form.to_filter())
         return list(invoices.filter(status="issued").values_list("pk", flat=True)), True
     return [int(value) for value in request.GET.getlist("invoice") if value.isdigit()], False
 
@@ -46,7 +53,10 @@ def _selected_ids(request: HttpRequest) -> tuple[list[int], bool]:
 @staff_view()
 def send(request: HttpRequest) -> HttpResponse:
     company = request.company
-    ids, is_all = _selected_ids(request)
+    try:
+        ids, is_all = _selected_ids(request)
+    except FilterRefused:
+        return HttpResponseBadRequest(_("The list's filter is not valid; correct it and choose again."))
     channels = selectors.company_channels(company=company)
     active = sorted(channels.active)
     form = SendForm(
@@ -145,8 +155,12 @@ def send_undo(request: HttpRequest, pk: int) -> HttpResponse:
 def delivery_answer(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff's answer to an uncertain delivery: it arrived (confirm) or send it again."""
     delivery = get_for_company(Delivery, request.company, pk=pk)
+    action = request.POST.get("action")
+    if action not in ("confirm", "resend"):
+        # Only an explicit answer: anything else must not send the invoice a second time.
+        return HttpResponseBadRequest(_("Answer with confirm or resend."))
     try:
-        if request.POST.get("action") == "confirm":
+        if action == "confirm":
             services.delivery_confirm_sent(company=request.company, actor=request.user, delivery=delivery)
             messages.success(request, _("Marked as sent."))
         else:
@@ -154,7 +168,10 @@ def delivery_answer(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Queued to be sent again."))
     except DomainError as exc:
         messages.error(request, exc.message)
-    return redirect(request.POST.get("next") or reverse("staff:distribution"))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("staff:distribution")
+    return redirect(back)
 
 
 @require_GET
