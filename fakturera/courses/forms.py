@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fakturera.courses.models import FieldUse, RegistrationForm
+from fakturera.courses.models import FieldUse, Registration, RegistrationForm
 
 HONEYPOT = "website"
 
@@ -44,6 +44,16 @@ BILLING = {
 }
 
 
+# Identifiers are normalised and checked by the service (spaces and dashes may make the
+# typed text longer than the stored one); every other field is refused here when it is
+# longer than its column, rather than failing in the database.
+NORMALISED = {"personnummer", "org_number", "vat_number", "peppol_id"}
+
+
+def _max_length(name: str) -> int:
+    return 200 if name in NORMALISED else Registration._meta.get_field(name).max_length
+
+
 class PublicRegistrationForm(forms.Form):
     def __init__(self, *args: Any, config: RegistrationForm, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,7 +75,7 @@ class PublicRegistrationForm(forms.Form):
             self.fields[name] = forms.CharField(
                 label=LABELS[name],
                 required=False,
-                max_length=200,
+                max_length=_max_length(name),
                 help_text=HELP.get(name, ""),
                 widget=widget(attrs={"aria-required": "true"} if name in required else {}),
             )

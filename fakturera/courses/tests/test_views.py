@@ -396,3 +396,11 @@ def test_report_csv_does_not_turn_typed_text_into_formulas(client, company, admi
     rows = list(csv.DictReader(io.StringIO(client.get(url).content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0]["Participant"] == '\'=HYPERLINK("http://evil.example")'
     assert rows[0]["Project number"] == "'@SUM(A1)"
+
+
+def test_public_form_refuses_a_value_longer_than_its_column_and_stores_nothing(company):
+    occurrence = make_occurrence(company)
+    response = Client().post(_form_url(occurrence), {**GOOD, "phone": "0" * 41, "lang": "en"})
+    assert response.status_code == 400
+    assert "at most 40 characters" in response.content.decode()
+    assert Registration.objects.count() == 0

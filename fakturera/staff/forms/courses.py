@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fakturera.catalog.vat import VatCategory
+from fakturera.courses.forms import NORMALISED
 from fakturera.courses.models import BILLING_FIELDS, CourseKind, FieldUse, Occurrence, RegistrationForm
 from fakturera.courses.selectors import Suggestion
 from fakturera.parties.models import Customer, Language
@@ -145,7 +146,11 @@ class ProcessForm(forms.Form):
             *others,
         ]
         for name in PAYING_FIELDS:
-            self.fields[f"paying_{name}"] = forms.CharField(label=PAYING_LABELS[name], max_length=200, required=False)
+            # As long as the customer's column allows; identifiers are checked by the service.
+            length = 200 if name in NORMALISED else Customer._meta.get_field(name).max_length
+            self.fields[f"paying_{name}"] = forms.CharField(
+                label=PAYING_LABELS[name], max_length=length, required=False
+            )
 
     def paying_changes(self) -> dict[str, str]:
         return {name: self.cleaned_data.get(f"paying_{name}", "") or "" for name in PAYING_FIELDS}
