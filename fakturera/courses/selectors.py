@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -80,59 +80,71 @@ def registration_list(*, company: Company, occurrence: Occurrence) -> QuerySet[R
     )
 
 
+# Why a customer is suggested, as codes (decisions are made on these) with their labels
+# (only shown); with the weight that ranks them: a personnummer or an organisation
+# number decides, an e-mail or a VAT number nearly, a name only hints.
+REASON_LABELS = {
+    "personnummer": gettext_lazy("same personnummer"),
+    "email": gettext_lazy("same e-mail"),
+    "name": gettext_lazy("same name"),
+    "org_number": gettext_lazy("same organisation number"),
+    "vat_number": gettext_lazy("same VAT number"),
+    "peppol_id": gettext_lazy("same Peppol ID"),
+    "similar_name": gettext_lazy("similar name"),
+}
+STRONG_REASONS = {"personnummer", "email", "org_number"}
+
+
 @dataclass(frozen=True)
 class Suggestion:
     customer: Customer
-    reasons: tuple[str, ...]
+    reasons: tuple[str, ...]  # codes of REASON_LABELS, strongest first
+
+
+def _suggestions(queryset: QuerySet[Customer], tests: list[tuple[str, Q, int]], limit: int) -> list[Suggestion]:
+    """The customers matching any test, ranked by the weights of those they match before
+    the list is cut, so a strong match is never pushed out by many name matches."""
+    if not tests:
+        return []
+    matches = Q()
+    for _code, condition, _weight in tests:
+        matches |= condition
+    flags = {
+        f"is_{code}": Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+        for code, condition, _weight in tests
+    }
+    score = sum(
+        (Case(When(condition, then=Value(weight)), default=Value(0)) for _code, condition, weight in tests),
+        start=Value(0),
+    )
+    rows = queryset.filter(matches).annotate(score=score, **flags).order_by("-score", "name", "pk")[:limit]
+    return [Suggestion(row, tuple(code for code, _q, _w in tests if getattr(row, f"is_{code}"))) for row in rows]
 
 
 def person_suggestions(*, registration: Registration, limit: int = 8) -> list[Suggestion]:
-    """Persons who are likely the participant: the same e-mail, personnummer or name."""
-    condition = Q(name__iexact=registration.name)
+    """Persons who are likely the participant: the same personnummer, e-mail or name."""
+    tests = [("name", Q(name__iexact=registration.name), 1)]
     if registration.email:
-        condition |= Q(email__iexact=registration.email)
+        tests.insert(0, ("email", Q(email__iexact=registration.email), 2))
     if registration.personnummer:
-        condition |= Q(personnummer=registration.personnummer)
-    people = Customer.objects.filter(company_id=registration.company_id, kind=CustomerKind.PERSON).filter(condition)
-    result = []
-    for person in people.order_by("name", "pk")[:limit]:
-        reasons = []
-        if registration.personnummer and person.personnummer == registration.personnummer:
-            reasons.append(_("same personnummer"))
-        if registration.email and person.email.lower() == registration.email.lower():
-            reasons.append(_("same e-mail"))
-        if person.name.lower() == registration.name.lower():
-            reasons.append(_("same name"))
-        result.append(Suggestion(person, tuple(reasons)))
-    # The strongest evidence first: a personnummer beats an e-mail beats a name.
-    return sorted(result, key=lambda s: -len(s.reasons))
+        tests.insert(0, ("personnummer", Q(personnummer=registration.personnummer), 4))
+    people = Customer.objects.filter(company_id=registration.company_id, kind=CustomerKind.PERSON)
+    return _suggestions(people, tests, limit)
 
 
 def organisation_suggestions(*, registration: Registration, limit: int = 8) -> list[Suggestion]:
     """Organisations matching the registration's org number, VAT number, Peppol ID or name."""
-    condition = Q(pk__in=[])
+    tests = []
     if registration.org_number:
-        condition |= Q(org_number=registration.org_number)
+        tests.append(("org_number", Q(org_number=registration.org_number), 4))
     if registration.vat_number:
-        condition |= Q(vat_number=registration.vat_number)
+        tests.append(("vat_number", Q(vat_number=registration.vat_number), 2))
     if registration.peppol_id:
-        condition |= Q(peppol_id=registration.peppol_id)
+        tests.append(("peppol_id", Q(peppol_id=registration.peppol_id), 2))
     if registration.organisation_name:
-        condition |= Q(name__icontains=registration.organisation_name)
-    orgs = Customer.objects.filter(company_id=registration.company_id, kind=CustomerKind.ORGANISATION).filter(condition)
-    result = []
-    for org in orgs.order_by("name", "pk")[:limit]:
-        reasons = []
-        if registration.org_number and org.org_number == registration.org_number:
-            reasons.append(_("same organisation number"))
-        if registration.vat_number and org.vat_number == registration.vat_number:
-            reasons.append(_("same VAT number"))
-        if registration.peppol_id and org.peppol_id == registration.peppol_id:
-            reasons.append(_("same Peppol ID"))
-        if registration.organisation_name and registration.organisation_name.lower() in org.name.lower():
-            reasons.append(_("similar name"))
-        result.append(Suggestion(org, tuple(reasons)))
-    return sorted(result, key=lambda s: -len(s.reasons))
+        tests.append(("similar_name", Q(name__icontains=registration.organisation_name), 1))
+    orgs = Customer.objects.filter(company_id=registration.company_id, kind=CustomerKind.ORGANISATION)
+    return _suggestions(orgs, tests, limit)
 
 
 def organisations(*, company: Company) -> QuerySet[Customer]:

@@ -116,8 +116,23 @@ def test_suggestions_find_likely_duplicates(company):
     orgs = organisation_suggestions(registration=registration)
 
     assert [s.customer for s in people] == [by_email]
-    assert "same e-mail" in people[0].reasons
+    assert "email" in people[0].reasons
     assert [s.customer for s in orgs] == [org]
+
+
+def test_a_strong_match_is_ranked_first_however_many_names_match(company):
+    occurrence = make_occurrence(company)
+    # Eight organisations whose names contain the registration's, all before it by name.
+    for letter in "ABCDEFGH":
+        OrganisationFactory(company=company, name=f"{letter} Firma Ett AB filial", org_number="", vat_number="")
+    by_number = OrganisationFactory(company=company, name="Ö Firma Ett AB", org_number="556036-0793", vat_number="")
+    registration = submit(occurrence)
+
+    orgs = organisation_suggestions(registration=registration, limit=8)
+
+    assert orgs[0].customer == by_number
+    assert orgs[0].reasons == ("org_number", "similar_name")
+    assert len(orgs) == 8
 
 
 def test_process_with_a_different_paying_organisation_bills_it_with_the_project_number(company, admin_user):

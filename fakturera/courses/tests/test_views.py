@@ -404,3 +404,16 @@ def test_public_form_refuses_a_value_longer_than_its_column_and_stores_nothing(c
     assert response.status_code == 400
     assert "at most 40 characters" in response.content.decode()
     assert Registration.objects.count() == 0
+
+
+def test_the_process_page_chooses_the_person_found_by_e_mail_in_swedish_too(client, company, settings):
+    log_in(client, company)
+    occurrence = make_occurrence(company)
+    known = PersonFactory(company=company, name="A. Lind", email="anna.lind@firma.example")
+    registration = submit(occurrence)
+    url = reverse("staff:registration_process", args=[registration.pk])
+
+    for language in ("sv", "en"):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        assert page.context["LANGUAGE_CODE"] == language
+        assert page.context["form"].initial["participant"] == str(known.pk), language

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from fakturera.catalog.vat import VatCategory
 from fakturera.courses.forms import NORMALISED
 from fakturera.courses.models import BILLING_FIELDS, CourseKind, FieldUse, Occurrence, RegistrationForm
-from fakturera.courses.selectors import Suggestion
+from fakturera.courses.selectors import REASON_LABELS, Suggestion
 from fakturera.parties.models import Customer, Language
 
 
@@ -99,7 +99,7 @@ PAYING_LABELS = {
 def _suggestion_label(suggestion: Suggestion) -> str:
     customer = suggestion.customer
     details = ", ".join(part for part in (customer.email, customer.org_number, customer.personnummer) if part)
-    reasons = "; ".join(str(reason) for reason in suggestion.reasons)
+    reasons = "; ".join(str(REASON_LABELS[reason]) for reason in suggestion.reasons)
     return f"{customer.name} ({customer.number}{', ' + details if details else ''})" + (
         f" — {reasons}" if reasons else ""
     )

@@ -293,7 +293,7 @@ def _process_form(request: HttpRequest, registration: Registration, data: Any = 
         if registration.participant not in [s.customer for s in people]:
             people.insert(0, selectors.Suggestion(registration.participant, ()))
     else:
-        strong = [s for s in people if any("personnummer" in r or "e-mail" in r for r in s.reasons)]
+        strong = [s for s in people if selectors.STRONG_REASONS.intersection(s.reasons)]
         participant = str(strong[0].customer.pk) if strong else "new"
         by_number = [
             s for s in org_suggestions if s.customer.org_number and s.customer.org_number == registration.org_number
