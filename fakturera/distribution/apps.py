@@ -5,3 +5,8 @@ class DistributionConfig(AppConfig):
     name = "fakturera.distribution"
     label = "distribution"
     verbose_name = "Distribution"
+
+    def ready(self) -> None:
+        from fakturera.distribution import subscribers
+
+        subscribers.connect()

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class DocumentsConfig(AppConfig):
     name = "fakturera.documents"
     label = "documents"
+
+    def ready(self) -> None:
+        from fakturera.documents import subscribers
+
+        subscribers.connect()

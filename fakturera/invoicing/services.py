@@ -19,18 +19,16 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fakturera.api.models import WebhookEvent
-from fakturera.api.webhooks import invoice_payload, webhook_event, webhook_events
 from fakturera.billables.models import BasisItem, BasisItemStatus
 from fakturera.billables.services import basis_items_claim, basis_items_mark_invoiced
 from fakturera.catalog.vat import VatKey, check_vat_mix, clean_vat
 from fakturera.core.bulk import any_of, bulk_insert, bulk_update
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
+from fakturera.core.events import Many, publish
 from fakturera.core.money import CURRENCIES, clean_quantity, clean_unit_price
 from fakturera.core.ocr import ocr_reference
 from fakturera.core.rows import insert_tree
-from fakturera.core.tasks import enqueue_on_commit
-from fakturera.documents.tasks import render_documents
+from fakturera.invoicing.events import INVOICE_CREDITED, INVOICE_ISSUED
 from fakturera.invoicing.models import Invoice, InvoiceEvent, InvoiceLine, InvoiceVat, NumberSeries
 from fakturera.invoicing.numbering import numbers_take
 from fakturera.invoicing.snapshots import buyer_snapshot, buyer_snapshots, seller_snapshot
@@ -40,16 +38,6 @@ from fakturera.parties.models import Company, Customer
 
 # The decimal places of InvoiceLine.quantity, unit_price and vat_rate.
 QUANTITY_PLACES, PRICE_PLACES, RATE_PLACES = Decimal("0.001"), Decimal("0.0001"), Decimal("0.01")
-
-# Documents are rendered by the task worker, in batches, once the issuing commits.
-RENDER_BATCH = 500
-
-
-def _render_documents_after_commit(invoice_ids: list[int]) -> None:
-    ids = list(invoice_ids)
-    for start in range(0, len(ids), RENDER_BATCH):
-        enqueue_on_commit(render_documents, ids[start : start + RENDER_BATCH])
-
 
 HEADER_FIELDS = {
     "currency", "language", "payment_terms_days", "buyer_reference", "order_reference",
@@ -326,8 +314,7 @@ def invoice_create_issued(
         InvoiceEvent(invoice=invoice, kind=EventKind.ISSUED, actor=actor, at=now, details={}),
     ]
     insert_tree(invoice, [("invoice", rows), ("invoice", vat), ("invoice", events)])
-    _render_documents_after_commit([invoice.pk])
-    webhook_event(company=company, event=WebhookEvent.INVOICE_ISSUED, payload=invoice_payload(invoice))
+    _announce_issued(company, [invoice.pk], [invoice], actor=actor)
     return _known_relations(invoice, lines=rows, vat_breakdown=vat, events=events, credit_notes=[])
 
 
@@ -422,8 +409,7 @@ def invoice_issue(*, invoice: Invoice, actor: Any, issued_on: dt.date | None = N
     )  # fmt: skip
     move_invoice(locked, to=InvoiceStatus.ISSUED, actor=actor, event=EventKind.ISSUED, **fields)
     vat = InvoiceVat.objects.bulk_create(_vat_rows(locked, totals))
-    _render_documents_after_commit([locked.pk])
-    webhook_event(company=company, event=WebhookEvent.INVOICE_ISSUED, payload=invoice_payload(locked))
+    _announce_issued(company, [locked.pk], [locked], actor=actor)
     # What was just read and written, in hand for the answer (a draft has no credit notes);
     # the history is read when it is shown.
     return _known_relations(locked, lines=lines, vat_breakdown=vat, credit_notes=[])
@@ -551,7 +537,7 @@ def invoices_register_from_basis(
         batch_size=5000,
     )
     basis_items_mark_invoiced(item_ids=[item["pk"] for item in items], at=now)
-    _announce_issued(company, [invoice.pk for invoice in invoices], invoices)
+    _announce_issued(company, [invoice.pk for invoice in invoices], invoices, actor=actor)
     return invoices
 
 
@@ -625,11 +611,10 @@ def _invoices_as_read(rows: Iterable[dict[str, Any]], *, is_complete: bool = Tru
         yield Invoice.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
 
 
-def _announce_issued(company: Company, invoice_ids: list[int], invoices: Iterable[Invoice]) -> None:
-    """What follows issuing, once the transaction commits: documents and webhooks. The
-    invoices are read only when an endpoint listens, so they may be a generator."""
-    _render_documents_after_commit(invoice_ids)
-    webhook_events(company=company, event=WebhookEvent.INVOICE_ISSUED, payloads=(invoice_payload(i) for i in invoices))
+def _announce_issued(company: Company, invoice_ids: list[int], invoices: Iterable[Invoice], *, actor: Any) -> None:
+    """invoice.issued, in the issuing transaction: documents, webhooks and the rest subscribe
+    (invoicing/events.py). `invoices` may be a Many, built only if a subscriber reads it."""
+    publish(INVOICE_ISSUED, company_id=company.pk, actor=actor, invoice_ids=invoice_ids, invoices=invoices)
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -776,7 +761,7 @@ def invoices_issue_drafts(
     ids = [row["id"] for row in issued]
     actor_id = getattr(actor, "pk", None)
     bulk_insert(InvoiceEvent, EVENT_COLUMNS, ((pk, EventKind.ISSUED, now, actor_id, "", NO_DETAILS) for pk in ids))
-    _announce_issued(company, ids, _invoices_as_read(issued, is_complete=False))
+    _announce_issued(company, ids, Many(lambda: _invoices_as_read(issued, is_complete=False)), actor=actor)
     prefix = series.prefix
     return [IssuedDraft(row["id"], row["number"], f"{prefix}{row['number']}") for row in issued]
 
@@ -888,7 +873,6 @@ def credit_note_create(
         message=_("Credit note for invoice %(n)s") % {"n": original.display_number},
         details={"credits": original.pk},
     )
-    _render_documents_after_commit([note.pk])
     is_full = all(remaining[line_id] - wanted.get(line_id, Decimal(0)) == 0 for line_id in lines)
     details = {"credit_note": note.pk, "credit_note_number": note.display_number, "is_full": is_full}
     message = _("Credited by credit note %(n)s") % {"n": note.display_number}
@@ -900,17 +884,7 @@ def credit_note_create(
         InvoiceEvent.objects.create(
             invoice=original, kind=EventKind.CREDITED, actor=actor, at=now, message=message, details=details
         )
-    # Seed 003: crediting an invoice that waits to be sent stops its delivery (the worker
-    # checks again when it claims, for credit notes made any other way).
-    from fakturera.autogiro.services import payment_order_credited
-    from fakturera.distribution.services import deliveries_stop_credited
-
-    deliveries_stop_credited(invoice_ids=[original.pk], actor=actor, at=now)
-    # Nor may direct debit collect what was credited.
-    payment_order_credited(invoice_id=original.pk, credited_amount=note.total_amount)
-    webhook_event(
-        company=company,
-        event=WebhookEvent.INVOICE_CREDITED,
-        payload={"invoice": invoice_payload(original), "credit_note": invoice_payload(note), "is_full": is_full},
-    )
+    # Subscribers stop a queued delivery (seed 003), lower a direct-debit order, render the
+    # credit note and tell webhooks, all inside this transaction.
+    publish(INVOICE_CREDITED, company_id=company.pk, actor=actor, invoice=original, credit_note=note, is_full=is_full)
     return note
