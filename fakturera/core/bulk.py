@@ -8,8 +8,8 @@ same everywhere: the same columns, the same Python-side defaults (Django puts
 defaults in the INSERT, not in the schema), and every constraint checked by the
 database.
 
-No ids come back: callers that need them read them afterwards by a natural key
-(invoices by series and number).
+`bulk_insert` returns no ids; `bulk_insert_returning_ids` does, at the cost of one
+statement that takes them from the table's sequence first (PostgreSQL).
 """
 
 from __future__ import annotations
@@ -68,6 +68,33 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
         return len(objects)
 
     return _copy(meta.db_table, (*given, *rest), rows, tail=tuple(fill))
+
+
+def bulk_insert_returning_ids(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[int]:
+    """`bulk_insert`, returning the new rows' primary keys in the order of `rows`. On
+    PostgreSQL the keys are taken from the table's identity sequence first (one statement
+    for any number) and copied with the rows; elsewhere bulk_create hands them back."""
+    if not rows:
+        return []
+    meta = model._meta
+    if connection.vendor != "postgresql":
+        now = timezone.now()
+        rest = [f for f in meta.concrete_fields if f.attname not in fields and not f.primary_key]
+        names = [*fields, *(f.attname for f in rest)]
+        fill = [_fill_value(f, now) for f in rest]
+        objects = [model(**dict(zip(names, (*row, *fill), strict=True))) for row in rows]
+        model._default_manager.bulk_create(objects, batch_size=BATCH_SIZE)
+        return [obj.pk for obj in objects]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(rows)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    bulk_insert(model, (meta.pk.attname, *fields), ((pk, *row) for pk, row in zip(ids, rows, strict=True)))
+    return ids
 
 
 def _copy(table: str, fields: Sequence[models.Field], rows: Iterable[Sequence[Any]], *, tail: tuple = ()) -> int:

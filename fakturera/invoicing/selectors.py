@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from fakturera.invoicing.models import Invoice
+from fakturera.invoicing.models import Invoice, InvoiceLine
+from fakturera.invoicing.states import InvoiceStatus
 from fakturera.parties.models import Company
 
 
@@ -63,3 +66,13 @@ def invoice_detail(*, company: Company, pk: int) -> Invoice:
         .prefetch_related("lines", "vat_breakdown", "events__actor", "credit_notes")
         .get(company=company, pk=pk)
     )
+
+
+def credit_remaining(invoice: Invoice) -> dict[int, Decimal]:
+    """Quantity left to credit per line of an issued invoice."""
+    credited: dict[int, Decimal] = defaultdict(Decimal)
+    for line_id, quantity in InvoiceLine.objects.filter(
+        credited_line__invoice=invoice, invoice__status__in=[InvoiceStatus.ISSUED, InvoiceStatus.CREDITED]
+    ).values_list("credited_line_id", "quantity"):
+        credited[line_id] += quantity
+    return {line.pk: line.quantity - credited[line.pk] for line in invoice.lines.all()}

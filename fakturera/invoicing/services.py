@@ -1,43 +1,51 @@
 """Invoice writes: drafts, issuing, registering from the basis, credit notes.
 
-Each service owns its transaction. Issuing computes the totals (totals.py), takes
-the next number(s) of the company's series (numbering.py) and stores everything
-in that one transaction, so an error anywhere leaves no invoice, no consumed
-number and no basis item marked invoiced.
+Each service owns its transaction. Each way of issuing reads and checks its input,
+computes the totals (totals.py) and hands the documents to issuing.issue_documents,
+the one place that numbers, snapshots, stores, records and announces an issued
+document; an error anywhere leaves no invoice, no consumed number and no basis item
+marked invoiced.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fakturera.billables.models import BasisItem, BasisItemStatus
 from fakturera.billables.services import basis_items_claim, basis_items_mark_invoiced
 from fakturera.catalog.vat import VatKey, check_vat_mix, clean_vat
-from fakturera.core.bulk import any_of, bulk_insert, bulk_update
+from fakturera.core.bulk import any_of, bulk_insert, bulk_insert_returning_ids, bulk_update
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
-from fakturera.core.events import Many, publish
+from fakturera.core.events import publish
 from fakturera.core.money import CURRENCIES, clean_quantity, clean_unit_price
-from fakturera.core.ocr import ocr_reference
 from fakturera.core.rows import insert_tree
-from fakturera.invoicing.events import INVOICE_CREDITED, INVOICE_ISSUED
-from fakturera.invoicing.models import Invoice, InvoiceEvent, InvoiceLine, InvoiceVat, NumberSeries
-from fakturera.invoicing.numbering import numbers_take
-from fakturera.invoicing.snapshots import buyer_snapshot, buyer_snapshots, seller_snapshot
+from fakturera.invoicing.events import INVOICE_CREDITED
+from fakturera.invoicing.issuing import (
+    EVENT_COLUMNS,
+    LINE_COLUMNS,
+    NO_DETAILS,
+    LineData,
+    ToIssue,
+    issue_documents,
+    line_objects,
+    vat_objects,
+)
+from fakturera.invoicing.models import Invoice, InvoiceEvent, InvoiceLine
+from fakturera.invoicing.rules import credit_refusal
+from fakturera.invoicing.selectors import credit_remaining
+from fakturera.invoicing.snapshots import buyer_snapshot, buyer_snapshots
 from fakturera.invoicing.states import EventKind, InvoiceKind, InvoiceStatus, move_invoice
 from fakturera.invoicing.totals import LineInput, Totals, compute_totals
 from fakturera.parties.models import Company, Customer
-
-# The decimal places of InvoiceLine.quantity, unit_price and vat_rate.
-QUANTITY_PLACES, PRICE_PLACES, RATE_PLACES = Decimal("0.001"), Decimal("0.0001"), Decimal("0.01")
 
 HEADER_FIELDS = {
     "currency", "language", "payment_terms_days", "buyer_reference", "order_reference",
@@ -49,23 +57,6 @@ LINE_FIELDS = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class LineData:
-    description: str
-    quantity: Decimal
-    unit_price: Decimal
-    vat_key: VatKey
-    unit: str = "st"
-    account_code: str = ""
-    period_start: dt.date | None = None
-    period_end: dt.date | None = None
-    basis_item_id: int | None = None
-    credited_line_id: int | None = None
-
-    def as_input(self) -> LineInput:
-        return LineInput(self.quantity, self.unit_price, self.vat_key)
-
-
 # --- shared by every way of issuing ----------------------------------------------------------------
 
 
@@ -73,102 +64,9 @@ def _terms_for(company: Company, customer: Customer) -> int:
     return customer.payment_terms_days if customer.payment_terms_days is not None else company.payment_terms_days
 
 
-def _issued_fields(
-    *,
-    company: Company,
-    seller: dict[str, Any],
-    buyer: dict[str, Any],
-    series: NumberSeries,
-    number: int,
-    issued_on: dt.date,
-    terms_days: int,
-    totals: Totals,
-    kind: str,
-    now: dt.datetime,
-) -> dict[str, Any]:
-    fields = {
-        "series": series,
-        "number": number,
-        "issued_on": issued_on,
-        "issued_at": now,
-        "seller": seller,
-        "buyer": buyer,
-        **totals.as_fields(),
-    }
-    if kind == InvoiceKind.INVOICE:
-        fields["payment_terms_days"] = terms_days
-        fields["due_on"] = issued_on + dt.timedelta(days=terms_days)
-        fields["payment_reference"] = ocr_reference(str(number), with_length_digit=company.has_ocr_length_digit)
-    return fields
-
-
-def _number_and_snapshots(
-    company: Company,
-    customer: Customer,
-    *,
-    issued_on: dt.date | None,
-    terms_days: int,
-    totals: Totals,
-    kind: str,
-    now: dt.datetime,
-) -> dict[str, Any]:
-    """The issued fields of one invoice. The buyer is read first and the number taken last,
-    so the series stays locked as briefly as the caller's remaining writes allow."""
-    buyer = buyer_snapshot(customer)
-    series, number = numbers_take(company=company, count=1)
-    return _issued_fields(
-        company=company,
-        seller=seller_snapshot(company, series),
-        buyer=buyer,
-        series=series,
-        number=number,
-        issued_on=issued_on or timezone.localdate(),
-        terms_days=terms_days,
-        totals=totals,
-        kind=kind,
-        now=now,
-    )
-
-
-def _line_rows(invoice: Invoice, lines: list[LineData], nets: tuple[Decimal, ...]) -> list[InvoiceLine]:
-    return [
-        InvoiceLine(
-            invoice=invoice,
-            position=position,
-            description=line.description,
-            # Stored with the columns' decimal places, so the row in hand reads as a reloaded one.
-            quantity=line.quantity.quantize(QUANTITY_PLACES),
-            unit=line.unit,
-            unit_price=line.unit_price.quantize(PRICE_PLACES),
-            vat_category=line.vat_key.category,
-            vat_rate=line.vat_key.rate.quantize(RATE_PLACES),
-            net_amount=net,
-            account_code=line.account_code,
-            period_start=line.period_start,
-            period_end=line.period_end,
-            basis_item_id=line.basis_item_id,
-            credited_line_id=line.credited_line_id,
-        )
-        for position, (line, net) in enumerate(zip(lines, nets, strict=True), start=1)
-    ]
-
-
-def _vat_rows(invoice: Invoice, totals: Totals) -> list[InvoiceVat]:
-    return [
-        InvoiceVat(
-            invoice=invoice,
-            vat_category=group.key.category,
-            vat_rate=group.key.rate.quantize(RATE_PLACES),
-            taxable_amount=group.taxable_amount,
-            vat_amount=group.vat_amount,
-        )
-        for group in totals.vat_groups
-    ]
-
-
 def _totals(company: Company, lines: list[LineData], currency: str) -> Totals:
     return compute_totals(
-        lines=[line.as_input() for line in lines],
+        lines=[LineInput(line.quantity, line.unit_price, line.vat_key) for line in lines],
         currency=currency,
         round_to_whole=company.is_rounding_to_whole_units,
     )
@@ -272,7 +170,7 @@ def invoice_create_draft(
     cleaned = clean_lines(company, lines)
     totals = _totals(company, cleaned, data["currency"])
     invoice = Invoice(company=company, customer=customer, created_by=actor, **data, **totals.as_fields())
-    rows = _line_rows(invoice, cleaned, totals.line_net_amounts)
+    rows = line_objects(invoice, cleaned, totals.line_net_amounts)
     events = [InvoiceEvent(invoice=invoice, kind=EventKind.CREATED, actor=actor, at=timezone.now(), details={})]
     insert_tree(invoice, [("invoice", rows), ("invoice", events)])
     # A new invoice has no credit notes, and a draft no stored VAT breakdown.
@@ -299,23 +197,97 @@ def invoice_create_issued(
     # The buyer's snapshot names the invoice reference: read it unless the caller did.
     if customer.invoice_reference_id is not None and not Customer.invoice_reference.is_cached(customer):
         customer = Customer.objects.select_related("invoice_reference").get(pk=customer.pk)
-    now = timezone.now()
-    fields = _number_and_snapshots(
-        company, customer, issued_on=issued_on, terms_days=data["payment_terms_days"], totals=totals,
-        kind=InvoiceKind.INVOICE, now=now,
-    )  # fmt: skip
-    invoice = Invoice(
-        company=company, customer=customer, created_by=actor, status=InvoiceStatus.ISSUED, **{**data, **fields}
+    doc = ToIssue(
+        kind=InvoiceKind.INVOICE,
+        terms_days=data["payment_terms_days"],
+        totals=totals,
+        buyer=buyer_snapshot(customer),
+        new={"company": company, "customer": customer, "created_by": actor, **data},
+        lines=cleaned,
+        created_event=True,
     )
-    rows = _line_rows(invoice, cleaned, totals.line_net_amounts)
-    vat = _vat_rows(invoice, totals)
-    events = [
-        InvoiceEvent(invoice=invoice, kind=EventKind.CREATED, actor=actor, at=now, details={}),
-        InvoiceEvent(invoice=invoice, kind=EventKind.ISSUED, actor=actor, at=now, details={}),
-    ]
-    insert_tree(invoice, [("invoice", rows), ("invoice", vat), ("invoice", events)])
-    _announce_issued(company, [invoice.pk], [invoice], actor=actor)
-    return _known_relations(invoice, lines=rows, vat_breakdown=vat, events=events, credit_notes=[])
+    (out,) = issue_documents(company=company, actor=actor, docs=[doc], issued_on=issued_on)
+    return _known_relations(out.invoice, lines=out.lines, vat_breakdown=out.vat, events=out.events, credit_notes=[])
+
+
+@dataclass(frozen=True, slots=True)
+class DraftSpec:
+    """One draft for invoice_drafts_create_many: its header, lines and the totals the caller
+    computed by the one rule (TotalsMemo), and the message of its `created` event."""
+
+    company_id: int
+    customer_id: int
+    currency: str
+    language: str
+    payment_terms_days: int
+    totals: Totals
+    lines: Sequence[LineData]
+    buyer_reference: str = ""
+    note: str = ""
+    recurring_invoice_id: int | None = None
+    recurring_on: dt.date | None = None
+    message: str = ""
+
+
+DRAFT_INSERT_COLUMNS = (
+    "company_id", "customer_id", "kind", "status", "currency", "language", "payment_terms_days",
+    "buyer_reference", "note", "net_amount", "vat_amount", "rounding_amount", "total_amount", "created_by_id",
+    "created_at", "recurring_invoice_id", "recurring_on",
+)  # fmt: skip
+
+
+def invoice_drafts_create_many(*, specs: Sequence[DraftSpec], actor: Any, now: dt.datetime | None = None) -> list[int]:
+    """Many drafts at once, in the caller's transaction (recurring's orders): the invoices, their
+    lines and `created` events in bulk, a fixed number of statements whatever the count.
+    Returns the new drafts' ids in the order of `specs`. The specs are trusted as checked
+    (clean_lines) and their totals as computed by the one rule."""
+    if not specs:
+        return []
+    now = now or timezone.now()
+    actor_id = getattr(actor, "pk", actor)
+    ids = bulk_insert_returning_ids(
+        Invoice,
+        DRAFT_INSERT_COLUMNS,
+        [
+            (
+                spec.company_id,
+                spec.customer_id,
+                InvoiceKind.INVOICE,
+                InvoiceStatus.DRAFT,
+                spec.currency,
+                spec.language,
+                spec.payment_terms_days,
+                spec.buyer_reference,
+                spec.note,
+                spec.totals.net_amount,
+                spec.totals.vat_amount,
+                spec.totals.rounding_amount,
+                spec.totals.total_amount,
+                actor_id,
+                now,
+                spec.recurring_invoice_id,
+                spec.recurring_on,
+            )
+            for spec in specs
+        ],
+    )
+    bulk_insert(InvoiceLine, LINE_COLUMNS, _draft_line_rows(specs, ids))
+    bulk_insert(
+        InvoiceEvent,
+        EVENT_COLUMNS,
+        ((pk, EventKind.CREATED, now, actor_id, spec.message, NO_DETAILS) for pk, spec in zip(ids, specs, strict=True)),
+    )
+    return ids
+
+
+def _draft_line_rows(specs: Sequence[DraftSpec], ids: list[int]) -> Iterator[tuple[Any, ...]]:
+    for invoice_id, spec in zip(ids, specs, strict=True):
+        for position, (line, net) in enumerate(zip(spec.lines, spec.totals.line_net_amounts, strict=True), start=1):
+            yield (
+                invoice_id, position, line.description, line.quantity, line.unit, line.unit_price,
+                line.vat_key.category, line.vat_key.rate, net, line.account_code, line.period_start,
+                line.period_end, None, None,
+            )  # fmt: skip
 
 
 def _lock_draft(invoice: Invoice) -> Invoice:
@@ -348,7 +320,7 @@ def invoice_update_draft(
         cleaned = clean_lines(locked.company, lines)
         locked.lines.all().delete()
         totals = _totals(locked.company, cleaned, locked.currency)
-        InvoiceLine.objects.bulk_create(_line_rows(locked, cleaned, totals.line_net_amounts))
+        InvoiceLine.objects.bulk_create(line_objects(locked, cleaned, totals.line_net_amounts))
         changed.append("lines")
     else:
         cleaned = [_line_data(line) for line in locked.lines.all()]
@@ -403,16 +375,19 @@ def invoice_issue(*, invoice: Invoice, actor: Any, issued_on: dt.date | None = N
             changed.append(line)
     if changed:
         InvoiceLine.objects.bulk_update(changed, ["net_amount"])
-    fields = _number_and_snapshots(
-        company, customer, issued_on=issued_on, terms_days=locked.payment_terms_days, totals=totals,
-        kind=locked.kind, now=timezone.now(),
-    )  # fmt: skip
-    move_invoice(locked, to=InvoiceStatus.ISSUED, actor=actor, event=EventKind.ISSUED, **fields)
-    vat = InvoiceVat.objects.bulk_create(_vat_rows(locked, totals))
-    _announce_issued(company, [locked.pk], [locked], actor=actor)
+    doc = ToIssue(
+        kind=locked.kind,
+        terms_days=locked.payment_terms_days,
+        totals=totals,
+        buyer=buyer_snapshot(customer),
+        draft={"id": locked.pk},
+    )
+    (out,) = issue_documents(company=company, actor=actor, docs=[doc], issued_on=issued_on)
+    for name, value in out.row.items():
+        setattr(locked, name, value)
     # What was just read and written, in hand for the answer (a draft has no credit notes);
     # the history is read when it is shown.
-    return _known_relations(locked, lines=lines, vat_breakdown=vat, credit_notes=[])
+    return _known_relations(locked, lines=lines, vat_breakdown=vat_objects(locked, totals), credit_notes=[])
 
 
 # --- registering the basis ---------------------------------------------------------------------------
@@ -463,113 +438,60 @@ def invoices_register_from_basis(
             % {"names": ", ".join(sorted(mixed))},
             code="currency_mismatch",
         )
-    issued_on = issued_on or timezone.localdate()
     now = timezone.now()
-    series, first = numbers_take(company=company, count=len(by_customer))
-    seller = seller_snapshot(company, series)
     vat_keys: dict[tuple[str, Decimal], VatKey] = {}
-    invoice_rows: list[dict[str, Any]] = []
-    totals_list: list[Totals] = []
-    for offset, ((customer_id, buyer_reference), group) in enumerate(by_customer.items()):
+    message = _("Registered from the basis")
+    docs: list[ToIssue] = []
+    for (customer_id, buyer_reference), group in by_customer.items():
         buyer, extra = customers[customer_id]
-        inputs = []
+        lines = []
         for item in group:
             pair = (item["vat_category"], item["vat_rate"])
             key = vat_keys.get(pair) or vat_keys.setdefault(pair, VatKey(*pair))
-            inputs.append(LineInput(item["quantity"], item["unit_price"], key))
+            lines.append(
+                LineData(
+                    description=item["description"],
+                    quantity=item["quantity"],
+                    unit_price=item["unit_price"],
+                    vat_key=key,
+                    unit=item["unit"],
+                    account_code=item["account_code"],
+                    period_start=item["period_start"],
+                    period_end=item["period_end"],
+                    basis_item_id=item["pk"],
+                )
+            )
         currency = group[0]["currency"]
-        totals = compute_totals(lines=inputs, currency=currency, round_to_whole=company.is_rounding_to_whole_units)
+        totals = compute_totals(
+            lines=[LineInput(line.quantity, line.unit_price, line.vat_key) for line in lines],
+            currency=currency,
+            round_to_whole=company.is_rounding_to_whole_units,
+        )
         terms = extra["payment_terms_days"]
-        fields = _issued_fields(
-            company=company,
-            seller=seller,
-            buyer=buyer,
-            series=series,
-            number=first + offset,
-            issued_on=issued_on,
-            terms_days=terms if terms is not None else company.payment_terms_days,
-            totals=totals,
-            kind=InvoiceKind.INVOICE,
-            now=now,
-        )
-        del fields["series"]
-        invoice_rows.append(
-            {
-                "company_id": company.pk,
-                "customer_id": customer_id,
-                "kind": InvoiceKind.INVOICE,
-                "status": InvoiceStatus.ISSUED,
-                "series_id": series.pk,
-                "currency": currency,
-                "language": extra["language"],
-                "buyer_reference": buyer_reference,
-                "created_by_id": getattr(actor, "pk", None),
-                "created_at": now,
-                **fields,
-            }
-        )
-        totals_list.append(totals)
-
-    columns = list(invoice_rows[0])
-    bulk_insert(Invoice, columns, ([row[name] for name in columns] for row in invoice_rows))
-    last = first + len(invoice_rows) - 1
-    ids = dict(Invoice.objects.filter(series=series, number__gte=first, number__lte=last).values_list("number", "pk"))
-    bulk_insert(InvoiceLine, LINE_COLUMNS, _basis_line_rows(by_customer, totals_list, first, ids))
-    bulk_insert(
-        InvoiceVat,
-        VAT_COLUMNS,
-        _vat_breakdown_rows((ids[first + offset], totals) for offset, totals in enumerate(totals_list)),
-    )
-    invoices = list(_invoices_as_read({**row, "id": ids[row["number"]]} for row in invoice_rows))
-    message = _("Registered from the basis")
-    InvoiceEvent.objects.bulk_create(
-        [
-            InvoiceEvent(
-                invoice_id=invoice.pk,
-                kind=EventKind.ISSUED,
-                actor_id=invoice.created_by_id,
-                at=now,
+        docs.append(
+            ToIssue(
+                kind=InvoiceKind.INVOICE,
+                terms_days=terms if terms is not None else company.payment_terms_days,
+                totals=totals,
+                buyer=buyer,
+                new={
+                    "company_id": company.pk,
+                    "customer_id": customer_id,
+                    "kind": InvoiceKind.INVOICE,
+                    "currency": currency,
+                    "language": extra["language"],
+                    "buyer_reference": buyer_reference,
+                    "created_by_id": getattr(actor, "pk", None),
+                    "created_at": now,
+                },
+                lines=lines,
                 message=message,
-                details={"basis_items": len(group)},
+                history={"basis_items": len(group)},
             )
-            for invoice, group in zip(invoices, by_customer.values(), strict=True)
-        ],
-        batch_size=5000,
-    )
+        )
+    issued = issue_documents(company=company, actor=actor, docs=docs, issued_on=issued_on, now=now)
     basis_items_mark_invoiced(item_ids=[item["pk"] for item in items], at=now)
-    _announce_issued(company, [invoice.pk for invoice in invoices], invoices, actor=actor)
-    return invoices
-
-
-LINE_COLUMNS = (
-    "invoice_id", "position", "description", "quantity", "unit", "unit_price", "vat_category", "vat_rate",
-    "net_amount", "account_code", "period_start", "period_end", "basis_item_id", "credited_line_id",
-)  # fmt: skip
-
-
-def _basis_line_rows(
-    by_customer: dict[tuple[int, str], list[dict[str, Any]]], totals_list: list[Totals], first: int, ids: dict[int, int]
-) -> Iterator[tuple[Any, ...]]:
-    """Invoice line rows in LINE_COLUMNS order: each customer's items, in order, on their invoice."""
-    for offset, (group, totals) in enumerate(zip(by_customer.values(), totals_list, strict=True)):
-        invoice_id = ids[first + offset]
-        for position, (item, net) in enumerate(zip(group, totals.line_net_amounts, strict=True), start=1):
-            yield (
-                invoice_id,
-                position,
-                item["description"],
-                item["quantity"],
-                item["unit"],
-                item["unit_price"],
-                item["vat_category"],
-                item["vat_rate"],
-                net,
-                item["account_code"],
-                item["period_start"],
-                item["period_end"],
-                item["pk"],
-                None,
-            )
+    return [out.as_invoice() for out in issued]
 
 
 def _customers_in_basis(company: Company, customer_ids: list[int] | None) -> Any:
@@ -582,39 +504,8 @@ def _customers_in_basis(company: Company, customer_ids: list[int] | None) -> Any
 
 # --- shared by the batches: registering the basis, issuing many drafts ------------------------------------
 
-VAT_COLUMNS = ("invoice_id", "vat_category", "vat_rate", "taxable_amount", "vat_amount")
-EVENT_COLUMNS = ("invoice_id", "kind", "at", "actor_id", "message", "details")
 # Ids per statement when a batch reads or locks rows by id.
 ID_CHUNK = 5000
-# The details of an event that has none: one object, so a batch serialises it once (core/bulk.py).
-NO_DETAILS: dict[str, Any] = {}
-
-
-def _vat_breakdown_rows(invoices: Iterable[tuple[int, Totals]]) -> Iterator[tuple[Any, ...]]:
-    """InvoiceVat rows in VAT_COLUMNS order for (invoice id, totals) pairs."""
-    for invoice_id, totals in invoices:
-        for group in totals.vat_groups:
-            yield (invoice_id, group.key.category, group.key.rate, group.taxable_amount, group.vat_amount)
-
-
-def _invoices_as_read(rows: Iterable[dict[str, Any]], *, is_complete: bool = True) -> Iterator[Invoice]:
-    """Invoices as if read back from rows of attribute values with their "id" (from_db is
-    positional, so 10,000 of them cost little). Fields a row lacks get their defaults, or,
-    when the rows are not `is_complete` (read in part), are deferred: loaded when used."""
-    fields = Invoice._meta.concrete_fields
-    defaults = {field.attname: field.get_default() for field in fields}
-    names: list[str] | None = None
-    for row in rows:
-        if names is None:
-            names = [f.attname for f in fields if is_complete or f.attname in row]
-        values = {**defaults, **row} if is_complete else row
-        yield Invoice.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
-
-
-def _announce_issued(company: Company, invoice_ids: list[int], invoices: Iterable[Invoice], *, actor: Any) -> None:
-    """invoice.issued, in the issuing transaction: documents, webhooks and the rest subscribe
-    (invoicing/events.py). `invoices` may be a Many, built only if a subscriber reads it."""
-    publish(INVOICE_ISSUED, company_id=company.pk, actor=actor, invoice_ids=invoice_ids, invoices=invoices)
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -649,12 +540,6 @@ class TotalsMemo:
 
 # --- issuing many drafts -----------------------------------------------------------------------------
 
-# What issuing sets on each draft (_issued_fields); the status, series, dates and seller are
-# the batch's, set once. A credit note keeps its own terms.
-ISSUED_COLUMNS = (
-    "number", "buyer", "net_amount", "vat_amount", "rounding_amount", "total_amount", "payment_terms_days",
-    "due_on", "payment_reference",
-)  # fmt: skip
 # What issuing many drafts reads of them; what it does not read (the note, the references)
 # is deferred on the invoices given to webhooks, and loads if used.
 DRAFT_COLUMNS = (
@@ -712,71 +597,30 @@ def invoices_issue_drafts(
     for chunk in _chunks(sorted({draft["customer_id"] for draft in drafts})):
         buyers.update(buyer_snapshots(Customer.objects.filter(any_of(Customer, chunk))))
 
-    issued_on = issued_on or timezone.localdate()
-    now = timezone.now()
-    series, first = numbers_take(company=company, count=len(drafts))
-    seller = seller_snapshot(company, series)
     memo = TotalsMemo(round_to_whole=company.is_rounding_to_whole_units)
-    issued: list[dict[str, Any]] = []
-    breakdowns: list[tuple[int, Totals]] = []
+    docs: list[ToIssue] = []
     nets_changed: list[tuple[int, Decimal]] = []
-    for offset, draft in enumerate(drafts):
+    for draft in drafts:
         rows = lines[draft["id"]]
         totals = memo.totals(((row[2], row[3], memo.vat_key(row[4], row[5])) for row in rows), draft["currency"])
         # A draft stores its line amounts already; only those the rule now rounds otherwise change.
         nets_changed += [(row[0], net) for row, net in zip(rows, totals.line_net_amounts, strict=True) if row[6] != net]
-        fields = _issued_fields(
-            company=company,
-            seller=seller,
-            buyer=buyers[draft["customer_id"]][0],
-            series=series,
-            number=first + offset,
-            issued_on=issued_on,
-            terms_days=draft["payment_terms_days"],
-            totals=totals,
-            kind=draft["kind"],
-            now=now,
+        docs.append(
+            ToIssue(
+                kind=draft["kind"],
+                terms_days=draft["payment_terms_days"],
+                totals=totals,
+                buyer=buyers[draft["customer_id"]][0],
+                draft=draft,
+            )
         )
-        fields["series_id"] = fields.pop("series").pk
-        issued.append({**draft, **fields, "status": InvoiceStatus.ISSUED})
-        breakdowns.append((draft["id"], totals))
-
-    changed = bulk_update(
-        Invoice,
-        ISSUED_COLUMNS,
-        ((row["id"], *(row[name] for name in ISSUED_COLUMNS)) for row in issued),
-        same={
-            "status": InvoiceStatus.ISSUED,
-            "series_id": series.pk,
-            "issued_on": issued_on,
-            "issued_at": now,
-            "seller": seller,
-        },
-        only_if={"status": InvoiceStatus.DRAFT},
-    )
-    if changed != len(issued):
-        raise StateConflict(_("Someone else changed one of these drafts at the same time; reload and try again."))
     bulk_update(InvoiceLine, ("net_amount",), nets_changed)
-    bulk_insert(InvoiceVat, VAT_COLUMNS, _vat_breakdown_rows(breakdowns))
-    ids = [row["id"] for row in issued]
-    actor_id = getattr(actor, "pk", None)
-    bulk_insert(InvoiceEvent, EVENT_COLUMNS, ((pk, EventKind.ISSUED, now, actor_id, "", NO_DETAILS) for pk in ids))
-    _announce_issued(company, ids, Many(lambda: _invoices_as_read(issued, is_complete=False)), actor=actor)
-    prefix = series.prefix
-    return [IssuedDraft(row["id"], row["number"], f"{prefix}{row['number']}") for row in issued]
+    issued = issue_documents(company=company, actor=actor, docs=docs, issued_on=issued_on)
+    prefix = issued[0].row["seller"].get("series_prefix", "")
+    return [IssuedDraft(out.pk, out.row["number"], f"{prefix}{out.row['number']}") for out in issued]
 
 
 # --- credit notes -------------------------------------------------------------------------------------------
-
-
-def credit_remaining(invoice: Invoice) -> dict[int, Decimal]:
-    """Quantity left to credit per line of an issued invoice."""
-    credited: dict[int, Decimal] = defaultdict(Decimal)
-    for line_id, quantity in InvoiceLine.objects.filter(
-        credited_line__invoice=invoice, invoice__status__in=[InvoiceStatus.ISSUED, InvoiceStatus.CREDITED]
-    ).values_list("credited_line_id", "quantity"):
-        credited[line_id] += quantity
-    return {line.pk: line.quantity - credited[line.pk] for line in invoice.lines.all()}
 
 
 @transaction.atomic
@@ -794,12 +638,9 @@ def credit_note_create(
     is locked first, so two credits at once cannot together exceed what is left.
     """
     original = Invoice.objects.select_for_update().select_related("company", "customer").get(pk=invoice.pk)
-    if original.kind != InvoiceKind.INVOICE:
-        raise StateConflict(_("A credit note cannot be credited."))
-    if original.status == InvoiceStatus.DRAFT:
-        raise StateConflict(_("A draft is not credited; change or delete it instead."))
-    if original.status == InvoiceStatus.CREDITED:
-        raise StateConflict(_("Invoice %(n)s is already fully credited.") % {"n": original.display_number})
+    refusal = credit_refusal(original)
+    if refusal:
+        raise StateConflict(refusal)
     company = original.company
     lines = {line.pk: line for line in original.lines.all()}
     remaining = credit_remaining(original)
@@ -847,32 +688,30 @@ def credit_note_create(
     totals = _totals(company, credit_lines, original.currency)
     now = timezone.now()
     customer = Customer.objects.select_related("invoice_reference").get(pk=original.customer_id)
-    note = Invoice.objects.create(
-        company=company,
-        customer=customer,
+    doc = ToIssue(
         kind=InvoiceKind.CREDIT_NOTE,
-        status=InvoiceStatus.ISSUED,
-        credited_invoice=original,
-        currency=original.currency,
-        language=original.language,
-        buyer_reference=original.buyer_reference,
-        order_reference=original.order_reference,
-        credit_reason=reason.strip()[:300],
-        created_by=actor,
-        **_number_and_snapshots(
-            company, customer, issued_on=issued_on, terms_days=0, totals=totals, kind=InvoiceKind.CREDIT_NOTE, now=now
-        ),
-    )
-    InvoiceLine.objects.bulk_create(_line_rows(note, credit_lines, totals.line_net_amounts))
-    InvoiceVat.objects.bulk_create(_vat_rows(note, totals))
-    InvoiceEvent.objects.create(
-        invoice=note,
-        kind=EventKind.ISSUED,
-        actor=actor,
-        at=now,
+        terms_days=0,
+        totals=totals,
+        buyer=buyer_snapshot(customer),
+        new={
+            "company": company,
+            "customer": customer,
+            "kind": InvoiceKind.CREDIT_NOTE,
+            "credited_invoice": original,
+            "currency": original.currency,
+            "language": original.language,
+            "buyer_reference": original.buyer_reference,
+            "order_reference": original.order_reference,
+            "credit_reason": reason.strip()[:300],
+            "created_by": actor,
+        },
+        lines=credit_lines,
         message=_("Credit note for invoice %(n)s") % {"n": original.display_number},
-        details={"credits": original.pk},
+        history={"credits": original.pk},
     )
+    # Announced below as invoice.credited, not invoice.issued.
+    (out,) = issue_documents(company=company, actor=actor, docs=[doc], issued_on=issued_on, now=now, announce=False)
+    note = out.invoice
     is_full = all(remaining[line_id] - wanted.get(line_id, Decimal(0)) == 0 for line_id in lines)
     details = {"credit_note": note.pk, "credit_note_number": note.display_number, "is_full": is_full}
     message = _("Credited by credit note %(n)s") % {"n": note.display_number}

@@ -30,18 +30,16 @@ from django.utils.translation import gettext as _
 
 from fakturera.catalog.models import Product
 from fakturera.catalog.vat import VatKey
-from fakturera.core.bulk import any_of, bulk_insert, bulk_update
+from fakturera.core.bulk import any_of, bulk_update
 from fakturera.core.errors import DomainError, ErrorCollector
 from fakturera.core.money import CURRENCIES
-from fakturera.invoicing.models import Invoice, InvoiceEvent, InvoiceLine
-from fakturera.invoicing.services import EVENT_COLUMNS, LINE_COLUMNS, NO_DETAILS, TotalsMemo, clean_lines
-from fakturera.invoicing.states import EventKind, InvoiceKind, InvoiceStatus
-from fakturera.invoicing.totals import LineInput, Totals
+from fakturera.invoicing.models import Invoice
+from fakturera.invoicing.services import DraftSpec, LineData, TotalsMemo, clean_lines, invoice_drafts_create_many
+from fakturera.invoicing.totals import Totals
 from fakturera.parties.models import Company, Customer
 from fakturera.recurring.models import Frequency, NoticeKind, Pricing, RecurringInvoice, RecurringLine, RecurringNotice
 from fakturera.recurring.schedule import (
     LineSchedule,
-    Period,
     PlannedOrder,
     line_period,
     period_text,
@@ -304,25 +302,11 @@ class PeriodSettings:
 
 
 @dataclass(frozen=True)
-class OrderLine:
-    description: str
-    quantity: Decimal
-    unit: str
-    unit_price: Decimal
-    vat_key: VatKey
-    account_code: str
-    period: Period
-
-    def as_input(self) -> LineInput:
-        return LineInput(self.quantity, self.unit_price, self.vat_key)
-
-
-@dataclass(frozen=True)
 class OrderDraft:
     """One order of a plan: its date, lines and the totals issuing it now would store."""
 
     on: dt.date
-    lines: tuple[OrderLine, ...]
+    lines: tuple[LineData, ...]
     totals: Totals
 
 
@@ -346,7 +330,16 @@ def _order(
         if line.pricing == Pricing.DYNAMIC and line.product_id in prices:
             price = prices[line.product_id]
         order_lines.append(
-            OrderLine(description, line.quantity, line.unit, price, line.vat_key, line.account_code, covered)
+            LineData(
+                description,
+                line.quantity,
+                price,
+                line.vat_key,
+                line.unit,
+                line.account_code,
+                covered.start,
+                covered.end,
+            )
         )
     totals = memo.totals(((line.quantity, line.unit_price, line.vat_key) for line in order_lines), currency)
     return OrderDraft(planned.on, tuple(order_lines), totals)
@@ -478,7 +471,6 @@ def _generate_batch(batch: list[dict[str, Any]], today: dt.date, actor: Any, res
     settings = {pk: PeriodSettings.of(company) for pk, company in companies.items()}
     memos = {pk: TotalsMemo(round_to_whole=company.is_rounding_to_whole_units) for pk, company in companies.items()}
     now = timezone.now()
-    actor_id = getattr(actor, "pk", None)
     orders: list[tuple[dict[str, Any], OrderDraft]] = []
     moved: list[tuple[int, dt.date]] = []
     for ri in batch:
@@ -503,88 +495,30 @@ def _generate_batch(batch: list[dict[str, Any]], today: dt.date, actor: Any, res
     if not orders:
         return
 
-    invoice_columns = (
-        "company_id", "customer_id", "kind", "status", "currency", "language", "payment_terms_days",
-        "buyer_reference", "note", "net_amount", "vat_amount", "rounding_amount", "total_amount", "created_by_id",
-        "created_at", "recurring_invoice_id", "recurring_on",
-    )  # fmt: skip
-
-    def invoice_rows() -> Iterable[tuple[Any, ...]]:
-        for ri, order in orders:
-            language, terms = customers[ri["customer_id"]]
-            totals = order.totals
-            yield (
-                ri["company_id"],
-                ri["customer_id"],
-                InvoiceKind.INVOICE,
-                InvoiceStatus.DRAFT,
-                ri["currency"],
-                language,
-                terms if terms is not None else companies[ri["company_id"]].payment_terms_days,
-                ri["buyer_reference"],
-                ri["note"],
-                totals.net_amount,
-                totals.vat_amount,
-                totals.rounding_amount,
-                totals.total_amount,
-                actor_id,
-                now,
-                ri["pk"],
-                order.on,
-            )
-
-    bulk_insert(Invoice, invoice_columns, invoice_rows())
-    # The orders' ids, by their natural key (bulk inserts return none).
-    ids = {
-        (ri_id, on): pk
-        for pk, ri_id, on in Invoice.objects.filter(
-            any_of(Invoice, sorted({ri["pk"] for ri, _order in orders}), "recurring_invoice"),
-            recurring_on__in={order.on for _ri, order in orders},
-        ).values_list("pk", "recurring_invoice_id", "recurring_on")
-    }
-    order_ids = [ids[(ri["pk"], order.on)] for ri, order in orders]
-    bulk_insert(InvoiceLine, LINE_COLUMNS, _line_rows(orders, order_ids))
     message = _("Generated from recurring invoice %(name)s for %(date)s")
-    bulk_insert(
-        InvoiceEvent,
-        EVENT_COLUMNS,
-        (
-            (
-                order_id,
-                EventKind.CREATED,
-                now,
-                actor_id,
-                message % {"name": ri["description"] or ri["pk"], "date": order.on.isoformat()},
-                NO_DETAILS,
+    specs = []
+    for ri, order in orders:
+        language, terms = customers[ri["customer_id"]]
+        specs.append(
+            DraftSpec(
+                company_id=ri["company_id"],
+                customer_id=ri["customer_id"],
+                currency=ri["currency"],
+                language=language,
+                payment_terms_days=terms if terms is not None else companies[ri["company_id"]].payment_terms_days,
+                totals=order.totals,
+                lines=order.lines,
+                buyer_reference=ri["buyer_reference"],
+                note=ri["note"],
+                recurring_invoice_id=ri["pk"],
+                recurring_on=order.on,
+                message=message % {"name": ri["description"] or ri["pk"], "date": order.on.isoformat()},
             )
-            for order_id, (ri, order) in zip(order_ids, orders, strict=True)
-        ),
-    )
+        )
+    order_ids = invoice_drafts_create_many(specs=specs, actor=actor, now=now)
     bulk_update(RecurringLine, ("next_on",), moved)
     result.orders += len(orders)
     result.order_ids += order_ids
-
-
-def _line_rows(orders: list[tuple[dict[str, Any], OrderDraft]], order_ids: list[int]) -> Iterable[tuple[Any, ...]]:
-    """InvoiceLine rows in invoicing's LINE_COLUMNS order."""
-    for invoice_id, (_ri, order) in zip(order_ids, orders, strict=True):
-        for position, (line, net) in enumerate(zip(order.lines, order.totals.line_net_amounts, strict=True), 1):
-            yield (
-                invoice_id,
-                position,
-                line.description,
-                line.quantity,
-                line.unit,
-                line.unit_price,
-                line.vat_key.category,
-                line.vat_key.rate,
-                net,
-                line.account_code,
-                line.period.start,
-                line.period.end,
-                None,
-                None,
-            )
 
 
 # --- notices ----------------------------------------------------------------------------------------------

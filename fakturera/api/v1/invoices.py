@@ -37,8 +37,8 @@ from fakturera.documents.models import DocumentFormat
 from fakturera.documents.services import document_get
 from fakturera.invoicing import selectors, services
 from fakturera.invoicing.models import Invoice
+from fakturera.invoicing.rules import figures
 from fakturera.invoicing.states import InvoiceStatus
-from fakturera.invoicing.totals import LineInput, compute_totals
 from fakturera.parties.models import Company, Customer, PdfTemplate
 
 router = Router(tags=["invoices"])
@@ -70,29 +70,18 @@ def invoice_out(company: Company, invoice: int | Invoice) -> dict[str, Any]:
     cached = getattr(invoice, "_prefetched_objects_cache", {})
     events = cached["events"] if "events" in cached else list(invoice.events.select_related("actor"))
     lines = list(invoice.lines.all())
-    if invoice.is_draft:
-        # A draft stores no breakdown yet: what issuing it now would store.
-        totals = compute_totals(
-            lines=[LineInput(line.quantity, line.unit_price, line.vat_key) for line in lines],
-            currency=invoice.currency,
-            round_to_whole=company.is_rounding_to_whole_units,
-        )
-        vat = [
-            {
-                "vat_category": group.key.category,
-                "vat_rate": group.key.rate,
-                "taxable_amount": group.taxable_amount,
-                "vat_amount": group.vat_amount,
-            }
-            for group in totals.vat_groups
-        ]
-        nets = dict(zip((line.pk for line in lines), totals.line_net_amounts, strict=True))
-    else:
-        vat = [
-            {name: getattr(row, name) for name in ("vat_category", "vat_rate", "taxable_amount", "vat_amount")}
-            for row in invoice.vat_breakdown.all()
-        ]
-        nets = {line.pk: line.net_amount for line in lines}
+    # A draft stores no breakdown yet: its figures are what issuing it now would store.
+    shown = figures(invoice, lines, invoice.vat_breakdown.all(), round_to_whole=company.is_rounding_to_whole_units)
+    vat = [
+        {
+            "vat_category": v.key.category,
+            "vat_rate": v.key.rate,
+            "taxable_amount": v.taxable_amount,
+            "vat_amount": v.vat_amount,
+        }
+        for v in shown.vat
+    ]
+    nets = dict(zip((line.pk for line in lines), shown.line_amounts, strict=True))
     return {
         **_summary(invoice),
         **{name: getattr(invoice, name) for name in DETAIL_OUT},

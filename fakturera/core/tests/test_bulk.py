@@ -41,3 +41,17 @@ def test_json_values_are_stored_as_json_even_when_rows_share_one_object(company,
     assert [e.details for e in events] == [shared, {"n": 3}]
     assert [e.message for e in events] == ["första", ""]
     assert all(e.at == AT and e.actor_id is None for e in events)
+
+
+@pytest.mark.django_db
+def test_bulk_insert_returning_ids_gives_each_rows_key_in_order():
+    from django.contrib.auth.models import Group
+
+    from fakturera.core.bulk import bulk_insert_returning_ids
+
+    ids = bulk_insert_returning_ids(Group, ("name",), [(f"group {n}",) for n in range(7)])
+    assert len(set(ids)) == 7
+    assert [Group.objects.get(pk=pk).name for pk in ids] == [f"group {n}" for n in range(7)]
+    # The sequence moved on: an ordinary insert afterwards takes a new key.
+    assert Group.objects.create(name="after").pk not in ids
+    assert bulk_insert_returning_ids(Group, ("name",), []) == []

@@ -18,14 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from fakturera.catalog.vat import VatKey
 from fakturera.core.errors import DomainError
 from fakturera.core.tenancy import get_for_company, staff_view
 from fakturera.distribution.models import ACTIVE_STATES
 from fakturera.invoicing import selectors, services
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.states import InvoiceKind, InvoiceStatus, SendingStatus
-from fakturera.invoicing.totals import LineInput, compute_totals
+from fakturera.invoicing.rules import credit_refusal, figures
+from fakturera.invoicing.states import SendingStatus
 from fakturera.parties.models import PdfTemplate
 from fakturera.staff.forms.invoices import (
     CreditForm,
@@ -193,11 +192,11 @@ def draft_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_view()
 def credit(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_for_company(Invoice.objects.select_related("customer"), request.company, pk=pk)
-    refusal = _credit_refusal(invoice)
+    refusal = credit_refusal(invoice)
     if refusal:
         messages.error(request, refusal)
         return redirect("staff:invoice_detail", pk=invoice.pk)
-    remaining = services.credit_remaining(invoice)
+    remaining = selectors.credit_remaining(invoice)
     form = CreditForm(request.POST or None, invoice=invoice, remaining=remaining)
     if request.method == "POST" and form.is_valid():
         is_full = "full" in request.POST
@@ -243,59 +242,24 @@ def _locked_message(invoice: Invoice) -> str:
     return _("Invoice %(n)s is issued and can no longer be changed; credit it instead.") % {"n": invoice.display_number}
 
 
-def _credit_refusal(invoice: Invoice) -> str:
-    if invoice.kind != InvoiceKind.INVOICE:
-        return _("A credit note cannot be credited.")
-    if invoice.status == InvoiceStatus.DRAFT:
-        return _("A draft is not credited; change or delete it instead.")
-    if invoice.status == InvoiceStatus.CREDITED:
-        return _("Invoice %(n)s is already fully credited.") % {"n": invoice.display_number}
-    return ""
-
-
 def _detail_context(invoice: Invoice, *, tab: str) -> dict[str, Any]:
     lines = list(invoice.lines.all())
-    if invoice.is_draft:
-        # A draft's figures are what issuing it now would store.
-        totals = compute_totals(
-            lines=[LineInput(line.quantity, line.unit_price, line.vat_key) for line in lines],
-            currency=invoice.currency,
-            round_to_whole=invoice.company.is_rounding_to_whole_units,
-        )
-        vat_rows = [
-            {"key": group.key, "taxable_amount": group.taxable_amount, "vat_amount": group.vat_amount}
-            for group in totals.vat_groups
-        ]
-        figures = totals.as_fields()
-        line_rows = [
-            {"line": line, "amount": amount} for line, amount in zip(lines, totals.line_net_amounts, strict=True)
-        ]
-    else:
-        vat_rows = [
-            {
-                "key": VatKey(row.vat_category, row.vat_rate),
-                "taxable_amount": row.taxable_amount,
-                "vat_amount": row.vat_amount,
-            }
-            for row in invoice.vat_breakdown.all()
-        ]
-        figures = {
-            "net_amount": invoice.net_amount,
-            "vat_amount": invoice.vat_amount,
-            "rounding_amount": invoice.rounding_amount,
-            "total_amount": invoice.total_amount,
-        }
-        line_rows = [{"line": line, "amount": line.net_amount} for line in lines]
+    shown = figures(
+        invoice, lines, invoice.vat_breakdown.all(), round_to_whole=invoice.company.is_rounding_to_whole_units
+    )
+    vat_rows = [{"key": v.key, "taxable_amount": v.taxable_amount, "vat_amount": v.vat_amount} for v in shown.vat]
+    line_rows = [{"line": line, "amount": amount} for line, amount in zip(lines, shown.line_amounts, strict=True)]
+    figures_shown = shown.totals()
     return {
         "section": "invoices",
         "invoice": invoice,
         "tab": tab,
         "line_rows": line_rows,
         "vat_rows": vat_rows,
-        "figures": figures,
+        "figures": figures_shown,
         "credit_notes": list(invoice.credit_notes.all()) if not invoice.is_credit_note else [],
         "events": _events(invoice),
-        "can_credit": not _credit_refusal(invoice),
+        "can_credit": not credit_refusal(invoice),
         "active_delivery": invoice.deliveries.filter(state__in=ACTIVE_STATES).first()
         if invoice.sending_status in (SendingStatus.QUEUED, SendingStatus.UNCERTAIN)
         else None,
