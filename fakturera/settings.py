@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "fakturera.autogiro",
     "fakturera.portal",
     "fakturera.distribution",
+    "fakturera.public",
     "fakturera.staff",
 ]
 

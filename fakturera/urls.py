@@ -10,7 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api_v1.urls),
-    path("", include("fakturera.courses.urls")),
+    path("", include("fakturera.public.urls")),
     path("portal/", include("fakturera.portal.urls")),
     path("", include("fakturera.staff.urls")),
 ]

@@ -10,8 +10,11 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from fakturera.billables.selectors import CustomerBasis, basis_by_customer
+from fakturera.catalog.vat import VatKey
 from fakturera.invoicing.models import Invoice, InvoiceLine
 from fakturera.invoicing.states import InvoiceStatus
+from fakturera.invoicing.totals import LineInput, compute_totals
 from fakturera.parties.models import Company
 
 
@@ -76,3 +79,25 @@ def credit_remaining(invoice: Invoice) -> dict[int, Decimal]:
     ).values_list("credited_line_id", "quantity"):
         credited[line_id] += quantity
     return {line.pk: line.quantity - credited[line.pk] for line in invoice.lines.all()}
+
+
+def basis_with_totals(*, company: Company, customer_ids: list[int] | None = None) -> list[CustomerBasis]:
+    """The basis by customer (billables.selectors.basis_by_customer), each with what its invoice
+    would total by the one rule (totals.py) and the company's rounding setting."""
+    groups = basis_by_customer(company=company, customer_ids=customer_ids)
+    for group in groups:
+        group.totals = compute_totals(
+            lines=[LineInput(i.quantity, i.unit_price, VatKey(i.vat_category, i.vat_rate)) for i in group.items],
+            currency=group.items[0].currency,
+            round_to_whole=company.is_rounding_to_whole_units,
+        )
+    return groups
+
+
+def basis_grand_total(groups: list[CustomerBasis]) -> dict[str, Decimal]:
+    """What the groups of basis_with_totals total, per currency."""
+    totals: dict[str, Decimal] = {}
+    for group in groups:
+        if group.totals is not None:
+            totals[group.currency] = totals.get(group.currency, Decimal("0")) + group.totals.total_amount
+    return totals

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from fakturera.core.errors import DomainError, ErrorCollector
+from fakturera.core.events import publish
 from fakturera.core.identifiers import (
     clean_bankgiro,
     clean_bic,
@@ -22,6 +23,7 @@ from fakturera.core.identifiers import (
     clean_vat_number,
 )
 from fakturera.core.money import CURRENCIES
+from fakturera.parties.events import COMPANY_CREATED
 from fakturera.parties.models import (
     AdvanceUnit,
     Company,
@@ -93,15 +95,14 @@ def _clean_company(data: dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def company_create(*, actor: AbstractBaseUser | None, **fields: Any) -> Company:
-    """A new company with its invoice number series; the actor becomes its admin."""
-    from fakturera.invoicing.numbering import series_create_default
-
+    """A new company; the actor becomes its admin. `company.created` is published in the same
+    transaction (invoicing gives the company its number series)."""
     _unknown(fields, COMPANY_FIELDS)
     data = _clean_company(dict(fields))
     if Company.objects.filter(country=data.get("country", "SE"), org_number=data["org_number"]).exists():
         raise DomainError(_("A company with this organisation number already exists."), field="org_number")
     company = Company.objects.create(**data)
-    series_create_default(company=company)
+    publish(COMPANY_CREATED, company_id=company.pk, actor=actor, company=company)
     if actor is not None:
         CompanyUser.objects.create(company=company, user=actor, role=Role.ADMIN)
     return company

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 
 
 def portal_invoice_url(invoice: Any) -> str:
     """The absolute address of an invoice in the portal; the portal asks its client to log in first."""
-    return f"{settings.SITE_URL}/portal/{invoice.company_id}/invoices/{invoice.pk}/"
+    path = reverse("portal:invoice_detail", kwargs={"company_id": invoice.company_id, "invoice_id": invoice.pk})
+    return f"{settings.SITE_URL}{path}"

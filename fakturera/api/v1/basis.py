@@ -10,8 +10,8 @@ from ninja import Router
 
 from fakturera.api.v1.common import ERRORS, IDEMPOTENT, WRITE_ERRORS, actor_of, company_of, get_or_404, write
 from fakturera.api.v1.schemas import BasisItemIn, BasisItemOut, BasisOut
-from fakturera.billables.selectors import basis_by_customer
 from fakturera.billables.services import basis_item_add
+from fakturera.invoicing.selectors import basis_with_totals
 from fakturera.parties.models import Customer
 
 router = Router(tags=["basis"])
@@ -22,7 +22,7 @@ ZERO = Decimal("0.00")
 def basis_get(request: HttpRequest, customer_id: int) -> Any:
     company = company_of(request)
     customer = get_or_404(Customer.objects.all(), company, customer_id)
-    groups = basis_by_customer(company=company, customer_ids=[customer.pk])
+    groups = basis_with_totals(company=company, customer_ids=[customer.pk])
     if not groups:
         return {
             "customer_id": customer.pk,

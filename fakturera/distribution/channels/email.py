@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings as django_settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from fakturera.distribution.channels.base import Channel, Job, Outcome, PermanentError, Session, TransientError
@@ -28,7 +29,6 @@ from fakturera.distribution.mail import SMTP_TIMEOUT_SECONDS, Text, amount_text,
 from fakturera.distribution.models import ChannelSetting, Purpose
 from fakturera.parties.models import Channel as ChannelCode
 from fakturera.parties.models import Company
-from fakturera.portal.links import portal_invoice_url
 
 TIMEOUT_SECONDS = SMTP_TIMEOUT_SECONDS
 SECURITY = ("starttls", "ssl", "none")
@@ -255,7 +255,9 @@ def variables(invoice: Any, *, recipient: str) -> dict[str, str]:
         "amount": amount_text(invoice.total_amount, invoice.currency, invoice.language),
         "due_date": invoice.due_on.isoformat() if invoice.due_on else "",
         "ocr": invoice.payment_reference,
-        "portal_link": portal_invoice_url(invoice),
+        # The portal's address by its route name: distribution does not import the portal.
+        "portal_link": django_settings.SITE_URL
+        + reverse("portal:invoice_detail", kwargs={"company_id": invoice.company_id, "invoice_id": invoice.pk}),
         "company_name": (invoice.seller or {}).get("name", ""),
     }
 

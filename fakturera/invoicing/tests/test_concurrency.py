@@ -34,7 +34,7 @@ def slow_numbers(delay=0.3):
         time.sleep(delay)
         return result
 
-    return mock.patch("fakturera.invoicing.services.numbers_take", side_effect=slow)
+    return mock.patch("fakturera.invoicing.issuing.numbers_take", side_effect=slow)
 
 
 def test_two_staff_registering_the_same_basis_invoice_each_item_once(company, admin_user):

@@ -93,7 +93,8 @@ def test_an_error_during_registering_consumes_no_number_and_writes_nothing(compa
     add_items(company, PersonFactory(company=company), "200")
 
     with (
-        mock.patch("fakturera.invoicing.services.InvoiceEvent.objects.bulk_create", side_effect=RuntimeError("disk")),
+        # The last step, after the invoices, lines, VAT and history are written.
+        mock.patch("fakturera.invoicing.services.basis_items_mark_invoiced", side_effect=RuntimeError("disk")),
         pytest.raises(RuntimeError),
     ):
         invoices_register_from_basis(company=company, actor=admin_user)

@@ -9,10 +9,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fakturera.catalog.vat import VatCategory
-from fakturera.courses.forms import NORMALISED
 from fakturera.courses.models import BILLING_FIELDS, CourseKind, FieldUse, Occurrence, RegistrationForm
 from fakturera.courses.selectors import REASON_LABELS, Suggestion
 from fakturera.parties.models import Customer, Language
+from fakturera.public.forms import NORMALISED
 
 
 class CourseForm(forms.Form):

@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fakturera.billables import selectors, services
+from fakturera.billables import services
 from fakturera.billables.models import BasisItem, BasisItemStatus
 from fakturera.core.errors import DomainError
 from fakturera.core.tenancy import get_for_company, staff_view
+from fakturera.invoicing.selectors import basis_grand_total, basis_with_totals
 from fakturera.invoicing.services import invoices_register_from_basis
 from fakturera.parties.models import Customer
 from fakturera.staff.forms.basis import (
@@ -37,14 +38,14 @@ from fakturera.staff.forms_errors import VAT_ALIASES, add_domain_error
 @require_GET
 @staff_view()
 def basis(request: HttpRequest) -> HttpResponse:
-    groups = selectors.basis_by_customer(company=request.company)
+    groups = basis_with_totals(company=request.company)
     return render(
         request,
         "staff/basis/basis.html",
         {
             "section": "basis",
             "groups": groups,
-            "grand_totals": selectors.basis_grand_total(groups),
+            "grand_totals": basis_grand_total(groups),
             "register_form": RegisterForm(),
         },
     )
@@ -164,7 +165,7 @@ def _items_response(
     if changed and not request.htmx:
         return redirect("staff:basis_customer", customer_pk=customer.pk)
     company = request.company
-    groups = selectors.basis_by_customer(company=company, customer_ids=[customer.pk])
+    groups = basis_with_totals(company=company, customer_ids=[customer.pk])
     group = groups[0] if groups else None
     currency = group.currency if group else company.default_currency
     if add_form is None:
@@ -187,7 +188,7 @@ def _items_response(
         "out_of_band": changed and request.htmx,
     }
     if context["out_of_band"]:
-        context["grand_totals"] = selectors.basis_grand_total(selectors.basis_by_customer(company=company))
+        context["grand_totals"] = basis_grand_total(basis_with_totals(company=company))
     if request.htmx:
         return render(request, "staff/basis/_customer_items.html", context)
     return render(request, "staff/basis/customer.html", context)

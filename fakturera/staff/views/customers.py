@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fakturera.autogiro.selectors import mandates_of_customer
-from fakturera.billables.selectors import basis_by_customer
 from fakturera.core.errors import DomainError
 from fakturera.core.tenancy import get_for_company, staff_view
 from fakturera.documents.models import InvoiceDocument
 from fakturera.invoicing.models import Invoice
+from fakturera.invoicing.selectors import basis_with_totals
 from fakturera.parties import services
 from fakturera.parties.models import Customer, CustomerKind, OrganisationMember
 from fakturera.recurring.selectors import recurring_list
@@ -111,7 +111,7 @@ def render_customer_detail(
     status: int = 200,
 ) -> HttpResponse:
     company = request.company
-    basis = next(iter(basis_by_customer(company=company, customer_ids=[customer.pk])), None)
+    basis = next(iter(basis_with_totals(company=company, customer_ids=[customer.pk])), None)
     invoices = (
         Invoice.objects.filter(company=company, customer=customer)
         .select_related("credited_invoice")

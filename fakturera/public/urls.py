@@ -1,8 +1,8 @@
-"""Public (no login) routes of the courses app."""
+"""Public (no login) routes: the course registration form and the manager's approval link."""
 
 from django.urls import path
 
-from fakturera.courses import views
+from fakturera.public import views
 
 urlpatterns = [
     path("register/approval/<str:token>/", views.approval, name="course_approval"),

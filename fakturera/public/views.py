@@ -13,11 +13,11 @@ from django.views.decorators.http import require_http_methods
 
 from fakturera.core.errors import DomainError
 from fakturera.courses import services
-from fakturera.courses.forms import HONEYPOT, PublicRegistrationForm
 from fakturera.courses.models import RegistrationForm
-from fakturera.courses.ratelimit import is_rate_limited
 from fakturera.courses.selectors import registration_form_for_token
 from fakturera.courses.states import RegistrationStatus
+from fakturera.public.forms import HONEYPOT, PublicRegistrationForm
+from fakturera.public.ratelimit import is_rate_limited
 from fakturera.staff.forms_errors import add_domain_error
 
 PUBLIC_LANGUAGES = ("sv", "en")
@@ -45,12 +45,12 @@ def register(request: HttpRequest, token: str) -> HttpResponse:
             "switch_url": reverse("course_register", args=[token]),
         }
         if not config.is_open:
-            return render(request, "courses/public/closed.html", context)
+            return render(request, "public/closed.html", context)
         form = PublicRegistrationForm(request.POST or None, config=config)
         if request.method == "POST":
             if is_rate_limited(request, scope="register"):
                 context["form"] = form
-                return render(request, "courses/public/limited.html", context, status=429)
+                return render(request, "public/limited.html", context, status=429)
             if form.is_valid():
                 thanks = reverse("course_register_thanks", args=[token]) + f"?lang={language}"
                 if form.cleaned_data.get(HONEYPOT):
@@ -64,7 +64,7 @@ def register(request: HttpRequest, token: str) -> HttpResponse:
                     waiting = registration.status == RegistrationStatus.AWAITING_APPROVAL
                     return redirect(thanks + f"&approval={int(waiting)}")
         context["form"] = form
-        return render(request, "courses/public/form.html", context, status=400 if form.errors else 200)
+        return render(request, "public/form.html", context, status=400 if form.errors else 200)
 
 
 def register_thanks(request: HttpRequest, token: str) -> HttpResponse:
@@ -78,7 +78,7 @@ def register_thanks(request: HttpRequest, token: str) -> HttpResponse:
             "lang": language,
             "is_waiting": request.GET.get("approval") == "1",
         }
-        return render(request, "courses/public/thanks.html", context)
+        return render(request, "public/thanks.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -88,7 +88,7 @@ def approval(request: HttpRequest, token: str) -> HttpResponse:
     try:
         registration = services.registration_from_approval_token(token)
     except DomainError as exc:
-        return render(request, "courses/public/approval.html", {"problem": exc.message, "lang": "sv"}, status=400)
+        return render(request, "public/approval.html", {"problem": exc.message, "lang": "sv"}, status=400)
     language = registration.language if registration.language in PUBLIC_LANGUAGES else "sv"
     with translation.override(language):
         context = {"registration": registration, "occurrence": registration.occurrence, "lang": language,
@@ -97,12 +97,12 @@ def approval(request: HttpRequest, token: str) -> HttpResponse:
             decision = request.POST.get("decision")
             if decision not in ("approve", "decline"):
                 context["problem"] = _("Choose approve or decline.")
-                return render(request, "courses/public/approval.html", context, status=400)
+                return render(request, "public/approval.html", context, status=400)
             try:
                 registration = services.registration_decide(token=token, is_approved=decision == "approve")
             except DomainError as exc:
                 context["problem"] = exc.message
-                return render(request, "courses/public/approval.html", context, status=409)
+                return render(request, "public/approval.html", context, status=409)
             context["registration"] = registration
             context["decided"] = decision
-        return render(request, "courses/public/approval.html", context)
+        return render(request, "public/approval.html", context)

@@ -1,4 +1,4 @@
-from fakturera.courses.ratelimit import parse_limit
+from fakturera.public.ratelimit import parse_limit
 
 
 def test_limits_read_as_count_per_seconds():
