@@ -23,7 +23,7 @@ help:
 	@echo "make run     install, migrate, load the demo data, serve http://$(HOST):$(PORT)/ with a task worker"
 	@echo "make test    install and run the whole test suite (PYTEST_ARGS=... passes options to pytest)"
 	@echo "make bench   performance measurements on PostgreSQL (ONLY=issue runs one)"
-	@echo "make lint    ruff check and ruff format --check"
+	@echo "make lint    ruff check, ruff format --check and the import layering (lint-imports)"
 
 install:
 	@$(UV) sync --frozen
@@ -63,6 +63,7 @@ bench: install
 lint: install
 	$(RUN) ruff check
 	$(RUN) ruff format --check
+	$(RUN) lint-imports
 
 format: install
 	$(RUN) ruff format
