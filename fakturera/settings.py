@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "fakturera.autogiro",
     "fakturera.portal",
     "fakturera.distribution",
+    "fakturera.demo",
     "fakturera.staff",
 ]
 
