@@ -57,7 +57,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "fakturera.core.tenancy.ActiveCompanyMiddleware",
+    "fakturera.parties.tenancy.ActiveCompanyMiddleware",
 ]
 
 ROOT_URLCONF = "fakturera.urls"
@@ -74,7 +74,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "fakturera.core.tenancy.company_context",
+                "fakturera.parties.tenancy.company_context",
             ],
         },
     },

@@ -20,13 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from fakturera.catalog.vat import VatKey
 from fakturera.core.errors import DomainError
-from fakturera.core.tenancy import get_for_company, staff_view
 from fakturera.distribution.models import ACTIVE_STATES
 from fakturera.invoicing import selectors, services
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import InvoiceKind, InvoiceStatus, SendingStatus
 from fakturera.invoicing.totals import LineInput, compute_totals
 from fakturera.parties.models import PdfTemplate
+from fakturera.parties.tenancy import get_for_company, staff_view
 from fakturera.staff.forms.invoices import (
     CreditForm,
     DraftForm,
