@@ -14,6 +14,7 @@ from email.utils import formataddr
 from babel.numbers import format_currency
 from django.core.mail.backends.smtp import EmailBackend
 
+from fakturera.core.mail import Outbox, SmtpServer
 from fakturera.distribution.models import ChannelSetting, Purpose
 from fakturera.parties.models import Channel, Company
 
@@ -77,6 +78,23 @@ def fill(template: str, values: dict[str, str]) -> str:
 def amount_text(amount: object, currency: str, language: str) -> str:
     locale = {"sv": "sv_SE", "en": "en_GB", "da": "da_DK", "nb": "nb_NO"}.get(language, "sv_SE")
     return format_currency(amount, currency, locale=locale)
+
+
+def smtp_outbox(setting: ChannelSetting | None, company: Company) -> Outbox | None:
+    """The company's SMTP server (host, port, TLS, login) and sender as its e-mail channel
+    settings have them, for core.mail; None when they name no server or no sender."""
+    options = setting.options if setting else {}
+    if setting is None or not options.get("host") or not options.get("from_email"):
+        return None
+    username = options.get("username") or ""
+    server = SmtpServer(
+        host=options["host"],
+        port=int(options.get("port") or 25),
+        security=options.get("security", "starttls"),
+        username=username,
+        password=setting.secret if username else "",
+    )
+    return Outbox(server, sender=(options.get("from_name") or company.name, options["from_email"]))
 
 
 @dataclass(frozen=True)

@@ -247,9 +247,9 @@ def test_swedish_persons_get_swedish_mail(company, settings):
 
 
 def test_the_login_link_comes_by_the_companys_own_smtp_server_when_its_e_mail_channel_is_active(company):
+    from fakturera.core.tests.smtp import SmtpServer
     from fakturera.distribution.services import channel_setting_save
     from fakturera.distribution.tests.factories import email_channel
-    from fakturera.distribution.tests.smtp import SmtpServer
 
     company.name = "Kliniken Åre AB"
     company.save()
