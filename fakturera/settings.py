@@ -153,9 +153,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("FAKTURERA_FROM_EMAIL", "no-reply@fakturera.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 if DEBUG and "EMAIL_HOST" not in os.environ:
-    # `make run` has no mail server: the mails Fakturera sends itself (a course manager's
-    # approval link) are printed by the task worker instead of failing. Invoices go
-    # through each company's own SMTP settings and are not affected.
+    # `make run` has no mail server: the mails Fakturera sends by the installation's server
+    # (a portal login link or a course manager's approval link of a company without its own
+    # SMTP server, core/mail.py) are printed instead of failing. Invoices go through each
+    # company's own SMTP settings and are not affected.
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # Courses (seed 000): how long a manager's approval link is valid, and how many
