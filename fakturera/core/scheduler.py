@@ -116,5 +116,8 @@ def run_due(jobs: tuple[Job, ...], *, last_runs: dict[str, Run], now: dt.datetim
 
 
 def seconds_to_next(jobs: tuple[Job, ...], *, last_runs: dict[str, Run], now: dt.datetime) -> float:
-    upcoming = min(due_at(job, last_runs.get(job.name), now=now) for job in jobs)
+    # With no job registered there is nothing to wait for; look again in a minute.
+    upcoming = min(
+        (due_at(job, last_runs.get(job.name), now=now) for job in jobs), default=now + dt.timedelta(minutes=1)
+    )
     return max((upcoming - now).total_seconds(), 1.0)

@@ -149,3 +149,8 @@ def test_the_command_runs_every_real_job_once():
     assert len(lines) == len(scheduler.registered())
     for job in scheduler.registered():
         assert any(f" {job.name}: " in line and "failed" not in line for line in lines), out.getvalue()
+
+
+def test_with_no_job_registered_the_scheduler_looks_again_in_a_minute():
+    assert run_due((), last_runs={}, now=at(22, 10)) == {}
+    assert seconds_to_next((), last_runs={}, now=at(22, 10)) == 60
