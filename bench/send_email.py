@@ -26,10 +26,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from stdnum import luhn
 
+from fakturera.core.tests.smtp import free_port
 from fakturera.distribution.models import Delivery, DeliveryState, SendBatch
 from fakturera.distribution.services import channel_setting_save, distribution_settings_save, invoices_send
 from fakturera.distribution.tests.bulk import issued_invoices_with_pdfs
-from fakturera.distribution.tests.smtp import free_port
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import SendingStatus
 from fakturera.parties.models import Channel, Company

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "fakturera.autogiro",
     "fakturera.portal",
     "fakturera.distribution",
+    "fakturera.demo",
     "fakturera.public",
     "fakturera.staff",
 ]
@@ -57,7 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "fakturera.core.tenancy.ActiveCompanyMiddleware",
+    "fakturera.parties.tenancy.ActiveCompanyMiddleware",
 ]
 
 ROOT_URLCONF = "fakturera.urls"
@@ -74,7 +75,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "fakturera.core.tenancy.company_context",
+                "fakturera.parties.tenancy.company_context",
             ],
         },
     },
@@ -153,9 +154,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("FAKTURERA_FROM_EMAIL", "no-reply@fakturera.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 if DEBUG and "EMAIL_HOST" not in os.environ:
-    # `make run` has no mail server: the mails Fakturera sends itself (a course manager's
-    # approval link) are printed by the task worker instead of failing. Invoices go
-    # through each company's own SMTP settings and are not affected.
+    # `make run` has no mail server: the mails Fakturera sends by the installation's server
+    # (a portal login link or a course manager's approval link of a company without its own
+    # SMTP server, core/mail.py) are printed instead of failing. Invoices go through each
+    # company's own SMTP settings and are not affected.
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # Courses (seed 000): how long a manager's approval link is valid, and how many

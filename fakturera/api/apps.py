@@ -1,4 +1,8 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
+
+from fakturera.core.scheduler import Job, register
 
 
 class ApiConfig(AppConfig):
@@ -9,3 +13,12 @@ class ApiConfig(AppConfig):
         from fakturera.api import subscribers
 
         subscribers.connect()
+        # Periodic jobs (core/scheduler.py), run by `fakturera scheduler` in this order.
+        register(Job("webhook deliveries due", "fakturera.api.webhooks:deliveries_sweep", every=timedelta(minutes=1)))
+        register(
+            Job(
+                "idempotency records past their keep time",
+                "fakturera.api.idempotency:records_purge",
+                every=timedelta(hours=1),
+            )
+        )

@@ -1,11 +1,16 @@
 """The periodic jobs of an installation, run by one long-lived `fakturera scheduler`.
 
-Jobs are plain functions of the domain apps (sweeps, nightly generation, clean-up);
-this module only knows when each is due. A job is either every `every` (sweeps:
-they pick up what a dead worker or a deferred retry left) or daily at `at` local
-time (recurring invoices). Each job is idempotent and safe to run on two machines
-at once, so running more than one scheduler is harmless; a job that fails is
-logged and tried again at its next turn, and never stops the others.
+Jobs are plain functions of the apps that own them (sweeps, nightly generation,
+clean-up); each app registers its jobs in its AppConfig.ready() with
+`register(Job(...))`, and this module only knows when each is due. A job is either
+every `every` (sweeps: they pick up what a dead worker or a deferred retry left) or
+daily at `at` local time (recurring invoices). Each job is idempotent and safe to run
+on two machines at once, so running more than one scheduler is harmless.
+
+A job that fails is logged and never stops the others. It counts as done only when it
+ran without an error: a failed job is tried again after `retry_after` (the interval
+for a periodic job, five minutes for a daily one), so a nightly run that met a
+database restart runs again minutes later instead of the next night.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
+
+# A daily job that failed is tried again this long after (a periodic one after its interval).
+DAILY_RETRY_AFTER = dt.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -31,7 +39,7 @@ class Job:
             raise ValueError(f"{self.name}: a job runs either every interval or daily at a time")
 
     def next_run(self, *, last: dt.datetime | None, now: dt.datetime) -> dt.datetime:
-        """When the job is next due, given its last run (None: never ran in this process)."""
+        """When the job is next due, given its last successful run (None: none in this process)."""
         if self.every is not None:
             return now if last is None else last + self.every
         assert self.at is not None
@@ -40,47 +48,76 @@ class Job:
         day = last.date() + dt.timedelta(days=1) if last.timetz().replace(tzinfo=None) >= self.at else last.date()
         return dt.datetime.combine(day, self.at, tzinfo=now.tzinfo)
 
+    @property
+    def retry_after(self) -> dt.timedelta:
+        """How long after a failed run the job is tried again."""
+        return self.every if self.every is not None else DAILY_RETRY_AFTER
+
     def function(self) -> Callable[[], object]:
         module, _, name = self.target.partition(":")
         return getattr(importlib.import_module(module), name)
 
 
-JOBS: tuple[Job, ...] = (
-    Job("webhook deliveries due", "fakturera.api.webhooks:deliveries_sweep", every=dt.timedelta(minutes=1)),
-    Job(
-        "idempotency records past their keep time",
-        "fakturera.api.idempotency:records_purge",
-        every=dt.timedelta(hours=1),
-    ),
-    # Shortly after midnight, clear of the date change itself.
-    Job("recurring invoices due", "fakturera.core.scheduler:recurring_generate_today", at=dt.time(0, 5)),
-)
+_registry: dict[str, Job] = {}
 
 
-def recurring_generate_today() -> str:
-    from django.utils import timezone
+def register(job: Job) -> None:
+    """Add `job` to the jobs `fakturera scheduler` runs; called in the owning app's
+    AppConfig.ready(). Jobs run in the order they were registered (INSTALLED_APPS order).
+    Registering the same job again (a ready() run twice) is a no-op; another job under a
+    name already taken is an error."""
+    known = _registry.get(job.name)
+    if known is not None and known != job:
+        raise ValueError(f"a scheduled job named {job.name!r} is already registered ({known.target})")
+    _registry.setdefault(job.name, job)
 
-    from fakturera.recurring.services import recurring_generate
 
-    result = recurring_generate(today=timezone.localdate())
-    return f"{result.orders} orders from {result.recurring_invoices} recurring invoices"
+def registered() -> tuple[Job, ...]:
+    """Every registered job, in the order registered."""
+    return tuple(_registry.values())
 
 
-def run_due(jobs: tuple[Job, ...], *, last_runs: dict[str, dt.datetime], now: dt.datetime) -> dict[str, str]:
-    """Run every job due at `now`; returns job name -> what it said (or its error)."""
+@dataclass(frozen=True)
+class Run:
+    """How a job's last run in this process ended."""
+
+    at: dt.datetime
+    ok: bool
+
+
+def due_at(job: Job, run: Run | None, *, now: dt.datetime) -> dt.datetime:
+    """When `job` is next due, given how its last run ended (None: never ran in this process)."""
+    if run is None:
+        return job.next_run(last=None, now=now)
+    if not run.ok:
+        return run.at + job.retry_after
+    return job.next_run(last=run.at, now=now)
+
+
+def run_due(jobs: tuple[Job, ...], *, last_runs: dict[str, Run], now: dt.datetime) -> dict[str, str]:
+    """Run every job due at `now`; returns job name -> what it said (or its error).
+
+    `last_runs` is the scheduler's memory between calls (job name -> its last Run): a job
+    is marked done only after it ran without an error; a failed one is due again after
+    its `retry_after`."""
     said: dict[str, str] = {}
     for job in jobs:
-        if job.next_run(last=last_runs.get(job.name), now=now) > now:
+        if due_at(job, last_runs.get(job.name), now=now) > now:
             continue
-        last_runs[job.name] = now
         try:
             said[job.name] = str(job.function()())
         except Exception as exc:  # one failing job must not stop the others
             logger.exception("scheduled job %s failed", job.name)
             said[job.name] = f"failed: {exc!r}"
+            last_runs[job.name] = Run(now, ok=False)
+        else:
+            last_runs[job.name] = Run(now, ok=True)
     return said
 
 
-def seconds_to_next(jobs: tuple[Job, ...], *, last_runs: dict[str, dt.datetime], now: dt.datetime) -> float:
-    upcoming = min(job.next_run(last=last_runs.get(job.name), now=now) for job in jobs)
+def seconds_to_next(jobs: tuple[Job, ...], *, last_runs: dict[str, Run], now: dt.datetime) -> float:
+    # With no job registered there is nothing to wait for; look again in a minute.
+    upcoming = min(
+        (due_at(job, last_runs.get(job.name), now=now) for job in jobs), default=now + dt.timedelta(minutes=1)
+    )
     return max((upcoming - now).total_seconds(), 1.0)

@@ -20,7 +20,6 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
@@ -33,6 +32,7 @@ from fakturera.api.webhooks import webhook_event
 from fakturera.billables.models import BasisItem, BasisItemStatus, BasisSourceKind, RemovedBecause
 from fakturera.billables.services import BasisSourceSpec, basis_item_sync
 from fakturera.catalog.vat import clean_vat
+from fakturera.core import mail
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict, ValidationFailed
 from fakturera.core.identifiers import clean_organisation_number, clean_peppol_id, clean_personnummer, clean_vat_number
 from fakturera.core.money import clean_unit_price
@@ -50,6 +50,7 @@ from fakturera.courses.models import (
 )
 from fakturera.courses.selectors import registration_form_forget
 from fakturera.courses.states import RegistrationStatus, move_registration
+from fakturera.distribution.selectors import mail_outbox_for
 from fakturera.invoicing.models import Invoice, InvoiceLine
 from fakturera.invoicing.services import credit_note_create
 from fakturera.parties.models import Company, Customer, CustomerKind, Language
@@ -480,7 +481,10 @@ def approval_mail_send(*, registration_id: int) -> None:
             "days": settings.COURSE_APPROVAL_MAX_AGE_DAYS,
             "company": registration.company.name,
         }
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [registration.manager_email])
+    # By the company's own SMTP server where it set one, else the installation's (core.mail).
+    outbox = mail_outbox_for(registration.company)
+    sender = outbox.sender or settings.DEFAULT_FROM_EMAIL
+    mail.send(mail.Message(sender=sender, to=[registration.manager_email], subject=subject, body=body), outbox=outbox)
 
 
 @transaction.atomic

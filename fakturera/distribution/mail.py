@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from email.utils import formataddr
 
 from babel.numbers import format_currency
-from django.core.mail.backends.smtp import EmailBackend
 
+from fakturera.core.mail import Outbox, SmtpServer
 from fakturera.distribution.models import ChannelSetting, Purpose
-from fakturera.parties.models import Channel, Company
-
-SMTP_TIMEOUT_SECONDS = 30
+from fakturera.parties.models import Company
 
 VARIABLES = ("customer_name", "invoice_number", "amount", "due_date", "ocr", "portal_link", "company_name")
 _VARIABLE = re.compile(r"\{(" + "|".join(VARIABLES) + r")\}")
@@ -79,31 +76,18 @@ def amount_text(amount: object, currency: str, language: str) -> str:
     return format_currency(amount, currency, locale=locale)
 
 
-@dataclass(frozen=True)
-class CompanyMail:
-    """A Django mail connection to the company's own SMTP server, and its sender."""
-
-    connection: EmailBackend
-    from_email: str
-
-
-def company_mail(company: Company) -> CompanyMail | None:
-    """The company's SMTP server as the e-mail channel has it (host, port, TLS, login), for
-    mail outside the delivery worker (the portal's login link); None when the company has no
-    active e-mail channel, so the caller falls back to the installation's own server."""
-    setting = ChannelSetting.objects.filter(company=company, channel=Channel.EMAIL, is_active=True).first()
+def smtp_outbox(setting: ChannelSetting | None, company: Company) -> Outbox | None:
+    """The company's SMTP server (host, port, TLS, login) and sender as its e-mail channel
+    settings have them, for core.mail; None when they name no server or no sender."""
     options = setting.options if setting else {}
-    if not options.get("host") or not options.get("from_email"):
+    if setting is None or not options.get("host") or not options.get("from_email"):
         return None
-    security = options.get("security", "starttls")
-    connection = EmailBackend(
+    username = options.get("username") or ""
+    server = SmtpServer(
         host=options["host"],
         port=int(options.get("port") or 25),
-        username=options.get("username") or "",
-        password=setting.secret if options.get("username") else "",
-        use_tls=security == "starttls",
-        use_ssl=security == "ssl",
-        timeout=SMTP_TIMEOUT_SECONDS,
-        fail_silently=False,
+        security=options.get("security", "starttls"),
+        username=username,
+        password=setting.secret if username else "",
     )
-    return CompanyMail(connection, formataddr((options.get("from_name") or company.name, options["from_email"])))
+    return Outbox(server, sender=(options.get("from_name") or company.name, options["from_email"]))

@@ -11,8 +11,9 @@ from django.db.models import Count, Q, QuerySet
 from fakturera.autogiro.selectors import mandates_active_for
 from fakturera.core.bulk import any_of
 from fakturera.core.identifiers import peppol_endpoint
+from fakturera.core.mail import INSTALLATION, Outbox
 from fakturera.distribution.channels.peppol import receivers_registered
-from fakturera.distribution.mail import Text
+from fakturera.distribution.mail import Text, smtp_outbox
 from fakturera.distribution.models import (
     ChannelSetting,
     Delivery,
@@ -53,6 +54,14 @@ def email_texts(*, company: Company | int) -> dict[tuple[str, str], Text]:
         (row.purpose, row.language): Text(row.subject, row.body)
         for row in EmailTemplate.objects.filter(company_id=company_id)
     }
+
+
+def mail_outbox_for(company: Company) -> Outbox:
+    """Where the company's own mail goes out (portal login links, course approvals): its SMTP
+    server and sender when its e-mail channel is active and names both (the settings the
+    invoices go by), else the installation's (Django's EMAIL_* settings); core.mail sends."""
+    setting = ChannelSetting.objects.filter(company=company, channel=Channel.EMAIL, is_active=True).first()
+    return smtp_outbox(setting, company) or INSTALLATION
 
 
 def party(customer: Customer) -> Party:

@@ -1,4 +1,5 @@
-"""When periodic jobs are due, that a failing one does not stop the others, and that
+"""When periodic jobs are due, that a failing one does not stop the others and is done
+only once it succeeded, that the apps register their jobs, and that
 `fakturera scheduler --once` runs the real jobs."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from fakturera.core import scheduler
-from fakturera.core.scheduler import Job, run_due, seconds_to_next
+from fakturera.core.scheduler import DAILY_RETRY_AFTER, Job, register, registered, run_due, seconds_to_next
 
 TZ = zoneinfo.ZoneInfo("Europe/Stockholm")
 
@@ -68,6 +69,76 @@ def test_a_failing_job_is_reported_and_the_others_still_run():
     assert set(run_due(jobs, last_runs=last_runs, now=at(22, 10, 1))) == {"failing"}
 
 
+calls: list[str] = []
+
+
+def fails_twice() -> str:
+    calls.append("call")
+    if len(calls) <= 2:
+        raise RuntimeError("database restarting")
+    return "generated"
+
+
+def test_a_failing_daily_job_is_retried_after_a_short_backoff_and_done_only_after_it_succeeded():
+    calls.clear()
+    job = Job("nightly", f"{__name__}:fails_twice", at=dt.time(0, 5))
+    last_runs: dict = {}
+
+    assert run_due((job,), last_runs=last_runs, now=at(23, 0, 5)) == {
+        "nightly": "failed: RuntimeError('database restarting')"
+    }
+    # not marked done: due again after the backoff, not the next night
+    assert seconds_to_next((job,), last_runs=last_runs, now=at(23, 0, 5)) == DAILY_RETRY_AFTER.total_seconds()
+    assert run_due((job,), last_runs=last_runs, now=at(23, 0, 6)) == {}
+    assert set(run_due((job,), last_runs=last_runs, now=at(23, 0, 10))) == {"nightly"}
+    assert run_due((job,), last_runs=last_runs, now=at(23, 0, 15)) == {"nightly": "generated"}
+    # done: nothing more tonight, next at its time tomorrow
+    assert run_due((job,), last_runs=last_runs, now=at(23, 0, 20)) == {}
+    assert run_due((job,), last_runs=last_runs, now=at(23, 12)) == {}
+    assert seconds_to_next((job,), last_runs=last_runs, now=at(23, 12)) == (at(24, 0, 5) - at(23, 12)).total_seconds()
+    assert run_due((job,), last_runs=last_runs, now=at(24, 0, 5)) == {"nightly": "generated"}
+    assert len(calls) == 4
+
+
+def test_a_failing_interval_job_is_retried_after_its_interval():
+    job = Job("failing", f"{__name__}:boom", every=dt.timedelta(minutes=10))
+    last_runs: dict = {}
+
+    run_due((job,), last_runs=last_runs, now=at(22, 10))
+
+    assert run_due((job,), last_runs=last_runs, now=at(22, 10, 9)) == {}
+    assert set(run_due((job,), last_runs=last_runs, now=at(22, 10, 10))) == {"failing"}
+
+
+def test_the_apps_register_their_jobs_in_installed_apps_order():
+    jobs = {job.name: job for job in registered()}
+
+    assert list(jobs) == [
+        "webhook deliveries due",
+        "idempotency records past their keep time",
+        "recurring invoices due",
+    ]
+    assert jobs["webhook deliveries due"].target == "fakturera.api.webhooks:deliveries_sweep"
+    assert jobs["webhook deliveries due"].every == dt.timedelta(minutes=1)
+    assert jobs["idempotency records past their keep time"].target == "fakturera.api.idempotency:records_purge"
+    assert jobs["idempotency records past their keep time"].every == dt.timedelta(hours=1)
+    assert jobs["recurring invoices due"].target == "fakturera.recurring.jobs:recurring_generate_today"
+    assert jobs["recurring invoices due"].at == dt.time(0, 5)
+    for job in registered():
+        assert callable(job.function())
+
+
+def test_registering_a_job_again_is_a_no_op_and_another_job_under_a_taken_name_is_refused():
+    [first, *_rest] = registered()
+
+    register(first)
+
+    assert registered().count(first) == 1
+    with pytest.raises(ValueError, match="already registered"):
+        register(Job(first.name, f"{__name__}:fine", every=dt.timedelta(minutes=1)))
+    assert registered()[0] is first
+
+
 @pytest.mark.django_db
 def test_the_command_runs_every_real_job_once():
     out = io.StringIO()
@@ -75,6 +146,11 @@ def test_the_command_runs_every_real_job_once():
     call_command("scheduler", "--once", stdout=out)
 
     lines = out.getvalue().splitlines()
-    assert len(lines) == len(scheduler.JOBS)
-    for job in scheduler.JOBS:
+    assert len(lines) == len(scheduler.registered())
+    for job in scheduler.registered():
         assert any(f" {job.name}: " in line and "failed" not in line for line in lines), out.getvalue()
+
+
+def test_with_no_job_registered_the_scheduler_looks_again_in_a_minute():
+    assert run_due((), last_runs={}, now=at(22, 10)) == {}
+    assert seconds_to_next((), last_runs={}, now=at(22, 10)) == 60

@@ -1,5 +1,5 @@
 """E-mail: the PDF attached, sent by the company's own SMTP server, one connection per
-batch. The Message-ID is the delivery's, the same on every attempt.
+batch, through core.mail. The Message-ID is the delivery's, the same on every attempt.
 
 SMTP answers 4xx and lost or refused connections are transient (tried again later);
 5xx answers are permanent. SMTP takes no idempotency key, so a worker that dies after
@@ -8,30 +8,18 @@ handing a message over leaves the delivery uncertain for staff to confirm or res
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import smtplib
-import socket
-import ssl
-import uuid
-from dataclasses import dataclass
-from email.header import Header
-from email.utils import formataddr, formatdate
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from fakturera.core import mail
 from fakturera.distribution.channels.base import Channel, Job, Outcome, PermanentError, Session, TransientError
-from fakturera.distribution.mail import SMTP_TIMEOUT_SECONDS, Text, amount_text, default_text, fill
+from fakturera.distribution.mail import Text, amount_text, default_text, fill, smtp_outbox
 from fakturera.distribution.models import ChannelSetting, Purpose
 from fakturera.parties.models import Channel as ChannelCode
 from fakturera.parties.models import Company
-
-TIMEOUT_SECONDS = SMTP_TIMEOUT_SECONDS
-SECURITY = ("starttls", "ssl", "none")
 
 
 def smtp_settings_problem(setting: ChannelSetting | None) -> str | None:
@@ -72,180 +60,56 @@ class SmtpSession(Session):
         texts: dict[tuple[str, str], Text],
         purpose: str | None,
     ):
-        self.company = company
-        self.options = setting.options if setting else {}
-        self._password = setting.secret if setting else ""
         self.texts = texts
         self.purpose = purpose
         self.problem = smtp_settings_problem(setting)
-        self.smtp: smtplib.SMTP | None = None
-        # A server that cannot be reached or refuses the login fails the rest of the batch
-        # at once, rather than each message waiting for its own timeout.
-        self.connect_error: TransientError | PermanentError | None = None
-        self.host_name = urlsplit(django_settings.SITE_URL).hostname or "fakturera.invalid"
-
-    def _connect(self) -> smtplib.SMTP:
-        host, port = self.options["host"], int(self.options.get("port") or 25)
-        security = self.options.get("security", "starttls")
-        try:
-            if security == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    host, port, timeout=TIMEOUT_SECONDS, context=ssl.create_default_context()
-                )
-            else:
-                smtp = smtplib.SMTP(host, port, timeout=TIMEOUT_SECONDS)
-                if security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
-            if self.options.get("username"):
-                smtp.login(self.options["username"], self._password)
-        except smtplib.SMTPAuthenticationError as exc:
-            raise PermanentError(_("The SMTP server refused the login (%(code)s).") % {"code": exc.smtp_code}) from None
-        except smtplib.SMTPResponseException as exc:
-            raise _answer_error(exc.smtp_code, exc.smtp_error) from None
-        except (OSError, smtplib.SMTPException) as exc:
-            raise TransientError(
-                _("Could not reach the SMTP server %(host)s:%(port)s: %(error)s")
-                % {"host": host, "port": port, "error": _describe(exc)}
-            ) from None
-        return smtp
+        self.outbox = smtp_outbox(setting, company)
+        # Opened at the first message, kept for every chunk of the batch until close().
+        self.connection: mail.Connection | None = None
 
     def send(self, jobs: list[Job]) -> list[Outcome]:
-        outcomes = []
-        for job in jobs:
-            try:
-                reference = self._send_one(job)
-            except (TransientError, PermanentError) as exc:
-                outcomes.append(Outcome(job.delivery.pk, error=exc))
-            else:
-                outcomes.append(Outcome(job.delivery.pk, reference=reference))
-        return outcomes
-
-    def _send_one(self, job: Job) -> str:
         if self.problem:
-            raise PermanentError(self.problem)
-        try:
-            message = self.message(job)
-        except UnicodeError:
-            # An address the message cannot carry (a domain outside ASCII): this one
-            # delivery fails with its reason; the rest of the batch goes on.
-            raise self._unsendable(job) from None
-        if self.connect_error is not None:
-            raise self.connect_error
-        if self.smtp is None:
-            try:
-                self.smtp = self._connect()
-            except (TransientError, PermanentError) as exc:
-                self.connect_error = exc
-                raise
-        try:
-            self.smtp.sendmail(self.options["from_email"], [job.delivery.address["email"]], message.content)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, text = next(iter(exc.recipients.values()))
-            raise _answer_error(code, text) from None
-        except smtplib.SMTPResponseException as exc:
-            self._drop_if_broken(exc.smtp_code)
-            raise _answer_error(exc.smtp_code, exc.smtp_error) from None
-        except UnicodeError:
-            raise self._unsendable(job) from None
-        except (OSError, smtplib.SMTPException) as exc:
-            # The connection is gone: the next message connects again.
-            self._drop()
-            raise TransientError(_("The SMTP connection failed: %(error)s") % {"error": _describe(exc)}) from None
-        return message.message_id
+            return [Outcome(job.delivery.pk, error=PermanentError(self.problem)) for job in jobs]
+        assert self.outbox is not None  # the settings name a server and a sender
+        if self.connection is None:
+            self.connection = self.outbox.connect()
+        results = mail.send_batch(self.connection, (self.message(job) for job in jobs))
+        return [
+            Outcome(job.delivery.pk, reference=result.message_id)
+            if result.is_success
+            else Outcome(job.delivery.pk, error=_transport_error(result.error))
+            for job, result in zip(jobs, results, strict=True)
+        ]
 
-    @staticmethod
-    def _unsendable(job: Job) -> PermanentError:
-        return PermanentError(
-            _("The address %(to)s cannot be sent to by SMTP.") % {"to": job.delivery.address["email"]}
-        )
-
-    def message(self, job: Job) -> OutgoingMessage:
+    def message(self, job: Job) -> mail.Message:
         delivery, invoice = job.delivery, job.invoice
         purpose = self.purpose or delivery.purpose
         text = self.texts.get((purpose, invoice.language)) or default_text(purpose, invoice.language)
         values = variables(invoice, recipient=delivery.recipient)
-        attachment = None
+        attachments = ()
         if job.pdf is not None and purpose != Purpose.PORTAL_NOTICE:
             prefix = "kreditfaktura" if invoice.is_credit_note else "faktura"
-            attachment = (f"{prefix}-{invoice.display_number}.pdf", job.pdf)
-        return mime_message(
-            sender=formataddr(
-                (self.options.get("from_name") or self.company.name, self.options["from_email"]), "utf-8"
-            ),
-            to=formataddr((delivery.recipient, delivery.address["email"]), "utf-8"),
+            attachments = (mail.Attachment(f"{prefix}-{invoice.display_number}.pdf", job.pdf, "application/pdf"),)
+        assert self.outbox is not None
+        return mail.Message(
+            sender=self.outbox.sender,
+            to=[(delivery.recipient, delivery.address["email"])],
             subject=fill(text.subject, values),
             body=fill(text.body, values),
-            message_id=f"<{delivery.idempotency_key}@{self.host_name}>",
-            pdf=attachment,
+            attachments=attachments,
+            message_id=mail.message_id(delivery.idempotency_key),
         )
 
-    def _drop_if_broken(self, code: int) -> None:
-        if code in (421,):
-            self._drop()
-
-    def _drop(self) -> None:
-        if self.smtp is not None:
-            try:
-                self.smtp.close()
-            finally:
-                self.smtp = None
-
     def close(self) -> None:
-        if self.smtp is not None:
-            # The messages are sent; a server that hangs up first is no failure.
-            with contextlib.suppress(OSError, smtplib.SMTPException):
-                self.smtp.quit()
-            self._drop()
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
 
-@dataclass(frozen=True)
-class OutgoingMessage:
-    message_id: str
-    content: bytes
-
-
-def _header(value: str) -> str:
-    # One line whatever the value holds: a name or subject with CR/LF (a customer's name
-    # comes from a public form) must not add headers or a body of its own.
-    value = " ".join(value.splitlines())
-    return value if value.isascii() else Header(value, "utf-8").encode()
-
-
-def mime_message(
-    *, sender: str, to: str, subject: str, body: str, message_id: str, pdf: tuple[str, bytes] | None
-) -> OutgoingMessage:
-    """The message as bytes, written directly: the standard library's email package spends
-    most of a bulk send parsing and folding its own headers (seen in `make bench`). Plain
-    MIME (RFC 2045-2049): a text part and the PDF, both base64 in 76-character lines."""
-    boundary = f"=_{uuid.uuid4().hex}"
-    text = base64.encodebytes(body.encode()).replace(b"\n", b"\r\n")
-    headers = (
-        f"From: {_header(sender)}\r\nTo: {_header(to)}\r\nSubject: {_header(subject)}\r\n"
-        f"Date: {formatdate(localtime=True)}\r\n"
-        f"Message-ID: {message_id}\r\nMIME-Version: 1.0\r\n"
-    )
-    if pdf is None:
-        content = (
-            headers + 'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
-        ).encode() + text
-        return OutgoingMessage(message_id, content)
-    filename, data = pdf
-    parts = [
-        (
-            headers + f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'
-            f'--{boundary}\r\nContent-Type: text/plain; charset="utf-8"\r\n'
-            "Content-Transfer-Encoding: base64\r\n\r\n"
-        ).encode(),
-        text,
-        (
-            f'--{boundary}\r\nContent-Type: application/pdf; name="{filename}"\r\n'
-            f'Content-Disposition: attachment; filename="{filename}"\r\n'
-            "Content-Transfer-Encoding: base64\r\n\r\n"
-        ).encode(),
-        base64.encodebytes(data).replace(b"\n", b"\r\n"),
-        f"--{boundary}--\r\n".encode(),
-    ]
-    return OutgoingMessage(message_id, b"".join(parts))
+def _transport_error(error: mail.MailError | None) -> TransientError | PermanentError:
+    assert error is not None
+    kind = TransientError if isinstance(error, mail.TemporaryMailError) else PermanentError
+    return kind(error.message, status=error.status)
 
 
 def variables(invoice: Any, *, recipient: str) -> dict[str, str]:
@@ -260,17 +124,3 @@ def variables(invoice: Any, *, recipient: str) -> dict[str, str]:
         + reverse("portal:invoice_detail", kwargs={"company_id": invoice.company_id, "invoice_id": invoice.pk}),
         "company_name": (invoice.seller or {}).get("name", ""),
     }
-
-
-def _answer_error(code: int, text: bytes | str) -> TransientError | PermanentError:
-    detail = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
-    message = _("The SMTP server answered %(code)s %(text)s") % {"code": code, "text": detail}
-    if 400 <= code < 500:
-        return TransientError(message, status=code)
-    return PermanentError(message, status=code)
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, socket.timeout | TimeoutError):
-        return _("timed out")
-    return str(exc) or type(exc).__name__

@@ -8,11 +8,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from fakturera.core.tests.smtp import SmtpServer
 from fakturera.distribution.channels.base import Outcome
 from fakturera.distribution.models import Delivery, DeliveryState
 from fakturera.distribution.services import channel_setting_save, invoices_send
 from fakturera.distribution.tests.factories import email_channel
-from fakturera.distribution.tests.smtp import SmtpServer
 from fakturera.distribution.worker import Round, _jobs, _record, deliveries_claim, deliveries_sweep, deliveries_work
 from fakturera.invoicing.states import SendingStatus
 from fakturera.parties.models import Channel

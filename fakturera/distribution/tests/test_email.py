@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from fakturera.core.tests.smtp import SmtpServer
 from fakturera.distribution.models import Delivery, DeliveryState
 from fakturera.distribution.services import deliveries_undo, invoices_send
 from fakturera.distribution.tests.factories import email_channel
-from fakturera.distribution.tests.smtp import SmtpServer
 from fakturera.distribution.worker import deliveries_work
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.services import credit_note_create
@@ -140,7 +140,7 @@ def test_sending_twice_queues_once(company, admin_user):
 
 
 def test_an_unreachable_server_is_retried_later_without_trying_each_message(company, admin_user):
-    from fakturera.distribution.tests.smtp import free_port
+    from fakturera.core.tests.smtp import free_port
 
     invoices = [issued_invoice(company, admin_user, "100.00") for _ in range(3)]
     email_channel(company, free_port())  # nothing listens there

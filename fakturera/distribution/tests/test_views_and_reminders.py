@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from fakturera.core.tests.smtp import SmtpServer
 from fakturera.distribution.models import ChannelSetting, Delivery, DeliveryState
 from fakturera.distribution.services import invoices_send
 from fakturera.distribution.tests.factories import email_channel
-from fakturera.distribution.tests.smtp import SmtpServer
 from fakturera.distribution.worker import deliveries_sweep, deliveries_work
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.services import invoice_create_draft

@@ -4,7 +4,6 @@ import pytest
 from django.http import Http404
 
 from fakturera.core.errors import DomainError, ValidationFailed
-from fakturera.core.tenancy import get_for_company, role_allows
 from fakturera.invoicing.models import NumberSeries
 from fakturera.parties.models import Company, CompanyUser, Customer
 from fakturera.parties.services import (
@@ -15,6 +14,7 @@ from fakturera.parties.services import (
     organisation_member_add,
     organisation_member_remove,
 )
+from fakturera.parties.tenancy import get_for_company, role_allows
 from fakturera.parties.tests.factories import CompanyFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -247,9 +247,9 @@ def test_swedish_persons_get_swedish_mail(company, settings):
 
 
 def test_the_login_link_comes_by_the_companys_own_smtp_server_when_its_e_mail_channel_is_active(company):
+    from fakturera.core.tests.smtp import SmtpServer
     from fakturera.distribution.services import channel_setting_save
     from fakturera.distribution.tests.factories import email_channel
-    from fakturera.distribution.tests.smtp import SmtpServer
 
     company.name = "Kliniken Åre AB"
     company.save()
@@ -272,3 +272,18 @@ def test_the_login_link_comes_by_the_companys_own_smtp_server_when_its_e_mail_ch
     assert Client().post(path_of(link)).status_code == 302
     [fallback] = mail.outbox
     assert fallback.to == [anna.email]
+
+
+def test_by_the_installations_server_the_link_comes_from_the_companys_address_else_the_default(company, settings):
+    settings.DEFAULT_FROM_EMAIL = "no-reply@fakturera.example"
+    PersonFactory(company=company, email="anna@example.se")
+    company.email = "info@klinik.example"
+    company.save()
+
+    ask_for_link(Client(), company, "anna@example.se")
+    company.email = ""
+    company.save()
+    ask_for_link(Client(), company, "anna@example.se")
+
+    assert [m.from_email for m in mail.outbox] == ["info@klinik.example", "no-reply@fakturera.example"]
+    assert [m.to for m in mail.outbox] == [["anna@example.se"], ["anna@example.se"]]

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fakturera.distribution.channels.email import SECURITY
+from fakturera.core.mail import SECURITY
 from fakturera.distribution.channels.export import DIRECTORY, WEBHOOK
 from fakturera.distribution.models import ChannelSetting, DistributionSettings, Purpose
 from fakturera.distribution.services import MAX_UNDO_MINUTES

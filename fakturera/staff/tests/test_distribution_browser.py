@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from fakturera.core.tests.smtp import SmtpServer
 from fakturera.distribution.tests.factories import email_channel
-from fakturera.distribution.tests.smtp import SmtpServer
 from fakturera.distribution.worker import deliveries_work
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import SendingStatus

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 from fakturera.autogiro import selectors, services
 from fakturera.autogiro.models import Mandate, Run
 from fakturera.core.errors import DomainError
-from fakturera.core.tenancy import get_for_company, role_allows, staff_view
 from fakturera.parties.models import Customer
+from fakturera.parties.tenancy import get_for_company, role_allows, staff_view
 from fakturera.staff.forms.autogiro import AutogiroSettingsForm, MandateForm, RunForm
 from fakturera.staff.forms_errors import add_domain_error
 from fakturera.staff.views.customers import render_customer_detail

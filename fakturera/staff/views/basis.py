@@ -23,10 +23,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fakturera.billables import services
 from fakturera.billables.models import BasisItem, BasisItemStatus
 from fakturera.core.errors import DomainError
-from fakturera.core.tenancy import get_for_company, staff_view
 from fakturera.invoicing.selectors import basis_grand_total, basis_with_totals
 from fakturera.invoicing.services import invoices_register_from_basis
 from fakturera.parties.models import Customer
+from fakturera.parties.tenancy import get_for_company, staff_view
 from fakturera.staff.forms.basis import (
     BasisItemAddForm,
     BasisItemEditForm,

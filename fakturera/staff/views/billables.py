@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 from fakturera.billables import services
 from fakturera.billables.models import BasisItem, BasisItemStatus, Booking, JournalNote, PaymentStatus, RemovedBecause
 from fakturera.core.errors import DomainError
-from fakturera.core.tenancy import get_for_company, staff_view
 from fakturera.invoicing.models import Invoice
+from fakturera.parties.tenancy import get_for_company, staff_view
 from fakturera.staff.forms.billables import BookingForm, JournalNoteForm, PaymentStatusForm
 from fakturera.staff.forms_errors import add_domain_error
 

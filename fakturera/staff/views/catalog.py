@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from fakturera.catalog.models import ContactType, Priced, Product, TreatmentType
 from fakturera.catalog.services import catalog_item_save
 from fakturera.core.errors import DomainError
-from fakturera.core.tenancy import get_for_company, staff_view
+from fakturera.parties.tenancy import get_for_company, staff_view
 from fakturera.staff.forms.catalog import FORMS
 from fakturera.staff.forms_errors import VAT_ALIASES, add_domain_error
 

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 
 from fakturera.billables.services import basis_source_set
 from fakturera.core.errors import DomainError
-from fakturera.core.tenancy import get_for_company, staff_view
 from fakturera.parties.models import Company, CompanyUser, Role
 from fakturera.parties.services import company_update, company_user_remove, company_user_set
+from fakturera.parties.tenancy import get_for_company, staff_view
 from fakturera.staff.forms.company import CompanySettingsForm, StaffAddForm, StaffRoleForm
 from fakturera.staff.forms_errors import add_domain_error
 

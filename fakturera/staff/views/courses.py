@@ -19,7 +19,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fakturera.billables.models import BasisItemStatus
 from fakturera.core.errors import DomainError
-from fakturera.core.tenancy import get_for_company, staff_view
 from fakturera.core.xlsx import xlsx_bytes
 from fakturera.courses import selectors, services
 from fakturera.courses.models import (
@@ -32,6 +31,7 @@ from fakturera.courses.models import (
 )
 from fakturera.courses.states import RegistrationStatus
 from fakturera.parties.models import Customer, CustomerKind
+from fakturera.parties.tenancy import get_for_company, staff_view
 from fakturera.staff.forms.courses import (
     PAYING_FIELDS,
     CourseForm,

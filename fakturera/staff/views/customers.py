@@ -14,12 +14,12 @@ from django.views.decorators.http import require_POST
 
 from fakturera.autogiro.selectors import mandates_of_customer
 from fakturera.core.errors import DomainError
-from fakturera.core.tenancy import get_for_company, staff_view
 from fakturera.documents.models import InvoiceDocument
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.selectors import basis_with_totals
 from fakturera.parties import services
 from fakturera.parties.models import Customer, CustomerKind, OrganisationMember
+from fakturera.parties.tenancy import get_for_company, staff_view
 from fakturera.recurring.selectors import recurring_list
 from fakturera.staff.forms.autogiro import MandateForm
 from fakturera.staff.forms.customers import CustomerForm, MemberAddForm

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fakturera.core.errors import DomainError
-from fakturera.core.tenancy import get_for_company, staff_view
 from fakturera.distribution import selectors, services
 from fakturera.distribution.channels import REGISTRY
 from fakturera.distribution.models import Delivery, DeliveryState, EmailTemplate, SendBatch
@@ -25,6 +24,7 @@ from fakturera.documents.services import documents_merged_pdf
 from fakturera.invoicing import selectors as invoice_selectors
 from fakturera.invoicing.models import Invoice
 from fakturera.parties.models import Channel
+from fakturera.parties.tenancy import get_for_company, staff_view
 from fakturera.staff.forms.distribution import ChannelForm, EmailTemplateForm, GeneralForm, SendForm
 from fakturera.staff.forms.invoices import InvoiceFilterForm
 from fakturera.staff.forms_errors import add_domain_error

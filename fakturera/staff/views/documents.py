@@ -8,12 +8,12 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from fakturera.core.tenancy import get_for_company, staff_view
 from fakturera.documents.models import DocumentFormat
 from fakturera.documents.services import document_get, documents_merged_pdf
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import InvoiceStatus
 from fakturera.parties.models import PdfTemplate
+from fakturera.parties.tenancy import get_for_company, staff_view
 
 CONTENT_TYPES = {DocumentFormat.PDF: "application/pdf", DocumentFormat.UBL: "application/xml"}
 ISSUED = (InvoiceStatus.ISSUED, InvoiceStatus.CREDITED)

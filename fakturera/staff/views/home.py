@@ -3,8 +3,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from fakturera.core.tenancy import SESSION_KEY, staff_view
 from fakturera.parties.models import CompanyUser
+from fakturera.parties.tenancy import SESSION_KEY, staff_view
 
 
 @staff_view()

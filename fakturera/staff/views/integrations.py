@@ -23,7 +23,7 @@ from fakturera.api.services import (
 )
 from fakturera.api.webhooks import webhook_test_send
 from fakturera.core.errors import DomainError
-from fakturera.core.tenancy import get_for_company, staff_view
+from fakturera.parties.tenancy import get_for_company, staff_view
 from fakturera.staff.forms_errors import add_domain_error
 
 DELIVERIES_PER_PAGE = 25

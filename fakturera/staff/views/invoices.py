@@ -19,13 +19,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fakturera.core.errors import DomainError
-from fakturera.core.tenancy import get_for_company, staff_view
 from fakturera.distribution.models import ACTIVE_STATES
 from fakturera.invoicing import selectors, services
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.rules import credit_refusal, figures
 from fakturera.invoicing.states import SendingStatus
 from fakturera.parties.models import PdfTemplate
+from fakturera.parties.tenancy import get_for_company, staff_view
 from fakturera.staff.forms.invoices import (
     CreditForm,
     DraftForm,

@@ -22,11 +22,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fakturera.core.errors import DomainError
-from fakturera.core.tenancy import get_for_company, role_allows, staff_view
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.services import invoice_issue, invoices_issue_drafts
 from fakturera.parties.models import Company, Customer
 from fakturera.parties.services import company_update
+from fakturera.parties.tenancy import get_for_company, role_allows, staff_view
 from fakturera.recurring import selectors, services
 from fakturera.recurring.models import RecurringInvoice
 from fakturera.staff.forms.invoices import add_draft_error, draft_lines

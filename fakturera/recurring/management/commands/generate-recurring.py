@@ -2,10 +2,11 @@
 """`fakturera generate-recurring [--date YYYY-MM-DD]`: generate the orders of recurring
 invoices due on or before the date (default today), for every company.
 
-The nightly run is a job of `fakturera scheduler` (core/scheduler.py), which `make run`
-starts; this command is the same generation by hand or from cron. A run that was
-missed is caught up by the next one (one order per missed date), and two runs at once
-make each order once, so running it on more than one machine is harmless.
+The nightly run is a job of `fakturera scheduler` (core/scheduler.py; recurring/jobs.py,
+registered in RecurringConfig.ready()), which `make run` starts; this command is the
+same generation by hand or from cron. A run that was missed is caught up by the next
+one (one order per missed date), and two runs at once make each order once, so running
+it on more than one machine is harmless.
 """
 
 from __future__ import annotations

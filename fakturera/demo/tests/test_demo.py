@@ -9,7 +9,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from fakturera.billables.models import BasisItem, BasisItemStatus
-from fakturera.core.demo import ACADEMY_ORG_NUMBER, CLINIC_ORG_NUMBER, TRADE_ORG_NUMBER
+from fakturera.demo.data import ACADEMY_ORG_NUMBER, CLINIC_ORG_NUMBER, TRADE_ORG_NUMBER
 from fakturera.invoicing.models import Invoice, InvoiceLine
 from fakturera.invoicing.states import InvoiceKind
 from fakturera.parties.models import BasisSource, Company, CompanyUser, Customer, CustomerKind

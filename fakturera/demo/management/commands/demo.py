@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from fakturera.core.demo import DEMO_PASSWORD, DEMO_USERNAME, demo_load
+from fakturera.demo.data import DEMO_PASSWORD, DEMO_USERNAME, demo_load
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Model, QuerySet
@@ -18,8 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-if TYPE_CHECKING:
-    from fakturera.parties.models import Company
+from fakturera.parties.models import ROLE_RANK, Company, CompanyUser
 
 SESSION_KEY = "active_company_id"
 M = TypeVar("M", bound=Model)
@@ -38,8 +37,6 @@ class ActiveCompanyMiddleware:
 
 
 def _activate(request: HttpRequest) -> None:
-    from fakturera.parties.models import CompanyUser
-
     roles = CompanyUser.objects.filter(user=request.user).select_related("company").order_by("company__name")
     wanted = request.session.get(SESSION_KEY)
     chosen = None
@@ -57,8 +54,6 @@ def _activate(request: HttpRequest) -> None:
 
 
 def company_context(request: HttpRequest) -> dict[str, Any]:
-    from fakturera.parties.models import CompanyUser
-
     if not getattr(request, "company", None):
         return {}
     return {
@@ -73,8 +68,6 @@ def company_context(request: HttpRequest) -> dict[str, Any]:
 
 
 def role_allows(role: str | None, needed: str) -> bool:
-    from fakturera.parties.models import ROLE_RANK
-
     if role is None:
         return False
     return ROLE_RANK[role] >= ROLE_RANK[needed]

@@ -1,0 +1,434 @@
+"""E-mail: every mail the product sends goes out through this module (invoices and
+reminders by the e-mail channel, portal notices and login links, course approvals).
+
+- `Message`: sender, recipients, subject, text and attachments. Header values are one
+  line whatever they hold: a name or subject with CR/LF (a customer's name comes from a
+  public form) never adds headers or a body of its own.
+- `Outbox`: where mail goes out. With an `SmtpServer` (host, port, security, login,
+  timeout), straight to that server as its `sender`; without one, the installation's
+  own (Django's EMAIL_* settings: printed to the console in `make run` without
+  EMAIL_HOST, the test outbox in tests). Core knows no company: the caller passes the
+  outbox (`distribution.selectors.mail_outbox_for(company)` gives a company's own SMTP
+  server where it set one, else the installation's).
+- `outbox.connect()`: one connection for a batch, opened at its first message and kept
+  until `close()`. `connection.send(message)` returns the Message-ID or raises a
+  `MailError`: `TemporaryMailError` (SMTP 4xx, unreachable or lost connection: worth
+  trying again later) or `PermanentMailError` (5xx, a refused login, an address SMTP
+  cannot carry). A server that cannot be reached fails the rest of the batch at once,
+  rather than each message waiting for its own timeout; a connection lost mid-batch is
+  opened again by the next message.
+- `send_batch(connection, messages)`: per-message `Result`s, one failing message never
+  stops the others. `send(message, outbox=...)`: one message on its own connection.
+
+Messages to an SmtpServer are written as MIME bytes directly: the standard library's
+email package spends most of a bulk send parsing and folding its own headers (seen in
+`make bench`). Error texts go into an invoice's history, so they never carry a secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import smtplib
+import socket
+import ssl
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from email.header import Header
+from email.headerregistry import Address as HeaderAddress
+from email.utils import formataddr, formatdate, parseaddr
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.utils.translation import gettext as _
+
+TIMEOUT_SECONDS = 30
+SECURITY = ("starttls", "ssl", "none")
+
+Address = tuple[str, str]  # (display name, address); the name may be empty
+
+
+class MailError(Exception):
+    """A message was not sent; `message` is for people (an invoice's history), never a secret."""
+
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class TemporaryMailError(MailError):
+    """SMTP 4xx, a server that cannot be reached, a connection lost: worth trying again later."""
+
+
+class PermanentMailError(MailError):
+    """SMTP 5xx, a refused login, an address SMTP cannot carry: trying again gives the same answer."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class Message:
+    sender: str | Address  # "Name <a@b.se>", "a@b.se" or ("Name", "a@b.se")
+    to: Sequence[str | Address]
+    subject: str
+    body: str
+    attachments: Sequence[Attachment] = ()
+    message_id: str = ""  # "<id@host>"; empty: a new one when sent
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int = 25
+    security: str = "starttls"  # "starttls", "ssl" (SMTPS), anything else plain SMTP
+    username: str = ""  # empty: no login
+    password: str = ""
+    timeout: float = TIMEOUT_SECONDS
+
+    def __repr__(self) -> str:  # never the password, in a log or a traceback
+        return f"SmtpServer(host={self.host!r}, port={self.port}, security={self.security!r})"
+
+
+@dataclass(frozen=True)
+class Outbox:
+    """Where mail goes out: `server` as `sender`, or with no server the installation's own."""
+
+    server: SmtpServer | None = None
+    sender: str | Address = ""  # the address this server sends as; empty: the caller's choice
+
+    def connect(self) -> Connection:
+        return SmtpConnection(self.server) if self.server is not None else DjangoConnection()
+
+
+INSTALLATION = Outbox()
+
+
+@dataclass(frozen=True)
+class Result:
+    message_id: str = ""
+    error: MailError | None = None
+
+    @property
+    def is_success(self) -> bool:
+        return self.error is None
+
+
+def one_line(value: str) -> str:
+    """A header value on one line whatever it holds (CR, LF and other line breaks become spaces)."""
+    return " ".join(value.splitlines())
+
+
+def address(value: str | Address) -> Address:
+    name, addr = value if isinstance(value, tuple) else parseaddr(value)
+    return one_line(name), one_line(addr).strip()
+
+
+def format_address(value: str | Address) -> str:
+    """`Name <a@b.se>` for a header, the name RFC 2047-encoded when it is not ASCII; UnicodeError
+    for an address outside ASCII, which SMTP cannot carry."""
+    return formataddr(address(value), "utf-8")
+
+
+def message_id(key: str = "") -> str:
+    """A Message-ID on this installation's host name (SITE_URL): `key` when the caller has one
+    that stays the same on every attempt (a delivery's idempotency key), else a new one."""
+    host = urlsplit(settings.SITE_URL).hostname or "fakturera.invalid"
+    return f"<{key or uuid.uuid4().hex}@{host}>"
+
+
+class Connection:
+    """One connection for a batch of messages; `close` always runs (a context manager)."""
+
+    def send(self, message: Message) -> str:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        return None
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def send_batch(connection: Connection, messages: Iterable[Message]) -> list[Result]:
+    """Send each message over `connection`, in order: its Message-ID or its error. `messages`
+    may be a generator: each is built only when its turn comes."""
+    results = []
+    for message in messages:
+        try:
+            results.append(Result(message_id=connection.send(message)))
+        except MailError as exc:
+            results.append(Result(error=exc))
+    return results
+
+
+def send(message: Message, *, outbox: Outbox = INSTALLATION) -> str:
+    """One message on a connection of its own; returns its Message-ID, raises MailError."""
+    with outbox.connect() as connection:
+        return connection.send(message)
+
+
+# --- SMTP ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rendered:
+    message_id: str
+    content: bytes
+
+
+def _header(value: str) -> str:
+    value = one_line(value)
+    return value if value.isascii() else Header(value, "utf-8").encode()
+
+
+def _parameter(name: str, value: str) -> str:
+    """A MIME parameter (a file name): quoted when plain ASCII, else RFC 2231."""
+    value = one_line(value)
+    if value.isascii() and '"' not in value and "\\" not in value:
+        return f'{name}="{value}"'
+    return f"{name}*=utf-8''{quote(value, safe='')}"
+
+
+def _base64(data: bytes) -> bytes:
+    return base64.encodebytes(data).replace(b"\n", b"\r\n")
+
+
+def render(message: Message) -> Rendered:
+    """The message as bytes: plain MIME (RFC 2045-2049), a text part and the attachments, all
+    base64 in 76-character lines. UnicodeError for an address outside ASCII."""
+    mid = message.message_id or message_id()
+    boundary = f"=_{uuid.uuid4().hex}"
+    text = _base64(message.body.encode())
+    to = ", ".join(format_address(recipient) for recipient in message.to)
+    headers = (
+        f"From: {_header(format_address(message.sender))}\r\nTo: {_header(to)}\r\n"
+        f"Subject: {_header(message.subject)}\r\n"
+        f"Date: {formatdate(localtime=True)}\r\n"
+        f"Message-ID: {one_line(mid)}\r\nMIME-Version: 1.0\r\n"
+    )
+    if not message.attachments:
+        content = (
+            headers + 'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        ).encode() + text
+        return Rendered(mid, content)
+    parts = [
+        (
+            headers + f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'
+            f'--{boundary}\r\nContent-Type: text/plain; charset="utf-8"\r\n'
+            "Content-Transfer-Encoding: base64\r\n\r\n"
+        ).encode(),
+        text,
+    ]
+    for attachment in message.attachments:
+        parts += [
+            (
+                f"--{boundary}\r\nContent-Type: {one_line(attachment.mimetype)}; "
+                f"{_parameter('name', attachment.filename)}\r\n"
+                f"Content-Disposition: attachment; {_parameter('filename', attachment.filename)}\r\n"
+                "Content-Transfer-Encoding: base64\r\n\r\n"
+            ).encode(),
+            _base64(attachment.content),
+        ]
+    parts.append(f"--{boundary}--\r\n".encode())
+    return Rendered(mid, b"".join(parts))
+
+
+def _unsendable(message: Message) -> PermanentMailError:
+    to = ", ".join(address(recipient)[1] for recipient in message.to)
+    return PermanentMailError(_("The address %(to)s cannot be sent to by SMTP.") % {"to": to})
+
+
+def _answer_error(code: int, text: bytes | str) -> MailError:
+    detail = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+    message = _("The SMTP server answered %(code)s %(text)s") % {"code": code, "text": detail}
+    if 400 <= code < 500:
+        return TemporaryMailError(message, status=code)
+    return PermanentMailError(message, status=code)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return _("timed out")
+    return str(exc) or type(exc).__name__
+
+
+def _connect_error(exc: Exception, *, host: str, port: int | str) -> MailError:
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return PermanentMailError(_("The SMTP server refused the login (%(code)s).") % {"code": exc.smtp_code})
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _answer_error(exc.smtp_code, exc.smtp_error)
+    return TemporaryMailError(
+        _("Could not reach the SMTP server %(host)s:%(port)s: %(error)s")
+        % {"host": host, "port": port, "error": _describe(exc)}
+    )
+
+
+def _send_error(exc: Exception, message: Message) -> MailError:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(exc.recipients.values()))
+        return _answer_error(code, text)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _answer_error(exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, UnicodeError):
+        return _unsendable(message)
+    return TemporaryMailError(_("The SMTP connection failed: %(error)s") % {"error": _describe(exc)})
+
+
+class SmtpConnection(Connection):
+    """Straight to an SMTP server with smtplib."""
+
+    def __init__(self, server: SmtpServer):
+        self.server = server
+        self.smtp: smtplib.SMTP | None = None
+        self.connect_error: MailError | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        server = self.server
+        try:
+            if server.security == "ssl":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    server.host, server.port, timeout=server.timeout, context=ssl.create_default_context()
+                )
+            else:
+                smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+                if server.security == "starttls":
+                    smtp.starttls(context=ssl.create_default_context())
+            if server.username:
+                smtp.login(server.username, server.password)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise _connect_error(exc, host=server.host, port=server.port) from None
+        return smtp
+
+    def send(self, message: Message) -> str:
+        try:
+            rendered = render(message)
+            sender = address(message.sender)[1]
+            recipients = [address(recipient)[1] for recipient in message.to]
+        except UnicodeError:
+            # An address the message cannot carry (a domain outside ASCII): this message
+            # fails with its reason; the rest of the batch goes on.
+            raise _unsendable(message) from None
+        if self.connect_error is not None:
+            raise self.connect_error
+        if self.smtp is None:
+            try:
+                self.smtp = self._connect()
+            except MailError as exc:
+                self.connect_error = exc
+                raise
+        try:
+            self.smtp.sendmail(sender, recipients, rendered.content)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise _send_error(exc, message) from None
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == 421:  # the server is closing the connection
+                self._drop()
+            raise _send_error(exc, message) from None
+        except UnicodeError as exc:
+            raise _send_error(exc, message) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            # The connection is gone: the next message connects again.
+            self._drop()
+            raise _send_error(exc, message) from None
+        return rendered.message_id
+
+    def _drop(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.close()
+            finally:
+                self.smtp = None
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            # The messages are sent; a server that hangs up first is no failure.
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                self.smtp.quit()
+            self._drop()
+
+
+# --- the installation's own (Django's e-mail backend) -----------------------------------------------
+
+
+class DjangoConnection(Connection):
+    """Through Django's e-mail backend as the settings configure it (EMAIL_BACKEND, EMAIL_HOST,
+    ...): the console in `make run` without EMAIL_HOST, the outbox in tests."""
+
+    def __init__(self) -> None:
+        self.backend: Any = None
+        self.connect_error: MailError | None = None
+
+    def _open(self) -> Any:
+        timeout = getattr(settings, "EMAIL_TIMEOUT", None) or TIMEOUT_SECONDS
+        backend = get_connection(fail_silently=False, timeout=timeout)
+        try:
+            backend.open()
+        except (OSError, smtplib.SMTPException) as exc:
+            raise _connect_error(exc, host=getattr(backend, "host", "?"), port=getattr(backend, "port", "?")) from None
+        return backend
+
+    def send(self, message: Message) -> str:
+        mid = message.message_id or message_id()
+        try:
+            email = EmailMessage(
+                subject=one_line(message.subject),
+                body=message.body,
+                from_email=_django_address(message.sender),
+                to=[_django_address(recipient) for recipient in message.to],
+                attachments=[(a.filename, a.content, a.mimetype) for a in message.attachments],
+                headers={"Message-ID": one_line(mid)},
+            )
+        except ValueError:  # an address that does not parse
+            raise _unsendable(message) from None
+        if self.connect_error is not None:
+            raise self.connect_error
+        if self.backend is None:
+            try:
+                self.backend = self._open()
+            except MailError as exc:
+                self.connect_error = exc
+                raise
+        try:
+            self.backend.send_messages([email])
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == 421:
+                self._drop()
+            raise _send_error(exc, message) from None
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise _send_error(exc, message) from None
+        except ValueError:  # an address the backend cannot encode (UnicodeError is one)
+            raise _unsendable(message) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            self._drop()  # the next message connects again
+            raise _send_error(exc, message) from None
+        return mid
+
+    def _drop(self) -> None:
+        backend, self.backend = self.backend, None
+        if backend is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                backend.close()
+
+    def close(self) -> None:
+        self._drop()
+
+
+def _django_address(value: str | Address) -> str:
+    """`Name <a@b.se>` as Django's backend takes it (it encodes the name and the domain itself)."""
+    name, addr = address(value)
+    return str(HeaderAddress(display_name=name, addr_spec=addr)) if name else addr

@@ -1,0 +1,170 @@
+"""The one mail module: what arrives at a real SMTP server on loopback (aiosmtpd), one
+connection per batch with an outcome per message, the errors and their kind, timeouts,
+and the installation's own server through Django's e-mail backend."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from django.core import mail as django_mail
+
+from fakturera.core import mail
+from fakturera.core.mail import Attachment, Message, Outbox, PermanentMailError, SmtpServer, TemporaryMailError
+from fakturera.core.tests.smtp import SmtpServer as LoopbackSmtp
+from fakturera.core.tests.smtp import free_port
+
+PDF = b"%PDF-1.7 not really a PDF"
+
+
+def outbox(port: int, **server: object) -> Outbox:
+    return Outbox(SmtpServer("127.0.0.1", port, security="none", **server), sender=("Kliniken Åre AB", "a@klinik.se"))
+
+
+def message(to: str | tuple[str, str] = "anna@example.se", **fields: object) -> Message:
+    values: dict = {"sender": ("Kliniken Åre AB", "a@klinik.se"), "to": [to], "subject": "Hej", "body": "Text"}
+    return Message(**(values | fields))
+
+
+def test_a_message_arrives_with_one_line_headers_and_its_attachments():
+    hostile = message(
+        to=("Eva Ek\r\nBcc: spy@example.org", "eva@example.se"),
+        subject="Faktura 7\r\nBcc: spy2@example.org\r\n\r\nA body of its own",
+        body="Hej Eva,\nhär är fakturan.\n",
+        attachments=[
+            Attachment("faktura-7.pdf", PDF, "application/pdf"),
+            Attachment("bilaga åäö.txt", "innehåll".encode(), "text/plain"),
+        ],
+    )
+    with LoopbackSmtp() as smtp:
+        message_id = mail.send(hostile, outbox=outbox(smtp.port))
+
+    [received] = smtp.received
+    assert received.recipients == ["eva@example.se"]
+    assert received.message["Bcc"] is None
+    assert received.message["Subject"] == "Faktura 7 Bcc: spy2@example.org  A body of its own"
+    assert received.message["To"].addresses[0].addr_spec == "eva@example.se"
+    assert received.message["From"].addresses[0].display_name == "Kliniken Åre AB"
+    assert received.message["From"].addresses[0].addr_spec == "a@klinik.se"
+    assert received.message["Message-ID"] == message_id
+    assert received.message.get_body().get_content() == "Hej Eva,\nhär är fakturan.\n"
+    pdf, text = received.message.iter_attachments()
+    assert (pdf.get_filename(), pdf.get_content_type(), pdf.get_content()) == (
+        "faktura-7.pdf",
+        "application/pdf",
+        PDF,
+    )
+    assert (text.get_filename(), text.get_payload(decode=True)) == ("bilaga åäö.txt", "innehåll".encode())
+
+
+def test_a_batch_goes_over_one_connection_and_each_message_has_its_own_outcome():
+    refused = {"gone@example.se": "550 No such user", "full@example.se": "452 Mailbox full, try later"}
+    with LoopbackSmtp(refuse_recipients=refused) as smtp, outbox(smtp.port).connect() as connection:
+        results = mail.send_batch(
+            connection,
+            (
+                message("first@example.se", message_id=mail.message_id("delivery-1")),
+                message("gone@example.se"),
+                message("asa@exämpel.se"),
+                message("full@example.se"),
+                message("last@example.se"),
+            ),
+        )
+
+    first, gone, unsendable, full, last = results
+    assert first.is_success
+    assert first.message_id == "<delivery-1@127.0.0.1>"
+    assert last.is_success
+    assert isinstance(gone.error, PermanentMailError)
+    assert gone.error.status == 550
+    assert "No such user" in str(gone.error)
+    assert isinstance(unsendable.error, PermanentMailError)
+    assert str(unsendable.error) == "The address asa@exämpel.se cannot be sent to by SMTP."
+    assert isinstance(full.error, TemporaryMailError)
+    assert full.error.status == 452
+    assert [r.recipients for r in smtp.received] == [["first@example.se"], ["last@example.se"]]
+    assert len({r.peer for r in smtp.received}) == 1
+
+
+def test_a_refusal_of_the_message_is_permanent_for_5xx_and_temporary_for_4xx():
+    for answer, kind in (("554 Rejected", PermanentMailError), ("451 Try again later", TemporaryMailError)):
+        with LoopbackSmtp(refuse_with=answer) as smtp, pytest.raises(kind) as refused:
+            mail.send(message(), outbox=outbox(smtp.port))
+        assert refused.value.status == int(answer[:3])
+        assert answer[4:] in str(refused.value)
+
+
+def test_an_unreachable_server_fails_the_whole_batch_at_once_as_temporary():
+    port = free_port()  # nothing listens there
+    with outbox(port).connect() as connection:
+        results = mail.send_batch(connection, [message(), message(), message()])
+
+    errors = [result.error for result in results]
+    assert all(isinstance(error, TemporaryMailError) for error in errors)
+    assert str(errors[0]).startswith(f"Could not reach the SMTP server 127.0.0.1:{port}: ")
+    assert errors[0] is errors[1] is errors[2]  # tried once, not once per message
+
+
+def test_a_server_that_never_answers_times_out():
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        with pytest.raises(TemporaryMailError, match="timed out"):
+            mail.send(message(), outbox=outbox(port, timeout=0.3))
+
+
+def test_the_login_is_sent_and_a_refused_one_is_permanent():
+    with LoopbackSmtp(login=("faktura", "hemligt")) as smtp:
+        mail.send(message(), outbox=outbox(smtp.port, username="faktura", password="hemligt"))
+        with pytest.raises(PermanentMailError, match=r"refused the login \(535\)") as refused:
+            mail.send(message(), outbox=outbox(smtp.port, username="faktura", password="fel"))
+
+    assert len(smtp.received) == 1
+    assert "fel" not in str(refused.value)
+    assert "hemligt" not in repr(outbox(smtp.port, username="faktura", password="hemligt"))
+
+
+def test_without_a_server_the_installations_own_sends_it_through_djangos_backend():
+    message_id = mail.send(
+        message(
+            to="chef@firma.example",
+            subject="Approve\r\nBcc: spy@example.org",
+            attachments=[Attachment("a.pdf", PDF, "application/pdf")],
+        )
+    )
+
+    [sent] = django_mail.outbox
+    assert sent.to == ["chef@firma.example"]
+    assert sent.subject == "Approve Bcc: spy@example.org"
+    assert sent.from_email == "Kliniken Åre AB <a@klinik.se>"
+    assert sent.attachments == [("a.pdf", PDF, "application/pdf")]
+    assert sent.message()["Message-ID"] == message_id
+    assert sent.message()["Bcc"] is None
+
+
+def test_the_installations_smtp_server_keeps_one_connection_and_the_same_outcomes(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    with LoopbackSmtp(refuse_recipients={"gone@example.se": "550 No such user"}) as smtp:
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp.port
+        with mail.INSTALLATION.connect() as connection:
+            assert connection.backend is None  # opened at the first message
+            first, gone, last = mail.send_batch(
+                connection, [message("a@example.se"), message("gone@example.se"), message("b@example.se")]
+            )
+            assert connection.backend.timeout == mail.TIMEOUT_SECONDS
+
+    assert (first.is_success, last.is_success) == (True, True)
+    assert isinstance(gone.error, PermanentMailError)
+    assert gone.error.status == 550
+    assert [r.recipients for r in smtp.received] == [["a@example.se"], ["b@example.se"]]
+    assert len({r.peer for r in smtp.received}) == 1
+    assert smtp.received[0].message["Message-ID"] == first.message_id
+
+
+def test_an_unreachable_installation_server_is_a_temporary_error(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+
+    with pytest.raises(TemporaryMailError, match="Could not reach the SMTP server"):
+        mail.send(message())
