@@ -46,7 +46,7 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
-    Job("webhook deliveries due", "fakturera.api.webhooks:deliveries_sweep", every=dt.timedelta(minutes=1)),
+    Job("webhook deliveries due", "fakturera.webhooks.services:deliveries_sweep", every=dt.timedelta(minutes=1)),
     Job(
         "idempotency records past their keep time",
         "fakturera.api.idempotency:records_purge",

@@ -28,8 +28,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from fakturera.api.models import WebhookEvent
-from fakturera.api.webhooks import webhook_event
 from fakturera.billables.models import BasisItem, BasisItemStatus, BasisSourceKind, RemovedBecause
 from fakturera.billables.services import BasisSourceSpec, basis_item_sync
 from fakturera.catalog.vat import clean_vat
@@ -54,6 +52,8 @@ from fakturera.invoicing.models import Invoice, InvoiceLine
 from fakturera.invoicing.services import credit_note_create
 from fakturera.parties.models import Company, Customer, CustomerKind, Language
 from fakturera.parties.services import customer_create, customer_update, organisation_member_add
+from fakturera.webhooks.models import WebhookEvent
+from fakturera.webhooks.services import webhook_event
 
 APPROVAL_SALT = "fakturera.courses.approval"
 

@@ -1,8 +1,8 @@
 """Export: the invoice handed to the company's accounting system, exclusive (an export
 company uses no other channel, checked when the settings are saved).
 
-Two ways: the webhook event `invoice.exported` (api/webhooks.py: signed, retried by the
-webhook outbox) carrying the invoice's JSON and its UBL, recorded in the same
+Two ways: the webhook event `invoice.exported` (webhooks/services.py: signed, retried by
+the webhook outbox) carrying the invoice's JSON and its UBL, recorded in the same
 transaction as the delivery's outcome; or the UBL and PDF written as files to a
 directory, where writing again overwrites the same names, so a repeat is harmless.
 """
@@ -15,12 +15,13 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from fakturera.api.models import WebhookEndpoint, WebhookEvent
-from fakturera.api.webhooks import invoice_payload, webhook_events
 from fakturera.distribution.channels.base import Channel, Job, Outcome, PermanentError, Session, TransientError
 from fakturera.distribution.models import ChannelSetting
 from fakturera.parties.models import Channel as ChannelCode
 from fakturera.parties.models import Company
+from fakturera.webhooks.models import WebhookEndpoint, WebhookEvent
+from fakturera.webhooks.payloads import invoice_payload
+from fakturera.webhooks.services import webhook_events
 
 WEBHOOK, DIRECTORY = "webhook", "directory"
 

@@ -1,8 +1,8 @@
-"""Background work of the API app (django-tasks, database backend)."""
+"""Background work of webhooks (django-tasks, database backend)."""
 
 from django_tasks import task
 
-from fakturera.api.webhooks import deliveries_sweep, delivery_send
+from fakturera.webhooks.services import deliveries_sweep, delivery_send
 
 
 @task()
