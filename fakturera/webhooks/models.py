@@ -1,8 +1,9 @@
 """What webhooks keep: each company's endpoints (an address, a signing secret, the
 events it wants), one delivery per event and endpoint, and every attempt at it.
 
-The tables are the ones the api app made (api_webhook*): webhooks' 0001 took them
-over and api's 0002 let go of them, in the migrations' state only; no row was copied.
+The tables were the api app's (api_webhook*): webhooks' 0001 took them over and
+api's 0002 let go of them, in the migrations' state only, and webhooks' 0002
+renamed them; no row was copied.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ class WebhookEndpoint(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        db_table = "api_webhookendpoint"
         ordering = ["url", "pk"]
         verbose_name = _("webhook endpoint")
 
@@ -62,7 +62,6 @@ class WebhookDelivery(models.Model):
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
 
     class Meta:
-        db_table = "api_webhookdelivery"
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
         constraints = [
@@ -84,7 +83,6 @@ class WebhookAttempt(models.Model):
     duration_ms = models.PositiveIntegerField(default=0)
 
     class Meta:
-        db_table = "api_webhookattempt"
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:

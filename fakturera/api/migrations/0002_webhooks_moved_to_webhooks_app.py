@@ -1,5 +1,5 @@
 """The webhook models leave the api app's state; their tables stay (the webhooks app's
-0001 has taken them over). Nothing is dropped."""
+0001 has taken them over, and its 0002 renames them). Nothing is dropped."""
 
 from django.db import migrations
 

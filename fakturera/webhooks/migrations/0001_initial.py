@@ -2,7 +2,7 @@
 
 State only: nothing is created or copied; on a fresh database api's 0001 has just
 made the tables, on an existing one they hold the endpoints and deliveries. api's
-0002 then drops the models from api's state.
+0002 then drops the models from api's state, and 0002 here renames the tables.
 The content types follow the models (none exist yet on a fresh database).
 """
 
