@@ -1,4 +1,8 @@
-"""Background work of webhooks (django-tasks, database backend)."""
+"""Background work of webhooks (django-tasks, database backend).
+
+Queued rows name these tasks by path (`fakturera.webhooks.tasks.deliver_webhooks`);
+migration 0003 moved the rows queued under their old path in the api app.
+"""
 
 from django_tasks import task
 
