@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 
@@ -27,3 +28,17 @@ def invoice_payload(invoice: Any) -> dict[str, Any]:
 
 def invoice_credited_payload(*, invoice: Any, credit_note: Any, is_full: bool) -> dict[str, Any]:
     return {"invoice": invoice_payload(invoice), "credit_note": invoice_payload(credit_note), "is_full": is_full}
+
+
+def invoice_exported_payload(invoice: Any, ubl: bytes | None) -> dict[str, Any]:
+    """The invoice handed to an accounting system: the invoice event's fields and its UBL."""
+    return {
+        **invoice_payload(invoice),
+        "ubl": base64.b64encode(ubl or b"").decode(),
+        "ubl_filename": f"{invoice.display_number}.xml",
+    }
+
+
+def course_basis_payload(*, scope: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The basis report's choice (occurrence, dates ...) and its rows."""
+    return {**scope, "rows": rows}

@@ -1,9 +1,9 @@
 """Webhooks: events recorded as deliveries in the transaction that causes them, sent
 by the task worker after it commits, signed, retried with backoff.
 
-`webhook_events` is what the subscribers (subscribers.py) call when invoicing
-publishes an event (core.events) at issue and credit, and what courses (the basis
-export) and distribution (the export channel) call directly. It writes one
+`webhook_events` is what the subscribers (subscribers.py) call when an app
+publishes an event (core.events): invoicing at issue and credit, courses when the
+basis is exported, distribution when an invoice is exported. It writes one
 WebhookDelivery per subscribed active endpoint and payload with one bulk insert,
 and enqueues their sending on commit: a rolled-back issue sends nothing, and a
 committed one is never lost, because the rows outlive a worker that dies
