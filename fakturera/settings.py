@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "fakturera.billables",
     "fakturera.invoicing",
     "fakturera.documents",
+    "fakturera.webhooks",
     "fakturera.api",
     "fakturera.recurring",
     "fakturera.courses",

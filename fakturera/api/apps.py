@@ -10,11 +10,7 @@ class ApiConfig(AppConfig):
     label = "api"
 
     def ready(self) -> None:
-        from fakturera.api import subscribers
-
-        subscribers.connect()
-        # Periodic jobs (core/scheduler.py), run by `fakturera scheduler` in this order.
-        register(Job("webhook deliveries due", "fakturera.api.webhooks:deliveries_sweep", every=timedelta(minutes=1)))
+        # Periodic jobs (core/scheduler.py), run by `fakturera scheduler` in registration order.
         register(
             Job(
                 "idempotency records past their keep time",

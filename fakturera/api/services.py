@@ -1,5 +1,5 @@
-"""API keys and webhook endpoints: created, changed and revoked by a company's
-administrators in the staff UI."""
+"""API keys: created and revoked by a company's administrators in the staff UI, and
+checked on every request."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fakturera.api.models import ApiKey, WebhookEndpoint, WebhookEvent
+from fakturera.api.models import ApiKey
 from fakturera.core.errors import ErrorCollector, StateConflict
 from fakturera.core.rows import select_one
 from fakturera.parties.models import Company
@@ -24,12 +23,6 @@ TOKEN_PREFIX = "fk"  # noqa: S105 - the visible start of every token, not a secr
 # A key's last-used time is written at most this often: a write per request would
 # cost more than the request's own work, and a minute is as precise as anyone reads it.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
-SUBSCRIBABLE_EVENTS = [
-    WebhookEvent.INVOICE_ISSUED,
-    WebhookEvent.INVOICE_CREDITED,
-    WebhookEvent.INVOICE_EXPORTED,
-    WebhookEvent.COURSE_BASIS_EXPORTED,
-]
 
 
 def _hash(secret: str) -> str:
@@ -102,45 +95,3 @@ def api_key_authenticate(token: str) -> ApiKey:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
     return key
-
-
-# --- webhook endpoints ---------------------------------------------------------------------------
-
-
-def _clean_endpoint(url: str, events: list[str]) -> tuple[str, list[str]]:
-    errors = ErrorCollector()
-    url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        errors.add("url", _("Give a full http:// or https:// address."))
-    elif len(url) > 500:
-        errors.add("url", _("The address is too long (at most 500 characters)."))
-    unknown = [event for event in events if event not in SUBSCRIBABLE_EVENTS]
-    if unknown:
-        errors.add("events", _("Unknown events: %(e)s") % {"e": ", ".join(unknown)})
-    if not events:
-        errors.add("events", _("Choose at least one event."))
-    errors.raise_if_any()
-    return url, [event for event in SUBSCRIBABLE_EVENTS if event in events]
-
-
-@transaction.atomic
-def webhook_endpoint_create(
-    *, company: Company, url: str, events: list[str], is_active: bool = True
-) -> WebhookEndpoint:
-    url, events = _clean_endpoint(url, events)
-    return WebhookEndpoint.objects.create(
-        company=company, url=url, events=events, is_active=is_active, secret="whsec_" + secrets.token_urlsafe(32)
-    )
-
-
-@transaction.atomic
-def webhook_endpoint_update(
-    *, endpoint: WebhookEndpoint, url: str, events: list[str], is_active: bool, new_secret: bool = False
-) -> WebhookEndpoint:
-    endpoint.url, endpoint.events = _clean_endpoint(url, events)
-    endpoint.is_active = is_active
-    if new_secret:
-        endpoint.secret = "whsec_" + secrets.token_urlsafe(32)
-    endpoint.save()
-    return endpoint

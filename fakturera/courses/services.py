@@ -27,16 +27,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from fakturera.api.models import WebhookEvent
-from fakturera.api.webhooks import webhook_event
 from fakturera.billables.models import BasisItem, BasisItemStatus, BasisSourceKind, RemovedBecause
 from fakturera.billables.services import BasisSourceSpec, basis_item_sync
 from fakturera.catalog.vat import clean_vat
 from fakturera.core import mail
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict, ValidationFailed
+from fakturera.core.events import publish
 from fakturera.core.identifiers import clean_organisation_number, clean_peppol_id, clean_personnummer, clean_vat_number
 from fakturera.core.money import clean_unit_price
 from fakturera.core.tasks import enqueue_on_commit
+from fakturera.courses.events import COURSE_BASIS_EXPORTED
 from fakturera.courses.models import (
     BILLING_FIELDS,
     Course,
@@ -676,15 +676,18 @@ def registration_credit(*, registration: Registration, actor: Any, reason: str =
 # --- the basis sent to an accounting system ------------------------------------------------------------
 
 
-def course_basis_export(*, company: Company, rows: list[dict[str, Any]], scope: dict[str, Any]) -> int:
-    """Send the basis report's rows through the company's webhook (event course_basis.exported).
+def course_basis_export(
+    *, company: Company, rows: list[dict[str, Any]], scope: dict[str, Any], actor: Any = None
+) -> int:
+    """Send the basis report's rows to the accounting system: publishes
+    course_basis.exported (courses/events.py), which webhooks passes on to every
+    endpoint of the company subscribed to it.
 
-    Returns the number of endpoints it went to; zero means no integration listens,
-    and the caller says so (the report is then downloaded instead).
+    Returns how many receivers took it (one per webhook endpoint); zero means no
+    integration listens, and the caller says so (the report is then downloaded instead).
     """
     if not rows:
         raise DomainError(_("The basis is empty for this choice; there is nothing to send."))
-    deliveries = webhook_event(
-        company=company, event=WebhookEvent.COURSE_BASIS_EXPORTED, payload={**scope, "rows": rows}
-    )
-    return len(deliveries)
+    receipts: list[str] = []
+    publish(COURSE_BASIS_EXPORTED, company_id=company.pk, actor=actor, scope=scope, rows=rows, receipts=receipts)
+    return len(receipts)

@@ -118,7 +118,7 @@ def test_the_apps_register_their_jobs_in_installed_apps_order():
         "idempotency records past their keep time",
         "recurring invoices due",
     ]
-    assert jobs["webhook deliveries due"].target == "fakturera.api.webhooks:deliveries_sweep"
+    assert jobs["webhook deliveries due"].target == "fakturera.webhooks.services:deliveries_sweep"
     assert jobs["webhook deliveries due"].every == dt.timedelta(minutes=1)
     assert jobs["idempotency records past their keep time"].target == "fakturera.api.idempotency:records_purge"
     assert jobs["idempotency records past their keep time"].every == dt.timedelta(hours=1)

@@ -11,10 +11,6 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from fakturera.api.models import WebhookDelivery
-from fakturera.api.services import webhook_endpoint_create
-from fakturera.api.tests.test_webhooks import Receiver
-from fakturera.api.webhooks import SIGNATURE_HEADER, verify
 from fakturera.billables.models import BasisItem
 from fakturera.courses import services
 from fakturera.courses.models import CourseKind, Registration
@@ -23,6 +19,9 @@ from fakturera.courses.tests.factories import ORG_B, VAT_B, make_occurrence, sub
 from fakturera.parties.models import Customer
 from fakturera.parties.tests.factories import CompanyFactory, OrganisationFactory, PersonFactory
 from fakturera.staff.tests.staff_clients import log_in
+from fakturera.webhooks.models import WebhookDelivery
+from fakturera.webhooks.services import SIGNATURE_HEADER, verify, webhook_endpoint_create
+from fakturera.webhooks.tests.receiver import Receiver
 
 pytestmark = pytest.mark.django_db
 

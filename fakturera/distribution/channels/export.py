@@ -1,23 +1,23 @@
 """Export: the invoice handed to the company's accounting system, exclusive (an export
 company uses no other channel, checked when the settings are saved).
 
-Two ways: the webhook event `invoice.exported` (api/webhooks.py: signed, retried by the
-webhook outbox) carrying the invoice's JSON and its UBL, recorded in the same
-transaction as the delivery's outcome; or the UBL and PDF written as files to a
-directory, where writing again overwrites the same names, so a repeat is harmless.
+Two ways: the event `invoice.exported` (distribution/events.py), which the webhooks
+app passes on as a webhook (signed, retried by its outbox) carrying the invoice's
+JSON and its UBL, recorded in the same transaction as the delivery's outcome; or
+the UBL and PDF written as files to a directory, where writing again overwrites the
+same names, so a repeat is harmless.
 """
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from fakturera.api.models import WebhookEndpoint, WebhookEvent
-from fakturera.api.webhooks import invoice_payload, webhook_events
+from fakturera.core.events import publish
 from fakturera.distribution.channels.base import Channel, Job, Outcome, PermanentError, Session, TransientError
+from fakturera.distribution.events import INVOICE_EXPORTED
 from fakturera.distribution.models import ChannelSetting
 from fakturera.parties.models import Channel as ChannelCode
 from fakturera.parties.models import Company
@@ -53,29 +53,25 @@ class ExportChannel(Channel):
 class WebhookSession(Session):
     def __init__(self, company: Company):
         self.company = company
-        self.has_endpoint = any(
-            WebhookEvent.INVOICE_EXPORTED in endpoint.events
-            for endpoint in WebhookEndpoint.objects.filter(company=company, is_active=True).only("events")
-        )
 
     def send(self, jobs: list[Job]) -> list[Outcome]:
-        if not self.has_endpoint:
-            error = PermanentError(_("No active webhook endpoint receives the event invoice.exported."))
-            return [Outcome(job.delivery.pk, error=error) for job in jobs]
-        payloads = [
-            {
-                **invoice_payload(job.invoice),
-                "ubl": base64.b64encode(job.ubl or b"").decode(),
-                "ubl_filename": f"{job.invoice.display_number}.xml",
-            }
-            for job in jobs
-        ]
-        deliveries = webhook_events(company=self.company, event=WebhookEvent.INVOICE_EXPORTED, payloads=payloads)
-        per_job = len(deliveries) // max(len(jobs), 1)
-        return [
-            Outcome(job.delivery.pk, reference=_("webhook delivery %(id)s") % {"id": deliveries[index * per_job].pk})
-            for index, job in enumerate(jobs)
-        ]
+        # One event for the chunk; whoever passes an invoice on says so in its receipts.
+        receipts: list[list[str]] = [[] for _job in jobs]
+        publish(
+            INVOICE_EXPORTED,
+            company_id=self.company.pk,
+            invoices=[job.invoice for job in jobs],
+            ubl=[job.ubl or b"" for job in jobs],
+            receipts=receipts,
+        )
+        outcomes = []
+        for job, taken in zip(jobs, receipts, strict=True):
+            if taken:
+                outcomes.append(Outcome(job.delivery.pk, reference=taken[0]))
+            else:
+                error = PermanentError(_("No active webhook endpoint receives the event invoice.exported."))
+                outcomes.append(Outcome(job.delivery.pk, error=error))
+        return outcomes
 
 
 class DirectorySession(Session):

@@ -10,9 +10,6 @@ import json
 import pytest
 from django.utils import timezone
 
-from fakturera.api.services import webhook_endpoint_create
-from fakturera.api.tests.test_webhooks import Receiver
-from fakturera.api.webhooks import verify
 from fakturera.core.errors import DomainError
 from fakturera.distribution.models import ChannelSetting, Delivery
 from fakturera.distribution.services import channel_setting_save, distribution_settings_save, invoices_send
@@ -20,6 +17,8 @@ from fakturera.distribution.worker import deliveries_work
 from fakturera.invoicing.states import SendingStatus
 from fakturera.parties.models import Channel
 from fakturera.staff.tests.invoice_helpers import issued_invoice
+from fakturera.webhooks.services import verify, webhook_endpoint_create
+from fakturera.webhooks.tests.receiver import Receiver
 
 pytestmark = pytest.mark.django_db
 

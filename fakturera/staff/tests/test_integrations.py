@@ -8,12 +8,14 @@ import re
 import pytest
 from django.urls import reverse
 
-from fakturera.api.models import ApiKey, DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from fakturera.api.services import api_key_create, webhook_endpoint_create
+from fakturera.api.models import ApiKey
+from fakturera.api.services import api_key_create
 from fakturera.api.tests.api_clients import ApiClient
-from fakturera.api.tests.test_webhooks import Receiver
 from fakturera.parties.tests.factories import CompanyFactory
 from fakturera.staff.tests.staff_clients import field_errors, log_in
+from fakturera.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from fakturera.webhooks.services import webhook_endpoint_create
+from fakturera.webhooks.tests.receiver import Receiver
 
 pytestmark = pytest.mark.django_db
 TOKEN = re.compile(r"fk_[0-9a-f]{8}_[A-Za-z0-9_-]{40,}")

@@ -470,7 +470,7 @@ def basis_report(request: HttpRequest) -> HttpResponse:
             return response
         if request.method == "POST":
             try:
-                sent = services.course_basis_export(company=company, rows=rows, scope=scope)
+                sent = services.course_basis_export(company=company, rows=rows, scope=scope, actor=request.user)
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:

@@ -13,18 +13,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fakturera.api.models import ApiKey, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from fakturera.api.services import (
-    SUBSCRIBABLE_EVENTS,
-    api_key_create,
-    api_key_revoke,
-    webhook_endpoint_create,
-    webhook_endpoint_update,
-)
-from fakturera.api.webhooks import webhook_test_send
+from fakturera.api.models import ApiKey
+from fakturera.api.services import api_key_create, api_key_revoke
 from fakturera.core.errors import DomainError
 from fakturera.parties.tenancy import get_for_company, staff_view
 from fakturera.staff.forms_errors import add_domain_error
+from fakturera.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from fakturera.webhooks.services import (
+    SUBSCRIBABLE_EVENTS,
+    webhook_endpoint_create,
+    webhook_endpoint_update,
+    webhook_test_send,
+)
 
 DELIVERIES_PER_PAGE = 25
 

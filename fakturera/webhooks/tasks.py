@@ -1,8 +1,12 @@
-"""Background work of the API app (django-tasks, database backend)."""
+"""Background work of webhooks (django-tasks, database backend).
+
+Queued rows name these tasks by path (`fakturera.webhooks.tasks.deliver_webhooks`);
+migration 0003 moved the rows queued under their old path in the api app.
+"""
 
 from django_tasks import task
 
-from fakturera.api.webhooks import deliveries_sweep, delivery_send
+from fakturera.webhooks.services import deliveries_sweep, delivery_send
 
 
 @task()

@@ -1,15 +1,20 @@
 """Webhooks: events recorded as deliveries in the transaction that causes them, sent
 by the task worker after it commits, signed, retried with backoff.
 
-`webhook_events` is what other apps call (invoicing at issue and credit). It
-writes one WebhookDelivery per subscribed active endpoint and payload with one
-bulk insert, and enqueues their sending on commit: a rolled-back issue sends
-nothing, and a committed one is never lost, because the rows outlive a worker that
-dies (`deliveries_sweep` picks up what is due).
+`webhook_events` is what the subscribers (subscribers.py) call when an app
+publishes an event (core.events): invoicing at issue and credit, courses when the
+basis is exported, distribution when an invoice is exported. It writes one
+WebhookDelivery per subscribed active endpoint and payload with one bulk insert,
+and enqueues their sending on commit: a rolled-back issue sends nothing, and a
+committed one is never lost, because the rows outlive a worker that dies
+(`deliveries_sweep` picks up what is due).
 
 The body is JSON; `Fakturera-Signature: t=<unix time>,v1=<hex>` carries
 HMAC-SHA256 of `<t>.<body>` with the endpoint's secret, so a receiver can check
 both who sent it and that it is fresh.
+
+Endpoints are created and changed by a company's administrators in the staff UI
+(`webhook_endpoint_create`, `webhook_endpoint_update`).
 """
 
 from __future__ import annotations
@@ -18,20 +23,24 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import secrets
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from fakturera.api.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from fakturera.core.errors import ErrorCollector
 from fakturera.core.rows import select_rows
 from fakturera.core.tasks import enqueue_on_commit
 from fakturera.parties.models import Company
+from fakturera.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 SIGNATURE_HEADER = "Fakturera-Signature"
 MAX_ATTEMPTS = 8
@@ -41,6 +50,12 @@ TIMEOUT_SECONDS = 10
 # A worker sending a delivery holds it this long; after that the sweep may send it again.
 LEASE = dt.timedelta(minutes=2)
 ENQUEUE_BATCH = 500
+SUBSCRIBABLE_EVENTS = [
+    WebhookEvent.INVOICE_ISSUED,
+    WebhookEvent.INVOICE_CREDITED,
+    WebhookEvent.INVOICE_EXPORTED,
+    WebhookEvent.COURSE_BASIS_EXPORTED,
+]
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -48,7 +63,7 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_RETRY)
 
 
-def webhook_event(*, company: Company, event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
+def webhook_event(*, company: Company | int, event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
     return webhook_events(company=company, event=event, payloads=[payload])
 
 
@@ -86,29 +101,10 @@ def _envelope(event: str, data: dict[str, Any], now: dt.datetime) -> dict[str, A
 
 
 def _enqueue_after_commit(delivery_ids: list[int]) -> None:
-    from fakturera.api.tasks import deliver_webhooks
+    from fakturera.webhooks.tasks import deliver_webhooks
 
     for start in range(0, len(delivery_ids), ENQUEUE_BATCH):
         enqueue_on_commit(deliver_webhooks, delivery_ids[start : start + ENQUEUE_BATCH])
-
-
-def invoice_payload(invoice: Any) -> dict[str, Any]:
-    """What an invoice event says about an invoice or credit note."""
-    return {
-        "id": invoice.pk,
-        "kind": invoice.kind,
-        "number": invoice.display_number,
-        "status": invoice.status,
-        "customer_id": invoice.customer_id,
-        "currency": invoice.currency,
-        "issued_on": invoice.issued_on,
-        "due_on": invoice.due_on,
-        "net_amount": invoice.net_amount,
-        "vat_amount": invoice.vat_amount,
-        "total_amount": invoice.total_amount,
-        "payment_reference": invoice.payment_reference,
-        "credited_invoice_id": invoice.credited_invoice_id,
-    }
 
 
 def webhook_test_send(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
@@ -122,6 +118,48 @@ def webhook_test_send(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
     )
     _enqueue_after_commit([delivery.pk])
     return delivery
+
+
+# --- webhook endpoints ---------------------------------------------------------------------------
+
+
+def _clean_endpoint(url: str, events: list[str]) -> tuple[str, list[str]]:
+    errors = ErrorCollector()
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        errors.add("url", _("Give a full http:// or https:// address."))
+    elif len(url) > 500:
+        errors.add("url", _("The address is too long (at most 500 characters)."))
+    unknown = [event for event in events if event not in SUBSCRIBABLE_EVENTS]
+    if unknown:
+        errors.add("events", _("Unknown events: %(e)s") % {"e": ", ".join(unknown)})
+    if not events:
+        errors.add("events", _("Choose at least one event."))
+    errors.raise_if_any()
+    return url, [event for event in SUBSCRIBABLE_EVENTS if event in events]
+
+
+@transaction.atomic
+def webhook_endpoint_create(
+    *, company: Company, url: str, events: list[str], is_active: bool = True
+) -> WebhookEndpoint:
+    url, events = _clean_endpoint(url, events)
+    return WebhookEndpoint.objects.create(
+        company=company, url=url, events=events, is_active=is_active, secret="whsec_" + secrets.token_urlsafe(32)
+    )
+
+
+@transaction.atomic
+def webhook_endpoint_update(
+    *, endpoint: WebhookEndpoint, url: str, events: list[str], is_active: bool, new_secret: bool = False
+) -> WebhookEndpoint:
+    endpoint.url, endpoint.events = _clean_endpoint(url, events)
+    endpoint.is_active = is_active
+    if new_secret:
+        endpoint.secret = "whsec_" + secrets.token_urlsafe(32)
+    endpoint.save()
+    return endpoint
 
 
 # --- sending (the task worker) -----------------------------------------------------------------
@@ -228,7 +266,7 @@ def _record_attempt(
 
 def _enqueue_retry(delivery: WebhookDelivery) -> None:
     """The retry as a deferred task where the backend can defer; otherwise the sweep sends it."""
-    from fakturera.api.tasks import deliver_webhooks
+    from fakturera.webhooks.tasks import deliver_webhooks
 
     if deliver_webhooks.get_backend().supports_defer:
         run_after = delivery.next_attempt_at
@@ -238,7 +276,7 @@ def _enqueue_retry(delivery: WebhookDelivery) -> None:
 def deliveries_sweep(*, now: dt.datetime | None = None) -> int:
     """Enqueue every pending delivery that is due: retries on backends that cannot
     defer, and deliveries whose worker died mid-way (their lease has run out)."""
-    from fakturera.api.tasks import deliver_webhooks
+    from fakturera.webhooks.tasks import deliver_webhooks
 
     now = now or timezone.now()
     due = list(

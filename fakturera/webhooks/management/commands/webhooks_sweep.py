@@ -6,7 +6,7 @@ backends that cannot defer, and deliveries whose worker died while sending.
 
 from django.core.management.base import BaseCommand
 
-from fakturera.api.webhooks import deliveries_sweep
+from fakturera.webhooks.services import deliveries_sweep
 
 
 class Command(BaseCommand):

@@ -1,102 +1,42 @@
 """Webhooks as a receiver sees them: a real HTTP server on loopback gets a signed
 JSON body after the issuing transaction commits; failures are logged and retried
-with backoff until the attempts run out; a rolled-back issue sends nothing."""
+with backoff until the attempts run out; a rolled-back issue sends nothing.
+(Issuing through the REST API: api/tests/test_api_webhooks.py.)"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import time_machine
 from django.db import transaction
 from django.utils import timezone
 
-from fakturera.api.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
-from fakturera.api.services import webhook_endpoint_create
-from fakturera.api.tests.api_clients import LINES, api_for
-from fakturera.api.webhooks import (
+from fakturera.invoicing.services import credit_note_create, invoice_create_draft, invoice_issue
+from fakturera.parties.tests.factories import PersonFactory
+from fakturera.staff.tests.invoice_helpers import customer_with_items, issued_invoice
+from fakturera.webhooks.models import DeliveryStatus, WebhookDelivery
+from fakturera.webhooks.services import (
     MAX_ATTEMPTS,
-    SIGNATURE_HEADER,
     deliveries_sweep,
     retry_delay,
     sign,
     verify,
+    webhook_endpoint_create,
     webhook_test_send,
 )
-from fakturera.invoicing.services import credit_note_create, invoice_create_draft, invoice_issue
-from fakturera.parties.tests.factories import PersonFactory
-from fakturera.staff.tests.invoice_helpers import customer_with_items, issued_invoice
+from fakturera.webhooks.tests.receiver import Receiver
 
 pytestmark = pytest.mark.django_db
-
-
-class Receiver:
-    """An HTTP server on 127.0.0.1 that records what it is sent and answers `status`."""
-
-    def __init__(self, status: int = 200):
-        self.status = status
-        self.requests: list[tuple[dict[str, str], bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers.items()), body))
-                self.send_response(receiver.status)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/fakturera"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Receiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+# The first line of the API tests' invoice (api/tests/api_clients.py).
+LINE = {"description": "Samtalsterapi", "quantity": "2", "unit_price": "950.00", "vat_category": "E", "vat_rate": "0"}
 
 
 @pytest.fixture
 def receiver():
     with Receiver() as running:
         yield running
-
-
-def test_issuing_through_the_api_sends_a_signed_event(company, receiver, django_capture_on_commit_callbacks):
-    # given an endpoint listening for issued invoices
-    endpoint = webhook_endpoint_create(company=company, url=receiver.url, events=["invoice.issued"])
-    api = api_for(company)
-    customer = api.post("/persons", {"name": "Anna"}).json()
-
-    # when an invoice is created and issued, and the transaction commits
-    with django_capture_on_commit_callbacks(execute=True):
-        invoice = api.post("/invoices", {"customer_id": customer["id"], "lines": LINES, "issue": True}).json()
-
-    # then the receiver got one POST whose signature checks out with the endpoint's secret
-    assert len(receiver.requests) == 1
-    headers, body = receiver.requests[0]
-    assert headers["Content-Type"] == "application/json"
-    assert headers["Fakturera-Event"] == "invoice.issued"
-    assert verify(secret=endpoint.secret, body=body, header=headers[SIGNATURE_HEADER])
-    assert not verify(secret="whsec_wrong", body=body, header=headers[SIGNATURE_HEADER])
-    assert not verify(secret=endpoint.secret, body=body + b" ", header=headers[SIGNATURE_HEADER])
-    event = json.loads(body)
-    assert event["type"] == "invoice.issued"
-    assert event["data"]["id"] == invoice["id"]
-    assert event["data"]["number"] == "1"
-    assert event["data"]["total_amount"] == "2768.75"
-    delivery = WebhookDelivery.objects.get()
-    assert event["id"] == delivery.pk
-    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (DeliveryStatus.DELIVERED, 1, None)
-    assert WebhookAttempt.objects.get().status_code == 200
 
 
 def test_crediting_in_the_staff_ui_path_sends_invoice_credited(
@@ -137,7 +77,7 @@ def test_registering_the_basis_records_a_delivery_per_invoice_and_endpoint(compa
 def test_a_rolled_back_issue_sends_nothing(company, admin_user, receiver, django_capture_on_commit_callbacks):
     webhook_endpoint_create(company=company, url=receiver.url, events=["invoice.issued"])
     draft = invoice_create_draft(
-        company=company, customer=PersonFactory(company=company), actor=admin_user, lines=[LINES[0]]
+        company=company, customer=PersonFactory(company=company), actor=admin_user, lines=[LINE]
     )
 
     def issue_then_fail() -> None:
@@ -224,7 +164,7 @@ def test_a_retry_is_deferred_on_a_backend_that_can_defer(company, settings, djan
         endpoint=endpoint, event="test", payload={"type": "test"}, next_attempt_at=timezone.now()
     )
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    from fakturera.api.webhooks import delivery_send
+    from fakturera.webhooks.services import delivery_send
 
     with django_capture_on_commit_callbacks(execute=True):
         delivery_send(delivery_id=delivery.pk)

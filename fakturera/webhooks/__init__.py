@@ -1,0 +1,1 @@
+"""Webhooks: endpoints, signed deliveries of domain events, retries with backoff, the sweep."""

@@ -1,0 +1,70 @@
+"""The events webhooks passes on (core.events): each becomes one delivery per subscribed
+active endpoint, recorded in the publisher's transaction (IN_TRANSACTION), so a
+committed event's deliveries are never lost and a rolled-back one records nothing.
+
+The publishers (invoicing, courses, distribution) import nothing of webhooks; where
+they want to know whether anything took the event (course_basis.exported,
+invoice.exported), webhooks appends a receipt per delivery to the event's `receipts`.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from fakturera.core.events import IN_TRANSACTION, Event, subscribe
+from fakturera.courses.events import COURSE_BASIS_EXPORTED
+from fakturera.distribution.events import INVOICE_EXPORTED
+from fakturera.invoicing.events import INVOICE_CREDITED, INVOICE_ISSUED
+from fakturera.webhooks.models import WebhookEvent
+from fakturera.webhooks.payloads import (
+    course_basis_payload,
+    invoice_credited_payload,
+    invoice_exported_payload,
+    invoice_payload,
+)
+from fakturera.webhooks.services import webhook_event, webhook_events
+
+
+def _receipt(delivery_id: int) -> str:
+    return _("webhook delivery %(id)s") % {"id": delivery_id}
+
+
+def on_invoice_issued(event: Event) -> None:
+    webhook_events(
+        company=event.company_id,
+        event=WebhookEvent.INVOICE_ISSUED,
+        payloads=(invoice_payload(invoice) for invoice in event["invoices"]),
+    )
+
+
+def on_invoice_credited(event: Event) -> None:
+    payload = invoice_credited_payload(
+        invoice=event["invoice"], credit_note=event["credit_note"], is_full=event["is_full"]
+    )
+    webhook_event(company=event.company_id, event=WebhookEvent.INVOICE_CREDITED, payload=payload)
+
+
+def on_invoice_exported(event: Event) -> None:
+    invoices, ubl, receipts = event["invoices"], event["ubl"], event["receipts"]
+    deliveries = webhook_events(
+        company=event.company_id,
+        event=WebhookEvent.INVOICE_EXPORTED,
+        payloads=(invoice_exported_payload(invoice, content) for invoice, content in zip(invoices, ubl, strict=True)),
+    )
+    # One delivery per invoice and endpoint, invoice by invoice (services.webhook_events).
+    per_invoice = len(deliveries) // max(len(invoices), 1)
+    for index, taken in enumerate(receipts):
+        taken.extend(_receipt(d.pk) for d in deliveries[index * per_invoice : (index + 1) * per_invoice])
+
+
+def on_course_basis_exported(event: Event) -> None:
+    payload = course_basis_payload(scope=event["scope"], rows=event["rows"])
+    deliveries = webhook_event(company=event.company_id, event=WebhookEvent.COURSE_BASIS_EXPORTED, payload=payload)
+    event["receipts"].extend(_receipt(d.pk) for d in deliveries)
+
+
+def connect() -> None:
+    subscribe(INVOICE_ISSUED, on_invoice_issued, when=IN_TRANSACTION)
+    subscribe(INVOICE_CREDITED, on_invoice_credited, when=IN_TRANSACTION)
+    subscribe(INVOICE_EXPORTED, on_invoice_exported, when=IN_TRANSACTION)
+    subscribe(COURSE_BASIS_EXPORTED, on_course_basis_exported, when=IN_TRANSACTION)
