@@ -28,10 +28,10 @@ from stdnum import luhn
 
 from fakturera.distribution.models import Delivery, DeliveryState, SendBatch
 from fakturera.distribution.services import channel_setting_save, distribution_settings_save, invoices_send
-from fakturera.distribution.tests.bulk import issued_invoices_with_pdfs
 from fakturera.distribution.tests.smtp import free_port
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import SendingStatus
+from fakturera.invoicing.tests.factories import issued_invoices_with_pdfs
 from fakturera.parties.models import Channel, Company
 from fakturera.parties.services import company_create
 
