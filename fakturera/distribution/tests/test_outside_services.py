@@ -175,6 +175,7 @@ def peppol_company(company, access_point):
     return company
 
 
+@pytest.mark.needs_shared("the Peppol validator")
 def test_registered_receivers_get_a_valid_ubl_and_each_receiver_is_looked_up_once_per_send(
     peppol_company, admin_user, access_point
 ):
@@ -233,6 +234,7 @@ def test_an_unregistered_receiver_without_a_reserve_channel_stays_unsent_with_th
     assert access_point.received == []
 
 
+@pytest.mark.needs_shared("the Peppol validator")
 def test_an_invalid_ubl_is_refused_and_the_invoice_rolls_back_with_the_rules(peppol_company, admin_user, access_point):
     invoice = peppol_invoice(peppol_company, admin_user, REGISTERED)
     service_channel(peppol_company, Channel.PEPPOL, access_point)

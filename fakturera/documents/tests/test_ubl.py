@@ -300,6 +300,7 @@ CASES = [
 ]  # fmt: skip
 
 
+@pytest.mark.needs_shared("the Peppol validator")
 @pytest.mark.parametrize("name", CASES)
 def test_each_case_passes_the_peppol_validator_without_a_fatal_rule(peppol_reports, name):
     report = peppol_reports[name]
@@ -313,6 +314,7 @@ def test_each_case_passes_the_peppol_validator_without_a_fatal_rule(peppol_repor
 BENCH_SAMPLES = (0, 1, 9)
 
 
+@pytest.mark.needs_shared("the Peppol validator")
 @pytest.mark.parametrize("index", BENCH_SAMPLES)
 def test_the_benchmark_builds_valid_documents(peppol_reports, index):
     assert fatal_rules(peppol_reports[f"bench_{index}"]) == []
@@ -328,6 +330,7 @@ def test_the_ubl_benchmark_builds_and_verifies_a_small_batch():
     assert "ubl" in MEASUREMENTS
 
 
+@pytest.mark.needs_shared("the Peppol validator")
 def test_the_validator_run_reports_a_fatal_rule_when_there_is_one(peppol_reports):
     assert "PEPPOL-EN16931-R010" in {e["id"] for e in peppol_reports["broken"]["errors"] if e["flag"] == "fatal"}
 

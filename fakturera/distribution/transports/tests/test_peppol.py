@@ -67,6 +67,7 @@ def test_the_registration_lookup_fails_like_any_request(access_point):
         peppol_receiver_registered(base_url=access_point.url, api_key=access_point.api_key, participant_id=RECEIVER)
 
 
+@pytest.mark.needs_shared("the Peppol validator")
 def test_a_valid_invoice_is_accepted_once_per_key(access_point, issued):
     _invoice, ubl, sender, _actor = issued
 
@@ -80,6 +81,7 @@ def test_a_valid_invoice_is_accepted_once_per_key(access_point, issued):
     assert (document["sender"], document["receiver"], document["kind"]) == (sender, RECEIVER, "invoice")
 
 
+@pytest.mark.needs_shared("the Peppol validator")
 def test_a_credit_note_goes_as_a_credit_note(access_point, issued):
     invoice, _ubl, sender, actor = issued
     note = credit_note(invoice, actor)
@@ -92,6 +94,7 @@ def test_a_credit_note_goes_as_a_credit_note(access_point, issued):
     assert [d["id"] for d in access_point.received] == [receipt.reference]
 
 
+@pytest.mark.needs_shared("the Peppol validator")
 def test_an_invalid_document_is_refused_with_the_broken_rules(access_point, issued):
     _invoice, ubl, sender, _actor = issued
     tree = etree.fromstring(ubl)
