@@ -29,9 +29,9 @@ from stdnum import luhn
 from fakturera.core.tests.smtp import free_port
 from fakturera.distribution.models import Delivery, DeliveryState, SendBatch
 from fakturera.distribution.services import channel_setting_save, distribution_settings_save, invoices_send
-from fakturera.distribution.tests.bulk import issued_invoices_with_pdfs
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import SendingStatus
+from fakturera.invoicing.tests.factories import issued_invoices_with_pdfs
 from fakturera.parties.models import Channel, Company
 from fakturera.parties.services import company_create
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from fakturera.autogiro.files import (
     ENCODING,
@@ -19,8 +18,9 @@ from fakturera.autogiro.files import (
     opening_record,
     payment_order_file_content,
 )
+from fakturera.conftest import shared_path
 
-SAMPLES = Path(settings.BASE_DIR) / ".." / "shared" / "formats" / "autogiro"
+SAMPLES = shared_path("formats", "autogiro")
 PAYMENT_ORDERS = SAMPLES / "new_layout" / "autogiro_exempelfil-betalningsunderlag_sv.txt"
 OLD_LAYOUT = (
     SAMPLES / "old_layout" / "autogiro_gl_betalningsunderlag_till-bankgirot-medgivanden-kontonummer_exempelfil_sv.txt"
@@ -74,6 +74,7 @@ def parse_collection(record: str) -> tuple[Collection, str]:
     return collection, field(record, 44, 53)
 
 
+@pytest.mark.needs_shared("Bankgirot's sample files")
 @pytest.mark.parametrize("path", [PAYMENT_ORDERS, OLD_LAYOUT, SEAL_BASIC], ids=["new", "old", "seal"])
 def test_our_records_equal_bankgirots_samples(path):
     sample = records(path)
@@ -89,6 +90,7 @@ def test_our_records_equal_bankgirots_samples(path):
         assert collection_record(collection, bankgiro=bankgiro) == record
 
 
+@pytest.mark.needs_shared("Bankgirot's sample files")
 def test_the_whole_file_equals_the_sealed_sample_before_its_seal():
     sample = records(SEAL_BASIC)
     opening = parse_opening(sample[0])
@@ -99,6 +101,7 @@ def test_the_whole_file_equals_the_sealed_sample_before_its_seal():
     assert content == SEAL_BASIC.read_bytes().rstrip(b"\r\n") + b"\r\n"
 
 
+@pytest.mark.needs_shared("Bankgirot's sample files")
 def test_the_samples_cover_the_fields_we_write():
     """GENAST, a self-renewing order and an amount with öre are in the samples: our reading holds."""
     parsed = [parse_collection(record)[0] for record in records(PAYMENT_ORDERS) if record.startswith("82")]

@@ -20,22 +20,11 @@ from fakturera.autogiro.services import (
 )
 from fakturera.autogiro.tests.factories import AutogiroSettingsFactory, MandateFactory
 from fakturera.core.errors import DomainError, StateConflict, ValidationFailed
-from fakturera.invoicing.services import credit_note_create, invoice_create_draft, invoice_issue
+from fakturera.invoicing.services import credit_note_create
+from fakturera.invoicing.tests.factories import ISSUED_ON, credit_note, issued_invoice
 from fakturera.parties.tests.factories import OrganisationFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
-ISSUED_ON = dt.date(2026, 11, 20)
-
-
-def issue(company, actor, customer, price="800", **header):
-    draft = invoice_create_draft(
-        company=company,
-        customer=customer,
-        actor=actor,
-        lines=[{"description": "Behandling", "quantity": "1", "unit_price": price, "vat_rate": "25"}],
-        **header,
-    )
-    return invoice_issue(invoice=draft, actor=actor, issued_on=ISSUED_ON)
 
 
 def test_a_bank_account_mandate_is_added_with_the_customer_number_as_payer_number(company, admin_user):
@@ -128,7 +117,7 @@ def test_the_batch_question_answers_for_many_customers_in_one_query(company, dja
 
 def test_payment_orders_are_added_once_per_invoice(company, admin_user):
     mandate = MandateFactory(company=company)
-    invoice = issue(company, admin_user, mandate.customer)
+    invoice = issued_invoice(company, admin_user, customer=mandate.customer)
 
     [order] = payment_orders_add(invoices=[invoice])
     [again] = payment_orders_add(invoices=[invoice])
@@ -143,10 +132,10 @@ def test_payment_orders_are_added_once_per_invoice(company, admin_user):
 
 def test_invoices_that_cannot_be_collected_are_refused_all_together(company, admin_user):
     mandate = MandateFactory(company=company)
-    good = issue(company, admin_user, mandate.customer)
-    no_mandate = issue(company, admin_user, PersonFactory(company=company))
-    in_euro = issue(company, admin_user, mandate.customer, currency="EUR")
-    note = credit_note_create(invoice=issue(company, admin_user, mandate.customer), actor=admin_user)
+    good = issued_invoice(company, admin_user, customer=mandate.customer)
+    no_mandate = issued_invoice(company, admin_user, customer=PersonFactory(company=company))
+    in_euro = issued_invoice(company, admin_user, customer=mandate.customer, currency="EUR")
+    note = credit_note(issued_invoice(company, admin_user, customer=mandate.customer), admin_user)
 
     with pytest.raises(ValidationFailed) as caught:
         payment_orders_add(invoices=[good, no_mandate, in_euro, note])
@@ -161,8 +150,8 @@ def test_invoices_that_cannot_be_collected_are_refused_all_together(company, adm
 def test_the_run_file_holds_the_waiting_orders_and_is_the_same_on_every_download(company, admin_user):
     AutogiroSettingsFactory(company=company, customer_number="471117", bankgiro="991-2346")
     first, second = MandateFactory(company=company, payer_number="1001"), MandateFactory(company=company)
-    early = issue(company, admin_user, first.customer, price="100")
-    late = issue(company, admin_user, second.customer, price="200.40")
+    early = issued_invoice(company, admin_user, "100", customer=first.customer)
+    late = issued_invoice(company, admin_user, "200.40", customer=second.customer)
     payment_orders_add(invoices=[early])
     payment_orders_add(invoices=[late])
     PaymentOrder.objects.filter(invoice=early).update(due_on=dt.date(2026, 11, 25))
@@ -195,8 +184,8 @@ def test_a_run_needs_settings_and_waiting_orders(company, admin_user):
 def test_orders_of_a_cancelled_mandate_stay_out_of_the_file(company, admin_user):
     AutogiroSettingsFactory(company=company)
     kept, dropped = MandateFactory(company=company), MandateFactory(company=company)
-    payment_orders_add(invoices=[issue(company, admin_user, kept.customer)])
-    payment_orders_add(invoices=[issue(company, admin_user, dropped.customer)])
+    payment_orders_add(invoices=[issued_invoice(company, admin_user, customer=kept.customer)])
+    payment_orders_add(invoices=[issued_invoice(company, admin_user, customer=dropped.customer)])
     mandate_cancel(mandate=dropped)
 
     content = payment_order_file(company, ISSUED_ON)
@@ -217,8 +206,8 @@ def test_settings_are_checked(company):
 def test_a_credit_note_lowers_the_waiting_order_and_a_full_credit_withdraws_it(company, admin_user):
     AutogiroSettingsFactory(company=company)
     partly, fully = MandateFactory(company=company), MandateFactory(company=company)
-    kept = issue(company, admin_user, partly.customer, price="800")
-    gone = issue(company, admin_user, fully.customer, price="800")
+    kept = issued_invoice(company, admin_user, "800", customer=partly.customer)
+    gone = issued_invoice(company, admin_user, "800", customer=fully.customer)
     payment_orders_add(invoices=[kept, gone])
     [line] = kept.lines.all()
 

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -12,7 +10,7 @@ from django.urls import reverse
 from fakturera.autogiro.models import AutogiroSettings, Mandate, MandateStatus, PaymentOrderStatus, Run
 from fakturera.autogiro.services import payment_orders_add
 from fakturera.autogiro.tests.factories import AutogiroSettingsFactory, MandateFactory
-from fakturera.invoicing.services import invoice_create_draft, invoice_issue
+from fakturera.invoicing.tests.factories import issued_invoice
 from fakturera.parties.tests.factories import CompanyFactory, PersonFactory
 from fakturera.staff.tests.staff_clients import log_in
 
@@ -116,13 +114,7 @@ def test_the_run_file_is_made_once_and_downloaded_as_the_same_bytes(company):
     user = log_in(client, company, "accountant")
     AutogiroSettingsFactory(company=company)
     mandate = MandateFactory(company=company)
-    draft = invoice_create_draft(
-        company=company,
-        customer=mandate.customer,
-        actor=user,
-        lines=[{"description": "Behandling", "quantity": "1", "unit_price": "800", "vat_rate": "25"}],
-    )
-    invoice = invoice_issue(invoice=draft, actor=user, issued_on=dt.date(2026, 11, 20))
+    invoice = issued_invoice(company, user, "800", customer=mandate.customer)
     [order] = payment_orders_add(invoices=[invoice])
     overview = client.get(reverse("staff:autogiro")).content.decode()
     assert invoice.display_number in overview

@@ -1,13 +1,21 @@
+"""Basis items for tests, made through billables.services as staff would add manual lines."""
+
+from __future__ import annotations
+
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
+from fakturera.billables.models import BasisItem
 from fakturera.billables.services import basis_item_add
+from fakturera.parties.models import Company, Customer
+from fakturera.parties.tests.factories import PersonFactory
 
 
 def add_items(company, customer, *prices: str, vat: tuple[str, str] = ("S", "25"), **extra):
-    """Manual basis lines for a customer, one per price, through the service."""
+    """Manual basis lines for a customer, one per price ("Line 1", "Line 2" ...), all on 2 November."""
     return [
         basis_item_add(
             company=company,
@@ -22,6 +30,34 @@ def add_items(company, customer, *prices: str, vat: tuple[str, str] = ("S", "25"
         )
         for index, price in enumerate(prices, start=1)
     ]
+
+
+def add_lines(
+    company: Company, customer: Customer, *prices: str, vat: tuple[str, str] = ("S", "25"), **extra: Any
+) -> list[BasisItem]:
+    """Manual basis lines for a customer, one per price and day ("Session 1" on 1 November, ...)."""
+    return [
+        basis_item_add(
+            company=company,
+            customer=customer,
+            description=f"Session {index}",
+            quantity=extra.get("quantity", Decimal("1")),
+            unit_price=Decimal(price),
+            vat_category=vat[0],
+            vat_rate=vat[1],
+            occurred_on=dt.date(2026, 11, index),
+            **{k: v for k, v in extra.items() if k != "quantity"},
+        )
+        for index, price in enumerate(prices, start=1)
+    ]
+
+
+def customer_with_items(
+    company: Company, *prices: str, name: str | None = None, vat: tuple[str, str] = ("S", "25"), **extra: Any
+) -> tuple[Customer, list[BasisItem]]:
+    """A new person with the basis lines of `add_lines`."""
+    customer = PersonFactory(company=company, **({"name": name} if name else {}))
+    return customer, add_lines(company, customer, *prices, vat=vat, **extra)
 
 
 def at(day: int, hour: int = 10) -> dt.datetime:

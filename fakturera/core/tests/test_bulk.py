@@ -6,8 +6,8 @@ import pytest
 
 from fakturera.core.bulk import bulk_insert
 from fakturera.invoicing.models import InvoiceEvent, NumberSeries
-from fakturera.invoicing.services import invoice_create_draft
-from fakturera.parties.tests.factories import CompanyFactory, PersonFactory
+from fakturera.invoicing.tests.factories import DraftInvoiceFactory
+from fakturera.parties.tests.factories import CompanyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,10 +25,7 @@ def test_rows_get_the_model_defaults_for_the_fields_not_given():
 
 
 def test_json_values_are_stored_as_json_even_when_rows_share_one_object(company, admin_user):
-    customer = PersonFactory(company=company)
-    invoice = invoice_create_draft(
-        company=company, customer=customer, actor=admin_user, lines=[{"description": "x", "unit_price": "1"}]
-    )
+    invoice = DraftInvoiceFactory(company=company, actor=admin_user, lines=[{"description": "x", "unit_price": "1"}])
     shared = {"note": 'ÅÄÖ "quoted" \\ and a tab\t', "n": 2}
 
     bulk_insert(

@@ -101,14 +101,14 @@ def test_the_worker_runs_what_our_backend_wrote(settings):
     from django.core.management import call_command
 
     from fakturera.documents.models import InvoiceDocument
-    from fakturera.invoicing.services import invoice_create_issued
+    from fakturera.invoicing.tests.factories import IssuedInvoiceFactory
     from fakturera.parties.tests.factories import CompanyFactory, OrganisationFactory, UserFactory
 
     settings.TASKS = DATABASE_BACKEND
     company = CompanyFactory()
-    invoice = invoice_create_issued(
+    invoice = IssuedInvoiceFactory(
         company=company, customer=OrganisationFactory(company=company), actor=UserFactory(),
-        lines=[{"description": "Konsultation", "unit_price": "950.00"}],
+        lines=[{"description": "Konsultation", "unit_price": "950.00"}], issued_on=None, at_once=True,
     )  # fmt: skip
     assert InvoiceDocument.objects.filter(invoice=invoice).count() == 0
 

@@ -22,8 +22,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from fakturera.billables.tests.factories import customer_with_items
 from fakturera.parties.tests.factories import CompanyFactory
-from fakturera.staff.tests.invoice_helpers import customer_with_items
 from fakturera.staff.tests.staff_clients import log_in
 
 LOCALE_DIR = Path(django_settings.LOCALE_PATHS[0])

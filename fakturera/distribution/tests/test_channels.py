@@ -15,9 +15,9 @@ from fakturera.distribution.services import channel_setting_save, invoices_send
 from fakturera.distribution.tests.factories import email_channel
 from fakturera.distribution.worker import Round, _jobs, _record, deliveries_claim, deliveries_sweep, deliveries_work
 from fakturera.invoicing.states import SendingStatus
+from fakturera.invoicing.tests.factories import basis_registered
 from fakturera.parties.models import Channel
 from fakturera.portal.links import portal_invoice_url
-from fakturera.staff.tests.invoice_helpers import issued_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def later(minutes: int = 10) -> dt.datetime:
 
 
 def test_a_person_on_the_portal_gets_a_notice_with_the_link_and_no_attachment(company, admin_user):
-    invoice = issued_invoice(company, admin_user, "250.00")
+    invoice = basis_registered(company, admin_user, "250.00")
     invoice.customer.preferred_channel = Channel.PORTAL
     invoice.customer.save()
     with SmtpServer() as smtp:
@@ -44,7 +44,7 @@ def test_a_person_on_the_portal_gets_a_notice_with_the_link_and_no_attachment(co
 
 
 def test_a_success_recorded_after_the_sweeper_judged_it_uncertain_makes_it_sent(company, admin_user):
-    invoice = issued_invoice(company, admin_user, "250.00")
+    invoice = basis_registered(company, admin_user, "250.00")
     email_channel(company, 25)
     invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
     deliveries_claim(now=later())

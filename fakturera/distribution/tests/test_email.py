@@ -16,8 +16,8 @@ from fakturera.distribution.worker import deliveries_work
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.services import credit_note_create
 from fakturera.invoicing.states import EventKind, SendingStatus
+from fakturera.invoicing.tests.factories import basis_registered
 from fakturera.parties.models import Customer
-from fakturera.staff.tests.invoice_helpers import issued_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def after_window(minutes: int = 6) -> dt.datetime:
 
 
 def test_an_invoice_arrives_with_its_pdf_to_the_customer(company, admin_user):
-    invoice = issued_invoice(company, admin_user, "500.00", name="Anna Berg")
+    invoice = basis_registered(company, admin_user, "500.00", name="Anna Berg")
     with SmtpServer() as smtp:
         email_channel(company, smtp.port)
         batch = invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
@@ -56,7 +56,7 @@ def test_an_invoice_arrives_with_its_pdf_to_the_customer(company, admin_user):
 
 
 def test_a_refusing_server_rolls_the_invoice_back_with_the_error_in_its_history(company, admin_user):
-    invoice = issued_invoice(company, admin_user, "500.00")
+    invoice = basis_registered(company, admin_user, "500.00")
     with SmtpServer(refuse_with="550 Mailbox unavailable") as smtp:
         email_channel(company, smtp.port)
         invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
@@ -73,7 +73,7 @@ def test_a_refusing_server_rolls_the_invoice_back_with_the_error_in_its_history(
 
 
 def test_a_temporary_refusal_is_retried_with_backoff_then_fails(company, admin_user):
-    invoice = issued_invoice(company, admin_user, "500.00")
+    invoice = basis_registered(company, admin_user, "500.00")
     with SmtpServer(refuse_with="451 Try again later") as smtp:
         email_channel(company, smtp.port)
         invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
@@ -96,7 +96,7 @@ def test_a_temporary_refusal_is_retried_with_backoff_then_fails(company, admin_u
 
 
 def test_undo_and_credit_inside_the_window_send_nothing_and_the_rest_arrives_once(company, admin_user):
-    kept, undone, credited = (issued_invoice(company, admin_user, "100.00") for _ in range(3))
+    kept, undone, credited = (basis_registered(company, admin_user, "100.00") for _ in range(3))
     with SmtpServer() as smtp:
         email_channel(company, smtp.port)
         invoices_send(company=company, actor=admin_user, invoice_ids=[kept.pk, undone.pk, credited.pk])
@@ -119,7 +119,7 @@ def test_undo_and_credit_inside_the_window_send_nothing_and_the_rest_arrives_onc
 def test_undo_after_the_window_is_refused_and_changes_nothing(company, admin_user):
     from fakturera.core.errors import StateConflict
 
-    invoice = issued_invoice(company, admin_user, "100.00")
+    invoice = basis_registered(company, admin_user, "100.00")
     email_channel(company, 25)
     invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
     delivery = Delivery.objects.get()
@@ -130,7 +130,7 @@ def test_undo_after_the_window_is_refused_and_changes_nothing(company, admin_use
 
 
 def test_sending_twice_queues_once(company, admin_user):
-    invoice = issued_invoice(company, admin_user, "100.00")
+    invoice = basis_registered(company, admin_user, "100.00")
     email_channel(company, 25)
     invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
     again = invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
@@ -142,7 +142,7 @@ def test_sending_twice_queues_once(company, admin_user):
 def test_an_unreachable_server_is_retried_later_without_trying_each_message(company, admin_user):
     from fakturera.core.tests.smtp import free_port
 
-    invoices = [issued_invoice(company, admin_user, "100.00") for _ in range(3)]
+    invoices = [basis_registered(company, admin_user, "100.00") for _ in range(3)]
     email_channel(company, free_port())  # nothing listens there
     invoices_send(company=company, actor=admin_user, invoice_ids=[i.pk for i in invoices])
 
@@ -157,9 +157,9 @@ def test_an_unreachable_server_is_retried_later_without_trying_each_message(comp
 
 def test_a_name_with_line_breaks_adds_no_header_and_an_address_smtp_cannot_carry_fails_alone(company, admin_user):
     # A customer's name comes from a public course form: it must not smuggle in a header.
-    hostile = issued_invoice(company, admin_user, "500.00", name="Eva Ek")
-    unsendable = issued_invoice(company, admin_user, "300.00", name="Åsa")
-    plain = issued_invoice(company, admin_user, "200.00", name="Bo Ek")
+    hostile = basis_registered(company, admin_user, "500.00", name="Eva Ek")
+    unsendable = basis_registered(company, admin_user, "300.00", name="Åsa")
+    plain = basis_registered(company, admin_user, "200.00", name="Bo Ek")
     Customer.objects.filter(pk=hostile.customer_id).update(name="Eva Ek\r\nBcc: spy@example.org")
     Customer.objects.filter(pk=unsendable.customer_id).update(email="asa@exämpel.se")
     with SmtpServer() as smtp:

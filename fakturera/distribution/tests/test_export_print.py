@@ -15,8 +15,8 @@ from fakturera.distribution.models import ChannelSetting, Delivery
 from fakturera.distribution.services import channel_setting_save, distribution_settings_save, invoices_send
 from fakturera.distribution.worker import deliveries_work
 from fakturera.invoicing.states import SendingStatus
+from fakturera.invoicing.tests.factories import basis_registered
 from fakturera.parties.models import Channel
-from fakturera.staff.tests.invoice_helpers import issued_invoice
 from fakturera.webhooks.services import verify, webhook_endpoint_create
 from fakturera.webhooks.tests.receiver import Receiver
 
@@ -30,7 +30,7 @@ def later() -> dt.datetime:
 def test_export_hands_the_invoice_and_its_ubl_to_the_accounting_system(
     company, admin_user, django_capture_on_commit_callbacks
 ):
-    invoice = issued_invoice(company, admin_user, "800.00")
+    invoice = basis_registered(company, admin_user, "800.00")
     with Receiver() as receiver:
         endpoint = webhook_endpoint_create(company=company, url=receiver.url, events=["invoice.exported"])
         channel_setting_save(company=company, channel=Channel.EXPORT, is_active=True, options={"mode": "webhook"})
@@ -53,7 +53,7 @@ def test_export_hands_the_invoice_and_its_ubl_to_the_accounting_system(
 
 
 def test_export_without_a_listening_endpoint_fails_with_the_reason(company, admin_user):
-    invoice = issued_invoice(company, admin_user, "800.00")
+    invoice = basis_registered(company, admin_user, "800.00")
     channel_setting_save(company=company, channel=Channel.EXPORT, is_active=True, options={"mode": "webhook"})
     distribution_settings_save(
         company=company, default_channel=Channel.EXPORT, reserve_channel="", reminder_channel="", undo_minutes=0
@@ -81,7 +81,7 @@ def test_the_stored_secret_is_kept_when_the_form_leaves_it_empty(company):
 def test_print_makes_one_pdf_of_the_send(company, admin_user, client):
     from fakturera.distribution.models import SendBatch
 
-    invoices = [issued_invoice(company, admin_user, "100.00") for _ in range(2)]
+    invoices = [basis_registered(company, admin_user, "100.00") for _ in range(2)]
     channel_setting_save(company=company, channel=Channel.PRINT, is_active=True, options={})
     distribution_settings_save(
         company=company, default_channel=Channel.PRINT, reserve_channel="", reminder_channel="", undo_minutes=0
@@ -101,7 +101,7 @@ def test_print_makes_one_pdf_of_the_send(company, admin_user, client):
 
 
 def test_export_to_a_directory_writes_the_ubl_and_the_pdf(company, admin_user, tmp_path):
-    invoice = issued_invoice(company, admin_user, "800.00")
+    invoice = basis_registered(company, admin_user, "800.00")
     channel_setting_save(
         company=company,
         channel=Channel.EXPORT,

@@ -21,11 +21,11 @@ from django.utils import timezone
 from fakturera.core.tests.smtp import SmtpServer
 from fakturera.distribution.models import Delivery, DeliveryState
 from fakturera.distribution.services import invoices_send
-from fakturera.distribution.tests.bulk import issued_invoices_with_pdfs
 from fakturera.distribution.tests.factories import email_channel
 from fakturera.distribution.worker import deliveries_sweep
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import SendingStatus
+from fakturera.invoicing.tests.factories import issued_invoices_with_pdfs
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -23,11 +23,11 @@ from fakturera.distribution.worker import _jobs, deliveries_claim, deliveries_sw
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
 from fakturera.documents.services import document_get
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.services import invoice_create_draft, invoice_issue
 from fakturera.invoicing.states import EventKind, SendingStatus
+from fakturera.invoicing.tests.factories import CONSULTATION, basis_registered, issued_invoice
 from fakturera.parties.models import Channel
 from fakturera.parties.tests.factories import OrganisationFactory
-from fakturera.staff.tests.invoice_helpers import issued_invoice, staff_client
+from fakturera.staff.tests.invoice_helpers import staff_client
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +54,7 @@ def letter_service():
 
 
 def test_a_letter_reaches_the_print_service_once_with_its_pdf_and_address(company, admin_user, letter_service):
-    invoice = issued_invoice(company, admin_user, "250.00", name="Anna Berg")
+    invoice = basis_registered(company, admin_user, "250.00", name="Anna Berg")
     service_channel(company, Channel.LETTER, letter_service)
     invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
     assert deliveries_work(now=timezone.now()).claimed == 0  # the undo window holds it back
@@ -86,7 +86,7 @@ def test_a_letter_reaches_the_print_service_once_with_its_pdf_and_address(compan
 def test_a_failing_print_service_is_retried_with_the_same_key_and_the_letter_recorded_once(
     company, admin_user, letter_service
 ):
-    invoice = issued_invoice(company, admin_user, "250.00")
+    invoice = basis_registered(company, admin_user, "250.00")
     service_channel(company, Channel.LETTER, letter_service)
     invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
     letter_service.fail_next(500)
@@ -107,7 +107,7 @@ def test_a_failing_print_service_is_retried_with_the_same_key_and_the_letter_rec
 
 
 def test_a_refused_letter_fails_at_once_and_the_invoice_rolls_back_with_the_error(company, admin_user, letter_service):
-    invoice = issued_invoice(company, admin_user, "250.00")
+    invoice = basis_registered(company, admin_user, "250.00")
     service_channel(company, Channel.LETTER, letter_service)
     invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
     letter_service.fail_next(400, message="the address cannot be delivered to")
@@ -125,7 +125,7 @@ def test_a_refused_letter_fails_at_once_and_the_invoice_rolls_back_with_the_erro
 
 
 def test_a_dead_workers_letter_is_sent_again_with_its_key_and_printed_once(company, admin_user, letter_service):
-    invoice = issued_invoice(company, admin_user, "250.00")
+    invoice = basis_registered(company, admin_user, "250.00")
     service_channel(company, Channel.LETTER, letter_service)
     invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
     # A worker claimed it, handed it to the service and died before recording the answer.
@@ -164,13 +164,7 @@ def access_point():
 
 def peppol_invoice(company, actor, peppol_id: str, name: str = "Region Mitt AB") -> Invoice:
     buyer = OrganisationFactory(company=company, name=name, peppol_id=peppol_id)
-    draft = invoice_create_draft(
-        company=company,
-        customer=buyer,
-        actor=actor,
-        lines=[{"description": "Konsultation", "quantity": "2", "unit_price": "450", "vat_rate": "25"}],
-    )
-    return invoice_issue(invoice=draft, actor=actor)
+    return issued_invoice(company, actor, customer=buyer, lines=[CONSULTATION], issued_on=None)
 
 
 @pytest.fixture
@@ -181,6 +175,7 @@ def peppol_company(company, access_point):
     return company
 
 
+@pytest.mark.needs_shared("the Peppol validator")
 def test_registered_receivers_get_a_valid_ubl_and_each_receiver_is_looked_up_once_per_send(
     peppol_company, admin_user, access_point
 ):
@@ -239,6 +234,7 @@ def test_an_unregistered_receiver_without_a_reserve_channel_stays_unsent_with_th
     assert access_point.received == []
 
 
+@pytest.mark.needs_shared("the Peppol validator")
 def test_an_invalid_ubl_is_refused_and_the_invoice_rolls_back_with_the_rules(peppol_company, admin_user, access_point):
     invoice = peppol_invoice(peppol_company, admin_user, REGISTERED)
     service_channel(peppol_company, Channel.PEPPOL, access_point)
@@ -292,9 +288,9 @@ def test_an_active_mandate_makes_a_payment_order_in_the_runs_file_and_no_mandate
     autogiro_company, admin_user
 ):
     company = autogiro_company
-    collected = issued_invoice(company, admin_user, "400.00")
+    collected = basis_registered(company, admin_user, "400.00")
     mandate = MandateFactory(company=company, customer=collected.customer, payer_number="5500112233")
-    printed = issued_invoice(company, admin_user, "300.00")
+    printed = basis_registered(company, admin_user, "300.00")
 
     invoices_send(company=company, actor=admin_user, invoice_ids=[collected.pk, printed.pk])
 
@@ -316,7 +312,7 @@ def test_an_active_mandate_makes_a_payment_order_in_the_runs_file_and_no_mandate
 
 def test_a_mandate_cancelled_after_queueing_fails_that_invoice_only(autogiro_company, admin_user):
     company = autogiro_company
-    kept, cancelled = (issued_invoice(company, admin_user, "400.00") for _ in range(2))
+    kept, cancelled = (basis_registered(company, admin_user, "400.00") for _ in range(2))
     MandateFactory(company=company, customer=kept.customer)
     gone = MandateFactory(company=company, customer=cancelled.customer)
     invoices_send(company=company, actor=admin_user, invoice_ids=[kept.pk, cancelled.pk])
@@ -345,7 +341,7 @@ def test_the_send_dialog_offers_the_active_channels(peppol_company, admin_user, 
     service_channel(peppol_company, Channel.LETTER, letter_service, default=False)
     service_channel(peppol_company, Channel.PEPPOL, access_point, default=False)
     channel_setting_save(company=peppol_company, channel=Channel.DIRECT_DEBIT, is_active=True, options={})
-    invoice = issued_invoice(peppol_company, admin_user, "100.00")
+    invoice = basis_registered(peppol_company, admin_user, "100.00")
     client, _user = staff_client(peppol_company)
 
     dialog = client.get(f"/distribution/send/?invoice={invoice.pk}").content.decode()

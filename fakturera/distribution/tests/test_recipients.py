@@ -8,9 +8,9 @@ import pytest
 from fakturera.distribution.models import Delivery
 from fakturera.distribution.services import invoices_send
 from fakturera.distribution.tests.factories import email_channel
+from fakturera.invoicing.tests.factories import basis_registered
 from fakturera.parties.services import customer_update, organisation_member_add
 from fakturera.parties.tests.factories import OrganisationFactory, PersonFactory
-from fakturera.staff.tests.invoice_helpers import issued_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_a_persons_invoice_goes_to_the_organisations_invoice_reference(company, admin_user):
     company.is_invoicing_organisation_of_person = True
     company.save()
-    invoice = issued_invoice(company, admin_user, "100.00")
+    invoice = basis_registered(company, admin_user, "100.00")
     organisation = OrganisationFactory(company=company, name="Firma AB", email="faktura@firma.se")
     reference = PersonFactory(company=company, name="Ref Erens", email="ref@firma.se")
     organisation_member_add(organisation=organisation, person=invoice.customer)

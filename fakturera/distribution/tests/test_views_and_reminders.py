@@ -14,9 +14,9 @@ from fakturera.distribution.services import invoices_send
 from fakturera.distribution.tests.factories import email_channel
 from fakturera.distribution.worker import deliveries_sweep, deliveries_work
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.services import invoice_create_draft
 from fakturera.invoicing.states import EventKind, SendingStatus
-from fakturera.staff.tests.invoice_helpers import issued_invoice, messages_of, staff_client
+from fakturera.invoicing.tests.factories import basis_registered, draft_invoice, overdue_invoice
+from fakturera.staff.tests.invoice_helpers import messages_of, staff_client
 
 pytestmark = pytest.mark.django_db
 
@@ -27,15 +27,10 @@ def later(minutes: int = 10) -> dt.datetime:
 
 def test_send_all_matching_the_filter_takes_every_page(company, admin_user, monkeypatch):
     monkeypatch.setattr("fakturera.staff.views.invoices.PAGE_SIZE", 1)
-    invoices = [issued_invoice(company, admin_user, "100.00", name=f"Berg {i}") for i in range(3)]
-    other = issued_invoice(company, admin_user, "100.00", name="Ek")
+    invoices = [basis_registered(company, admin_user, "100.00", name=f"Berg {i}") for i in range(3)]
+    other = basis_registered(company, admin_user, "100.00", name="Ek")
     # a draft matches the filter too, but has no documents: neither counted nor sent
-    draft = invoice_create_draft(
-        company=company,
-        customer=invoices[0].customer,
-        actor=admin_user,
-        lines=[{"description": "Utkast", "unit_price": "1"}],
-    )
+    draft = draft_invoice(company, admin_user, "1", customer=invoices[0].customer, description="Utkast")
     email_channel(company, 25)
     client, _user = staff_client(company)
 
@@ -53,7 +48,7 @@ def test_send_all_matching_the_filter_takes_every_page(company, admin_user, monk
 
 
 def test_a_filter_that_does_not_read_chooses_nothing_rather_than_everything(company, admin_user):
-    issued_invoice(company, admin_user, "100.00", name="Berg")
+    basis_registered(company, admin_user, "100.00", name="Berg")
     email_channel(company, 25)
     client, _user = staff_client(company)
 
@@ -67,7 +62,7 @@ def test_a_filter_that_does_not_read_chooses_nothing_rather_than_everything(comp
 
 
 def test_an_answer_other_than_confirm_or_resend_changes_nothing(company, admin_user):
-    invoice = issued_invoice(company, admin_user, "100.00")
+    invoice = basis_registered(company, admin_user, "100.00")
     email_channel(company, 25)
     invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
     Delivery.objects.update(state=DeliveryState.UNCERTAIN, handed_over_at=timezone.now(), attempts=1)
@@ -86,7 +81,7 @@ def test_an_answer_other_than_confirm_or_resend_changes_nothing(company, admin_u
 
 
 def test_a_read_only_user_cannot_send_and_nothing_is_queued(company, admin_user):
-    invoice = issued_invoice(company, admin_user, "100.00")
+    invoice = basis_registered(company, admin_user, "100.00")
     email_channel(company, 25)
     client, _user = staff_client(company, role="read_only")
     response = client.post(f"/distribution/send/?invoice={invoice.pk}", {"purpose": "invoice", "template": "standard"})
@@ -131,15 +126,8 @@ def test_export_cannot_be_switched_on_beside_another_channel_in_the_settings(com
     assert not ChannelSetting.objects.filter(channel="export").exists()
 
 
-def overdue_invoice(company, user):
-    invoice = issued_invoice(company, user, "400.00")
-    Invoice.objects.filter(pk=invoice.pk).update(due_on=timezone.localdate() - dt.timedelta(days=10))
-    invoice.refresh_from_db()
-    return invoice
-
-
 def test_a_reminder_counts_when_sent(company, admin_user):
-    invoice = overdue_invoice(company, admin_user)
+    invoice = overdue_invoice(company, admin_user, "400.00")
     with SmtpServer() as smtp:
         email_channel(company, smtp.port, reminder_channel="email")
         invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk], purpose="reminder")
@@ -156,7 +144,7 @@ def test_a_reminder_counts_when_sent(company, admin_user):
 
 
 def test_a_failed_reminder_rolls_back_its_count_and_date(company, admin_user):
-    invoice = overdue_invoice(company, admin_user)
+    invoice = overdue_invoice(company, admin_user, "400.00")
     with SmtpServer(refuse_with="554 Rejected") as smtp:
         email_channel(company, smtp.port, reminder_channel="email")
         invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk], purpose="reminder")
@@ -168,7 +156,7 @@ def test_a_failed_reminder_rolls_back_its_count_and_date(company, admin_user):
 
 
 def test_an_invoice_not_yet_due_gets_no_reminder(company, admin_user):
-    invoice = issued_invoice(company, admin_user, "400.00")
+    invoice = basis_registered(company, admin_user, "400.00")
     email_channel(company, 25, reminder_channel="email")
     batch = invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk], purpose="reminder")
     assert (batch.queued_count, batch.unsent_count) == (0, 1)
@@ -176,7 +164,7 @@ def test_an_invoice_not_yet_due_gets_no_reminder(company, admin_user):
 
 
 def test_an_invoice_without_an_address_stays_unsent_with_the_reason(company, admin_user):
-    invoice = issued_invoice(company, admin_user, "400.00")
+    invoice = basis_registered(company, admin_user, "400.00")
     invoice.customer.email = ""
     invoice.customer.save()
     email_channel(company, 25)
@@ -188,7 +176,7 @@ def test_an_invoice_without_an_address_stays_unsent_with_the_reason(company, adm
 
 
 def test_the_invoice_email_overrides_and_clearing_it_derives_the_address_again(company, admin_user):
-    invoice = issued_invoice(company, admin_user, "400.00")
+    invoice = basis_registered(company, admin_user, "400.00")
     client, _user = staff_client(company)
     with SmtpServer() as smtp:
         email_channel(company, smtp.port)
@@ -203,7 +191,7 @@ def test_the_invoice_email_overrides_and_clearing_it_derives_the_address_again(c
 
 
 def test_staff_confirm_or_resend_an_uncertain_delivery(company, admin_user):
-    first, second = (issued_invoice(company, admin_user, "100.00") for _ in range(2))
+    first, second = (basis_registered(company, admin_user, "100.00") for _ in range(2))
     email_channel(company, 25)
     invoices_send(company=company, actor=admin_user, invoice_ids=[first.pk, second.pk])
     # a worker claimed them, handed them to the server and died
@@ -227,7 +215,7 @@ def test_staff_confirm_or_resend_an_uncertain_delivery(company, admin_user):
 
 
 def test_a_lost_lease_before_handing_over_goes_back_to_the_queue(company, admin_user):
-    invoice = issued_invoice(company, admin_user, "100.00")
+    invoice = basis_registered(company, admin_user, "100.00")
     email_channel(company, 25)
     invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
     Delivery.objects.update(state=DeliveryState.SENDING, lease_until=timezone.now(), attempts=1)
@@ -238,7 +226,7 @@ def test_a_lost_lease_before_handing_over_goes_back_to_the_queue(company, admin_
 
 
 def test_the_progress_fragment_polls_until_the_send_is_finished(company, admin_user):
-    invoice = issued_invoice(company, admin_user, "100.00")
+    invoice = basis_registered(company, admin_user, "100.00")
     with SmtpServer() as smtp:
         email_channel(company, smtp.port)
         batch = invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
@@ -266,7 +254,7 @@ def test_an_email_template_is_saved_edited_and_used(company, admin_user):
             "template-body": "Hej {customer_name}, OCR {ocr}",
         },
     )
-    invoice = issued_invoice(company, admin_user, "100.00", name="Lena Lund")
+    invoice = basis_registered(company, admin_user, "100.00", name="Lena Lund")
     with SmtpServer() as smtp:
         email_channel(company, smtp.port)
         invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
@@ -277,7 +265,7 @@ def test_an_email_template_is_saved_edited_and_used(company, admin_user):
 
 
 def test_the_invoice_page_shows_the_waiting_delivery_and_leads_to_its_undo(company, admin_user):
-    invoice = issued_invoice(company, admin_user, "100.00")
+    invoice = basis_registered(company, admin_user, "100.00")
     email_channel(company, 25)
     batch = invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
     client, _user = staff_client(company)

@@ -11,21 +11,16 @@ from pypdf import PdfReader
 
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
 from fakturera.documents.services import document_get
-from fakturera.invoicing.services import credit_note_create, invoice_create_draft, invoice_issue
+from fakturera.invoicing.tests.factories import CONSULTATION, credit_note, draft_invoice, issued_invoice
 from fakturera.parties.tests.factories import CompanyFactory, OrganisationFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def issue(company, user, customer=None, **header):
-    draft = invoice_create_draft(
-        company=company,
-        customer=customer or OrganisationFactory(company=company, peppol_id="0007:5560360793"),
-        actor=user,
-        lines=[{"description": "Konsultation", "quantity": "2", "unit_price": "450", "vat_rate": "25"}],
-        **header,
-    )
-    return invoice_issue(invoice=draft, actor=user)
+    """Two consultations issued today, by default to an organisation with a Peppol ID."""
+    customer = customer or OrganisationFactory(company=company, peppol_id="0007:5560360793")
+    return issued_invoice(company, user, customer=customer, lines=[CONSULTATION], issued_on=None, **header)
 
 
 def test_issuing_stores_the_pdf_and_the_ubl_once_after_commit(company, admin_user, django_capture_on_commit_callbacks):
@@ -47,7 +42,7 @@ def test_issuing_stores_the_pdf_and_the_ubl_once_after_commit(company, admin_use
 def test_a_credit_note_gets_its_documents_too(company, admin_user, django_capture_on_commit_callbacks):
     invoice = issue(company, admin_user)
     with django_capture_on_commit_callbacks(execute=True):
-        note = credit_note_create(invoice=invoice, actor=admin_user)
+        note = credit_note(invoice, admin_user)
     assert InvoiceDocument.objects.filter(invoice=note).count() == 2
 
 
@@ -80,12 +75,7 @@ def test_download_through_the_ui(client, company, admin_user):
 
 
 def test_a_drafts_document_is_refused(client, company, admin_user):
-    draft = invoice_create_draft(
-        company=company,
-        customer=OrganisationFactory(company=company),
-        actor=admin_user,
-        lines=[{"description": "x", "unit_price": "1", "vat_rate": "25"}],
-    )
+    draft = draft_invoice(company, admin_user, "1", customer=OrganisationFactory(company=company), description="x")
     client.force_login(admin_user)
     response = client.get(reverse("staff:invoice_document", args=[draft.pk, "pdf"]), follow=True)
     assert "issue it first" in response.content.decode()
@@ -135,7 +125,7 @@ def test_the_document_command_writes_the_stored_bytes(company, admin_user, capsy
 
 def test_the_document_command_writes_every_document(company, admin_user, tmp_path):
     issue(company, admin_user)
-    credit_note_create(invoice=issue(company, admin_user), actor=admin_user)
+    credit_note(issue(company, admin_user), admin_user)
 
     call_command("document", "--format", "pdf", "--all", "--out", str(tmp_path))
 

@@ -14,7 +14,7 @@ from fakturera.documents.pdf import pdffile
 from fakturera.documents.pdf.labels import LABELS
 from fakturera.documents.pdf.render import merge_pdfs, render_pdfs, template_names
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.services import credit_note_create, invoice_create_draft, invoice_issue
+from fakturera.invoicing.tests.factories import credit_note, issued_invoice
 from fakturera.parties.tests.factories import CompanyFactory, OrganisationFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,8 +46,7 @@ def seller(settings, tmp_path):
 
 
 def issue(company, user, customer, lines=MIXED_LINES, **header):
-    draft = invoice_create_draft(company=company, customer=customer, actor=user, lines=lines, **header)
-    return invoice_issue(invoice=draft, actor=user, issued_on=ISSUED_ON)
+    return issued_invoice(company, user, customer=customer, lines=lines, issued_on=ISSUED_ON, **header)
 
 
 def render(*invoices, template="standard"):
@@ -133,7 +132,7 @@ def test_danish_and_norwegian_invoices(seller, admin_user, language, expected):
 def test_a_credit_note_is_titled_as_one_and_names_the_invoice_it_credits(seller, admin_user):
     customer = PersonFactory(company=seller, language="sv")
     invoice = issue(seller, admin_user, customer)
-    note = credit_note_create(invoice=invoice, actor=admin_user, reason="Fel antal", issued_on=ISSUED_ON)
+    note = credit_note(invoice, admin_user, reason="Fel antal", issued_on=ISSUED_ON)
 
     text = text_of(render(note)[0])
 
@@ -149,7 +148,7 @@ def test_a_credit_note_is_titled_as_one_and_names_the_invoice_it_credits(seller,
 def test_an_english_credit_note(seller, admin_user):
     customer = PersonFactory(company=seller, language="en")
     invoice = issue(seller, admin_user, customer)
-    note = credit_note_create(invoice=invoice, actor=admin_user, reason="Wrong quantity", issued_on=ISSUED_ON)
+    note = credit_note(invoice, admin_user, reason="Wrong quantity", issued_on=ISSUED_ON)
 
     text = text_of(render(note)[0])
 

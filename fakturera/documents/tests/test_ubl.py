@@ -25,7 +25,7 @@ from fakturera.documents.data import DocumentData, document_data
 from fakturera.documents.ubl.build import build_ubl
 from fakturera.documents.ubl.validator import fatal_rules, validate_files, validator_path
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.services import credit_note_create, invoice_create_draft, invoice_issue
+from fakturera.invoicing.tests.factories import credit_note, issued_invoice
 from fakturera.parties.tests.factories import CompanyFactory, OrganisationFactory, PersonFactory, StaffFactory
 
 # The matrix is issued once per module (see `matrix`); the mark makes pytest-django set up the database.
@@ -88,8 +88,7 @@ def line(description, quantity, price, category="S", rate="25", unit="st", **ext
 
 
 def issue(company, actor, customer, lines, **header) -> Invoice:
-    draft = invoice_create_draft(company=company, customer=customer, actor=actor, lines=lines, **header)
-    return invoice_issue(invoice=draft, actor=actor, issued_on=ISSUED_ON)
+    return issued_invoice(company, actor, customer=customer, lines=lines, issued_on=ISSUED_ON, **header)
 
 
 def issue_matrix() -> dict[str, tuple[Invoice, bytes | None]]:
@@ -233,15 +232,13 @@ def issue_matrix() -> dict[str, tuple[Invoice, bytes | None]]:
     )
 
     cases["credit_note_full"] = (
-        credit_note_create(invoice=cases["domestic_mixed"][0], actor=actor, reason="Fel pris", issued_on=ISSUED_ON),
+        credit_note(cases["domestic_mixed"][0], actor, reason="Fel pris", issued_on=ISSUED_ON),
         None,
     )
     eur = cases["eur_invoice"][0]
     first_line = eur.lines.order_by("position").first()
     cases["credit_note_partial"] = (
-        credit_note_create(
-            invoice=eur, actor=iban_actor, quantities={first_line.pk: Decimal("1")}, issued_on=ISSUED_ON
-        ),
+        credit_note(eur, iban_actor, quantities={first_line.pk: Decimal("1")}, issued_on=ISSUED_ON),
         None,
     )
     return cases
@@ -303,6 +300,7 @@ CASES = [
 ]  # fmt: skip
 
 
+@pytest.mark.needs_shared("the Peppol validator")
 @pytest.mark.parametrize("name", CASES)
 def test_each_case_passes_the_peppol_validator_without_a_fatal_rule(peppol_reports, name):
     report = peppol_reports[name]
@@ -316,6 +314,7 @@ def test_each_case_passes_the_peppol_validator_without_a_fatal_rule(peppol_repor
 BENCH_SAMPLES = (0, 1, 9)
 
 
+@pytest.mark.needs_shared("the Peppol validator")
 @pytest.mark.parametrize("index", BENCH_SAMPLES)
 def test_the_benchmark_builds_valid_documents(peppol_reports, index):
     assert fatal_rules(peppol_reports[f"bench_{index}"]) == []
@@ -331,6 +330,7 @@ def test_the_ubl_benchmark_builds_and_verifies_a_small_batch():
     assert "ubl" in MEASUREMENTS
 
 
+@pytest.mark.needs_shared("the Peppol validator")
 def test_the_validator_run_reports_a_fatal_rule_when_there_is_one(peppol_reports):
     assert "PEPPOL-EN16931-R010" in {e["id"] for e in peppol_reports["broken"]["errors"] if e["flag"] == "fatal"}
 

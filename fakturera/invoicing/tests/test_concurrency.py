@@ -15,11 +15,11 @@ from fakturera.invoicing import numbering
 from fakturera.invoicing.models import Invoice, InvoiceLine
 from fakturera.invoicing.services import (
     credit_note_create,
-    invoice_create_draft,
     invoice_issue,
     invoices_register_from_basis,
 )
 from fakturera.invoicing.states import InvoiceKind
+from fakturera.invoicing.tests.factories import DraftInvoiceFactory, issued_invoice, line
 from fakturera.parties.tests.factories import PersonFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -75,15 +75,7 @@ def test_overlapping_selections_invoice_the_shared_customer_once(company, admin_
 
 
 def test_drafts_issued_at_once_get_distinct_consecutive_numbers(company, admin_user):
-    drafts = [
-        invoice_create_draft(
-            company=company,
-            customer=PersonFactory(company=company),
-            actor=admin_user,
-            lines=[{"description": "x", "unit_price": "10", "vat_rate": "25"}],
-        )
-        for _ in range(4)
-    ]
+    drafts = DraftInvoiceFactory.create_batch(4, company=company, actor=admin_user, lines=[line("x", "10")])
 
     results = run_together(*[lambda d=d: invoice_issue(invoice=d, actor=admin_user) for d in drafts])
 
@@ -92,15 +84,7 @@ def test_drafts_issued_at_once_get_distinct_consecutive_numbers(company, admin_u
 
 
 def test_two_partial_credits_at_once_cannot_exceed_the_invoice(company, admin_user):
-    invoice = invoice_issue(
-        invoice=invoice_create_draft(
-            company=company,
-            customer=PersonFactory(company=company),
-            actor=admin_user,
-            lines=[{"description": "x", "quantity": "3", "unit_price": "100", "vat_rate": "25"}],
-        ),
-        actor=admin_user,
-    )
+    invoice = issued_invoice(company, admin_user, "100", quantity="3", description="x", issued_on=None)
     line = invoice.lines.get()
 
     results = run_together(

@@ -14,32 +14,21 @@ from fakturera.invoicing.models import Invoice, InvoiceEvent, InvoiceLine, Invoi
 from fakturera.invoicing.services import (
     credit_note_create,
     credit_remaining,
-    invoice_create_draft,
     invoice_delete_draft,
     invoice_issue,
     invoice_update_draft,
     invoices_register_from_basis,
 )
 from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
+from fakturera.invoicing.tests.factories import ISSUED_ON, draft_invoice, issued_invoice, line
 from fakturera.parties.services import customer_update
 from fakturera.parties.tests.factories import OrganisationFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
-ISSUED_ON = dt.date(2026, 11, 20)
 
 
 def next_number(company) -> int:
     return NumberSeries.objects.get(company=company).next_number
-
-
-def draft(company, user, customer=None, lines=None, **header):
-    return invoice_create_draft(
-        company=company,
-        customer=customer or PersonFactory(company=company),
-        actor=user,
-        lines=lines or [{"description": "Konsultation", "quantity": "2", "unit_price": "450", "vat_rate": "25"}],
-        **header,
-    )
 
 
 def test_register_makes_one_issued_invoice_per_customer_with_consecutive_numbers(company, admin_user):
@@ -133,7 +122,15 @@ def test_the_issued_invoice_keeps_both_parties_as_they_were(company, admin_user)
 
 
 def test_draft_then_issue(company, admin_user):
-    invoice = draft(company, admin_user, payment_terms_days=10, buyer_reference="P-42")
+    invoice = draft_invoice(
+        company,
+        admin_user,
+        "450",
+        quantity="2",
+        description="Konsultation",
+        payment_terms_days=10,
+        buyer_reference="P-42",
+    )
     assert invoice.number is None
     assert invoice.total_amount == Decimal("1125.00")
 
@@ -159,7 +156,7 @@ def test_draft_then_issue(company, admin_user):
 
 
 def test_issuing_an_invoice_twice_is_refused_and_uses_no_second_number(company, admin_user):
-    invoice = draft(company, admin_user)
+    invoice = draft_invoice(company, admin_user)
     invoice_issue(invoice=invoice, actor=admin_user)
 
     with pytest.raises(StateConflict):
@@ -168,7 +165,7 @@ def test_issuing_an_invoice_twice_is_refused_and_uses_no_second_number(company, 
 
 
 def test_issued_invoices_cannot_be_changed_or_deleted(company, admin_user):
-    invoice = invoice_issue(invoice=draft(company, admin_user), actor=admin_user)
+    invoice = invoice_issue(invoice=draft_invoice(company, admin_user), actor=admin_user)
     before = (invoice.total_amount, invoice.lines.count(), invoice.note)
 
     with pytest.raises(StateConflict, match="can no longer be changed"):
@@ -185,14 +182,14 @@ def test_issued_invoices_cannot_be_changed_or_deleted(company, admin_user):
 
 
 def test_a_draft_can_be_deleted_and_takes_no_number(company, admin_user):
-    invoice = draft(company, admin_user)
+    invoice = draft_invoice(company, admin_user)
     invoice_delete_draft(invoice=invoice, actor=admin_user)
     assert Invoice.objects.count() == 0
     assert next_number(company) == 1
 
 
 def test_history_events_are_append_only(company, admin_user):
-    invoice = draft(company, admin_user)
+    invoice = draft_invoice(company, admin_user)
     event = InvoiceEvent.objects.get(invoice=invoice)
     event.message = "rewritten"
     with pytest.raises(StateConflict):
@@ -212,21 +209,21 @@ def test_history_events_are_append_only(company, admin_user):
 )
 def test_a_bad_draft_line_writes_nothing(company, admin_user, line, field):
     with pytest.raises(DomainError) as exc:
-        draft(company, admin_user, lines=[line])
+        draft_invoice(company, admin_user, lines=[line])
     assert field in exc.value.errors
     assert Invoice.objects.count() == 0
 
 
 def test_a_draft_in_an_unknown_currency_is_refused(company, admin_user):
     with pytest.raises(DomainError, match="not a currency"):
-        draft(company, admin_user, currency="USD")
+        draft_invoice(company, admin_user, currency="USD")
     assert Invoice.objects.count() == 0
 
 
 def test_rounding_to_whole_units(company, admin_user):
     company.is_rounding_to_whole_units = True
     company.save()
-    invoice = draft(company, admin_user, lines=[{"description": "x", "unit_price": "99.60", "vat_rate": "25"}])
+    invoice = draft_invoice(company, admin_user, lines=[{"description": "x", "unit_price": "99.60", "vat_rate": "25"}])
     issued = invoice_issue(invoice=invoice, actor=admin_user)
     assert (issued.rounding_amount, issued.total_amount) == (Decimal("0.50"), Decimal("125.00"))
 
@@ -234,16 +231,14 @@ def test_rounding_to_whole_units(company, admin_user):
 # --- credit notes -------------------------------------------------------------------------------
 
 
-def issued_invoice(company, user):
-    lines = [
-        {"description": "Terapi", "quantity": "3", "unit_price": "950", "vat_category": "E", "vat_rate": "0"},
-        {"description": "Bok", "quantity": "2", "unit_price": "200", "vat_rate": "6"},
-    ]
-    return invoice_issue(invoice=draft(company, user, lines=lines), actor=user, issued_on=ISSUED_ON)
+THERAPY_AND_BOOK = [
+    line("Terapi", "950", quantity="3", vat_category="E", vat_rate="0"),
+    line("Bok", "200", quantity="2", vat_rate="6"),
+]
 
 
 def test_a_full_credit_note_mirrors_the_invoice_and_marks_it_credited(company, admin_user):
-    invoice = issued_invoice(company, admin_user)
+    invoice = issued_invoice(company, admin_user, lines=THERAPY_AND_BOOK)
 
     note = credit_note_create(invoice=invoice, actor=admin_user, reason="Fel kund")
 
@@ -264,7 +259,7 @@ def test_a_full_credit_note_mirrors_the_invoice_and_marks_it_credited(company, a
 
 
 def test_partial_credits_never_exceed_what_is_left(company, admin_user):
-    invoice = issued_invoice(company, admin_user)
+    invoice = issued_invoice(company, admin_user, lines=THERAPY_AND_BOOK)
     terapi, bok = invoice.lines.order_by("position")
 
     first = credit_note_create(invoice=invoice, actor=admin_user, quantities={terapi.pk: Decimal("1")})
@@ -284,14 +279,14 @@ def test_partial_credits_never_exceed_what_is_left(company, admin_user):
 
 
 def test_credit_refusals(company, admin_user):
-    invoice = issued_invoice(company, admin_user)
-    other = issued_invoice(company, admin_user)
+    invoice = issued_invoice(company, admin_user, lines=THERAPY_AND_BOOK)
+    other = issued_invoice(company, admin_user, lines=THERAPY_AND_BOOK)
     with pytest.raises(DomainError, match="not on invoice"):
         credit_note_create(invoice=invoice, actor=admin_user, quantities={other.lines.first().pk: "1"})
     with pytest.raises(DomainError, match="Choose at least one line"):
         credit_note_create(invoice=invoice, actor=admin_user, quantities={invoice.lines.first().pk: "0"})
     with pytest.raises(StateConflict, match="draft"):
-        credit_note_create(invoice=draft(company, admin_user), actor=admin_user)
+        credit_note_create(invoice=draft_invoice(company, admin_user), actor=admin_user)
     note = credit_note_create(invoice=invoice, actor=admin_user, quantities={invoice.lines.first().pk: "1"})
     with pytest.raises(StateConflict, match="credit note cannot be credited"):
         credit_note_create(invoice=note, actor=admin_user)
@@ -299,7 +294,7 @@ def test_credit_refusals(company, admin_user):
 
 def test_lines_outside_the_scope_of_vat_stand_alone(company, admin_user):
     with pytest.raises(DomainError, match="outside the scope of VAT"):
-        draft(
+        draft_invoice(
             company,
             admin_user,
             lines=[

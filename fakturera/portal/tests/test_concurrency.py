@@ -12,9 +12,10 @@ from fakturera.autogiro.services import payment_order_file, payment_orders_add
 from fakturera.autogiro.tests.factories import AutogiroSettingsFactory, MandateFactory
 from fakturera.core.errors import DomainError
 from fakturera.core.tests.concurrency import run_together
+from fakturera.invoicing.tests.factories import issued_invoice
 from fakturera.parties.tests.factories import CompanyFactory, PersonFactory, StaffFactory
 from fakturera.portal.services import login_link_request, login_link_use
-from fakturera.portal.tests.helpers import issued, link_in
+from fakturera.portal.tests.helpers import link_in
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +37,7 @@ def test_two_runs_at_once_file_each_order_once():
     actor = StaffFactory(company=company, role="admin").user
     AutogiroSettingsFactory(company=company)
     for mandate in MandateFactory.create_batch(3, company=company):
-        payment_orders_add([issued(company, actor, mandate.customer)])
+        payment_orders_add([issued_invoice(company, actor, customer=mandate.customer)])
     run_on = dt.date(2026, 11, 21)
 
     results = run_together(*[lambda: payment_order_file(company, run_on)] * 3)

@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from fakturera.documents.models import DocumentFormat
 from fakturera.documents.services import document_get
-from fakturera.invoicing.services import credit_note_create, invoice_create_draft
+from fakturera.invoicing.tests.factories import credit_note, draft_invoice, issued_invoice
 from fakturera.parties.tests.factories import CompanyFactory, OrganisationFactory, PersonFactory
 from fakturera.portal import services
 from fakturera.portal.links import portal_invoice_url
 from fakturera.portal.models import LoginLink
-from fakturera.portal.tests.helpers import issued, link_in
+from fakturera.portal.tests.helpers import link_in
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def log_in(client: Client, company, person) -> None:
 def test_a_person_gets_a_link_by_email_and_logs_in_with_it(company, admin_user, settings):
     settings.SITE_URL = "https://faktura.example.se"
     anna = PersonFactory(company=company, name="Anna Andersson", email="Anna@Example.se", language="en")
-    issued(company, admin_user, anna)
+    issued_invoice(company, admin_user, customer=anna)
     client = Client()
 
     response = ask_for_link(client, company, "  anna@example.SE ")
@@ -150,13 +150,11 @@ def test_a_made_up_or_other_companys_link_is_refused(company):
 def test_a_person_sees_only_their_own_issued_invoices_and_credit_notes(company, admin_user):
     anna = PersonFactory(company=company, name="Anna")
     bertil = PersonFactory(company=company, name="Bertil")
-    mine = issued(company, admin_user, anna, price="100", description="Annas behandling")
-    credited = issued(company, admin_user, anna, price="300")
-    note = credit_note_create(invoice=credited, actor=admin_user)
-    invoice_create_draft(company=company, customer=anna, actor=admin_user, lines=[
-        {"description": "Utkast", "quantity": "1", "unit_price": "999", "vat_rate": "25"},
-    ])  # fmt: skip
-    theirs = issued(company, admin_user, bertil, price="200")
+    mine = issued_invoice(company, admin_user, "100", customer=anna, description="Annas behandling")
+    credited = issued_invoice(company, admin_user, "300", customer=anna)
+    note = credit_note(credited, admin_user)
+    draft_invoice(company, admin_user, "999", customer=anna, description="Utkast")
+    theirs = issued_invoice(company, admin_user, "200", customer=bertil)
     client = Client()
     log_in(client, company, anna)
 
@@ -175,7 +173,7 @@ def test_a_person_sees_only_their_own_issued_invoices_and_credit_notes(company, 
 
 def test_the_pdf_is_the_stored_document(company, admin_user):
     anna = PersonFactory(company=company)
-    invoice = issued(company, admin_user, anna)
+    invoice = issued_invoice(company, admin_user, customer=anna)
     stored = document_get(invoice=invoice, fmt=DocumentFormat.PDF)
     client = Client()
     log_in(client, company, anna)
@@ -190,7 +188,7 @@ def test_the_pdf_is_the_stored_document(company, admin_user):
 def test_the_notice_link_leads_to_the_invoice_after_login(company, admin_user, settings):
     settings.SITE_URL = "http://testserver"
     anna = PersonFactory(company=company)
-    invoice = issued(company, admin_user, anna)
+    invoice = issued_invoice(company, admin_user, customer=anna)
     client = Client()
     invoice_path = path_of(portal_invoice_url(invoice))
     assert invoice_path == f"/portal/{company.pk}/invoices/{invoice.pk}/"

@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from fakturera.documents.models import DocumentFormat
 from fakturera.documents.services import document_get
+from fakturera.invoicing.tests.factories import issued_invoice
 from fakturera.parties.tests.factories import CompanyFactory, PersonFactory, StaffFactory
 from fakturera.portal.models import LoginLink
-from fakturera.portal.tests.helpers import issued, link_in
+from fakturera.portal.tests.helpers import link_in
 
 pytestmark = pytest.mark.browser
 
@@ -85,8 +86,8 @@ def test_a_person_logs_in_with_the_emailed_link_and_downloads_their_pdf(portal, 
     actor = StaffFactory(company=company, role="admin").user
     anna = PersonFactory(company=company, name="Anna Andersson", email="anna@example.se", language="en")
     bertil = PersonFactory(company=company, name="Bertil Berg", email="bertil@example.se")
-    mine = issued(company, actor, anna, price="800")
-    theirs = issued(company, actor, bertil, price="1200")
+    mine = issued_invoice(company, actor, "800", customer=anna)
+    theirs = issued_invoice(company, actor, "1200", customer=bertil)
 
     ask_for_link(page, company, "anna@example.se")
     [message] = smtp.wait_for(1)

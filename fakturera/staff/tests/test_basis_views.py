@@ -10,15 +10,12 @@ from django.urls import reverse
 
 from fakturera.billables.models import BasisItem, BasisItemStatus
 from fakturera.billables.services import booking_create
+from fakturera.billables.tests.factories import customer_with_items
 from fakturera.catalog.tests.factories import ProductFactory, TreatmentTypeFactory
 from fakturera.invoicing.models import Invoice, InvoiceLine, NumberSeries
+from fakturera.invoicing.tests.factories import ISSUED_ON
 from fakturera.parties.tests.factories import CompanyFactory, PersonFactory
-from fakturera.staff.tests.invoice_helpers import (
-    ISSUED_ON,
-    customer_with_items,
-    messages_of,
-    staff_client,
-)
+from fakturera.staff.tests.invoice_helpers import messages_of, staff_client
 
 pytestmark = pytest.mark.django_db
 

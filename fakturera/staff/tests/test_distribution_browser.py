@@ -13,14 +13,14 @@ from fakturera.distribution.tests.factories import email_channel
 from fakturera.distribution.worker import deliveries_work
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import SendingStatus
-from fakturera.staff.tests.invoice_helpers import issued_invoice
+from fakturera.invoicing.tests.factories import basis_registered
 
 pytestmark = pytest.mark.browser
 
 
 def test_select_all_send_undo_one_and_the_rest_arrive(staff_page):
     page, company, user = staff_page
-    invoices = [issued_invoice(company, user, "300.00") for _ in range(3)]
+    invoices = [basis_registered(company, user, "300.00") for _ in range(3)]
     undone = invoices[1]
     with SmtpServer() as smtp:
         email_channel(company, smtp.port, undo_minutes=5)

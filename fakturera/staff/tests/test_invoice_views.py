@@ -9,17 +9,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from fakturera.billables.tests.factories import add_lines, customer_with_items
 from fakturera.invoicing.models import Invoice, InvoiceEvent, InvoiceLine, NumberSeries
-from fakturera.invoicing.services import credit_note_create, invoice_create_draft, invoices_register_from_basis
+from fakturera.invoicing.services import credit_note_create, invoices_register_from_basis
+from fakturera.invoicing.tests.factories import ISSUED_ON, basis_registered, draft_invoice
 from fakturera.parties.tests.factories import CompanyFactory, PersonFactory
-from fakturera.staff.tests.invoice_helpers import (
-    ISSUED_ON,
-    add_lines,
-    customer_with_items,
-    issued_invoice,
-    messages_of,
-    staff_client,
-)
+from fakturera.staff.tests.invoice_helpers import messages_of, staff_client
 
 pytestmark = pytest.mark.django_db
 
@@ -78,8 +73,8 @@ def _credit_url(invoice: Invoice) -> str:
 def test_list_shows_credit_notes_negative_and_filters(company):
     # Given two invoices, one of them partly credited
     client, user = staff_client(company, role="read_only")
-    first = issued_invoice(company, user, "1000", name="Anna Berg")
-    second = issued_invoice(company, user, "400", name="Bo Ek")
+    first = basis_registered(company, user, "1000", name="Anna Berg")
+    second = basis_registered(company, user, "400", name="Bo Ek")
     line = first.lines.get()
     note = credit_note_create(invoice=first, actor=user, quantities={line.pk: Decimal("0.5")}, reason="Fel pris")
 
@@ -102,13 +97,8 @@ def test_list_shows_credit_notes_negative_and_filters(company):
 def test_list_filters_by_status_dates_and_overdue(company):
     # Given an issued invoice from November and a draft
     client, user = staff_client(company)
-    issued = issued_invoice(company, user, "100")
-    draft = invoice_create_draft(
-        company=company,
-        customer=PersonFactory(company=company),
-        actor=user,
-        lines=[{"description": "X", "quantity": "1", "unit_price": "10"}],
-    )
+    issued = basis_registered(company, user, "100")
+    draft = draft_invoice(company, user, "10", description="X")
 
     # When filtered by status, by date and to overdue invoices after the due date
     drafts = client.get(reverse("staff:invoice_list"), {"status": "draft"})
@@ -183,7 +173,7 @@ def test_rounding_line_shows_when_the_company_rounds(company):
     company.is_rounding_to_whole_units = True
     company.save()
     client, user = staff_client(company)
-    invoice = issued_invoice(company, user, "100.10")
+    invoice = basis_registered(company, user, "100.10")
 
     # When its page is opened
     response = client.get(reverse("staff:invoice_detail", args=[invoice.pk]))
@@ -199,7 +189,7 @@ def test_history_tab_lists_the_events(company):
     client, user = staff_client(company)
     user.first_name, user.last_name = "Eva", "Ek"
     user.save()
-    invoice = issued_invoice(company, user, "100", "200")
+    invoice = basis_registered(company, user, "100", "200")
     note = credit_note_create(invoice=invoice, actor=user, quantities={invoice.lines.first().pk: "1"})
 
     # When the History tab is loaded with htmx, and opened as a page
@@ -311,12 +301,7 @@ def test_create_draft_for_another_companys_customer_is_refused(company):
 def test_edit_draft_replaces_lines_and_records_it(company):
     # Given a draft with one line
     client, user = staff_client(company)
-    draft = invoice_create_draft(
-        company=company,
-        customer=PersonFactory(company=company),
-        actor=user,
-        lines=[{"description": "Old", "quantity": "1", "unit_price": "100"}],
-    )
+    draft = draft_invoice(company, user, "100", description="Old")
 
     # When its edit page is opened and saved with a changed line and reference
     page = client.get(reverse("staff:invoice_edit", args=[draft.pk]))
@@ -340,12 +325,7 @@ def test_issue_draft_gives_it_the_next_number(company):
     # Given a draft, the series at 500
     NumberSeries.objects.filter(company=company).update(next_number=500)
     client, user = staff_client(company)
-    draft = invoice_create_draft(
-        company=company,
-        customer=PersonFactory(company=company),
-        actor=user,
-        lines=[{"description": "A", "quantity": "1", "unit_price": "100"}],
-    )
+    draft = draft_invoice(company, user, "100", description="A")
 
     # When it is issued through the confirmation page
     confirm = client.get(reverse("staff:invoice_issue", args=[draft.pk]))
@@ -368,12 +348,7 @@ def test_issue_draft_gives_it_the_next_number(company):
 
 def test_delete_draft(company):
     client, user = staff_client(company)
-    draft = invoice_create_draft(
-        company=company,
-        customer=PersonFactory(company=company),
-        actor=user,
-        lines=[{"description": "A", "quantity": "1", "unit_price": "100"}],
-    )
+    draft = draft_invoice(company, user, "100", description="A")
 
     confirm = client.get(reverse("staff:invoice_delete", args=[draft.pk]))
     response = client.post(reverse("staff:invoice_delete", args=[draft.pk]))
@@ -386,7 +361,7 @@ def test_delete_draft(company):
 def test_issued_invoice_cannot_be_edited_deleted_or_issued_again(company):
     # Given an issued invoice
     client, user = staff_client(company)
-    invoice = issued_invoice(company, user, "100")
+    invoice = basis_registered(company, user, "100")
     before = _state(invoice)
     message = f"Invoice {invoice.display_number} is issued and can no longer be changed; credit it instead."
 
@@ -415,7 +390,7 @@ def test_issued_invoice_cannot_be_edited_deleted_or_issued_again(company):
 def test_partial_then_full_credit_through_the_form(company):
     # Given an invoice of 4 sessions at 100
     client, user = staff_client(company)
-    invoice = issued_invoice(company, user, "100", quantity=Decimal("4"))
+    invoice = basis_registered(company, user, "100", quantity=Decimal("4"))
     sessions = invoice.lines.get()
 
     # When the form offers all 4, and 1 session is credited
@@ -461,7 +436,7 @@ def test_partial_then_full_credit_through_the_form(company):
 def test_credit_more_than_is_left_is_refused_per_line_and_writes_nothing(company):
     # Given an invoice of 2 x 100 of which 1 was credited
     client, user = staff_client(company)
-    invoice = issued_invoice(company, user, "100", quantity=Decimal("2"))
+    invoice = basis_registered(company, user, "100", quantity=Decimal("2"))
     line = invoice.lines.get()
     credit_note_create(invoice=invoice, actor=user, quantities={line.pk: Decimal("1")})
     before = _state(invoice)
@@ -478,7 +453,7 @@ def test_credit_more_than_is_left_is_refused_per_line_and_writes_nothing(company
 
 def test_credit_with_nothing_chosen_is_refused(company):
     client, user = staff_client(company)
-    invoice = issued_invoice(company, user, "100")
+    invoice = basis_registered(company, user, "100")
     line = invoice.lines.get()
     before = _state(invoice)
 
@@ -491,7 +466,7 @@ def test_credit_with_nothing_chosen_is_refused(company):
 def test_credit_fully_shortcut(company):
     # Given an invoice with two lines, one partly credited
     client, user = staff_client(company)
-    invoice = issued_invoice(company, user, "100", "50", quantity=Decimal("2"))
+    invoice = basis_registered(company, user, "100", "50", quantity=Decimal("2"))
     first_line = invoice.lines.order_by("position").first()
     credit_note_create(invoice=invoice, actor=user, quantities={first_line.pk: Decimal("1")})
 
@@ -512,7 +487,7 @@ def test_credit_fully_shortcut(company):
 
 def test_credit_note_and_draft_cannot_be_credited(company):
     client, user = staff_client(company)
-    invoice = issued_invoice(company, user, "100")
+    invoice = basis_registered(company, user, "100")
     note = credit_note_create(invoice=invoice, actor=user, quantities=None)
     before = _state(note)
 
@@ -530,13 +505,8 @@ def test_another_companys_invoice_is_404_everywhere(company):
     client, _user = staff_client(company)
     other = CompanyFactory()
     _their_client, their_user = staff_client(other)
-    their_invoice = issued_invoice(other, their_user, "100")
-    their_draft = invoice_create_draft(
-        company=other,
-        customer=PersonFactory(company=other),
-        actor=their_user,
-        lines=[{"description": "A", "quantity": "1", "unit_price": "100"}],
-    )
+    their_invoice = basis_registered(other, their_user, "100")
+    their_draft = draft_invoice(other, their_user, "100", description="A")
     before = (_state(their_invoice), _state(their_draft))
     line = their_invoice.lines.get()
 
@@ -567,13 +537,8 @@ def test_read_only_user_may_look_but_gets_403_on_every_post(company):
     # Given a read-only user, an issued invoice and a draft
     client, _user = staff_client(company, role="read_only")
     _accountant_client, accountant = staff_client(company)
-    invoice = issued_invoice(company, accountant, "100")
-    draft = invoice_create_draft(
-        company=company,
-        customer=invoice.customer,
-        actor=accountant,
-        lines=[{"description": "A", "quantity": "1", "unit_price": "100"}],
-    )
+    invoice = basis_registered(company, accountant, "100")
+    draft = draft_invoice(company, accountant, "100", customer=invoice.customer, description="A")
     before = (_state(invoice), _state(draft))
     line = invoice.lines.get()
 
@@ -608,7 +573,7 @@ def test_read_only_user_may_look_but_gets_403_on_every_post(company):
 def test_credit_part_of_an_invoice_in_the_browser(staff_page):
     # Given an issued invoice of 3 sessions at 400
     page, company, user = staff_page
-    invoice = issued_invoice(company, user, "400", quantity=Decimal("3"), name="Greta Gran")
+    invoice = basis_registered(company, user, "400", quantity=Decimal("3"), name="Greta Gran")
     line = invoice.lines.get()
 
     # When the invoice is opened, Credit pressed, 2 of the 3 entered and submitted

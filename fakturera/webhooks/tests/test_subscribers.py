@@ -30,9 +30,9 @@ from fakturera.documents.models import DocumentFormat, InvoiceDocument
 from fakturera.invoicing.events import INVOICE_CREDITED, INVOICE_ISSUED
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.services import invoice_create_draft, invoice_issue
+from fakturera.invoicing.tests.factories import basis_registered
 from fakturera.parties.models import Channel
 from fakturera.parties.tests.factories import PersonFactory
-from fakturera.staff.tests.invoice_helpers import issued_invoice
 from fakturera.webhooks import subscribers
 from fakturera.webhooks.models import DeliveryStatus, WebhookDelivery
 from fakturera.webhooks.payloads import invoice_payload
@@ -174,7 +174,7 @@ def _export_channel(company) -> None:
 def test_the_invoice_export_arrives_through_its_event_with_the_same_body(
     company, admin_user, django_capture_on_commit_callbacks
 ):
-    invoices = [issued_invoice(company, admin_user, price) for price in ("800.00", "120.00")]
+    invoices = [basis_registered(company, admin_user, price) for price in ("800.00", "120.00")]
     _export_channel(company)
     with Receiver() as one, Receiver() as two:
         first = webhook_endpoint_create(company=company, url=one.url, events=["invoice.exported"])
@@ -215,7 +215,7 @@ def test_the_invoice_export_arrives_through_its_event_with_the_same_body(
 
 
 def test_an_invoice_export_nobody_listens_for_fails_and_records_nothing(company, admin_user):
-    invoice = issued_invoice(company, admin_user, "800.00")
+    invoice = basis_registered(company, admin_user, "800.00")
     _export_channel(company)
     inactive = {"url": "http://127.0.0.1:9/hook", "events": ["invoice.exported"], "is_active": False}
     webhook_endpoint_create(company=company, **inactive)

@@ -13,9 +13,9 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
-from fakturera.invoicing.services import credit_note_create, invoice_create_draft, invoice_issue
-from fakturera.parties.tests.factories import PersonFactory
-from fakturera.staff.tests.invoice_helpers import customer_with_items, issued_invoice
+from fakturera.billables.tests.factories import customer_with_items
+from fakturera.invoicing.services import credit_note_create, invoice_issue
+from fakturera.invoicing.tests.factories import DraftInvoiceFactory, basis_registered
 from fakturera.webhooks.models import DeliveryStatus, WebhookDelivery
 from fakturera.webhooks.services import (
     MAX_ATTEMPTS,
@@ -43,7 +43,7 @@ def test_crediting_in_the_staff_ui_path_sends_invoice_credited(
     company, admin_user, receiver, django_capture_on_commit_callbacks
 ):
     webhook_endpoint_create(company=company, url=receiver.url, events=["invoice.credited"])
-    invoice = issued_invoice(company, admin_user, "100.00", "200.00")
+    invoice = basis_registered(company, admin_user, "100.00", "200.00")
     assert receiver.requests == []  # not subscribed to invoice.issued
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -76,9 +76,7 @@ def test_registering_the_basis_records_a_delivery_per_invoice_and_endpoint(compa
 
 def test_a_rolled_back_issue_sends_nothing(company, admin_user, receiver, django_capture_on_commit_callbacks):
     webhook_endpoint_create(company=company, url=receiver.url, events=["invoice.issued"])
-    draft = invoice_create_draft(
-        company=company, customer=PersonFactory(company=company), actor=admin_user, lines=[LINE]
-    )
+    draft = DraftInvoiceFactory(company=company, actor=admin_user, lines=[LINE])
 
     def issue_then_fail() -> None:
         with transaction.atomic():
@@ -96,7 +94,7 @@ def test_inactive_or_unsubscribed_endpoints_get_nothing(company, admin_user, rec
     webhook_endpoint_create(company=company, url=receiver.url, events=["invoice.issued"], is_active=False)
     webhook_endpoint_create(company=company, url=receiver.url, events=["invoice.credited"])
 
-    issued_invoice(company, admin_user, "100.00")
+    basis_registered(company, admin_user, "100.00")
 
     assert WebhookDelivery.objects.count() == 0
 
@@ -109,7 +107,7 @@ def test_failures_are_logged_and_retried_with_backoff_until_they_run_out(
         webhook_endpoint_create(company=company, url=failing.url, events=["invoice.issued"])
         start = timezone.now()
         with time_machine.travel(start, tick=False), django_capture_on_commit_callbacks(execute=True):
-            issued_invoice(company, admin_user, "100.00")
+            basis_registered(company, admin_user, "100.00")
 
         # then the first attempt is logged and the next one is 30 s later
         delivery = WebhookDelivery.objects.get()
