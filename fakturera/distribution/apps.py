@@ -8,5 +8,10 @@ class DistributionConfig(AppConfig):
 
     def ready(self) -> None:
         from fakturera.distribution import subscribers
+        from fakturera.distribution.states import SendingEvent
+        from fakturera.invoicing.history import register_kind
 
         subscribers.connect()
+        # The history kinds distribution writes; invoicing shows them without knowing them.
+        for kind in SendingEvent:
+            register_kind(kind.value, label=kind.label)

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fakturera.core.bulk import any_of, bulk_insert
+from fakturera.core.bulk import any_of
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
 from fakturera.distribution import selectors
 from fakturera.distribution.channels import REGISTRY, channel_problem
@@ -30,8 +30,10 @@ from fakturera.distribution.models import (
     SendBatch,
 )
 from fakturera.distribution.routing import REMINDER_CHANNELS, Recipient, route
-from fakturera.invoicing.models import Invoice, InvoiceEvent
-from fakturera.invoicing.states import EventKind, InvoiceKind, InvoiceStatus, SendingMove, SendingStatus, move_sending
+from fakturera.distribution.states import SendingEvent, SendingMove, SendingStatus, move_deliveries, move_sending
+from fakturera.invoicing.history import Entry, actor_id_of, history_add_many
+from fakturera.invoicing.models import Invoice
+from fakturera.invoicing.states import EventKind, InvoiceKind, InvoiceStatus
 from fakturera.parties.models import Channel, Company, PdfTemplate
 
 MAX_UNDO_MINUTES = 24 * 60
@@ -140,8 +142,8 @@ def invoice_email_set(*, invoice: Invoice, actor: Any, email: str) -> Invoice:
     email = email.strip()
     Invoice.objects.filter(pk=invoice.pk).update(email=email)
     invoice.email = email
-    InvoiceEvent.objects.create(
-        invoice=invoice, kind=EventKind.EDITED, actor=actor, at=timezone.now(), details={"changed": ["email"]}
+    history_add_many(
+        [Entry(invoice.pk, EventKind.EDITED, timezone.now(), actor_id_of(actor), details={"changed": ["email"]})]
     )
     return invoice
 
@@ -191,11 +193,11 @@ def recipient_text_of(delivery: Delivery) -> str:
     return delivery.recipient
 
 
-def _sendable(invoice: Invoice, purpose: str, today: dt.date) -> str:
+def _sendable(invoice: Invoice, sending: selectors.Sending, purpose: str, today: dt.date) -> str:
     """Why this invoice cannot be sent now, or ""."""
     if invoice.status != InvoiceStatus.ISSUED:
         return _("Only issued invoices are sent.")
-    if invoice.sending_status in (SendingStatus.QUEUED, SendingStatus.UNCERTAIN):
+    if sending.is_on_its_way:
         return _("It is already on its way.")
     if purpose == Purpose.REMINDER and not (
         invoice.kind == InvoiceKind.INVOICE and invoice.due_on is not None and invoice.due_on < today
@@ -268,12 +270,14 @@ def _queue(
 ) -> SendBatch:
     is_reminder = purpose == Purpose.REMINDER
     today = timezone.localdate(now)
-    # Locked and read again: the sending status decides, as it is now.
+    # Locked and read again: the sending status decides, as it is now (a delivery that
+    # moves it meanwhile fails its compare-and-set, and this send rolls back).
     invoices = list(
         Invoice.objects.select_for_update()
         .filter(any_of(Invoice, invoice_ids), company=company)
         .order_by("number", "pk")
     )
+    sendings = selectors.sendings(company=company, invoice_ids=[invoice.pk for invoice in invoices])
     batch = SendBatch.objects.create(
         company=company,
         purpose=purpose,
@@ -282,14 +286,16 @@ def _queue(
         created_by=actor,
         undo_until=now + dt.timedelta(minutes=undo_minutes),
     )
-    sendable = [invoice for invoice in invoices if not _sendable(invoice, purpose, today)]
+    sendable = []
     deliveries: list[Delivery] = []
     moves: dict[str, list[SendingMove]] = defaultdict(list)
     not_sent: list[tuple[int, str]] = []
     for invoice in invoices:
-        refusal = _sendable(invoice, purpose, today)
+        refusal = _sendable(invoice, sendings[invoice.pk], purpose, today)
         if refusal:
             not_sent.append((invoice.pk, refusal))
+        else:
+            sendable.append(invoice)
     # Preferred channels come from the customers, read at once.
     preferred = dict(
         Invoice.objects.filter(any_of(Invoice, [invoice.pk for invoice in sendable])).values_list(
@@ -309,6 +315,7 @@ def _queue(
             not_sent.append((invoice.pk, found.reason))
             continue
         recipient = recipient_text(found.channel, fact.recipient)
+        sending = sendings[invoice.pk]
         deliveries.append(
             Delivery(
                 company=company,
@@ -320,9 +327,9 @@ def _queue(
                 recipient=fact.recipient.name,
                 address=_delivery_address(fact.recipient),
                 next_attempt_at=batch.undo_until,
-                previous_sending_status=invoice.sending_status,
-                previous_reminder_count=invoice.reminder_count,
-                previous_reminded_on=invoice.reminded_on,
+                previous_sending_status=sending.status,
+                previous_reminder_count=sending.reminder_count,
+                previous_reminded_on=sending.reminded_on,
             )
         )
         label = Channel(found.channel).label
@@ -336,12 +343,12 @@ def _queue(
             details["routing"] = " ".join(found.notes)
         fields: tuple[tuple[str, Any], ...] = ()
         if is_reminder:
-            fields = (("reminder_count", invoice.reminder_count + 1), ("reminded_on", today))
-        moves[invoice.sending_status].append(
+            fields = (("reminder_count", sending.reminder_count + 1), ("reminded_on", today))
+        moves[sending.status].append(
             SendingMove(
                 invoice_id=invoice.pk,
                 to=SendingStatus.QUEUED,
-                event=EventKind.REMINDER_QUEUED if is_reminder else EventKind.QUEUED,
+                event=SendingEvent.REMINDER_QUEUED if is_reminder else SendingEvent.QUEUED,
                 message=message,
                 details=details,
                 fields=fields,
@@ -351,11 +358,9 @@ def _queue(
     for expected, group in moves.items():
         move_sending(group, expected=expected, actor=actor, at=now)
     if not_sent:
-        actor_id = getattr(actor, "pk", None)
-        bulk_insert(
-            InvoiceEvent,
-            ("invoice_id", "kind", "at", "actor_id", "message", "details"),
-            ((invoice_id, EventKind.NOT_SENT, now, actor_id, reason[:500], {}) for invoice_id, reason in not_sent),
+        actor_id = actor_id_of(actor)
+        history_add_many(
+            Entry(invoice_id, SendingEvent.NOT_SENT, now, actor_id, reason) for invoice_id, reason in not_sent
         )
     SendBatch.objects.filter(pk=batch.pk).update(queued_count=len(deliveries), unsent_count=len(not_sent))
     batch.queued_count, batch.unsent_count = len(deliveries), len(not_sent)
@@ -400,12 +405,16 @@ def deliveries_undo(*, company: Company, actor: Any, delivery_ids: list[int], no
     )
     if not deliveries:
         raise StateConflict(_("Too late to undo: the undo window has passed or it is already sent."))
-    Delivery.objects.filter(any_of(Delivery, [d.pk for d in deliveries])).update(
-        state=DeliveryState.UNDONE, finished_at=now, error=""
+    move_deliveries(
+        ids=[d.pk for d in deliveries],
+        expected=DeliveryState.QUEUED,
+        to=DeliveryState.UNDONE,
+        finished_at=now,
+        error="",
     )
     moves = rollback_moves(
         deliveries,
-        event_of=lambda d: EventKind.SEND_UNDONE,
+        event_of=lambda d: SendingEvent.SEND_UNDONE,
         message_of=lambda d: _("Sending by %(channel)s was undone.") % {"channel": Channel(d.channel).label},
     )
     for _target, group in moves.items():
@@ -421,10 +430,12 @@ def deliveries_stop_credited(*, invoice_ids: list[int], actor: Any, at: dt.datet
     )
     if not deliveries:
         return 0
-    Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(state=DeliveryState.STOPPED, finished_at=at)
+    move_deliveries(
+        ids=[d.pk for d in deliveries], expected=DeliveryState.QUEUED, to=DeliveryState.STOPPED, finished_at=at
+    )
     for _target, group in rollback_moves(
         deliveries,
-        event_of=lambda d: EventKind.SEND_STOPPED,
+        event_of=lambda d: SendingEvent.SEND_STOPPED,
         message_of=lambda d: _("Not sent: the invoice was credited inside the undo window."),
     ).items():
         move_sending(group, expected=SendingStatus.QUEUED, actor=actor, at=at)
@@ -443,14 +454,16 @@ def delivery_confirm_sent(*, company: Company, actor: Any, delivery: Delivery) -
     if locked.state != DeliveryState.UNCERTAIN:
         raise StateConflict(_("Only an uncertain delivery is confirmed."))
     now = timezone.now()
-    Delivery.objects.filter(pk=locked.pk).update(state=DeliveryState.SENT, finished_at=now, lease_until=None)
+    move_deliveries(
+        ids=[locked.pk], expected=DeliveryState.UNCERTAIN, to=DeliveryState.SENT, finished_at=now, lease_until=None
+    )
     is_reminder = locked.purpose == Purpose.REMINDER
     move_sending(
         [
             SendingMove(
                 invoice_id=locked.invoice_id,
                 to=SendingStatus.REMINDED if is_reminder else SendingStatus.SENT,
-                event=EventKind.REMINDED if is_reminder else EventKind.SENT,
+                event=SendingEvent.REMINDED if is_reminder else SendingEvent.SENT,
                 message=_("Confirmed as sent by %(channel)s to %(to)s.")
                 % {"channel": Channel(locked.channel).label, "to": locked.recipient},
                 details={"channel": str(Channel(locked.channel).label), "recipient": locked.recipient},
@@ -472,15 +485,21 @@ def delivery_resend(*, company: Company, actor: Any, delivery: Delivery) -> Deli
     if locked.state != DeliveryState.UNCERTAIN:
         raise StateConflict(_("Only an uncertain delivery is sent again from here."))
     now = timezone.now()
-    Delivery.objects.filter(pk=locked.pk).update(
-        state=DeliveryState.QUEUED, next_attempt_at=now, lease_until=None, handed_over_at=None, attempts=0
+    move_deliveries(
+        ids=[locked.pk],
+        expected=DeliveryState.UNCERTAIN,
+        to=DeliveryState.QUEUED,
+        next_attempt_at=now,
+        lease_until=None,
+        handed_over_at=None,
+        attempts=0,
     )
     move_sending(
         [
             SendingMove(
                 invoice_id=locked.invoice_id,
                 to=SendingStatus.QUEUED,
-                event=EventKind.QUEUED,
+                event=SendingEvent.QUEUED,
                 message=_("Sent again by %(channel)s to %(to)s.")
                 % {"channel": Channel(locked.channel).label, "to": locked.recipient},
                 details={"channel": str(Channel(locked.channel).label)},

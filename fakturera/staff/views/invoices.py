@@ -21,10 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from fakturera.catalog.vat import VatKey
 from fakturera.core.errors import DomainError
 from fakturera.core.tenancy import get_for_company, staff_view
-from fakturera.distribution.models import ACTIVE_STATES
+from fakturera.distribution import selectors as distribution_selectors
 from fakturera.invoicing import selectors, services
+from fakturera.invoicing.history import kind_label
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.states import InvoiceKind, InvoiceStatus, SendingStatus
+from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
 from fakturera.invoicing.totals import LineInput, compute_totals
 from fakturera.parties.models import PdfTemplate
 from fakturera.staff.forms.invoices import (
@@ -49,8 +50,11 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     form = InvoiceFilterForm(request.GET or None, company=request.company)
     invoices = selectors.invoice_list(company=request.company)
     if form.is_bound and form.is_valid():
-        invoices = selectors.invoice_list(company=request.company, filters=form.to_filter())
+        invoices = form.matching(company=request.company)
     page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    sendings = distribution_selectors.sendings(company=request.company, invoice_ids=[i.pk for i in shown])
+    rows = [(invoice, sendings[invoice.pk]) for invoice in shown]
     query = request.GET.copy()
     query.pop("page", None)
     # "Send all N matching" counts what Send takes: the issued ones (staff/views/distribution.py).
@@ -58,7 +62,14 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "staff/invoices/list.html",
-        {"section": "invoices", "form": form, "page": page, "query": query.urlencode(), "sendable": sendable},
+        {
+            "section": "invoices",
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "sendable": sendable,
+        },
     )
 
 
@@ -286,6 +297,7 @@ def _detail_context(invoice: Invoice, *, tab: str) -> dict[str, Any]:
             "total_amount": invoice.total_amount,
         }
         line_rows = [{"line": line, "amount": line.net_amount} for line in lines]
+    sending = distribution_selectors.invoice_sending(invoice=invoice)
     return {
         "section": "invoices",
         "invoice": invoice,
@@ -296,9 +308,8 @@ def _detail_context(invoice: Invoice, *, tab: str) -> dict[str, Any]:
         "credit_notes": list(invoice.credit_notes.all()) if not invoice.is_credit_note else [],
         "events": _events(invoice),
         "can_credit": not _credit_refusal(invoice),
-        "active_delivery": invoice.deliveries.filter(state__in=ACTIVE_STATES).first()
-        if invoice.sending_status in (SendingStatus.QUEUED, SendingStatus.UNCERTAIN)
-        else None,
+        "sending": sending,
+        "active_delivery": distribution_selectors.delivery_active(invoice=invoice) if sending.is_on_its_way else None,
         "pdf_templates": PdfTemplate.choices,
     }
 
@@ -332,4 +343,5 @@ def _events(invoice: Invoice) -> list[Any]:
                 text = str(value)
             rows.append((DETAIL_LABELS.get(key, key.replace("_", " ")), text))
         event.detail_rows = rows
+        event.label = kind_label(event.kind)
     return events
