@@ -7,11 +7,8 @@ class DistributionConfig(AppConfig):
     verbose_name = "Distribution"
 
     def ready(self) -> None:
-        from fakturera.distribution import subscribers
-        from fakturera.distribution.states import SendingEvent
-        from fakturera.invoicing.history import register_kind
+        from fakturera.distribution import history, subscribers
 
         subscribers.connect()
-        # The history kinds distribution writes; invoicing shows them without knowing them.
-        for kind in SendingEvent:
-            register_kind(kind.value, label=kind.label)
+        # The history kinds distribution writes; invoicing words them without knowing them.
+        history.register()

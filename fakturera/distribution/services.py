@@ -29,6 +29,7 @@ from fakturera.distribution.models import (
     Purpose,
     SendBatch,
 )
+from fakturera.distribution.reasons import Reason, reason
 from fakturera.distribution.routing import REMINDER_CHANNELS, Recipient, route
 from fakturera.distribution.states import SendingEvent, SendingMove, SendingStatus, move_deliveries, move_sending
 from fakturera.invoicing.history import Entry, actor_id_of, history_add_many
@@ -142,9 +143,7 @@ def invoice_email_set(*, invoice: Invoice, actor: Any, email: str) -> Invoice:
     email = email.strip()
     Invoice.objects.filter(pk=invoice.pk).update(email=email)
     invoice.email = email
-    history_add_many(
-        [Entry(invoice.pk, EventKind.EDITED, timezone.now(), actor_id_of(actor), details={"changed": ["email"]})]
-    )
+    history_add_many([Entry(invoice.pk, EventKind.EDITED, timezone.now(), actor_id_of(actor), {"changed": ["email"]})])
     return invoice
 
 
@@ -193,17 +192,17 @@ def recipient_text_of(delivery: Delivery) -> str:
     return delivery.recipient
 
 
-def _sendable(invoice: Invoice, sending: selectors.Sending, purpose: str, today: dt.date) -> str:
-    """Why this invoice cannot be sent now, or ""."""
+def _sendable(invoice: Invoice, sending: selectors.Sending, purpose: str, today: dt.date) -> Reason | None:
+    """Why this invoice cannot be sent now, or None."""
     if invoice.status != InvoiceStatus.ISSUED:
-        return _("Only issued invoices are sent.")
+        return reason("not_issued")
     if sending.is_on_its_way:
-        return _("It is already on its way.")
+        return reason("on_its_way")
     if purpose == Purpose.REMINDER and not (
         invoice.kind == InvoiceKind.INVOICE and invoice.due_on is not None and invoice.due_on < today
     ):
-        return _("Only overdue invoices get reminders.")
-    return ""
+        return reason("not_overdue")
+    return None
 
 
 def invoices_send(
@@ -289,7 +288,7 @@ def _queue(
     sendable = []
     deliveries: list[Delivery] = []
     moves: dict[str, list[SendingMove]] = defaultdict(list)
-    not_sent: list[tuple[int, str]] = []
+    not_sent: list[tuple[int, Reason]] = []
     for invoice in invoices:
         refusal = _sendable(invoice, sendings[invoice.pk], purpose, today)
         if refusal:
@@ -312,7 +311,7 @@ def _queue(
             chosen=channel,
         )
         if found.channel is None:
-            not_sent.append((invoice.pk, found.reason))
+            not_sent.append((invoice.pk, found.reason or reason("no_active_channel")))
             continue
         recipient = recipient_text(found.channel, fact.recipient)
         sending = sendings[invoice.pk]
@@ -332,15 +331,9 @@ def _queue(
                 previous_reminded_on=sending.reminded_on,
             )
         )
-        label = Channel(found.channel).label
-        message = (
-            _("Reminder waiting to be sent by %(channel)s to %(to)s")
-            if is_reminder
-            else _("Waiting to be sent by %(channel)s to %(to)s")
-        ) % {"channel": label, "to": recipient}
-        details: dict[str, Any] = {"channel": str(label), "recipient": recipient}
+        params: dict[str, Any] = {"channel": found.channel, "recipient": recipient}
         if found.notes:
-            details["routing"] = " ".join(found.notes)
+            params["routing"] = [note.as_data() for note in found.notes]
         fields: tuple[tuple[str, Any], ...] = ()
         if is_reminder:
             fields = (("reminder_count", sending.reminder_count + 1), ("reminded_on", today))
@@ -349,8 +342,7 @@ def _queue(
                 invoice_id=invoice.pk,
                 to=SendingStatus.QUEUED,
                 event=SendingEvent.REMINDER_QUEUED if is_reminder else SendingEvent.QUEUED,
-                message=message,
-                details=details,
+                params=params,
                 fields=fields,
             )
         )
@@ -360,16 +352,18 @@ def _queue(
     if not_sent:
         actor_id = actor_id_of(actor)
         history_add_many(
-            Entry(invoice_id, SendingEvent.NOT_SENT, now, actor_id, reason) for invoice_id, reason in not_sent
+            Entry(invoice_id, SendingEvent.NOT_SENT, now, actor_id, {"reason": why.as_data()})
+            for invoice_id, why in not_sent
         )
     SendBatch.objects.filter(pk=batch.pk).update(queued_count=len(deliveries), unsent_count=len(not_sent))
     batch.queued_count, batch.unsent_count = len(deliveries), len(not_sent)
     return batch
 
 
-def rollback_moves(deliveries: list[Delivery], *, event_of: Any, message_of: Any) -> dict[str, list[SendingMove]]:
+def rollback_moves(deliveries: list[Delivery], *, event_of: Any, params_of: Any = None) -> dict[str, list[SendingMove]]:
     """The moves that put each delivery's invoice back as it was before queueing, grouped by
-    where they go; `event_of(delivery)` and `message_of(delivery)` word the history."""
+    where they go; `event_of(delivery)` is the history's kind, `params_of(delivery)` what
+    it says beside the channel."""
     moves: dict[str, list[SendingMove]] = defaultdict(list)
     for delivery in deliveries:
         fields: tuple[tuple[str, Any], ...] = ()
@@ -384,8 +378,7 @@ def rollback_moves(deliveries: list[Delivery], *, event_of: Any, message_of: Any
                 invoice_id=delivery.invoice_id,
                 to=delivery.previous_sending_status,
                 event=event_of(delivery),
-                message=message_of(delivery),
-                details={"channel": str(Channel(delivery.channel).label)},
+                params={"channel": delivery.channel, **(params_of(delivery) if params_of else {})},
                 fields=fields,
             )
         )
@@ -415,7 +408,6 @@ def deliveries_undo(*, company: Company, actor: Any, delivery_ids: list[int], no
     moves = rollback_moves(
         deliveries,
         event_of=lambda d: SendingEvent.SEND_UNDONE,
-        message_of=lambda d: _("Sending by %(channel)s was undone.") % {"channel": Channel(d.channel).label},
     )
     for _target, group in moves.items():
         move_sending(group, expected=SendingStatus.QUEUED, actor=actor, at=now)
@@ -436,7 +428,6 @@ def deliveries_stop_credited(*, invoice_ids: list[int], actor: Any, at: dt.datet
     for _target, group in rollback_moves(
         deliveries,
         event_of=lambda d: SendingEvent.SEND_STOPPED,
-        message_of=lambda d: _("Not sent: the invoice was credited inside the undo window."),
     ).items():
         move_sending(group, expected=SendingStatus.QUEUED, actor=actor, at=at)
     return len(deliveries)
@@ -464,9 +455,7 @@ def delivery_confirm_sent(*, company: Company, actor: Any, delivery: Delivery) -
                 invoice_id=locked.invoice_id,
                 to=SendingStatus.REMINDED if is_reminder else SendingStatus.SENT,
                 event=SendingEvent.REMINDED if is_reminder else SendingEvent.SENT,
-                message=_("Confirmed as sent by %(channel)s to %(to)s.")
-                % {"channel": Channel(locked.channel).label, "to": locked.recipient},
-                details={"channel": str(Channel(locked.channel).label), "recipient": locked.recipient},
+                params={"channel": locked.channel, "recipient": locked.recipient, "confirmed": True},
                 fields=(("sent_at", now),),
             )
         ],
@@ -500,9 +489,7 @@ def delivery_resend(*, company: Company, actor: Any, delivery: Delivery) -> Deli
                 invoice_id=locked.invoice_id,
                 to=SendingStatus.QUEUED,
                 event=SendingEvent.QUEUED,
-                message=_("Sent again by %(channel)s to %(to)s.")
-                % {"channel": Channel(locked.channel).label, "to": locked.recipient},
-                details={"channel": str(Channel(locked.channel).label)},
+                params={"channel": locked.channel, "recipient": locked.recipient, "resent": True},
             )
         ],
         expected=SendingStatus.UNCERTAIN,

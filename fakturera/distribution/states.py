@@ -128,13 +128,13 @@ def move_deliveries(
 
 @dataclass(frozen=True, slots=True)
 class SendingMove:
-    """One invoice's move of the sending status; `fields` are set with it (reminder count...)."""
+    """One invoice's move of the sending status: its history event (a SendingEvent and its
+    parameters, see history.py) and `fields` set with it (reminder count...)."""
 
     invoice_id: int
     to: str
     event: str
-    message: str = ""
-    details: dict | None = None
+    params: dict[str, Any] | None = None
     fields: tuple[tuple[str, Any], ...] = ()
 
 
@@ -174,6 +174,4 @@ def move_sending(moves: Sequence[SendingMove], *, expected: str, actor: Any, at:
     if changed != len(moves):
         raise StateConflict(_("Someone else changed these invoices at the same time; reload and try again."))
     actor_id = actor_id_of(actor)
-    history_add_many(
-        Entry(move.invoice_id, move.event, at, actor_id, move.message, move.details or {}) for move in moves
-    )
+    history_add_many(Entry(move.invoice_id, move.event, at, actor_id, move.params) for move in moves)

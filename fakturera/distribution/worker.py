@@ -35,15 +35,16 @@ from django.utils.translation import gettext as _
 from fakturera.core.bulk import any_of
 from fakturera.distribution import selectors
 from fakturera.distribution.channels import REGISTRY
-from fakturera.distribution.channels.base import Job, Outcome, TransientError
+from fakturera.distribution.channels.base import Job, Outcome, TransientError, TransportError
 from fakturera.distribution.models import Delivery, DeliveryState, Purpose
+from fakturera.distribution.reasons import Reason, text
 from fakturera.distribution.services import rollback_moves
 from fakturera.distribution.states import SendingEvent, SendingMove, SendingStatus, move_deliveries, move_sending
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
 from fakturera.documents.services import document_get
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import InvoiceKind
-from fakturera.parties.models import Channel, Company
+from fakturera.parties.models import Company
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,6 @@ def _stop_credited(deliveries: list[Delivery]) -> int:
         for _target, moves in rollback_moves(
             stopping,
             event_of=lambda d: SendingEvent.SEND_STOPPED,
-            message_of=lambda d: _("Not sent: the invoice was credited inside the undo window."),
         ).items():
             move_sending(moves, expected=SendingStatus.QUEUED, actor=None, at=now)
     for delivery in stopping:
@@ -242,7 +242,7 @@ def _record(jobs: list[Job], outcomes: list[Outcome], result: Round) -> None:
                 expected=DeliveryState.UNCERTAIN,
                 to=DeliveryState.SENT,
                 columns=["reference"],
-                rows=[(o.delivery_id, o.reference[:200]) for o, _job in late],
+                rows=[(o.delivery_id, str(o.reference)[:200]) for o, _job in late],
                 finished_at=now,
                 lease_until=None,
                 error="",
@@ -271,7 +271,7 @@ def _record(jobs: list[Job], outcomes: list[Outcome], result: Round) -> None:
                 expected=DeliveryState.SENDING,
                 to=DeliveryState.SENT,
                 columns=["reference"],
-                rows=[(o.delivery_id, o.reference[:200]) for o, _job in sent],
+                rows=[(o.delivery_id, str(o.reference)[:200]) for o, _job in sent],
                 finished_at=now,
                 lease_until=None,
                 error="",
@@ -298,16 +298,13 @@ def _record(jobs: list[Job], outcomes: list[Outcome], result: Round) -> None:
                 finished_at=now,
                 lease_until=None,
             )
-            errors = {o.delivery_id: _error_text(o) for o, _job in failed}
+            errors = {o.delivery_id: _error_of(o) for o, _job in failed}
             for _target, moves in rollback_moves(
                 [job.delivery for _o, job in failed],
                 event_of=lambda d: (
                     SendingEvent.REMINDER_FAILED if d.purpose == Purpose.REMINDER else SendingEvent.SEND_FAILED
                 ),
-                message_of=lambda d: (
-                    _("Sending by %(channel)s failed: %(error)s")
-                    % {"channel": Channel(d.channel).label, "error": errors[d.pk]}
-                ),
+                params_of=lambda d: {"error": errors[d.pk].as_data()},
             ).items():
                 move_sending(moves, expected=SendingStatus.QUEUED, actor=None, at=now)
     result.sent += len(sent)
@@ -315,33 +312,33 @@ def _record(jobs: list[Job], outcomes: list[Outcome], result: Round) -> None:
     result.failed += len(failed)
 
 
-def _error_text(outcome: Outcome) -> str:
+def _error_of(outcome: Outcome) -> Reason:
     error = outcome.error
-    return getattr(error, "message", None) or str(error)
+    return error.reason if isinstance(error, TransportError) else text(str(error))
+
+
+def _error_text(outcome: Outcome) -> str:
+    """The error as the Sending page shows it (Delivery.error), worded now."""
+    return str(_error_of(outcome))
 
 
 def _sent_move(job: Job, outcome: Outcome, now: dt.datetime) -> SendingMove:
     delivery = job.delivery
-    label = Channel(delivery.channel).label
     from fakturera.distribution.services import recipient_text_of
 
-    recipient = recipient_text_of(delivery)
     is_reminder = delivery.purpose == Purpose.REMINDER
-    message = (
-        _("Reminder %(count)s sent by %(channel)s to %(to)s")
-        % {"count": delivery.previous_reminder_count + 1, "channel": label, "to": recipient}
-        if is_reminder
-        else _("Sent by %(channel)s to %(to)s") % {"channel": label, "to": recipient}
-    )
-    details = {"channel": str(label), "recipient": recipient}
+    params: dict[str, Any] = {"channel": delivery.channel, "recipient": recipient_text_of(delivery)}
+    if is_reminder:
+        # Queueing counted it (services._queue): the count before plus this one.
+        params["count"] = delivery.previous_reminder_count + 1
     if outcome.reference:
-        details["reference"] = outcome.reference
+        reference = outcome.reference
+        params["reference"] = reference.as_data() if isinstance(reference, Reason) else reference
     return SendingMove(
         invoice_id=delivery.invoice_id,
         to=SendingStatus.REMINDED if is_reminder else SendingStatus.SENT,
         event=SendingEvent.REMINDED if is_reminder else SendingEvent.SENT,
-        message=message,
-        details=details,
+        params=params,
         fields=(("sent_at", now),),
     )
 
@@ -384,12 +381,7 @@ def deliveries_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
                         invoice_id=d.invoice_id,
                         to=SendingStatus.UNCERTAIN,
                         event=SendingEvent.SEND_UNCERTAIN,
-                        message=_(
-                            "It is not known whether this reached %(to)s by %(channel)s: confirm it as sent or "
-                            "send it again."
-                        )
-                        % {"to": d.recipient, "channel": Channel(d.channel).label},
-                        details={"channel": str(Channel(d.channel).label)},
+                        params={"channel": d.channel, "recipient": d.recipient},
                     )
                     for d in uncertain
                 ],

@@ -212,16 +212,16 @@ class InvoiceVat(models.Model):
 
 
 class InvoiceEvent(models.Model):
-    """Append-only history of an invoice: rows are added, never changed or removed. The
-    kinds are registered in history.py (invoicing's own and other apps'), so the column
-    has no choices of its own."""
+    """Append-only history of an invoice: rows are added, never changed or removed. Data,
+    not sentences: a kind (a code registered in history.py by invoicing or by another
+    app, so the column has no choices of its own), its parameters and the actor;
+    history.describe words it in the reader's language."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=30)
     at = models.DateTimeField()
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    message = models.CharField(max_length=500, blank=True)
-    details = models.JSONField(default=dict, blank=True)
+    params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]

@@ -273,7 +273,7 @@ def invoice_create_draft(
     totals = _totals(company, cleaned, data["currency"])
     invoice = Invoice(company=company, customer=customer, created_by=actor, **data, **totals.as_fields())
     rows = _line_rows(invoice, cleaned, totals.line_net_amounts)
-    events = [InvoiceEvent(invoice=invoice, kind=EventKind.CREATED, actor=actor, at=timezone.now(), details={})]
+    events = [InvoiceEvent(invoice=invoice, kind=EventKind.CREATED, actor=actor, at=timezone.now(), params={})]
     insert_tree(invoice, [("invoice", rows), ("invoice", events)])
     # A new invoice has no credit notes, and a draft no stored VAT breakdown.
     return _known_relations(invoice, lines=rows, vat_breakdown=[], events=events, credit_notes=[])
@@ -310,8 +310,8 @@ def invoice_create_issued(
     rows = _line_rows(invoice, cleaned, totals.line_net_amounts)
     vat = _vat_rows(invoice, totals)
     events = [
-        InvoiceEvent(invoice=invoice, kind=EventKind.CREATED, actor=actor, at=now, details={}),
-        InvoiceEvent(invoice=invoice, kind=EventKind.ISSUED, actor=actor, at=now, details={}),
+        InvoiceEvent(invoice=invoice, kind=EventKind.CREATED, actor=actor, at=now, params={}),
+        InvoiceEvent(invoice=invoice, kind=EventKind.ISSUED, actor=actor, at=now, params={}),
     ]
     insert_tree(invoice, [("invoice", rows), ("invoice", vat), ("invoice", events)])
     _announce_issued(company, [invoice.pk], [invoice], actor=actor)
@@ -357,7 +357,7 @@ def invoice_update_draft(
         setattr(locked, name, value)
     locked.save()
     InvoiceEvent.objects.create(
-        invoice=locked, kind=EventKind.EDITED, actor=actor, at=timezone.now(), details={"changed": changed}
+        invoice=locked, kind=EventKind.EDITED, actor=actor, at=timezone.now(), params={"changed": changed}
     )
     return locked
 
@@ -521,7 +521,6 @@ def invoices_register_from_basis(
         _vat_breakdown_rows((ids[first + offset], totals) for offset, totals in enumerate(totals_list)),
     )
     invoices = list(_invoices_as_read({**row, "id": ids[row["number"]]} for row in invoice_rows))
-    message = _("Registered from the basis")
     InvoiceEvent.objects.bulk_create(
         [
             InvoiceEvent(
@@ -529,8 +528,7 @@ def invoices_register_from_basis(
                 kind=EventKind.ISSUED,
                 actor_id=invoice.created_by_id,
                 at=now,
-                message=message,
-                details={"basis_items": len(group)},
+                params={"basis_items": len(group)},
             )
             for invoice, group in zip(invoices, by_customer.values(), strict=True)
         ],
@@ -583,7 +581,7 @@ def _customers_in_basis(company: Company, customer_ids: list[int] | None) -> Any
 # --- shared by the batches: registering the basis, issuing many drafts ------------------------------------
 
 VAT_COLUMNS = ("invoice_id", "vat_category", "vat_rate", "taxable_amount", "vat_amount")
-EVENT_COLUMNS = ("invoice_id", "kind", "at", "actor_id", "message", "details")
+EVENT_COLUMNS = ("invoice_id", "kind", "at", "actor_id", "params")
 # Ids per statement when a batch reads or locks rows by id.
 ID_CHUNK = 5000
 # The details of an event that has none: one object, so a batch serialises it once (core/bulk.py).
@@ -760,7 +758,7 @@ def invoices_issue_drafts(
     bulk_insert(InvoiceVat, VAT_COLUMNS, _vat_breakdown_rows(breakdowns))
     ids = [row["id"] for row in issued]
     actor_id = getattr(actor, "pk", None)
-    bulk_insert(InvoiceEvent, EVENT_COLUMNS, ((pk, EventKind.ISSUED, now, actor_id, "", NO_DETAILS) for pk in ids))
+    bulk_insert(InvoiceEvent, EVENT_COLUMNS, ((pk, EventKind.ISSUED, now, actor_id, NO_DETAILS) for pk in ids))
     _announce_issued(company, ids, Many(lambda: _invoices_as_read(issued, is_complete=False)), actor=actor)
     prefix = series.prefix
     return [IssuedDraft(row["id"], row["number"], f"{prefix}{row['number']}") for row in issued]
@@ -870,20 +868,14 @@ def credit_note_create(
         kind=EventKind.ISSUED,
         actor=actor,
         at=now,
-        message=_("Credit note for invoice %(n)s") % {"n": original.display_number},
-        details={"credits": original.pk},
+        params={"credits": original.pk, "credited_number": original.display_number},
     )
     is_full = all(remaining[line_id] - wanted.get(line_id, Decimal(0)) == 0 for line_id in lines)
-    details = {"credit_note": note.pk, "credit_note_number": note.display_number, "is_full": is_full}
-    message = _("Credited by credit note %(n)s") % {"n": note.display_number}
+    params = {"credit_note": note.pk, "credit_note_number": note.display_number, "is_full": is_full}
     if is_full:
-        move_invoice(
-            original, to=InvoiceStatus.CREDITED, actor=actor, event=EventKind.CREDITED, message=message, details=details
-        )
+        move_invoice(original, to=InvoiceStatus.CREDITED, actor=actor, event=EventKind.CREDITED, params=params)
     else:
-        InvoiceEvent.objects.create(
-            invoice=original, kind=EventKind.CREDITED, actor=actor, at=now, message=message, details=details
-        )
+        InvoiceEvent.objects.create(invoice=original, kind=EventKind.CREDITED, actor=actor, at=now, params=params)
     # Subscribers stop a queued delivery (seed 003), lower a direct-debit order, render the
     # credit note and tell webhooks, all inside this transaction.
     publish(INVOICE_CREDITED, company_id=company.pk, actor=actor, invoice=original, credit_note=note, is_full=is_full)

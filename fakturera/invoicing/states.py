@@ -59,8 +59,7 @@ def move_invoice(
     to: str,
     actor: Any,
     event: str,
-    message: str = "",
-    details: dict | None = None,
+    params: dict | None = None,
     **fields: Any,
 ) -> None:
     from fakturera.invoicing.models import Invoice, InvoiceEvent
@@ -76,6 +75,4 @@ def move_invoice(
     invoice.status = to
     for name, value in fields.items():
         setattr(invoice, name, value)
-    InvoiceEvent.objects.create(
-        invoice=invoice, kind=event, actor=actor, message=message, details=details or {}, at=timezone.now()
-    )
+    InvoiceEvent.objects.create(invoice=invoice, kind=event, actor=actor, params=params or {}, at=timezone.now())

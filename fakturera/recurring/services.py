@@ -34,7 +34,7 @@ from fakturera.core.bulk import any_of, bulk_insert, bulk_update
 from fakturera.core.errors import DomainError, ErrorCollector
 from fakturera.core.money import CURRENCIES
 from fakturera.invoicing.models import Invoice, InvoiceEvent, InvoiceLine
-from fakturera.invoicing.services import EVENT_COLUMNS, LINE_COLUMNS, NO_DETAILS, TotalsMemo, clean_lines
+from fakturera.invoicing.services import EVENT_COLUMNS, LINE_COLUMNS, TotalsMemo, clean_lines
 from fakturera.invoicing.states import EventKind, InvoiceKind, InvoiceStatus
 from fakturera.invoicing.totals import LineInput, Totals
 from fakturera.parties.models import Company, Customer
@@ -544,7 +544,6 @@ def _generate_batch(batch: list[dict[str, Any]], today: dt.date, actor: Any, res
     }
     order_ids = [ids[(ri["pk"], order.on)] for ri, order in orders]
     bulk_insert(InvoiceLine, LINE_COLUMNS, _line_rows(orders, order_ids))
-    message = _("Generated from recurring invoice %(name)s for %(date)s")
     bulk_insert(
         InvoiceEvent,
         EVENT_COLUMNS,
@@ -554,8 +553,11 @@ def _generate_batch(batch: list[dict[str, Any]], today: dt.date, actor: Any, res
                 EventKind.CREATED,
                 now,
                 actor_id,
-                message % {"name": ri["description"] or ri["pk"], "date": order.on.isoformat()},
-                NO_DETAILS,
+                {
+                    "recurring_invoice": ri["pk"],
+                    "recurring_name": ri["description"] or str(ri["pk"]),
+                    "recurring_on": order.on.isoformat(),
+                },
             )
             for order_id, (ri, order) in zip(order_ids, orders, strict=True)
         ),

@@ -21,11 +21,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings as django_settings
-from django.utils.translation import gettext as _
 
 from fakturera.distribution.channels.base import Channel, Job, Outcome, PermanentError, Session, TransientError
+from fakturera.distribution.errors import plain_text
 from fakturera.distribution.mail import SMTP_TIMEOUT_SECONDS, Text, amount_text, default_text, fill
 from fakturera.distribution.models import ChannelSetting, Purpose
+from fakturera.distribution.reasons import Reason, reason, text
 from fakturera.parties.models import Channel as ChannelCode
 from fakturera.parties.models import Company
 from fakturera.portal.links import portal_invoice_url
@@ -34,12 +35,12 @@ TIMEOUT_SECONDS = SMTP_TIMEOUT_SECONDS
 SECURITY = ("starttls", "ssl", "none")
 
 
-def smtp_settings_problem(setting: ChannelSetting | None) -> str | None:
+def smtp_settings_problem(setting: ChannelSetting | None) -> Reason | None:
     options = setting.options if setting else {}
     if not options.get("host"):
-        return _("The e-mail settings have no SMTP server.")
+        return reason("smtp_without_server")
     if not options.get("from_email"):
-        return _("The e-mail settings have no sender address.")
+        return reason("smtp_without_sender")
     return None
 
 
@@ -47,13 +48,14 @@ class EmailChannel(Channel):
     code = ChannelCode.EMAIL
     purpose_override: str | None = None
 
-    def problem(self, facts: Any) -> str | None:
+    def problem(self, facts: Any) -> Reason | None:
         if not facts.recipient.email:
-            return _("%(name)s has no e-mail address.") % {"name": facts.recipient.name}
+            return reason("no_email", name=facts.recipient.name)
         return None
 
     def settings_problem(self, setting: ChannelSetting) -> str | None:
-        return smtp_settings_problem(setting)
+        problem = smtp_settings_problem(setting)
+        return str(problem) if problem else None
 
     def open(
         self, *, company: Company, settings: dict[str, ChannelSetting], texts: dict[tuple[str, str], Text]
@@ -99,14 +101,11 @@ class SmtpSession(Session):
             if self.options.get("username"):
                 smtp.login(self.options["username"], self._password)
         except smtplib.SMTPAuthenticationError as exc:
-            raise PermanentError(_("The SMTP server refused the login (%(code)s).") % {"code": exc.smtp_code}) from None
+            raise PermanentError(reason("smtp_login_refused", code=exc.smtp_code)) from None
         except smtplib.SMTPResponseException as exc:
             raise _answer_error(exc.smtp_code, exc.smtp_error) from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise TransientError(
-                _("Could not reach the SMTP server %(host)s:%(port)s: %(error)s")
-                % {"host": host, "port": port, "error": _describe(exc)}
-            ) from None
+            raise TransientError(reason("smtp_unreachable", host=host, port=port, error=_describe(exc))) from None
         return smtp
 
     def send(self, jobs: list[Job]) -> list[Outcome]:
@@ -150,14 +149,12 @@ class SmtpSession(Session):
         except (OSError, smtplib.SMTPException) as exc:
             # The connection is gone: the next message connects again.
             self._drop()
-            raise TransientError(_("The SMTP connection failed: %(error)s") % {"error": _describe(exc)}) from None
+            raise TransientError(reason("smtp_connection_failed", error=_describe(exc))) from None
         return message.message_id
 
     @staticmethod
     def _unsendable(job: Job) -> PermanentError:
-        return PermanentError(
-            _("The address %(to)s cannot be sent to by SMTP.") % {"to": job.delivery.address["email"]}
-        )
+        return PermanentError(reason("smtp_address_unsendable", to=job.delivery.address["email"]))
 
     def message(self, job: Job) -> OutgoingMessage:
         delivery, invoice = job.delivery, job.invoice
@@ -260,15 +257,15 @@ def variables(invoice: Any, *, recipient: str) -> dict[str, str]:
     }
 
 
-def _answer_error(code: int, text: bytes | str) -> TransientError | PermanentError:
-    detail = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
-    message = _("The SMTP server answered %(code)s %(text)s") % {"code": code, "text": detail}
+def _answer_error(code: int, answer: bytes | str) -> TransientError | PermanentError:
+    # The server's words as plain text: a multi-line answer on one line, never markup.
+    said = reason("smtp_answer", code=code, text=plain_text(answer, length=300))
     if 400 <= code < 500:
-        return TransientError(message, status=code)
-    return PermanentError(message, status=code)
+        return TransientError(said, status=code)
+    return PermanentError(said, status=code)
 
 
-def _describe(exc: BaseException) -> str:
+def _describe(exc: BaseException) -> Reason:
     if isinstance(exc, socket.timeout | TimeoutError):
-        return _("timed out")
-    return str(exc) or type(exc).__name__
+        return reason("timed_out")
+    return text(str(exc) or type(exc).__name__)

@@ -19,6 +19,7 @@ from fakturera.api.models import WebhookEndpoint, WebhookEvent
 from fakturera.api.webhooks import invoice_payload, webhook_events
 from fakturera.distribution.channels.base import Channel, Job, Outcome, PermanentError, Session, TransientError
 from fakturera.distribution.models import ChannelSetting
+from fakturera.distribution.reasons import reason
 from fakturera.parties.models import Channel as ChannelCode
 from fakturera.parties.models import Company
 
@@ -60,7 +61,7 @@ class WebhookSession(Session):
 
     def send(self, jobs: list[Job]) -> list[Outcome]:
         if not self.has_endpoint:
-            error = PermanentError(_("No active webhook endpoint receives the event invoice.exported."))
+            error = PermanentError(reason("no_webhook_endpoint"))
             return [Outcome(job.delivery.pk, error=error) for job in jobs]
         payloads = [
             {
@@ -73,7 +74,7 @@ class WebhookSession(Session):
         deliveries = webhook_events(company=self.company, event=WebhookEvent.INVOICE_EXPORTED, payloads=payloads)
         per_job = len(deliveries) // max(len(jobs), 1)
         return [
-            Outcome(job.delivery.pk, reference=_("webhook delivery %(id)s") % {"id": deliveries[index * per_job].pk})
+            Outcome(job.delivery.pk, reference=reason("webhook_delivery", id=deliveries[index * per_job].pk))
             for index, job in enumerate(jobs)
         ]
 

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from fakturera.distribution.history import channel_label
 from fakturera.distribution.models import Delivery, DeliveryState
 from fakturera.distribution.selectors import invoice_sending
 from fakturera.distribution.services import deliveries_undo, invoices_send
@@ -15,6 +16,7 @@ from fakturera.distribution.states import SendingEvent, SendingStatus
 from fakturera.distribution.tests.factories import email_channel, sending_statuses
 from fakturera.distribution.tests.smtp import SmtpServer
 from fakturera.distribution.worker import deliveries_work
+from fakturera.invoicing.history import describe
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.services import credit_note_create
 from fakturera.parties.models import Customer
@@ -52,8 +54,8 @@ def test_an_invoice_arrives_with_its_pdf_to_the_customer(company, admin_user):
     assert invoice_sending(invoice=invoice).status == SendingStatus.SENT
     assert invoice_sending(invoice=invoice).sent_at is not None
     event = invoice.events.get(kind=SendingEvent.SENT)
-    assert event.details["recipient"] == "Anna Berg <anna.berg@example.se>"
-    assert event.details["channel"] == "E-mail"
+    assert event.params["recipient"] == "Anna Berg <anna.berg@example.se>"
+    assert channel_label(event.params["channel"]) == "E-mail"
 
 
 def test_a_refusing_server_rolls_the_invoice_back_with_the_error_in_its_history(company, admin_user):
@@ -68,8 +70,8 @@ def test_a_refusing_server_rolls_the_invoice_back_with_the_error_in_its_history(
     invoice.refresh_from_db()
     assert invoice_sending(invoice=invoice).status == SendingStatus.UNSENT
     failure = invoice.events.get(kind=SendingEvent.SEND_FAILED)
-    assert "550" in failure.message
-    assert "Mailbox unavailable" in failure.message
+    assert "550" in describe(failure)
+    assert "Mailbox unavailable" in describe(failure)
     assert Delivery.objects.get().state == DeliveryState.FAILED
 
 
@@ -175,4 +177,4 @@ def test_a_name_with_line_breaks_adds_no_header_and_an_address_smtp_cannot_carry
         assert "spy@example.org" not in received.recipients
     unsendable.refresh_from_db()
     assert invoice_sending(invoice=unsendable).status == SendingStatus.UNSENT
-    assert "asa@exämpel.se" in unsendable.events.get(kind=SendingEvent.SEND_FAILED).message
+    assert "asa@exämpel.se" in describe(unsendable.events.get(kind=SendingEvent.SEND_FAILED))

@@ -24,6 +24,7 @@ from fakturera.distribution.transports.testing import FakeLetterService, FakePep
 from fakturera.distribution.worker import _jobs, deliveries_claim, deliveries_sweep, deliveries_work
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
 from fakturera.documents.services import document_get
+from fakturera.invoicing.history import describe, detail_rows
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.services import invoice_create_draft, invoice_issue
 from fakturera.parties.models import Channel
@@ -80,8 +81,8 @@ def test_a_letter_reaches_the_print_service_once_with_its_pdf_and_address(compan
     assert letter["idempotency_key"] == str(delivery.idempotency_key)
     assert status_of(invoice) == SendingStatus.SENT
     sent = invoice.events.get(kind=SendingEvent.SENT)
-    assert sent.details["reference"] == letter["id"] == delivery.reference
-    assert customer.city in sent.details["recipient"]
+    assert sent.params["reference"] == letter["id"] == delivery.reference
+    assert customer.city in sent.params["recipient"]
 
 
 def test_a_failing_print_service_is_retried_with_the_same_key_and_the_letter_recorded_once(
@@ -120,9 +121,9 @@ def test_a_refused_letter_fails_at_once_and_the_invoice_rolls_back_with_the_erro
     assert Delivery.objects.get().state == DeliveryState.FAILED
     assert status_of(invoice) == SendingStatus.UNSENT
     failure = invoice.events.get(kind=SendingEvent.SEND_FAILED)
-    assert "HTTP 400" in failure.message
-    assert "the address cannot be delivered to" in failure.message
-    assert letter_service.api_key not in failure.message
+    assert "HTTP 400" in describe(failure)
+    assert "the address cannot be delivered to" in describe(failure)
+    assert letter_service.api_key not in describe(failure)
 
 
 def test_a_dead_workers_letter_is_sent_again_with_its_key_and_printed_once(company, admin_user, letter_service):
@@ -199,7 +200,7 @@ def test_registered_receivers_get_a_valid_ubl_and_each_receiver_is_looked_up_onc
     channels = dict(Delivery.objects.values_list("invoice_id", "channel"))
     assert channels == {first.pk: Channel.PEPPOL, second.pk: Channel.PEPPOL, elsewhere.pk: Channel.PRINT}
     queued = elsewhere.events.get(kind=SendingEvent.QUEUED)
-    assert "not registered as a Peppol receiver" in queued.details["routing"]
+    assert "not registered as a Peppol receiver" in dict(detail_rows(queued))["Routing"]
 
     assert deliveries_work(now=after_window()).sent == 3
 
@@ -234,7 +235,7 @@ def test_an_unregistered_receiver_without_a_reserve_channel_stays_unsent_with_th
     assert (batch.queued_count, batch.unsent_count) == (0, 1)
     assert not Delivery.objects.exists()
     assert status_of(invoice) == SendingStatus.UNSENT
-    reason = invoice.events.get(kind=SendingEvent.NOT_SENT).message
+    reason = describe(invoice.events.get(kind=SendingEvent.NOT_SENT))
     assert f"is not registered as a Peppol receiver ({UNREGISTERED})" in reason
     deliveries_work(now=after_window())
     assert access_point.received == []
@@ -259,8 +260,8 @@ def test_an_invalid_ubl_is_refused_and_the_invoice_rolls_back_with_the_rules(pep
     assert Delivery.objects.get().state == DeliveryState.FAILED
     assert status_of(invoice) == SendingStatus.UNSENT
     failure = invoice.events.get(kind=SendingEvent.SEND_FAILED)
-    assert "HTTP 400" in failure.message
-    assert "PEPPOL-EN16931-R010" in failure.message
+    assert "HTTP 400" in describe(failure)
+    assert "PEPPOL-EN16931-R010" in describe(failure)
 
 
 def test_peppol_cannot_be_switched_on_without_the_companys_own_peppol_id(company, access_point):
@@ -301,7 +302,7 @@ def test_an_active_mandate_makes_a_payment_order_in_the_runs_file_and_no_mandate
 
     channels = dict(Delivery.objects.values_list("invoice_id", "channel"))
     assert channels == {collected.pk: Channel.DIRECT_DEBIT, printed.pk: Channel.PRINT}
-    assert "no active Autogiro mandate" in printed.events.get(kind=SendingEvent.QUEUED).details["routing"]
+    assert "no active Autogiro mandate" in dict(detail_rows(printed.events.get(kind=SendingEvent.QUEUED)))["Routing"]
     assert deliveries_work(now=after_window()).sent == 2
     assert deliveries_work(now=after_window(120)).claimed == 0
 
@@ -328,7 +329,7 @@ def test_a_mandate_cancelled_after_queueing_fails_that_invoice_only(autogiro_com
     assert (done.sent, done.failed) == (1, 1)
     assert list(PaymentOrder.objects.values_list("invoice_id", flat=True)) == [kept.pk]
     assert status_of(cancelled) == SendingStatus.UNSENT
-    assert "no active Autogiro mandate" in cancelled.events.get(kind=SendingEvent.SEND_FAILED).message
+    assert "no active Autogiro mandate" in describe(cancelled.events.get(kind=SendingEvent.SEND_FAILED))
 
 
 def test_direct_debit_cannot_be_switched_on_without_the_autogiro_settings(company):

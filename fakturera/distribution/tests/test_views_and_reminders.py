@@ -15,6 +15,7 @@ from fakturera.distribution.states import SendingEvent, SendingStatus
 from fakturera.distribution.tests.factories import email_channel, sending_statuses
 from fakturera.distribution.tests.smtp import SmtpServer
 from fakturera.distribution.worker import deliveries_sweep, deliveries_work
+from fakturera.invoicing.history import describe
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.services import invoice_create_draft
 from fakturera.staff.tests.invoice_helpers import issued_invoice, messages_of, staff_client
@@ -168,7 +169,7 @@ def test_a_failed_reminder_rolls_back_its_count_and_date(company, admin_user):
     invoice.refresh_from_db()
     sending = invoice_sending(invoice=invoice)
     assert (sending.status, sending.reminder_count, sending.reminded_on) == (SendingStatus.UNSENT, 0, None)
-    assert "554" in invoice.events.get(kind=SendingEvent.REMINDER_FAILED).message
+    assert "554" in describe(invoice.events.get(kind=SendingEvent.REMINDER_FAILED))
 
 
 def test_an_invoice_not_yet_due_gets_no_reminder(company, admin_user):
@@ -176,7 +177,7 @@ def test_an_invoice_not_yet_due_gets_no_reminder(company, admin_user):
     email_channel(company, 25, reminder_channel="email")
     batch = invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk], purpose="reminder")
     assert (batch.queued_count, batch.unsent_count) == (0, 1)
-    assert "overdue" in invoice.events.get(kind=SendingEvent.NOT_SENT).message
+    assert "overdue" in describe(invoice.events.get(kind=SendingEvent.NOT_SENT))
 
 
 def test_an_invoice_without_an_address_stays_unsent_with_the_reason(company, admin_user):
@@ -186,7 +187,7 @@ def test_an_invoice_without_an_address_stays_unsent_with_the_reason(company, adm
     email_channel(company, 25)
     batch = invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
     assert batch.unsent_count == 1
-    assert "has no e-mail address" in invoice.events.get(kind=SendingEvent.NOT_SENT).message
+    assert "has no e-mail address" in describe(invoice.events.get(kind=SendingEvent.NOT_SENT))
     invoice.refresh_from_db()
     assert invoice_sending(invoice=invoice).status == SendingStatus.UNSENT
 

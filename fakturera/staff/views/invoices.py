@@ -15,7 +15,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fakturera.catalog.vat import VatKey
@@ -23,7 +22,7 @@ from fakturera.core.errors import DomainError
 from fakturera.core.tenancy import get_for_company, staff_view
 from fakturera.distribution import selectors as distribution_selectors
 from fakturera.invoicing import selectors, services
-from fakturera.invoicing.history import kind_label
+from fakturera.invoicing.history import describe, detail_rows, kind_label
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
 from fakturera.invoicing.totals import LineInput, compute_totals
@@ -314,34 +313,11 @@ def _detail_context(invoice: Invoice, *, tab: str) -> dict[str, Any]:
     }
 
 
-# Labels of the keys services write into InvoiceEvent.details.
-DETAIL_LABELS = {
-    "changed": gettext_lazy("Changed"),
-    "basis_items": gettext_lazy("Basis items"),
-    "credit_note_number": gettext_lazy("Credit note"),
-    "is_full": gettext_lazy("Fully credited"),
-    "channel": gettext_lazy("Channel"),
-    "recipient": gettext_lazy("Recipient"),
-    "reference": gettext_lazy("Reference"),
-    "routing": gettext_lazy("Routing"),
-}
-DETAIL_HIDDEN = {"credit_note", "credits"}  # row ids; the message names the document
-
-
 def _events(invoice: Invoice) -> list[Any]:
+    """The history, each event worded in the reader's language (invoicing.history)."""
     events = list(invoice.events.all())
     for event in events:
-        rows = []
-        for key, value in (event.details or {}).items():
-            if key in DETAIL_HIDDEN:
-                continue
-            if isinstance(value, bool):
-                text = _("yes") if value else _("no")
-            elif isinstance(value, list | tuple):
-                text = ", ".join(str(part) for part in value)
-            else:
-                text = str(value)
-            rows.append((DETAIL_LABELS.get(key, key.replace("_", " ")), text))
-        event.detail_rows = rows
         event.label = kind_label(event.kind)
+        event.text = describe(event)
+        event.detail_rows = detail_rows(event)
     return events
