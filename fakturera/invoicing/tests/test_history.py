@@ -110,7 +110,8 @@ def test_other_apps_add_their_events_in_one_insert(company, admin_user):
         )
 
     assert added == 3
-    assert len(queries) == 1
+    # One INSERT; on PostgreSQL one COPY, which goes past Django's query log.
+    assert len(queries) == (0 if connection.vendor == "postgresql" else 1)
     stored = InvoiceEvent.objects.filter(kind="collected").order_by("invoice_id")
     assert [(e.invoice_id, e.at, e.actor_id, e.params) for e in stored] == [
         (invoice.pk, AT, admin_user.pk, {"amount": "125.00", "by": "x"}) for invoice in invoices
