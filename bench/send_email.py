@@ -27,10 +27,9 @@ from django.db import connection
 from stdnum import luhn
 
 from fakturera.core.tests.smtp import free_port
-from fakturera.distribution.models import Delivery, DeliveryState, SendBatch
+from fakturera.distribution.models import Delivery, DeliveryState, InvoiceSending, SendBatch
 from fakturera.distribution.services import channel_setting_save, distribution_settings_save, invoices_send
-from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.states import SendingStatus
+from fakturera.distribution.states import SendingStatus
 from fakturera.invoicing.tests.factories import issued_invoices_with_pdfs
 from fakturera.parties.models import Channel, Company
 from fakturera.parties.services import company_create
@@ -128,7 +127,7 @@ def send_email_verify(case: SendEmailCase) -> None:
         states = Counter(Delivery.objects.filter(batch=case.batch).values_list("state", flat=True))
         if states != {DeliveryState.SENT: case.n}:
             raise AssertionError(f"deliveries {dict(states)}, expected {case.n} sent")
-        sent = Invoice.objects.filter(company=case.company, sending_status=SendingStatus.SENT).count()
+        sent = InvoiceSending.objects.filter(invoice__company=case.company, status=SendingStatus.SENT).count()
         if sent != case.n:
             raise AssertionError(f"{sent} invoices sent, expected {case.n}")
         with case.counting.lock:

@@ -80,6 +80,17 @@ def _english(settings):
         yield
 
 
+@pytest.fixture
+def swedish(settings):
+    """The Swedish catalogue compiled from the .po as it is now, and read afresh, for tests
+    that read Swedish without depending on whether `make translations` ran."""
+    from fakturera.core.tests.test_translations import _compile_swedish
+
+    _compile_swedish()
+    # Assigning LOCALE_PATHS makes Django drop the translations it has loaded.
+    settings.LOCALE_PATHS = list(settings.LOCALE_PATHS)
+
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -52,12 +52,20 @@ Address = tuple[str, str]  # (display name, address); the name may be empty
 
 
 class MailError(Exception):
-    """A message was not sent; `message` is for people (an invoice's history), never a secret."""
+    """A message was not sent; `message` is for people, never a secret. `code` and `params`
+    say the same as data (an invoice's history words it in its reader's language): codes
+    smtp_address_unsendable (to), smtp_answer (code, text), smtp_login_refused (code),
+    smtp_unreachable (host, port, error) and smtp_connection_failed (error), where `error`
+    is the operating system's words, or None when the server did not answer in time."""
 
-    def __init__(self, message: str, *, status: int | None = None):
+    def __init__(
+        self, message: str, *, status: int | None = None, code: str = "", params: dict[str, Any] | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.status = status
+        self.code = code
+        self.params = params or {}
 
     def __str__(self) -> str:
         return self.message
@@ -250,15 +258,18 @@ def render(message: Message) -> Rendered:
 
 def _unsendable(message: Message) -> PermanentMailError:
     to = ", ".join(address(recipient)[1] for recipient in message.to)
-    return PermanentMailError(_("The address %(to)s cannot be sent to by SMTP.") % {"to": to})
+    return PermanentMailError(
+        _("The address %(to)s cannot be sent to by SMTP.") % {"to": to},
+        code="smtp_address_unsendable",
+        params={"to": to},
+    )
 
 
 def _answer_error(code: int, text: bytes | str) -> MailError:
     detail = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
     message = _("The SMTP server answered %(code)s %(text)s") % {"code": code, "text": detail}
-    if 400 <= code < 500:
-        return TemporaryMailError(message, status=code)
-    return PermanentMailError(message, status=code)
+    kind = TemporaryMailError if 400 <= code < 500 else PermanentMailError
+    return kind(message, status=code, code="smtp_answer", params={"code": code, "text": detail})
 
 
 def _describe(exc: BaseException) -> str:
@@ -267,14 +278,27 @@ def _describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _os_words(exc: BaseException) -> str | None:
+    """The `error` parameter: the operating system's words, None for a timeout."""
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return None
+    return str(exc) or type(exc).__name__
+
+
 def _connect_error(exc: Exception, *, host: str, port: int | str) -> MailError:
     if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return PermanentMailError(_("The SMTP server refused the login (%(code)s).") % {"code": exc.smtp_code})
+        return PermanentMailError(
+            _("The SMTP server refused the login (%(code)s).") % {"code": exc.smtp_code},
+            code="smtp_login_refused",
+            params={"code": exc.smtp_code},
+        )
     if isinstance(exc, smtplib.SMTPResponseException):
         return _answer_error(exc.smtp_code, exc.smtp_error)
     return TemporaryMailError(
         _("Could not reach the SMTP server %(host)s:%(port)s: %(error)s")
-        % {"host": host, "port": port, "error": _describe(exc)}
+        % {"host": host, "port": port, "error": _describe(exc)},
+        code="smtp_unreachable",
+        params={"host": host, "port": port, "error": _os_words(exc)},
     )
 
 
@@ -286,7 +310,11 @@ def _send_error(exc: Exception, message: Message) -> MailError:
         return _answer_error(exc.smtp_code, exc.smtp_error)
     if isinstance(exc, UnicodeError):
         return _unsendable(message)
-    return TemporaryMailError(_("The SMTP connection failed: %(error)s") % {"error": _describe(exc)})
+    return TemporaryMailError(
+        _("The SMTP connection failed: %(error)s") % {"error": _describe(exc)},
+        code="smtp_connection_failed",
+        params={"error": _os_words(exc)},
+    )
 
 
 class SmtpConnection(Connection):

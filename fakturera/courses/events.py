@@ -7,8 +7,8 @@ Subscribers register in their AppConfig.ready(); courses imports none of them.
   data: `scope` (dict: what the report was chosen by: `occurrence_id`, `course` and
   `dates` for one occurrence, or `first` and `last` (ISO dates) for a period),
   `rows` (list of dicts, one per basis row, keyed by `selectors.REPORT_COLUMNS`),
-  `receipts` (list[str], empty when published: every subscriber that passes the
-  basis on appends one line per receiver, such as "webhook delivery 17"; still
+  `receipts` (list of dicts, empty when published: every subscriber that passes the
+  basis on appends one per receiver, such as {"kind": "webhook_delivery", "id": 17}; still
   empty after `publish` returns means that nothing took the basis, and the staff
   page says so). Only in-transaction subscribers can answer in time.
 

@@ -688,6 +688,6 @@ def course_basis_export(
     """
     if not rows:
         raise DomainError(_("The basis is empty for this choice; there is nothing to send."))
-    receipts: list[str] = []
+    receipts: list[dict] = []
     publish(COURSE_BASIS_EXPORTED, company_id=company.pk, actor=actor, scope=scope, rows=rows, receipts=receipts)
     return len(receipts)

@@ -7,6 +7,8 @@ class DistributionConfig(AppConfig):
     verbose_name = "Distribution"
 
     def ready(self) -> None:
-        from fakturera.distribution import subscribers
+        from fakturera.distribution import history, subscribers
 
         subscribers.connect()
+        # The history kinds distribution writes; invoicing words them without knowing them.
+        history.register()

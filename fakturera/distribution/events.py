@@ -7,9 +7,10 @@ Subscribers register in their AppConfig.ready(); distribution imports none of th
   `channels/export.py`).
   data: `invoices` (list of Invoice, the chunk's, in the worker's order),
   `ubl` (list of bytes: each invoice's Peppol BIS 3.0 UBL, the same order),
-  `receipts` (list of lists of str, one empty list per invoice, the same order):
+  `receipts` (list of lists of dicts, one empty list per invoice, the same order):
   a subscriber that passes invoice i on appends its reference to `receipts[i]`
-  (webhooks: "webhook delivery 17", one per endpoint). An invoice whose list is
+  (webhooks: {"kind": "webhook_delivery", "id": 17}, one per endpoint; data,
+  worded when shown). An invoice whose list is
   still empty after `publish` returns went nowhere, and its delivery fails. Only
   in-transaction subscribers can answer in time.
 

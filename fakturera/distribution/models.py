@@ -16,8 +16,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from fakturera.distribution.states import ACTIVE_STATES, DeliveryState, SendingStatus
 from fakturera.invoicing.models import Invoice
 from fakturera.parties.models import Channel, Company, Language, PdfTemplate
+
+__all__ = [
+    "ACTIVE_STATES", "ChannelSetting", "Delivery", "DeliveryState", "DistributionSettings", "EmailTemplate",
+    "InvoiceSending", "Purpose", "SendBatch",
+]  # fmt: skip
 
 DEFAULT_UNDO_MINUTES = 5
 
@@ -98,19 +104,6 @@ class SendBatch(models.Model):
         return f"send {self.pk}"
 
 
-class DeliveryState(models.TextChoices):
-    QUEUED = "queued", _("Waiting to be sent")
-    SENDING = "sending", _("Being sent")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-    UNDONE = "undone", _("Undone")
-    STOPPED = "stopped", _("Stopped (credited)")
-    UNCERTAIN = "uncertain", _("Uncertain")
-
-
-ACTIVE_STATES = (DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.UNCERTAIN)
-
-
 class Delivery(models.Model):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
     batch = models.ForeignKey(SendBatch, on_delete=models.CASCADE, related_name="deliveries")
@@ -166,3 +159,26 @@ class Delivery(models.Model):
     def message_id(self) -> str:
         """The e-mail's Message-ID: the same on every attempt, so a receiver can spot a repeat."""
         return f"<{self.idempotency_key}@fakturera.invalid>"
+
+
+class InvoiceSending(models.Model):
+    """How far an invoice has travelled: one row per invoice that was ever queued (an
+    invoice without one was never sent). Moved only by states.move_sending, beside the
+    document status that invoicing keeps."""
+
+    invoice = models.OneToOneField(Invoice, on_delete=models.CASCADE, primary_key=True, related_name="sending")
+    status = models.CharField(
+        _("sending status"), max_length=10, choices=SendingStatus.choices, default=SendingStatus.UNSENT
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # Reminders: these two move to the collections app when it exists (its reminder policy
+    # decides and counts them); until then distribution counts what it sent. Only the
+    # reminder paths of services.py and rollback_moves write them, so they move out whole.
+    reminder_count = models.PositiveSmallIntegerField(_("reminders"), default=0)
+    reminded_on = models.DateField(_("reminder date"), null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status"], name="invoice_sending_status")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.status}"

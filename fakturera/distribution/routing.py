@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
-
+from fakturera.distribution.reasons import Reason, reason
 from fakturera.parties.models import Channel
 
 REMINDER_CHANNELS = frozenset({Channel.PRINT, Channel.EMAIL, Channel.LETTER})
@@ -108,11 +107,11 @@ class CompanyChannels:
 class Route:
     channel: str | None
     # Why the customer's channel was not used (or, with no channel, why it stays unsent).
-    reason: str = ""
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    reason: Reason | None = None
+    notes: tuple[Reason, ...] = field(default_factory=tuple)
 
 
-Problem = Callable[[str, Facts], "str | None"]
+Problem = Callable[[str, Facts], "Reason | None"]
 
 
 def route(*, preferred: str, company: CompanyChannels, facts: Facts, problem: Problem, chosen: str = "") -> Route:
@@ -121,38 +120,35 @@ def route(*, preferred: str, company: CompanyChannels, facts: Facts, problem: Pr
     which is used as it is or not at all."""
     if chosen:
         if chosen not in company.active:
-            return Route(None, reason=_("The channel %(c)s is not active.") % {"c": Channel(chosen).label})
+            return Route(None, reason=reason("channel_inactive", c=chosen))
         trouble = problem(chosen, facts)
         return Route(chosen) if trouble is None else Route(None, reason=trouble)
     if facts.is_reminder:
         return _route_reminder(company, facts, problem)
-    notes: list[str] = []
+    notes: list[Reason] = []
     channel = preferred if preferred in company.active else ""
     if preferred and not channel:
-        notes.append(
-            _("The customer's channel %(c)s is not active; the default channel is used.")
-            % {"c": Channel(preferred).label}
-        )
+        notes.append(reason("customer_channel_inactive", c=preferred))
     channel = channel or (company.default if company.default in company.active else "")
     if not channel:
-        return Route(None, reason=_("No active channel: choose a default channel in the settings."))
+        return Route(None, reason=reason("no_active_channel"))
     trouble = problem(channel, facts)
     if trouble is None:
         return Route(channel, notes=tuple(notes))
     reserve = company.reserve if company.reserve in company.active else ""
     if reserve and reserve != channel and problem(reserve, facts) is None:
-        return Route(reserve, reason=trouble, notes=(*notes, _("Sent by the reserve channel: %(r)s") % {"r": trouble}))
+        return Route(reserve, reason=trouble, notes=(*notes, reason("by_reserve", r=trouble)))
     return Route(None, reason=trouble, notes=tuple(notes))
 
 
 def _route_reminder(company: CompanyChannels, facts: Facts, problem: Problem) -> Route:
     channel = company.reminder if company.reminder in company.active else ""
     if not channel:
-        return Route(None, reason=_("No channel for reminders: choose one in the settings (print, e-mail or letter)."))
+        return Route(None, reason=reason("no_reminder_channel"))
     trouble = problem(channel, facts)
     if trouble is None:
         return Route(channel)
     reserve = company.reserve if company.reserve in company.active and company.reserve in REMINDER_CHANNELS else ""
     if reserve and reserve != channel and problem(reserve, facts) is None:
-        return Route(reserve, reason=trouble, notes=(_("Sent by the reserve channel: %(r)s") % {"r": trouble},))
+        return Route(reserve, reason=trouble, notes=(reason("by_reserve", r=trouble),))
     return Route(None, reason=trouble)

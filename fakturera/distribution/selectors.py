@@ -3,6 +3,7 @@ routing needs for many invoices at once, and the progress of sends."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -15,16 +16,71 @@ from fakturera.core.mail import INSTALLATION, Outbox
 from fakturera.distribution.channels.peppol import receivers_registered
 from fakturera.distribution.mail import Text, smtp_outbox
 from fakturera.distribution.models import (
+    ACTIVE_STATES,
     ChannelSetting,
     Delivery,
     DeliveryState,
     DistributionSettings,
     EmailTemplate,
+    InvoiceSending,
     SendBatch,
 )
 from fakturera.distribution.routing import CompanyChannels, Facts, Party, PostalAddress, Recipient, recipient_for
+from fakturera.distribution.states import SendingStatus
 from fakturera.invoicing.models import Invoice
 from fakturera.parties.models import Channel, Company, Customer, OrganisationMember
+
+
+@dataclass(frozen=True)
+class Sending:
+    """How far one invoice has travelled, as the invoice pages show it."""
+
+    status: str = SendingStatus.UNSENT
+    sent_at: dt.datetime | None = None
+    reminder_count: int = 0
+    reminded_on: dt.date | None = None
+
+    @property
+    def status_label(self) -> str:
+        return str(SendingStatus(self.status).label)
+
+    @property
+    def is_on_its_way(self) -> bool:
+        return self.status in (SendingStatus.QUEUED, SendingStatus.UNCERTAIN)
+
+
+NEVER_SENT = Sending()
+
+
+def sendings(*, company: Company | int, invoice_ids: list[int]) -> dict[int, Sending]:
+    """The sending of each invoice (one query; an invoice never queued has no row: unsent)."""
+    company_id = company if isinstance(company, int) else company.pk
+    found = {
+        row[0]: Sending(*row[1:])
+        for row in InvoiceSending.objects.filter(
+            any_of(InvoiceSending, invoice_ids), invoice__company_id=company_id
+        ).values_list("invoice_id", "status", "sent_at", "reminder_count", "reminded_on")
+    }
+    return {invoice_id: found.get(invoice_id, NEVER_SENT) for invoice_id in invoice_ids}
+
+
+def invoice_sending(*, invoice: Invoice) -> Sending:
+    return sendings(company=invoice.company_id, invoice_ids=[invoice.pk])[invoice.pk]
+
+
+def delivery_active(*, invoice: Invoice) -> Delivery | None:
+    """The delivery of this invoice that is on its way (at most one: a partial unique index)."""
+    return Delivery.objects.filter(invoice=invoice, state__in=ACTIVE_STATES).first()
+
+
+def invoices_in_sending_status(invoices: QuerySet[Invoice], *, status: str) -> QuerySet[Invoice]:
+    """Narrow a list of invoices (invoicing.selectors.invoice_list) to one sending status;
+    "" leaves it as it is."""
+    if not status:
+        return invoices
+    if status == SendingStatus.UNSENT:
+        return invoices.filter(Q(sending__isnull=True) | Q(sending__status=SendingStatus.UNSENT))
+    return invoices.filter(sending__status=status)
 
 
 def distribution_settings(*, company: Company) -> DistributionSettings:

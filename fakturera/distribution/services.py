@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fakturera.core.bulk import any_of, bulk_insert
+from fakturera.core.bulk import any_of
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
 from fakturera.distribution import selectors
 from fakturera.distribution.channels import REGISTRY, channel_problem
@@ -29,9 +29,12 @@ from fakturera.distribution.models import (
     Purpose,
     SendBatch,
 )
+from fakturera.distribution.reasons import Reason, reason
 from fakturera.distribution.routing import REMINDER_CHANNELS, Recipient, route
-from fakturera.invoicing.models import Invoice, InvoiceEvent
-from fakturera.invoicing.states import EventKind, InvoiceKind, InvoiceStatus, SendingMove, SendingStatus, move_sending
+from fakturera.distribution.states import SendingEvent, SendingMove, SendingStatus, move_deliveries, move_sending
+from fakturera.invoicing.history import Entry, actor_id_of, history_add_many
+from fakturera.invoicing.models import Invoice
+from fakturera.invoicing.states import EventKind, InvoiceKind, InvoiceStatus
 from fakturera.parties.models import Channel, Company, PdfTemplate
 
 MAX_UNDO_MINUTES = 24 * 60
@@ -140,9 +143,7 @@ def invoice_email_set(*, invoice: Invoice, actor: Any, email: str) -> Invoice:
     email = email.strip()
     Invoice.objects.filter(pk=invoice.pk).update(email=email)
     invoice.email = email
-    InvoiceEvent.objects.create(
-        invoice=invoice, kind=EventKind.EDITED, actor=actor, at=timezone.now(), details={"changed": ["email"]}
-    )
+    history_add_many([Entry(invoice.pk, EventKind.EDITED, timezone.now(), actor_id_of(actor), {"changed": ["email"]})])
     return invoice
 
 
@@ -191,17 +192,17 @@ def recipient_text_of(delivery: Delivery) -> str:
     return delivery.recipient
 
 
-def _sendable(invoice: Invoice, purpose: str, today: dt.date) -> str:
-    """Why this invoice cannot be sent now, or ""."""
+def _sendable(invoice: Invoice, sending: selectors.Sending, purpose: str, today: dt.date) -> Reason | None:
+    """Why this invoice cannot be sent now, or None."""
     if invoice.status != InvoiceStatus.ISSUED:
-        return _("Only issued invoices are sent.")
-    if invoice.sending_status in (SendingStatus.QUEUED, SendingStatus.UNCERTAIN):
-        return _("It is already on its way.")
+        return reason("not_issued")
+    if sending.is_on_its_way:
+        return reason("on_its_way")
     if purpose == Purpose.REMINDER and not (
         invoice.kind == InvoiceKind.INVOICE and invoice.due_on is not None and invoice.due_on < today
     ):
-        return _("Only overdue invoices get reminders.")
-    return ""
+        return reason("not_overdue")
+    return None
 
 
 def invoices_send(
@@ -268,12 +269,14 @@ def _queue(
 ) -> SendBatch:
     is_reminder = purpose == Purpose.REMINDER
     today = timezone.localdate(now)
-    # Locked and read again: the sending status decides, as it is now.
+    # Locked and read again: the sending status decides, as it is now (a delivery that
+    # moves it meanwhile fails its compare-and-set, and this send rolls back).
     invoices = list(
         Invoice.objects.select_for_update()
         .filter(any_of(Invoice, invoice_ids), company=company)
         .order_by("number", "pk")
     )
+    sendings = selectors.sendings(company=company, invoice_ids=[invoice.pk for invoice in invoices])
     batch = SendBatch.objects.create(
         company=company,
         purpose=purpose,
@@ -282,14 +285,16 @@ def _queue(
         created_by=actor,
         undo_until=now + dt.timedelta(minutes=undo_minutes),
     )
-    sendable = [invoice for invoice in invoices if not _sendable(invoice, purpose, today)]
+    sendable = []
     deliveries: list[Delivery] = []
     moves: dict[str, list[SendingMove]] = defaultdict(list)
-    not_sent: list[tuple[int, str]] = []
+    not_sent: list[tuple[int, Reason]] = []
     for invoice in invoices:
-        refusal = _sendable(invoice, purpose, today)
+        refusal = _sendable(invoice, sendings[invoice.pk], purpose, today)
         if refusal:
             not_sent.append((invoice.pk, refusal))
+        else:
+            sendable.append(invoice)
     # Preferred channels come from the customers, read at once.
     preferred = dict(
         Invoice.objects.filter(any_of(Invoice, [invoice.pk for invoice in sendable])).values_list(
@@ -306,9 +311,10 @@ def _queue(
             chosen=channel,
         )
         if found.channel is None:
-            not_sent.append((invoice.pk, found.reason))
+            not_sent.append((invoice.pk, found.reason or reason("no_active_channel")))
             continue
         recipient = recipient_text(found.channel, fact.recipient)
+        sending = sendings[invoice.pk]
         deliveries.append(
             Delivery(
                 company=company,
@@ -320,30 +326,23 @@ def _queue(
                 recipient=fact.recipient.name,
                 address=_delivery_address(fact.recipient),
                 next_attempt_at=batch.undo_until,
-                previous_sending_status=invoice.sending_status,
-                previous_reminder_count=invoice.reminder_count,
-                previous_reminded_on=invoice.reminded_on,
+                previous_sending_status=sending.status,
+                previous_reminder_count=sending.reminder_count,
+                previous_reminded_on=sending.reminded_on,
             )
         )
-        label = Channel(found.channel).label
-        message = (
-            _("Reminder waiting to be sent by %(channel)s to %(to)s")
-            if is_reminder
-            else _("Waiting to be sent by %(channel)s to %(to)s")
-        ) % {"channel": label, "to": recipient}
-        details: dict[str, Any] = {"channel": str(label), "recipient": recipient}
+        params: dict[str, Any] = {"channel": found.channel, "recipient": recipient}
         if found.notes:
-            details["routing"] = " ".join(found.notes)
+            params["routing"] = [note.as_data() for note in found.notes]
         fields: tuple[tuple[str, Any], ...] = ()
         if is_reminder:
-            fields = (("reminder_count", invoice.reminder_count + 1), ("reminded_on", today))
-        moves[invoice.sending_status].append(
+            fields = (("reminder_count", sending.reminder_count + 1), ("reminded_on", today))
+        moves[sending.status].append(
             SendingMove(
                 invoice_id=invoice.pk,
                 to=SendingStatus.QUEUED,
-                event=EventKind.REMINDER_QUEUED if is_reminder else EventKind.QUEUED,
-                message=message,
-                details=details,
+                event=SendingEvent.REMINDER_QUEUED if is_reminder else SendingEvent.QUEUED,
+                params=params,
                 fields=fields,
             )
         )
@@ -351,20 +350,20 @@ def _queue(
     for expected, group in moves.items():
         move_sending(group, expected=expected, actor=actor, at=now)
     if not_sent:
-        actor_id = getattr(actor, "pk", None)
-        bulk_insert(
-            InvoiceEvent,
-            ("invoice_id", "kind", "at", "actor_id", "message", "details"),
-            ((invoice_id, EventKind.NOT_SENT, now, actor_id, reason[:500], {}) for invoice_id, reason in not_sent),
+        actor_id = actor_id_of(actor)
+        history_add_many(
+            Entry(invoice_id, SendingEvent.NOT_SENT, now, actor_id, {"reason": why.as_data()})
+            for invoice_id, why in not_sent
         )
     SendBatch.objects.filter(pk=batch.pk).update(queued_count=len(deliveries), unsent_count=len(not_sent))
     batch.queued_count, batch.unsent_count = len(deliveries), len(not_sent)
     return batch
 
 
-def rollback_moves(deliveries: list[Delivery], *, event_of: Any, message_of: Any) -> dict[str, list[SendingMove]]:
+def rollback_moves(deliveries: list[Delivery], *, event_of: Any, params_of: Any = None) -> dict[str, list[SendingMove]]:
     """The moves that put each delivery's invoice back as it was before queueing, grouped by
-    where they go; `event_of(delivery)` and `message_of(delivery)` word the history."""
+    where they go; `event_of(delivery)` is the history's kind, `params_of(delivery)` what
+    it says beside the channel."""
     moves: dict[str, list[SendingMove]] = defaultdict(list)
     for delivery in deliveries:
         fields: tuple[tuple[str, Any], ...] = ()
@@ -379,8 +378,7 @@ def rollback_moves(deliveries: list[Delivery], *, event_of: Any, message_of: Any
                 invoice_id=delivery.invoice_id,
                 to=delivery.previous_sending_status,
                 event=event_of(delivery),
-                message=message_of(delivery),
-                details={"channel": str(Channel(delivery.channel).label)},
+                params={"channel": delivery.channel, **(params_of(delivery) if params_of else {})},
                 fields=fields,
             )
         )
@@ -400,13 +398,16 @@ def deliveries_undo(*, company: Company, actor: Any, delivery_ids: list[int], no
     )
     if not deliveries:
         raise StateConflict(_("Too late to undo: the undo window has passed or it is already sent."))
-    Delivery.objects.filter(any_of(Delivery, [d.pk for d in deliveries])).update(
-        state=DeliveryState.UNDONE, finished_at=now, error=""
+    move_deliveries(
+        ids=[d.pk for d in deliveries],
+        expected=DeliveryState.QUEUED,
+        to=DeliveryState.UNDONE,
+        finished_at=now,
+        error="",
     )
     moves = rollback_moves(
         deliveries,
-        event_of=lambda d: EventKind.SEND_UNDONE,
-        message_of=lambda d: _("Sending by %(channel)s was undone.") % {"channel": Channel(d.channel).label},
+        event_of=lambda d: SendingEvent.SEND_UNDONE,
     )
     for _target, group in moves.items():
         move_sending(group, expected=SendingStatus.QUEUED, actor=actor, at=now)
@@ -421,11 +422,12 @@ def deliveries_stop_credited(*, invoice_ids: list[int], actor: Any, at: dt.datet
     )
     if not deliveries:
         return 0
-    Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(state=DeliveryState.STOPPED, finished_at=at)
+    move_deliveries(
+        ids=[d.pk for d in deliveries], expected=DeliveryState.QUEUED, to=DeliveryState.STOPPED, finished_at=at
+    )
     for _target, group in rollback_moves(
         deliveries,
-        event_of=lambda d: EventKind.SEND_STOPPED,
-        message_of=lambda d: _("Not sent: the invoice was credited inside the undo window."),
+        event_of=lambda d: SendingEvent.SEND_STOPPED,
     ).items():
         move_sending(group, expected=SendingStatus.QUEUED, actor=actor, at=at)
     return len(deliveries)
@@ -443,17 +445,17 @@ def delivery_confirm_sent(*, company: Company, actor: Any, delivery: Delivery) -
     if locked.state != DeliveryState.UNCERTAIN:
         raise StateConflict(_("Only an uncertain delivery is confirmed."))
     now = timezone.now()
-    Delivery.objects.filter(pk=locked.pk).update(state=DeliveryState.SENT, finished_at=now, lease_until=None)
+    move_deliveries(
+        ids=[locked.pk], expected=DeliveryState.UNCERTAIN, to=DeliveryState.SENT, finished_at=now, lease_until=None
+    )
     is_reminder = locked.purpose == Purpose.REMINDER
     move_sending(
         [
             SendingMove(
                 invoice_id=locked.invoice_id,
                 to=SendingStatus.REMINDED if is_reminder else SendingStatus.SENT,
-                event=EventKind.REMINDED if is_reminder else EventKind.SENT,
-                message=_("Confirmed as sent by %(channel)s to %(to)s.")
-                % {"channel": Channel(locked.channel).label, "to": locked.recipient},
-                details={"channel": str(Channel(locked.channel).label), "recipient": locked.recipient},
+                event=SendingEvent.REMINDED if is_reminder else SendingEvent.SENT,
+                params={"channel": locked.channel, "recipient": locked.recipient, "confirmed": True},
                 fields=(("sent_at", now),),
             )
         ],
@@ -472,18 +474,22 @@ def delivery_resend(*, company: Company, actor: Any, delivery: Delivery) -> Deli
     if locked.state != DeliveryState.UNCERTAIN:
         raise StateConflict(_("Only an uncertain delivery is sent again from here."))
     now = timezone.now()
-    Delivery.objects.filter(pk=locked.pk).update(
-        state=DeliveryState.QUEUED, next_attempt_at=now, lease_until=None, handed_over_at=None, attempts=0
+    move_deliveries(
+        ids=[locked.pk],
+        expected=DeliveryState.UNCERTAIN,
+        to=DeliveryState.QUEUED,
+        next_attempt_at=now,
+        lease_until=None,
+        handed_over_at=None,
+        attempts=0,
     )
     move_sending(
         [
             SendingMove(
                 invoice_id=locked.invoice_id,
                 to=SendingStatus.QUEUED,
-                event=EventKind.QUEUED,
-                message=_("Sent again by %(channel)s to %(to)s.")
-                % {"channel": Channel(locked.channel).label, "to": locked.recipient},
-                details={"channel": str(Channel(locked.channel).label)},
+                event=SendingEvent.QUEUED,
+                params={"channel": locked.channel, "recipient": locked.recipient, "resent": True},
             )
         ],
         expected=SendingStatus.UNCERTAIN,

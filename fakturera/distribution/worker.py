@@ -32,17 +32,19 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fakturera.core.bulk import any_of, bulk_update
+from fakturera.core.bulk import any_of
 from fakturera.distribution import selectors
 from fakturera.distribution.channels import REGISTRY
-from fakturera.distribution.channels.base import Job, Outcome, TransientError
+from fakturera.distribution.channels.base import Job, Outcome, TransientError, TransportError
 from fakturera.distribution.models import Delivery, DeliveryState, Purpose
+from fakturera.distribution.reasons import Reason, text
 from fakturera.distribution.services import rollback_moves
+from fakturera.distribution.states import SendingEvent, SendingMove, SendingStatus, move_deliveries, move_sending
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
 from fakturera.documents.services import document_get
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.states import EventKind, InvoiceKind, SendingMove, SendingStatus, move_sending
-from fakturera.parties.models import Channel, Company
+from fakturera.invoicing.states import InvoiceKind
+from fakturera.parties.models import Company
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +83,10 @@ def deliveries_claim(*, limit: int = CLAIM_SIZE, now: dt.datetime | None = None)
             .values_list("pk", flat=True)[:limit]
         )
         if ids:
-            Delivery.objects.filter(any_of(Delivery, ids)).update(
-                state=DeliveryState.SENDING,
+            move_deliveries(
+                ids=ids,
+                expected=DeliveryState.QUEUED,
+                to=DeliveryState.SENDING,
                 lease_until=now + lease(),
                 attempts=F("attempts") + 1,
                 handed_over_at=None,
@@ -132,13 +136,12 @@ def _stop_credited(deliveries: list[Delivery]) -> int:
             .values_list("pk", flat=True)
         )
         stopping = [d for d in stopping if d.pk in still]
-        Delivery.objects.filter(pk__in=list(still)).update(
-            state=DeliveryState.STOPPED, finished_at=now, lease_until=None
+        move_deliveries(
+            ids=list(still), expected=DeliveryState.SENDING, to=DeliveryState.STOPPED, finished_at=now, lease_until=None
         )
         for _target, moves in rollback_moves(
             stopping,
-            event_of=lambda d: EventKind.SEND_STOPPED,
-            message_of=lambda d: _("Not sent: the invoice was credited inside the undo window."),
+            event_of=lambda d: SendingEvent.SEND_STOPPED,
         ).items():
             move_sending(moves, expected=SendingStatus.QUEUED, actor=None, at=now)
     for delivery in stopping:
@@ -235,11 +238,14 @@ def _record(jobs: list[Job], outcomes: list[Outcome], result: Round) -> None:
             if outcome.error is None and current.get(outcome.delivery_id) == DeliveryState.UNCERTAIN
         ]
         if late:
-            bulk_update(
-                Delivery,
-                ["reference"],
-                [(o.delivery_id, o.reference[:200]) for o, _job in late],
-                same={"state": DeliveryState.SENT, "finished_at": now, "lease_until": None, "error": ""},
+            move_deliveries(
+                expected=DeliveryState.UNCERTAIN,
+                to=DeliveryState.SENT,
+                columns=["reference"],
+                rows=[(o.delivery_id, str(o.reference)[:200]) for o, _job in late],
+                finished_at=now,
+                lease_until=None,
+                error="",
             )
             move_sending(
                 [_sent_move(job, outcome, now) for outcome, job in late],
@@ -261,38 +267,44 @@ def _record(jobs: list[Job], outcomes: list[Outcome], result: Round) -> None:
             else:
                 failed.append((outcome, job))
         if sent:
-            bulk_update(
-                Delivery,
-                ["reference"],
-                [(o.delivery_id, o.reference[:200]) for o, _job in sent],
-                same={"state": DeliveryState.SENT, "finished_at": now, "lease_until": None, "error": ""},
+            move_deliveries(
+                expected=DeliveryState.SENDING,
+                to=DeliveryState.SENT,
+                columns=["reference"],
+                rows=[(o.delivery_id, str(o.reference)[:200]) for o, _job in sent],
+                finished_at=now,
+                lease_until=None,
+                error="",
             )
             moves = [_sent_move(job, outcome, now) for outcome, job in sent]
             move_sending(moves, expected=SendingStatus.QUEUED, actor=None, at=now)
         if retry:
-            bulk_update(
-                Delivery,
-                ["next_attempt_at", "error"],
-                [(o.delivery_id, now + retry_delay(job.delivery.attempts), _error_text(o)[:500]) for o, job in retry],
-                same={"state": DeliveryState.QUEUED, "lease_until": None, "handed_over_at": None},
+            move_deliveries(
+                expected=DeliveryState.SENDING,
+                to=DeliveryState.QUEUED,
+                columns=["next_attempt_at", "error"],
+                rows=[
+                    (o.delivery_id, now + retry_delay(job.delivery.attempts), _error_text(o)[:500]) for o, job in retry
+                ],
+                lease_until=None,
+                handed_over_at=None,
             )
         if failed:
-            bulk_update(
-                Delivery,
-                ["error"],
-                [(o.delivery_id, _error_text(o)[:500]) for o, _job in failed],
-                same={"state": DeliveryState.FAILED, "finished_at": now, "lease_until": None},
+            move_deliveries(
+                expected=DeliveryState.SENDING,
+                to=DeliveryState.FAILED,
+                columns=["error"],
+                rows=[(o.delivery_id, _error_text(o)[:500]) for o, _job in failed],
+                finished_at=now,
+                lease_until=None,
             )
-            errors = {o.delivery_id: _error_text(o) for o, _job in failed}
+            errors = {o.delivery_id: _error_of(o) for o, _job in failed}
             for _target, moves in rollback_moves(
                 [job.delivery for _o, job in failed],
                 event_of=lambda d: (
-                    EventKind.REMINDER_FAILED if d.purpose == Purpose.REMINDER else EventKind.SEND_FAILED
+                    SendingEvent.REMINDER_FAILED if d.purpose == Purpose.REMINDER else SendingEvent.SEND_FAILED
                 ),
-                message_of=lambda d: (
-                    _("Sending by %(channel)s failed: %(error)s")
-                    % {"channel": Channel(d.channel).label, "error": errors[d.pk]}
-                ),
+                params_of=lambda d: {"error": errors[d.pk].as_data()},
             ).items():
                 move_sending(moves, expected=SendingStatus.QUEUED, actor=None, at=now)
     result.sent += len(sent)
@@ -300,33 +312,33 @@ def _record(jobs: list[Job], outcomes: list[Outcome], result: Round) -> None:
     result.failed += len(failed)
 
 
-def _error_text(outcome: Outcome) -> str:
+def _error_of(outcome: Outcome) -> Reason:
     error = outcome.error
-    return getattr(error, "message", None) or str(error)
+    return error.reason if isinstance(error, TransportError) else text(str(error))
+
+
+def _error_text(outcome: Outcome) -> str:
+    """The error as the Sending page shows it (Delivery.error), worded now."""
+    return str(_error_of(outcome))
 
 
 def _sent_move(job: Job, outcome: Outcome, now: dt.datetime) -> SendingMove:
     delivery = job.delivery
-    label = Channel(delivery.channel).label
     from fakturera.distribution.services import recipient_text_of
 
-    recipient = recipient_text_of(delivery)
     is_reminder = delivery.purpose == Purpose.REMINDER
-    message = (
-        _("Reminder %(count)s sent by %(channel)s to %(to)s")
-        % {"count": job.invoice.reminder_count, "channel": label, "to": recipient}
-        if is_reminder
-        else _("Sent by %(channel)s to %(to)s") % {"channel": label, "to": recipient}
-    )
-    details = {"channel": str(label), "recipient": recipient}
+    params: dict[str, Any] = {"channel": delivery.channel, "recipient": recipient_text_of(delivery)}
+    if is_reminder:
+        # Queueing counted it (services._queue): the count before plus this one.
+        params["count"] = delivery.previous_reminder_count + 1
     if outcome.reference:
-        details["reference"] = outcome.reference
+        reference = outcome.reference
+        params["reference"] = reference.as_data() if isinstance(reference, Reason) else reference
     return SendingMove(
         invoice_id=delivery.invoice_id,
         to=SendingStatus.REMINDED if is_reminder else SendingStatus.SENT,
-        event=EventKind.REMINDED if is_reminder else EventKind.SENT,
-        message=message,
-        details=details,
+        event=SendingEvent.REMINDED if is_reminder else SendingEvent.SENT,
+        params=params,
         fields=(("sent_at", now),),
     )
 
@@ -347,28 +359,29 @@ def deliveries_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         requeue = [d for d in expired if d.handed_over_at is None or REGISTRY[d.channel].takes_idempotency_key]
         uncertain = [d for d in expired if d not in requeue]
         if requeue:
-            Delivery.objects.filter(pk__in=[d.pk for d in requeue]).update(
-                state=DeliveryState.QUEUED,
+            move_deliveries(
+                ids=[d.pk for d in requeue],
+                expected=DeliveryState.SENDING,
+                to=DeliveryState.QUEUED,
                 next_attempt_at=min(now, timezone.now()),
                 lease_until=None,
                 handed_over_at=None,
             )
         if uncertain:
-            Delivery.objects.filter(pk__in=[d.pk for d in uncertain]).update(
-                state=DeliveryState.UNCERTAIN, lease_until=None, error=_("The worker stopped while sending.")
+            move_deliveries(
+                ids=[d.pk for d in uncertain],
+                expected=DeliveryState.SENDING,
+                to=DeliveryState.UNCERTAIN,
+                lease_until=None,
+                error=_("The worker stopped while sending."),
             )
             move_sending(
                 [
                     SendingMove(
                         invoice_id=d.invoice_id,
                         to=SendingStatus.UNCERTAIN,
-                        event=EventKind.SEND_UNCERTAIN,
-                        message=_(
-                            "It is not known whether this reached %(to)s by %(channel)s: confirm it as sent or "
-                            "send it again."
-                        )
-                        % {"to": d.recipient, "channel": Channel(d.channel).label},
-                        details={"channel": str(Channel(d.channel).label)},
+                        event=SendingEvent.SEND_UNCERTAIN,
+                        params={"channel": d.channel, "recipient": d.recipient},
                     )
                     for d in uncertain
                 ],

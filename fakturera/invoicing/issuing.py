@@ -56,13 +56,13 @@ LINE_COLUMNS = (
     "net_amount", "account_code", "period_start", "period_end", "basis_item_id", "credited_line_id",
 )  # fmt: skip
 VAT_COLUMNS = ("invoice_id", "vat_category", "vat_rate", "taxable_amount", "vat_amount")
-EVENT_COLUMNS = ("invoice_id", "kind", "at", "actor_id", "message", "details")
+EVENT_COLUMNS = ("invoice_id", "kind", "at", "actor_id", "params")
 # What issuing sets on each draft; the status, series, dates and seller are the batch's, set once.
 ISSUED_COLUMNS = (
     "number", "buyer", "net_amount", "vat_amount", "rounding_amount", "total_amount", "payment_terms_days",
     "due_on", "payment_reference",
 )  # fmt: skip
-# The details of an event that has none: one object, so a batch serialises it once (core/bulk.py).
+# The params of an event that has none: one object, so a batch serialises it once (core/bulk.py).
 NO_DETAILS: dict[str, Any] = {}
 
 
@@ -84,7 +84,7 @@ class LineData:
 class ToIssue:
     """One document to issue: a locked draft (`draft`: its columns as read, with "id"), or a
     new document (`new`: its own columns, and `lines`). `buyer` is the customer's snapshot,
-    `history` the details of its `issued` event (and `message`, until history is data)."""
+    `history` the params of its `issued` event (history is data: invoicing/history.py words it)."""
 
     kind: str
     terms_days: int
@@ -94,7 +94,6 @@ class ToIssue:
     new: dict[str, Any] | None = None
     lines: Sequence[LineData] = ()
     history: dict[str, Any] = field(default_factory=dict)
-    message: str = ""
     created_event: bool = False  # a new document created and issued at once has both events
 
 
@@ -278,8 +277,8 @@ def _insert_one(doc: ToIssue, out: Issued, *, actor_id: int | None, now: dt.date
     lines = line_objects(invoice, doc.lines, doc.totals.line_net_amounts)
     vat = vat_objects(invoice, doc.totals)
     events = [
-        InvoiceEvent(invoice=invoice, kind=kind, actor_id=actor_id, at=now, message=message, details=details)
-        for kind, message, details in _history(doc)
+        InvoiceEvent(invoice=invoice, kind=kind, actor_id=actor_id, at=now, params=params)
+        for kind, params in _history(doc)
     ]
     insert_tree(invoice, [("invoice", lines), ("invoice", vat), ("invoice", events)])
     out.row["id"] = invoice.pk
@@ -311,15 +310,15 @@ def _vat_rows(documents: Iterable[tuple[int, Totals]]) -> Iterator[tuple[Any, ..
             yield (invoice_id, group.key.category, group.key.rate, group.taxable_amount, group.vat_amount)
 
 
-def _history(doc: ToIssue) -> list[tuple[str, str, dict[str, Any]]]:
-    issued = (EventKind.ISSUED, doc.message, doc.history or NO_DETAILS)
-    return [(EventKind.CREATED, "", NO_DETAILS), issued] if doc.created_event else [issued]
+def _history(doc: ToIssue) -> list[tuple[str, dict[str, Any]]]:
+    issued = (EventKind.ISSUED, doc.history or NO_DETAILS)
+    return [(EventKind.CREATED, NO_DETAILS), issued] if doc.created_event else [issued]
 
 
 def _event_rows(docs: list[tuple[ToIssue, Issued]], *, actor_id: int | None, now: dt.datetime) -> Iterator[tuple]:
     for doc, out in docs:
-        for kind, message, details in _history(doc):
-            yield (out.pk, kind, now, actor_id, message, details)
+        for kind, params in _history(doc):
+            yield (out.pk, kind, now, actor_id, params)
 
 
 def as_invoice(row: dict[str, Any], *, complete: bool = False) -> Invoice:

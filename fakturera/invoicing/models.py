@@ -19,7 +19,7 @@ from fakturera.billables.models import BasisItem
 from fakturera.catalog.vat import VatCategory, VatKey
 from fakturera.core.errors import StateConflict
 from fakturera.core.money import CURRENCY_CHOICES
-from fakturera.invoicing.states import LOCKED_STATUSES, EventKind, InvoiceKind, InvoiceStatus, SendingStatus
+from fakturera.invoicing.states import LOCKED_STATUSES, InvoiceKind, InvoiceStatus
 from fakturera.parties.models import Company, Customer, Language
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
@@ -92,13 +92,6 @@ class Invoice(models.Model):
         db_index=False,
     )
     recurring_on = models.DateField(_("recurring date"), null=True, blank=True)
-    # Distribution (seed 003): moved only by states.move_sending, beside the document status.
-    sending_status = models.CharField(
-        _("sending status"), max_length=10, choices=SendingStatus.choices, default=SendingStatus.UNSENT
-    )
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    reminder_count = models.PositiveSmallIntegerField(_("reminders"), default=0)
-    reminded_on = models.DateField(_("reminder date"), null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_on", "-number", "-pk"]
@@ -124,7 +117,6 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["company", "status", "issued_on"]),
             models.Index(fields=["company", "customer"]),
-            models.Index(fields=["company", "sending_status"]),
         ]
 
     def __str__(self) -> str:
@@ -220,14 +212,16 @@ class InvoiceVat(models.Model):
 
 
 class InvoiceEvent(models.Model):
-    """Append-only history of an invoice: rows are added, never changed or removed."""
+    """Append-only history of an invoice: rows are added, never changed or removed. Data,
+    not sentences: a kind (a code registered in history.py by invoicing or by another
+    app, so the column has no choices of its own), its parameters and the actor;
+    history.describe words it in the reader's language."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events", db_index=False)
-    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    kind = models.CharField(max_length=30)
     at = models.DateTimeField()
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    message = models.CharField(max_length=500, blank=True)
-    details = models.JSONField(default=dict, blank=True)
+    params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]

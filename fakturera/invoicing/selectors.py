@@ -29,7 +29,6 @@ class InvoiceFilter:
     is_overdue: bool = False
     number_from: int | None = None
     number_to: int | None = None
-    sending_status: str = ""
 
 
 def invoice_list(*, company: Company, filters: InvoiceFilter | None = None) -> QuerySet[Invoice]:
@@ -39,8 +38,6 @@ def invoice_list(*, company: Company, filters: InvoiceFilter | None = None) -> Q
         qs = qs.filter(status=filters.status)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
-    if filters.sending_status:
-        qs = qs.filter(sending_status=filters.sending_status)
     if filters.customer_id:
         qs = qs.filter(customer_id=filters.customer_id)
     if filters.issued_from:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +32,6 @@ from fakturera.invoicing.events import INVOICE_CREDITED
 from fakturera.invoicing.issuing import (
     EVENT_COLUMNS,
     LINE_COLUMNS,
-    NO_DETAILS,
     LineData,
     ToIssue,
     issue_documents,
@@ -171,7 +170,7 @@ def invoice_create_draft(
     totals = _totals(company, cleaned, data["currency"])
     invoice = Invoice(company=company, customer=customer, created_by=actor, **data, **totals.as_fields())
     rows = line_objects(invoice, cleaned, totals.line_net_amounts)
-    events = [InvoiceEvent(invoice=invoice, kind=EventKind.CREATED, actor=actor, at=timezone.now(), details={})]
+    events = [InvoiceEvent(invoice=invoice, kind=EventKind.CREATED, actor=actor, at=timezone.now(), params={})]
     insert_tree(invoice, [("invoice", rows), ("invoice", events)])
     # A new invoice has no credit notes, and a draft no stored VAT breakdown.
     return _known_relations(invoice, lines=rows, vat_breakdown=[], events=events, credit_notes=[])
@@ -213,7 +212,7 @@ def invoice_create_issued(
 @dataclass(frozen=True, slots=True)
 class DraftSpec:
     """One draft for invoice_drafts_create_many: its header, lines and the totals the caller
-    computed by the one rule (TotalsMemo), and the message of its `created` event."""
+    computed by the one rule (TotalsMemo), and the params of its `created` event (history as data)."""
 
     company_id: int
     customer_id: int
@@ -226,7 +225,7 @@ class DraftSpec:
     note: str = ""
     recurring_invoice_id: int | None = None
     recurring_on: dt.date | None = None
-    message: str = ""
+    history: dict[str, Any] = field(default_factory=dict)
 
 
 DRAFT_INSERT_COLUMNS = (
@@ -275,7 +274,7 @@ def invoice_drafts_create_many(*, specs: Sequence[DraftSpec], actor: Any, now: d
     bulk_insert(
         InvoiceEvent,
         EVENT_COLUMNS,
-        ((pk, EventKind.CREATED, now, actor_id, spec.message, NO_DETAILS) for pk, spec in zip(ids, specs, strict=True)),
+        ((pk, EventKind.CREATED, now, actor_id, spec.history) for pk, spec in zip(ids, specs, strict=True)),
     )
     return ids
 
@@ -329,7 +328,7 @@ def invoice_update_draft(
         setattr(locked, name, value)
     locked.save()
     InvoiceEvent.objects.create(
-        invoice=locked, kind=EventKind.EDITED, actor=actor, at=timezone.now(), details={"changed": changed}
+        invoice=locked, kind=EventKind.EDITED, actor=actor, at=timezone.now(), params={"changed": changed}
     )
     return locked
 
@@ -440,7 +439,6 @@ def invoices_register_from_basis(
         )
     now = timezone.now()
     vat_keys: dict[tuple[str, Decimal], VatKey] = {}
-    message = _("Registered from the basis")
     docs: list[ToIssue] = []
     for (customer_id, buyer_reference), group in by_customer.items():
         buyer, extra = customers[customer_id]
@@ -485,7 +483,6 @@ def invoices_register_from_basis(
                     "created_at": now,
                 },
                 lines=lines,
-                message=message,
                 history={"basis_items": len(group)},
             )
         )
@@ -706,23 +703,17 @@ def credit_note_create(
             "created_by": actor,
         },
         lines=credit_lines,
-        message=_("Credit note for invoice %(n)s") % {"n": original.display_number},
-        history={"credits": original.pk},
+        history={"credits": original.pk, "credited_number": original.display_number},
     )
     # Announced below as invoice.credited, not invoice.issued.
     (out,) = issue_documents(company=company, actor=actor, docs=[doc], issued_on=issued_on, now=now, announce=False)
     note = out.invoice
     is_full = all(remaining[line_id] - wanted.get(line_id, Decimal(0)) == 0 for line_id in lines)
-    details = {"credit_note": note.pk, "credit_note_number": note.display_number, "is_full": is_full}
-    message = _("Credited by credit note %(n)s") % {"n": note.display_number}
+    params = {"credit_note": note.pk, "credit_note_number": note.display_number, "is_full": is_full}
     if is_full:
-        move_invoice(
-            original, to=InvoiceStatus.CREDITED, actor=actor, event=EventKind.CREDITED, message=message, details=details
-        )
+        move_invoice(original, to=InvoiceStatus.CREDITED, actor=actor, event=EventKind.CREDITED, params=params)
     else:
-        InvoiceEvent.objects.create(
-            invoice=original, kind=EventKind.CREDITED, actor=actor, at=now, message=message, details=details
-        )
+        InvoiceEvent.objects.create(invoice=original, kind=EventKind.CREDITED, actor=actor, at=now, params=params)
     # Subscribers stop a queued delivery (seed 003), lower a direct-debit order, render the
     # credit note and tell webhooks, all inside this transaction.
     publish(INVOICE_CREDITED, company_id=company.pk, actor=actor, invoice=original, credit_note=note, is_full=is_full)

@@ -495,7 +495,6 @@ def _generate_batch(batch: list[dict[str, Any]], today: dt.date, actor: Any, res
     if not orders:
         return
 
-    message = _("Generated from recurring invoice %(name)s for %(date)s")
     specs = []
     for ri, order in orders:
         language, terms = customers[ri["customer_id"]]
@@ -512,7 +511,11 @@ def _generate_batch(batch: list[dict[str, Any]], today: dt.date, actor: Any, res
                 note=ri["note"],
                 recurring_invoice_id=ri["pk"],
                 recurring_on=order.on,
-                message=message % {"name": ri["description"] or ri["pk"], "date": order.on.isoformat()},
+                history={
+                    "recurring_invoice": ri["pk"],
+                    "recurring_name": ri["description"] or str(ri["pk"]),
+                    "recurring_on": order.on.isoformat(),
+                },
             )
         )
     order_ids = invoice_drafts_create_many(specs=specs, actor=actor, now=now)

@@ -9,8 +9,6 @@ invoice.exported), webhooks appends a receipt per delivery to the event's `recei
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
-
 from fakturera.core.events import IN_TRANSACTION, Event, subscribe
 from fakturera.courses.events import COURSE_BASIS_EXPORTED
 from fakturera.distribution.events import INVOICE_EXPORTED
@@ -25,8 +23,9 @@ from fakturera.webhooks.payloads import (
 from fakturera.webhooks.services import webhook_event, webhook_events
 
 
-def _receipt(delivery_id: int) -> str:
-    return _("webhook delivery %(id)s") % {"id": delivery_id}
+def _receipt(delivery_id: int) -> dict:
+    # Data, worded by whoever shows it (distribution's reason "webhook_delivery").
+    return {"kind": "webhook_delivery", "id": delivery_id}
 
 
 def on_invoice_issued(event: Event) -> None:

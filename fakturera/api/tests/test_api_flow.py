@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from fakturera.api.tests.api_clients import LINES, api_for, error_of
 from fakturera.invoicing.models import Invoice
+from fakturera.invoicing.services import credit_note_create
+from fakturera.invoicing.tests.factories import basis_registered
 from fakturera.parties.models import Customer
+from fakturera.parties.tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -366,3 +370,32 @@ def test_an_id_no_invoice_can_have_is_a_404_not_a_server_error(api, invoice_id):
     ):
         assert response.status_code == 404, response.content
         assert error_of(response)["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("language", "registered", "credited"),
+    [
+        ("en", "Registered from the basis", "Credited by credit note 2"),
+        ("sv", "Registrerad från underlaget", "Krediterad med kreditfaktura 2"),
+    ],
+)
+def test_the_history_reads_in_the_requests_language_beside_its_data(
+    api, company, swedish, language, registered, credited
+):
+    # given an invoice registered from the basis and then credited in full
+    user = StaffFactory(company=company, role="admin").user
+    invoice = basis_registered(company, user, "400.00")
+    credit_note_create(invoice=invoice, actor=user)
+    api.client = Client(headers={"Accept-Language": language})
+
+    # when an integrator reads it in its language
+    history = api.get(f"/invoices/{invoice.pk}").json()["history"]
+
+    # then each event is worded in that language, with its code and parameters as stored
+    assert [(event["code"], event["message"]) for event in history] == [
+        ("issued", registered),
+        ("credited", credited),
+    ]
+    assert history[0]["kind"] == "issued"
+    assert history[0]["params"] == history[0]["details"] == {"basis_items": 1}
+    assert history[1]["params"]["credit_note_number"] == "2"

@@ -36,6 +36,7 @@ from fakturera.core.rows import select_one
 from fakturera.documents.models import DocumentFormat
 from fakturera.documents.services import document_get
 from fakturera.invoicing import selectors, services
+from fakturera.invoicing.history import describe
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.rules import figures
 from fakturera.invoicing.states import InvoiceStatus
@@ -93,8 +94,11 @@ def invoice_out(company: Company, invoice: int | Invoice) -> dict[str, Any]:
                 "kind": event.kind,
                 "at": event.at,
                 "actor": event.actor.get_username() if event.actor else None,
-                "message": event.message,
-                "details": event.details or {},
+                # Worded in the request's language; `code` and `params` are the event as stored.
+                "message": describe(event),
+                "details": event.params or {},
+                "code": event.kind,
+                "params": event.params or {},
             }
             for event in events
         ],

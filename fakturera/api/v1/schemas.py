@@ -351,11 +351,17 @@ class VatOut(Schema):
 
 
 class EventOut(Schema):
+    """One event of an invoice's history: `code` (the same as `kind`) and `params` as stored,
+    `message` the event worded in the request's language (Accept-Language). `details` holds
+    the same as `params` (kept for clients written before `params`)."""
+
     kind: str
     at: dt.datetime
     actor: str | None
     message: str
     details: dict[str, Any]
+    code: str
+    params: dict[str, Any]
 
 
 class InvoiceSummaryOut(Schema):

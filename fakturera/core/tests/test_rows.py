@@ -107,7 +107,7 @@ def _draft(company, customer, actor):
         )
         for position in (1, 2, 3)
     ]
-    events = [InvoiceEvent(invoice=invoice, kind="created", actor=actor, at=AT, details={"via": "api"})]
+    events = [InvoiceEvent(invoice=invoice, kind="created", actor=actor, at=AT, params={"via": "api"})]
     return invoice, lines, events
 
 
@@ -130,7 +130,7 @@ def test_a_tree_is_written_with_every_id_and_reads_back_as_written(company, admi
     for line in lines:
         assert _fields(InvoiceLine.objects.get(pk=line.pk)) == _fields(line)
         assert line.invoice is invoice
-    assert [(e.pk, e.details, e.actor_id) for e in stored.events.all()] == [
+    assert [(e.pk, e.params, e.actor_id) for e in stored.events.all()] == [
         (events[0].pk, {"via": "api"}, admin_user.pk)
     ]
 

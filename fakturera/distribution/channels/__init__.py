@@ -12,6 +12,7 @@ from fakturera.distribution.channels.letter import LetterChannel
 from fakturera.distribution.channels.peppol import PeppolChannel
 from fakturera.distribution.channels.portal import PortalChannel
 from fakturera.distribution.channels.print import PrintChannel
+from fakturera.distribution.reasons import Reason
 
 REGISTRY: dict[str, Channel] = {
     channel.code: channel
@@ -31,6 +32,6 @@ def channel_for(code: str) -> Channel:
     return REGISTRY[code]
 
 
-def channel_problem(code: str, facts: Any) -> str | None:
+def channel_problem(code: str, facts: Any) -> Reason | None:
     """The channel's criteria for one invoice: what routing.route calls."""
     return REGISTRY[code].problem(facts)

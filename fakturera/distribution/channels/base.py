@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from fakturera.distribution.reasons import Reason
 from fakturera.distribution.transports.errors import PermanentError, Receipt, TransientError, TransportError
 
 if TYPE_CHECKING:
@@ -40,7 +41,8 @@ class Job:
 @dataclass(frozen=True)
 class Outcome:
     delivery_id: int
-    reference: str = ""
+    # The service's id for what it accepted; a Reason when it is our own words ("payment order").
+    reference: str | Reason = ""
     error: TransportError | None = None
 
     @property
@@ -97,7 +99,7 @@ class Channel:
     # Jobs handed over at once: what a dead worker can leave uncertain.
     chunk_size: ClassVar[int] = 50
 
-    def problem(self, facts: Facts) -> str | None:
+    def problem(self, facts: Facts) -> Reason | None:
         """Why this invoice cannot go this way, or None. Pure: no database, no network."""
         raise NotImplementedError
 

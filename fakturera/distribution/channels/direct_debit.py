@@ -15,6 +15,7 @@ from fakturera.autogiro.services import payment_orders_add
 from fakturera.core.errors import DomainError
 from fakturera.distribution.channels.base import Channel, Job, Outcome, PermanentError, Session
 from fakturera.distribution.models import ChannelSetting
+from fakturera.distribution.reasons import Reason, reason
 from fakturera.distribution.routing import Facts
 from fakturera.parties.models import Channel as ChannelCode
 
@@ -25,11 +26,11 @@ class DirectDebitChannel(Channel):
     is_local = True
     chunk_size = 500
 
-    def problem(self, facts: Facts) -> str | None:
+    def problem(self, facts: Facts) -> Reason | None:
         if facts.is_credit_note:
-            return _("A credit note is paid back, not collected by direct debit.")
+            return reason("credit_note_not_collected")
         if not facts.has_mandate:
-            return _("%(name)s has no active Autogiro mandate.") % {"name": facts.recipient.name}
+            return reason("no_mandate", name=facts.recipient.name)
         return None
 
     def settings_problem(self, setting: ChannelSetting) -> str | None:
@@ -52,7 +53,7 @@ class DirectDebitSession(Session):
                 payment_orders_add([job.invoice for job in jobs])
         except DomainError:
             return [self._one(job) for job in jobs]
-        return [Outcome(job.delivery.pk, reference=_("payment order")) for job in jobs]
+        return [Outcome(job.delivery.pk, reference=reason("payment_order")) for job in jobs]
 
     @staticmethod
     def _one(job: Job) -> Outcome:
@@ -60,5 +61,6 @@ class DirectDebitSession(Session):
             with transaction.atomic():
                 payment_orders_add([job.invoice])
         except DomainError as exc:
+            # Autogiro's refusal, worded by that app when it refused.
             return Outcome(job.delivery.pk, error=PermanentError(exc.message))
-        return Outcome(job.delivery.pk, reference=_("payment order"))
+        return Outcome(job.delivery.pk, reference=reason("payment_order"))

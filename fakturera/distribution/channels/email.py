@@ -12,22 +12,23 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
 from fakturera.core import mail
 from fakturera.distribution.channels.base import Channel, Job, Outcome, PermanentError, Session, TransientError
+from fakturera.distribution.errors import plain_text
 from fakturera.distribution.mail import Text, amount_text, default_text, fill, smtp_outbox
 from fakturera.distribution.models import ChannelSetting, Purpose
+from fakturera.distribution.reasons import Reason, reason, text
 from fakturera.parties.models import Channel as ChannelCode
 from fakturera.parties.models import Company
 
 
-def smtp_settings_problem(setting: ChannelSetting | None) -> str | None:
+def smtp_settings_problem(setting: ChannelSetting | None) -> Reason | None:
     options = setting.options if setting else {}
     if not options.get("host"):
-        return _("The e-mail settings have no SMTP server.")
+        return reason("smtp_without_server")
     if not options.get("from_email"):
-        return _("The e-mail settings have no sender address.")
+        return reason("smtp_without_sender")
     return None
 
 
@@ -35,13 +36,14 @@ class EmailChannel(Channel):
     code = ChannelCode.EMAIL
     purpose_override: str | None = None
 
-    def problem(self, facts: Any) -> str | None:
+    def problem(self, facts: Any) -> Reason | None:
         if not facts.recipient.email:
-            return _("%(name)s has no e-mail address.") % {"name": facts.recipient.name}
+            return reason("no_email", name=facts.recipient.name)
         return None
 
     def settings_problem(self, setting: ChannelSetting) -> str | None:
-        return smtp_settings_problem(setting)
+        problem = smtp_settings_problem(setting)
+        return str(problem) if problem else None
 
     def open(
         self, *, company: Company, settings: dict[str, ChannelSetting], texts: dict[tuple[str, str], Text]
@@ -107,9 +109,18 @@ class SmtpSession(Session):
 
 
 def _transport_error(error: mail.MailError | None) -> TransientError | PermanentError:
+    """The mail module's refusal as a reason (data, worded when shown); the server's and the
+    operating system's own words as plain text."""
     assert error is not None
     kind = TransientError if isinstance(error, mail.TemporaryMailError) else PermanentError
-    return kind(error.message, status=error.status)
+    params = dict(error.params)
+    if error.code == "smtp_answer":
+        params["text"] = plain_text(params.get("text", ""), length=300)
+    if "error" in params:
+        words = params["error"]
+        params["error"] = reason("timed_out") if words is None else text(plain_text(words, length=300))
+    said = reason(error.code, **params) if error.code else text(plain_text(error.message, length=300))
+    return kind(said, status=error.status)
 
 
 def variables(invoice: Any, *, recipient: str) -> dict[str, str]:

@@ -19,6 +19,7 @@ from fakturera.core.events import publish
 from fakturera.distribution.channels.base import Channel, Job, Outcome, PermanentError, Session, TransientError
 from fakturera.distribution.events import INVOICE_EXPORTED
 from fakturera.distribution.models import ChannelSetting
+from fakturera.distribution.reasons import reason
 from fakturera.parties.models import Channel as ChannelCode
 from fakturera.parties.models import Company
 
@@ -56,7 +57,7 @@ class WebhookSession(Session):
 
     def send(self, jobs: list[Job]) -> list[Outcome]:
         # One event for the chunk; whoever passes an invoice on says so in its receipts.
-        receipts: list[list[str]] = [[] for _job in jobs]
+        receipts: list[list[dict]] = [[] for _job in jobs]
         publish(
             INVOICE_EXPORTED,
             company_id=self.company.pk,
@@ -67,10 +68,9 @@ class WebhookSession(Session):
         outcomes = []
         for job, taken in zip(jobs, receipts, strict=True):
             if taken:
-                outcomes.append(Outcome(job.delivery.pk, reference=taken[0]))
+                outcomes.append(Outcome(job.delivery.pk, reference=reason(taken[0]["kind"], id=taken[0]["id"])))
             else:
-                error = PermanentError(_("No active webhook endpoint receives the event invoice.exported."))
-                outcomes.append(Outcome(job.delivery.pk, error=error))
+                outcomes.append(Outcome(job.delivery.pk, error=PermanentError(reason("no_webhook_endpoint"))))
         return outcomes
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from fakturera.distribution.channels.base import Channel, Job, Receipt, ServiceSession, Session
 from fakturera.distribution.models import ChannelSetting
+from fakturera.distribution.reasons import Reason, reason
 from fakturera.distribution.routing import Facts
 from fakturera.distribution.transports.letter import LetterAddress, letter_address_problem, letter_send
 from fakturera.parties.models import Channel as ChannelCode
@@ -32,10 +33,10 @@ class LetterChannel(Channel):
     takes_idempotency_key = True
     chunk_size = 20
 
-    def problem(self, facts: Facts) -> str | None:
+    def problem(self, facts: Facts) -> Reason | None:
         address = facts.recipient.address
         if address is None:
-            return _("%(name)s has no postal address.") % {"name": facts.recipient.name}
+            return reason("no_postal_address", name=facts.recipient.name)
         return letter_address_problem(
             LetterAddress(
                 name=address.name,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from fakturera.distribution.channels.base import Channel, Job, Receipt, ServiceSession, Session, TransportError
 from fakturera.distribution.models import ChannelSetting
+from fakturera.distribution.reasons import Reason, reason
 from fakturera.distribution.routing import Facts
 from fakturera.distribution.transports.peppol import peppol_receiver_registered, peppol_send
 from fakturera.parties.models import Channel as ChannelCode
@@ -23,14 +24,11 @@ class PeppolChannel(Channel):
     takes_idempotency_key = True
     chunk_size = 20
 
-    def problem(self, facts: Facts) -> str | None:
+    def problem(self, facts: Facts) -> Reason | None:
         if not facts.recipient.peppol_id:
-            return _("%(name)s has no Peppol ID.") % {"name": facts.recipient.name}
+            return reason("no_peppol_id", name=facts.recipient.name)
         if facts.is_peppol_registered is False:
-            return _("%(name)s is not registered as a Peppol receiver (%(id)s).") % {
-                "name": facts.recipient.name,
-                "id": facts.recipient.peppol_id,
-            }
+            return reason("peppol_unregistered", name=facts.recipient.name, id=facts.recipient.peppol_id)
         return None
 
     def settings_problem(self, setting: ChannelSetting) -> str | None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from fakturera.distribution.channels.email import EmailChannel, smtp_settings_problem
 from fakturera.distribution.models import ChannelSetting, Purpose
+from fakturera.distribution.reasons import Reason, reason
 from fakturera.parties.models import Channel as ChannelCode
 
 
@@ -17,11 +16,11 @@ class PortalChannel(EmailChannel):
     needs_pdf = False
     purpose_override = Purpose.PORTAL_NOTICE
 
-    def problem(self, facts: Any) -> str | None:
+    def problem(self, facts: Any) -> Reason | None:
         if facts.recipient.is_organisation:
-            return _("%(name)s is an organisation; the portal is for persons.") % {"name": facts.recipient.name}
+            return reason("portal_organisation", name=facts.recipient.name)
         if not facts.recipient.email:
-            return _("%(name)s has no e-mail address for the portal notice.") % {"name": facts.recipient.name}
+            return reason("portal_without_email", name=facts.recipient.name)
         return None
 
     def settings_problem(self, setting: ChannelSetting) -> str | None:
@@ -29,5 +28,5 @@ class PortalChannel(EmailChannel):
         return None
 
     @staticmethod
-    def smtp_problem(email_setting: ChannelSetting | None) -> str | None:
+    def smtp_problem(email_setting: ChannelSetting | None) -> Reason | None:
         return smtp_settings_problem(email_setting)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
+from django.db.models import QuerySet
+
 from fakturera.distribution.models import DistributionSettings
+from fakturera.distribution.selectors import sendings
 from fakturera.distribution.services import channel_setting_save, distribution_settings_save
 from fakturera.distribution.transports.testing import FakeService
+from fakturera.invoicing.models import Invoice
 from fakturera.parties.models import Channel, Company
 
 
@@ -52,3 +57,15 @@ def service_channel(
             reminder_channel="",
             undo_minutes=undo_minutes,
         )
+
+
+def sending_statuses(invoices: QuerySet[Invoice]) -> dict[int, str]:
+    """Each invoice's sending status, read as the invoice pages read it (selectors.sendings)."""
+    by_company: dict[int, list[int]] = defaultdict(list)
+    for invoice_id, company_id in invoices.values_list("pk", "company_id"):
+        by_company[company_id].append(invoice_id)
+    return {
+        invoice_id: sending.status
+        for company_id, ids in by_company.items()
+        for invoice_id, sending in sendings(company=company_id, invoice_ids=ids).items()
+    }

@@ -11,10 +11,11 @@ from django.utils import timezone
 from fakturera.core.tests.smtp import SmtpServer
 from fakturera.distribution.channels.base import Outcome
 from fakturera.distribution.models import Delivery, DeliveryState
+from fakturera.distribution.selectors import invoice_sending
 from fakturera.distribution.services import channel_setting_save, invoices_send
+from fakturera.distribution.states import SendingStatus
 from fakturera.distribution.tests.factories import email_channel
 from fakturera.distribution.worker import Round, _jobs, _record, deliveries_claim, deliveries_sweep, deliveries_work
-from fakturera.invoicing.states import SendingStatus
 from fakturera.invoicing.tests.factories import basis_registered
 from fakturera.parties.models import Channel
 from fakturera.portal.links import portal_invoice_url
@@ -57,4 +58,4 @@ def test_a_success_recorded_after_the_sweeper_judged_it_uncertain_makes_it_sent(
 
     assert Delivery.objects.get().state == DeliveryState.SENT
     invoice.refresh_from_db()
-    assert invoice.sending_status == SendingStatus.SENT
+    assert invoice_sending(invoice=invoice).status == SendingStatus.SENT

@@ -9,13 +9,16 @@ import pytest
 from django.utils import timezone
 
 from fakturera.core.tests.smtp import SmtpServer
+from fakturera.distribution.history import channel_label
 from fakturera.distribution.models import Delivery, DeliveryState
+from fakturera.distribution.selectors import invoice_sending
 from fakturera.distribution.services import deliveries_undo, invoices_send
-from fakturera.distribution.tests.factories import email_channel
+from fakturera.distribution.states import SendingEvent, SendingStatus
+from fakturera.distribution.tests.factories import email_channel, sending_statuses
 from fakturera.distribution.worker import deliveries_work
+from fakturera.invoicing.history import describe
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.services import credit_note_create
-from fakturera.invoicing.states import EventKind, SendingStatus
 from fakturera.invoicing.tests.factories import basis_registered
 from fakturera.parties.models import Customer
 
@@ -34,7 +37,7 @@ def test_an_invoice_arrives_with_its_pdf_to_the_customer(company, admin_user):
 
         invoice.refresh_from_db()
         assert batch.queued_count == 1
-        assert invoice.sending_status == SendingStatus.QUEUED
+        assert invoice_sending(invoice=invoice).status == SendingStatus.QUEUED
         assert deliveries_work(now=timezone.now()).claimed == 0  # the undo window holds it back
         done = deliveries_work(now=after_window())
 
@@ -48,11 +51,11 @@ def test_an_invoice_arrives_with_its_pdf_to_the_customer(company, admin_user):
     assert attachment.get_content().startswith(b"%PDF")
     assert received.message["Message-ID"] == f"<{Delivery.objects.get().idempotency_key}@127.0.0.1>"
     invoice.refresh_from_db()
-    assert invoice.sending_status == SendingStatus.SENT
-    assert invoice.sent_at is not None
-    event = invoice.events.get(kind=EventKind.SENT)
-    assert event.details["recipient"] == "Anna Berg <anna.berg@example.se>"
-    assert event.details["channel"] == "E-mail"
+    assert invoice_sending(invoice=invoice).status == SendingStatus.SENT
+    assert invoice_sending(invoice=invoice).sent_at is not None
+    event = invoice.events.get(kind=SendingEvent.SENT)
+    assert event.params["recipient"] == "Anna Berg <anna.berg@example.se>"
+    assert channel_label(event.params["channel"]) == "E-mail"
 
 
 def test_a_refusing_server_rolls_the_invoice_back_with_the_error_in_its_history(company, admin_user):
@@ -65,10 +68,10 @@ def test_a_refusing_server_rolls_the_invoice_back_with_the_error_in_its_history(
     assert done.failed == 1
     assert smtp.received == []
     invoice.refresh_from_db()
-    assert invoice.sending_status == SendingStatus.UNSENT
-    failure = invoice.events.get(kind=EventKind.SEND_FAILED)
-    assert "550" in failure.message
-    assert "Mailbox unavailable" in failure.message
+    assert invoice_sending(invoice=invoice).status == SendingStatus.UNSENT
+    failure = invoice.events.get(kind=SendingEvent.SEND_FAILED)
+    assert "550" in describe(failure)
+    assert "Mailbox unavailable" in describe(failure)
     assert Delivery.objects.get().state == DeliveryState.FAILED
 
 
@@ -83,7 +86,7 @@ def test_a_temporary_refusal_is_retried_with_backoff_then_fails(company, admin_u
         assert delivery.state == DeliveryState.QUEUED
         assert delivery.next_attempt_at > timezone.now()
         invoice.refresh_from_db()
-        assert invoice.sending_status == SendingStatus.QUEUED
+        assert invoice_sending(invoice=invoice).status == SendingStatus.QUEUED
         later = timezone.now() + dt.timedelta(days=1)
         for _attempt in range(4):
             deliveries_work(now=later)
@@ -92,7 +95,7 @@ def test_a_temporary_refusal_is_retried_with_backoff_then_fails(company, admin_u
     assert delivery.state == DeliveryState.FAILED
     assert delivery.attempts == 5
     invoice.refresh_from_db()
-    assert invoice.sending_status == SendingStatus.UNSENT
+    assert invoice_sending(invoice=invoice).status == SendingStatus.UNSENT
 
 
 def test_undo_and_credit_inside_the_window_send_nothing_and_the_rest_arrives_once(company, admin_user):
@@ -110,10 +113,10 @@ def test_undo_and_credit_inside_the_window_send_nothing_and_the_rest_arrives_onc
     assert [r.recipients for r in smtp.received] == [[kept.customer.email]]
     states = dict(Delivery.objects.values_list("invoice_id", "state"))
     assert states == {kept.pk: "sent", undone.pk: "undone", credited.pk: "stopped"}
-    status = dict(Invoice.objects.filter(pk__in=[undone.pk, credited.pk]).values_list("pk", "sending_status"))
+    status = sending_statuses(Invoice.objects.filter(pk__in=[undone.pk, credited.pk]))
     assert status == {undone.pk: SendingStatus.UNSENT, credited.pk: SendingStatus.UNSENT}
-    assert undone.events.filter(kind=EventKind.SEND_UNDONE).exists()
-    assert credited.events.filter(kind=EventKind.SEND_STOPPED).exists()
+    assert undone.events.filter(kind=SendingEvent.SEND_UNDONE).exists()
+    assert credited.events.filter(kind=SendingEvent.SEND_STOPPED).exists()
 
 
 def test_undo_after_the_window_is_refused_and_changes_nothing(company, admin_user):
@@ -152,7 +155,7 @@ def test_an_unreachable_server_is_retried_later_without_trying_each_message(comp
     errors = set(Delivery.objects.values_list("error", flat=True))
     assert len(errors) == 1
     assert "Could not reach the SMTP server" in errors.pop()
-    assert set(Invoice.objects.values_list("sending_status", flat=True)) == {SendingStatus.QUEUED}
+    assert set(sending_statuses(Invoice.objects.all()).values()) == {SendingStatus.QUEUED}
 
 
 def test_a_name_with_line_breaks_adds_no_header_and_an_address_smtp_cannot_carry_fails_alone(company, admin_user):
@@ -173,5 +176,5 @@ def test_a_name_with_line_breaks_adds_no_header_and_an_address_smtp_cannot_carry
         assert received.message["Bcc"] is None
         assert "spy@example.org" not in received.recipients
     unsendable.refresh_from_db()
-    assert unsendable.sending_status == SendingStatus.UNSENT
-    assert "asa@exämpel.se" in unsendable.events.get(kind=EventKind.SEND_FAILED).message
+    assert invoice_sending(invoice=unsendable).status == SendingStatus.UNSENT
+    assert "asa@exämpel.se" in describe(unsendable.events.get(kind=SendingEvent.SEND_FAILED))

@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from fakturera.core.errors import DomainError
 from fakturera.distribution.models import ChannelSetting, Delivery
+from fakturera.distribution.selectors import invoice_sending
 from fakturera.distribution.services import channel_setting_save, distribution_settings_save, invoices_send
+from fakturera.distribution.states import SendingStatus
 from fakturera.distribution.worker import deliveries_work
-from fakturera.invoicing.states import SendingStatus
 from fakturera.invoicing.tests.factories import basis_registered
 from fakturera.parties.models import Channel
 from fakturera.webhooks.services import verify, webhook_endpoint_create
@@ -49,7 +50,7 @@ def test_export_hands_the_invoice_and_its_ubl_to_the_accounting_system(
     assert data["number"] == invoice.display_number
     assert b"<cbc:ID>" + invoice.display_number.encode() + b"</cbc:ID>" in base64.b64decode(data["ubl"])
     invoice.refresh_from_db()
-    assert invoice.sending_status == SendingStatus.SENT
+    assert invoice_sending(invoice=invoice).status == SendingStatus.SENT
 
 
 def test_export_without_a_listening_endpoint_fails_with_the_reason(company, admin_user):

@@ -21,10 +21,10 @@ from django.utils import timezone
 from fakturera.core.tests.smtp import SmtpServer
 from fakturera.distribution.models import Delivery, DeliveryState
 from fakturera.distribution.services import invoices_send
-from fakturera.distribution.tests.factories import email_channel
+from fakturera.distribution.states import SendingStatus
+from fakturera.distribution.tests.factories import email_channel, sending_statuses
 from fakturera.distribution.worker import deliveries_sweep
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.states import SendingStatus
 from fakturera.invoicing.tests.factories import issued_invoices_with_pdfs
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -93,7 +93,7 @@ def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(company, admin_us
     assert sum(received.values()) == len(received) >= N - states[DeliveryState.UNCERTAIN]
     # the uncertain ones are at most the chunk that was with the server when the worker died
     assert states[DeliveryState.UNCERTAIN] <= 50
-    statuses = Counter(Invoice.objects.filter(pk__in=ids).values_list("sending_status", flat=True))
+    statuses = Counter(sending_statuses(Invoice.objects.filter(pk__in=ids)).values())
     assert statuses == {
         SendingStatus.SENT: states[DeliveryState.SENT],
         **({SendingStatus.UNCERTAIN: states[DeliveryState.UNCERTAIN]} if states[DeliveryState.UNCERTAIN] else {}),

@@ -15,15 +15,17 @@ from fakturera.autogiro.models import PaymentOrder
 from fakturera.autogiro.services import mandate_cancel, payment_order_file
 from fakturera.autogiro.tests.factories import AutogiroSettingsFactory, MandateFactory
 from fakturera.distribution.models import ChannelSetting, Delivery, DeliveryState
+from fakturera.distribution.selectors import invoice_sending
 from fakturera.distribution.services import channel_setting_save, distribution_settings_save, invoices_send
+from fakturera.distribution.states import SendingEvent, SendingStatus
 from fakturera.distribution.tests.factories import service_channel
 from fakturera.distribution.transports.letter import letter_send
 from fakturera.distribution.transports.testing import FakeLetterService, FakePeppolAccessPoint
 from fakturera.distribution.worker import _jobs, deliveries_claim, deliveries_sweep, deliveries_work
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
 from fakturera.documents.services import document_get
+from fakturera.invoicing.history import describe, detail_rows
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.states import EventKind, SendingStatus
 from fakturera.invoicing.tests.factories import CONSULTATION, basis_registered, issued_invoice
 from fakturera.parties.models import Channel
 from fakturera.parties.tests.factories import OrganisationFactory
@@ -41,7 +43,7 @@ def after_window(minutes: int = 6) -> dt.datetime:
 
 def status_of(invoice: Invoice) -> str:
     invoice.refresh_from_db()
-    return invoice.sending_status
+    return invoice_sending(invoice=invoice).status
 
 
 # --- letter --------------------------------------------------------------------------------------
@@ -78,9 +80,9 @@ def test_a_letter_reaches_the_print_service_once_with_its_pdf_and_address(compan
     assert letter["reference"] == invoice.display_number
     assert letter["idempotency_key"] == str(delivery.idempotency_key)
     assert status_of(invoice) == SendingStatus.SENT
-    sent = invoice.events.get(kind=EventKind.SENT)
-    assert sent.details["reference"] == letter["id"] == delivery.reference
-    assert customer.city in sent.details["recipient"]
+    sent = invoice.events.get(kind=SendingEvent.SENT)
+    assert sent.params["reference"] == letter["id"] == delivery.reference
+    assert customer.city in sent.params["recipient"]
 
 
 def test_a_failing_print_service_is_retried_with_the_same_key_and_the_letter_recorded_once(
@@ -102,8 +104,8 @@ def test_a_failing_print_service_is_retried_with_the_same_key_and_the_letter_rec
     assert keys == [str(delivery.idempotency_key)] * 2
     assert len(letter_service.received) == 1
     assert status_of(invoice) == SendingStatus.SENT
-    assert invoice.events.filter(kind=EventKind.SENT).count() == 1
-    assert not invoice.events.filter(kind=EventKind.SEND_FAILED).exists()
+    assert invoice.events.filter(kind=SendingEvent.SENT).count() == 1
+    assert not invoice.events.filter(kind=SendingEvent.SEND_FAILED).exists()
 
 
 def test_a_refused_letter_fails_at_once_and_the_invoice_rolls_back_with_the_error(company, admin_user, letter_service):
@@ -118,10 +120,10 @@ def test_a_refused_letter_fails_at_once_and_the_invoice_rolls_back_with_the_erro
     assert letter_service.received == []
     assert Delivery.objects.get().state == DeliveryState.FAILED
     assert status_of(invoice) == SendingStatus.UNSENT
-    failure = invoice.events.get(kind=EventKind.SEND_FAILED)
-    assert "HTTP 400" in failure.message
-    assert "the address cannot be delivered to" in failure.message
-    assert letter_service.api_key not in failure.message
+    failure = invoice.events.get(kind=SendingEvent.SEND_FAILED)
+    assert "HTTP 400" in describe(failure)
+    assert "the address cannot be delivered to" in describe(failure)
+    assert letter_service.api_key not in describe(failure)
 
 
 def test_a_dead_workers_letter_is_sent_again_with_its_key_and_printed_once(company, admin_user, letter_service):
@@ -192,8 +194,8 @@ def test_registered_receivers_get_a_valid_ubl_and_each_receiver_is_looked_up_onc
     assert batch.queued_count == 3
     channels = dict(Delivery.objects.values_list("invoice_id", "channel"))
     assert channels == {first.pk: Channel.PEPPOL, second.pk: Channel.PEPPOL, elsewhere.pk: Channel.PRINT}
-    queued = elsewhere.events.get(kind=EventKind.QUEUED)
-    assert "not registered as a Peppol receiver" in queued.details["routing"]
+    queued = elsewhere.events.get(kind=SendingEvent.QUEUED)
+    assert "not registered as a Peppol receiver" in dict(detail_rows(queued))["Routing"]
 
     assert deliveries_work(now=after_window()).sent == 3
 
@@ -228,7 +230,7 @@ def test_an_unregistered_receiver_without_a_reserve_channel_stays_unsent_with_th
     assert (batch.queued_count, batch.unsent_count) == (0, 1)
     assert not Delivery.objects.exists()
     assert status_of(invoice) == SendingStatus.UNSENT
-    reason = invoice.events.get(kind=EventKind.NOT_SENT).message
+    reason = describe(invoice.events.get(kind=SendingEvent.NOT_SENT))
     assert f"is not registered as a Peppol receiver ({UNREGISTERED})" in reason
     deliveries_work(now=after_window())
     assert access_point.received == []
@@ -253,9 +255,9 @@ def test_an_invalid_ubl_is_refused_and_the_invoice_rolls_back_with_the_rules(pep
     assert access_point.received == []
     assert Delivery.objects.get().state == DeliveryState.FAILED
     assert status_of(invoice) == SendingStatus.UNSENT
-    failure = invoice.events.get(kind=EventKind.SEND_FAILED)
-    assert "HTTP 400" in failure.message
-    assert "PEPPOL-EN16931-R010" in failure.message
+    failure = invoice.events.get(kind=SendingEvent.SEND_FAILED)
+    assert "HTTP 400" in describe(failure)
+    assert "PEPPOL-EN16931-R010" in describe(failure)
 
 
 def test_peppol_cannot_be_switched_on_without_the_companys_own_peppol_id(company, access_point):
@@ -296,7 +298,7 @@ def test_an_active_mandate_makes_a_payment_order_in_the_runs_file_and_no_mandate
 
     channels = dict(Delivery.objects.values_list("invoice_id", "channel"))
     assert channels == {collected.pk: Channel.DIRECT_DEBIT, printed.pk: Channel.PRINT}
-    assert "no active Autogiro mandate" in printed.events.get(kind=EventKind.QUEUED).details["routing"]
+    assert "no active Autogiro mandate" in dict(detail_rows(printed.events.get(kind=SendingEvent.QUEUED)))["Routing"]
     assert deliveries_work(now=after_window()).sent == 2
     assert deliveries_work(now=after_window(120)).claimed == 0
 
@@ -323,7 +325,7 @@ def test_a_mandate_cancelled_after_queueing_fails_that_invoice_only(autogiro_com
     assert (done.sent, done.failed) == (1, 1)
     assert list(PaymentOrder.objects.values_list("invoice_id", flat=True)) == [kept.pk]
     assert status_of(cancelled) == SendingStatus.UNSENT
-    assert "no active Autogiro mandate" in cancelled.events.get(kind=EventKind.SEND_FAILED).message
+    assert "no active Autogiro mandate" in describe(cancelled.events.get(kind=SendingEvent.SEND_FAILED))
 
 
 def test_direct_debit_cannot_be_switched_on_without_the_autogiro_settings(company):

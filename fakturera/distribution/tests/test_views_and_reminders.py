@@ -10,11 +10,13 @@ from django.utils import timezone
 
 from fakturera.core.tests.smtp import SmtpServer
 from fakturera.distribution.models import ChannelSetting, Delivery, DeliveryState
+from fakturera.distribution.selectors import invoice_sending
 from fakturera.distribution.services import invoices_send
-from fakturera.distribution.tests.factories import email_channel
+from fakturera.distribution.states import SendingEvent, SendingStatus
+from fakturera.distribution.tests.factories import email_channel, sending_statuses
 from fakturera.distribution.worker import deliveries_sweep, deliveries_work
+from fakturera.invoicing.history import describe
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.states import EventKind, SendingStatus
 from fakturera.invoicing.tests.factories import basis_registered, draft_invoice, overdue_invoice
 from fakturera.staff.tests.invoice_helpers import messages_of, staff_client
 
@@ -44,7 +46,7 @@ def test_send_all_matching_the_filter_takes_every_page(company, admin_user, monk
     assert set(Delivery.objects.values_list("invoice_id", flat=True)) == {i.pk for i in invoices}
     assert draft.pk not in set(Delivery.objects.values_list("invoice_id", flat=True))
     other.refresh_from_db()
-    assert other.sending_status == SendingStatus.UNSENT
+    assert invoice_sending(invoice=other).status == SendingStatus.UNSENT
 
 
 def test_a_filter_that_does_not_read_chooses_nothing_rather_than_everything(company, admin_user):
@@ -132,15 +134,17 @@ def test_a_reminder_counts_when_sent(company, admin_user):
         email_channel(company, smtp.port, reminder_channel="email")
         invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk], purpose="reminder")
         invoice.refresh_from_db()
-        assert (invoice.sending_status, invoice.reminder_count) == (SendingStatus.QUEUED, 1)
+        sending = invoice_sending(invoice=invoice)
+        assert (sending.status, sending.reminder_count) == (SendingStatus.QUEUED, 1)
         deliveries_work(now=later())
 
     [received] = smtp.received
     assert received.message["Subject"].startswith("Påminnelse")
     invoice.refresh_from_db()
-    assert invoice.sending_status == SendingStatus.REMINDED
-    assert (invoice.reminder_count, invoice.reminded_on) == (1, timezone.localdate())
-    assert invoice.events.filter(kind=EventKind.REMINDED).exists()
+    sending = invoice_sending(invoice=invoice)
+    assert sending.status == SendingStatus.REMINDED
+    assert (sending.reminder_count, sending.reminded_on) == (1, timezone.localdate())
+    assert invoice.events.filter(kind=SendingEvent.REMINDED).exists()
 
 
 def test_a_failed_reminder_rolls_back_its_count_and_date(company, admin_user):
@@ -151,8 +155,9 @@ def test_a_failed_reminder_rolls_back_its_count_and_date(company, admin_user):
         deliveries_work(now=later())
 
     invoice.refresh_from_db()
-    assert (invoice.sending_status, invoice.reminder_count, invoice.reminded_on) == (SendingStatus.UNSENT, 0, None)
-    assert "554" in invoice.events.get(kind=EventKind.REMINDER_FAILED).message
+    sending = invoice_sending(invoice=invoice)
+    assert (sending.status, sending.reminder_count, sending.reminded_on) == (SendingStatus.UNSENT, 0, None)
+    assert "554" in describe(invoice.events.get(kind=SendingEvent.REMINDER_FAILED))
 
 
 def test_an_invoice_not_yet_due_gets_no_reminder(company, admin_user):
@@ -160,7 +165,7 @@ def test_an_invoice_not_yet_due_gets_no_reminder(company, admin_user):
     email_channel(company, 25, reminder_channel="email")
     batch = invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk], purpose="reminder")
     assert (batch.queued_count, batch.unsent_count) == (0, 1)
-    assert "overdue" in invoice.events.get(kind=EventKind.NOT_SENT).message
+    assert "overdue" in describe(invoice.events.get(kind=SendingEvent.NOT_SENT))
 
 
 def test_an_invoice_without_an_address_stays_unsent_with_the_reason(company, admin_user):
@@ -170,9 +175,9 @@ def test_an_invoice_without_an_address_stays_unsent_with_the_reason(company, adm
     email_channel(company, 25)
     batch = invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
     assert batch.unsent_count == 1
-    assert "has no e-mail address" in invoice.events.get(kind=EventKind.NOT_SENT).message
+    assert "has no e-mail address" in describe(invoice.events.get(kind=SendingEvent.NOT_SENT))
     invoice.refresh_from_db()
-    assert invoice.sending_status == SendingStatus.UNSENT
+    assert invoice_sending(invoice=invoice).status == SendingStatus.UNSENT
 
 
 def test_the_invoice_email_overrides_and_clearing_it_derives_the_address_again(company, admin_user):
@@ -209,7 +214,7 @@ def test_staff_confirm_or_resend_an_uncertain_delivery(company, admin_user):
     response = client.post(f"/distribution/deliveries/{two.pk}/answer/", {"action": "resend"})
 
     assert messages_of(response)[-1] == "Queued to be sent again."
-    statuses = dict(Invoice.objects.values_list("pk", "sending_status"))
+    statuses = sending_statuses(Invoice.objects.all())
     assert statuses == {first.pk: SendingStatus.SENT, second.pk: SendingStatus.QUEUED}
     assert Delivery.objects.get(pk=two.pk).state == DeliveryState.QUEUED
 
@@ -222,7 +227,7 @@ def test_a_lost_lease_before_handing_over_goes_back_to_the_queue(company, admin_
     assert deliveries_sweep(now=later()) == {"requeued": 1, "uncertain": 0}
     assert Delivery.objects.get().state == DeliveryState.QUEUED
     invoice.refresh_from_db()
-    assert invoice.sending_status == SendingStatus.QUEUED
+    assert invoice_sending(invoice=invoice).status == SendingStatus.QUEUED
 
 
 def test_the_progress_fragment_polls_until_the_send_is_finished(company, admin_user):

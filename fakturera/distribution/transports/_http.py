@@ -2,7 +2,9 @@
 
 Standard library only (urllib): the services speak plain JSON or XML over HTTPS and
 a request a delivery is all we need. The service's own message is kept (it says
-what to fix); our API key never appears in a message.
+what to fix) as plain text: an HTML error page (from the service or a proxy in front
+of it) becomes its status line and a short excerpt (errors.plain_error). Our API key
+never appears in a message.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.translation import gettext as _
-
+from fakturera.distribution.errors import plain_error
+from fakturera.distribution.reasons import reason
 from fakturera.distribution.transports.errors import PermanentError, TransientError
 
-# The service's message as stored in the history is cut to this length (InvoiceEvent.message holds 500).
+# The service's message as kept in the history is cut to this length.
 MESSAGE_LIMIT = 300
 
 
@@ -27,6 +29,10 @@ MESSAGE_LIMIT = 300
 class Answer:
     status: int
     body: dict[str, Any]
+    # The body as it came, for an answer that is not JSON (an error page).
+    raw: bytes = b""
+    content_type: str = ""
+    is_json: bool = True
 
 
 def exchange(
@@ -42,12 +48,10 @@ def exchange(
 ) -> Answer:
     """Send one request; a 2xx (or one of `accept_statuses`) is returned, anything else raised.
 
-    `service` names the service in messages ("Letter service").
+    `service` is the service's code in reasons.SERVICES ("letter"), which names it in messages.
     """
     if not url.lower().startswith(("http://", "https://")):
-        raise PermanentError(_("%(service)s: the address %(url)s is not an http(s) address.") % {
-            "service": service, "url": url,
-        })  # fmt: skip
+        raise PermanentError(reason("not_http", service=service, url=url))
     request = urllib.request.Request(url, data=body, method=method)  # noqa: S310 - scheme checked above
     request.add_header("Authorization", f"Bearer {api_key}")
     request.add_header("Accept", "application/json")
@@ -55,44 +59,38 @@ def exchange(
         request.add_header(name, value)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return Answer(response.status, _json(response.read()))
+            return _answer(response.status, response.read(), response.headers.get("Content-Type", ""))
     except urllib.error.HTTPError as exc:
-        answer = Answer(exc.code, _json(exc.read()))
+        answer = _answer(exc.code, exc.read(), exc.headers.get("Content-Type", "") if exc.headers else "")
         if exc.code in accept_statuses:
             return answer
         raise _http_error(service, answer, api_key) from None
     except TimeoutError:
-        raise TransientError(_("%(service)s did not answer within %(seconds)s seconds.") % {
-            "service": service, "seconds": f"{timeout:g}",
-        }) from None  # fmt: skip
+        raise TransientError(reason("no_answer_within", service=service, seconds=f"{timeout:g}")) from None
     except urllib.error.URLError as exc:
         raise _connection_error(service, exc.reason) from None
     except http.client.HTTPException as exc:
         # A connection cut mid-answer or a garbled status line: the service may be restarting.
-        raise TransientError(_("%(service)s sent a broken answer: %(reason)s") % {
-            "service": service, "reason": type(exc).__name__,
-        }) from None  # fmt: skip
+        raise TransientError(reason("broken_answer", service=service, reason=type(exc).__name__)) from None
     except (ConnectionError, OSError) as exc:
         raise _connection_error(service, exc) from None
 
 
-def _connection_error(service: str, reason: object) -> TransientError:
-    if isinstance(reason, TimeoutError | socket.timeout):
-        return TransientError(_("%(service)s did not answer in time.") % {"service": service})
-    if isinstance(reason, ConnectionRefusedError):
-        return TransientError(_("%(service)s refused the connection.") % {"service": service})
+def _connection_error(service: str, cause: object) -> TransientError:
+    if isinstance(cause, TimeoutError | socket.timeout):
+        return TransientError(reason("no_answer_in_time", service=service))
+    if isinstance(cause, ConnectionRefusedError):
+        return TransientError(reason("connection_refused", service=service))
     # Name look-ups, resets and unreachable networks usually pass; try again later.
-    return TransientError(_("%(service)s could not be reached: %(reason)s") % {
-        "service": service, "reason": getattr(reason, "strerror", None) or str(reason),
-    })  # fmt: skip
+    return TransientError(reason("unreachable", service=service, reason=getattr(cause, "strerror", None) or str(cause)))
 
 
-def _json(raw: bytes) -> dict[str, Any]:
+def _answer(status: int, raw: bytes, content_type: str) -> Answer:
     try:
         value = json.loads(raw or b"{}")
     except ValueError:
-        return {"error": raw[:MESSAGE_LIMIT].decode("utf-8", "replace").strip()}
-    return value if isinstance(value, dict) else {"value": value}
+        return Answer(status, {}, raw=raw, content_type=content_type, is_json=False)
+    return Answer(status, value if isinstance(value, dict) else {"value": value}, raw=raw, content_type=content_type)
 
 
 def service_message(answer: Answer) -> str:
@@ -105,29 +103,23 @@ def service_message(answer: Answer) -> str:
     return message[:MESSAGE_LIMIT]
 
 
+def answer_error(answer: Answer) -> str:
+    """The status line and what the service said, as plain text: its JSON message (and the
+    rules it names), or the readable start of any other body (an HTML error page)."""
+    if answer.is_json:
+        return plain_error(answer.status, service_message(answer), "text/plain", length=MESSAGE_LIMIT)
+    return plain_error(answer.status, answer.raw, answer.content_type)
+
+
 def _http_error(service: str, answer: Answer, api_key: str) -> PermanentError | TransientError:
-    said = service_message(answer)
+    said = answer_error(answer)
     if api_key:
         # A service that echoes the request back must not put our key into the history.
         said = said.replace(api_key, "***")
     if answer.status == 429:
-        return TransientError(
-            _("%(service)s asked us to slow down (HTTP 429).") % {"service": service}, status=answer.status
-        )
+        return TransientError(reason("slow_down", service=service), status=answer.status)
     if answer.status >= 500:
-        return TransientError(
-            _("%(service)s had an error (HTTP %(status)s): %(message)s")
-            % {"service": service, "status": answer.status, "message": said or "–"},
-            status=answer.status,
-        )
+        return TransientError(reason("service_error", service=service, error=said), status=answer.status)
     if answer.status in (401, 403):
-        return PermanentError(
-            _("%(service)s refused our API key (HTTP %(status)s); check the channel's settings.")
-            % {"service": service, "status": answer.status},
-            status=answer.status,
-        )
-    return PermanentError(
-        _("%(service)s refused the delivery (HTTP %(status)s): %(message)s")
-        % {"service": service, "status": answer.status, "message": said or "–"},
-        status=answer.status,
-    )
+        return PermanentError(reason("key_refused", service=service, status=answer.status), status=answer.status)
+    return PermanentError(reason("delivery_refused", service=service, error=said), status=answer.status)

@@ -34,10 +34,10 @@ import base64
 import json
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.se import postnummer
 
+from fakturera.distribution.reasons import Reason, reason
 from fakturera.distribution.transports._http import exchange
 from fakturera.distribution.transports.errors import PermanentError, Receipt
 
@@ -51,31 +51,25 @@ class LetterAddress:
     country: str = "SE"  # ISO 3166 alpha-2
 
 
-def letter_address_problem(address: LetterAddress) -> str | None:
+def letter_address_problem(address: LetterAddress) -> Reason | None:
     """Why this is not an address a letter can be posted to, or None when it is."""
     if not address.name.strip():
-        return _("The recipient has no name.")
+        return reason("recipient_without_name")
     if not any(line.strip() for line in address.lines):
-        return _("The postal address has no street or box line.")
+        return reason("address_without_street")
     if not address.postal_code.strip():
-        return _("The postal address has no postal code.")
+        return reason("address_without_postal_code")
     if not address.city.strip():
-        return _("The postal address has no city.")
+        return reason("address_without_city")
     country = address.country.strip()
     if len(country) != 2 or not country.isalpha() or not country.isupper():
-        return _("“%(country)s” is not a country code (two capital letters, such as SE).") % {"country": country}
+        return reason("bad_country_code", country=country)
     if country == "SE":
         try:
             postnummer.validate(address.postal_code)
         except StdnumError:
-            return _("“%(code)s” is not a Swedish postal code (five digits, such as 111 22).") % {
-                "code": address.postal_code,
-            }  # fmt: skip
+            return reason("bad_postal_code", code=address.postal_code)
     return None
-
-
-def _service_name() -> str:
-    return _("The letter service")
 
 
 def letter_send(
@@ -104,7 +98,7 @@ def letter_send(
         "document": {"content_type": "application/pdf", "content_base64": base64.b64encode(pdf).decode("ascii")},
     }
     answer = exchange(
-        service=_service_name(),
+        service="letter",
         method="POST",
         url=f"{base_url.rstrip('/')}/v1/letters",
         api_key=api_key,
@@ -114,5 +108,5 @@ def letter_send(
     )
     letter_id = str(answer.body.get("id") or "")
     if not letter_id:
-        raise PermanentError(_("The letter service accepted the letter but gave no id."), status=answer.status)
+        raise PermanentError(reason("letter_without_id"), status=answer.status)
     return Receipt(reference=letter_id, detail=str(answer.body.get("status") or ""))

@@ -33,8 +33,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Literal
 
-from django.utils.translation import gettext as _
-
+from fakturera.distribution.reasons import reason
 from fakturera.distribution.transports._http import exchange
 from fakturera.distribution.transports.errors import PermanentError, Receipt
 
@@ -42,14 +41,10 @@ DocumentKind = Literal["invoice", "credit_note"]
 DOCUMENT_KINDS = ("invoice", "credit_note")
 
 
-def _service_name() -> str:
-    return _("The Peppol access point")
-
-
 def peppol_receiver_registered(*, base_url: str, api_key: str, participant_id: str, timeout: float = 10) -> bool:
     """Whether the access point can deliver to this participant (scheme:identifier)."""
     answer = exchange(
-        service=_service_name(),
+        service="peppol",
         method="GET",
         url=f"{base_url.rstrip('/')}/v1/participants/{urllib.parse.quote(participant_id.strip(), safe=':')}",
         api_key=api_key,
@@ -74,9 +69,9 @@ def peppol_send(
     if document_kind not in DOCUMENT_KINDS:
         raise ValueError(f"Unknown document kind {document_kind!r}")
     if not sender_id.strip() or not receiver_id.strip():
-        raise PermanentError(_("A Peppol document needs both the sender's and the receiver's Peppol ID."))
+        raise PermanentError(reason("peppol_ids_missing"))
     answer = exchange(
-        service=_service_name(),
+        service="peppol",
         method="POST",
         url=f"{base_url.rstrip('/')}/v1/documents",
         api_key=api_key,
@@ -92,5 +87,5 @@ def peppol_send(
     )
     document_id = str(answer.body.get("id") or "")
     if not document_id:
-        raise PermanentError(_("The Peppol access point accepted the document but gave no id."), status=answer.status)
+        raise PermanentError(reason("peppol_without_id"), status=answer.status)
     return Receipt(reference=document_id, detail=str(answer.body.get("status") or ""))

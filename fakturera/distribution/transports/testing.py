@@ -8,7 +8,8 @@ its `url` with its `api_key`, and read what arrived in `received`.
         assert len(service.received) == 1
 
 Failures on demand: `fail_next(500, times=2)` answers the next two requests with
-HTTP 500 (then normally again); `delay = 2.0` answers every request two seconds
+HTTP 500 (then normally again), `fail_next(502, page="<html>...")` with an HTML error
+page as a proxy in front of a service would; `delay = 2.0` answers every request two seconds
 late (a client with a shorter timeout gives up). Both honour Idempotency-Key: a
 repeated key gets the first answer back and nothing is recorded twice. Injected
 failures are not remembered under the key, so a retry with the same key succeeds.
@@ -31,7 +32,16 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-Answer = tuple[int, dict[str, Any]]
+
+@dataclass(frozen=True)
+class Page:
+    """An answer that is not JSON: an error page."""
+
+    body: str
+    content_type: str = "text/html; charset=utf-8"
+
+
+Answer = tuple[int, "dict[str, Any] | Page"]
 
 
 @dataclass
@@ -47,6 +57,7 @@ class _Failure:
     status: int
     message: str
     times: int
+    page: str | None = None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -63,10 +74,13 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         request = Request(method, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
         status, payload = self.server.fake.handle(request)
-        data = json.dumps(payload).encode("utf-8")
+        if isinstance(payload, Page):
+            data, content_type = payload.body.encode("utf-8"), payload.content_type
+        else:
+            data, content_type = json.dumps(payload).encode("utf-8"), "application/json"
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -129,10 +143,11 @@ class FakeService:
         return f"http://{host}:{port}"
 
     # Configuration ---------------------------------------------------------------------------
-    def fail_next(self, status: int, *, times: int = 1, message: str = "") -> None:
-        """Answer the next `times` requests with `status` (and `message` as the error)."""
+    def fail_next(self, status: int, *, times: int = 1, message: str = "", page: str | None = None) -> None:
+        """Answer the next `times` requests with `status` (and `message` as the error, or
+        `page` as an HTML error page)."""
         with self._lock:
-            self._failures.append(_Failure(status, message or f"injected failure {status}", times))
+            self._failures.append(_Failure(status, message or f"injected failure {status}", times, page))
 
     # Serving ---------------------------------------------------------------------------------
     def handle(self, request: Request) -> Answer:
@@ -147,6 +162,8 @@ class FakeService:
                 failure.times -= 1
                 if failure.times <= 0:
                     self._failures.pop(0)
+                if failure.page is not None:
+                    return failure.status, Page(failure.page)
                 return failure.status, {"error": failure.message}
             key = request.headers.get("idempotency-key", "")
             if request.method == "POST":

@@ -10,6 +10,7 @@ from fakturera.billables.models import BasisItem, BasisItemStatus
 from fakturera.billables.tests.factories import add_items
 from fakturera.core.errors import DomainError, StateConflict
 from fakturera.core.ocr import is_valid_ocr
+from fakturera.invoicing.history import describe
 from fakturera.invoicing.models import Invoice, InvoiceEvent, InvoiceLine, InvoiceVat, NumberSeries
 from fakturera.invoicing.services import (
     credit_note_create,
@@ -191,7 +192,7 @@ def test_a_draft_can_be_deleted_and_takes_no_number(company, admin_user):
 def test_history_events_are_append_only(company, admin_user):
     invoice = draft_invoice(company, admin_user)
     event = InvoiceEvent.objects.get(invoice=invoice)
-    event.message = "rewritten"
+    event.params = {"text": "rewritten"}
     with pytest.raises(StateConflict):
         event.save()
     with pytest.raises(StateConflict):
@@ -253,7 +254,7 @@ def test_a_full_credit_note_mirrors_the_invoice_and_marks_it_credited(company, a
     )
     assert note.signed_total_amount == -invoice.total_amount
     assert invoice.status == InvoiceStatus.CREDITED
-    assert invoice.events.last().message == "Credited by credit note 2"
+    assert describe(invoice.events.last()) == "Credited by credit note 2"
     with pytest.raises(StateConflict, match="already fully credited"):
         credit_note_create(invoice=invoice, actor=admin_user)
 

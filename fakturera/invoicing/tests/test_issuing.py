@@ -165,7 +165,7 @@ def test_drafts_created_many_at_once_come_back_in_order_with_lines_and_history(c
             payment_terms_days=20,
             totals=totals,
             lines=lines,
-            message=f"Made for {customer.pk}",
+            history={"recurring_name": f"Made for {customer.pk}"},
         )
         for customer in (anna, bo, anna)
     ]
@@ -179,7 +179,9 @@ def test_drafts_created_many_at_once_come_back_in_order_with_lines_and_history(c
         (1, Decimal("199.00")),
         (2, Decimal("100.00")),
     ]
-    assert [e.message for e in InvoiceEvent.objects.filter(invoice_id__in=ids).order_by("invoice_id")] == [
+    assert [
+        e.params["recurring_name"] for e in InvoiceEvent.objects.filter(invoice_id__in=ids).order_by("invoice_id")
+    ] == [
         f"Made for {anna.pk}",
         f"Made for {bo.pk}",
         f"Made for {anna.pk}",

@@ -7,14 +7,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fakturera.core.errors import DomainError, ValidationFailed
 from fakturera.core.money import CURRENCY_CHOICES
+from fakturera.distribution.selectors import invoices_in_sending_status
+from fakturera.distribution.states import SendingStatus
 from fakturera.invoicing.models import Invoice, InvoiceLine
-from fakturera.invoicing.selectors import InvoiceFilter
-from fakturera.invoicing.states import InvoiceKind, InvoiceStatus, SendingStatus
+from fakturera.invoicing.selectors import InvoiceFilter, invoice_list
+from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
 from fakturera.parties.models import Company, Customer
 from fakturera.staff.forms.basis import DATE_WIDGET, LineFields, vat_value
 from fakturera.staff.forms_errors import VAT_ALIASES, add_domain_error
@@ -48,7 +51,6 @@ class InvoiceFilterForm(forms.Form):
         return InvoiceFilter(
             status=data.get("status") or "",
             kind=data.get("kind") or "",
-            sending_status=data.get("sending_status") or "",
             customer_id=customer.pk if customer else None,
             query=data.get("q") or "",
             issued_from=data.get("issued_from"),
@@ -56,6 +58,14 @@ class InvoiceFilterForm(forms.Form):
             is_overdue=bool(data.get("overdue")),
             number_from=data.get("number_from"),
             number_to=data.get("number_to"),
+        )
+
+    def matching(self, *, company: Company) -> QuerySet[Invoice]:
+        """The invoices this (valid) filter selects: invoicing's list narrowed by
+        distribution to the chosen sending status."""
+        return invoices_in_sending_status(
+            invoice_list(company=company, filters=self.to_filter()),
+            status=self.cleaned_data.get("sending_status") or "",
         )
 
 

@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 
 from fakturera.core.tests.smtp import SmtpServer
-from fakturera.distribution.tests.factories import email_channel
+from fakturera.distribution.states import SendingStatus
+from fakturera.distribution.tests.factories import email_channel, sending_statuses
 from fakturera.distribution.worker import deliveries_work
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.states import SendingStatus
 from fakturera.invoicing.tests.factories import basis_registered
 
 pytestmark = pytest.mark.browser
@@ -47,7 +47,7 @@ def test_select_all_send_undo_one_and_the_rest_arrive(staff_page):
         received = sorted(r.recipients[0] for r in smtp.received)
 
     assert received == sorted(i.customer.email for i in invoices if i.pk != undone.pk)
-    statuses = dict(Invoice.objects.values_list("pk", "sending_status"))
+    statuses = sending_statuses(Invoice.objects.all())
     assert statuses == {
         invoices[0].pk: SendingStatus.SENT,
         undone.pk: SendingStatus.UNSENT,

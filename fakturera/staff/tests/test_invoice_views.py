@@ -318,7 +318,7 @@ def test_edit_draft_replaces_lines_and_records_it(company):
     ]
     assert (draft.order_reference, draft.total_amount) == ("PO-1", Decimal("300.00"))
     event = draft.events.get(kind="edited")
-    assert (event.actor, event.details) == (user, {"changed": ["order_reference", "lines"]})
+    assert (event.actor, event.params) == (user, {"changed": ["order_reference", "lines"]})
 
 
 def test_issue_draft_gives_it_the_next_number(company):

@@ -21,7 +21,6 @@ from fakturera.distribution import selectors, services
 from fakturera.distribution.channels import REGISTRY
 from fakturera.distribution.models import Delivery, DeliveryState, EmailTemplate, SendBatch
 from fakturera.documents.services import documents_merged_pdf
-from fakturera.invoicing import selectors as invoice_selectors
 from fakturera.invoicing.models import Invoice
 from fakturera.parties.models import Channel
 from fakturera.parties.tenancy import get_for_company, staff_view
@@ -44,7 +43,7 @@ def _selected_ids(request: HttpRequest) -> tuple[list[int], bool]:
         if not form.is_valid():
             # Never "no filter": a mistyped date must not send every issued invoice.
             raise FilterRefused
-        invoices = invoice_selectors.invoice_list(company=request.company, filters=form.to_filter())
+        invoices = form.matching(company=request.company)
         return list(invoices.filter(status="issued").values_list("pk", flat=True)), True
     return [int(value) for value in request.GET.getlist("invoice") if value.isdigit()], False
 

@@ -15,15 +15,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fakturera.core.errors import DomainError
-from fakturera.distribution.models import ACTIVE_STATES
+from fakturera.distribution import selectors as distribution_selectors
 from fakturera.invoicing import selectors, services
+from fakturera.invoicing.history import describe, detail_rows, kind_label
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.rules import credit_refusal, figures
-from fakturera.invoicing.states import SendingStatus
 from fakturera.parties.models import PdfTemplate
 from fakturera.parties.tenancy import get_for_company, staff_view
 from fakturera.staff.forms.invoices import (
@@ -48,8 +47,11 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     form = InvoiceFilterForm(request.GET or None, company=request.company)
     invoices = selectors.invoice_list(company=request.company)
     if form.is_bound and form.is_valid():
-        invoices = selectors.invoice_list(company=request.company, filters=form.to_filter())
+        invoices = form.matching(company=request.company)
     page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    sendings = distribution_selectors.sendings(company=request.company, invoice_ids=[i.pk for i in shown])
+    rows = [(invoice, sendings[invoice.pk]) for invoice in shown]
     query = request.GET.copy()
     query.pop("page", None)
     # "Send all N matching" counts what Send takes: the issued ones (staff/views/distribution.py).
@@ -57,7 +59,14 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "staff/invoices/list.html",
-        {"section": "invoices", "form": form, "page": page, "query": query.urlencode(), "sendable": sendable},
+        {
+            "section": "invoices",
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "sendable": sendable,
+        },
     )
 
 
@@ -250,6 +259,7 @@ def _detail_context(invoice: Invoice, *, tab: str) -> dict[str, Any]:
     vat_rows = [{"key": v.key, "taxable_amount": v.taxable_amount, "vat_amount": v.vat_amount} for v in shown.vat]
     line_rows = [{"line": line, "amount": amount} for line, amount in zip(lines, shown.line_amounts, strict=True)]
     figures_shown = shown.totals()
+    sending = distribution_selectors.invoice_sending(invoice=invoice)
     return {
         "section": "invoices",
         "invoice": invoice,
@@ -260,40 +270,17 @@ def _detail_context(invoice: Invoice, *, tab: str) -> dict[str, Any]:
         "credit_notes": list(invoice.credit_notes.all()) if not invoice.is_credit_note else [],
         "events": _events(invoice),
         "can_credit": not credit_refusal(invoice),
-        "active_delivery": invoice.deliveries.filter(state__in=ACTIVE_STATES).first()
-        if invoice.sending_status in (SendingStatus.QUEUED, SendingStatus.UNCERTAIN)
-        else None,
+        "sending": sending,
+        "active_delivery": distribution_selectors.delivery_active(invoice=invoice) if sending.is_on_its_way else None,
         "pdf_templates": PdfTemplate.choices,
     }
 
 
-# Labels of the keys services write into InvoiceEvent.details.
-DETAIL_LABELS = {
-    "changed": gettext_lazy("Changed"),
-    "basis_items": gettext_lazy("Basis items"),
-    "credit_note_number": gettext_lazy("Credit note"),
-    "is_full": gettext_lazy("Fully credited"),
-    "channel": gettext_lazy("Channel"),
-    "recipient": gettext_lazy("Recipient"),
-    "reference": gettext_lazy("Reference"),
-    "routing": gettext_lazy("Routing"),
-}
-DETAIL_HIDDEN = {"credit_note", "credits"}  # row ids; the message names the document
-
-
 def _events(invoice: Invoice) -> list[Any]:
+    """The history, each event worded in the reader's language (invoicing.history)."""
     events = list(invoice.events.all())
     for event in events:
-        rows = []
-        for key, value in (event.details or {}).items():
-            if key in DETAIL_HIDDEN:
-                continue
-            if isinstance(value, bool):
-                text = _("yes") if value else _("no")
-            elif isinstance(value, list | tuple):
-                text = ", ".join(str(part) for part in value)
-            else:
-                text = str(value)
-            rows.append((DETAIL_LABELS.get(key, key.replace("_", " ")), text))
-        event.detail_rows = rows
+        event.label = kind_label(event.kind)
+        event.text = describe(event)
+        event.detail_rows = detail_rows(event)
     return events

@@ -122,7 +122,7 @@ def test_the_course_basis_export_arrives_through_its_event_with_the_same_body(
     assert (event.name, event.company_id, event.actor_id) == (COURSE_BASIS_EXPORTED, company.pk, admin_user.pk)
     deliveries = list(WebhookDelivery.objects.order_by("endpoint__url"))
     assert sent == 2 == len(deliveries)
-    assert event["receipts"] == [f"webhook delivery {d.pk}" for d in deliveries]
+    assert event["receipts"] == [{"kind": "webhook_delivery", "id": d.pk} for d in deliveries]
     # the body is the one receivers have always had: the scope's keys and the rows
     data = _json({**scope, "rows": rows})
     [(headers, body)] = one.requests

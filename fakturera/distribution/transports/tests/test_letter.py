@@ -164,4 +164,4 @@ def test_letter_address_problems(address, problem):
     if problem is None:
         assert found is None
     else:
-        assert problem in found
+        assert problem in str(found)
