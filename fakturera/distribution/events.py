@@ -16,6 +16,22 @@ Subscribers register in their AppConfig.ready(); distribution imports none of th
 
 Published inside the transaction that records the deliveries' outcomes, so an
 outcome and what the subscribers wrote for it commit or roll back together.
+
+The sending state's moves (states.move_sending), one event per company and kind of
+move, published in the transaction that moves them:
+- `invoice.queued`: invoices wait to be sent (the undo window runs).
+- `invoice.sent`: a channel's service accepted the invoice.
+- `invoice.reminded`: a reminder of the invoice was accepted.
+- `invoice.delivery_failed`: a delivery (of the invoice or of a reminder) failed for
+  good; the sending status went back to what it was.
+  data, for each: `invoice_ids` (list[int]), `purpose` ("invoice" or "reminder"),
+  `channels` (dict: invoice id -> channel code, where the move names one) and
+  `history` (dict: invoice id -> the history event's params: recipient, reference,
+  reason, as data).
 """
 
 INVOICE_EXPORTED = "invoice.exported"
+INVOICE_QUEUED = "invoice.queued"
+INVOICE_SENT = "invoice.sent"
+INVOICE_REMINDED = "invoice.reminded"
+INVOICE_DELIVERY_FAILED = "invoice.delivery_failed"

@@ -24,6 +24,8 @@ from django.utils.translation import gettext_lazy
 
 from fakturera.core.bulk import any_of, bulk_update
 from fakturera.core.errors import StateConflict
+from fakturera.core.events import publish, subscriptions
+from fakturera.distribution.events import INVOICE_DELIVERY_FAILED, INVOICE_QUEUED, INVOICE_REMINDED, INVOICE_SENT
 from fakturera.invoicing.history import Entry, actor_id_of, history_add_many
 
 
@@ -175,3 +177,42 @@ def move_sending(moves: Sequence[SendingMove], *, expected: str, actor: Any, at:
         raise StateConflict(_("Someone else changed these invoices at the same time; reload and try again."))
     actor_id = actor_id_of(actor)
     history_add_many(Entry(move.invoice_id, move.event, at, actor_id, move.params) for move in moves)
+    _announce(moves, actor_id=actor_id)
+
+
+# What each history event of a move announces (distribution/events.py), and for what purpose.
+ANNOUNCED: dict[str, tuple[str, str]] = {
+    SendingEvent.QUEUED: (INVOICE_QUEUED, "invoice"),
+    SendingEvent.REMINDER_QUEUED: (INVOICE_QUEUED, "reminder"),
+    SendingEvent.SENT: (INVOICE_SENT, "invoice"),
+    SendingEvent.REMINDED: (INVOICE_REMINDED, "reminder"),
+    SendingEvent.SEND_FAILED: (INVOICE_DELIVERY_FAILED, "invoice"),
+    SendingEvent.REMINDER_FAILED: (INVOICE_DELIVERY_FAILED, "reminder"),
+}
+
+
+def _announce(moves: Sequence[SendingMove], *, actor_id: int | None) -> None:
+    """One event per company and kind of move. The invoices' companies are read only when
+    someone listens, so a move nobody subscribes to costs nothing."""
+    from fakturera.invoicing.models import Invoice
+
+    wanted = [move for move in moves if move.event in ANNOUNCED and subscriptions(ANNOUNCED[move.event][0])]
+    if not wanted:
+        return
+    companies = dict(
+        Invoice.objects.filter(any_of(Invoice, sorted({m.invoice_id for m in wanted}))).values_list("pk", "company_id")
+    )
+    grouped: dict[tuple[int, str, str], list[SendingMove]] = {}
+    for move in wanted:
+        name, purpose = ANNOUNCED[move.event]
+        grouped.setdefault((companies[move.invoice_id], name, purpose), []).append(move)
+    for (company_id, name, purpose), group in grouped.items():
+        publish(
+            name,
+            company_id=company_id,
+            actor=actor_id,
+            invoice_ids=[move.invoice_id for move in group],
+            purpose=purpose,
+            channels={m.invoice_id: (m.params or {}).get("channel") for m in group if (m.params or {}).get("channel")},
+            history={move.invoice_id: move.params or {} for move in group},
+        )

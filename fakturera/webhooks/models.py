@@ -20,6 +20,9 @@ class WebhookEvent(models.TextChoices):
     INVOICE_CREDITED = "invoice.credited", _("Invoice credited")
     COURSE_BASIS_EXPORTED = "course_basis.exported", _("Course basis exported")
     INVOICE_EXPORTED = "invoice.exported", _("Invoice exported (distribution)")
+    INVOICE_SENT = "invoice.sent", _("Invoice sent")
+    INVOICE_REMINDED = "invoice.reminded", _("Reminder sent")
+    INVOICE_DELIVERY_FAILED = "invoice.delivery_failed", _("Invoice or reminder delivery failed")
     TEST = "test", _("Test event")
 
 

@@ -55,6 +55,9 @@ SUBSCRIBABLE_EVENTS = [
     WebhookEvent.INVOICE_CREDITED,
     WebhookEvent.INVOICE_EXPORTED,
     WebhookEvent.COURSE_BASIS_EXPORTED,
+    WebhookEvent.INVOICE_SENT,
+    WebhookEvent.INVOICE_REMINDED,
+    WebhookEvent.INVOICE_DELIVERY_FAILED,
 ]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fakturera.core.events import IN_TRANSACTION, Event, subscribe
 from fakturera.courses.events import COURSE_BASIS_EXPORTED
-from fakturera.distribution.events import INVOICE_EXPORTED
+from fakturera.distribution.events import INVOICE_DELIVERY_FAILED, INVOICE_EXPORTED, INVOICE_REMINDED, INVOICE_SENT
 from fakturera.invoicing.events import INVOICE_CREDITED, INVOICE_ISSUED
 from fakturera.webhooks.models import WebhookEvent
 from fakturera.webhooks.payloads import (
@@ -56,6 +56,20 @@ def on_invoice_exported(event: Event) -> None:
         taken.extend(_receipt(d.pk) for d in deliveries[index * per_invoice : (index + 1) * per_invoice])
 
 
+def on_sending_moved(event: Event) -> None:
+    """invoice.sent, invoice.reminded, invoice.delivery_failed: one body per invoice, with the
+    delivery's facts as data (the history event's parameters: channel, recipient, reference,
+    or the reason it failed as a code with its parameters)."""
+    webhook_events(
+        company=event.company_id,
+        event=event.name,
+        payloads=(
+            {"invoice_id": invoice_id, "purpose": event["purpose"], "delivery": event["history"].get(invoice_id, {})}
+            for invoice_id in event["invoice_ids"]
+        ),
+    )
+
+
 def on_course_basis_exported(event: Event) -> None:
     payload = course_basis_payload(scope=event["scope"], rows=event["rows"])
     deliveries = webhook_event(company=event.company_id, event=WebhookEvent.COURSE_BASIS_EXPORTED, payload=payload)
@@ -67,3 +81,5 @@ def connect() -> None:
     subscribe(INVOICE_CREDITED, on_invoice_credited, when=IN_TRANSACTION)
     subscribe(INVOICE_EXPORTED, on_invoice_exported, when=IN_TRANSACTION)
     subscribe(COURSE_BASIS_EXPORTED, on_course_basis_exported, when=IN_TRANSACTION)
+    for name in (INVOICE_SENT, INVOICE_REMINDED, INVOICE_DELIVERY_FAILED):
+        subscribe(name, on_sending_moved, when=IN_TRANSACTION)

@@ -21,8 +21,9 @@ from fakturera.distribution.tests.test_errors import PAGE
 from fakturera.distribution.transports.testing import FakeLetterService
 from fakturera.distribution.worker import deliveries_work
 from fakturera.invoicing.history import describe, detail_rows, kind_label
+from fakturera.invoicing.tests.factories import basis_registered
 from fakturera.parties.models import Channel
-from fakturera.staff.tests.invoice_helpers import issued_invoice, staff_client
+from fakturera.staff.tests.invoice_helpers import staff_client
 
 PLACEHOLDER = re.compile(r"%\(\w+\)|%[sd]|\{\w*\}")
 NAMED = re.compile(r"%\((\w+)\)s")
@@ -147,7 +148,7 @@ def test_words_that_are_not_ours_read_as_they_are(swedish):
 @pytest.mark.django_db
 def test_a_letter_refused_with_an_html_page_is_stored_and_shown_as_plain_text(company, swedish):
     client, user = staff_client(company)
-    invoice = issued_invoice(company, user, "250.00")
+    invoice = basis_registered(company, user, "250.00")
     with FakeLetterService() as service:
         service_channel(company, Channel.LETTER, service)
         invoices_send(company=company, actor=user, invoice_ids=[invoice.pk])

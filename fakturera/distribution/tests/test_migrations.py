@@ -15,7 +15,7 @@ from fakturera.distribution.models import InvoiceSending
 from fakturera.distribution.selectors import sendings
 from fakturera.invoicing.history import describe
 from fakturera.invoicing.models import InvoiceEvent
-from fakturera.staff.tests.invoice_helpers import issued_invoice
+from fakturera.invoicing.tests.factories import basis_registered
 
 BEFORE = [("distribution", "0001_initial"), ("invoicing", "0004_foreign_keys_served_by_composite_indexes")]
 
@@ -34,7 +34,7 @@ def _latest() -> list[tuple[str, str]]:
 @pytest.mark.django_db(transaction=True)
 def test_the_sending_columns_move_to_distribution_with_their_values(company, admin_user):
     # Given three invoices (their rows outlive the schema change) ...
-    never, sent, reminded = (issued_invoice(company, admin_user, "100.00") for _ in range(3))
+    never, sent, reminded = (basis_registered(company, admin_user, "100.00") for _ in range(3))
     sent_at = timezone.now().replace(microsecond=0) - dt.timedelta(days=3)
     latest = _latest()
     try:
@@ -74,7 +74,7 @@ HISTORY_BEFORE = [("distribution", "0002_invoice_sending"), ("invoicing", "0005_
 @pytest.mark.django_db(transaction=True)
 def test_stored_sentences_become_data_that_each_reader_reads_in_their_language(company, admin_user, swedish):
     # Given an invoice whose history was stored as sentences, in both languages ...
-    invoice = issued_invoice(company, admin_user, "100.00")
+    invoice = basis_registered(company, admin_user, "100.00")
     at = timezone.now()
     old = [
         ("issued", "Registrerad från underlaget", {"basis_items": 1}),

@@ -28,13 +28,16 @@ from fakturera.billables.services import (
 from fakturera.catalog.models import ContactType, TreatmentType
 from fakturera.catalog.services import catalog_item_save
 from fakturera.core.tests.smtp import SmtpServer
+from fakturera.distribution.selectors import invoice_sending
 from fakturera.distribution.services import channel_setting_save, distribution_settings_save, invoices_send
+from fakturera.distribution.states import SendingEvent, SendingStatus
 from fakturera.distribution.worker import deliveries_work
 from fakturera.documents.models import DocumentFormat
 from fakturera.documents.services import document_get
+from fakturera.invoicing.history import describe
 from fakturera.invoicing.selectors import basis_with_totals
 from fakturera.invoicing.services import invoices_register_from_basis
-from fakturera.invoicing.states import EventKind, InvoiceStatus, SendingStatus
+from fakturera.invoicing.states import InvoiceStatus
 from fakturera.parties.models import BasisSource, Channel, CustomerKind
 from fakturera.parties.services import company_create, customer_create
 from fakturera.parties.tests.factories import UserFactory
@@ -144,7 +147,7 @@ def test_bookings_not_paid_are_the_basis_staff_adjust_it_and_register_one_client
         company=company, actor=admin, customer_ids=[eva.pk], issued_on=REGISTERED_ON
     )
     assert (invoice.status, invoice.number, invoice.total_amount) == (InvoiceStatus.ISSUED, 1, Decimal("2088.69"))
-    assert invoice.sending_status == SendingStatus.UNSENT
+    assert invoice_sending(invoice=invoice).status == SendingStatus.UNSENT
     assert [line.description for line in invoice.lines.order_by("position")] == [
         "Samtalsterapi 2026-11-03 14:00",
         "Massage 60 min 2026-11-10 09:00",
@@ -173,7 +176,7 @@ def test_bookings_not_paid_are_the_basis_staff_adjust_it_and_register_one_client
     [attachment] = received.message.iter_attachments()
     assert attachment.get_content() == bytes(pdf.content)
     invoice.refresh_from_db()
-    assert invoice.sending_status == SendingStatus.SENT
+    assert invoice_sending(invoice=invoice).status == SendingStatus.SENT
 
 
 def test_journal_notes_are_the_basis_when_the_clinic_chooses_them(clinic):
@@ -275,9 +278,9 @@ def test_many_clients_and_business_customers_registered_at_once_and_sent_to_the_
     assert document_get(invoice=anna_invoice, fmt=DocumentFormat.PDF).content[:4] == b"%PDF"
 
     business_invoice.refresh_from_db()
-    assert business_invoice.sending_status == SendingStatus.UNSENT
-    reason = business_invoice.events.get(kind=EventKind.NOT_SENT).message
-    assert reason == "Företagshälsan AB is an organisation; the portal is for persons."
+    assert invoice_sending(invoice=business_invoice).status == SendingStatus.UNSENT
+    reason = describe(business_invoice.events.get(kind=SendingEvent.NOT_SENT))
+    assert reason == "Not sent: Företagshälsan AB is an organisation; the portal is for persons."
 
 
 @pytest.mark.needs_shared("the seed documents")

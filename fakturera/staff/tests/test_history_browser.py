@@ -9,14 +9,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone, translation
 
+from fakturera.core.tests.smtp import SmtpServer
 from fakturera.distribution.services import invoices_send
 from fakturera.distribution.states import SendingEvent
 from fakturera.distribution.tests.factories import email_channel
-from fakturera.distribution.tests.smtp import SmtpServer
 from fakturera.distribution.worker import deliveries_work
 from fakturera.invoicing.history import describe, kind_label
+from fakturera.invoicing.tests.factories import basis_registered
 from fakturera.parties.tests.factories import CompanyFactory, StaffFactory
-from fakturera.staff.tests.invoice_helpers import issued_invoice
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +49,7 @@ def test_a_swedish_and_an_english_reader_each_read_the_whole_history_in_their_la
     # Given an invoice that a mail server first refused and then took
     company = CompanyFactory()
     staff = StaffFactory(company=company, role="admin")
-    invoice = issued_invoice(company, staff.user, "300.00", name="Anna Berg")
+    invoice = basis_registered(company, staff.user, "300.00", name="Anna Berg")
     later = timezone.now() + dt.timedelta(minutes=6)
     with SmtpServer(refuse_with="550 5.1.1 anna.berg@example.se") as smtp:
         email_channel(company, smtp.port)
