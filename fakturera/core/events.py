@@ -103,13 +103,13 @@ def subscribe(name: str, handler: Handler, *, when: str = ON_COMMIT) -> None:
     if "." not in name:
         raise ValueError(f"event names are <noun>.<verb>, not {name!r}")
     subscriptions = _subscriptions[name]
-    if any(s.handler is handler for s in subscriptions):
+    if any(s.handler == handler for s in subscriptions):
         return
     subscriptions.append(Subscription(name, handler, when))
 
 
 def unsubscribe(name: str, handler: Handler) -> None:
-    _subscriptions[name] = [s for s in _subscriptions[name] if s.handler is not handler]
+    _subscriptions[name] = [s for s in _subscriptions[name] if s.handler != handler]
 
 
 def subscriptions(name: str | None = None) -> list[Subscription]:

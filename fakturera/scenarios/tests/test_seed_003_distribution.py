@@ -297,7 +297,8 @@ def test_the_customers_channel_then_the_default_then_the_reserve(bureau):
         # If no channel fits, the invoice stays unsent with the reason in its history.
         assert (batch.queued_count, batch.unsent_count) == (2, 1)
         assert status_in_swedish(stays) == "Inte skickad"
-        assert describe(stays.events.get(kind=SendingEvent.NOT_SENT)) == "Not sent: Nils Nollsson has no postal address."
+        not_sent = describe(stays.events.get(kind=SendingEvent.NOT_SENT))
+        assert not_sent == "Not sent: Nils Nollsson has no postal address."
 
         assert deliveries_work(now=after_the_undo_window()).sent == 5
     assert sorted(r.recipients[0] for r in smtp.received) == ["eva@e.example", "ida@i.example", "ulf@u.example"]
@@ -417,7 +418,8 @@ def test_reminders_by_hand_through_the_same_path(bureau):
             company=company, actor=admin, invoice_ids=[overdue.pk, not_due.pk], purpose="reminder", now=ten_days_ago
         )
         assert (batch.queued_count, batch.unsent_count) == (1, 1)
-        assert describe(not_due.events.get(kind=SendingEvent.NOT_SENT)) == "Not sent: Only overdue invoices get reminders."
+        not_sent = describe(not_due.events.get(kind=SendingEvent.NOT_SENT))
+        assert not_sent == "Not sent: Only overdue invoices get reminders."
         # «Fakturan får nu status "Väntar på att skickas".»
         assert status_in_swedish(overdue) == "Väntar på att skickas"
         assert deliveries_work(now=ten_days_ago + dt.timedelta(minutes=6)).sent == 1

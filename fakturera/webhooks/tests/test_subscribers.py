@@ -74,6 +74,9 @@ def test_webhooks_subscribes_in_the_publishers_transaction():
         (INVOICE_CREDITED, events.IN_TRANSACTION),
         (INVOICE_EXPORTED, events.IN_TRANSACTION),
         (COURSE_BASIS_EXPORTED, events.IN_TRANSACTION),
+        ("invoice.sent", events.IN_TRANSACTION),
+        ("invoice.reminded", events.IN_TRANSACTION),
+        ("invoice.delivery_failed", events.IN_TRANSACTION),
     }
 
 
