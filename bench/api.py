@@ -26,9 +26,9 @@ from django.db import connection
 from django.db.models import Count, Max, Min
 
 from bench.loopback import Gunicorn, machine_cpu_seconds, p99, run_clients
-from fakturera.api.services import api_key_create
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import InvoiceStatus
+from fakturera.parties.keys import api_key_create
 from fakturera.parties.models import Company, Customer, CustomerKind
 from fakturera.parties.services import company_create
 

@@ -1,4 +1,5 @@
-"""Companies (tenants), their staff and roles, and the customers they invoice.
+"""Companies (tenants), their staff and roles, the customers they invoice, and the
+API keys they give their integrations.
 
 A customer is a person or an organisation, in one table: invoices, basis items
 and bookings point at one kind of row whatever the customer is, and the few
@@ -231,3 +232,34 @@ class OrganisationMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} in {self.organisation_id}"
+
+
+class ApiKey(models.Model):
+    """A company's credential for its integrations: `fk_<prefix>_<secret>`, shown once.
+
+    The secret is never stored, only its SHA-256: a leaked database does not leak
+    working keys. The prefix is stored in clear so a request finds its key with one
+    indexed lookup and so staff can tell their keys apart. Made, revoked and checked
+    by `parties/keys.py`; the API authenticates its requests with it.
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    is_read_only = models.BooleanField(_("read-only"), default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API key")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

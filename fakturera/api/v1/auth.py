@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
-from fakturera.api.models import ApiKey
-from fakturera.api.services import api_key_authenticate
+from fakturera.parties.keys import api_key_authenticate
+from fakturera.parties.models import ApiKey
 
 
 class ApiKeyAuth(HttpBearer):

@@ -15,11 +15,10 @@ from ninja import Schema
 from ninja.parser import Parser
 
 from fakturera.api.idempotency import idempotent
-from fakturera.api.models import ApiKey
 from fakturera.api.v1.schemas import MAX_ID, ErrorOut
 from fakturera.core.errors import PermissionDenied
 from fakturera.core.rows import select_one
-from fakturera.parties.models import Company
+from fakturera.parties.models import ApiKey, Company
 
 M = TypeVar("M", bound=Model)
 

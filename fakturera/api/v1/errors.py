@@ -19,8 +19,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from fakturera.api.services import KeyRefused
 from fakturera.core.errors import DomainError, PermissionDenied, StateConflict, ValidationFailed
+from fakturera.parties.keys import KeyRefused
 
 logger = logging.getLogger(__name__)
 

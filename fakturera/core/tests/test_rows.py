@@ -8,12 +8,11 @@ from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
-from fakturera.api.models import ApiKey
-from fakturera.api.services import api_key_create
 from fakturera.core.rows import insert_tree, select_one, select_rows
 from fakturera.invoicing.models import Invoice, InvoiceEvent, InvoiceLine
 from fakturera.invoicing.states import InvoiceStatus
-from fakturera.parties.models import Company, Customer
+from fakturera.parties.keys import api_key_create
+from fakturera.parties.models import ApiKey, Company, Customer
 from fakturera.parties.tests.factories import CompanyFactory, OrganisationFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db

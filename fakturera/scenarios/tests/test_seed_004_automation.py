@@ -19,9 +19,8 @@ import re
 import pytest
 from django.utils import timezone
 
-from fakturera.api.services import api_key_create
-from fakturera.api.tests.api_clients import ApiClient
 from fakturera.billables.services import basis_item_add
+from fakturera.core.tests.api_client import ApiClient
 from fakturera.core.tests.smtp import SmtpServer
 from fakturera.distribution.models import Purpose
 from fakturera.distribution.services import (
@@ -36,6 +35,7 @@ from fakturera.documents.services import document_get
 from fakturera.invoicing.selectors import invoice_detail
 from fakturera.invoicing.services import credit_note_create, invoices_register_from_basis
 from fakturera.invoicing.states import InvoiceStatus
+from fakturera.parties.keys import api_key_create
 from fakturera.parties.models import Channel, CustomerKind
 from fakturera.parties.services import company_create, customer_create
 from fakturera.parties.tests.factories import UserFactory

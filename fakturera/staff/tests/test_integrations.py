@@ -8,9 +8,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from fakturera.api.models import ApiKey
-from fakturera.api.services import api_key_create
-from fakturera.api.tests.api_clients import ApiClient
+from fakturera.core.tests.api_client import ApiClient
+from fakturera.parties.keys import api_key_create
+from fakturera.parties.models import ApiKey
 from fakturera.parties.tests.factories import CompanyFactory
 from fakturera.staff.tests.staff_clients import field_errors, log_in
 from fakturera.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fakturera.api.models import ApiKey
-from fakturera.api.services import api_key_create, api_key_revoke
 from fakturera.core.errors import DomainError
+from fakturera.parties.keys import api_key_create, api_key_revoke, api_keys_of
+from fakturera.parties.models import ApiKey
 from fakturera.parties.tenancy import get_for_company, staff_view
 from fakturera.staff.forms_errors import add_domain_error
 from fakturera.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -91,7 +91,7 @@ def api_settings(request: HttpRequest) -> HttpResponse:
         "section": "settings",
         "form": form,
         "new_token": new_token,
-        "keys": ApiKey.objects.filter(company=company).select_related("created_by"),
+        "keys": api_keys_of(company),
         "endpoints": WebhookEndpoint.objects.filter(company=company),
         "event_labels": dict(WebhookEvent.choices),
     }

@@ -1,5 +1,7 @@
-"""API keys: created and revoked by a company's administrators in the staff UI, and
-checked on every request."""
+"""API keys, a company's credentials for its integrations: created (the token shown
+once) and revoked by its administrators in the staff UI, listed there, and checked
+by the API on every request (api/v1/auth.py). Only the SHA-256 of a secret is
+stored (models.ApiKey)."""
 
 from __future__ import annotations
 
@@ -11,13 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fakturera.api.models import ApiKey
 from fakturera.core.errors import ErrorCollector, StateConflict
 from fakturera.core.rows import select_one
-from fakturera.parties.models import Company
+from fakturera.parties.models import ApiKey, Company
 
 TOKEN_PREFIX = "fk"  # noqa: S105 - the visible start of every token, not a secret
 # A key's last-used time is written at most this often: a write per request would
@@ -67,8 +69,13 @@ def api_key_revoke(*, key: ApiKey) -> ApiKey:
     return key
 
 
+def api_keys_of(company: Company) -> QuerySet[ApiKey]:
+    """The company's keys, revoked ones too, newest first, with who created each."""
+    return ApiKey.objects.filter(company=company).select_related("created_by")
+
+
 class KeyRefused(Exception):
-    """Why a bearer token was not accepted: a code and a message for the 401."""
+    """Why a bearer token was not accepted: a code and a message (the API's 401)."""
 
     def __init__(self, code: str, message: str):
         super().__init__(message)
