@@ -34,7 +34,7 @@ from fakturera.distribution.routing import REMINDER_CHANNELS, Recipient, route
 from fakturera.distribution.states import SendingEvent, SendingMove, SendingStatus, move_deliveries, move_sending
 from fakturera.invoicing.history import Entry, actor_id_of, history_add_many
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.states import EventKind, InvoiceKind, InvoiceStatus
+from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
 from fakturera.parties.models import Channel, Company, PdfTemplate
 
 MAX_UNDO_MINUTES = 24 * 60
@@ -135,16 +135,6 @@ def email_template_save(*, company: Company, purpose: str, language: str, subjec
         company=company, purpose=purpose, language=language, defaults={"subject": subject.strip(), "body": body}
     )
     return template
-
-
-@transaction.atomic
-def invoice_email_set(*, invoice: Invoice, actor: Any, email: str) -> Invoice:
-    """Where this invoice's e-mail goes; empty derives the address again (seed 003)."""
-    email = email.strip()
-    Invoice.objects.filter(pk=invoice.pk).update(email=email)
-    invoice.email = email
-    history_add_many([Entry(invoice.pk, EventKind.EDITED, timezone.now(), actor_id_of(actor), {"changed": ["email"]})])
-    return invoice
 
 
 # --- sending ----------------------------------------------------------------------------------------

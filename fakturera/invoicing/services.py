@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -331,6 +333,25 @@ def invoice_update_draft(
         invoice=locked, kind=EventKind.EDITED, actor=actor, at=timezone.now(), params={"changed": changed}
     )
     return locked
+
+
+@transaction.atomic
+def invoice_email_set(*, invoice: Invoice, actor: Any, email: str) -> Invoice:
+    """Where this invoice's e-mail goes, drafts and issued invoices alike (seed 003: the
+    invoice's own address overrides the one derived from the customer); empty derives it
+    again. The document's content is unchanged; the history says who set it."""
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise DomainError(_("Enter a valid e-mail address."), field="email") from None
+    Invoice.objects.filter(pk=invoice.pk).update(email=email)
+    invoice.email = email
+    InvoiceEvent.objects.create(
+        invoice=invoice, kind=EventKind.EDITED, actor=actor, at=timezone.now(), params={"changed": ["email"]}
+    )
+    return invoice
 
 
 @transaction.atomic

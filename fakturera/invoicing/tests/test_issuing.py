@@ -221,3 +221,25 @@ def test_figures_of_a_draft_follow_the_rule_and_of_an_issued_invoice_what_is_sto
     stored = figures(issued, list(issued.lines.all()), list(issued.vat_breakdown.all()), round_to_whole=True)
     assert stored.total_amount == Decimal("1.00")
     assert [(v.key.category, v.vat_amount) for v in stored.vat] == [("S", Decimal("225.00"))]
+
+
+def test_the_invoices_own_address_is_checked_set_and_recorded_by_invoicing(company, admin_user):
+    from fakturera.core.errors import DomainError
+    from fakturera.invoicing.services import invoice_email_set
+
+    invoice = invoice_issue(invoice=_draft(company, admin_user), actor=admin_user)
+    with pytest.raises(DomainError, match="valid e-mail") as refused:
+        invoice_email_set(invoice=invoice, actor=admin_user, email="ekonomi at firma")
+    assert refused.value.field == "email"
+    invoice.refresh_from_db()
+    assert invoice.email == ""
+
+    invoice_email_set(invoice=invoice, actor=admin_user, email=" ekonomi@firma.example ")
+    invoice.refresh_from_db()
+    assert invoice.email == "ekonomi@firma.example"
+    edited = InvoiceEvent.objects.filter(invoice=invoice, kind=EventKind.EDITED).get()
+    assert edited.params == {"changed": ["email"]}
+    assert edited.actor == admin_user
+    invoice_email_set(invoice=invoice, actor=admin_user, email="")
+    invoice.refresh_from_db()
+    assert invoice.email == ""

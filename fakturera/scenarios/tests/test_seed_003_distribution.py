@@ -33,7 +33,6 @@ from fakturera.distribution.services import (
     channel_setting_save,
     deliveries_undo,
     distribution_settings_save,
-    invoice_email_set,
     invoices_send,
 )
 from fakturera.distribution.states import SendingEvent
@@ -41,7 +40,7 @@ from fakturera.distribution.transports.testing import FakeLetterService, FakePep
 from fakturera.distribution.worker import deliveries_work
 from fakturera.invoicing.history import describe, detail_rows
 from fakturera.invoicing.selectors import InvoiceFilter, invoice_list
-from fakturera.invoicing.services import credit_note_create, invoices_register_from_basis
+from fakturera.invoicing.services import credit_note_create, invoice_email_set, invoices_register_from_basis
 from fakturera.invoicing.states import InvoiceStatus
 from fakturera.parties.models import Channel, CustomerKind, PdfTemplate
 from fakturera.parties.services import (

@@ -598,3 +598,19 @@ def test_credit_part_of_an_invoice_in_the_browser(staff_page):
     # Then the event is there, loaded without leaving the page
     assert f"Credit note for invoice {invoice.display_number}" in page.locator("#invoice-history").inner_text()
     assert page.url.endswith(f"/invoices/{note.pk}/history/")
+
+
+def test_the_invoices_own_address_is_refused_with_a_message_when_it_is_no_address(company):
+    client, user = staff_client(company)
+    invoice = basis_registered(company, user, "100.00")
+    url = reverse("staff:invoice_email", args=[invoice.pk])
+
+    refused = client.post(url, {"email": "ekonomi at firma"}, follow=True)
+    assert "Enter a valid e-mail address." in messages_of(refused)
+    invoice.refresh_from_db()
+    assert invoice.email == ""
+
+    taken = client.post(url, {"email": "ekonomi@firma.example"}, follow=True)
+    assert "The invoice goes to ekonomi@firma.example." in messages_of(taken)
+    invoice.refresh_from_db()
+    assert invoice.email == "ekonomi@firma.example"

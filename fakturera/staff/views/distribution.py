@@ -22,6 +22,7 @@ from fakturera.distribution.channels import REGISTRY
 from fakturera.distribution.models import Delivery, DeliveryState, EmailTemplate, SendBatch
 from fakturera.documents.services import documents_merged_pdf
 from fakturera.invoicing.models import Invoice
+from fakturera.invoicing.services import invoice_email_set
 from fakturera.parties.models import Channel
 from fakturera.parties.tenancy import get_for_company, staff_view
 from fakturera.staff.forms.distribution import ChannelForm, EmailTemplateForm, GeneralForm, SendForm
@@ -197,16 +198,11 @@ def print_run(request: HttpRequest, pk: int) -> HttpResponse:
 def invoice_email(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_for_company(Invoice, request.company, pk=pk)
     email = request.POST.get("email", "").strip()
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-
     try:
-        if email:
-            validate_email(email)
-    except ValidationError:
-        messages.error(request, _("Enter a valid e-mail address."))
+        invoice_email_set(invoice=invoice, actor=request.user, email=email)
+    except DomainError as exc:
+        messages.error(request, exc.message)
     else:
-        services.invoice_email_set(invoice=invoice, actor=request.user, email=email)
         messages.success(
             request, _("The invoice goes to %(e)s.") % {"e": email} if email else _("The address is derived again.")
         )
