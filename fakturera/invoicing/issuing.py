@@ -184,7 +184,7 @@ def issue_documents(
     if drafts:
         _move_drafts(drafts, series=series, issued_on=issued_on, now=now, seller=seller)
     if len(news) == 1 and not drafts:
-        _insert_one(*news[0], actor_id=actor_id, now=now)
+        _insert_one(*news[0], actor=actor, now=now)
     elif news:
         _insert_many(news)
     rest = [(doc, out) for doc, out in zip(docs, issued, strict=True) if out.invoice is None]
@@ -271,15 +271,14 @@ def vat_objects(invoice: Invoice, totals: Totals) -> list[InvoiceVat]:
     ]
 
 
-def _insert_one(doc: ToIssue, out: Issued, *, actor_id: int | None, now: dt.datetime) -> None:
+def _insert_one(doc: ToIssue, out: Issued, *, actor: Any, now: dt.datetime) -> None:
     """One new document, written with its lines, VAT and history in one statement (PostgreSQL)."""
     invoice = Invoice(**out.row)
     lines = line_objects(invoice, doc.lines, doc.totals.line_net_amounts)
     vat = vat_objects(invoice, doc.totals)
-    events = [
-        InvoiceEvent(invoice=invoice, kind=kind, actor_id=actor_id, at=now, params=params)
-        for kind, params in _history(doc)
-    ]
+    # The actor object itself where there is one: the answer shows who did it without a read.
+    who = {"actor": actor} if hasattr(actor, "_meta") else {"actor_id": actor}
+    events = [InvoiceEvent(invoice=invoice, kind=kind, at=now, params=params, **who) for kind, params in _history(doc)]
     insert_tree(invoice, [("invoice", lines), ("invoice", vat), ("invoice", events)])
     out.row["id"] = invoice.pk
     out.invoice, out.lines, out.vat, out.events = invoice, lines, vat, events

@@ -148,6 +148,22 @@ def test_one_call_answers_what_a_later_read_returns_with_a_fixed_number_of_state
     assert read.json()["payment_reference"]
 
 
+def test_the_answer_names_who_issued_without_reading_the_user_again(api, company):
+    """The history in the answer of a create-and-issue call comes from the rows in hand: the
+    acting user is not read once per event (two reads per call cost the API a tenth of its rate)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    person = api.post("/persons", {"name": "Bo Ek"}).json()
+    body = {"customer_id": person["id"], "lines": LINES, "issue": True}
+    with CaptureQueriesContext(connection) as queries:
+        created = api.post("/invoices", body)
+
+    assert created.status_code == 201, created.content
+    assert [q["sql"] for q in queries.captured_queries if 'FROM "auth_user"' in q["sql"]] == []
+    assert [event["kind"] for event in created.json()["history"]] == ["created", "issued"]
+
+
 def test_validation_errors_name_every_field(api, company):
     # given an organisation with a wrong org number and VAT number
     response = api.post("/organisations", {"name": " ", "org_number": "556036-0794", "vat_number": "SE1"})
