@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from ninja import Field, Schema
-from pydantic import AfterValidator, GetCoreSchemaHandler
+from pydantic import AfterValidator, ConfigDict, GetCoreSchemaHandler
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from fakturera.catalog.vat import VatCategory
@@ -104,6 +104,14 @@ def text(max_length: int) -> Any:
 # --- errors ------------------------------------------------------------------------------------
 
 
+class BodyIn(Schema):
+    """A request body: a field the API does not know is refused (422, the field named), never
+    ignored. A misspelt field silently left out would change what the call does (a credit body
+    with "line" instead of "lines" would credit everything)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class ErrorBody(Schema):
     code: str = Field(description="Machine-readable: validation_failed, not_found, conflict, invalid_key ...")
     message: str
@@ -118,7 +126,7 @@ class ErrorOut(Schema):
 # --- customers ---------------------------------------------------------------------------------
 
 
-class _CustomerCommon(Schema):
+class _CustomerCommon(BodyIn):
     email: Email = ""
     phone: text(40) = ""
     language: LanguageCode = "sv"
@@ -194,7 +202,7 @@ class CustomerQuery(Schema):
 # --- products ----------------------------------------------------------------------------------
 
 
-class ProductIn(Schema):
+class ProductIn(BodyIn):
     name: text(200)
     unit_price: DecimalString
     vat_category: VatCategoryCode = "S"
@@ -230,7 +238,7 @@ class PageQuery(Schema):
 # --- basis -------------------------------------------------------------------------------------
 
 
-class BasisItemIn(Schema):
+class BasisItemIn(BodyIn):
     description: text(300)
     quantity: DecimalString = "1"
     unit: text(20) = "st"
@@ -275,7 +283,7 @@ class BasisOut(Schema):
 # --- invoices ----------------------------------------------------------------------------------
 
 
-class LineIn(Schema):
+class LineIn(BodyIn):
     description: text(300)
     quantity: DecimalString = "1"
     unit: text(20) = "st"
@@ -287,7 +295,7 @@ class LineIn(Schema):
     period_end: BoundedDate | None = None
 
 
-class _InvoiceHeader(Schema):
+class _InvoiceHeader(BodyIn):
     currency: Currency | None = Field(None, description="Empty: the company's currency")
     language: LanguageCode | None = Field(None, description="Empty: the customer's language")
     payment_terms_days: Annotated[int, Field(ge=0, le=365)] | None = Field(None, description="Empty: the customer's")
@@ -309,16 +317,16 @@ class InvoicePatch(_InvoiceHeader):
     lines: list[LineIn] | None = Field(None, max_length=1000, description="Replaces every line")
 
 
-class IssueIn(Schema):
+class IssueIn(BodyIn):
     issued_on: BoundedDate | None = Field(None, description="Empty: today")
 
 
-class CreditLineIn(Schema):
+class CreditLineIn(BodyIn):
     line_id: Id
     quantity: DecimalString
 
 
-class CreditIn(Schema):
+class CreditIn(BodyIn):
     lines: list[CreditLineIn] | None = Field(
         None, max_length=1000, description="Lines and quantities to credit; empty: everything left (a full credit)"
     )
