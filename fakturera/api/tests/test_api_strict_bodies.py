@@ -92,3 +92,15 @@ def test_an_unknown_field_on_an_invoice_line_names_the_line(api, company):
     assert error_of(response)["field"] == "lines.1.discount"
     assert not Invoice.objects.filter(company=company).exists()
     assert NumberSeries.objects.get(company=company).next_number == 1
+
+
+def test_a_body_over_the_size_limit_is_413_with_a_json_error_and_writes_nothing(api, company, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
+    response = api.post("/persons", raw=b'{"name": "' + b"x" * 200_000 + b'"}')
+
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("application/json")
+    error = error_of(response)
+    assert error["code"] == "too_large"
+    assert error["message"] == "The request body is larger than 0.1 MB; send fewer items per request."
+    assert not Customer.objects.filter(company=company).exists()

@@ -12,6 +12,8 @@ from ast import literal_eval
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -227,6 +229,19 @@ def install(api: NinjaAPI) -> None:
                 api, request, status=400, code="malformed", message=_("The request body is not valid JSON.")
             )
         return error_response(api, request, status=exc.status_code, code="http_error", message=str(exc))
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE: say so, as JSON.
+        megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1_000_000
+        return error_response(
+            api,
+            request,
+            status=413,
+            code="too_large",
+            message=_("The request body is larger than %(mb)s MB; send fewer items per request.")
+            % {"mb": f"{megabytes:g}"},
+        )
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
