@@ -11,6 +11,9 @@ import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FAKTURERA_VAR_DIR", BASE_DIR / "var"))
+# The export channel's files (distribution/channels/export.py): one folder per company under
+# this root, set by the operator; a company names at most a subfolder of its own.
+EXPORT_ROOT = Path(os.environ.get("FAKTURERA_EXPORT_ROOT", VAR_DIR / "exports"))
 
 DEBUG = os.environ.get("FAKTURERA_DEBUG", "1") == "1"
 SECRET_KEY = os.environ.get("SECRET_KEY", "")

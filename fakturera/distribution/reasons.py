@@ -69,9 +69,15 @@ SENTENCES = {
     "peppol_ids_missing": _("A Peppol document needs both the sender's and the receiver's Peppol ID."),
     "peppol_without_id": _("The Peppol access point accepted the document but gave no id."),
     "no_webhook_endpoint": _("No active webhook endpoint receives the event invoice.exported."),
+    "export_folder_refused": _(
+        "The export folder “%(folder)s” is not a subfolder of the company's export folder; name one such as "
+        "bokforing/2026."
+    ),
+    "export_write_failed": _("The export folder could not be written to: %(error)s"),
     # References of deliveries that stay in this system.
     "payment_order": _("payment order"),
     "webhook_delivery": _("webhook delivery %(id)s"),
+    "export_file": _("file %(path)s in the export folder"),
 }
 
 SERVICES = {

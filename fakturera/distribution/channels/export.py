@@ -10,9 +10,11 @@ same names, so a repeat is harmless.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.utils.translation import gettext as _
 
 from fakturera.core.events import publish
@@ -37,18 +39,56 @@ class ExportChannel(Channel):
 
     def settings_problem(self, setting: ChannelSetting) -> str | None:
         mode = setting.options.get("mode", WEBHOOK)
-        if mode == DIRECTORY and not setting.options.get("directory"):
-            return _("Choose the directory the export writes to.")
         if mode not in (WEBHOOK, DIRECTORY):
             return _("Unknown export method.")
+        if mode == DIRECTORY and subfolder_parts(setting.options.get("directory", "")) is None:
+            return str(reason("export_folder_refused", folder=setting.options.get("directory", "")))
         return None
 
     def open(self, *, company: Company, settings: dict[str, ChannelSetting], **kwargs: Any) -> Session:
         setting = settings.get(ChannelCode.EXPORT)
         options = setting.options if setting else {}
         if options.get("mode", WEBHOOK) == DIRECTORY:
-            return DirectorySession(Path(options.get("directory", "")))
+            return DirectorySession(company, options.get("directory", ""))
         return WebhookSession(company)
+
+
+# A subfolder: relative, at most three levels of letters, digits, spaces, dots, dashes and
+# underscores, none of them "." or "..". Everything else (an absolute path, "..", a drive, a
+# home directory, a backslash) is refused when the settings are saved and again when sending.
+SEGMENT = re.compile(r"[\w .-]{1,64}")
+MAX_DEPTH = 3
+
+
+def subfolder_parts(folder: str) -> tuple[str, ...] | None:
+    """The parts of a company's export subfolder, or None when it is not one ("" is the
+    company's folder itself)."""
+    folder = (folder or "").strip()
+    if folder.startswith(("/", "\\")):
+        return None
+    folder = folder.rstrip("/")
+    if not folder:
+        return ()
+    parts = tuple(part.strip() for part in folder.split("/"))
+    if len(parts) > MAX_DEPTH or any(
+        part in ("", ".", "..") or not SEGMENT.fullmatch(part) or part.startswith("~") for part in parts
+    ):
+        return None
+    return parts
+
+
+def export_folder(company_id: int, folder: str) -> Path | None:
+    """The folder a company's export writes to: the operator's root (settings.EXPORT_ROOT), the
+    company's own folder in it, then the subfolder the company named; None when the name would
+    lead anywhere else (checked on the resolved path too, so a link cannot lead out)."""
+    parts = subfolder_parts(folder)
+    if parts is None:
+        return None
+    own = Path(django_settings.EXPORT_ROOT).resolve() / str(company_id)
+    target = own.joinpath(*parts)
+    if not target.resolve().is_relative_to(own):
+        return None
+    return target
 
 
 class WebhookSession(Session):
@@ -77,10 +117,15 @@ class WebhookSession(Session):
 class DirectorySession(Session):
     needs_pdf = True  # the PDF is written beside the UBL
 
-    def __init__(self, directory: Path):
-        self.directory = directory
+    def __init__(self, company: Company, folder: str):
+        self.folder = folder
+        self.directory = export_folder(company.pk, folder)
 
     def send(self, jobs: list[Job]) -> list[Outcome]:
+        if self.directory is None:
+            # Saved before the rule, or written around it: nothing goes outside the company's folder.
+            error = PermanentError(reason("export_folder_refused", folder=self.folder))
+            return [Outcome(job.delivery.pk, error=error) for job in jobs]
         outcomes = []
         for job in jobs:
             name = f"{job.invoice.company_id}-{job.invoice.display_number}"
@@ -89,10 +134,13 @@ class DirectorySession(Session):
                 (self.directory / f"{name}.xml").write_bytes(job.ubl or b"")
                 if job.pdf is not None:
                     (self.directory / f"{name}.pdf").write_bytes(job.pdf)
-            except PermissionError as exc:
-                outcomes.append(Outcome(job.delivery.pk, error=PermanentError(str(exc))))
             except OSError as exc:
-                outcomes.append(Outcome(job.delivery.pk, error=TransientError(str(exc))))
+                # The operating system's words without the server's paths.
+                said = reason("export_write_failed", error=exc.strerror or type(exc).__name__)
+                kind = PermanentError if isinstance(exc, PermissionError) else TransientError
+                outcomes.append(Outcome(job.delivery.pk, error=kind(said)))
             else:
-                outcomes.append(Outcome(job.delivery.pk, reference=str(self.directory / f"{name}.xml")))
+                # The file as the company knows it: its subfolder, not the server's layout.
+                shown = "/".join((*subfolder_parts(self.folder), f"{name}.xml"))
+                outcomes.append(Outcome(job.delivery.pk, reference=reason("export_file", path=shown)))
         return outcomes

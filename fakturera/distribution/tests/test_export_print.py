@@ -101,19 +101,66 @@ def test_print_makes_one_pdf_of_the_send(company, admin_user, client):
     assert SendBatch.objects.get().queued_count == 2
 
 
-def test_export_to_a_directory_writes_the_ubl_and_the_pdf(company, admin_user, tmp_path):
-    invoice = basis_registered(company, admin_user, "800.00")
+def by_directory(company, folder: str) -> None:
     channel_setting_save(
-        company=company,
-        channel=Channel.EXPORT,
-        is_active=True,
-        options={"mode": "directory", "directory": str(tmp_path)},
+        company=company, channel=Channel.EXPORT, is_active=True, options={"mode": "directory", "directory": folder}
     )
     distribution_settings_save(
         company=company, default_channel=Channel.EXPORT, reserve_channel="", reminder_channel="", undo_minutes=0
     )
+
+
+def test_export_to_a_directory_writes_the_ubl_and_the_pdf(company, admin_user, tmp_path, settings):
+    # The operator's root; the company names a subfolder of its own folder in it.
+    settings.EXPORT_ROOT = tmp_path
+    invoice = basis_registered(company, admin_user, "800.00")
+    by_directory(company, "bokföring/2026")
     invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
     assert deliveries_work(now=later()).sent == 1
     name = f"{company.pk}-{invoice.display_number}"
-    assert (tmp_path / f"{name}.xml").read_bytes().startswith(b"<?xml")
-    assert (tmp_path / f"{name}.pdf").read_bytes().startswith(b"%PDF")
+    folder = tmp_path / str(company.pk) / "bokföring" / "2026"
+    assert (folder / f"{name}.xml").read_bytes().startswith(b"<?xml")
+    assert (folder / f"{name}.pdf").read_bytes().startswith(b"%PDF")
+    # The history names the file as the company knows it, not the server's layout.
+    reference = json.dumps(Delivery.objects.get().reference, ensure_ascii=False, default=str)
+    assert f"bokföring/2026/{name}.xml" in reference
+    assert str(tmp_path) not in reference
+
+
+@pytest.mark.parametrize("folder", ["/etc", "../other", "a/../../b", "~/x", "C:\\export", "a/b/c/d", "a//b", "."])
+def test_a_folder_outside_the_companys_own_is_refused_when_saved(company, folder, settings, tmp_path):
+    settings.EXPORT_ROOT = tmp_path
+    with pytest.raises(DomainError, match="is not a subfolder of the company's export folder"):
+        channel_setting_save(
+            company=company, channel=Channel.EXPORT, is_active=True, options={"mode": "directory", "directory": folder}
+        )
+    assert not ChannelSetting.objects.filter(company=company, channel=Channel.EXPORT).exists()
+
+
+def test_a_folder_stored_before_the_rule_fails_the_delivery_and_writes_nothing(company, admin_user, tmp_path, settings):
+    settings.EXPORT_ROOT = tmp_path / "root"
+    invoice = basis_registered(company, admin_user, "800.00")
+    by_directory(company, "ok")
+    # As an older version could have stored it.
+    ChannelSetting.objects.filter(company=company, channel=Channel.EXPORT).update(
+        options={"mode": "directory", "directory": str(tmp_path / "elsewhere")}
+    )
+    invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
+
+    assert deliveries_work(now=later()).failed == 1
+    assert "is not a subfolder" in Delivery.objects.get().error
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_two_companies_naming_the_same_subfolder_write_to_their_own_folders(admin_user, tmp_path, settings):
+    from fakturera.parties.tests.factories import CompanyFactory
+
+    settings.EXPORT_ROOT = tmp_path
+    first, second = CompanyFactory(), CompanyFactory()
+    for company in (first, second):
+        invoice = basis_registered(company, admin_user, "100.00")
+        by_directory(company, "bokforing")
+        invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
+    assert deliveries_work(now=later()).sent == 2
+    assert len(list((tmp_path / str(first.pk) / "bokforing").glob("*.xml"))) == 1
+    assert len(list((tmp_path / str(second.pk) / "bokforing").glob("*.xml"))) == 1

@@ -83,7 +83,15 @@ def _option_fields(channel: str) -> dict[str, forms.Field]:
                     (DIRECTORY, _("Files in a directory")),
                 ],
             ),
-            "directory": forms.CharField(label=_("Directory"), required=False, max_length=500),
+            "directory": forms.CharField(
+                label=_("Directory"),
+                required=False,
+                max_length=500,
+                help_text=_(
+                    "A subfolder of the company's export folder on the server, such as bokforing/2026; "
+                    "empty: the company's folder itself."
+                ),
+            ),
         }
     return {}
 
