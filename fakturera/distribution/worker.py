@@ -237,22 +237,7 @@ def _record(jobs: list[Job], outcomes: list[Outcome], result: Round) -> None:
             for outcome in outcomes
             if outcome.error is None and current.get(outcome.delivery_id) == DeliveryState.UNCERTAIN
         ]
-        if late:
-            move_deliveries(
-                expected=DeliveryState.UNCERTAIN,
-                to=DeliveryState.SENT,
-                columns=["reference"],
-                rows=[(o.delivery_id, str(o.reference)[:200]) for o, _job in late],
-                finished_at=now,
-                lease_until=None,
-                error="",
-            )
-            move_sending(
-                [_sent_move(job, outcome, now) for outcome, job in late],
-                expected=SendingStatus.UNCERTAIN,
-                actor=None,
-                at=now,
-            )
+        _record_sent(late, delivery_from=DeliveryState.UNCERTAIN, sending_from=SendingStatus.UNCERTAIN, now=now)
         sent: list[tuple[Outcome, Job]] = []
         retry: list[tuple[Outcome, Job]] = []
         failed: list[tuple[Outcome, Job]] = []
@@ -266,18 +251,7 @@ def _record(jobs: list[Job], outcomes: list[Outcome], result: Round) -> None:
                 retry.append((outcome, job))
             else:
                 failed.append((outcome, job))
-        if sent:
-            move_deliveries(
-                expected=DeliveryState.SENDING,
-                to=DeliveryState.SENT,
-                columns=["reference"],
-                rows=[(o.delivery_id, str(o.reference)[:200]) for o, _job in sent],
-                finished_at=now,
-                lease_until=None,
-                error="",
-            )
-            moves = [_sent_move(job, outcome, now) for outcome, job in sent]
-            move_sending(moves, expected=SendingStatus.QUEUED, actor=None, at=now)
+        _record_sent(sent, delivery_from=DeliveryState.SENDING, sending_from=SendingStatus.QUEUED, now=now)
         if retry:
             move_deliveries(
                 expected=DeliveryState.SENDING,
@@ -310,6 +284,24 @@ def _record(jobs: list[Job], outcomes: list[Outcome], result: Round) -> None:
     result.sent += len(sent)
     result.retried += len(retry)
     result.failed += len(failed)
+
+
+def _record_sent(pairs: list[tuple[Outcome, Job]], *, delivery_from: str, sending_from: str, now: dt.datetime) -> None:
+    """Accepted by the service: the deliveries sent with their references, the invoices' sending
+    moved on with the history (from sending and queued; or from uncertain, judged so while the
+    service was accepting them)."""
+    if not pairs:
+        return
+    move_deliveries(
+        expected=delivery_from,
+        to=DeliveryState.SENT,
+        columns=["reference"],
+        rows=[(o.delivery_id, str(o.reference)[:200]) for o, _job in pairs],
+        finished_at=now,
+        lease_until=None,
+        error="",
+    )
+    move_sending([_sent_move(job, o, now) for o, job in pairs], expected=sending_from, actor=None, at=now)
 
 
 def _error_of(outcome: Outcome) -> Reason:

@@ -21,6 +21,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fakturera.billables.models import BasisItem, BasisItemStatus
 from fakturera.billables.services import basis_items_claim, basis_items_mark_invoiced
@@ -346,6 +347,10 @@ def invoice_email_set(*, invoice: Invoice, actor: Any, email: str) -> Invoice:
             validate_email(email)
         except ValidationError:
             raise DomainError(_("Enter a valid e-mail address."), field="email") from None
+        longest = Invoice._meta.get_field("email").max_length
+        if len(email) > longest:
+            message = ngettext("At most %(n)s character.", "At most %(n)s characters.", longest) % {"n": longest}
+            raise DomainError(message, field="email")
     Invoice.objects.filter(pk=invoice.pk).update(email=email)
     invoice.email = email
     InvoiceEvent.objects.create(

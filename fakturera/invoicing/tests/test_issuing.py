@@ -231,6 +231,9 @@ def test_the_invoices_own_address_is_checked_set_and_recorded_by_invoicing(compa
     with pytest.raises(DomainError, match="valid e-mail") as refused:
         invoice_email_set(invoice=invoice, actor=admin_user, email="ekonomi at firma")
     assert refused.value.field == "email"
+    # Valid in form but longer than the column: refused with the limit, not a database error.
+    with pytest.raises(DomainError, match="At most 254 characters"):
+        invoice_email_set(invoice=invoice, actor=admin_user, email="a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".se")
     invoice.refresh_from_db()
     assert invoice.email == ""
 
