@@ -233,14 +233,15 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(RequestDataTooBig)
     def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE: say so, as JSON.
-        megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1_000_000
+        # In MB of 1,048,576 bytes, as Django counts the limit (2.5 by default).
+        megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1_048_576
         return error_response(
             api,
             request,
             status=413,
             code="too_large",
             message=_("The request body is larger than %(mb)s MB; send fewer items per request.")
-            % {"mb": f"{megabytes:g}"},
+            % {"mb": f"{megabytes:.2g}"},
         )
 
     @api.exception_handler(Http404)
