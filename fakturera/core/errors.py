@@ -23,9 +23,10 @@ class DomainError(Exception):
 
 
 class ValidationFailed(DomainError):
-    """Several field errors at once, as a form shows them."""
+    """Several field errors at once, as a form shows them. The API answers them as `refused`:
+    the values have the documented form, and a rule of ours refuses them."""
 
-    code = "validation_failed"
+    code = "refused"
 
     def __init__(self, errors: dict[str, list[str]]):
         first_field, messages = next(iter(errors.items()))

@@ -171,7 +171,7 @@ def test_validation_errors_name_every_field(api, company):
     # then every field is reported, with a code, a message and the first field
     assert response.status_code == 422
     error = error_of(response)
-    assert error["code"] == "validation_failed"
+    assert error["code"] == "refused"
     assert set(error["errors"]) == {"name", "org_number", "vat_number"}
     assert error["field"] in error["errors"]
     assert error["message"] == error["errors"][error["field"]][0]

@@ -7,7 +7,7 @@ the key's company, so another company's id is a 404.
 
 from ninja import NinjaAPI
 
-from fakturera.api.v1 import basis, customers, errors, invoices, products
+from fakturera.api.v1 import basis, customers, errors, invoices, products, query
 from fakturera.api.v1.auth import ApiKeyAuth
 from fakturera.api.v1.common import JsonParser
 
@@ -24,6 +24,8 @@ api = NinjaAPI(
     parser=JsonParser(),
 )
 errors.install(api)
+api.add_decorator(query.note_unknown, mode="view")
+api.add_decorator(query.refuse_unknown, mode="operation")
 api.add_router("/persons", customers.persons)
 api.add_router("/organisations", customers.organisations)
 api.add_router("/customers", basis.router)

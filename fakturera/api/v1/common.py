@@ -22,9 +22,11 @@ from fakturera.parties.models import ApiKey, Company
 
 M = TypeVar("M", bound=Model)
 
-# Documented on every operation that needs a key.
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-WRITE_ERRORS: dict[int, Any] = {**ERRORS, 403: ErrorOut, 409: ErrorOut}
+# Documented on every operation that needs a key: every status it can answer (errors.py makes
+# each of them; 503 when the database is briefly unavailable, with Retry-After).
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut, 500: ErrorOut, 503: ErrorOut}
+# Writes may also be refused for the key's rights or the object's state, and for a body over the limit.
+WRITE_ERRORS: dict[int, Any] = {**ERRORS, 403: ErrorOut, 409: ErrorOut, 413: ErrorOut}
 # The header every write accepts (read by api.idempotency, documented here).
 IDEMPOTENT: dict[str, Any] = {
     "parameters": [

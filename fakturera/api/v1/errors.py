@@ -67,6 +67,9 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in parts) or "__all__"
 
 
+# Error types of values in the documented form that a rule of ours refuses (schemas.py).
+RULE_ERRORS = frozenset({"date_range"})
+
 # pydantic lists a Literal's or an Enum's values as their repr(): "'S', 'Z' or 'E'".
 QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -91,6 +94,11 @@ def _wording(kind: str, ctx: Mapping[str, Any]) -> str | None:
                 'Give a number with a point as decimal separator, as a string, such as "1250.00" '
                 "(no sign, at most %(whole_digits)s digits before the point and %(decimal_places)s after)."
             ) % {"whole_digits": ctx["whole_digits"], "decimal_places": ctx["decimal_places"]}
+        case "date_range":
+            return _("Give a date from %(earliest)s to %(latest)s.") % {
+                "earliest": ctx["earliest"],
+                "latest": ctx["latest"],
+            }
         case "country_code":
             return _("Give a two-letter country code in capitals, such as SE.")
         case "search_text":
@@ -200,9 +208,9 @@ def install(api: NinjaAPI) -> None:
         for error in exc.errors:
             errors.setdefault(_location(error.get("loc", ())), []).append(message_for(error))
         field, messages = next(iter(errors.items()), ("__all__", [_("The request is not valid.")]))
-        return error_response(
-            api, request, status=422, code="validation_failed", message=messages[0], field=field, errors=errors
-        )
+        # Every value in the documented form, refused by a rule: as a service's refusal.
+        code = "refused" if all(error.get("type") in RULE_ERRORS for error in exc.errors) else "validation_failed"
+        return error_response(api, request, status=422, code=code, message=messages[0], field=field, errors=errors)
 
     @api.exception_handler(KeyRefused)
     def key_refused(request: HttpRequest, exc: KeyRefused) -> HttpResponse:

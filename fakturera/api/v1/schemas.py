@@ -9,13 +9,14 @@ A refused value is reported by its error type, which errors.py words for the cli
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict, GetCoreSchemaHandler
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, GetCoreSchemaHandler, Strict, WithJsonSchema
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from fakturera.catalog.vat import VatCategory
@@ -52,18 +53,84 @@ class ReportedAs:
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-DecimalString = Annotated[
-    str,
-    Field(pattern=r"^\d{1,10}(\.\d{1,6})?$", examples=["1250.00"], description="A decimal number as a string"),
-    # A JSON number fails here too, with the same words: money travels as a string.
-    ReportedAs("decimal_string", whole_digits=10, decimal_places=6),
-]
+
+
+def decimal_string(whole_digits: int, decimal_places: int, example: str) -> Any:
+    """A decimal number as a string with at most the digits its column stores: the document
+    says exactly what is accepted, so a value it allows is never refused for its form."""
+    return Annotated[
+        str,
+        Field(
+            pattern=rf"^\d{{1,{whole_digits}}}(\.\d{{1,{decimal_places}}})?$",
+            examples=[example],
+            description="A decimal number as a string",
+        ),
+        # A JSON number fails here too, with the same words: money travels as a string.
+        ReportedAs("decimal_string", whole_digits=whole_digits, decimal_places=decimal_places),
+    ]
+
+
+# As the columns store them (invoicing, billables and catalog models).
+PriceString = decimal_string(10, 4, "1250.00")
+QuantityString = decimal_string(9, 3, "1")
+RateString = decimal_string(3, 2, "25")
 Currency = Literal[tuple(CURRENCIES)]  # type: ignore[valid-type]
 LanguageCode = Literal[tuple(Language.values)]  # type: ignore[valid-type]
 ChannelCode = Literal[("", *Channel.values)]  # type: ignore[valid-type]
 VatCategoryCode = Literal[tuple(VatCategory.values)]  # type: ignore[valid-type]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", examples=["SE"]), ReportedAs("country_code")]
-BoundedDate = Annotated[dt.date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_text(value: Any) -> Any:
+    """A date is written YYYY-MM-DD, as the document's format says; not a number of seconds."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("date_type", "not a YYYY-MM-DD date")
+    return value
+
+
+# Any date, written as the document says (a filter: one before the first invoice finds none).
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
+
+
+def _in_range(value: dt.date) -> dt.date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        bounds = {"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()}
+        raise PydanticCustomError("date_range", "date out of range", bounds)
+    return value
+
+
+# A date in a body: any date is of the documented form; one outside the years the database
+# keeps is refused by this rule (errors.py answers it as "refused", like the services' rules).
+BoundedDate = Annotated[
+    IsoDate,
+    AfterValidator(_in_range),
+    Field(description=f"From {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}"),
+]
+
+
+def _json_integer(value: Any) -> Any:
+    """What JSON Schema calls an integer: a JSON number without a fraction (30 or 30.0);
+    never text ("30") or a truth value (false)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("int_type", "not a JSON integer")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise PydanticCustomError("int_from_float", "a fraction")
+        return int(value)
+    return value
+
+
+# In a body, a number is a JSON number and a truth value true or false: what the document states
+# is what is read ("30" or 0 for true are refused, as the document does).
+JsonInt = BeforeValidator(_json_integer)
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID), JsonInt]
+TermsDays = Annotated[int, Field(ge=0, le=365), JsonInt]
+Flag = Annotated[bool, Strict()]
 # A query parameter is always a string: only its length or a NUL (PostgreSQL takes none in text) fails.
 SearchText = Annotated[
     str,
@@ -82,7 +149,21 @@ def _email(value: str) -> str:
     return value
 
 
-Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
+# The document says what _email accepts: an address, or an empty string for none.
+Email = Annotated[
+    str,
+    Field(max_length=254),
+    AfterValidator(_email),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "email", "maxLength": 254},
+                {"type": "string", "maxLength": 0},
+            ],
+            "examples": ["anna@example.se"],
+        }
+    ),
+]
 
 
 def _scale(places: int) -> Any:
@@ -101,6 +182,28 @@ def text(max_length: int) -> Any:
     return Annotated[str, Field(max_length=max_length)]
 
 
+def required_text(max_length: int) -> Any:
+    """Text that must say something: not empty, not only spaces. The document says so; the
+    service checks it, with the body's other rules, so every refused field is named at once."""
+    return Annotated[
+        str,
+        Field(max_length=max_length),
+        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": max_length, "pattern": r"\S"}),
+    ]
+
+
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+# A patch field left out is not changed; sent, it is checked as on create. The document shows no
+# default for it (null is not a value it accepts).
+UNCHANGED: Any = Field(None, json_schema_extra=_without_default)
+# Four digits of the BAS chart, or empty for the default: documented here, checked by the
+# service with the body's other rules.
+AccountCode = Annotated[str, Field(max_length=10, examples=["3001"], json_schema_extra={"pattern": r"^(\d{4})?$"})]
+
+
 # --- errors ------------------------------------------------------------------------------------
 
 
@@ -113,7 +216,10 @@ class BodyIn(Schema):
 
 
 class ErrorBody(Schema):
-    code: str = Field(description="Machine-readable: validation_failed, not_found, conflict, invalid_key ...")
+    code: str = Field(
+        description="Machine-readable: validation_failed (the request is not in the documented form), refused "
+        "(a rule refuses its values), not_found, conflict, too_large, unavailable, invalid_key ..."
+    )
     message: str
     field: str | None = None
     errors: dict[str, list[str]] = Field(default_factory=dict, description="Every failing field with its messages")
@@ -136,30 +242,30 @@ class _CustomerCommon(BodyIn):
     postal_code: text(20) = ""
     city: text(100) = ""
     country: CountryCode = "SE"
-    payment_terms_days: Annotated[int, Field(ge=0, le=365)] | None = None
+    payment_terms_days: TermsDays | None = None
     notes: text(5000) = ""
 
 
 class PersonIn(_CustomerCommon):
-    name: text(200)
+    name: required_text(200)
     personnummer: text(20) = ""
 
 
 class PersonPatch(PersonIn):
-    name: text(200) = ""
+    name: required_text(200) = UNCHANGED
 
 
 class OrganisationIn(_CustomerCommon):
-    name: text(200)
+    name: required_text(200)
     org_number: text(30) = ""
     vat_number: text(30) = ""
     peppol_id: text(80) = ""
     gln: text(20) = ""
-    invoice_reference_id: Id | None = Field(None, description="A person of this company")
+    invoice_reference_id: BodyId | None = Field(None, description="A person of this company")
 
 
 class OrganisationPatch(OrganisationIn):
-    name: text(200) = ""
+    name: required_text(200) = UNCHANGED
 
 
 class CustomerOut(Schema):
@@ -203,19 +309,19 @@ class CustomerQuery(Schema):
 
 
 class ProductIn(BodyIn):
-    name: text(200)
-    unit_price: DecimalString
+    name: required_text(200)
+    unit_price: PriceString
     vat_category: VatCategoryCode = "S"
-    vat_rate: DecimalString = "25"
-    account_code: text(10) = "3001"
-    is_active: bool = True
+    vat_rate: RateString = "25"
+    account_code: AccountCode = "3001"
+    is_active: Flag = True
     unit: text(20) = "st"
     description: text(5000) = ""
 
 
 class ProductPatch(ProductIn):
-    name: text(200) = ""
-    unit_price: DecimalString = "0"
+    name: required_text(200) = UNCHANGED
+    unit_price: PriceString = UNCHANGED
 
 
 class ProductOut(Schema):
@@ -239,13 +345,13 @@ class PageQuery(Schema):
 
 
 class BasisItemIn(BodyIn):
-    description: text(300)
-    quantity: DecimalString = "1"
+    description: required_text(300)
+    quantity: QuantityString = "1"
     unit: text(20) = "st"
-    unit_price: DecimalString
+    unit_price: PriceString
     vat_category: VatCategoryCode | None = Field(None, description="Empty: the standard rate")
-    vat_rate: DecimalString | None = None
-    account_code: text(10) = ""
+    vat_rate: RateString | None = None
+    account_code: AccountCode = ""
     occurred_on: BoundedDate | None = Field(None, description="Empty: today")
     currency: Currency | None = Field(None, description="Empty: the company's currency")
     period_start: BoundedDate | None = None
@@ -284,13 +390,13 @@ class BasisOut(Schema):
 
 
 class LineIn(BodyIn):
-    description: text(300)
-    quantity: DecimalString = "1"
+    description: required_text(300)
+    quantity: QuantityString = "1"
     unit: text(20) = "st"
-    unit_price: DecimalString
+    unit_price: PriceString
     vat_category: VatCategoryCode = "S"
-    vat_rate: DecimalString = "25"
-    account_code: text(10) = ""
+    vat_rate: RateString = "25"
+    account_code: AccountCode = ""
     period_start: BoundedDate | None = None
     period_end: BoundedDate | None = None
 
@@ -298,7 +404,7 @@ class LineIn(BodyIn):
 class _InvoiceHeader(BodyIn):
     currency: Currency | None = Field(None, description="Empty: the company's currency")
     language: LanguageCode | None = Field(None, description="Empty: the customer's language")
-    payment_terms_days: Annotated[int, Field(ge=0, le=365)] | None = Field(None, description="Empty: the customer's")
+    payment_terms_days: TermsDays | None = Field(None, description="Empty: the customer's")
     buyer_reference: text(100) = ""
     order_reference: text(100) = ""
     seller_reference: text(100) = ""
@@ -307,9 +413,9 @@ class _InvoiceHeader(BodyIn):
 
 
 class InvoiceIn(_InvoiceHeader):
-    customer_id: Id
+    customer_id: BodyId
     lines: list[LineIn] = Field(max_length=1000)
-    issue: bool = Field(False, description="Issue the invoice in the same call (one transaction)")
+    issue: Flag = Field(False, description="Issue the invoice in the same call (one transaction)")
     issued_on: BoundedDate | None = Field(None, description="With issue: the invoice date; empty: today")
 
 
@@ -322,8 +428,8 @@ class IssueIn(BodyIn):
 
 
 class CreditLineIn(BodyIn):
-    line_id: Id
-    quantity: DecimalString
+    line_id: BodyId
+    quantity: QuantityString
 
 
 class CreditIn(BodyIn):
@@ -418,8 +524,9 @@ class InvoiceQuery(Schema):
     status: InvoiceStatusCode | None = None
     kind: InvoiceKindCode | None = None
     customer_id: Id | None = None
-    issued_from: BoundedDate | None = None
-    issued_to: BoundedDate | None = None
+    # A filter takes any date (one before the first invoice simply finds none).
+    issued_from: IsoDate | None = None
+    issued_to: IsoDate | None = None
     number_from: Annotated[int, Field(ge=0, le=MAX_ID)] | None = None
     number_to: Annotated[int, Field(ge=0, le=MAX_ID)] | None = None
     is_overdue: bool = False
