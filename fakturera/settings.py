@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Reads a staff, portal or public form before the CSRF check (core/middleware.py).
+    "fakturera.core.middleware.FormTooLargeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "fakturera.parties.tenancy.ActiveCompanyMiddleware",
