@@ -173,6 +173,12 @@ COURSE_REGISTRATION_RATE_LIMIT = os.environ.get("FAKTURERA_REGISTRATION_RATE_LIM
 # is read on every registration; a change by staff reaches all processes within this time).
 COURSE_FORM_CACHE_SECONDS = int(os.environ.get("FAKTURERA_COURSE_FORM_CACHE_SECONDS", "5"))
 
+# The client portal's login-link requests ("COUNT/SECONDS"): per e-mail address (of a
+# company) and per client IP address. Counted in the database (core/ratelimit.py), shared by
+# every server process.
+PORTAL_LOGIN_LIMIT_PER_EMAIL = os.environ.get("FAKTURERA_PORTAL_LOGIN_LIMIT_PER_EMAIL", "5/900")
+PORTAL_LOGIN_LIMIT_PER_IP = os.environ.get("FAKTURERA_PORTAL_LOGIN_LIMIT_PER_IP", "20/900")
+
 # Distribution: how long a worker holds the deliveries it claimed before the sweeper
 # judges them (distribution/worker.py).
 DISTRIBUTION_LEASE_SECONDS = int(os.environ.get("FAKTURERA_DISTRIBUTION_LEASE_SECONDS", "600"))
