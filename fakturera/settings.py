@@ -171,9 +171,19 @@ if DEBUG and "EMAIL_HOST" not in os.environ:
 # ("COUNT/SECONDS"; "0" turns the limit off, as `make bench` does for its loopback client).
 COURSE_APPROVAL_MAX_AGE_DAYS = int(os.environ.get("FAKTURERA_COURSE_APPROVAL_DAYS", "14"))
 COURSE_REGISTRATION_RATE_LIMIT = os.environ.get("FAKTURERA_REGISTRATION_RATE_LIMIT", "10/600")
+# At most this many approval e-mails to one manager address per window ("COUNT/SECONDS",
+# registrations and staff's resending together); beyond it the registration is recorded and
+# its mail held for staff (courses/DESIGN.md). "0" turns the limit off.
+COURSE_APPROVAL_MAIL_LIMIT = os.environ.get("FAKTURERA_APPROVAL_MAIL_LIMIT", "5/86400")
 # The public form's settings are kept this many seconds in each server process (the form
 # is read on every registration; a change by staff reaches all processes within this time).
 COURSE_FORM_CACHE_SECONDS = int(os.environ.get("FAKTURERA_COURSE_FORM_CACHE_SECONDS", "5"))
+
+# The client portal's login-link requests ("COUNT/SECONDS"): per e-mail address (of a
+# company) and per client IP address. Counted in the database (core/ratelimit.py), shared by
+# every server process.
+PORTAL_LOGIN_LIMIT_PER_EMAIL = os.environ.get("FAKTURERA_PORTAL_LOGIN_LIMIT_PER_EMAIL", "5/900")
+PORTAL_LOGIN_LIMIT_PER_IP = os.environ.get("FAKTURERA_PORTAL_LOGIN_LIMIT_PER_IP", "20/900")
 
 # Distribution: how long a worker holds the deliveries it claimed before the sweeper
 # judges them (distribution/worker.py).

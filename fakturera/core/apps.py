@@ -1,6 +1,14 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
     name = "fakturera.core"
     label = "core"
+
+    def ready(self) -> None:
+        from fakturera.core.scheduler import Job, register
+
+        # The rate limiter's counters of windows that have ended (ratelimit.py).
+        register(Job("rate limit counters purge", "fakturera.core.ratelimit:purge_expired", every=timedelta(hours=1)))

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fakturera.catalog.vat import VatCategory
+from fakturera.core.errors import StateConflict
 from fakturera.courses.states import RegistrationStatus
 from fakturera.parties.models import Company, Customer, Language
 
@@ -178,6 +179,10 @@ class Registration(models.Model):
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.SWEDISH)
     message = models.TextField(_("message"), blank=True)
     manager_email = models.EmailField(_("manager's e-mail"), blank=True)
+    manager_name = models.CharField(_("manager's name"), max_length=200, blank=True)
+    # The approval e-mail was not sent: its manager address had reached its limit
+    # (COURSE_APPROVAL_MAIL_LIMIT). Staff resend it or approve on the manager's behalf.
+    approval_mail_held = models.BooleanField(_("approval e-mail held"), default=False)
     decided_at = models.DateTimeField(null=True, blank=True)
     # Set by staff when processing.
     participant = models.ForeignKey(
@@ -222,3 +227,38 @@ class Registration(models.Model):
     @property
     def unit_price(self) -> Decimal:
         return self.price_category.price if self.price_category_id else self.occurrence.price
+
+
+class RegistrationEventKind(models.TextChoices):
+    APPROVAL_MAIL_SENT = "approval_mail_sent", _("Approval e-mail sent")
+    APPROVAL_MAIL_HELD = "approval_mail_held", _("Approval e-mail held")
+    APPROVAL_MAIL_RESEND = "approval_mail_resend", _("Approval e-mail resent by staff")
+    APPROVED = "approved", _("Approved by the manager")
+    DECLINED = "declined", _("Declined by the manager")
+    APPROVED_ON_BEHALF = "approved_on_behalf", _("Approved by staff on the manager's behalf")
+
+
+class RegistrationEvent(models.Model):
+    """A registration's history: append-only rows (the manager's approval, its e-mails),
+    as data: a kind, its parameters and the actor (None: the system or the manager's
+    link). Worded in the reader's language when shown (selectors.registration_history)."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30, choices=RegistrationEventKind.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    params = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise StateConflict("History events are never changed.")
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise StateConflict("History events are never removed.")

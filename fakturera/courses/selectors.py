@@ -16,7 +16,15 @@ from django.utils.translation import gettext_lazy
 
 from fakturera.billables.models import BasisItem, BasisItemStatus, BasisSourceKind
 from fakturera.core.money import round_money
-from fakturera.courses.models import Course, Occurrence, OccurrenceCustomer, Registration, RegistrationForm
+from fakturera.courses.models import (
+    Course,
+    Occurrence,
+    OccurrenceCustomer,
+    Registration,
+    RegistrationEvent,
+    RegistrationEventKind,
+    RegistrationForm,
+)
 from fakturera.courses.states import RegistrationStatus
 from fakturera.parties.models import Company, Customer, CustomerKind
 
@@ -78,6 +86,45 @@ def registration_list(*, company: Company, occurrence: Occurrence) -> QuerySet[R
         .select_related("participant", "represented_organisation", "paying_organisation", "price_category")
         .select_related("basis_item")
     )
+
+
+# A registration's history worded for its reader (RegistrationEvent holds data, not sentences).
+HISTORY_WORDS = {
+    RegistrationEventKind.APPROVAL_MAIL_SENT: gettext_lazy("Approval e-mail sent to %(manager)s."),
+    RegistrationEventKind.APPROVAL_MAIL_HELD: gettext_lazy(
+        "Approval e-mail to %(manager)s held: that address has had its %(limit)s e-mails in %(hours)s hours."
+    ),
+    RegistrationEventKind.APPROVAL_MAIL_RESEND: gettext_lazy(
+        "%(actor)s asked to send the approval e-mail to %(manager)s again."
+    ),
+    RegistrationEventKind.APPROVED: gettext_lazy("Approved by the manager (%(manager)s) through the link."),
+    RegistrationEventKind.DECLINED: gettext_lazy("Declined by the manager (%(manager)s) through the link."),
+    RegistrationEventKind.APPROVED_ON_BEHALF: gettext_lazy(
+        "Approved by %(actor)s on behalf of the manager (%(manager)s)."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    event: RegistrationEvent
+    words: str
+
+
+def _actor_name(user: Any) -> str:
+    if user is None:
+        return _("a former staff user")
+    return user.get_full_name() or user.get_username()
+
+
+def registration_history(registration: Registration) -> list[HistoryLine]:
+    """The registration's events, oldest first, each worded in the active language."""
+    lines = []
+    for event in RegistrationEvent.objects.filter(registration=registration).select_related("actor"):
+        params = {"manager": "", "limit": "", "hours": "", **event.params, "actor": _actor_name(event.actor)}
+        words = HISTORY_WORDS.get(event.kind)
+        lines.append(HistoryLine(event, str(words) % params if words else event.kind))
+    return lines
 
 
 # Why a customer is suggested, as codes (decisions are made on these) with their labels

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import secrets
+import unicodedata
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, Literal
@@ -35,6 +37,7 @@ from fakturera.core.errors import DomainError, ErrorCollector, StateConflict, Va
 from fakturera.core.events import publish
 from fakturera.core.identifiers import clean_organisation_number, clean_peppol_id, clean_personnummer, clean_vat_number
 from fakturera.core.money import clean_unit_price
+from fakturera.core.ratelimit import Limit, hit
 from fakturera.core.tasks import enqueue_on_commit
 from fakturera.courses.events import COURSE_BASIS_EXPORTED
 from fakturera.courses.models import (
@@ -46,6 +49,8 @@ from fakturera.courses.models import (
     OccurrenceCustomer,
     PriceCategory,
     Registration,
+    RegistrationEvent,
+    RegistrationEventKind,
     RegistrationForm,
 )
 from fakturera.courses.selectors import registration_form_forget
@@ -344,7 +349,7 @@ def occurrence_customer_remove(*, agreement: OccurrenceCustomer) -> None:
 SUBMITTED_FIELDS = {
     "name", "email", "phone", "personnummer", "organisation_name", "org_number", "vat_number", "peppol_id",
     "project_number", "invoice_address_line1", "invoice_postal_code", "invoice_city", "price_category",
-    "manager_email", "message",
+    "manager_email", "manager_name", "message",
 }  # fmt: skip
 ADDRESS_FIELDS = ("invoice_address_line1", "invoice_postal_code", "invoice_city")
 
@@ -367,7 +372,12 @@ def _clean_submission(form: RegistrationForm, data: dict[str, Any]) -> dict[str,
     if form.needs_manager_approval and not data.get("manager_email"):
         errors.add("manager_email", _("Your manager approves the registration: give your manager's e-mail address."))
     if not form.needs_manager_approval:
-        data["manager_email"] = ""
+        data["manager_email"] = data["manager_name"] = ""
+    elif data.get("email") and data.get("manager_email") and same_address(data["email"], data["manager_email"]):
+        errors.add(
+            "manager_email",
+            _("This is your own e-mail address. Your manager approves the registration: give your manager's address."),
+        )
     with errors.check():
         data["personnummer"] = clean_personnummer(data.get("personnummer", ""))
     for field in BILLING_FIELDS:
@@ -424,10 +434,82 @@ def registration_submit(*, form: RegistrationForm, language: str = Language.SWED
         **data,
     )
     if status == RegistrationStatus.AWAITING_APPROVAL:
-        from fakturera.courses.tasks import send_approval_mail
+        _approval_mail_queue(registration)
+    return registration
 
-        registration_id = registration.pk
-        enqueue_on_commit(send_approval_mail, registration_id)
+
+def normalise_address(email: str) -> str:
+    """An e-mail address as compared: Unicode-normalised (NFKC), trimmed, case-folded."""
+    return unicodedata.normalize("NFKC", email or "").strip().casefold()
+
+
+def same_address(first: str, second: str) -> bool:
+    return normalise_address(first) == normalise_address(second)
+
+
+def _event(registration: Registration, kind: str, *, actor: Any = None, **params: Any) -> None:
+    RegistrationEvent.objects.create(
+        registration=registration, kind=kind, at=timezone.now(), actor_id=getattr(actor, "pk", actor), params=params
+    )
+
+
+APPROVAL_MAIL_SCOPE = "courses.approval_mail"
+
+
+def _approval_mail_queue(registration: Registration, *, actor: Any = None) -> bool:
+    """Count an approval e-mail against its manager address (COURSE_APPROVAL_MAIL_LIMIT) and
+    queue it, or, over the limit, hold it: the registration stays recorded and staff see the
+    held mail. The hit is in the caller's transaction: a refused registration counts nothing."""
+    limit = Limit.parse(settings.COURSE_APPROVAL_MAIL_LIMIT)
+    if limit is not None and not hit(APPROVAL_MAIL_SCOPE, normalise_address(registration.manager_email), limit).allowed:
+        if not registration.approval_mail_held:
+            registration.approval_mail_held = True
+            registration.save(update_fields=["approval_mail_held"])
+        _event(
+            registration,
+            RegistrationEventKind.APPROVAL_MAIL_HELD,
+            actor=actor,
+            manager=registration.manager_email,
+            limit=limit.count,
+            hours=f"{limit.seconds / 3600:g}",
+        )
+        return False
+    if registration.approval_mail_held:
+        registration.approval_mail_held = False
+        registration.save(update_fields=["approval_mail_held"])
+    from fakturera.courses.tasks import send_approval_mail
+
+    enqueue_on_commit(send_approval_mail, registration.pk)
+    return True
+
+
+@transaction.atomic
+def approval_mail_resend(*, registration: Registration, actor: Any) -> bool:
+    """Staff send the manager's approval e-mail again (a held one, or one the manager lost).
+    Limited like the first: True when it is queued, False when the address is over its
+    limit and the mail is held again."""
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.status != RegistrationStatus.AWAITING_APPROVAL:
+        raise StateConflict(_("This registration has already been decided."), code="decided")
+    _event(registration, RegistrationEventKind.APPROVAL_MAIL_RESEND, actor=actor, manager=registration.manager_email)
+    return _approval_mail_queue(registration, actor=actor)
+
+
+@transaction.atomic
+def registration_approve_on_behalf(*, registration: Registration, actor: Any) -> Registration:
+    """Staff approve for the manager (who said yes by phone, or whose mail is held); the
+    history names the staff user and the manager."""
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.status != RegistrationStatus.AWAITING_APPROVAL:
+        raise StateConflict(_("This registration has already been decided."), code="decided")
+    move_registration(registration, to=RegistrationStatus.RECEIVED, decided_at=timezone.now(), approval_mail_held=False)
+    _event(
+        registration,
+        RegistrationEventKind.APPROVED_ON_BEHALF,
+        actor=actor,
+        manager=registration.manager_email,
+        manager_name=registration.manager_name,
+    )
     return registration
 
 
@@ -456,35 +538,61 @@ def registration_from_approval_token(token: str) -> Registration:
     return registration
 
 
+# A name in the manager's e-mail: letters, marks, spaces, hyphens, apostrophes and full
+# stops only, one line, and a full stop always followed by a space, so that no name reads
+# as a web address or an e-mail address to a mail program.
+_NAME_KEPT = frozenset(" -'’.")
+MAIL_NAME_LENGTH = 100
+
+
+def mail_name(text: str) -> str:
+    """A name typed on the public form as it may appear in an e-mail (see _NAME_KEPT)."""
+    text = unicodedata.normalize("NFKC", text or "")
+    kept = "".join(ch if ch in _NAME_KEPT or unicodedata.category(ch)[0] in "LM" else " " for ch in text)
+    kept = re.sub(r"\.(?=\S)", ". ", kept)
+    return " ".join(kept.split())[:MAIL_NAME_LENGTH].strip()
+
+
 def approval_mail_send(*, registration_id: int) -> None:
-    """The manager's e-mail with the approval link; nothing when the registration no longer waits."""
+    """The manager's e-mail with the approval link; nothing when the registration no longer
+    waits. It holds the course's facts (the company's own data), the participant's and the
+    manager's names (mail_name) and the link: nothing else typed on the public form."""
     registration = (
-        Registration.objects.select_related("occurrence__course", "company")
+        Registration.objects.select_related("occurrence__course", "company", "price_category")
         .filter(pk=registration_id, status=RegistrationStatus.AWAITING_APPROVAL)
         .first()
     )
     if registration is None:
         return
     occurrence = registration.occurrence
+    company = registration.company
     with translation.override(registration.language):
-        subject = _("Approve a course registration: %(name)s") % {"name": registration.name}
+        participant = mail_name(registration.name) or _("(name not shown)")
+        manager = mail_name(registration.manager_name)
+        subject = _("Approve a course registration: %(name)s") % {"name": participant}
+        greeting = _("Hello %(name)s,") % {"name": manager} if manager else _("Hello,")
         body = _(
-            "%(name)s (%(email)s) has registered for %(course)s, %(dates)s, and names you as the manager "
-            "who approves it.\n\nApprove or decline here:\n%(url)s\n\nThe link is valid for %(days)s days.\n\n"
-            "%(company)s"
+            "%(greeting)s\n\n%(name)s has registered for a course and names you as the manager who approves "
+            "the registration.\n\nCourse: %(course)s\nDates: %(dates)s\nPlace: %(place)s\n"
+            "Price: %(price)s %(currency)s excluding VAT\n\nApprove or decline here:\n%(url)s\n\n"
+            "The link is valid for %(days)s days.\n\n%(company)s"
         ) % {
-            "name": registration.name,
-            "email": registration.email,
+            "greeting": greeting,
+            "name": participant,
             "course": occurrence.course.name,
             "dates": occurrence.dates,
+            "place": occurrence.place or "-",
+            "price": f"{registration.unit_price.normalize():f}",
+            "currency": company.default_currency,
             "url": approval_url(registration),
             "days": settings.COURSE_APPROVAL_MAX_AGE_DAYS,
-            "company": registration.company.name,
+            "company": company.name,
         }
     # By the company's own SMTP server where it set one, else the installation's (core.mail).
-    outbox = mail_outbox_for(registration.company)
+    outbox = mail_outbox_for(company)
     sender = outbox.sender or settings.DEFAULT_FROM_EMAIL
     mail.send(mail.Message(sender=sender, to=[registration.manager_email], subject=subject, body=body), outbox=outbox)
+    _event(registration, RegistrationEventKind.APPROVAL_MAIL_SENT, manager=registration.manager_email)
 
 
 @transaction.atomic
@@ -494,7 +602,9 @@ def registration_decide(*, token: str, is_approved: bool) -> Registration:
     if registration.status != RegistrationStatus.AWAITING_APPROVAL:
         raise StateConflict(_("This registration has already been decided."), code="decided")
     to = RegistrationStatus.RECEIVED if is_approved else RegistrationStatus.DECLINED
-    move_registration(registration, to=to, decided_at=timezone.now())
+    move_registration(registration, to=to, decided_at=timezone.now(), approval_mail_held=False)
+    kind = RegistrationEventKind.APPROVED if is_approved else RegistrationEventKind.DECLINED
+    _event(registration, kind, manager=registration.manager_email)
     return registration
 
 

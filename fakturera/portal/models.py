@@ -1,4 +1,4 @@
-"""The portal's login links and the attempts counted for rate limiting (see DESIGN.md)."""
+"""The portal's login links (see DESIGN.md); requests for them are counted by core.ratelimit."""
 
 from __future__ import annotations
 
@@ -23,23 +23,3 @@ class LoginLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} until {self.expires_at:%Y-%m-%d %H:%M}"
-
-
-class LoginAttempt(models.Model):
-    """One request for a link, by IP address and by e-mail (hashed: the table is not a list
-    of addresses). Counted over a window; rows older than the window are removed."""
-
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    email_hash = models.CharField(max_length=64)
-    at = models.DateTimeField()
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["ip_address", "at"]),
-            models.Index(fields=["email_hash", "at"]),
-            models.Index(fields=["at"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.ip_address} {self.at:%Y-%m-%d %H:%M}"

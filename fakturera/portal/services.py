@@ -1,4 +1,5 @@
-"""Portal logins: asking for a link (rate limited, same answer for any address) and using it once."""
+"""Portal logins: asking for a link (rate limited, the same answer and the same work for any
+address; the link is looked up and sent by a task) and using it once."""
 
 from __future__ import annotations
 
@@ -15,17 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fakturera.core.errors import DomainError
+from fakturera.core.ratelimit import Limit, hit
+from fakturera.core.tasks import enqueue_on_commit
 from fakturera.parties.models import Company, Customer, CustomerKind
 from fakturera.portal.mail import send_login_link
-from fakturera.portal.models import LoginAttempt, LoginLink
+from fakturera.portal.models import LoginLink
 
 logger = logging.getLogger(__name__)
 
 LINK_MINUTES = 30
-# Per window: a person who mistypes tries a few times; a script probing addresses is stopped.
-RATE_WINDOW = dt.timedelta(minutes=15)
-RATE_PER_EMAIL = 5
-RATE_PER_IP = 20
 
 
 class TooManyAttempts(DomainError):
@@ -44,22 +43,40 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def login_link_request(*, company: Company, email: str, ip_address: str | None, next_path: str = "") -> int:
-    """Send a login link to each person of the company with this e-mail. Returns how many were
-    sent, which the caller must not show (the page is the same for any address)."""
-    now = timezone.now()
+def login_link_request(*, company: Company, email: str, ip_address: str | None, next_path: str = "") -> None:
+    """Count the request, then queue the sending (`tasks.send_login_links`): a link to each
+    person of the company with this e-mail. The request does the same work whatever the
+    address, and never looks it up: its answer and its time tell nothing.
+
+    Limited per e-mail address of the company (PORTAL_LOGIN_LIMIT_PER_EMAIL) and per client
+    IP address (PORTAL_LOGIN_LIMIT_PER_IP) in core.ratelimit's shared counters; both count
+    every request, refused ones too. Over either: TooManyAttempts, nothing queued."""
     address = normalise_email(email)
-    email_hash = _hash(f"{company.pk}:{address}")
-    with transaction.atomic():
-        LoginAttempt.objects.filter(at__lt=now - RATE_WINDOW).delete()
-        recent = LoginAttempt.objects.filter(at__gte=now - RATE_WINDOW)
-        by_ip = recent.filter(ip_address=ip_address).count() if ip_address else 0
-        by_email = recent.filter(email_hash=email_hash).count()
-        LoginAttempt.objects.create(company=company, ip_address=ip_address, email_hash=email_hash, at=now)
-    if by_ip >= RATE_PER_IP or by_email >= RATE_PER_EMAIL:
+    refused = False
+    per_ip = Limit.parse(settings.PORTAL_LOGIN_LIMIT_PER_IP)
+    if per_ip is not None and ip_address:
+        refused |= not hit("portal.login.ip", ip_address, per_ip).allowed
+    per_email = Limit.parse(settings.PORTAL_LOGIN_LIMIT_PER_EMAIL)
+    if per_email is not None:
+        refused |= not hit("portal.login.email", f"{company.pk}:{address}", per_email).allowed
+    if refused:
         raise TooManyAttempts(_("Too many login attempts. Wait a quarter of an hour and try again."))
     if not address:
+        return
+    from fakturera.portal.tasks import send_login_links
+
+    enqueue_on_commit(send_login_links, company.pk, address, next_path)
+
+
+def login_links_send(*, company_id: int, email: str, next_path: str = "") -> int:
+    """The task's work: a new link for each *person* of the company with this e-mail
+    (case-insensitive), each sent in the person's language. Returns how many were sent; a
+    mail that cannot be sent is logged (the person asks again)."""
+    company = Company.objects.filter(pk=company_id).first()
+    address = normalise_email(email)
+    if company is None or not address:
         return 0
+    now = timezone.now()
     # Persons only: an organisation never logs in to the portal.
     persons = list(Customer.objects.filter(company=company, kind=CustomerKind.PERSON, email__iexact=address))
     sent = 0
@@ -78,7 +95,6 @@ def login_link_request(*, company: Company, email: str, ip_address: str | None, 
         try:
             send_login_link(company=company, customer=person, url=url, minutes=LINK_MINUTES)
         except Exception:
-            # The page must look the same whether or not the address is known; staff see the log.
             logger.exception("portal login link to customer %s could not be sent", person.pk)
             continue
         sent += 1

@@ -26,6 +26,7 @@ LABELS = {
     "invoice_address_line1": _("Invoice address"),
     "invoice_postal_code": _("Postal code"),
     "invoice_city": _("City"),
+    "manager_name": _("Your manager's name"),
     "manager_email": _("Your manager's e-mail"),
     "message": _("Message (diet, accessibility ...)"),
 }
@@ -68,7 +69,7 @@ class PublicRegistrationForm(forms.Form):
                 required.update(fields)
         categories = list(config.occurrence.price_categories.all())
         if config.needs_manager_approval:
-            names.append("manager_email")
+            names.extend(("manager_name", "manager_email"))
             required.add("manager_email")
         for name in names:
             widget = forms.EmailInput if name.endswith("email") else forms.TextInput

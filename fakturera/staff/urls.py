@@ -100,6 +100,12 @@ urlpatterns = [
     path("courses/registrations/<int:pk>/paying/", courses.registration_paying_fields, name="registration_paying"),
     path("courses/registrations/<int:pk>/cancel/", courses.registration_cancel, name="registration_cancel"),
     path("courses/registrations/<int:pk>/credit/", courses.registration_credit, name="registration_credit"),
+    path("courses/registrations/<int:pk>/approve/", courses.registration_approve, name="registration_approve"),
+    path(
+        "courses/registrations/<int:pk>/resend-approval/",
+        courses.registration_resend_approval,
+        name="registration_resend_approval",
+    ),
     path("courses/report/", courses.basis_report, name="course_report"),
     # Autogiro: mandates on the customer card, settings and the runs' payment-order files
     path("customers/<int:pk>/autogiro/", autogiro.mandate_add, name="autogiro_mandate_add"),

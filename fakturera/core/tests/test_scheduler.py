@@ -114,10 +114,12 @@ def test_the_apps_register_their_jobs_in_installed_apps_order():
     jobs = {job.name: job for job in registered()}
 
     assert list(jobs) == [
+        "rate limit counters purge",
         "webhook deliveries due",
         "idempotency records past their keep time",
         "recurring invoices due",
     ]
+    assert jobs["rate limit counters purge"].target == "fakturera.core.ratelimit:purge_expired"
     assert jobs["webhook deliveries due"].target == "fakturera.webhooks.services:deliveries_sweep"
     assert jobs["webhook deliveries due"].every == dt.timedelta(minutes=1)
     assert jobs["idempotency records past their keep time"].target == "fakturera.api.idempotency:records_purge"

@@ -14,7 +14,7 @@ from fakturera.core.errors import DomainError
 from fakturera.core.tests.concurrency import run_together
 from fakturera.invoicing.tests.factories import issued_invoice
 from fakturera.parties.tests.factories import CompanyFactory, PersonFactory, StaffFactory
-from fakturera.portal.services import login_link_request, login_link_use
+from fakturera.portal.services import TooManyAttempts, login_link_request, login_link_use
 from fakturera.portal.tests.helpers import link_in
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -30,6 +30,24 @@ def test_a_link_used_by_two_requests_at_once_logs_in_one():
 
     assert sum(1 for r in results if getattr(r, "pk", None) == person.pk) == 1
     assert all(isinstance(r, DomainError) for r in results if getattr(r, "pk", None) != person.pk)
+
+
+def test_requests_for_one_address_at_once_are_limited_exactly(settings):
+    settings.PORTAL_LOGIN_LIMIT_PER_EMAIL = "3/900"
+    company = CompanyFactory()
+    person = PersonFactory(company=company)
+
+    results = run_together(
+        *[
+            lambda n=n: login_link_request(company=company, email=person.email, ip_address=f"10.0.1.{n}")
+            for n in range(10)
+        ]
+    )
+
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(results) - len(refused) == 3, results
+    assert all(isinstance(r, TooManyAttempts) for r in refused), results
+    assert len(mail.outbox) == 3
 
 
 def test_two_runs_at_once_file_each_order_once():

@@ -365,6 +365,7 @@ def registration_process(request: HttpRequest, pk: int) -> HttpResponse:
         "occurrence": registration.occurrence,
         "form": form,
         "invoice_line": services.registration_invoice_line(registration),
+        "history": selectors.registration_history(registration),
     }
     return render(request, "staff/courses/registration_process.html", context)
 
@@ -393,6 +394,46 @@ def registration_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:
             messages.success(request, _("The registration is cancelled and its item left the basis."))
+    return redirect("staff:registration_process", registration.pk)
+
+
+@require_POST
+@staff_view()
+def registration_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve on the manager's behalf (the history names the staff user)."""
+    registration = _registration(request, pk)
+    try:
+        services.registration_approve_on_behalf(registration=registration, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The registration is approved on the manager's behalf."))
+    return redirect("staff:registration_process", registration.pk)
+
+
+@require_POST
+@staff_view()
+def registration_resend_approval(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the manager's approval e-mail again; limited per manager address like the first."""
+    registration = _registration(request, pk)
+    try:
+        queued = services.approval_mail_resend(registration=registration, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if queued:
+            messages.success(
+                request, _("The approval e-mail to %(email)s is on its way.") % {"email": registration.manager_email}
+            )
+        else:
+            messages.warning(
+                request,
+                _(
+                    "The approval e-mail to %(email)s is held: that address has had as many approval e-mails as "
+                    "allowed for now. Try again later, or approve on the manager's behalf."
+                )
+                % {"email": registration.manager_email},
+            )
     return redirect("staff:registration_process", registration.pk)
 
 
