@@ -3,6 +3,8 @@ decimal strings ("1250.00"), never as JSON numbers: a float cannot hold 0.1.
 
 Every string has the length its column allows, so an over-long value is a 422
 here rather than a database error; ids are bounded to the database's integers.
+Every string of a body takes only the characters core.text allows: one line unless the
+field is declared `multiline_text` (BodyIn checks every field, whatever its type).
 A refused value is reported by its error type, which errors.py words for the client.
 """
 
@@ -15,11 +17,12 @@ from typing import Annotated, Any, Literal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict, GetCoreSchemaHandler
+from pydantic import AfterValidator, ConfigDict, GetCoreSchemaHandler, ValidationInfo, field_validator
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from fakturera.catalog.vat import VatCategory
 from fakturera.core.money import CURRENCIES
+from fakturera.core.text import MULTI_LINE, TextRule, check_multi_line, check_single_line
 from fakturera.parties.models import Channel, Language
 
 MAX_ID = 2**63 - 1
@@ -98,7 +101,14 @@ Rate = Annotated[Decimal, _scale(2)]
 
 
 def text(max_length: int) -> Any:
+    """One line of text (core.text: no control character, line break, tab or direction override;
+    BodyIn checks it)."""
     return Annotated[str, Field(max_length=max_length)]
+
+
+def multiline_text(max_length: int) -> Any:
+    """Free text of several lines (notes): line breaks and tabs allowed, control characters not."""
+    return Annotated[str, Field(max_length=max_length), MULTI_LINE]
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -110,6 +120,21 @@ class BodyIn(Schema):
     with "line" instead of "lines" would credit everything)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _allowed_text(cls, value: Any, info: ValidationInfo) -> Any:
+        """Every string of the body takes only the characters core.text allows, one line unless
+        the field is declared multiline_text. Checked before the field's own type, so a field of
+        any type (a plain str added later, a code, a decimal string, an e-mail address) refuses a
+        control character with the same words, the field named."""
+        if isinstance(value, str) and info.field_name is not None:
+            declared = cls.model_fields[info.field_name].metadata
+            if any(isinstance(item, TextRule) and item.multiline for item in declared):
+                check_multi_line(value)
+            else:
+                check_single_line(value)
+        return value
 
 
 class ErrorBody(Schema):
@@ -137,7 +162,7 @@ class _CustomerCommon(BodyIn):
     city: text(100) = ""
     country: CountryCode = "SE"
     payment_terms_days: Annotated[int, Field(ge=0, le=365)] | None = None
-    notes: text(5000) = ""
+    notes: multiline_text(5000) = ""
 
 
 class PersonIn(_CustomerCommon):
@@ -210,7 +235,7 @@ class ProductIn(BodyIn):
     account_code: text(10) = "3001"
     is_active: bool = True
     unit: text(20) = "st"
-    description: text(5000) = ""
+    description: multiline_text(5000) = ""
 
 
 class ProductPatch(ProductIn):
@@ -302,7 +327,7 @@ class _InvoiceHeader(BodyIn):
     buyer_reference: text(100) = ""
     order_reference: text(100) = ""
     seller_reference: text(100) = ""
-    note: text(5000) = ""
+    note: multiline_text(5000) = ""
     email: Email = Field("", description="Overrides the customer's address")
 
 
