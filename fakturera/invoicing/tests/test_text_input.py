@@ -5,6 +5,7 @@ paths that reach the database without a form, and nothing is written."""
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 
 from fakturera.billables.models import BasisItem
 from fakturera.billables.services import basis_item_add
@@ -16,6 +17,8 @@ from fakturera.courses.selectors import registration_form_forget
 from fakturera.courses.services import registration_submit
 from fakturera.courses.tests.factories import make_occurrence
 from fakturera.distribution.services import email_template_save
+from fakturera.documents.data import document_data
+from fakturera.documents.ubl.build import build_ubl
 from fakturera.invoicing.models import Invoice, NumberSeries
 from fakturera.invoicing.services import (
     credit_note_create,
@@ -107,3 +110,27 @@ def test_a_registration_and_an_e_mail_template_are_checked(company):
     with pytest.raises(ValidationFailed) as template:
         email_template_save(company=company, purpose="invoice", language="sv", subject="Faktura\r\nBcc: x", body="Hej")
     assert set(template.value.errors) == {"subject"}
+
+
+ALLOWED = "Zoë «café» \u200fشركة\u200e 日本語 😀 a\u00a0b – 5 €"
+NS = {
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+}
+
+
+def test_text_the_rule_allows_builds_the_invoice_ubl(company, admin_user):
+    customer = PersonFactory(company=company, name=f"Åsa {ALLOWED}")
+    invoice = invoice_create_issued(
+        company=company,
+        customer=customer,
+        actor=admin_user,
+        lines=[{**LINE, "description": ALLOWED}],
+        note="Rad 1\r\nRad 2\tslut",
+        buyer_reference=ALLOWED[:100],
+    )
+
+    tree = etree.fromstring(build_ubl(document_data(Invoice.objects.get(pk=invoice.pk))))
+
+    assert tree.xpath("//cac:InvoiceLine/cac:Item/cbc:Name/text()", namespaces=NS) == [ALLOWED]
+    assert tree.xpath("/*/cbc:Note/text()", namespaces=NS) in (["Rad 1\r\nRad 2\tslut"], ["Rad 1\nRad 2\tslut"])
