@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.policy import SMTP
+from email.policy import SMTP, default
 
 import pytest
 from django import forms
@@ -16,7 +16,7 @@ from lxml import etree
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
-from fakturera.core import text
+from fakturera.core import mail, text
 from fakturera.core.errors import ValidationFailed
 
 # Every character the rule refuses in any field, and those refused only on one line.
@@ -149,6 +149,29 @@ def test_any_text_the_single_line_rule_allows_is_one_e_mail_header(value):
     parsed = BytesParser(policy=SMTP).parsebytes(message.as_bytes())
     assert list(parsed.keys()) == ["Subject", "To", "Content-Type", "Content-Transfer-Encoding", "MIME-Version"]
     assert parsed["To"] == "anna@example.se"
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_text, any_text)
+def test_any_text_the_rules_allow_makes_one_message_of_the_mail_module(line, lines):
+    """Through core.mail as the product sends: a single-line value as the subject and the
+    sender's name, a multi-line one as the body; the headers stay the ones written."""
+    if text.refused_character(line) is not None or text.refused_character(lines, multiline=True) is not None:
+        return
+    message = mail.Message(sender=(line, "faktura@example.se"), to=["anna@example.se"], subject=line, body=lines)
+    parsed = BytesParser(policy=default).parsebytes(mail.render(message).content)
+    assert list(parsed.keys()) == [
+        "From",
+        "To",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "MIME-Version",
+        "Content-Type",
+        "Content-Transfer-Encoding",
+    ]
+    assert " ".join(str(parsed["Subject"]).split()) == " ".join(line.split())
+    assert parsed.get_payload(decode=True).decode() == lines
 
 
 @settings(max_examples=200, deadline=None)
