@@ -139,11 +139,16 @@ class TextCheckedForm(forms.Form):
 # --- pydantic ----------------------------------------------------------------------------------
 
 
+def pydantic_error(character: str) -> PydanticCustomError:
+    """The refusal of `character` as pydantic's error: its kind as the type, U+XXXX in the context."""
+    kind = kind_of(character)
+    return PydanticCustomError(kind, kind.replace("_", " ") + " {character}", {"character": codepoint(character)})
+
+
 def _pydantic_check(value: str, *, multiline: bool) -> str:
     character = refused_character(value, multiline=multiline)
     if character is not None:
-        kind = kind_of(character)
-        raise PydanticCustomError(kind, kind.replace("_", " ") + " {character}", {"character": codepoint(character)})
+        raise pydantic_error(character)
     return value
 
 

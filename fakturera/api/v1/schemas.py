@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from functools import cache
+from typing import Annotated, Any, Literal, get_args
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict, GetCoreSchemaHandler, ValidationInfo, field_validator
-from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+from ninja.schema import DjangoGetter
+from pydantic import AfterValidator, ConfigDict, GetCoreSchemaHandler, ValidationError, model_validator
+from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError, core_schema
 
 from fakturera.catalog.vat import VatCategory
 from fakturera.core.money import CURRENCIES
-from fakturera.core.text import MULTI_LINE, TextRule, check_multi_line, check_single_line
+from fakturera.core.text import MULTI_LINE, TextRule, pydantic_error, refused_character
 from fakturera.parties.models import Channel, Language
 
 MAX_ID = 2**63 - 1
@@ -121,20 +123,67 @@ class BodyIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    @field_validator("*", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _allowed_text(cls, value: Any, info: ValidationInfo) -> Any:
+    def _allowed_text(cls, data: Any) -> Any:
         """Every string of the body takes only the characters core.text allows, one line unless
-        the field is declared multiline_text. Checked before the field's own type, so a field of
-        any type (a plain str added later, a code, a decimal string, an e-mail address) refuses a
-        control character with the same words, the field named."""
-        if isinstance(value, str) and info.field_name is not None:
-            declared = cls.model_fields[info.field_name].metadata
-            if any(isinstance(item, TextRule) and item.multiline for item in declared):
-                check_multi_line(value)
-            else:
-                check_single_line(value)
-        return value
+        the field is declared multiline_text. Checked before the fields' own types, so a field
+        of any type (a plain str added later, a code, a decimal string, an e-mail address)
+        refuses a control character with the same words, the field named. One pass over the
+        body's values, not a validator per field: this is on the path of every write."""
+        raw = data._obj if isinstance(data, DjangoGetter) else data
+        if isinstance(raw, dict) and (refused := _refused_text(cls, raw)):
+            # Refused here, the nested bodies (lines) are not validated: report theirs too.
+            raise ValidationError.from_exception_data(cls.__name__, refused + _refused_within(cls, raw))
+        return data
+
+
+def _refused_text(schema: type[BodyIn], raw: dict[str, Any]) -> list[InitErrorDetails]:
+    """The strings of this body (not of those nested in it) that core.text refuses."""
+    multiline = _multiline_fields(schema)
+    return [
+        InitErrorDetails(type=pydantic_error(character), loc=(name,), input=value)
+        for name, value in raw.items()
+        if isinstance(value, str) and (character := refused_character(value, multiline=name in multiline))
+    ]
+
+
+def _refused_within(schema: type[BodyIn], raw: dict[str, Any]) -> list[InitErrorDetails]:
+    """The refused strings of the bodies nested in this one (an invoice's lines), their paths whole."""
+    refused: list[InitErrorDetails] = []
+    for name, inner in _nested_bodies(schema).items():
+        value = raw.get(name)
+        items = enumerate(value) if isinstance(value, list) else [(None, value)]
+        for index, item in items:
+            if isinstance(item, dict):
+                prefix = (name,) if index is None else (name, index)
+                for error in _refused_text(inner, item) + _refused_within(inner, item):
+                    refused.append({**error, "loc": (*prefix, *error["loc"])})
+    return refused
+
+
+@cache
+def _multiline_fields(schema: type[BodyIn]) -> frozenset[str]:
+    return frozenset(
+        name
+        for name, field in schema.model_fields.items()
+        if any(isinstance(item, TextRule) and item.multiline for item in field.metadata)
+    )
+
+
+@cache
+def _nested_bodies(schema: type[BodyIn]) -> dict[str, type[BodyIn]]:
+    """The fields that hold a body or a list of bodies (an invoice's lines), with its schema."""
+
+    def inner(annotation: Any) -> list[Any]:
+        return [annotation, *(found for arg in get_args(annotation) for found in inner(arg))]
+
+    return {
+        name: kind
+        for name, field in schema.model_fields.items()
+        for kind in inner(field.annotation)
+        if isinstance(kind, type) and issubclass(kind, BodyIn)
+    }
 
 
 class ErrorBody(Schema):
