@@ -34,6 +34,7 @@ from fakturera.catalog.models import ContactType, TreatmentType
 from fakturera.catalog.vat import STANDARD_RATES, VatCategory, clean_vat
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
 from fakturera.core.money import CURRENCIES, clean_quantity, clean_unit_price
+from fakturera.core.text import check_texts
 from fakturera.parties.models import BasisSource, Company, Customer
 
 # Sources that come and go by themselves; staff removals stay removed.
@@ -151,6 +152,7 @@ def _source_update(source: _Source, row: Any, actor: Any, fields: dict[str, Any]
     unknown = set(fields) - source.editable
     if unknown:
         raise DomainError(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check_texts(fields, multiline={"text"})
     company = row.company
     _same_company(company, **{name: value for name, value in fields.items() if hasattr(value, "company_id")})
     priced_change = any(name in fields and fields[name] != getattr(row, name) for name in source.priced)
@@ -176,6 +178,7 @@ def booking_create(
     actor: Any = None,
 ) -> Booking:
     _same_company(company, customer=customer, treatment_type=treatment_type)
+    check_texts({"note": note})
     if payment_status not in PaymentStatus.values:
         raise DomainError(_("Unknown payment status."), field="payment_status")
     booking = Booking.objects.create(
@@ -211,6 +214,7 @@ def journal_note_create(
     actor: Any = None,
 ) -> JournalNote:
     _same_company(company, customer=customer, contact_type=contact_type)
+    check_texts({"text": text}, multiline={"text"})
     note = JournalNote.objects.create(
         company=company, customer=customer, contact_type=contact_type, noted_on=noted_on, text=text
     )
@@ -311,6 +315,8 @@ def _customer_basis_currency(customer: Customer, *, exclude: int | None = None) 
 
 def _clean_item_fields(company: Company, data: dict[str, Any]) -> dict[str, Any]:
     errors = ErrorCollector()
+    with errors.check():
+        check_texts(data)
     if "description" in data:
         data["description"] = (data["description"] or "").strip()
         if not data["description"]:

@@ -12,6 +12,7 @@ from fakturera.catalog.models import ContactType, Priced, Product, TreatmentType
 from fakturera.catalog.vat import clean_vat
 from fakturera.core.errors import DomainError, ErrorCollector
 from fakturera.core.money import clean_unit_price
+from fakturera.core.text import check_texts
 from fakturera.parties.models import Company
 
 P = TypeVar("P", bound=Priced)
@@ -27,6 +28,8 @@ FIELDS: dict[type[Priced], set[str]] = {
 
 def _clean(company: Company, data: dict[str, Any]) -> dict[str, Any]:
     errors = ErrorCollector()
+    with errors.check():
+        check_texts(data, multiline={"description"})
     if not (data.get("name") or "").strip():
         errors.add("name", _("A name is needed."))
     with errors.check():

@@ -39,6 +39,7 @@ from fakturera.core.identifiers import clean_organisation_number, clean_peppol_i
 from fakturera.core.money import clean_unit_price
 from fakturera.core.ratelimit import Limit, hit
 from fakturera.core.tasks import enqueue_on_commit
+from fakturera.core.text import check_texts
 from fakturera.courses.events import COURSE_BASIS_EXPORTED
 from fakturera.courses.models import (
     BILLING_FIELDS,
@@ -153,6 +154,8 @@ def _locked_item(link: str, row: Any) -> BasisItem | None:
 
 def _clean_course(company: Company, data: dict[str, Any]) -> dict[str, Any]:
     errors = ErrorCollector()
+    with errors.check():
+        check_texts(data, multiline={"description"})
     data["name"] = (data.get("name") or "").strip()
     if not data["name"]:
         errors.add("name", _("The course needs a name."))
@@ -197,6 +200,8 @@ OCCURRENCE_FIELDS = {"starts_on", "ends_on", "place", "language", "price"}
 
 def _clean_occurrence(data: dict[str, Any]) -> dict[str, Any]:
     errors = ErrorCollector()
+    with errors.check():
+        check_texts(data)
     if not data.get("starts_on"):
         errors.add("starts_on", _("Give the first day."))
     data["ends_on"] = data.get("ends_on") or data.get("starts_on")
@@ -253,6 +258,8 @@ def _resync_occurrence(occurrence: Occurrence) -> None:
 def price_category_add(*, occurrence: Occurrence, name: str, price: Any) -> PriceCategory:
     errors = ErrorCollector()
     name = (name or "").strip()
+    with errors.check():
+        check_texts({"name": name})
     if not name:
         errors.add("name", _("The price category needs a name."))
     elif occurrence.price_categories.filter(name=name).exists():
@@ -301,6 +308,7 @@ def occurrence_customer_set(
     actor: Any = None,
 ) -> OccurrenceCustomer:
     """Add a customer to a tailored occurrence, or change its agreed price and contact persons."""
+    check_texts({"project_number": project_number})
     company = occurrence.company
     _same_company(company, customer=customer)
     errors = ErrorCollector()
@@ -359,6 +367,8 @@ def _clean_submission(form: RegistrationForm, data: dict[str, Any]) -> dict[str,
     company = form.company
     errors = ErrorCollector()
     data = {name: (value.strip() if isinstance(value, str) else value) for name, value in data.items()}
+    with errors.check():
+        check_texts(data, multiline={"message"})
     if not data.get("name"):
         errors.add("name", _("Give your name."))
     for field in ("email", "manager_email"):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from fakturera.core.bulk import any_of
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
+from fakturera.core.text import check_texts
 from fakturera.distribution import selectors
 from fakturera.distribution.channels import REGISTRY, channel_problem
 from fakturera.distribution.models import (
@@ -129,6 +130,7 @@ def distribution_settings_save(
 
 @transaction.atomic
 def email_template_save(*, company: Company, purpose: str, language: str, subject: str, body: str) -> EmailTemplate:
+    check_texts({"subject": subject, "body": body}, multiline={"body"})
     if not subject.strip() or not body.strip():
         raise DomainError(_("An e-mail template needs a subject and a text."), field="subject")
     template, _created = EmailTemplate.objects.update_or_create(

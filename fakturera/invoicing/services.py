@@ -31,6 +31,7 @@ from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
 from fakturera.core.events import publish
 from fakturera.core.money import CURRENCIES, clean_quantity, clean_unit_price
 from fakturera.core.rows import insert_tree
+from fakturera.core.text import check_texts, text_errors
 from fakturera.invoicing.events import INVOICE_CREDITED
 from fakturera.invoicing.issuing import (
     EVENT_COLUMNS,
@@ -90,6 +91,8 @@ def clean_lines(company: Company, lines: list[dict[str, Any]]) -> list[LineData]
             errors.add(prefix + sorted(unknown)[0], _("Unknown field."))
             continue
         data: dict[str, Any] = {}
+        for field_name, messages in text_errors(raw, prefix=prefix).items():
+            errors.add(field_name, messages[0])
         description = (raw.get("description") or "").strip()
         if not description:
             errors.add(prefix + "description", _("Describe what is billed."))
@@ -128,6 +131,7 @@ def _clean_header(company: Company, fields: dict[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - HEADER_FIELDS
     if unknown:
         raise DomainError(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}, code="unknown_field")
+    check_texts(fields, multiline={"note"})
     if "currency" in fields and fields["currency"] not in CURRENCIES:
         raise DomainError(
             _("“%(c)s” is not a currency we invoice in (SEK, DKK, NOK, EUR).") % {"c": fields["currency"]},
@@ -342,6 +346,7 @@ def invoice_email_set(*, invoice: Invoice, actor: Any, email: str) -> Invoice:
     invoice's own address overrides the one derived from the customer); empty derives it
     again. The document's content is unchanged; the history says who set it."""
     email = (email or "").strip()
+    check_texts({"email": email})
     if email:
         try:
             validate_email(email)
@@ -660,6 +665,7 @@ def credit_note_create(
     The credit note is itself issued and numbered in the same series. The original
     is locked first, so two credits at once cannot together exceed what is left.
     """
+    check_texts({"reason": reason})
     original = Invoice.objects.select_for_update().select_related("company", "customer").get(pk=invoice.pk)
     refusal = credit_refusal(original)
     if refusal:

@@ -23,6 +23,7 @@ from fakturera.core.identifiers import (
     clean_vat_number,
 )
 from fakturera.core.money import CURRENCIES
+from fakturera.core.text import check_texts
 from fakturera.parties.events import COMPANY_CREATED
 from fakturera.parties.models import (
     AdvanceUnit,
@@ -57,6 +58,8 @@ def _unknown(fields: dict[str, Any], allowed: set[str]) -> None:
 
 def _clean_company(data: dict[str, Any]) -> dict[str, Any]:
     errors = ErrorCollector()
+    with errors.check():
+        check_texts(data)
     country = data.get("country", "SE")
     if not (data.get("name") or "").strip():
         errors.add("name", _("The company needs a name."))
@@ -157,6 +160,8 @@ def _clean_customer(company: Company, kind: str, data: dict[str, Any], instance:
     errors = ErrorCollector()
     if kind not in CustomerKind.values:
         raise DomainError(_("A customer is a person or an organisation."), field="kind")
+    with errors.check():
+        check_texts(data, multiline={"notes"})
     if not (data.get("name") or "").strip():
         errors.add("name", _("The customer needs a name."))
     else:
@@ -229,6 +234,7 @@ def customer_update(*, customer: Customer, **fields: Any) -> Customer:
 def organisation_member_add(*, organisation: Customer, person: Customer, title: str = "") -> OrganisationMember:
     if organisation.kind != CustomerKind.ORGANISATION or person.kind != CustomerKind.PERSON:
         raise DomainError(_("A person can be a member of an organisation, nothing else."))
+    check_texts({"title": title})
     if organisation.company_id != person.company_id:
         raise DomainError(_("The person and the organisation belong to different companies."))
     member, _created = OrganisationMember.objects.update_or_create(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from fakturera.core.errors import DomainError
+from fakturera.core.text import TextCheckedForm
 from fakturera.documents.models import DocumentFormat
 from fakturera.documents.services import document_get
 from fakturera.parties.models import Company, Customer, CustomerKind
@@ -25,7 +26,7 @@ from fakturera.portal.mail import portal_language
 SESSION_KEY = "portal"
 
 
-class LoginForm(forms.Form):
+class LoginForm(TextCheckedForm):
     email = forms.EmailField(label=_("Your e-mail address"), max_length=254)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 

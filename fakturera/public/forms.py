@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fakturera.core.text import TextCheckedForm
 from fakturera.courses.models import FieldUse, Registration, RegistrationForm
 
 HONEYPOT = "website"
@@ -55,7 +56,7 @@ def _max_length(name: str) -> int:
     return 200 if name in NORMALISED else Registration._meta.get_field(name).max_length
 
 
-class PublicRegistrationForm(forms.Form):
+class PublicRegistrationForm(TextCheckedForm):
     def __init__(self, *args: Any, config: RegistrationForm, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         required = {"name", "email"}

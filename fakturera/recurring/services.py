@@ -33,6 +33,7 @@ from fakturera.catalog.vat import VatKey
 from fakturera.core.bulk import any_of, bulk_update
 from fakturera.core.errors import DomainError, ErrorCollector
 from fakturera.core.money import CURRENCIES
+from fakturera.core.text import check_texts, text_errors
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.services import DraftSpec, LineData, TotalsMemo, clean_lines, invoice_drafts_create_many
 from fakturera.invoicing.totals import Totals
@@ -86,6 +87,7 @@ def _clean_header(company: Company, fields: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise DomainError(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}, code="unknown_field")
     data = {name: (value.strip() if isinstance(value, str) else value) for name, value in fields.items()}
+    check_texts(data, multiline={"note"})
     data.setdefault("currency", company.default_currency)
     if data["currency"] not in CURRENCIES:
         raise DomainError(
@@ -156,6 +158,8 @@ def _clean_lines(
     extras = []
     for index, raw in enumerate(lines):
         prefix = f"lines.{index}."
+        for field_name, messages in text_errors(raw, prefix=prefix).items():
+            errors.add(field_name, messages[0])
         unknown = set(raw) - LINE_FIELDS
         if unknown:
             raise DomainError(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}, code="unknown_field")

@@ -21,6 +21,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from fakturera.core import text
 from fakturera.core.errors import DomainError, PermissionDenied, StateConflict, ValidationFailed
 from fakturera.parties.keys import KeyRefused
 
@@ -105,6 +106,9 @@ def _wording(kind: str, ctx: Mapping[str, Any]) -> str | None:
             return _("Give at most %(n)s characters of search text, without NUL characters.") % {"n": ctx["max_length"]}
         case "email_address":
             return _("Give an e-mail address such as anna@example.se, or an empty string for none.")
+        case text.CONTROL | text.LINE_BREAK | text.DIRECTION:
+            # core.text's words, the same the staff forms show.
+            return text.message(kind, ctx["character"])
         # pydantic's: those v1's schemas produce, and the likely next ones.
         case "missing":
             return _("This field is required.")

@@ -3,6 +3,8 @@ decimal strings ("1250.00"), never as JSON numbers: a float cannot hold 0.1.
 
 Every string has the length its column allows, so an over-long value is a 422
 here rather than a database error; ids are bounded to the database's integers.
+Every string of a body takes only the characters core.text allows: one line unless the
+field is declared `multiline_text` (BodyIn checks every field, whatever its type).
 A refused value is reported by its error type, which errors.py words for the client.
 """
 
@@ -11,16 +13,36 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from functools import cache
+from typing import Annotated, Any, Literal, get_args
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from ninja import Field, Schema
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, GetCoreSchemaHandler, Strict, WithJsonSchema
-from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+from ninja.schema import DjangoGetter
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    Strict,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError, core_schema
 
 from fakturera.catalog.vat import VatCategory
 from fakturera.core.money import CURRENCIES
+from fakturera.core.text import (
+    MULTI_LINE,
+    MULTI_LINE_PATTERN,
+    REQUIRED_LINE_PATTERN,
+    SINGLE_LINE_PATTERN,
+    TextRule,
+    pydantic_error,
+    refused_character,
+)
 from fakturera.parties.models import Channel, Language
 
 MAX_ID = 2**63 - 1
@@ -178,17 +200,28 @@ Quantity = Annotated[Decimal, _scale(3)]
 Rate = Annotated[Decimal, _scale(2)]
 
 
+# The document states core.text's rule as each text field's pattern; BodyIn checks it (in one
+# pass over the body, with core.text's words), so the pattern is documentation, not a second check.
+
+
 def text(max_length: int) -> Any:
-    return Annotated[str, Field(max_length=max_length)]
+    """One line of text (core.text: no control character, line break, tab or direction override;
+    BodyIn checks it)."""
+    return Annotated[str, Field(max_length=max_length, json_schema_extra={"pattern": SINGLE_LINE_PATTERN})]
+
+
+def multiline_text(max_length: int) -> Any:
+    """Free text of several lines (notes): line breaks and tabs allowed, control characters not."""
+    return Annotated[str, Field(max_length=max_length, json_schema_extra={"pattern": MULTI_LINE_PATTERN}), MULTI_LINE]
 
 
 def required_text(max_length: int) -> Any:
-    """Text that must say something: not empty, not only spaces. The document says so; the
+    """One line that must say something: not empty, not only spaces. The document says so; the
     service checks it, with the body's other rules, so every refused field is named at once."""
     return Annotated[
         str,
         Field(max_length=max_length),
-        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": max_length, "pattern": r"\S"}),
+        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": max_length, "pattern": REQUIRED_LINE_PATTERN}),
     ]
 
 
@@ -213,6 +246,68 @@ class BodyIn(Schema):
     with "line" instead of "lines" would credit everything)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _allowed_text(cls, data: Any) -> Any:
+        """Every string of the body takes only the characters core.text allows, one line unless
+        the field is declared multiline_text. Checked before the fields' own types, so a field
+        of any type (a plain str added later, a code, a decimal string, an e-mail address)
+        refuses a control character with the same words, the field named. One pass over the
+        body's values, not a validator per field: this is on the path of every write."""
+        raw = data._obj if isinstance(data, DjangoGetter) else data
+        if isinstance(raw, dict) and (refused := _refused_text(cls, raw)):
+            # Refused here, the nested bodies (lines) are not validated: report theirs too.
+            raise ValidationError.from_exception_data(cls.__name__, refused + _refused_within(cls, raw))
+        return data
+
+
+def _refused_text(schema: type[BodyIn], raw: dict[str, Any]) -> list[InitErrorDetails]:
+    """The strings of this body (not of those nested in it) that core.text refuses."""
+    multiline = _multiline_fields(schema)
+    return [
+        InitErrorDetails(type=pydantic_error(character), loc=(name,), input=value)
+        for name, value in raw.items()
+        if isinstance(value, str) and (character := refused_character(value, multiline=name in multiline))
+    ]
+
+
+def _refused_within(schema: type[BodyIn], raw: dict[str, Any]) -> list[InitErrorDetails]:
+    """The refused strings of the bodies nested in this one (an invoice's lines), their paths whole."""
+    refused: list[InitErrorDetails] = []
+    for name, inner in _nested_bodies(schema).items():
+        value = raw.get(name)
+        items = enumerate(value) if isinstance(value, list) else [(None, value)]
+        for index, item in items:
+            if isinstance(item, dict):
+                prefix = (name,) if index is None else (name, index)
+                for error in _refused_text(inner, item) + _refused_within(inner, item):
+                    refused.append({**error, "loc": (*prefix, *error["loc"])})
+    return refused
+
+
+@cache
+def _multiline_fields(schema: type[BodyIn]) -> frozenset[str]:
+    return frozenset(
+        name
+        for name, field in schema.model_fields.items()
+        if any(isinstance(item, TextRule) and item.multiline for item in field.metadata)
+    )
+
+
+@cache
+def _nested_bodies(schema: type[BodyIn]) -> dict[str, type[BodyIn]]:
+    """The fields that hold a body or a list of bodies (an invoice's lines), with its schema."""
+
+    def inner(annotation: Any) -> list[Any]:
+        return [annotation, *(found for arg in get_args(annotation) for found in inner(arg))]
+
+    return {
+        name: kind
+        for name, field in schema.model_fields.items()
+        for kind in inner(field.annotation)
+        if isinstance(kind, type) and issubclass(kind, BodyIn)
+    }
 
 
 class ErrorBody(Schema):
@@ -243,7 +338,7 @@ class _CustomerCommon(BodyIn):
     city: text(100) = ""
     country: CountryCode = "SE"
     payment_terms_days: TermsDays | None = None
-    notes: text(5000) = ""
+    notes: multiline_text(5000) = ""
 
 
 class PersonIn(_CustomerCommon):
@@ -316,7 +411,7 @@ class ProductIn(BodyIn):
     account_code: AccountCode = "3001"
     is_active: Flag = True
     unit: text(20) = "st"
-    description: text(5000) = ""
+    description: multiline_text(5000) = ""
 
 
 class ProductPatch(ProductIn):
@@ -408,7 +503,7 @@ class _InvoiceHeader(BodyIn):
     buyer_reference: text(100) = ""
     order_reference: text(100) = ""
     seller_reference: text(100) = ""
-    note: text(5000) = ""
+    note: multiline_text(5000) = ""
     email: Email = Field("", description="Overrides the customer's address")
 
 

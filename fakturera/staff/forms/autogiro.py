@@ -9,12 +9,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fakturera.core.text import TextCheckedForm
 from fakturera.staff.forms.basis import DATE_WIDGET
 
 MANDATE_FIELDS = ("payer_number", "clearing_number", "account_number", "payer_bankgiro", "holder_id_number")
 
 
-class MandateForm(forms.Form):
+class MandateForm(TextCheckedForm):
     valid_from = forms.DateField(label=_("Valid from"), widget=DATE_WIDGET)
     payer_number = forms.CharField(
         label=_("Payer number"),
@@ -41,12 +42,12 @@ class MandateForm(forms.Form):
         return data
 
 
-class AutogiroSettingsForm(forms.Form):
+class AutogiroSettingsForm(TextCheckedForm):
     customer_number = forms.CharField(label=_("Bankgirot customer number"), max_length=8)
     bankgiro = forms.CharField(label=_("Bankgiro collected to"), max_length=12)
 
 
-class RunForm(forms.Form):
+class RunForm(TextCheckedForm):
     run_on = forms.DateField(label=_("Run date"), widget=DATE_WIDGET)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

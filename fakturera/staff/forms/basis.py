@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from fakturera.catalog.models import Product
 from fakturera.catalog.vat import split_vat_choice, vat_choices
 from fakturera.core.money import CURRENCY_CHOICES
+from fakturera.core.text import TextCheckedForm
 from fakturera.parties.models import Company
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -22,7 +23,7 @@ def vat_value(category: str, rate: Any) -> str:
     return f"{category}:{rate.normalize():f}" if category == "S" else f"{category}:0"
 
 
-class LineFields(forms.Form):
+class LineFields(TextCheckedForm):
     """Quantity, price, VAT and currency are plain text here: the service parses them
     (accepting "1 250,50") and says what is wrong with them in its own words."""
 
@@ -155,7 +156,7 @@ class IdListField(forms.Field):
             raise forms.ValidationError(_("Choose customers from the list."), code="invalid") from None
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(TextCheckedForm):
     """Register (seed 001): the chosen customers, all of them, or one."""
 
     customer = IdListField(required=False)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fakturera.billables.models import Booking, JournalNote, PaymentStatus
 from fakturera.catalog.models import ContactType, TreatmentType
+from fakturera.core.text import TextCheckedForm
 from fakturera.parties.models import Company, Customer
 
 
@@ -26,7 +27,7 @@ def _active_or_current(model: type, company: Company, current_id: int | None) ->
     return model.objects.filter(condition, company=company).order_by("name")
 
 
-class BookingForm(forms.Form):
+class BookingForm(TextCheckedForm):
     customer = CustomerChoiceField(label=_("Client"), queryset=Customer.objects.none())
     treatment_type = forms.ModelChoiceField(label=_("Treatment type"), queryset=TreatmentType.objects.none())
     starts_at = forms.DateTimeField(
@@ -54,11 +55,11 @@ class BookingForm(forms.Form):
         )
 
 
-class PaymentStatusForm(forms.Form):
+class PaymentStatusForm(TextCheckedForm):
     payment_status = forms.ChoiceField(label=_("Payment"), choices=PaymentStatus.choices)
 
 
-class JournalNoteForm(forms.Form):
+class JournalNoteForm(TextCheckedForm):
     customer = CustomerChoiceField(label=_("Client"), queryset=Customer.objects.none())
     contact_type = forms.ModelChoiceField(label=_("Contact type"), queryset=ContactType.objects.none())
     noted_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fakturera.catalog.models import ContactType, Priced, Product, TreatmentType
 from fakturera.catalog.vat import split_vat_choice, vat_choices
+from fakturera.core.text import TextCheckedForm
 from fakturera.parties.models import Company
 
 
@@ -28,7 +29,7 @@ def vat_value(category: str, rate: Decimal) -> str:
     return f"{category}:{rate.normalize():f}"
 
 
-class CatalogItemForm(forms.Form):
+class CatalogItemForm(TextCheckedForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     unit_price = forms.CharField(label=_("Price (excl. VAT)"), max_length=30)
     vat = forms.CharField(label=_("VAT"), widget=forms.Select)

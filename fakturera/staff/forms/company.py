@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fakturera.core.identifiers import COUNTRY_CHOICES
 from fakturera.core.money import CURRENCY_CHOICES
+from fakturera.core.text import TextCheckedForm
 from fakturera.parties.models import BasisSource, Company, PdfTemplate, Role
 
 LOGO_MAX_BYTES = 2 * 1024 * 1024
@@ -29,7 +30,7 @@ INVOICING_FIELDS = (
 )  # fmt: skip
 
 
-class CompanySettingsForm(forms.Form):
+class CompanySettingsForm(TextCheckedForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     country = forms.ChoiceField(label=_("Country"), choices=COUNTRY_CHOICES)
     org_number = forms.CharField(label=_("Organisation number"), max_length=20)
@@ -118,10 +119,10 @@ class CompanySettingsForm(forms.Form):
         return data
 
 
-class StaffAddForm(forms.Form):
+class StaffAddForm(TextCheckedForm):
     username = forms.CharField(label=_("Username"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.ACCOUNTANT)
 
 
-class StaffRoleForm(forms.Form):
+class StaffRoleForm(TextCheckedForm):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)

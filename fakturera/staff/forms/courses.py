@@ -9,13 +9,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fakturera.catalog.vat import VatCategory
+from fakturera.core.text import TextCheckedForm
 from fakturera.courses.models import BILLING_FIELDS, CourseKind, FieldUse, Occurrence, RegistrationForm
 from fakturera.courses.selectors import REASON_LABELS, Suggestion
 from fakturera.parties.models import Customer, Language
 from fakturera.public.forms import NORMALISED
 
 
-class CourseForm(forms.Form):
+class CourseForm(TextCheckedForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=CourseKind.choices)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -24,7 +25,7 @@ class CourseForm(forms.Form):
     account_code = forms.CharField(label=_("Account"), max_length=10, required=False)
 
 
-class OccurrenceForm(forms.Form):
+class OccurrenceForm(TextCheckedForm):
     starts_on = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("Last day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
@@ -39,7 +40,7 @@ class OccurrenceForm(forms.Form):
     )
 
 
-class RegistrationFormSettings(forms.Form):
+class RegistrationFormSettings(TextCheckedForm):
     is_open = forms.BooleanField(label=_("Open for registrations"), required=False)
     needs_manager_approval = forms.BooleanField(
         label=_("The manager approves each registration"),
@@ -57,7 +58,7 @@ class RegistrationFormSettings(forms.Form):
             )
 
 
-class PriceCategoryForm(forms.Form):
+class PriceCategoryForm(TextCheckedForm):
     name = forms.CharField(label=_("Price category"), max_length=100)
     price = forms.DecimalField(label=_("Price"), min_value=0, max_digits=14, decimal_places=4)
 
@@ -72,7 +73,7 @@ class CustomerLabelMultipleField(forms.ModelMultipleChoiceField):
         return f"{obj.name} ({obj.number})"
 
 
-class OccurrenceCustomerForm(forms.Form):
+class OccurrenceCustomerForm(TextCheckedForm):
     customer = CustomerLabelField(label=_("Customer organisation"), queryset=Customer.objects.none())
     price = forms.DecimalField(label=_("Agreed price"), min_value=0, max_digits=14, decimal_places=4)
     project_number = forms.CharField(label=_("Project number / invoice reference"), max_length=100, required=False)
@@ -105,7 +106,7 @@ def _suggestion_label(suggestion: Suggestion) -> str:
     )
 
 
-class ProcessForm(forms.Form):
+class ProcessForm(TextCheckedForm):
     """Who the participant is, whom they represent, who pays, and the payer's corrected details."""
 
     participant = forms.ChoiceField(label=_("Participant"), widget=forms.RadioSelect)
@@ -160,7 +161,7 @@ class ProcessForm(forms.Form):
         return [self[f"paying_{name}"] for name in PAYING_FIELDS]
 
 
-class ReportForm(forms.Form):
+class ReportForm(TextCheckedForm):
     occurrence = forms.ModelChoiceField(label=_("Occurrence"), queryset=Occurrence.objects.none(), required=False)
     first = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     last = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

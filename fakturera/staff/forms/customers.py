@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fakturera.core.identifiers import COUNTRY_CHOICES
+from fakturera.core.text import TextCheckedForm
 from fakturera.parties.models import Channel, Company, Customer, CustomerKind, Language
 from fakturera.staff.forms import UserChoiceField, company_users
 
@@ -25,7 +26,7 @@ ORGANISATION_FIELDS = (
 )  # fmt: skip
 
 
-class CustomerForm(forms.Form):
+class CustomerForm(TextCheckedForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     personnummer = forms.CharField(
         label=_("Personnummer"), max_length=20, required=False, help_text=_("Optional, such as 19811218-9876.")
@@ -121,7 +122,7 @@ def initial_from(customer: Customer) -> dict[str, Any]:
     return initial
 
 
-class MemberAddForm(forms.Form):
+class MemberAddForm(TextCheckedForm):
     person = forms.ModelChoiceField(label=_("Person"), queryset=Customer.objects.none())
     title = forms.CharField(label=_("Title"), max_length=100, required=False)
 

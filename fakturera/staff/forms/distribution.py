@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fakturera.core.mail import SECURITY
+from fakturera.core.text import TextCheckedForm
 from fakturera.distribution.channels.export import DIRECTORY, WEBHOOK
 from fakturera.distribution.models import ChannelSetting, DistributionSettings, Purpose
 from fakturera.distribution.services import MAX_UNDO_MINUTES
@@ -19,7 +20,7 @@ def _channel_choices(empty: str) -> list[tuple[str, Any]]:
     return [("", empty), *Channel.choices]
 
 
-class GeneralForm(forms.Form):
+class GeneralForm(TextCheckedForm):
     default_channel = forms.ChoiceField(label=_("Default channel"), required=False)
     reserve_channel = forms.ChoiceField(
         label=_("Reserve channel"),
@@ -96,7 +97,7 @@ def _option_fields(channel: str) -> dict[str, forms.Field]:
     return {}
 
 
-class ChannelForm(forms.Form):
+class ChannelForm(TextCheckedForm):
     is_active = forms.BooleanField(label=_("Active"), required=False)
 
     def __init__(self, *args: Any, channel: str, instance: ChannelSetting | None, **kwargs: Any):
@@ -124,7 +125,7 @@ class ChannelForm(forms.Form):
         return {name: self.cleaned_data.get(name) for name in _option_fields(self.channel)}
 
 
-class EmailTemplateForm(forms.Form):
+class EmailTemplateForm(TextCheckedForm):
     purpose = forms.ChoiceField(label=_("Used for"), choices=Purpose.choices)
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     subject = forms.CharField(label=_("Subject"), max_length=200)
@@ -140,7 +141,7 @@ class EmailTemplateForm(forms.Form):
         super().__init__(*args, prefix="template", **kwargs)
 
 
-class SendForm(forms.Form):
+class SendForm(TextCheckedForm):
     purpose = forms.ChoiceField(
         label=_("Send"),
         choices=[(Purpose.INVOICE, _("Invoices")), (Purpose.REMINDER, _("Reminders (overdue invoices)"))],

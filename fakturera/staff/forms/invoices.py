@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fakturera.core.errors import DomainError, ValidationFailed
 from fakturera.core.money import CURRENCY_CHOICES
+from fakturera.core.text import TextCheckedForm
 from fakturera.distribution.selectors import invoices_in_sending_status
 from fakturera.distribution.states import SendingStatus
 from fakturera.invoicing.models import Invoice, InvoiceLine
@@ -23,7 +24,7 @@ from fakturera.staff.forms.basis import DATE_WIDGET, LineFields, vat_value
 from fakturera.staff.forms_errors import VAT_ALIASES, add_domain_error
 
 
-class InvoiceFilterForm(forms.Form):
+class InvoiceFilterForm(TextCheckedForm):
     status = forms.ChoiceField(label=_("Status"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     sending_status = forms.ChoiceField(label=_("Sending status"), required=False)
@@ -69,7 +70,7 @@ class InvoiceFilterForm(forms.Form):
         )
 
 
-class DraftForm(forms.Form):
+class DraftForm(TextCheckedForm):
     """The head of a draft. The customer is chosen once, when the draft is created."""
 
     customer = forms.ModelChoiceField(label=_("Customer"), queryset=Customer.objects.none())
@@ -165,7 +166,7 @@ def add_draft_error(form: DraftForm, rows: list[DraftLineForm], exc: DomainError
             add_domain_error(form, ValidationFailed({field: messages}), aliases=VAT_ALIASES)
 
 
-class IssueForm(forms.Form):
+class IssueForm(TextCheckedForm):
     issued_on = forms.DateField(
         label=_("Invoice date"), required=False, widget=DATE_WIDGET, help_text=_("Empty: today.")
     )
@@ -175,7 +176,7 @@ class IssueForm(forms.Form):
         self.fields["issued_on"].initial = timezone.localdate()
 
 
-class CreditForm(forms.Form):
+class CreditForm(TextCheckedForm):
     """One quantity per line, at most what is left to credit; the service checks it."""
 
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)

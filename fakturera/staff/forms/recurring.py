@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fakturera.catalog.models import Product
 from fakturera.core.money import CURRENCY_CHOICES
+from fakturera.core.text import TextCheckedForm
 from fakturera.parties.models import AdvanceUnit, Company, Customer
 from fakturera.recurring.models import Frequency, NoticeKind, Pricing, RecurringInvoice, RecurringLine
 from fakturera.staff.forms.basis import DATE_WIDGET, IdListField, LineFields, vat_value
@@ -19,7 +20,7 @@ from fakturera.staff.forms.basis import DATE_WIDGET, IdListField, LineFields, va
 HEADER_NAMES = ("description", "currency", "buyer_reference", "note")
 
 
-class RecurringForm(forms.Form):
+class RecurringForm(TextCheckedForm):
     """The head. The customer is chosen once, when the recurring invoice is created."""
 
     customer = forms.ModelChoiceField(label=_("Customer"), queryset=Customer.objects.none())
@@ -121,7 +122,7 @@ RecurringLineFormSet = forms.formset_factory(RecurringLineForm, extra=0, can_del
 NewRecurringLineFormSet = forms.formset_factory(RecurringLineForm, extra=1, can_delete=True)
 
 
-class OrdersInvoiceForm(forms.Form):
+class OrdersInvoiceForm(TextCheckedForm):
     """Invoice orders: the ticked ones, all of them, or one."""
 
     order = IdListField(required=False)
@@ -134,13 +135,13 @@ class OrdersInvoiceForm(forms.Form):
         self.fields["issued_on"].initial = timezone.localdate()
 
 
-class NoticeForm(forms.Form):
+class NoticeForm(TextCheckedForm):
     kind = forms.ChoiceField(
         label=_("Tell me when orders are ready for generation"), choices=NoticeKind.choices, widget=forms.RadioSelect
     )
 
 
-class PeriodTextForm(forms.Form):
+class PeriodTextForm(TextCheckedForm):
     has_period_text = forms.BooleanField(label=_("Add the period text to generated lines"), required=False)
     period_text_template = forms.CharField(
         label=_("Period text"),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fakturera.core.errors import DomainError
+from fakturera.core.text import TextCheckedForm
 from fakturera.parties.keys import api_key_create, api_key_revoke, api_keys_of
 from fakturera.parties.models import ApiKey
 from fakturera.parties.tenancy import get_for_company, staff_view
@@ -29,7 +30,7 @@ from fakturera.webhooks.services import (
 DELIVERIES_PER_PAGE = 25
 
 
-class ApiKeyForm(forms.Form):
+class ApiKeyForm(TextCheckedForm):
     name = forms.CharField(
         label=gettext_lazy("Name"),
         max_length=100,
@@ -40,7 +41,7 @@ class ApiKeyForm(forms.Form):
     )
 
 
-class EndpointForm(forms.Form):
+class EndpointForm(TextCheckedForm):
     url = forms.URLField(label=gettext_lazy("URL"), max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
         label=gettext_lazy("Events"),
