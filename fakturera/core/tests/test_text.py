@@ -188,7 +188,7 @@ def test_the_documented_patterns_refuse_exactly_what_the_rule_refuses():
     # The API's document states the rule as patterns (JSON Schema); they must not drift from it.
     single = re.compile(text.SINGLE_LINE_PATTERN)
     multi = re.compile(text.MULTI_LINE_PATTERN)
-    for point in range(0x110000):
+    for point in [*range(0xD800), *range(0xE000, 0x110000)]:  # lone surrogates are no JSON text
         character = chr(point)
         assert (single.fullmatch(character) is None) == (text.refused_character(character) is not None), hex(point)
         assert (multi.fullmatch(character) is None) == (
