@@ -227,3 +227,27 @@ def test_the_servers_banner_and_answers_are_not_echoed():
         mail.send(message(), outbox=outbox(smtp.port))
     assert str(refused.value) == "The SMTP server answered 554 5.7.1"
     assert "redis" not in repr(refused.value.params)
+
+
+def test_starttls_verifies_the_certificate_against_the_host_name_given(tmp_path, monkeypatch):
+    import ssl
+
+    from aiosmtpd.controller import Controller
+
+    from fakturera.core.tests.smtp import Handler
+    from fakturera.core.tests.tls import trusted_certificate
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*trusted_certificate(tmp_path, monkeypatch))
+    handler, port = Handler(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, tls_context=context)
+    controller.start()
+    try:
+        good = Outbox(SmtpServer("good.example.se", port, security="starttls"), sender="a@klinik.se")
+        mail.send(message(), outbox=good)
+        bad = Outbox(SmtpServer("bad.example.se", port, security="starttls"), sender="a@klinik.se")
+        with pytest.raises(TemporaryMailError):
+            mail.send(message(), outbox=bad)
+    finally:
+        controller.stop()
+    assert len(handler.received) == 1

@@ -15,6 +15,7 @@ import pytest
 
 from fakturera.core import net
 from fakturera.core.tests.drip import DripServer, http_drip
+from fakturera.core.tests.tls import trusted_certificate
 
 PUBLIC = "93.184.216.34"
 
@@ -249,3 +250,24 @@ def test_the_allow_list_lets_a_named_network_or_host_through(refusing, entry):
         host = "localhost" if "localhost" in entry else "127.0.0.1"
         assert net.http_request("GET", f"http://{host}:{server.port}/", timeout=5).status == 200
     assert net.target_problem("10.0.0.5", 443) is not None
+
+
+# --- TLS: verified against the name given, though connected to the address checked ------------------
+
+
+@pytest.fixture
+def certificate(tmp_path, monkeypatch):
+    return trusted_certificate(tmp_path, monkeypatch)
+
+
+def test_https_verifies_the_certificate_against_the_name_given(certificate):
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    with Server() as server:
+        server.http.socket = context.wrap_socket(server.http.socket, server_side=True)
+        assert net.http_request("GET", f"https://good.example.se:{server.port}/", timeout=5).status == 200
+        for other in ("bad.example.se", "127.0.0.1"):
+            with pytest.raises(ssl.SSLCertVerificationError):
+                net.http_request("GET", f"https://{other}:{server.port}/", timeout=5)
