@@ -16,7 +16,7 @@ class DripServer:
     seconds, until the client goes or `give_up` seconds have passed (so a client without a
     deadline, today's code, still ends; its test fails on the time it took)."""
 
-    def __init__(self, start: bytes, filler: bytes = b"a", *, interval: float = 0.5, give_up: float = 8.0):
+    def __init__(self, start: bytes, filler: bytes = b"a", *, interval: float = 0.5, give_up: float = 12.0):
         self.start, self.filler, self.interval, self.give_up = start, filler, interval, give_up
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.listener.settimeout(0.2)

@@ -187,7 +187,7 @@ def test_a_server_dripping_its_greeting_is_cut_off_at_the_deadline(settings):
         took = time.monotonic() - started
 
     # Every read got a byte within half a second: smtplib's timeout per read waits for ever.
-    assert took < 2.5
+    assert took < 4.5  # a busy machine adds some; without the deadline it is 12 s
     assert failed.value.code == "smtp_unreachable"
     assert failed.value.params["error"] is None  # no answer in time
     assert "aaa" not in str(failed.value)

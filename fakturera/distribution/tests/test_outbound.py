@@ -55,7 +55,7 @@ def test_a_letter_service_dripping_its_answer_is_cut_off_at_the_deadline(setting
             a_letter(f"http://127.0.0.1:{server.port}")
         took = time.monotonic() - started
 
-    assert took < 2.5
+    assert took < 4.5  # a busy machine adds some; without the deadline it is 12 s
     assert caught.value.reason.code == "no_answer_within"
     assert str(caught.value) == "The letter service did not answer within 1.5 seconds."
 
@@ -74,7 +74,7 @@ def test_an_access_point_dripping_its_answer_is_cut_off_at_the_deadline_when_sen
             started = time.monotonic()
             with pytest.raises(TransientError) as caught:
                 call()
-            assert time.monotonic() - started < 2.5
+            assert time.monotonic() - started < 4.5
             assert caught.value.reason.code == "no_answer_within"
 
 
@@ -97,7 +97,7 @@ def test_a_dripping_smtp_server_fails_the_delivery_as_transient_by_the_deadline(
         done = deliveries_work(now=timezone.now() + dt.timedelta(minutes=6))
         took = time.monotonic() - started
 
-    assert took < 4
+    assert took < 6
     assert done.retried == 1
     delivery = Delivery.objects.get()
     assert delivery.state == DeliveryState.QUEUED
@@ -207,3 +207,43 @@ def test_with_private_networks_allowed_a_loopback_service_is_saved_and_reached(c
         service_channel(company, Channel.LETTER, service)
         assert a_letter(service.url, api_key=service.api_key).reference
         assert ChannelSetting.objects.get(channel=Channel.LETTER).options["base_url"] == service.url
+
+
+@pytest.mark.django_db
+def test_the_registration_look_ups_of_one_send_share_one_deadline(company, settings, monkeypatch):
+    """Staff wait for them: a dripping access point costs the send one deadline, not one per
+    receiver; the receivers not looked up stay unknown (the channel is tried)."""
+    from fakturera.distribution.channels import peppol
+
+    settings.OUTBOUND_DEADLINE = 1
+    monkeypatch.setattr(peppol, "LOOKUP_SECONDS", 1.5)
+    with http_drip(interval=0.5) as server:
+        setting = ChannelSetting(
+            company=company, channel=Channel.PEPPOL, options={"base_url": f"http://127.0.0.1:{server.port}"}, secret="k"
+        )
+        started = time.monotonic()
+        found = peppol.receivers_registered(setting=setting, participant_ids={f"0007:556036079{n}" for n in range(10)})
+        took = time.monotonic() - started
+    assert found == {}
+    assert took < 4.5  # one second for each of the ten without the shared deadline
+
+
+def test_a_service_whose_certificate_is_for_another_name_is_unreachable_not_a_bad_address(tmp_path, monkeypatch):
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from fakturera.core.tests.tls import trusted_certificate
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*trusted_certificate(tmp_path, monkeypatch))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(TransientError) as caught:
+            a_letter(f"https://bad.example.se:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert caught.value.reason.code == "unreachable"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +68,8 @@ def exchange(
         raise TransientError(reason("no_answer_within", service=service, seconds=f"{deadline.seconds:g}")) from None
     except net.ResponseTooLarge:
         raise TransientError(reason("answer_too_long", service=service)) from None
+    except ssl.SSLError as exc:  # before ValueError: a certificate that does not verify is both
+        raise _connection_error(service, exc) from None
     except ValueError:  # a port that is not a number
         raise PermanentError(reason("not_http", service=service, url=url)) from None
     except http.client.HTTPException as exc:

@@ -51,11 +51,11 @@ def test_a_receiver_dripping_its_answer_is_cut_off_at_the_deadline(company, sett
         delivery = delivery_send(delivery_id=pending(endpoint).pk)
         took = time.monotonic() - started
 
-    assert took < 2.5
+    assert took < 4.5  # a busy machine adds some; without the deadline it is 12 s
     attempt = delivery.attempt_log.get()
     assert attempt.status_code is None
     assert attempt.error == "No answer within 1.5 seconds."
-    assert attempt.duration_ms < 2500
+    assert attempt.duration_ms < 4500
     assert delivery.status == DeliveryStatus.PENDING  # tried again later
 
 
