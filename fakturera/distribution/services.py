@@ -62,12 +62,13 @@ def channel_setting_save(
     unknown = set(options) - set(OPTION_NAMES.get(channel, ()))
     if unknown:
         raise DomainError(_("Unknown settings: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    options = {key: value for key, value in options.items() if value not in (None, "")}
+    _check_target(channel, options)  # before the row lock: it may look a name up
     setting, _created = ChannelSetting.objects.select_for_update().get_or_create(company=company, channel=channel)
     setting.is_active = is_active
-    setting.options = {key: value for key, value in options.items() if value not in (None, "")}
+    setting.options = options
     if secret:
         setting.secret = secret
-    _check_target(channel, setting.options)
     if is_active:
         if reason := REGISTRY[channel].settings_problem(setting):
             raise DomainError(reason, field="is_active")
