@@ -4,7 +4,6 @@ only counts the connections it gets (for the tests that no connection is made)."
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import socket
 import threading
@@ -22,6 +21,9 @@ class DripServer:
         self.listener.settimeout(0.2)
         self.port = self.listener.getsockname()[1]
         self.connections = 0
+        # How long each connection was held, in seconds, until the client went (or the end).
+        self.held: list[float] = []
+        self.drips: list[threading.Thread] = []
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._serve, daemon=True)
 
@@ -34,24 +36,36 @@ class DripServer:
             except OSError:
                 return
             self.connections += 1
-            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+            drip = threading.Thread(target=self._drip, args=(conn,), daemon=True)
+            self.drips.append(drip)
+            drip.start()
 
     def _drip(self, conn: socket.socket) -> None:
-        ends = time.monotonic() + self.give_up
-        data = itertools.chain(self.start, itertools.cycle(self.filler))
-        with conn:
-            conn.setblocking(False)
-            for byte in data:
-                if self.stopped.is_set() or time.monotonic() > ends:
-                    return
-                with contextlib.suppress(BlockingIOError):
-                    while conn.recv(65536):  # read and forget what the client sends
-                        pass
-                try:
-                    conn.sendall(bytes([byte]))
-                except OSError:
-                    return  # the client went
-                time.sleep(self.interval)
+        started = time.monotonic()
+        try:
+            self._drip_until_gone(conn, ends=started + self.give_up)
+        finally:
+            conn.close()
+            self.held.append(time.monotonic() - started)
+
+    def _drip_until_gone(self, conn: socket.socket, *, ends: float) -> None:
+        conn.setblocking(False)
+        for byte in itertools.chain(self.start, itertools.cycle(self.filler)):
+            if self.stopped.is_set() or time.monotonic() > ends:
+                return
+            try:
+                while True:  # read and forget what the client sends; b"" is the client gone
+                    if not conn.recv(65536):
+                        return
+            except BlockingIOError:
+                pass
+            except OSError:
+                return
+            try:
+                conn.sendall(bytes([byte]))
+            except OSError:
+                return  # the client went
+            time.sleep(self.interval)
 
     def __enter__(self) -> DripServer:
         self.thread.start()
@@ -61,6 +75,8 @@ class DripServer:
         self.stopped.set()
         self.listener.close()
         self.thread.join(timeout=2)
+        for drip in self.drips:
+            drip.join(timeout=2)
 
 
 def http_drip(**options: object) -> DripServer:

@@ -93,11 +93,11 @@ def test_a_dripping_smtp_server_fails_the_delivery_as_transient_by_the_deadline(
             company=company, default_channel=Channel.EMAIL, reserve_channel="", reminder_channel="", undo_minutes=5
         )
         invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
-        started = time.monotonic()
+        # (the worker's own time includes rendering the PDF: the server measures the connection)
         done = deliveries_work(now=timezone.now() + dt.timedelta(minutes=6))
-        took = time.monotonic() - started
 
-    assert took < 6
+    assert server.connections == 1
+    assert max(server.held) < 4.5  # a busy machine adds some; without the deadline it is 12 s
     assert done.retried == 1
     delivery = Delivery.objects.get()
     assert delivery.state == DeliveryState.QUEUED
