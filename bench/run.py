@@ -140,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     _recreate_database(args.database_url)
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fakturera.settings")
+    # The measurements' SMTP server and receivers listen on loopback, which outbound
+    # connections refuse by default (core/net.py); the workers started here inherit this.
+    os.environ.setdefault("FAKTURERA_OUTBOUND_ALLOW_PRIVATE", "1")
     import django
     from django.core.management import call_command
 

@@ -56,6 +56,14 @@ def _tasks_run_immediately(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
+@pytest.fixture(autouse=True)
+def _outbound_loopback(settings):
+    """The tests' outside services (webhook receivers, SMTP servers, the fake letter service
+    and access point) listen on loopback, which production refuses (core/net.py): allowed
+    here. The tests of that refusal turn it off again."""
+    settings.OUTBOUND_ALLOW_PRIVATE = True
+
+
 @pytest.fixture
 def company(db):
     from fakturera.parties.tests.factories import CompanyFactory

@@ -188,3 +188,14 @@ PORTAL_LOGIN_LIMIT_PER_IP = os.environ.get("FAKTURERA_PORTAL_LOGIN_LIMIT_PER_IP"
 # Distribution: how long a worker holds the deliveries it claimed before the sweeper
 # judges them (distribution/worker.py).
 DISTRIBUTION_LEASE_SECONDS = int(os.environ.get("FAKTURERA_DISTRIBUTION_LEASE_SECONDS", "600"))
+
+# Outbound connections to servers a company names (webhooks, SMTP, the letter service, the
+# Peppol access point; core/net.py). Loopback, private, link-local (cloud metadata) and
+# other internal addresses, and database ports, are refused unless the operator allows
+# private networks (FAKTURERA_OUTBOUND_ALLOW_PRIVATE=1, for loopback services in
+# development) or names what may be reached anyway (FAKTURERA_OUTBOUND_ALLOW: a comma-
+# separated list of addresses, CIDR networks, host names and `.domain` suffixes).
+# FAKTURERA_OUTBOUND_DEADLINE caps how long any one call may take in all, in seconds.
+OUTBOUND_ALLOW_PRIVATE = os.environ.get("FAKTURERA_OUTBOUND_ALLOW_PRIVATE", "0") == "1"
+OUTBOUND_ALLOW = [entry.strip() for entry in os.environ.get("FAKTURERA_OUTBOUND_ALLOW", "").split(",") if entry.strip()]
+OUTBOUND_DEADLINE = float(os.environ.get("FAKTURERA_OUTBOUND_DEADLINE", "30"))

@@ -22,16 +22,23 @@ reminders by the e-mail channel, portal notices and login links, course approval
 
 Messages to an SmtpServer are written as MIME bytes directly: the standard library's
 email package spends most of a bulk send parsing and folding its own headers (seen in
-`make bench`). Error texts go into an invoice's history, so they never carry a secret.
+`make bench`). Error texts go into an invoice's history, so they never carry a secret,
+nor the server's own words (an SMTP answer is kept as its code and enhanced status code).
+
+A company's SMTP server is reached through core.net: its addresses are checked (no
+loopback, private or internal address, no database port, unless the operator allows
+them) and the connection is made to the address checked; the connection (connect,
+greeting, STARTTLS, login) and then each message must be done within the server's
+timeout in all, so a server that drips its answers cannot hold a worker.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import re
 import smtplib
 import socket
-import ssl
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,7 +52,12 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.utils.translation import gettext as _
 
+from fakturera.core import net
+
 TIMEOUT_SECONDS = 30
+QUIT_SECONDS = 5  # the goodbye after a batch
+# The enhanced status code at the start of an SMTP answer (RFC 3463), such as 5.1.1.
+ENHANCED_CODE = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}(?=\s|$)")
 SECURITY = ("starttls", "ssl", "none")
 
 Address = tuple[str, str]  # (display name, address); the name may be empty
@@ -56,7 +68,10 @@ class MailError(Exception):
     say the same as data (an invoice's history words it in its reader's language): codes
     smtp_address_unsendable (to), smtp_answer (code, text), smtp_login_refused (code),
     smtp_unreachable (host, port, error) and smtp_connection_failed (error), where `error`
-    is the operating system's words, or None when the server did not answer in time."""
+    is the operating system's words, or None when the server did not answer in time;
+    private_address (host, address) and refused_port (host, port) when core.net refuses
+    the server. `text` of smtp_answer is only the enhanced status code (5.1.1), never the
+    server's words."""
 
     def __init__(
         self, message: str, *, status: int | None = None, code: str = "", params: dict[str, Any] | None = None
@@ -266,26 +281,42 @@ def _unsendable(message: Message) -> PermanentMailError:
 
 
 def _answer_error(code: int, text: bytes | str) -> MailError:
+    """An SMTP answer as its code and enhanced status code (5.1.1): the server's own words are
+    never kept (a "server" may be anything that answers on that port)."""
     detail = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
-    message = _("The SMTP server answered %(code)s %(text)s") % {"code": code, "text": detail}
+    found = ENHANCED_CODE.match(detail.strip())
+    enhanced = found.group(0) if found else ""
+    message = (_("The SMTP server answered %(code)s %(text)s") % {"code": code, "text": enhanced}).strip()
     kind = TemporaryMailError if 400 <= code < 500 else PermanentMailError
-    return kind(message, status=code, code="smtp_answer", params={"code": code, "text": detail})
+    return kind(message, status=code, code="smtp_answer", params={"code": code, "text": enhanced})
+
+
+def _refused_error(exc: net.TargetRefused) -> MailError:
+    return PermanentMailError(exc.message, code=exc.code, params=exc.params)
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """A timeout, or smtplib's "Connection unexpectedly closed" because of one (it wraps a
+    timeout while reading an answer)."""
+    return isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, socket.timeout | TimeoutError):
+    if _timed_out(exc):
         return _("timed out")
     return str(exc) or type(exc).__name__
 
 
 def _os_words(exc: BaseException) -> str | None:
     """The `error` parameter: the operating system's words, None for a timeout."""
-    if isinstance(exc, socket.timeout | TimeoutError):
+    if _timed_out(exc):
         return None
     return str(exc) or type(exc).__name__
 
 
 def _connect_error(exc: Exception, *, host: str, port: int | str) -> MailError:
+    if isinstance(exc, net.TargetRefused):
+        return _refused_error(exc)
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return PermanentMailError(
             _("The SMTP server refused the login (%(code)s).") % {"code": exc.smtp_code},
@@ -317,25 +348,54 @@ def _send_error(exc: Exception, message: Message) -> MailError:
     )
 
 
+class _GuardedSmtp(smtplib.SMTP):
+    """smtplib's client whose connection goes through core.net: the server's addresses are
+    checked and every read and write ends by `deadline`. STARTTLS verifies the certificate
+    against the host name given."""
+
+    def __init__(self, host: str, port: int, *, deadline: net.Deadline):
+        self.deadline = deadline
+        super().__init__(host, port, timeout=deadline.seconds)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return net.connect(host, port, deadline=self.deadline)
+
+    def starttls(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        return super().starttls(context=net.tls_context(self.deadline))
+
+
+class _GuardedSmtpSsl(smtplib.SMTP_SSL):
+    def __init__(self, host: str, port: int, *, deadline: net.Deadline):
+        self.deadline = deadline
+        super().__init__(host, port, timeout=deadline.seconds, context=net.tls_context(deadline))
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = net.connect(host, port, deadline=self.deadline)
+        return self.context.wrap_socket(sock, server_hostname=self._host)
+
+
 class SmtpConnection(Connection):
-    """Straight to an SMTP server with smtplib."""
+    """Straight to an SMTP server with smtplib, through core.net: the server's address is
+    checked, and each step ends within the server's `timeout` in all, however slowly the
+    server answers: the connection (connect, greeting, STARTTLS, login), each message, and
+    the goodbye."""
 
     def __init__(self, server: SmtpServer):
         self.server = server
         self.smtp: smtplib.SMTP | None = None
         self.connect_error: MailError | None = None
+        self.deadline: net.Deadline | None = None
 
     def _connect(self) -> smtplib.SMTP:
         server = self.server
+        self.deadline = deadline = net.Deadline(server.timeout)
         try:
             if server.security == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    server.host, server.port, timeout=server.timeout, context=ssl.create_default_context()
-                )
+                smtp: smtplib.SMTP = _GuardedSmtpSsl(server.host, server.port, deadline=deadline)
             else:
-                smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+                smtp = _GuardedSmtp(server.host, server.port, deadline=deadline)
                 if server.security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls()
             if server.username:
                 smtp.login(server.username, server.password)
         except (OSError, smtplib.SMTPException) as exc:
@@ -359,6 +419,8 @@ class SmtpConnection(Connection):
             except MailError as exc:
                 self.connect_error = exc
                 raise
+        assert self.deadline is not None
+        self.deadline.restart(self.server.timeout)
         try:
             self.smtp.sendmail(sender, recipients, rendered.content)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -385,6 +447,8 @@ class SmtpConnection(Connection):
     def close(self) -> None:
         if self.smtp is not None:
             # The messages are sent; a server that hangs up first is no failure.
+            if self.deadline is not None:
+                self.deadline.restart(min(self.server.timeout, QUIT_SECONDS))
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 self.smtp.quit()
             self._drop()

@@ -65,6 +65,14 @@ SENTENCES = {
     "service_error": _("%(service)s had an error: %(error)s"),
     "key_refused": _("%(service)s refused our API key (HTTP %(status)s); check the channel's settings."),
     "delivery_refused": _("%(service)s refused the delivery: %(error)s"),
+    "private_address": _(
+        "%(service)s: %(host)s is the address %(address)s, on a loopback, private or internal network; outside "
+        "services must be on the public internet."
+    ),
+    "refused_port": _(
+        "%(service)s: port %(port)s is for databases and internal services; outside services are not reached on it."
+    ),
+    "answer_too_long": _("%(service)s sent an answer too long to read."),
     "letter_without_id": _("The letter service accepted the letter but gave no id."),
     "peppol_ids_missing": _("A Peppol document needs both the sender's and the receiver's Peppol ID."),
     "peppol_without_id": _("The Peppol access point accepted the document but gave no id."),
@@ -83,6 +91,7 @@ SENTENCES = {
 SERVICES = {
     "letter": _("The letter service"),
     "peppol": _("The Peppol access point"),
+    "smtp": _("The SMTP server"),
 }
 
 
@@ -108,7 +117,8 @@ class Reason:
         if sentence is None:
             # A code this version no longer knows (stored by an older one): its words, if any.
             return str(self.params.get("text") or self.code.replace("_", " "))
-        return str(sentence) % {name: _worded(name, value) for name, value in self.params.items()}
+        # .strip(): a parameter may be empty ("answered 550" with no enhanced status code).
+        return (str(sentence) % {name: _worded(name, value) for name, value in self.params.items()}).strip()
 
     def as_data(self) -> dict[str, Any]:
         """What the history stores: JSON, nested reasons included."""

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fakturera.core import net
 from fakturera.core.bulk import any_of
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
 from fakturera.core.text import check_texts
@@ -62,9 +63,11 @@ def channel_setting_save(
     unknown = set(options) - set(OPTION_NAMES.get(channel, ()))
     if unknown:
         raise DomainError(_("Unknown settings: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    options = {key: value for key, value in options.items() if value not in (None, "")}
+    _check_target(channel, options)  # before the row lock: it may look a name up
     setting, _created = ChannelSetting.objects.select_for_update().get_or_create(company=company, channel=channel)
     setting.is_active = is_active
-    setting.options = {key: value for key, value in options.items() if value not in (None, "")}
+    setting.options = options
     if secret:
         setting.secret = secret
     if is_active:
@@ -75,6 +78,21 @@ def channel_setting_save(
     setting.save()
     _check_exclusive_export(company)
     return setting
+
+
+def _check_target(channel: str, options: dict[str, Any]) -> None:
+    """A server on a loopback, private or internal address, or on a database port, is refused
+    when saved (core.net). Every connection checks again, on the addresses the name has then."""
+    if channel == Channel.EMAIL and options.get("host"):
+        try:
+            port = int(options.get("port") or 25)
+        except (TypeError, ValueError):
+            raise DomainError(_("The port is a number from 1 to 65535."), field="port") from None
+        if refused := net.target_problem(str(options["host"]), port):
+            raise DomainError(refused.message, field="port" if refused.code == "refused_port" else "host")
+    base_url = options.get("base_url") if channel in (Channel.LETTER, Channel.PEPPOL) else None
+    if base_url and (refused := net.url_problem(str(base_url))):
+        raise DomainError(refused.message, field="base_url")
 
 
 def _portal_smtp_problem(company: Company) -> str | None:

@@ -5,12 +5,14 @@ and the installation's own server through Django's e-mail backend."""
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 from django.core import mail as django_mail
 
 from fakturera.core import mail
 from fakturera.core.mail import Attachment, Message, Outbox, PermanentMailError, SmtpServer, TemporaryMailError
+from fakturera.core.tests.drip import smtp_drip
 from fakturera.core.tests.smtp import SmtpServer as LoopbackSmtp
 from fakturera.core.tests.smtp import free_port
 
@@ -58,7 +60,7 @@ def test_a_message_arrives_with_one_line_headers_and_its_attachments():
 
 
 def test_a_batch_goes_over_one_connection_and_each_message_has_its_own_outcome():
-    refused = {"gone@example.se": "550 No such user", "full@example.se": "452 Mailbox full, try later"}
+    refused = {"gone@example.se": "550 5.1.1 No such user", "full@example.se": "452 Mailbox full, try later"}
     with LoopbackSmtp(refuse_recipients=refused) as smtp, outbox(smtp.port).connect() as connection:
         results = mail.send_batch(
             connection,
@@ -77,7 +79,9 @@ def test_a_batch_goes_over_one_connection_and_each_message_has_its_own_outcome()
     assert last.is_success
     assert isinstance(gone.error, PermanentMailError)
     assert gone.error.status == 550
-    assert "No such user" in str(gone.error)
+    # The code and the enhanced status code; never the server's own words.
+    assert str(gone.error) == "The SMTP server answered 550 5.1.1"
+    assert gone.error.params == {"code": 550, "text": "5.1.1"}
     assert isinstance(unsendable.error, PermanentMailError)
     assert str(unsendable.error) == "The address asa@exämpel.se cannot be sent to by SMTP."
     assert isinstance(full.error, TemporaryMailError)
@@ -91,7 +95,8 @@ def test_a_refusal_of_the_message_is_permanent_for_5xx_and_temporary_for_4xx():
         with LoopbackSmtp(refuse_with=answer) as smtp, pytest.raises(kind) as refused:
             mail.send(message(), outbox=outbox(smtp.port))
         assert refused.value.status == int(answer[:3])
-        assert answer[4:] in str(refused.value)
+        assert str(refused.value) == f"The SMTP server answered {answer[:3]}"
+        assert answer[4:] not in str(refused.value)
 
 
 def test_an_unreachable_server_fails_the_whole_batch_at_once_as_temporary():
@@ -168,3 +173,81 @@ def test_an_unreachable_installation_server_is_a_temporary_error(settings):
 
     with pytest.raises(TemporaryMailError, match="Could not reach the SMTP server"):
         mail.send(message())
+
+
+# --- through core.net: the deadline and the refused servers ---------------------------------------
+
+
+def test_a_server_dripping_its_greeting_is_cut_off_at_the_deadline(settings):
+    settings.OUTBOUND_DEADLINE = 1.5
+    with smtp_drip(interval=0.5) as server:
+        started = time.monotonic()
+        with pytest.raises(TemporaryMailError) as failed:
+            mail.send(message(), outbox=outbox(server.port))
+        took = time.monotonic() - started
+
+    # Every read got a byte within half a second: smtplib's timeout per read waits for ever.
+    assert took < 4.5  # a busy machine adds some; without the deadline it is 12 s
+    assert failed.value.code == "smtp_unreachable"
+    assert failed.value.params["error"] is None  # no answer in time
+    assert "aaa" not in str(failed.value)
+
+
+def test_a_message_sent_slowly_is_cut_off_by_its_own_deadline_and_the_batch_goes_on(settings):
+    """The deadline holds for the connection and then for each message, not for the batch."""
+    settings.OUTBOUND_DEADLINE = 2
+    with LoopbackSmtp() as smtp, outbox(smtp.port).connect() as connection:
+        results = mail.send_batch(connection, [message(), message(), message()])
+    assert all(result.is_success for result in results)
+    assert len(smtp.received) == 3
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_a_server_on_loopback_is_refused_when_private_networks_are_not_allowed(settings, host):
+    settings.OUTBOUND_ALLOW_PRIVATE = False
+    with LoopbackSmtp() as smtp:
+        server = SmtpServer(host, smtp.port, security="none")
+        with pytest.raises(PermanentMailError) as refused:
+            mail.send(message(), outbox=Outbox(server, sender="a@klinik.se"))
+        assert smtp.received == []
+    assert refused.value.code == "private_address"
+    assert refused.value.params == {"host": host, "address": "127.0.0.1"}
+
+
+def test_a_server_on_a_database_port_is_refused_before_connecting(settings):
+    settings.OUTBOUND_ALLOW_PRIVATE = True  # even so: ports of databases are never an SMTP server's
+    with pytest.raises(PermanentMailError) as refused:
+        mail.send(message(), outbox=outbox(6379))
+    assert refused.value.code == "refused_port"
+
+
+def test_the_servers_banner_and_answers_are_not_echoed():
+    banner = "554 5.7.1 redis_version:7.2.4 internal banner"
+    with LoopbackSmtp(refuse_with=banner) as smtp, pytest.raises(PermanentMailError) as refused:
+        mail.send(message(), outbox=outbox(smtp.port))
+    assert str(refused.value) == "The SMTP server answered 554 5.7.1"
+    assert "redis" not in repr(refused.value.params)
+
+
+def test_starttls_verifies_the_certificate_against_the_host_name_given(tmp_path, monkeypatch):
+    import ssl
+
+    from aiosmtpd.controller import Controller
+
+    from fakturera.core.tests.smtp import Handler
+    from fakturera.core.tests.tls import trusted_certificate
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*trusted_certificate(tmp_path, monkeypatch))
+    handler, port = Handler(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, tls_context=context)
+    controller.start()
+    try:
+        good = Outbox(SmtpServer("good.example.se", port, security="starttls"), sender="a@klinik.se")
+        mail.send(message(), outbox=good)
+        bad = Outbox(SmtpServer("bad.example.se", port, security="starttls"), sender="a@klinik.se")
+        with pytest.raises(TemporaryMailError):
+            mail.send(message(), outbox=bad)
+    finally:
+        controller.stop()
+    assert len(handler.received) == 1

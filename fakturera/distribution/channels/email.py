@@ -116,6 +116,8 @@ def _transport_error(error: mail.MailError | None) -> TransientError | Permanent
     params = dict(error.params)
     if error.code == "smtp_answer":
         params["text"] = plain_text(params.get("text", ""), length=300)
+    if error.code in ("private_address", "refused_port"):  # core.net refused the server
+        params["service"] = "smtp"
     if "error" in params:
         words = params["error"]
         params["error"] = reason("timed_out") if words is None else text(plain_text(words, length=300))

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from fakturera.core import net
 from fakturera.distribution.channels.base import Channel, Job, Receipt, ServiceSession, Session, TransportError
 from fakturera.distribution.models import ChannelSetting
 from fakturera.distribution.reasons import Reason, reason
@@ -15,6 +16,9 @@ from fakturera.distribution.routing import Facts
 from fakturera.distribution.transports.peppol import peppol_receiver_registered, peppol_send
 from fakturera.parties.models import Channel as ChannelCode
 from fakturera.parties.models import Company
+
+LOOKUP_TIMEOUT = 10  # one registration look-up, in all
+LOOKUP_SECONDS = 20  # all the look-ups of one send
 
 
 class PeppolChannel(Channel):
@@ -49,10 +53,19 @@ def receivers_registered(*, setting: ChannelSetting | None, participant_ids: set
     if setting is None:
         return {}
     found = {}
+    # All the look-ups of one send share one deadline (staff wait for them): when it is
+    # spent, the rest stay unknown.
+    budget = net.Deadline(LOOKUP_SECONDS)
     for participant_id in sorted(participant_ids):
+        left = budget.remaining()
+        if left <= 0:
+            break
         try:
             found[participant_id] = peppol_receiver_registered(
-                base_url=setting.options.get("base_url", ""), api_key=setting.secret, participant_id=participant_id
+                base_url=setting.options.get("base_url", ""),
+                api_key=setting.secret,
+                participant_id=participant_id,
+                timeout=min(LOOKUP_TIMEOUT, left),
             )
         except TransportError:
             continue

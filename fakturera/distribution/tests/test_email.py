@@ -71,7 +71,8 @@ def test_a_refusing_server_rolls_the_invoice_back_with_the_error_in_its_history(
     assert invoice_sending(invoice=invoice).status == SendingStatus.UNSENT
     failure = invoice.events.get(kind=SendingEvent.SEND_FAILED)
     assert "550" in describe(failure)
-    assert "Mailbox unavailable" in describe(failure)
+    # The server's own words are not kept (whatever answers on that port is not echoed).
+    assert "Mailbox unavailable" not in describe(failure)
     assert Delivery.objects.get().state == DeliveryState.FAILED
 
 

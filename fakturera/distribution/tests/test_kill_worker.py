@@ -36,7 +36,13 @@ def worker(*args: str) -> subprocess.Popen:
     db = connection.settings_dict
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
     url = f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "fakturera.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "fakturera.settings",
+        # Its SMTP server listens on loopback, which production refuses (core/net.py).
+        "FAKTURERA_OUTBOUND_ALLOW_PRIVATE": "1",
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "django", "deliver", "--claim", "200", *args],
         env=env,
