@@ -176,6 +176,9 @@ if DEBUG and "EMAIL_HOST" not in os.environ:
     # company's own SMTP settings and are not affected.
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
+# How long the link of an invitation to work for a company is valid (parties/invitations.py).
+INVITATION_MAX_AGE_DAYS = int(os.environ.get("FAKTURERA_INVITATION_DAYS", "7"))
+
 # Courses (seed 000): how long a manager's approval link is valid, and how many
 # registrations one IP address may submit on the public form per window
 # ("COUNT/SECONDS"; "0" turns the limit off, as `make bench` does for its loopback client).
