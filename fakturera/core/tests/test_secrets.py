@@ -136,11 +136,11 @@ def test_without_keys_the_installation_refuses_to_start_when_debug_is_off():
     env = {k: v for k, v in os.environ.items() if k != "FAKTURERA_SECRET_KEYS"}
     env |= {"FAKTURERA_DEBUG": "0", "SECRET_KEY": "x" * 50, "DJANGO_SETTINGS_MODULE": "fakturera.settings"}
     code = "import django; django.setup()"
-    refused = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    refused = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
     assert refused.returncode != 0
     assert "FAKTURERA_SECRET_KEYS must be set" in refused.stderr
 
     env["FAKTURERA_SECRET_KEYS"] = f"{KEY_NEW},{KEY_OLD}"
-    started = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    started = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
     assert started.returncode == 0, started.stderr
     assert django_settings.SECRET_ENCRYPTION_KEYS  # in tests (DEBUG), the key derived from SECRET_KEY
