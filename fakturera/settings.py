@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fakturera.parties.tenancy.company_context",
+                "fakturera.staff.access.context",
             ],
         },
     },
