@@ -118,8 +118,8 @@ class CompanySettingsForm(forms.Form):
         return data
 
 
-class StaffAddForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150)
+class InviteForm(forms.Form):
+    email = forms.CharField(label=_("E-mail"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.ACCOUNTANT)
 
 
