@@ -90,7 +90,7 @@ def _send_on_commit(invitation: Invitation) -> None:
 
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation) -> Invitation:
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
     if not invitation.is_pending:
         raise StateConflict(_("This invitation is no longer open."))
     _send_on_commit(invitation)
@@ -118,7 +118,7 @@ def invitation_send(*, invitation_id: int) -> None:
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("company", "invited_by")
             .filter(pk=invitation_id, accepted_at=None, revoked_at=None)
             .first()
@@ -174,7 +174,7 @@ def _accept(invitation: Invitation, user: Any) -> CompanyUser:
 def invitation_accept(*, token: str, user: Any) -> CompanyUser:
     """The logged-in `user` accepts: their consent, and only then their role in the company."""
     invitation = invitation_from_token(token)
-    invitation = Invitation.objects.select_for_update().select_related("company").get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("company").get(pk=invitation.pk)
     invitation_from_token(token)  # again, under the lock: a link is used once
     if (user.email or "").strip().lower() != invitation.email.lower():
         raise DomainError(
@@ -195,7 +195,7 @@ def invitation_accept_new_user(*, token: str, name: str, password: str) -> NewMe
     """A person without a login accepts: a user with the invited e-mail as user name and
     address, the name and password they chose (Django's password validation)."""
     invitation = invitation_from_token(token)
-    invitation = Invitation.objects.select_for_update().select_related("company").get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("company").get(pk=invitation.pk)
     invitation_from_token(token)
     if user_with_email(invitation.email) is not None:
         raise DomainError(_("There is already a login for %(email)s; log in to accept.") % {"email": invitation.email})
