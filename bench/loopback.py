@@ -69,6 +69,8 @@ class Gunicorn:
             "DATABASE_URL": url,
             "FAKTURERA_DEBUG": "0",
             "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-not-secret"),
+            # This process's keys: it wrote the secrets (an SMTP password) the server reads.
+            "FAKTURERA_SECRET_KEYS": ",".join(settings.SECRET_ENCRYPTION_KEYS),
             "ALLOWED_HOSTS": "127.0.0.1",
             "DJANGO_SETTINGS_MODULE": "fakturera.settings",
             **self.extra_env,

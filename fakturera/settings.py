@@ -4,6 +4,8 @@ DATABASE_URL selects PostgreSQL (postgres://...); without it the embedded SQLite
 database in var/ is used. SECRET_KEY must be set in production (DEBUG off).
 """
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -21,6 +23,16 @@ if not SECRET_KEY:
     if not DEBUG:
         raise RuntimeError("SECRET_KEY must be set when FAKTURERA_DEBUG=0")
     SECRET_KEY = "dev-only-not-secret-fakturera"  # noqa: S105 - development default only
+# Secrets at rest (core/secrets.py): Fernet keys, comma-separated; the first encrypts, all
+# decrypt (rotation: put a new key first, run `fakturera rotate-secrets`, drop the old one).
+# Without them the installation does not start unless DEBUG is on, where one key derived
+# from SECRET_KEY serves.
+SECRET_ENCRYPTION_KEYS = [key.strip() for key in os.environ.get("FAKTURERA_SECRET_KEYS", "").split(",") if key.strip()]
+if not SECRET_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise RuntimeError("FAKTURERA_SECRET_KEYS must be set when FAKTURERA_DEBUG=0 (see README, Secrets)")
+    _digest = hashlib.sha256(b"fakturera-secrets-at-rest:" + SECRET_KEY.encode()).digest()
+    SECRET_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(_digest).decode()]
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
 INSTALLED_APPS = [
@@ -82,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fakturera.parties.tenancy.company_context",
+                "fakturera.staff.access.context",
             ],
         },
     },
@@ -165,6 +178,9 @@ if DEBUG and "EMAIL_HOST" not in os.environ:
     # SMTP server, core/mail.py) are printed instead of failing. Invoices go through each
     # company's own SMTP settings and are not affected.
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# How long the link of an invitation to work for a company is valid (parties/invitations.py).
+INVITATION_MAX_AGE_DAYS = int(os.environ.get("FAKTURERA_INVITATION_DAYS", "7"))
 
 # Courses (seed 000): how long a manager's approval link is valid, and how many
 # registrations one IP address may submit on the public form per window

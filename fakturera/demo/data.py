@@ -50,7 +50,7 @@ from fakturera.parties.models import BasisSource, Company, Customer, CustomerKin
 from fakturera.parties.services import (
     company_create,
     company_update,
-    company_user_set,
+    company_user_add,
     customer_create,
     customer_update,
     organisation_member_add,
@@ -516,7 +516,7 @@ def _academy(user: AbstractBaseUser, rng: random.Random, today: dt.date) -> Comp
         city="Linköping",
         basis_source=BasisSource.JOURNAL_NOTES,
     )
-    company_user_set(company=company, user=user, role=Role.ACCOUNTANT)
+    company_user_add(company=company, user=user, role=Role.ACCOUNTANT)
     contact_types = _priced(company, ContactType, ACADEMY_CONTACT_TYPES)
     _priced(company, Product, PRODUCTS[1:2])
     persons = _persons(company, rng, ACADEMY_PERSONS, phone_start=40)
@@ -640,7 +640,7 @@ def _trading(user: AbstractBaseUser, today: dt.date) -> Company:
         is_rounding_to_whole_units=True,
         has_ocr_length_digit=True,
     )
-    company_user_set(company=company, user=user, role=Role.ADMIN)
+    company_user_add(company=company, user=user, role=Role.ADMIN)
     customers = {}
     for key, seed in TRADE_CUSTOMERS.items():
         street, postal_code, city = ADDRESSES[key]

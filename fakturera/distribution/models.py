@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from fakturera.core.secrets import EncryptedField
 from fakturera.distribution.states import ACTIVE_STATES, DeliveryState, SendingStatus
 from fakturera.invoicing.models import Invoice
 from fakturera.parties.models import Channel, Company, Language, PdfTemplate
@@ -48,7 +49,7 @@ class ChannelSetting(models.Model):
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     is_active = models.BooleanField(_("active"), default=False)
     options = models.JSONField(default=dict, blank=True)
-    secret = models.CharField(max_length=500, blank=True)
+    secret = EncryptedField(blank=True)  # encrypted at rest (core/secrets.py)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["company", "channel"], name="channel_setting_unique")]

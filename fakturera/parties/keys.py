@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,9 +69,31 @@ def api_key_revoke(*, key: ApiKey) -> ApiKey:
     return key
 
 
+def api_keys_disable_of(*, company: Company, user: Any) -> int:
+    """Disable the live keys `user` answers for in `company` (made, or enabled again after
+    review): they leave the company or stop being an administrator. Returns how many."""
+    keys = ApiKey.objects.filter(company=company, revoked_at__isnull=True, disabled_at__isnull=True).filter(
+        Q(created_by=user, reviewed_by__isnull=True) | Q(reviewed_by=user)
+    )
+    return keys.update(disabled_at=timezone.now(), disabled_because_of=user)
+
+
+def api_key_enable(*, key: ApiKey, actor: Any) -> ApiKey:
+    """Another administrator enables a disabled key after reviewing it, and answers for it from now on."""
+    if key.disabled_because_of_id is not None and key.disabled_because_of_id == getattr(actor, "pk", None):
+        raise StateConflict(_("Another administrator must review this key."))
+    updated = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True, disabled_at__isnull=False).update(
+        disabled_at=None, reviewed_by=actor, reviewed_at=timezone.now()
+    )
+    if updated != 1:
+        raise StateConflict(_("This key is not disabled."))
+    key.refresh_from_db()
+    return key
+
+
 def api_keys_of(company: Company) -> QuerySet[ApiKey]:
     """The company's keys, revoked ones too, newest first, with who created each."""
-    return ApiKey.objects.filter(company=company).select_related("created_by")
+    return ApiKey.objects.filter(company=company).select_related("created_by", "disabled_because_of", "reviewed_by")
 
 
 class KeyRefused(Exception):
@@ -97,6 +119,11 @@ def api_key_authenticate(token: str) -> ApiKey:
         raise KeyRefused("invalid_key", _("The API key is not valid."))
     if key.revoked_at is not None:
         raise KeyRefused("key_revoked", _("The API key was revoked."))
+    if key.disabled_at is not None:
+        raise KeyRefused(
+            "key_disabled",
+            _("The API key is disabled: the administrator who answered for it left the company."),
+        )
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

@@ -25,6 +25,7 @@ from fakturera.core.identifiers import (
 from fakturera.core.money import CURRENCIES
 from fakturera.core.text import check_texts
 from fakturera.parties.events import COMPANY_CREATED
+from fakturera.parties.keys import api_keys_disable_of
 from fakturera.parties.models import (
     AdvanceUnit,
     Company,
@@ -130,16 +131,28 @@ def _is_last_admin(membership: CompanyUser) -> bool:
     return membership.role == Role.ADMIN and not others.exists()
 
 
+def company_user_add(*, company: Company, user: AbstractBaseUser, role: str) -> CompanyUser:
+    """A user's role in a company they do not work for yet. Only for an accepted invitation
+    (invitations.py) and the demo data: an administrator never attaches a login directly."""
+    if role not in Role.values:
+        raise DomainError(_("Unknown role."), field="role")
+    membership, _created = CompanyUser.objects.get_or_create(company=company, user=user, defaults={"role": role})
+    return membership
+
+
 @transaction.atomic
 def company_user_set(*, company: Company, user: AbstractBaseUser, role: str) -> CompanyUser:
-    """Give a user a role in the company, or change it; a company always keeps an administrator."""
+    """Change a member's role; a company always keeps an administrator. An administrator who
+    stops being one has their API keys disabled for review (keys.api_keys_disable_of)."""
     if role not in Role.values:
         raise DomainError(_("Unknown role."), field="role")
     membership = CompanyUser.objects.select_for_update().filter(company=company, user=user).first()
     if membership is None:
-        return CompanyUser.objects.create(company=company, user=user, role=role)
+        raise DomainError(_("This user does not work for the company; invite them by e-mail."))
     if role != Role.ADMIN and _is_last_admin(membership):
         raise DomainError(_("The company needs at least one administrator; make someone else one first."), field="role")
+    if membership.role == Role.ADMIN and role != Role.ADMIN:
+        api_keys_disable_of(company=company, user=user)
     membership.role = role
     membership.save(update_fields=["role"])
     return membership
@@ -147,12 +160,14 @@ def company_user_set(*, company: Company, user: AbstractBaseUser, role: str) -> 
 
 @transaction.atomic
 def company_user_remove(*, company: Company, user: AbstractBaseUser) -> None:
-    """Take a user's access to the company away (their login and other companies stay)."""
+    """Take a user's access to the company away (their login and other companies stay); the
+    API keys they answer for are disabled for review (keys.api_keys_disable_of)."""
     membership = CompanyUser.objects.select_for_update().filter(company=company, user=user).first()
     if membership is None:
         return
     if _is_last_admin(membership):
         raise DomainError(_("The company needs at least one administrator; make someone else one first."))
+    api_keys_disable_of(company=company, user=user)
     membership.delete()
 
 

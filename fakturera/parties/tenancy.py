@@ -13,8 +13,9 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
@@ -81,7 +82,6 @@ def staff_view(*, role: str = "read_only", write: bool | None = None) -> Callabl
     """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.company is None:  # type: ignore[attr-defined]
@@ -90,10 +90,15 @@ def staff_view(*, role: str = "read_only", write: bool | None = None) -> Callabl
             if (write or (write is None and request.method == "POST")) and needed == "read_only":
                 needed = "accountant"
             if not role_allows(request.company_role, needed):  # type: ignore[attr-defined]
-                return HttpResponseForbidden(_("Your role in this company does not allow this."))
+                # Django's handler403 renders the styled 403.html (staff/templates) with this reason.
+                raise PermissionDenied(_("Your role in this company does not allow this."))
             return view(request, *args, **kwargs)
 
-        return wrapper
+        decorated = login_required(wrapper)
+        # What the view needs, readable by the staff UI's tests (staff/access.py must agree).
+        decorated.staff_role = role  # type: ignore[attr-defined]
+        decorated.staff_write = write  # type: ignore[attr-defined]
+        return decorated
 
     return decorator
 

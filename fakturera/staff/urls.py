@@ -15,6 +15,7 @@ from fakturera.staff.views import (
     documents,
     home,
     integrations,
+    invitations,
     invoices,
     recurring,
 )
@@ -23,6 +24,8 @@ app_name = "staff"
 urlpatterns = [
     path("", home.home, name="home"),
     path("no-company/", home.no_company, name="no_company"),
+    # An invitation's link: anyone holding it, no company needed
+    path("invitations/<str:token>/", invitations.invitation, name="invitation"),
     path("company/switch/", home.company_switch, name="company_switch"),
     # Company settings (admin)
     path("settings/", company.settings_edit, name="company_settings"),

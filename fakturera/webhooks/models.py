@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from fakturera.core.secrets import EncryptedField
 from fakturera.parties.models import Company
 
 
@@ -30,7 +31,7 @@ class WebhookEndpoint(models.Model):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="webhook_endpoints")
     url = models.URLField(_("URL"), max_length=500)
     # Signs the bodies (HMAC-SHA256); the receiver holds a copy, so it is kept in clear.
-    secret = models.CharField(_("signing secret"), max_length=100)
+    secret = EncryptedField(_("signing secret"))  # encrypted at rest (core/secrets.py)
     events = models.JSONField(_("events"), default=list)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -119,8 +119,8 @@ class CompanySettingsForm(TextCheckedForm):
         return data
 
 
-class StaffAddForm(TextCheckedForm):
-    username = forms.CharField(label=_("Username"), max_length=150)
+class InviteForm(TextCheckedForm):
+    email = forms.CharField(label=_("E-mail"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.ACCOUNTANT)
 
 

@@ -15,8 +15,8 @@ from PIL import Image
 from fakturera.billables.models import BasisItem
 from fakturera.billables.services import booking_create, journal_note_create
 from fakturera.catalog.tests.factories import ContactTypeFactory, TreatmentTypeFactory
-from fakturera.parties.models import Company, CompanyUser
-from fakturera.parties.tests.factories import CompanyFactory, PersonFactory, StaffFactory, UserFactory
+from fakturera.parties.models import Company, CompanyUser, Invitation
+from fakturera.parties.tests.factories import CompanyFactory, PersonFactory, StaffFactory
 from fakturera.staff.tests.staff_clients import field_errors, log_in
 
 pytestmark = pytest.mark.django_db
@@ -338,31 +338,21 @@ def test_staff_list_shows_users_and_roles_of_this_company_only(client, company):
     assert outsider.username not in response.content.decode()
 
 
-def test_add_an_existing_user_by_username(client, company):
-    # given
+def test_an_existing_user_of_another_company_is_never_attached_directly(client, company):
+    # given: a user who works for another company
     log_in(client, company, role="admin")
-    newcomer = UserFactory(username="karin")
+    other = StaffFactory(role="admin").user
+    url = reverse("staff:company_staff")
 
-    # when
-    response = client.post(reverse("staff:company_staff"), {"action": "add", "username": "karin", "role": "accountant"})
+    # when: the old way (a user name) and an invitation of their e-mail address
+    by_name = client.post(url, {"action": "add", "username": other.username, "role": "accountant"})
+    invited = client.post(url, {"action": "invite", "email": other.email, "role": "accountant"})
 
-    # then
-    assert response.status_code == 302
-    assert CompanyUser.objects.get(company=company, user=newcomer).role == "accountant"
-
-
-def test_adding_an_unknown_username_is_explained(client, company):
-    # given
-    log_in(client, company, role="admin")
-    count = CompanyUser.objects.count()
-
-    # when
-    response = client.post(reverse("staff:company_staff"), {"action": "add", "username": "nobody", "role": "admin"})
-
-    # then
-    assert response.status_code == 400
-    assert response.context["add_form"].errors["username"] == ["There is no user called “nobody”."]
-    assert CompanyUser.objects.count() == count
+    # then: no role without their consent, only an open invitation
+    assert by_name.status_code == 400
+    assert invited.status_code == 302
+    assert not CompanyUser.objects.filter(company=company, user=other).exists()
+    assert Invitation.objects.get(company=company).email == other.email
 
 
 def test_change_a_role(client, company):

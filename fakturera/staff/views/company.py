@@ -1,20 +1,21 @@
-"""Company settings and staff roles: administrators only."""
+"""Company settings, and users and their roles (invitations): administrators only."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fakturera.billables.services import basis_source_set
 from fakturera.core.errors import DomainError
-from fakturera.parties.models import Company, CompanyUser, Role
+from fakturera.parties.invitations import invitation_create, invitation_resend, invitation_revoke, invitations_pending
+from fakturera.parties.models import Company, CompanyUser, Invitation, Role
 from fakturera.parties.services import company_update, company_user_remove, company_user_set
 from fakturera.parties.tenancy import get_for_company, staff_view
-from fakturera.staff.forms.company import CompanySettingsForm, StaffAddForm, StaffRoleForm
+from fakturera.staff.forms.company import CompanySettingsForm, InviteForm, StaffRoleForm
 from fakturera.staff.forms_errors import add_domain_error
 
 
@@ -42,57 +43,73 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
 
 @staff_view(role="admin")
 def staff_list(request: HttpRequest) -> HttpResponse:
-    """Who works for the company with which role; add an existing user or change a role."""
+    """Who works for the company with which role, and the open invitations: invite by e-mail,
+    change a role, remove someone, send an invitation again or revoke it."""
     company = request.company
-    add_form = StaffAddForm(request.POST if request.POST.get("action") == "add" else None)
+    action = request.POST.get("action")
+    invite_form = InviteForm(request.POST if action == "invite" else None)
     status = 200
-    if request.method == "POST" and request.POST.get("action") == "role":
+    if request.method == "POST" and action in ("role", "remove"):
         membership = get_for_company(CompanyUser.objects.select_related("user"), company, pk=request.POST.get("member"))
+        name = membership.user.get_full_name() or membership.user.get_username()
         role_form = StaffRoleForm(request.POST)
-        if not role_form.is_valid():
-            messages.error(request, _("Unknown role."))
-            status = 400
-        else:
-            try:
-                company_user_set(company=company, user=membership.user, role=role_form.cleaned_data["role"])
-            except DomainError as exc:
-                messages.error(request, exc.message)
-                status = 400
-            else:
-                messages.success(request, _("%(user)s is now %(role)s.") % {
-                    "user": membership.user.get_username(), "role": Role(role_form.cleaned_data["role"]).label,
-                })  # fmt: skip
-                return redirect("staff:company_staff")
-    elif request.method == "POST" and request.POST.get("action") == "remove":
-        membership = get_for_company(CompanyUser.objects.select_related("user"), company, pk=request.POST.get("member"))
         try:
-            company_user_remove(company=company, user=membership.user)
+            if action == "remove":
+                company_user_remove(company=company, user=membership.user)
+                done = _("%(user)s no longer works for %(company)s.") % {"user": name, "company": company.name}
+            elif not role_form.is_valid():
+                raise DomainError(_("Unknown role."))
+            else:
+                role = role_form.cleaned_data["role"]
+                company_user_set(company=company, user=membership.user, role=role)
+                done = _("%(user)s is now %(role)s.") % {"user": name, "role": Role(role).label}
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            if action == "role":
+                status = 400
+        else:
+            messages.success(request, done)
+            if membership.user == request.user:
+                return redirect("staff:home")  # their own role changed: this page may no longer be theirs
+            return redirect("staff:company_staff")
+        if status == 200:
+            return redirect("staff:company_staff")
+    if request.method == "POST" and action in ("resend", "revoke"):
+        invitation = get_for_company(Invitation, company, pk=request.POST.get("invitation"))
+        try:
+            if action == "resend":
+                invitation_resend(invitation=invitation)
+                done = _("A new invitation link was sent to %(email)s.") % {"email": invitation.email}
+            else:
+                invitation_revoke(invitation=invitation)
+                done = _("The invitation of %(email)s was revoked.") % {"email": invitation.email}
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("%(user)s no longer works for %(company)s.") % {
-                "user": membership.user.get_username(), "company": company.name,
-            })  # fmt: skip
+            messages.success(request, done)
         return redirect("staff:company_staff")
-    elif request.method == "POST" and add_form.is_valid():
-        username = add_form.cleaned_data["username"].strip()
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            add_form.add_error("username", _("There is no user called “%(username)s”.") % {"username": username})
+    if request.method == "POST" and invite_form.is_valid():
+        try:
+            invitation = invitation_create(
+                company=company,
+                email=invite_form.cleaned_data["email"],
+                role=invite_form.cleaned_data["role"],
+                actor=request.user,
+            )
+        except DomainError as exc:
+            add_domain_error(invite_form, exc)
         else:
-            try:
-                company_user_set(company=company, user=user, role=add_form.cleaned_data["role"])
-            except DomainError as exc:
-                add_domain_error(add_form, exc)
-            else:
-                messages.success(request, _("%(user)s now works for %(company)s as %(role)s.") % {
-                    "user": username, "company": company.name, "role": Role(add_form.cleaned_data["role"]).label,
-                })  # fmt: skip
-                return redirect("staff:company_staff")
-    elif request.method == "POST":
-        status = 400
-    if add_form.errors:
+            messages.success(request, _("An invitation was sent to %(email)s.") % {"email": invitation.email})
+            return redirect("staff:company_staff")
+    if request.method == "POST" and action not in ("role", "remove"):
         status = 400
     members = CompanyUser.objects.filter(company=company).select_related("user").order_by("user__username")
-    context = {"section": "settings", "members": members, "add_form": add_form, "roles": Role.choices}
+    context = {
+        "section": "settings",
+        "members": members,
+        "invite_form": invite_form,
+        "invitations": invitations_pending(company),
+        "roles": Role.choices,
+        "now": timezone.now(),
+    }
     return render(request, "staff/company/staff_list.html", context, status=status)

@@ -67,7 +67,7 @@ def course_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_view()
+@staff_view(role="accountant")
 def course_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     company = request.company
     course = get_for_company(Course, company, pk=pk) if pk else None
@@ -103,7 +103,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@staff_view()
+@staff_view(role="accountant")
 def occurrence_edit(request: HttpRequest, course_pk: int | None = None, pk: int | None = None) -> HttpResponse:
     company = request.company
     occurrence = get_for_company(Occurrence.objects.select_related("course"), company, pk=pk) if pk else None

@@ -63,7 +63,7 @@ def _kind_or_404(kind: str) -> str:
     return kind
 
 
-@staff_view()
+@staff_view(role="accountant")
 def customer_create(request: HttpRequest, kind: str) -> HttpResponse:
     kind = _kind_or_404(kind)
     company = request.company
@@ -82,7 +82,7 @@ def customer_create(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, "staff/customers/form.html", context, status=400 if form.errors else 200)
 
 
-@staff_view()
+@staff_view(role="accountant")
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_for_company(Customer, request.company, pk=pk)
     form = CustomerForm(request.POST or None, company=request.company, kind=customer.kind, instance=customer)

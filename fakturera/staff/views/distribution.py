@@ -50,7 +50,7 @@ def _selected_ids(request: HttpRequest) -> tuple[list[int], bool]:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view()
+@staff_view(role="accountant")
 def send(request: HttpRequest) -> HttpResponse:
     company = request.company
     try:

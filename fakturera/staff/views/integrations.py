@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from fakturera.core.errors import DomainError
 from fakturera.core.text import TextCheckedForm
-from fakturera.parties.keys import api_key_create, api_key_revoke, api_keys_of
+from fakturera.parties.keys import api_key_create, api_key_enable, api_key_revoke, api_keys_of
 from fakturera.parties.models import ApiKey
 from fakturera.parties.tenancy import get_for_company, staff_view
 from fakturera.staff.forms_errors import add_domain_error
@@ -71,6 +71,15 @@ def api_settings(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("The key “%(name)s” was revoked.") % {"name": key.name})
+        return redirect("staff:integrations")
+    if request.method == "POST" and request.POST.get("action") == "enable":
+        key = get_for_company(ApiKey, company, pk=request.POST.get("key"))
+        try:
+            api_key_enable(key=key, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The key “%(name)s” works again.") % {"name": key.name})
         return redirect("staff:integrations")
     if request.method == "POST" and form.is_valid():
         try:

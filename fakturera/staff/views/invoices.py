@@ -88,7 +88,7 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view()
+@staff_view(role="accountant")
 def draft_create(request: HttpRequest) -> HttpResponse:
     company = request.company
     data = request.POST if request.method == "POST" else None
@@ -117,7 +117,7 @@ def draft_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view()
+@staff_view(role="accountant")
 def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
     company = request.company
     invoice = get_for_company(Invoice.objects.select_related("customer"), company, pk=pk)
@@ -157,7 +157,7 @@ def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view()
+@staff_view(role="accountant")
 def draft_issue(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_for_company(Invoice.objects.select_related("customer"), request.company, pk=pk)
     form = IssueForm(request.POST or None)
@@ -180,7 +180,7 @@ def draft_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view()
+@staff_view(role="accountant")
 def draft_delete(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_for_company(Invoice.objects.select_related("customer"), request.company, pk=pk)
     if request.method == "POST":
@@ -198,7 +198,7 @@ def draft_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view()
+@staff_view(role="accountant")
 def credit(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_for_company(Invoice.objects.select_related("customer"), request.company, pk=pk)
     refusal = credit_refusal(invoice)
