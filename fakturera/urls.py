@@ -16,3 +16,8 @@ urlpatterns = [
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Refusals in the staff design (staff/views/errors.py).
+handler403 = "fakturera.staff.views.errors.permission_denied"
+handler404 = "fakturera.staff.views.errors.page_not_found"
+handler500 = "fakturera.staff.views.errors.server_error"

@@ -13,8 +13,9 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
@@ -90,7 +91,8 @@ def staff_view(*, role: str = "read_only", write: bool | None = None) -> Callabl
             if (write or (write is None and request.method == "POST")) and needed == "read_only":
                 needed = "accountant"
             if not role_allows(request.company_role, needed):  # type: ignore[attr-defined]
-                return HttpResponseForbidden(_("Your role in this company does not allow this."))
+                # The 403 page in the staff design (handler403) shows this reason.
+                raise PermissionDenied(_("Your role in this company does not allow this."))
             return view(request, *args, **kwargs)
 
         return wrapper

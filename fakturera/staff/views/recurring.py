@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -264,7 +265,7 @@ def recurring_settings(request: HttpRequest) -> HttpResponse:
         return redirect("staff:recurring_settings")
     if action == "period":
         if not is_admin:
-            return HttpResponseForbidden(_("Your role in this company does not allow this."))
+            raise PermissionDenied(_("Your role in this company does not allow this."))
         if period_form.is_valid():
             try:
                 with transaction.atomic():
