@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -140,6 +141,11 @@ def main(argv: list[str] | None = None) -> int:
     _recreate_database(args.database_url)
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fakturera.settings")
+    # Measured as in production (DEBUG off, so no query log), but over plain HTTP on loopback:
+    # a key of its own for the run and no redirect to HTTPS. The servers it starts inherit these.
+    os.environ.setdefault("FAKTURERA_DEBUG", "0")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("FAKTURERA_SSL_REDIRECT", "0")
     import django
     from django.core.management import call_command
 

@@ -4,6 +4,7 @@ with get_for_company, so another company's id is a 404."""
 from django.urls import path
 
 from fakturera.staff.views import (
+    account,
     autogiro,
     basis,
     billables,
@@ -24,6 +25,8 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("no-company/", home.no_company, name="no_company"),
     path("company/switch/", home.company_switch, name="company_switch"),
+    # The user's own security: two-factor authentication (views/account.py)
+    path("account/security/", account.security, name="security"),
     # Company settings (admin)
     path("settings/", company.settings_edit, name="company_settings"),
     path("settings/staff/", company.staff_list, name="company_staff"),
