@@ -182,6 +182,23 @@ def test_a_company_that_requires_two_factors_sends_staff_without_them_to_set_the
     assert client.get("/basis/").status_code == 200
 
 
+def test_staff_of_a_requiring_company_may_still_switch_to_another(client, company, user):
+    company.requires_two_factor = True
+    company.save()
+    other = CompanyFactory(name="Ö Annat AB")
+    StaffFactory(company=other, user=user)
+    client.force_login(user)
+    session = client.session
+    session["active_company_id"] = company.pk
+    session.save()
+    assert client.get("/basis/").url == "/account/security/"
+
+    switched = client.post("/company/switch/", {"company": other.pk})
+
+    assert switched.status_code == 302
+    assert client.get("/basis/").status_code == 200
+
+
 def test_an_administrator_sets_the_requirement_in_the_company_settings(client, company):
     from fakturera.staff.tests.test_company_settings import settings_post
 
