@@ -46,6 +46,9 @@ chromium:
 	fi
 	@test -x "$(CHROMIUM)" || { echo "error: $(CHROMIUM) is still missing." >&2; exit 1; }
 
+# The local demo runs with DEBUG on (plain HTTP, the development SECRET_KEY); without
+# FAKTURERA_DEBUG=1 the settings are production's (README, "Settings").
+run: export FAKTURERA_DEBUG := 1
 run: install translations
 	@$(RUN) python scripts/ensure_database.py
 	@$(FAKTURERA) migrate --noinput --verbosity 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -68,7 +69,9 @@ class Gunicorn:
             **os.environ,
             "DATABASE_URL": url,
             "FAKTURERA_DEBUG": "0",
-            "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-not-secret"),
+            # Production's settings over plain HTTP on loopback: a real key, no HTTPS redirect.
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+            "FAKTURERA_SSL_REDIRECT": "0",
             # This process's keys: it wrote the secrets (an SMTP password) the server reads.
             "FAKTURERA_SECRET_KEYS": ",".join(settings.SECRET_ENCRYPTION_KEYS),
             "ALLOWED_HOSTS": "127.0.0.1",

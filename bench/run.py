@@ -12,7 +12,9 @@ prints one line per measurement:
 from __future__ import annotations
 
 import argparse
+import base64
 import os
+import secrets
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -143,6 +145,13 @@ def main(argv: list[str] | None = None) -> int:
     # The measurements' SMTP server and receivers listen on loopback, which outbound
     # connections refuse by default (core/net.py); the workers started here inherit this.
     os.environ.setdefault("FAKTURERA_OUTBOUND_ALLOW_PRIVATE", "1")
+    # Measured as in production (DEBUG off, so no query log), but over plain HTTP on loopback:
+    # a key of its own for the run and no redirect to HTTPS. The servers it starts inherit these.
+    os.environ.setdefault("FAKTURERA_DEBUG", "0")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("FAKTURERA_SSL_REDIRECT", "0")
+    # Secrets at rest need their keys when DEBUG is off: one of the run's own.
+    os.environ.setdefault("FAKTURERA_SECRET_KEYS", base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
     import django
     from django.core.management import call_command
 

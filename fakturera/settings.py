@@ -1,15 +1,41 @@
-"""Fakturera settings: one file, reading the environment once.
+"""Fakturera settings: one file, reading the environment once (README, "Settings").
 
 DATABASE_URL selects PostgreSQL (postgres://...); without it the embedded SQLite
-database in var/ is used. SECRET_KEY must be set in production (DEBUG off).
+database in var/ is used. DEBUG is off unless FAKTURERA_DEBUG=1 (`make run` and the
+tests turn it on); with DEBUG off a real SECRET_KEY is required and the production
+security settings (HTTPS only, HSTS, secure cookies) are on unless turned off one by one.
 """
 
 import base64
 import hashlib
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+
+def _flag(name: str, default: bool) -> bool:
+    """An on/off setting from the environment: 1/true/yes/on or 0/false/no/off."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r}: use 1 or 0.")
+
+
+def _list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FAKTURERA_VAR_DIR", BASE_DIR / "var"))
@@ -17,23 +43,57 @@ VAR_DIR = Path(os.environ.get("FAKTURERA_VAR_DIR", BASE_DIR / "var"))
 # this root, set by the operator; a company names at most a subfolder of its own.
 EXPORT_ROOT = Path(os.environ.get("FAKTURERA_EXPORT_ROOT", VAR_DIR / "exports"))
 
-DEBUG = os.environ.get("FAKTURERA_DEBUG", "1") == "1"
+# Off unless turned on: `make run` (scripts/serve) and the tests (fakturera/settings_test.py) set it.
+DEBUG = _flag("FAKTURERA_DEBUG", False)
+
+# The development key is public (it is in this file): with DEBUG off, a key that is missing,
+# short, or a known placeholder stops the start instead of signing sessions anyone can forge.
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret-fakturera"  # noqa: S105 - development default only
+SECRET_KEY_PLACEHOLDERS = (DEVELOPMENT_SECRET_KEY, "bench-only-not-secret", "changeme", "change-me", "secret")
+SECRET_KEY_MIN_LENGTH = 50  # what `check --deploy` asks for (security.W009)
+
+
+def _secret_key_problem(key: str) -> str:
+    if not key:
+        return "SECRET_KEY is not set"
+    if key.lower() in SECRET_KEY_PLACEHOLDERS or key.startswith("django-insecure-") or "not-secret" in key:
+        return "SECRET_KEY is a known placeholder"
+    if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < 5:
+        return f"SECRET_KEY is too short (it needs at least {SECRET_KEY_MIN_LENGTH} random characters)"
+    return ""
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not DEBUG and (problem := _secret_key_problem(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"{problem}, and FAKTURERA_DEBUG is off (production). Fakturera does not start without a real key: "
+        "set SECRET_KEY to a random value of 50 or more characters, for example the output of "
+        '`python -c "import secrets; print(secrets.token_urlsafe(50))"`, kept secret and the same for every '
+        "process of this installation. For the local demo, `make run` turns DEBUG on instead (FAKTURERA_DEBUG=1)."
+    )
 if not SECRET_KEY:
-    if not DEBUG:
-        raise RuntimeError("SECRET_KEY must be set when FAKTURERA_DEBUG=0")
-    SECRET_KEY = "dev-only-not-secret-fakturera"  # noqa: S105 - development default only
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 # Secrets at rest (core/secrets.py): Fernet keys, comma-separated; the first encrypts, all
 # decrypt (rotation: put a new key first, run `fakturera rotate-secrets`, drop the old one).
 # Without them the installation does not start unless DEBUG is on, where one key derived
 # from SECRET_KEY serves.
-SECRET_ENCRYPTION_KEYS = [key.strip() for key in os.environ.get("FAKTURERA_SECRET_KEYS", "").split(",") if key.strip()]
+SECRET_ENCRYPTION_KEYS = _list("FAKTURERA_SECRET_KEYS", [])
 if not SECRET_ENCRYPTION_KEYS:
     if not DEBUG:
-        raise RuntimeError("FAKTURERA_SECRET_KEYS must be set when FAKTURERA_DEBUG=0 (see README, Secrets)")
+        raise ImproperlyConfigured(
+            "FAKTURERA_SECRET_KEYS is not set, and FAKTURERA_DEBUG is off (production): the SMTP passwords, "
+            "service keys and webhook secrets are stored encrypted with these keys. Print one with "
+            "`fakturera rotate-secrets --new-key` (README, Users, roles and secrets)."
+        )
     _digest = hashlib.sha256(b"fakturera-secrets-at-rest:" + SECRET_KEY.encode()).digest()
     SECRET_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(_digest).decode()]
-ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+
+# Where people reach this installation: links in e-mails (portal, approvals) are absolute,
+# and its host and origin are what ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS default to.
+SITE_URL = os.environ.get("FAKTURERA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+_site = urlsplit(SITE_URL)
+ALLOWED_HOSTS = _list("ALLOWED_HOSTS", list(dict.fromkeys([_site.hostname or "127.0.0.1", "127.0.0.1", "localhost"])))
+CSRF_TRUSTED_ORIGINS = _list("FAKTURERA_CSRF_TRUSTED_ORIGINS", [f"{_site.scheme}://{_site.netloc}"])
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -42,6 +102,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
+    # django-ninja's own Swagger UI files for the API docs (/api/v1/docs): without the app it
+    # loads them from a CDN, which the Content-Security-Policy and an offline server refuse.
+    "ninja",
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
@@ -65,18 +133,23 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Reads a staff, portal or public form before the CSRF check (core/middleware.py).
     "fakturera.core.middleware.FormTooLargeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "fakturera.parties.tenancy.ActiveCompanyMiddleware",
+    "fakturera.staff.two_factor.TwoFactorMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "fakturera.urls"
@@ -93,6 +166,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
                 "fakturera.parties.tenancy.company_context",
                 "fakturera.staff.access.context",
             ],
@@ -132,9 +206,41 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # django-tasks-db's database backend, writing its rows faster (core/tasks.py).
 TASKS = {"default": {"BACKEND": "fakturera.core.tasks.DatabaseBackend"}}
 
+# Django's four: not like the username or e-mail, at least 12 characters (a passphrase fits
+# easily; NIST SP 800-63B asks for 8 at least and advises longer), not one of the 20,000
+# most common passwords, not only digits. They apply wherever a password is chosen through
+# Django (createsuperuser, password forms); the demo user's "demo" is set directly (demo/data.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(os.environ.get("FAKTURERA_PASSWORD_MIN_LENGTH", "12"))},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes counts failed logins first (and refuses a locked-out one before any password
+# is checked); ModelBackend then checks the password, hashing it also for a username that
+# does not exist, so the answer takes as long either way.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout after repeated failed logins (django-axes): per username *and* client address
+# together, so someone elsewhere cannot lock a user out by typing their username; a
+# success resets that pair's count; the lockout ends after the cool-off time.
+AXES_ENABLED = _flag("FAKTURERA_LOGIN_LOCKOUT", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("FAKTURERA_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("FAKTURERA_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "fakturera.staff.views.account.lockout"
+AXES_CLIENT_IP_CALLABLE = "fakturera.core.client_ip.client_ip"
+# How many reverse proxies in front of Fakturera append to X-Forwarded-For (0: none, the
+# client address is REMOTE_ADDR). Only the proxies' own entries are believed.
+TRUSTED_PROXY_COUNT = int(os.environ.get("FAKTURERA_TRUSTED_PROXY_COUNT", "0"))
+# Two-factor codes (django-otp): the name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = os.environ.get("FAKTURERA_OTP_ISSUER", "Fakturera")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -160,6 +266,53 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 
+# HTTPS in production (DEBUG off): each is on by default there and can be turned off on
+# its own, for example SSL redirect behind a proxy that redirects itself.
+SESSION_COOKIE_SECURE = _flag("FAKTURERA_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = _flag("FAKTURERA_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = int(os.environ.get("FAKTURERA_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("FAKTURERA_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading binds the domain and all its subdomains to HTTPS in browsers for months even
+# after it is withdrawn: the domain owner's decision, so it is off unless asked for, and
+# `check --deploy`'s reminder of it (security.W021) is silenced.
+SECURE_HSTS_PRELOAD = _flag("FAKTURERA_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Behind a proxy that ends TLS: the header it sets on HTTPS requests, e.g. X-Forwarded-Proto
+# (the proxy must set or overwrite it on every request); then a request is HTTPS when that
+# header says "https".
+_proxy_ssl_header = os.environ.get("FAKTURERA_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = os.environ.get("FAKTURERA_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp), in development as in production so the tests meet
+# what production refuses: everything from this site only, no inline script or style, no
+# framing, forms post here only. Scripts are static files (staff/fakturera.js); a template
+# that truly needs an inline script gives it {{ request.csp_nonce }}.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **(
+            {"report-uri": [os.environ["FAKTURERA_CSP_REPORT_URI"]]}
+            if os.environ.get("FAKTURERA_CSP_REPORT_URI")
+            else {}
+        ),
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -167,8 +320,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-# Where people reach this installation: links in e-mails (portal, approvals) are absolute.
-SITE_URL = os.environ.get("FAKTURERA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("FAKTURERA_FROM_EMAIL", "no-reply@fakturera.example")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))

@@ -118,6 +118,9 @@ class Company(PostalAddress):
         choices=AdvanceUnit.choices,
         default=AdvanceUnit.WEEKS,
     )
+    # Every staff member of this company logs in with a second factor (staff/two_factor.py):
+    # one without a device is sent to set one up before any page of the company opens.
+    requires_two_factor = models.BooleanField(_("require two-factor authentication"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

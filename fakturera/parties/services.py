@@ -42,6 +42,7 @@ COMPANY_FIELDS = {
     "brand_colour", "basis_source", "payment_terms_days", "default_currency", "is_rounding_to_whole_units",
     "has_ocr_length_digit", "is_invoicing_organisation_of_person", "logo", "pdf_template", "is_embedding_pdf_in_ubl",
     "has_period_text", "period_text_template", "period_advance_factor", "period_advance_unit",
+    "requires_two_factor",
 }  # fmt: skip
 
 CUSTOMER_FIELDS = {

@@ -90,7 +90,7 @@ def staff_view(*, role: str = "read_only", write: bool | None = None) -> Callabl
             if (write or (write is None and request.method == "POST")) and needed == "read_only":
                 needed = "accountant"
             if not role_allows(request.company_role, needed):  # type: ignore[attr-defined]
-                # Django's handler403 renders the styled 403.html (staff/templates) with this reason.
+                # The 403 page in the staff design (handler403) shows this reason.
                 raise PermissionDenied(_("Your role in this company does not allow this."))
             return view(request, *args, **kwargs)
 

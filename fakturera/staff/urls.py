@@ -4,6 +4,7 @@ with get_for_company, so another company's id is a 404."""
 from django.urls import path
 
 from fakturera.staff.views import (
+    account,
     autogiro,
     basis,
     billables,
@@ -27,6 +28,8 @@ urlpatterns = [
     # An invitation's link: anyone holding it, no company needed
     path("invitations/<str:token>/", invitations.invitation, name="invitation"),
     path("company/switch/", home.company_switch, name="company_switch"),
+    # The user's own security: two-factor authentication (views/account.py)
+    path("account/security/", account.security, name="security"),
     # Company settings (admin)
     path("settings/", company.settings_edit, name="company_settings"),
     path("settings/staff/", company.staff_list, name="company_staff"),

@@ -28,6 +28,7 @@ INVOICING_FIELDS = (
     "basis_source", "payment_terms_days", "default_currency", "is_rounding_to_whole_units",
     "has_ocr_length_digit", "is_invoicing_organisation_of_person", "pdf_template", "is_embedding_pdf_in_ubl",
 )  # fmt: skip
+SECURITY_FIELDS = ("requires_two_factor",)
 
 
 class CompanySettingsForm(TextCheckedForm):
@@ -75,9 +76,19 @@ class CompanySettingsForm(TextCheckedForm):
         required=False,
         help_text=_("The Peppol e-invoice then carries the PDF as an attachment."),
     )
+    requires_two_factor = forms.BooleanField(
+        label=_("Require two-factor authentication"),
+        required=False,
+        help_text=_(
+            "Everyone working for the company then logs in with a code from an authenticator app; "
+            "whoever has not set one up is asked to first."
+        ),
+    )
 
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {name: getattr(company, name) for name in LEGAL_FIELDS + INVOICING_FIELDS})
+        kwargs.setdefault(
+            "initial", {name: getattr(company, name) for name in LEGAL_FIELDS + INVOICING_FIELDS + SECURITY_FIELDS}
+        )
         super().__init__(*args, **kwargs)
 
     def clean_logo(self) -> UploadedFile | bool | None:
@@ -106,6 +117,7 @@ class CompanySettingsForm(TextCheckedForm):
         return [
             ("legal", _("Legal data"), [self[name] for name in LEGAL_FIELDS]),
             ("invoicing", _("Invoicing"), [self[name] for name in INVOICING_FIELDS]),
+            ("security", _("Security"), [self[name] for name in SECURITY_FIELDS]),
         ]
 
     def service_fields(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from fakturera.core.tests.smtp import SmtpServer
 from fakturera.distribution.states import SendingStatus
@@ -54,4 +55,5 @@ def test_select_all_send_undo_one_and_the_rest_arrive(staff_page):
         invoices[2].pk: SendingStatus.SENT,
     }
     # and the page, polling, shows the send finished
-    page.wait_for_function("document.querySelector('#count-sent').innerText === '2'", timeout=10_000)
+    # (expect, not wait_for_function: a string of script is eval, which the page's CSP refuses)
+    expect(page.locator("#count-sent")).to_have_text("2", timeout=10_000)

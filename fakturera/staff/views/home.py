@@ -5,6 +5,7 @@ from django.views.decorators.http import require_POST
 
 from fakturera.parties.models import CompanyUser
 from fakturera.parties.tenancy import SESSION_KEY, staff_view
+from fakturera.staff.two_factor import two_factor_exempt
 
 
 @staff_view()
@@ -13,12 +14,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@two_factor_exempt
 def no_company(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/no_company.html")
 
 
 @login_required
 @require_POST
+@two_factor_exempt  # to another company, which may not require two factors
 def company_switch(request: HttpRequest) -> HttpResponse:
     """Make another of the user's companies the active one; unknown ids change nothing."""
     wanted = request.POST.get("company", "")
