@@ -5,6 +5,9 @@ from django.urls import include, path
 
 from fakturera.api.v1 import api as api_v1
 
+# A database briefly away answers 503 with Retry-After, also when a middleware met it (core/unavailable.py).
+handler500 = "fakturera.core.unavailable.server_error"
+
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
