@@ -31,9 +31,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # Before django_tasks_db: core's db_worker command (retries, a database briefly away) replaces the library's.
+    "fakturera.core",
     "django_tasks",
     "django_tasks_db",
-    "fakturera.core",
     "fakturera.parties",
     "fakturera.catalog",
     "fakturera.billables",

@@ -439,7 +439,7 @@ def registration_submit(*, form: RegistrationForm, language: str = Language.SWED
         from fakturera.courses.tasks import send_approval_mail
 
         registration_id = registration.pk
-        enqueue_on_commit(send_approval_mail, registration_id)
+        enqueue_on_commit(send_approval_mail, registration_id, company_id=form.company_id)
     return registration
 
 
