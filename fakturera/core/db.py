@@ -46,8 +46,8 @@ DEADLOCK = "40P01"
 SERIALIZATION_FAILURE = "40001"
 RETRYABLE = frozenset({DEADLOCK, SERIALIZATION_FAILURE})
 # Connection exceptions (08...), operator intervention (57P01 admin shutdown, 57P02 crash
-# shutdown, 57P03 cannot connect now), too many connections (53300).
-UNAVAILABLE_PREFIXES = ("08", "57P", "53300", "53")
+# shutdown, 57P03 cannot connect now), insufficient resources (53300 too many connections).
+UNAVAILABLE_PREFIXES = ("08", "57P", "53")
 
 
 def sqlstate(exc: BaseException) -> str | None:
