@@ -111,9 +111,10 @@ INSTALLED_APPS = [
     # loads them from a CDN, which the Content-Security-Policy and an offline server refuse.
     "ninja",
     "django_htmx",
+    # Before django_tasks_db: core's db_worker command (retries, a database briefly away) replaces the library's.
+    "fakturera.core",
     "django_tasks",
     "django_tasks_db",
-    "fakturera.core",
     "fakturera.parties",
     "fakturera.catalog",
     "fakturera.billables",
@@ -134,6 +135,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A database briefly away answers 503 with Retry-After, never 500 (core/unavailable.py).
+    "fakturera.core.unavailable.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

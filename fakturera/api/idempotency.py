@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fakturera.api.models import IdempotencyRecord
+from fakturera.core.db import run_retrying
 from fakturera.core.errors import DomainError, StateConflict
 from fakturera.parties.models import Company
 
@@ -73,7 +74,10 @@ def idempotent(
             field=HEADER,
         )
     fingerprint = request_hash(request)
-    with transaction.atomic():
+
+    def once() -> tuple[int, bytes, bool]:
+        # The whole of it again when the database aborts it as a deadlock (core.db): the
+        # service inside is then no outermost transaction and cannot retry on its own.
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(company=company, key=key, request_hash=fingerprint)
@@ -90,7 +94,9 @@ def idempotent(
         record.response_status = status
         record.response_body = body
         record.save(update_fields=["response_status", "response_body"])
-    return status, body, False
+        return status, body, False
+
+    return run_retrying(once)
 
 
 def records_purge(*, now: dt.datetime | None = None) -> int:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from fakturera.autogiro.files import Collection, payment_order_file_content
 from fakturera.autogiro.models import AutogiroSettings, Mandate, MandateStatus, PaymentOrder, PaymentOrderStatus, Run
 from fakturera.autogiro.selectors import mandate_active_for, mandates_active_for
+from fakturera.core.db import retrying_atomic
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
 from fakturera.core.identifiers import clean_bankgiro, clean_organisation_number, clean_personnummer
 from fakturera.invoicing.models import Invoice
@@ -225,7 +226,7 @@ def payment_order_credited(*, invoice_id: int, credited_amount: Decimal) -> None
         order.save(update_fields=["amount"])
 
 
-@transaction.atomic
+@retrying_atomic
 def payment_order_file(company: Company, run_date: dt.date) -> bytes:
     """The payment-order file of the company's run on `run_date`: the first call writes it with
     every waiting order (and files them); later calls return the same bytes."""

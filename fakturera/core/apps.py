@@ -12,3 +12,8 @@ class CoreConfig(AppConfig):
 
         # The rate limiter's counters of windows that have ended (ratelimit.py).
         register(Job("rate limit counters purge", "fakturera.core.ratelimit:purge_expired", every=timedelta(hours=1)))
+
+        from fakturera.core import tasks
+
+        # A failed attempt of a background task is tried again (core/tasks.py, "Retries").
+        tasks.connect()

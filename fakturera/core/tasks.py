@@ -12,27 +12,84 @@ transaction, so they get the task on commit.
 one compiled INSERT (core.rows) instead of the ORM's create, whose compilation on
 every call was most of an enqueue's cost; every invoice issued through the API
 enqueues its documents' rendering.
+
+Retries (django-tasks-db has none). A task row is one attempt. When an attempt fails
+(the worker sends `task_finished` with the row failed), `task_failed` writes the next
+attempt as a new row of the same task and arguments, due after an exponential backoff
+with jitter (`RetryPolicy`; `retry_policy(task, ...)` gives a task its own, `DEFAULT`
+otherwise). The chain lives in the rows' `args_kwargs` JSON beside "args" and "kwargs",
+which the library reads and ignores the rest of: "attempt" (1 when absent), "first" (the
+first attempt's id), "company_id" (the company the task concerns, given by
+`enqueue_on_commit(..., company_id=...)`), and on a failed row that was followed up,
+"retried_as" or "rerun_as" (the next row's id). A row failed with no follow-up has failed
+for good: logged with its traceback, listed by `tasks_failed` (the staff page of the
+company's failed tasks, `fakturera tasks failed`) and run again by `task_rerun`, which
+starts a new chain at attempt 1. Only the exception's last line is shown there; the
+traceback stays in the row and the log.
 """
 
 from __future__ import annotations
 
+import contextvars
+import datetime as dt
+import logging
+import random
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import router, transaction
-from django_tasks.base import Task
+from django.utils import timezone
+from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db import backend as tasks_db
 from django_tasks_db.compat import normalize_json
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from fakturera.core.rows import insert_tree
 
+logger = logging.getLogger(__name__)
+
+# The company of the task being enqueued (enqueue_on_commit's company_id), for its row.
+_company: contextvars.ContextVar[int | None] = contextvars.ContextVar("task_company", default=None)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often a failing task is tried, and how long it waits before each try again."""
+
+    attempts: int = 5  # in all, the first one included
+    backoff: float = 30.0  # seconds before the second attempt
+    factor: float = 4.0  # each wait this many times the one before: 30 s, 2 min, 8 min, 32 min
+    cap: float = 3600.0
+
+    def delay(self, attempt: int) -> dt.timedelta:
+        """The wait after failed `attempt` (1, 2, ...): between half and all of the exponential step."""
+        step = min(self.cap, self.backoff * self.factor ** (attempt - 1))
+        return dt.timedelta(seconds=step * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not a secret
+
+
+DEFAULT = RetryPolicy()
+_policies: dict[str, RetryPolicy] = {}
+
+
+def retry_policy(task: Task, **policy: Any) -> Task:
+    """Give `task` its own RetryPolicy (`attempts=1`: never retried); returns the task."""
+    _policies[task.module_path] = RetryPolicy(**policy)
+    return task
+
+
+def policy_for(task_path: str) -> RetryPolicy:
+    return _policies.get(task_path, DEFAULT)
+
 
 class DatabaseBackend(tasks_db.DatabaseBackend):
     def _task_to_db_task(self, task: Task, args: Any, kwargs: Any) -> DBTaskResult:
         # The row django-tasks-db's own _task_to_db_task creates (test_tasks compares them).
+        company_id = _company.get()
+        meta = {"company_id": company_id} if company_id is not None else {}
         row = DBTaskResult(
             id=self._get_id(),
-            args_kwargs=normalize_json({"args": args, "kwargs": kwargs}),
+            args_kwargs=normalize_json({"args": args, "kwargs": kwargs, **meta}),
             priority=task.priority,
             task_path=task.module_path,
             queue_name=task.queue_name,
@@ -44,12 +101,124 @@ class DatabaseBackend(tasks_db.DatabaseBackend):
         return row
 
 
-def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
+def enqueue_on_commit(task: Task, *args: Any, company_id: int | None = None, **kwargs: Any) -> None:
     """Enqueue `task(*args, **kwargs)` if and when the current transaction commits
-    (at once outside a transaction)."""
+    (at once outside a transaction). `company_id` names the company the task concerns:
+    its administrators see the task if it fails for good (not passed to the task)."""
     backend = task.get_backend()
     alias = router.db_for_write(DBTaskResult)
     if isinstance(backend, tasks_db.DatabaseBackend) and transaction.get_connection(alias).in_atomic_block:
-        task.enqueue(*args, **kwargs)
+        _enqueue(task, args, kwargs, company_id)
         return
-    transaction.on_commit(lambda: task.enqueue(*args, **kwargs))
+    transaction.on_commit(lambda: _enqueue(task, args, kwargs, company_id))
+
+
+def _enqueue(task: Task, args: Any, kwargs: Any, company_id: int | None) -> Any:
+    token = _company.set(company_id)
+    try:
+        return task.enqueue(*args, **kwargs)
+    finally:
+        _company.reset(token)
+
+
+# --- retries ------------------------------------------------------------------------------------------
+
+
+def error_line(row: DBTaskResult) -> str:
+    """What a failed row says to staff: the exception's last line, without the stack."""
+    lines = [line for line in (row.traceback or "").strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else row.exception_class_path
+
+
+def _next_row(row: DBTaskResult, *, meta: dict[str, Any], run_after: dt.datetime | None) -> DBTaskResult:
+    return DBTaskResult(
+        id=str(uuid.uuid4()),
+        args_kwargs=meta,
+        priority=row.priority,
+        task_path=row.task_path,
+        queue_name=row.queue_name,
+        run_after=run_after or get_date_max(),
+        backend_name=row.backend_name,
+    )
+
+
+def task_failed(task_id: Any, *, now: dt.datetime | None = None) -> DBTaskResult | None:
+    """An attempt failed: write the next one, due after the task's backoff, or (its attempts
+    spent) log it as failed for good. Returns the next attempt's row, if any."""
+    now = now or timezone.now()
+    with transaction.atomic(using=router.db_for_write(DBTaskResult)):
+        row = DBTaskResult.objects.select_for_update().filter(pk=task_id, status=TaskResultStatus.FAILED).first()
+        if row is None or "retried_as" in row.args_kwargs or "rerun_as" in row.args_kwargs:
+            return None
+        attempt = int(row.args_kwargs.get("attempt", 1))
+        policy = policy_for(row.task_path)
+        if attempt >= policy.attempts:
+            logger.error(
+                "task %s %s failed for good after %s attempts: %s\n%s",
+                row.task_path, row.pk, attempt, error_line(row), row.traceback,
+            )  # fmt: skip
+            return None
+        meta = {**row.args_kwargs, "attempt": attempt + 1, "first": row.args_kwargs.get("first", str(row.pk))}
+        meta.pop("retried_as", None)
+        delay = policy.delay(attempt)
+        following = _next_row(row, meta=meta, run_after=now + delay)
+        following.save(force_insert=True)
+        row.args_kwargs = {**row.args_kwargs, "retried_as": str(following.pk)}
+        row.save(update_fields=["args_kwargs"])
+    logger.warning(
+        "task %s %s failed (attempt %s of %s), again in %ss: %s",
+        row.task_path, row.pk, attempt, policy.attempts, int(delay.total_seconds()), error_line(row),
+    )  # fmt: skip
+    return following
+
+
+def _on_task_finished(sender: Any, task_result: Any, **kwargs: Any) -> None:
+    """django-tasks' task_finished: a failed attempt of the database backend is retried."""
+    if task_result.status != TaskResultStatus.FAILED or not issubclass(sender, tasks_db.DatabaseBackend):
+        return
+    try:
+        task_failed(task_result.id)
+    except Exception:  # the worker carries on; the row stays failed and visible
+        logger.exception("could not schedule the retry of task %s", task_result.id)
+
+
+def connect() -> None:
+    from django_tasks.signals import task_finished
+
+    task_finished.connect(_on_task_finished, dispatch_uid="fakturera.core.tasks.retry")
+
+
+# --- failed for good: seen and run again ----------------------------------------------------------------
+
+
+def tasks_failed(*, company_id: int | None = None) -> Any:
+    """Rows failed for good (no attempt follows them), newest first; of one company, or all."""
+    rows = (
+        DBTaskResult.objects.filter(status=TaskResultStatus.FAILED)
+        .exclude(args_kwargs__has_key="retried_as")
+        .exclude(args_kwargs__has_key="rerun_as")
+        .order_by("-finished_at")
+    )
+    if company_id is not None:
+        rows = rows.filter(args_kwargs__company_id=company_id)
+    return rows
+
+
+def task_rerun(*, task_id: Any, company_id: int | None = None) -> DBTaskResult | None:
+    """Run a task that failed for good again, now: a new chain at attempt 1. Of the company
+    when `company_id` is given (a tenant's staff); None when there is no such task."""
+    with transaction.atomic(using=router.db_for_write(DBTaskResult)):
+        try:
+            task_id = uuid.UUID(str(task_id))
+        except ValueError:  # not a task's id at all
+            return None
+        row = tasks_failed(company_id=company_id).select_for_update().filter(pk=task_id).first()
+        if row is None:
+            return None
+        meta = {key: value for key, value in row.args_kwargs.items() if key in ("args", "kwargs", "company_id")}
+        following = _next_row(row, meta=meta, run_after=None)
+        following.save(force_insert=True)
+        row.args_kwargs = {**row.args_kwargs, "rerun_as": str(following.pk)}
+        row.save(update_fields=["args_kwargs"])
+    logger.info("task %s %s run again as %s", row.task_path, row.pk, following.pk)
+    return following

@@ -33,6 +33,7 @@ from fakturera.billables.models import BasisItem, BasisItemStatus, BasisSourceKi
 from fakturera.billables.services import BasisSourceSpec, basis_item_sync
 from fakturera.catalog.vat import clean_vat
 from fakturera.core import mail
+from fakturera.core.db import retrying_atomic
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict, ValidationFailed
 from fakturera.core.events import publish
 from fakturera.core.identifiers import clean_organisation_number, clean_peppol_id, clean_personnummer, clean_vat_number
@@ -143,6 +144,17 @@ COURSE_CUSTOMERS = BasisSourceSpec(
         "This customer's price is already invoiced; credit the invoice to change what was billed."
     ),
 )
+
+
+def _locked_registration(registration: Registration) -> Registration:
+    """The registration's row alone, FOR NO KEY UPDATE: its occurrence, course and company come
+    along unlocked (a lock on the company row would block every invoice inserted meanwhile,
+    and deadlock with an issuer holding the number series; invoicing/DESIGN.md, "Locks")."""
+    return (
+        Registration.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("occurrence__course", "company")
+        .get(pk=registration.pk)
+    )
 
 
 def _locked_item(link: str, row: Any) -> BasisItem | None:
@@ -297,7 +309,7 @@ def registration_form_update(*, form: RegistrationForm, **fields: Any) -> Regist
 # --- tailored courses: the customers tab ---------------------------------------------------------------
 
 
-@transaction.atomic
+@retrying_atomic
 def occurrence_customer_set(
     *,
     occurrence: Occurrence,
@@ -342,7 +354,7 @@ def occurrence_customer_set(
     return agreement
 
 
-@transaction.atomic
+@retrying_atomic
 def occurrence_customer_remove(*, agreement: OccurrenceCustomer) -> None:
     item = _locked_item("course_customer", agreement)
     if item is not None and item.status == BasisItemStatus.INVOICED:
@@ -489,7 +501,7 @@ def _approval_mail_queue(registration: Registration, *, actor: Any = None) -> bo
         registration.save(update_fields=["approval_mail_held"])
     from fakturera.courses.tasks import send_approval_mail
 
-    enqueue_on_commit(send_approval_mail, registration.pk)
+    enqueue_on_commit(send_approval_mail, registration.pk, company_id=registration.company_id)
     return True
 
 
@@ -605,10 +617,10 @@ def approval_mail_send(*, registration_id: int) -> None:
     _event(registration, RegistrationEventKind.APPROVAL_MAIL_SENT, manager=registration.manager_email)
 
 
-@transaction.atomic
+@retrying_atomic
 def registration_decide(*, token: str, is_approved: bool) -> Registration:
     registration = registration_from_approval_token(token)
-    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    registration = _locked_registration(registration)
     if registration.status != RegistrationStatus.AWAITING_APPROVAL:
         raise StateConflict(_("This registration has already been decided."), code="decided")
     to = RegistrationStatus.RECEIVED if is_approved else RegistrationStatus.DECLINED
@@ -656,7 +668,7 @@ def _organisation_from_registration(registration: Registration) -> dict[str, Any
     }
 
 
-@transaction.atomic
+@retrying_atomic
 def registration_process(
     *,
     registration: Registration,
@@ -672,9 +684,7 @@ def registration_process(
     paying organisation's corrections (address, org number, VAT number, Peppol ID)
     are written through parties' checks. One transaction: any refusal writes nothing.
     """
-    registration = (
-        Registration.objects.select_for_update().select_related("occurrence__course", "company").get(pk=registration.pk)
-    )
+    registration = _locked_registration(registration)
     company = registration.company
     for field, value in (
         ("participant", participant),
@@ -753,12 +763,10 @@ def registration_process(
     return registration
 
 
-@transaction.atomic
+@retrying_atomic
 def registration_cancel(*, registration: Registration, actor: Any = None) -> Registration:
     """Cancel: an item still in the basis leaves it; an invoiced one stays, to be credited."""
-    registration = (
-        Registration.objects.select_for_update().select_related("occurrence__course", "company").get(pk=registration.pk)
-    )
+    registration = _locked_registration(registration)
     move_registration(registration, to=RegistrationStatus.CANCELLED)
     basis_item_sync(source=COURSE_REGISTRATIONS, row=registration, actor=actor)
     return registration
@@ -773,10 +781,10 @@ def registration_invoice_line(registration: Registration) -> InvoiceLine | None:
     )
 
 
-@transaction.atomic
+@retrying_atomic
 def registration_credit(*, registration: Registration, actor: Any, reason: str = "") -> Invoice:
     """The credit note a cancelled, invoiced registration offers: its line, in full."""
-    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    registration = _locked_registration(registration)
     if registration.status != RegistrationStatus.CANCELLED:
         raise StateConflict(_("Cancel the registration before crediting it."))
     line = registration_invoice_line(registration)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from fakturera.core import net
 from fakturera.core.bulk import any_of
+from fakturera.core.db import run_retrying
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
 from fakturera.core.text import check_texts
 from fakturera.distribution import selectors
@@ -249,8 +250,8 @@ def invoices_send(
     facts = selectors.routing_facts(
         company=company, invoices=candidates, settings=settings, channels=channels, is_reminder=is_reminder
     )
-    with transaction.atomic():
-        return _queue(
+    return run_retrying(
+        lambda: _queue(
             company=company,
             actor=actor,
             invoice_ids=[invoice.pk for invoice in candidates],
@@ -262,6 +263,7 @@ def invoices_send(
             purpose=purpose,
             now=now,
         )
+    )
 
 
 def _queue(
@@ -281,10 +283,10 @@ def _queue(
     today = timezone.localdate(now)
     # Locked and read again: the sending status decides, as it is now (a delivery that
     # moves it meanwhile fails its compare-and-set, and this send rolls back).
-    invoices = list(
-        Invoice.objects.select_for_update()
-        .filter(any_of(Invoice, invoice_ids), company=company)
-        .order_by("number", "pk")
+    # Locked in the one order of invoices (by id; invoicing/DESIGN.md, "Locks"), queued by number.
+    invoices = sorted(
+        Invoice.objects.select_for_update().filter(any_of(Invoice, invoice_ids), company=company).order_by("pk"),
+        key=lambda invoice: (invoice.number is None, invoice.number or 0, invoice.pk),
     )
     sendings = selectors.sendings(company=company, invoice_ids=[invoice.pk for invoice in invoices])
     batch = SendBatch.objects.create(
@@ -428,7 +430,9 @@ def deliveries_stop_credited(*, invoice_ids: list[int], actor: Any, at: dt.datet
     """Stop the queued deliveries of credited invoices (inside the caller's transaction)."""
     at = at or timezone.now()
     deliveries = list(
-        Delivery.objects.select_for_update().filter(invoice_id__in=invoice_ids, state=DeliveryState.QUEUED)
+        Delivery.objects.select_for_update()
+        .filter(invoice_id__in=invoice_ids, state=DeliveryState.QUEUED)
+        .order_by("pk")
     )
     if not deliveries:
         return 0

@@ -10,20 +10,20 @@ from fakturera.invoicing.events import INVOICE_CREDITED, INVOICE_ISSUED
 RENDER_BATCH = 500
 
 
-def render_later(invoice_ids: list[int]) -> None:
+def render_later(invoice_ids: list[int], *, company_id: int | None = None) -> None:
     from fakturera.documents.tasks import render_documents
 
     ids = list(invoice_ids)
     for start in range(0, len(ids), RENDER_BATCH):
-        enqueue_on_commit(render_documents, ids[start : start + RENDER_BATCH])
+        enqueue_on_commit(render_documents, ids[start : start + RENDER_BATCH], company_id=company_id)
 
 
 def on_issued(event: Event) -> None:
-    render_later(event["invoice_ids"])
+    render_later(event["invoice_ids"], company_id=event.company_id)
 
 
 def on_credited(event: Event) -> None:
-    render_later([event["credit_note"].pk])
+    render_later([event["credit_note"].pk], company_id=event.company_id)
 
 
 def connect() -> None:

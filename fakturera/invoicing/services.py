@@ -27,6 +27,7 @@ from fakturera.billables.models import BasisItem, BasisItemStatus
 from fakturera.billables.services import basis_items_claim, basis_items_mark_invoiced
 from fakturera.catalog.vat import VatKey, check_vat_mix, clean_vat
 from fakturera.core.bulk import any_of, bulk_insert, bulk_insert_returning_ids, bulk_update
+from fakturera.core.db import retrying_atomic
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
 from fakturera.core.events import publish
 from fakturera.core.money import CURRENCIES, clean_quantity, clean_unit_price
@@ -183,7 +184,7 @@ def invoice_create_draft(
     return _known_relations(invoice, lines=rows, vat_breakdown=[], events=events, credit_notes=[])
 
 
-@transaction.atomic
+@retrying_atomic
 def invoice_create_issued(
     *,
     company: Company,
@@ -313,7 +314,7 @@ def _lock_draft(invoice: Invoice) -> Invoice:
     return locked
 
 
-@transaction.atomic
+@retrying_atomic
 def invoice_update_draft(
     *, invoice: Invoice, actor: Any, lines: list[dict[str, Any]] | None = None, **header: Any
 ) -> Invoice:
@@ -364,7 +365,7 @@ def invoice_email_set(*, invoice: Invoice, actor: Any, email: str) -> Invoice:
     return invoice
 
 
-@transaction.atomic
+@retrying_atomic
 def invoice_delete_draft(*, invoice: Invoice, actor: Any) -> None:
     locked = _lock_draft(invoice)
     if locked.lines.filter(basis_item__isnull=False).exists():
@@ -387,7 +388,7 @@ def _line_data(line: InvoiceLine) -> LineData:
     )
 
 
-@transaction.atomic
+@retrying_atomic
 def invoice_issue(*, invoice: Invoice, actor: Any, issued_on: dt.date | None = None) -> Invoice:
     """Draft -> issued: the next number of the series, the totals and both parties' details."""
     locked = _lock_draft(invoice)
@@ -423,7 +424,7 @@ def invoice_issue(*, invoice: Invoice, actor: Any, issued_on: dt.date | None = N
 # --- registering the basis ---------------------------------------------------------------------------
 
 
-@transaction.atomic
+@retrying_atomic
 def invoices_register_from_basis(
     *,
     company: Company,
@@ -583,7 +584,7 @@ class IssuedDraft:
     display_number: str
 
 
-@transaction.atomic
+@retrying_atomic
 def invoices_issue_drafts(
     *, company: Company, actor: Any, invoice_ids: Iterable[int], issued_on: dt.date | None = None
 ) -> list[IssuedDraft]:
@@ -651,7 +652,7 @@ def invoices_issue_drafts(
 # --- credit notes -------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@retrying_atomic
 def credit_note_create(
     *,
     invoice: Invoice,
@@ -666,7 +667,14 @@ def credit_note_create(
     is locked first, so two credits at once cannot together exceed what is left.
     """
     check_texts({"reason": reason})
-    original = Invoice.objects.select_for_update().select_related("company", "customer").get(pk=invoice.pk)
+    # Only the invoice row, and FOR NO KEY UPDATE: a lock on the company or customer row (what
+    # select_related would lock too) blocks every insert that refers to them, an issuer holding
+    # the number series among them, and the two deadlock (DESIGN.md, "Locks").
+    original = (
+        Invoice.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("company", "customer")
+        .get(pk=invoice.pk)
+    )
     refusal = credit_refusal(original)
     if refusal:
         raise StateConflict(refusal)

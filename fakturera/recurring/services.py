@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from fakturera.catalog.models import Product
 from fakturera.catalog.vat import VatKey
 from fakturera.core.bulk import any_of, bulk_update
+from fakturera.core.db import retrying_atomic, run_retrying
 from fakturera.core.errors import DomainError, ErrorCollector
 from fakturera.core.money import CURRENCIES
 from fakturera.core.text import check_texts, text_errors
@@ -245,7 +246,12 @@ def recurring_create(
 
 
 def _lock(recurring_invoice: RecurringInvoice) -> RecurringInvoice:
-    locked = RecurringInvoice.objects.select_for_update().select_related("company").get(pk=recurring_invoice.pk)
+    # The recurring invoice's row alone: not its company's (invoicing/DESIGN.md, "Locks").
+    locked = (
+        RecurringInvoice.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("company")
+        .get(pk=recurring_invoice.pk)
+    )
     if not locked.is_active:
         raise DomainError(_("This recurring invoice was deleted; it can no longer be changed."), code="deleted")
     return locked
@@ -256,7 +262,7 @@ def generated_until(recurring_invoice: RecurringInvoice) -> dt.date | None:
     return Invoice.objects.filter(recurring_invoice=recurring_invoice).aggregate(last=Max("recurring_on"))["last"]
 
 
-@transaction.atomic
+@retrying_atomic
 def recurring_update(
     *, recurring_invoice: RecurringInvoice, actor: Any, lines: list[dict[str, Any]] | None = None, **header: Any
 ) -> RecurringInvoice:
@@ -275,7 +281,7 @@ def recurring_update(
     return locked
 
 
-@transaction.atomic
+@retrying_atomic
 def recurring_delete(*, recurring_invoice: RecurringInvoice, actor: Any) -> None:
     """Stop it (seed 002, "radera"): nothing more is generated; the orders it made stay."""
     locked = _lock(recurring_invoice)
@@ -420,19 +426,30 @@ def recurring_generate(*, company: Company | None = None, today: dt.date, actor:
     """
     result = GenerationResult()
     after = 0
+
+    def one_batch() -> tuple[list[dict[str, Any]], GenerationResult]:
+        # A batch the database aborts (a deadlock) runs again whole (core.db), so it counts
+        # into a result of its own, added once it committed.
+        counted = GenerationResult()
+        if connection.vendor == "postgresql":
+            # A batch's orders and its lines' next dates commit together, so a batch lost
+            # in a crash just after its commit is generated again by the next run: the
+            # commit need not wait for the disk.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+        batch = _lock_due(company, today, after)
+        if batch:
+            _generate_batch(batch, today, actor, counted)
+        return batch, counted
+
     while True:
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # A batch's orders and its lines' next dates commit together, so a batch lost
-                # in a crash just after its commit is generated again by the next run: the
-                # commit need not wait for the disk.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit = off")
-            batch = _lock_due(company, today, after)
-            if not batch:
-                return result
-            after = batch[-1]["pk"]
-            _generate_batch(batch, today, actor, result)
+        batch, counted = run_retrying(one_batch)
+        if not batch:
+            return result
+        after = batch[-1]["pk"]
+        result.orders += counted.orders
+        result.recurring_invoices += counted.recurring_invoices
+        result.order_ids += counted.order_ids
 
 
 def _lock_due(company: Company | None, today: dt.date, after: int) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from fakturera.staff.views import (
     invitations,
     invoices,
     recurring,
+    tasks,
 )
 
 app_name = "staff"
@@ -33,6 +34,8 @@ urlpatterns = [
     # Company settings (admin)
     path("settings/", company.settings_edit, name="company_settings"),
     path("settings/staff/", company.staff_list, name="company_staff"),
+    path("settings/tasks/", tasks.failed_tasks, name="failed_tasks"),
+    path("settings/tasks/<uuid:task_id>/rerun/", tasks.failed_task_rerun, name="failed_task_rerun"),
     # Customers
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/new/<str:kind>/", customers.customer_create, name="customer_create"),

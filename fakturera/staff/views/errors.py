@@ -8,9 +8,14 @@ a request and so without the menu, since whatever failed may be what the menu ne
 
 from __future__ import annotations
 
+import sys
+
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+
+from fakturera.core.db import is_unavailable
+from fakturera.core.unavailable import unavailable_response
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -24,5 +29,9 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    del request
+    # A database briefly away, met before any view (a middleware reading the session), is a
+    # 503 with Retry-After (core/unavailable.py); Django calls this while handling the error.
+    exc = sys.exc_info()[1]
+    if exc is not None and is_unavailable(exc):
+        return unavailable_response(request, exc)
     return HttpResponseServerError(loader.get_template("500.html").render())
