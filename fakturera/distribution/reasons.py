@@ -79,6 +79,7 @@ SENTENCES = {
         "cannot carry, for example)."
     ),
     "channel_failed": _("The channel failed unexpectedly before this invoice went; it is tried again later."),
+    "confirmed_not_sent": _("Staff confirmed that it did not arrive."),
     "message_failed": _("The message could not be put together from the invoice's stored text."),
     # References of deliveries that stay in this system.
     "payment_order": _("payment order"),

@@ -566,15 +566,16 @@ def _sent_move(job: Job, outcome: Outcome, now: dt.datetime) -> SendingMove:
     )
 
 
-def deliveries_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Judge deliveries whose lease ran out (their worker died or hung): accepted by the service
+def deliveries_sweep(*, now: dt.datetime | None = None, company: Company | None = None) -> dict[str, int]:
+    """Judge deliveries (of all companies, or of `company`: the Sending page's Check now) whose
+    lease ran out (their worker died or hung): accepted by the service
     means sent; never handed over, or handed to a service that takes an idempotency key, back to
     the queue; handed over without an answer (the one message in flight) uncertain."""
     now = now or timezone.now()
     with transaction.atomic():
         expired = list(
             Delivery.objects.select_for_update(skip_locked=True)
-            .filter(state=DeliveryState.SENDING, lease_until__lt=now)
+            .filter(state=DeliveryState.SENDING, lease_until__lt=now, **({"company": company} if company else {}))
             .order_by("pk")
         )
         if not expired:
