@@ -34,13 +34,14 @@ import datetime as dt
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import connection, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -252,6 +253,29 @@ def _send_remote(channel: Channel, session: Session, jobs: list[Job], result: Ro
     """Hand the chunk's messages to the service one at a time, each marked before it goes and
     its acceptance recorded before the next goes; then record the chunk's outcomes in one
     transaction. Returns False when the group should stop (broken session, used-up share)."""
+    with _fast_commits():
+        outcomes, broken, go_on = _stream(channel, session, jobs, started=started)
+    done = jobs[: len(outcomes)]
+    if done:
+        _record(done, outcomes, result)
+    rest = jobs[len(outcomes) :]
+    if broken and rest:
+        # The one in flight may have gone: judged as the sweeper would judge it, now.
+        in_flight, untried = rest[0], rest[1:]
+        if channel.takes_idempotency_key:
+            untried = rest  # tried again with the same key, as an attempt that failed
+        else:
+            _judge_lost([in_flight.delivery], now=timezone.now(), error=reason("channel_failed"))
+        _record_failure([job.delivery for job in untried], reason("channel_failed"), result)
+        return False
+    if rest:
+        result.deferred += _defer([job.delivery for job in rest])
+    return go_on
+
+
+def _stream(channel: Channel, session: Session, jobs: list[Job], *, started: float) -> tuple[list[Outcome], bool, bool]:
+    """The messages one at a time: (the outcomes in order, whether the session broke, whether
+    the group may go on)."""
     outcomes: list[Outcome] = []
     stream = iter(session.send(jobs))
     go_on = True
@@ -290,52 +314,60 @@ def _send_remote(channel: Channel, session: Session, jobs: list[Job], result: Ro
         _mark(previous, hand_over=None)
     if hasattr(stream, "close"):
         stream.close()
-    done = jobs[: len(outcomes)]
-    if done:
-        _record(done, outcomes, result)
-    rest = jobs[len(outcomes) :]
-    if broken and rest:
-        # The one in flight may have gone: judged as the sweeper would judge it, now.
-        in_flight, untried = rest[0], rest[1:]
-        if channel.takes_idempotency_key:
-            untried = rest  # tried again with the same key, as an attempt that failed
-        else:
-            _judge_lost([in_flight.delivery], now=timezone.now(), error=reason("channel_failed"))
-        _record_failure([job.delivery for job in untried], reason("channel_failed"), result)
-        return False
-    if rest:
-        result.deferred += _defer([job.delivery for job in rest])
-    return go_on
+    return outcomes, broken, go_on
 
 
 def _mark(outcome: Outcome | None, *, hand_over: int | None) -> bool:
     """One committed statement: the last message's outcome (accepted with its reference, or
     refused: certainly not delivered, so no longer handed over) and the next one handed over.
-    Returns whether the next one was still ours to hand over."""
-    now = timezone.now()
-    ids = [pk for pk in (outcome.delivery_id if outcome else None, hand_over) if pk is not None]
-    if not ids:
+    Returns whether the next one was still ours to hand over.
+
+    On PostgreSQL it commits without waiting for the disk (synchronous_commit off, set for the
+    chunk by _fast_commits): committed and seen by every process at once, so a worker that
+    dies loses nothing; only a crash of the database server itself can lose the last moment's
+    marks, and the sweeper then trusts none of them (_marks_trusted)."""
+    if outcome is None and hand_over is None:
         return True
-    fields: dict[str, Any] = {}
-    handed = []
-    if hand_over is not None:
-        handed.append(When(pk=hand_over, then=Value(now)))
-        fields["lease_until"] = Case(When(pk=hand_over, then=Value(now + lease())), default=F("lease_until"))
-    if outcome is not None:
-        if outcome.error is None:
-            reference = outcome.reference
-            stored = str(reference)[:200]
-            fields["accepted_at"] = Case(When(pk=outcome.delivery_id, then=Value(now)), default=F("accepted_at"))
-            fields["reference"] = Case(When(pk=outcome.delivery_id, then=Value(stored)), default=F("reference"))
-        else:
-            handed.append(When(pk=outcome.delivery_id, then=Value(None)))
-    if handed:
-        fields["handed_over_at"] = Case(*handed, default=F("handed_over_at"))
-    changed = Delivery.objects.filter(pk__in=ids, state=DeliveryState.SENDING).update(**fields)
+    now = timezone.now()
+    accepted = outcome.delivery_id if outcome is not None and outcome.error is None else None
+    refused = outcome.delivery_id if outcome is not None and outcome.error is not None else None
+    reference = str(outcome.reference)[:200] if accepted is not None else ""
+    ids = [pk for pk in (outcome.delivery_id if outcome else None, hand_over) if pk is not None]
+    params = [hand_over, now, refused, hand_over, now + lease(), accepted, now, accepted, reference]
+    params += [ids[0], ids[-1], DeliveryState.SENDING]
+    with connection.cursor() as cursor:
+        cursor.execute(_MARK_SQL.format(table=connection.ops.quote_name(Delivery._meta.db_table)), params)
+        changed = cursor.rowcount
     if changed == len(ids) or hand_over is None:
         return True
     # Rare: one of them was judged by the sweeper; which one?
     return Delivery.objects.filter(pk=hand_over, state=DeliveryState.SENDING).exists()
+
+
+# One statement for two rows: no ORM compiling per message (it runs once per message sent).
+_MARK_SQL = (
+    "UPDATE {table} SET"
+    " handed_over_at = CASE WHEN id = %s THEN %s WHEN id = %s THEN NULL ELSE handed_over_at END,"
+    " lease_until = CASE WHEN id = %s THEN %s ELSE lease_until END,"
+    " accepted_at = CASE WHEN id = %s THEN %s ELSE accepted_at END,"
+    " reference = CASE WHEN id = %s THEN %s ELSE reference END"
+    " WHERE id IN (%s, %s) AND state = %s"
+)
+
+
+@contextmanager
+def _fast_commits() -> Iterator[None]:
+    """The marks of one chunk commit without waiting for the disk (PostgreSQL); see _mark."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
 
 
 def _defer(deliveries: Iterable[Delivery]) -> int:
@@ -580,6 +612,13 @@ def deliveries_sweep(*, now: dt.datetime | None = None, company: Company | None 
         )
         if not expired:
             return {"requeued": 0, "uncertain": 0, "sent": 0}
+        restarted = _database_started_at()
+        if restarted is not None:
+            # Marks made before the database server restarted may have been lost (_mark):
+            # then no mark proves a message did not go, so each counts as handed over.
+            for delivery in expired:
+                if delivery.accepted_at is None and delivery.lease_until - lease() < restarted:
+                    delivery.handed_over_at = delivery.handed_over_at or delivery.lease_until
         untried = [d for d in expired if d.handed_over_at is None and d.accepted_at is None]
         counts = _judge_lost([d for d in expired if d not in untried], now=now)
         if untried:
@@ -593,6 +632,15 @@ def deliveries_sweep(*, now: dt.datetime | None = None, company: Company | None 
             )
         counts["requeued"] += len(untried)
     return counts
+
+
+def _database_started_at() -> dt.datetime | None:
+    """When the PostgreSQL server started (its marks since then are all there); None elsewhere."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_postmaster_start_time()")
+        return cursor.fetchone()[0]
 
 
 def _judge_lost(deliveries: list[Delivery], *, now: dt.datetime, error: Reason | None = None) -> dict[str, int]:
