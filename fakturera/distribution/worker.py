@@ -218,7 +218,7 @@ def _deliver_group(company: Company, code: str, deliveries: list[Delivery], resu
     try:
         for position in range(0, len(deliveries), channel.chunk_size):
             chunk = deliveries[position : position + channel.chunk_size]
-            if not channel.is_local and time.monotonic() - started > group_budget():
+            if position and not channel.is_local and time.monotonic() - started > group_budget():
                 # This company's service has had its share of the round: the rest waits for
                 # the next round (and the claim's round-robin), other companies go first.
                 result.deferred += _defer(deliveries[position:])

@@ -220,3 +220,26 @@ def test_the_claim_takes_every_company_in_turn_not_the_largest_backlog_first(com
 
     assert len(claimed) == CLAIM_SIZE
     assert set(Delivery.objects.filter(invoice__in=small).values_list("pk", flat=True)) <= set(claimed)
+
+
+def test_a_company_that_used_its_share_of_the_round_gives_back_the_rest_untried(company, admin_user, other, settings):
+    # every message takes longer than the share (as a slow service's would): after the first,
+    # the group hands nothing more over, and the next company still gets its turn
+    settings.DISTRIBUTION_GROUP_SECONDS = 0
+    other_company, other_user = other
+    with SmtpServer() as smtp:
+        email_channel(company, smtp.port)
+        email_channel(other_company, smtp.port)
+        slow = [basis_registered(company, admin_user, "100.00") for _n in range(3)]
+        good = basis_registered(other_company, other_user, "400.00")
+        invoices_send(company=company, actor=admin_user, invoice_ids=[i.pk for i in slow])
+        invoices_send(company=other_company, actor=other_user, invoice_ids=[good.pk])
+
+        done = deliveries_work(now=later())
+
+        assert len(smtp.received) == 2
+    assert (done.sent, done.deferred) == (2, 2)
+    assert Delivery.objects.get(invoice=good).state == DeliveryState.SENT
+    given_back = Delivery.objects.filter(invoice__in=slow[1:])
+    assert {(d.state, d.attempts) for d in given_back} == {(DeliveryState.QUEUED, 0)}
+    assert all(d.next_attempt_at <= timezone.now() for d in given_back)
