@@ -402,12 +402,11 @@ def _give_back_failed(code: str, deliveries: list[Delivery], result: Round) -> N
     """After an unexpected error in a group: what is still leased and untried fails for now,
     what was handed over is judged as the sweeper judges it (accepted: sent)."""
     try:
-        current = {
-            pk: (handed, accepted)
-            for pk, handed, accepted in Delivery.objects.filter(
-                any_of(Delivery, [d.pk for d in deliveries]), state=DeliveryState.SENDING
-            ).values_list("pk", "handed_over_at", "accepted_at")
-        }
+        rows = Delivery.objects.filter(
+            any_of(Delivery, [d.pk for d in deliveries]), state=DeliveryState.SENDING
+        ).values_list("pk", "handed_over_at", "accepted_at", "reference")
+        current = {pk: (handed, accepted) for pk, handed, accepted, _reference in rows}
+        references = {pk: reference for pk, _handed, _accepted, reference in rows}
         # Not accepted and never handed over, or handed to a service that takes the key again.
         retry = {
             pk
@@ -420,6 +419,7 @@ def _give_back_failed(code: str, deliveries: list[Delivery], result: Round) -> N
         if handed:
             for delivery in handed:
                 delivery.handed_over_at, delivery.accepted_at = current[delivery.pk]
+                delivery.reference = references[delivery.pk]
             _judge_lost(handed, now=timezone.now(), error=reason("channel_failed"))
     except Exception:
         # The database itself may be gone: the leases run out and the sweeper judges them.
