@@ -402,9 +402,11 @@ def _give_back_failed(code: str, deliveries: list[Delivery], result: Round) -> N
     """After an unexpected error in a group: what is still leased and untried fails for now,
     what was handed over is judged as the sweeper judges it (accepted: sent)."""
     try:
-        rows = Delivery.objects.filter(
-            any_of(Delivery, [d.pk for d in deliveries]), state=DeliveryState.SENDING
-        ).values_list("pk", "handed_over_at", "accepted_at", "reference")
+        rows = list(
+            Delivery.objects.filter(
+                any_of(Delivery, [d.pk for d in deliveries]), state=DeliveryState.SENDING
+            ).values_list("pk", "handed_over_at", "accepted_at", "reference")
+        )
         current = {pk: (handed, accepted) for pk, handed, accepted, _reference in rows}
         references = {pk: reference for pk, _handed, _accepted, reference in rows}
         # Not accepted and never handed over, or handed to a service that takes the key again.
