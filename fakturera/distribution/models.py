@@ -123,6 +123,10 @@ class Delivery(models.Model):
     # Set just before the channel's service is called: a lease that runs out after it
     # means the service may have it (uncertain), before it that it certainly has not.
     handed_over_at = models.DateTimeField(null=True, blank=True)
+    # Set (committed) as soon as the service accepted this one message, with its reference,
+    # before the next message is handed over: a worker that dies later leaves it sent, not
+    # uncertain (the sweeper records it so). Only the one message in flight stays unknown.
+    accepted_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True)
     # What the invoice was before queueing: a failure or an undo puts it back.
     previous_sending_status = models.CharField(max_length=10)

@@ -82,6 +82,13 @@ SENTENCES = {
         "bokforing/2026."
     ),
     "export_write_failed": _("The export folder could not be written to: %(error)s"),
+    "document_failed": _(
+        "The invoice's %(document)s could not be made from its stored text (a character that documents "
+        "cannot carry, for example)."
+    ),
+    "channel_failed": _("The channel failed unexpectedly before this invoice went; it is tried again later."),
+    "confirmed_not_sent": _("Staff confirmed that it did not arrive."),
+    "message_failed": _("The message could not be put together from the invoice's stored text."),
     # References of deliveries that stay in this system.
     "payment_order": _("payment order"),
     "webhook_delivery": _("webhook delivery %(id)s"),

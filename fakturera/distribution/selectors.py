@@ -7,7 +7,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from fakturera.autogiro.selectors import mandates_active_for
 from fakturera.core.bulk import any_of
@@ -248,3 +249,46 @@ def deliveries(*, company: Company, states: Iterable[str] | None = None) -> Quer
     if states:
         qs = qs.filter(state__in=list(states))
     return qs.order_by("-pk")
+
+
+# What the Sending page shows as needing staff: failed, uncertain, waiting long or retried,
+# and leased by a worker whose lease has run out.
+LATE_AFTER = dt.timedelta(minutes=15)
+FAILURES_SHOWN_FOR = dt.timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Attention:
+    failed: list[Delivery]
+    uncertain: list[Delivery]
+    waiting: list[Delivery]
+    stuck: list[Delivery]
+
+    @property
+    def count(self) -> int:
+        return len(self.failed) + len(self.uncertain) + len(self.waiting) + len(self.stuck)
+
+
+def deliveries_needing_attention(*, company: Company, now: dt.datetime | None = None, limit: int = 200) -> Attention:
+    """Stuck or failing work of one company, a few queries in all: failed deliveries of the last
+    30 days whose invoice has not been sent again since; uncertain ones; queued ones that failed
+    before (retrying) or are long past due; and sending ones whose lease has run out."""
+    now = now or timezone.now()
+    base = Delivery.objects.filter(company=company).select_related("invoice")
+    later = Delivery.objects.filter(invoice=OuterRef("invoice"), pk__gt=OuterRef("pk"))
+    failed = (
+        base.filter(state=DeliveryState.FAILED, finished_at__gte=now - FAILURES_SHOWN_FOR)
+        .exclude(Exists(later))
+        .order_by("-finished_at", "-pk")
+    )
+    uncertain = base.filter(state=DeliveryState.UNCERTAIN).order_by("-pk")
+    waiting = base.filter(
+        Q(attempts__gt=0) | Q(next_attempt_at__lt=now - LATE_AFTER), state=DeliveryState.QUEUED
+    ).order_by("next_attempt_at", "pk")
+    stuck = base.filter(state=DeliveryState.SENDING, lease_until__lt=now).order_by("lease_until", "pk")
+    return Attention(
+        failed=list(failed[:limit]),
+        uncertain=list(uncertain[:limit]),
+        waiting=list(waiting[:limit]),
+        stuck=list(stuck[:limit]),
+    )

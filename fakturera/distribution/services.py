@@ -495,6 +495,7 @@ def delivery_resend(*, company: Company, actor: Any, delivery: Delivery) -> Deli
         next_attempt_at=now,
         lease_until=None,
         handed_over_at=None,
+        accepted_at=None,
         attempts=0,
     )
     move_sending(
@@ -512,3 +513,74 @@ def delivery_resend(*, company: Company, actor: Any, delivery: Delivery) -> Deli
     )
     locked.state = DeliveryState.QUEUED
     return locked
+
+
+# --- the Sending page: resolving stuck or failing work -----------------------------------------
+
+
+@transaction.atomic
+def delivery_confirm_not_sent(*, company: Company, actor: Any, delivery: Delivery) -> Delivery:
+    """Staff checked with the recipient that an uncertain delivery did not arrive: it fails, and
+    the invoice goes back to what it was (to be sent again from the list when they choose)."""
+    locked = Delivery.objects.select_for_update().get(pk=delivery.pk, company=company)
+    if locked.state != DeliveryState.UNCERTAIN:
+        raise StateConflict(_("Only an uncertain delivery is confirmed."))
+    now = timezone.now()
+    why = reason("confirmed_not_sent")
+    move_deliveries(
+        ids=[locked.pk],
+        expected=DeliveryState.UNCERTAIN,
+        to=DeliveryState.FAILED,
+        finished_at=now,
+        lease_until=None,
+        error=str(why)[:500],
+    )
+    for _target, moves in rollback_moves(
+        [locked],
+        event_of=lambda d: SendingEvent.REMINDER_FAILED if d.purpose == Purpose.REMINDER else SendingEvent.SEND_FAILED,
+        params_of=lambda d: {"error": why.as_data()},
+    ).items():
+        move_sending(moves, expected=SendingStatus.UNCERTAIN, actor=actor, at=now)
+    locked.state = DeliveryState.FAILED
+    return locked
+
+
+@transaction.atomic
+def delivery_cancel(*, company: Company, actor: Any, delivery: Delivery) -> Delivery:
+    """Staff stop a delivery still waiting (retried again and again, or waiting long), also after
+    the undo window: undone, the invoice back to what it was, in its history."""
+    locked = Delivery.objects.select_for_update().get(pk=delivery.pk, company=company)
+    if locked.state != DeliveryState.QUEUED:
+        raise StateConflict(_("Only a delivery waiting to be sent can be stopped; it may be on its way now."))
+    now = timezone.now()
+    move_deliveries(ids=[locked.pk], expected=DeliveryState.QUEUED, to=DeliveryState.UNDONE, finished_at=now, error="")
+    for _target, moves in rollback_moves([locked], event_of=lambda d: SendingEvent.SEND_UNDONE).items():
+        move_sending(moves, expected=SendingStatus.QUEUED, actor=actor, at=now)
+    locked.state = DeliveryState.UNDONE
+    return locked
+
+
+def delivery_send_now(*, company: Company, actor: Any, delivery: Delivery) -> int:
+    """A delivery waiting for its next attempt (after a failure) is due now: the next round takes it."""
+    return Delivery.objects.filter(pk=delivery.pk, company=company, state=DeliveryState.QUEUED).update(
+        next_attempt_at=timezone.now()
+    )
+
+
+def delivery_retry(*, company: Company, actor: Any, delivery: Delivery) -> SendBatch:
+    """A failed delivery sent again: a new send of its invoice by the same channel (or routed
+    again when that channel is off), with the undo window and the history of any send."""
+    if delivery.company_id != company.pk or delivery.state != DeliveryState.FAILED:
+        raise StateConflict(_("Only a failed delivery is sent again from here."))
+    active = selectors.company_channels(company=company).active
+    batch = invoices_send(
+        company=company,
+        actor=actor,
+        invoice_ids=[delivery.invoice_id],
+        template=delivery.template,
+        channel=delivery.channel if delivery.channel in active else "",
+        purpose=delivery.purpose if delivery.purpose in (Purpose.INVOICE, Purpose.REMINDER) else Purpose.INVOICE,
+    )
+    if not batch.queued_count:
+        raise DomainError(_("It could not be queued again; its history says why."), code="not_queued")
+    return batch

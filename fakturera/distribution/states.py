@@ -42,7 +42,8 @@ SENDING_TRANSITIONS: dict[str, set[str]] = {
     SendingStatus.UNSENT: {SendingStatus.QUEUED},
     SendingStatus.SENT: {SendingStatus.QUEUED},
     SendingStatus.REMINDED: {SendingStatus.QUEUED},
-    SendingStatus.UNCERTAIN: {SendingStatus.QUEUED, SendingStatus.SENT, SendingStatus.REMINDED},
+    # Staff confirm it, send it again, or confirm it did not arrive (back to what it was).
+    SendingStatus.UNCERTAIN: {SendingStatus.QUEUED, SendingStatus.SENT, SendingStatus.REMINDED, SendingStatus.UNSENT},
     SendingStatus.QUEUED: {
         SendingStatus.UNSENT,
         SendingStatus.SENT,
@@ -92,8 +93,8 @@ DELIVERY_TRANSITIONS: dict[str, set[str]] = {
         DeliveryState.UNCERTAIN,
         DeliveryState.STOPPED,
     },
-    # Staff confirm it or send it again; a late outcome makes it sent.
-    DeliveryState.UNCERTAIN: {DeliveryState.SENT, DeliveryState.QUEUED},
+    # Staff confirm it, send it again or confirm it did not arrive; a late outcome makes it sent.
+    DeliveryState.UNCERTAIN: {DeliveryState.SENT, DeliveryState.QUEUED, DeliveryState.FAILED},
     DeliveryState.SENT: set(),
     DeliveryState.FAILED: set(),
     DeliveryState.UNDONE: set(),

@@ -5,11 +5,22 @@ At most once, never lost:
 - A claim takes due deliveries with row locks (SELECT ... FOR UPDATE SKIP LOCKED on
   PostgreSQL, so workers never wait for or take each other's rows) and gives them a
   lease (state sending, lease_until).
-- Before a chunk goes to the channel's service, its deliveries are marked handed over
-  (committed). A lease that runs out before that means the service never had them: the
-  sweeper queues them again. After it, the service may have them: a channel whose
-  service takes an idempotency key is tried again with the same key; any other
-  delivery becomes uncertain, for staff to confirm or resend. Never a silent second send.
+- The claim is fair: due deliveries are taken round-robin across companies (each
+  company's oldest first, then each one's second ...), so one company's backlog of
+  thousands never keeps another's three waiting for a later round.
+- Before a message goes to the channel's service, its delivery is marked handed over
+  (committed), and as soon as the service accepts it, accepted with its reference
+  (committed, in the same statement that hands over the next one). A lease that runs
+  out before hand-over means the service never had it: the sweeper queues it again.
+  Accepted means sent. Handed over but not accepted (the one message in flight when a
+  worker died) may have arrived: a channel whose service takes an idempotency key is
+  tried again with the same key; any other delivery becomes uncertain, for staff to
+  confirm or resend. Never a silent second send, and at most one uncertain per worker.
+- Failures stay where they happen: an invoice whose document cannot be built fails its
+  own delivery (reason document_failed); a channel that cannot be opened or breaks
+  mid-way fails (transiently, with backoff) only its own company's group; a group that
+  takes longer than its share of the round (DISTRIBUTION_GROUP_SECONDS) gives back what
+  it has not handed over yet, so a slow service does not hold up other companies.
 - Channels that deliver by writing our own tables (export's webhook outbox, print,
   direct debit) do it in the transaction that records the outcome, so they are never
   uncertain.
@@ -21,13 +32,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings as django_settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,9 +48,17 @@ from django.utils.translation import gettext as _
 from fakturera.core.bulk import any_of
 from fakturera.distribution import selectors
 from fakturera.distribution.channels import REGISTRY
-from fakturera.distribution.channels.base import Job, Outcome, TransientError, TransportError
+from fakturera.distribution.channels.base import (
+    Channel,
+    Job,
+    Outcome,
+    PermanentError,
+    Session,
+    TransientError,
+    TransportError,
+)
 from fakturera.distribution.models import Delivery, DeliveryState, Purpose
-from fakturera.distribution.reasons import Reason, text
+from fakturera.distribution.reasons import Reason, reason, text
 from fakturera.distribution.services import rollback_moves
 from fakturera.distribution.states import SendingEvent, SendingMove, SendingStatus, move_deliveries, move_sending
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
@@ -52,6 +73,11 @@ CLAIM_SIZE = 500
 MAX_ATTEMPTS = 5
 FIRST_RETRY = dt.timedelta(seconds=30)
 LONGEST_RETRY = dt.timedelta(hours=1)
+
+
+def group_budget() -> float:
+    """Seconds one company's channel may take of a round before it gives back the rest."""
+    return float(getattr(django_settings, "DISTRIBUTION_GROUP_SECONDS", 60))
 
 
 def lease() -> dt.timedelta:
@@ -70,18 +96,30 @@ class Round:
     failed: int = 0
     retried: int = 0
     stopped: int = 0
+    deferred: int = 0  # given back to the queue untried: their group used up its share of the round
 
 
 def deliveries_claim(*, limit: int = CLAIM_SIZE, now: dt.datetime | None = None) -> list[int]:
-    """Take up to `limit` due deliveries for this worker: state sending, leased."""
+    """Take up to `limit` due deliveries for this worker: state sending, leased.
+
+    Round-robin across companies: every company's first due delivery comes before any
+    company's second (ROW_NUMBER per company), so a large backlog of one company never
+    fills the claim while another's few wait. On PostgreSQL the rows are locked with
+    FOR UPDATE SKIP LOCKED below the LIMIT: two workers take different deliveries, and
+    neither waits for the other."""
     now = now or timezone.now()
-    with transaction.atomic():
-        ids = list(
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(state=DeliveryState.QUEUED, next_attempt_at__lte=now)
-            .order_by("next_attempt_at", "pk")
-            .values_list("pk", flat=True)[:limit]
-        )
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    lock = " FOR UPDATE OF d SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    # Only the model's own table name is formatted in; every value is a parameter.
+    sql = (
+        f"SELECT d.id FROM {table} d JOIN ("  # noqa: S608
+        f"  SELECT id, ROW_NUMBER() OVER (PARTITION BY company_id ORDER BY next_attempt_at, id) AS turn"
+        f"  FROM {table} WHERE state = %s AND next_attempt_at <= %s"
+        f") r ON r.id = d.id WHERE d.state = %s ORDER BY r.turn, d.next_attempt_at, d.id LIMIT %s{lock}"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [DeliveryState.QUEUED, now, DeliveryState.QUEUED, limit])
+        ids = [row[0] for row in cursor.fetchall()]
         if ids:
             move_deliveries(
                 ids=ids,
@@ -90,12 +128,18 @@ def deliveries_claim(*, limit: int = CLAIM_SIZE, now: dt.datetime | None = None)
                 lease_until=now + lease(),
                 attempts=F("attempts") + 1,
                 handed_over_at=None,
+                accepted_at=None,
             )
     return ids
 
 
 def deliveries_work(*, limit: int = CLAIM_SIZE, now: dt.datetime | None = None) -> Round:
-    """One round: claim, deliver, record. Returns what happened (claimed 0: nothing due)."""
+    """One round: claim, deliver, record. Returns what happened (claimed 0: nothing due).
+
+    Each company's channel is a group of its own: whatever goes wrong in one (a channel
+    that cannot be opened, a bug, a slow service) is recorded for that group's deliveries
+    and the round goes on with the next. Small groups go first, so a company with a few
+    invoices is not behind another's thousands."""
     ids = deliveries_claim(limit=limit, now=now)
     result = Round(claimed=len(ids))
     if not ids:
@@ -107,8 +151,15 @@ def deliveries_work(*, limit: int = CLAIM_SIZE, now: dt.datetime | None = None) 
     for delivery in deliveries:
         if delivery.pk not in stopped:
             groups[(delivery.company_id, delivery.channel)].append(delivery)
-    for (company_id, channel), group in groups.items():
-        _deliver_group(company_id, channel, group, result)
+    companies = Company.objects.in_bulk(sorted({company_id for company_id, _code in groups}))
+    for (company_id, channel), group in sorted(groups.items(), key=lambda item: (len(item[1]), item[0])):
+        try:
+            _deliver_group(companies[company_id], channel, group, result)
+        except Exception as exc:
+            # A backstop: _deliver_group records its own failures. Whatever is still leased
+            # and not handed over fails for now (retried with backoff); the rest of the round goes on.
+            log.exception("Delivery of company %s by %s failed: %s", company_id, channel, type(exc).__name__)
+            _give_back_failed(channel, group, result)
     return result
 
 
@@ -149,46 +200,243 @@ def _stop_credited(deliveries: list[Delivery]) -> int:
     return len(stopping)
 
 
-def _deliver_group(company_id: int, code: str, deliveries: list[Delivery], result: Round) -> None:
+def _deliver_group(company: Company, code: str, deliveries: list[Delivery], result: Round) -> None:
+    """One company's deliveries by one channel: one session, chunk after chunk."""
     channel = REGISTRY[code]
-    company = Company.objects.get(pk=company_id)
-    settings = selectors.channel_settings(company=company_id)
-    session = channel.open(company=company, settings=settings, texts=selectors.email_texts(company=company_id))
+    started = time.monotonic()
+    try:
+        session = channel.open(
+            company=company,
+            settings=selectors.channel_settings(company=company.pk),
+            texts=selectors.email_texts(company=company.pk),
+        )
+    except Exception as exc:
+        log.exception("Opening the channel %s of company %s failed: %s", code, company.pk, type(exc).__name__)
+        _record_failure(deliveries, reason("channel_failed"), result)
+        return
     needs_pdf = bool(session.needs_pdf or channel.needs_pdf)
     try:
-        for chunk in _chunks(deliveries, channel.chunk_size):
-            jobs = _jobs(chunk, needs_pdf=needs_pdf, needs_ubl=channel.needs_ubl)
-            if channel.is_local:
-                with transaction.atomic():
-                    outcomes = session.send(jobs)
-                    _record(jobs, outcomes, result)
+        for position in range(0, len(deliveries), channel.chunk_size):
+            chunk = deliveries[position : position + channel.chunk_size]
+            if position and not channel.is_local and time.monotonic() - started > group_budget():
+                # This company's service has had its share of the round: the rest waits for
+                # the next round (and the claim's round-robin), other companies go first.
+                result.deferred += _defer(deliveries[position:])
+                return
+            jobs, unbuildable = _prepare(chunk, needs_pdf=needs_pdf, needs_ubl=channel.needs_ubl)
+            if unbuildable:
+                _record([Job(delivery=d, invoice=None) for d, _o in unbuildable], [o for _d, o in unbuildable], result)  # type: ignore[arg-type]
+            if not jobs:
                 continue
-            _hand_over([job.delivery.pk for job in jobs])
-            try:
-                outcomes = session.send(jobs)
-            except Exception as exc:
-                # A bug or an unexpected answer: the chunk may have gone, so the lease
-                # runs out and the sweeper judges it like a dead worker's.
-                log.exception("Delivery by %s failed unexpectedly: %s", code, type(exc).__name__)
-                raise
-            _record(jobs, outcomes, result)
+            if channel.is_local:
+                try:
+                    with transaction.atomic():
+                        outcomes = list(session.send(jobs))
+                        _record(jobs, outcomes, result)
+                except Exception as exc:
+                    # Rolled back as a whole: nothing of the chunk happened. Failed for now, tried again later.
+                    log.exception("Local delivery by %s failed: %s", code, type(exc).__name__)
+                    _record_failure([job.delivery for job in jobs], reason("channel_failed"), result)
+                continue
+            finished = _send_remote(channel, session, jobs, result, started=started)
+            if not finished:
+                result.deferred += _defer(deliveries[position + channel.chunk_size :])
+                return
     finally:
-        session.close()
+        try:
+            session.close()
+        except Exception as exc:
+            log.warning("Closing the channel %s of company %s failed: %s", code, company.pk, type(exc).__name__)
 
 
-def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _send_remote(channel: Channel, session: Session, jobs: list[Job], result: Round, *, started: float) -> bool:
+    """Hand the chunk's messages to the service one at a time, each marked before it goes and
+    its acceptance recorded before the next goes; then record the chunk's outcomes in one
+    transaction. Returns False when the group should stop (broken session, used-up share)."""
+    with _fast_commits():
+        outcomes, broken, go_on = _stream(channel, session, jobs, started=started)
+    done = jobs[: len(outcomes)]
+    if done:
+        _record(done, outcomes, result)
+    rest = jobs[len(outcomes) :]
+    if broken and rest:
+        # The one in flight may have gone: judged as the sweeper would judge it, now.
+        in_flight, untried = rest[0], rest[1:]
+        if channel.takes_idempotency_key:
+            untried = rest  # tried again with the same key, as an attempt that failed
+        else:
+            _judge_lost([in_flight.delivery], now=timezone.now(), error=reason("channel_failed"))
+        _record_failure([job.delivery for job in untried], reason("channel_failed"), result)
+        return False
+    if rest:
+        result.deferred += _defer([job.delivery for job in rest])
+    return go_on
 
 
-def _hand_over(ids: list[int]) -> None:
-    Delivery.objects.filter(any_of(Delivery, ids), state=DeliveryState.SENDING).update(handed_over_at=timezone.now())
+def _stream(channel: Channel, session: Session, jobs: list[Job], *, started: float) -> tuple[list[Outcome], bool, bool]:
+    """The messages one at a time: (the outcomes in order, whether the session broke, whether
+    the group may go on)."""
+    outcomes: list[Outcome] = []
+    stream = iter(session.send(jobs))
+    go_on = True
+    previous: Outcome | None = None
+    index = 0
+    broken = False
+    while index < len(jobs):
+        job = jobs[index]
+        if index and time.monotonic() - started > group_budget():
+            go_on = False
+            break
+        if not _mark(previous, hand_over=job.delivery.pk):
+            # Judged by the sweeper meanwhile (our lease ran out): not ours to send any more.
+            previous = None
+            go_on = False
+            break
+        previous = None
+        try:
+            outcome = next(stream)
+        except StopIteration:
+            log.error("The channel %s gave fewer outcomes than jobs", channel.code)
+            broken = True
+            break
+        except Exception as exc:
+            log.exception("Delivery by %s failed unexpectedly: %s", channel.code, type(exc).__name__)
+            broken = True
+            break
+        if outcome.delivery_id != job.delivery.pk:
+            log.error("The channel %s answered out of order", channel.code)
+            broken = True
+            break
+        outcomes.append(outcome)
+        previous = outcome
+        index += 1
+    if previous is not None:
+        _mark(previous, hand_over=None)
+    if hasattr(stream, "close"):
+        stream.close()
+    return outcomes, broken, go_on
 
 
-def _jobs(deliveries: list[Delivery], *, needs_pdf: bool, needs_ubl: bool) -> list[Job]:
+def _mark(outcome: Outcome | None, *, hand_over: int | None) -> bool:
+    """One committed statement: the last message's outcome (accepted with its reference, or
+    refused: certainly not delivered, so no longer handed over) and the next one handed over.
+    Returns whether the next one was still ours to hand over.
+
+    On PostgreSQL it commits without waiting for the disk (synchronous_commit off, set for the
+    chunk by _fast_commits): committed and seen by every process at once, so a worker that
+    dies loses nothing; only a crash of the database server itself can lose the last moment's
+    marks, and the sweeper then trusts none of them (_marks_trusted)."""
+    if outcome is None and hand_over is None:
+        return True
+    now = timezone.now()
+    accepted = outcome.delivery_id if outcome is not None and outcome.error is None else None
+    refused = outcome.delivery_id if outcome is not None and outcome.error is not None else None
+    reference = str(outcome.reference)[:200] if accepted is not None else ""
+    ids = [pk for pk in (outcome.delivery_id if outcome else None, hand_over) if pk is not None]
+    params = [hand_over, now, refused, hand_over, now + lease(), accepted, now, accepted, reference]
+    params += [ids[0], ids[-1], DeliveryState.SENDING]
+    with connection.cursor() as cursor:
+        cursor.execute(_MARK_SQL.format(table=connection.ops.quote_name(Delivery._meta.db_table)), params)
+        changed = cursor.rowcount
+    if changed == len(ids) or hand_over is None:
+        return True
+    # Rare: one of them was judged by the sweeper; which one?
+    return Delivery.objects.filter(pk=hand_over, state=DeliveryState.SENDING).exists()
+
+
+# One statement for two rows: no ORM compiling per message (it runs once per message sent).
+_MARK_SQL = (
+    "UPDATE {table} SET"
+    " handed_over_at = CASE WHEN id = %s THEN %s WHEN id = %s THEN NULL ELSE handed_over_at END,"
+    " lease_until = CASE WHEN id = %s THEN %s ELSE lease_until END,"
+    " accepted_at = CASE WHEN id = %s THEN %s ELSE accepted_at END,"
+    " reference = CASE WHEN id = %s THEN %s ELSE reference END"
+    " WHERE id IN (%s, %s) AND state = %s"
+)
+
+
+@contextmanager
+def _fast_commits() -> Iterator[None]:
+    """The marks of one chunk commit without waiting for the disk (PostgreSQL); see _mark."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
+def _defer(deliveries: Iterable[Delivery]) -> int:
+    """Back to the queue untried, due now and without counting the attempt: those still leased
+    and never handed over."""
+    ids = [d.pk for d in deliveries]
+    if not ids:
+        return 0
+    return move_deliveries(
+        ids=ids,
+        expected=DeliveryState.SENDING,
+        to=DeliveryState.QUEUED,
+        next_attempt_at=timezone.now(),
+        attempts=F("attempts") - 1,
+        lease_until=None,
+        handed_over_at=None,
+        accepted_at=None,
+    )
+
+
+def _record_failure(deliveries: list[Delivery], why: Reason, result: Round) -> None:
+    """Deliveries that never reached the service because something of ours failed: each gets a
+    transient error (tried again with backoff, failed after MAX_ATTEMPTS) with `why`."""
+    if not deliveries:
+        return
+    error = TransientError(why)
+    jobs = [Job(delivery=d, invoice=None) for d in deliveries]  # type: ignore[arg-type]
+    _record(jobs, [Outcome(d.pk, error=error) for d in deliveries], result)
+
+
+def _give_back_failed(code: str, deliveries: list[Delivery], result: Round) -> None:
+    """After an unexpected error in a group: what is still leased and untried fails for now,
+    what was handed over is judged as the sweeper judges it (accepted: sent)."""
+    try:
+        rows = list(
+            Delivery.objects.filter(
+                any_of(Delivery, [d.pk for d in deliveries]), state=DeliveryState.SENDING
+            ).values_list("pk", "handed_over_at", "accepted_at", "reference")
+        )
+        current = {pk: (handed, accepted) for pk, handed, accepted, _reference in rows}
+        references = {pk: reference for pk, _handed, _accepted, reference in rows}
+        # Not accepted and never handed over, or handed to a service that takes the key again.
+        retry = {
+            pk
+            for pk, (handed_at, accepted_at) in current.items()
+            if accepted_at is None and (handed_at is None or REGISTRY[code].takes_idempotency_key)
+        }
+        untried = [d for d in deliveries if d.pk in retry]
+        handed = [d for d in deliveries if d.pk in current and d.pk not in retry]
+        _record_failure(untried, reason("channel_failed"), result)
+        if handed:
+            for delivery in handed:
+                delivery.handed_over_at, delivery.accepted_at = current[delivery.pk]
+                delivery.reference = references[delivery.pk]
+            _judge_lost(handed, now=timezone.now(), error=reason("channel_failed"))
+    except Exception:
+        # The database itself may be gone: the leases run out and the sweeper judges them.
+        log.exception("Recording a failed delivery group failed")
+
+
+def _prepare(
+    deliveries: list[Delivery], *, needs_pdf: bool, needs_ubl: bool
+) -> tuple[list[Job], list[tuple[Delivery, Outcome]]]:
+    """The chunk's jobs with their documents, loaded in bulk; an invoice whose document cannot be
+    made (stored text no PDF or UBL can hold) is left out with a permanent error of its own."""
     invoice_ids = [d.invoice_id for d in deliveries]
     invoices = {invoice.pk: invoice for invoice in Invoice.objects.filter(any_of(Invoice, invoice_ids))}
     jobs = [Job(delivery=d, invoice=invoices[d.invoice_id]) for d in deliveries]
+    broken: dict[int, Outcome] = {}
     if needs_pdf:
         stored = {
             (invoice_id, template): bytes(content)
@@ -200,9 +448,7 @@ def _jobs(deliveries: list[Delivery], *, needs_pdf: bool, needs_ubl: bool) -> li
             job.pdf = stored.get((job.invoice.pk, job.delivery.template))
             if job.pdf is None:
                 # Not rendered in this layout yet: rendered now, and stored for every later use.
-                job.pdf = bytes(
-                    document_get(invoice=job.invoice, fmt=DocumentFormat.PDF, template=job.delivery.template).content
-                )
+                job.pdf = _document(job, DocumentFormat.PDF, broken)
     if needs_ubl:
         stored_ubl = dict(
             InvoiceDocument.objects.filter(
@@ -210,13 +456,32 @@ def _jobs(deliveries: list[Delivery], *, needs_pdf: bool, needs_ubl: bool) -> li
             ).values_list("invoice_id", "content")
         )
         for job in jobs:
+            if job.delivery.pk in broken:
+                continue
             content = stored_ubl.get(job.invoice.pk)
-            job.ubl = (
-                bytes(content)
-                if content is not None
-                else bytes(document_get(invoice=job.invoice, fmt=DocumentFormat.UBL).content)
-            )
-    return jobs
+            job.ubl = bytes(content) if content is not None else _document(job, DocumentFormat.UBL, broken)
+    failed = [(job.delivery, broken[job.delivery.pk]) for job in jobs if job.delivery.pk in broken]
+    return [job for job in jobs if job.delivery.pk not in broken], failed
+
+
+def _document(job: Job, fmt: str, broken: dict[int, Outcome]) -> bytes | None:
+    try:
+        with transaction.atomic():
+            template = job.delivery.template if fmt == DocumentFormat.PDF else None
+            return bytes(document_get(invoice=job.invoice, fmt=fmt, template=template).content)
+    except Exception as exc:
+        # Logged for the operator with its details; the history says it plainly, without them.
+        log.warning("The %s of invoice %s could not be made: %s", fmt, job.invoice.pk, exc)
+        label = "PDF" if fmt == DocumentFormat.PDF else "Peppol XML"
+        broken[job.delivery.pk] = Outcome(
+            job.delivery.pk, error=PermanentError(reason("document_failed", document=label))
+        )
+        return None
+
+
+def _jobs(deliveries: list[Delivery], *, needs_pdf: bool, needs_ubl: bool) -> list[Job]:
+    """The jobs that could be prepared (tests and callers that need only those)."""
+    return _prepare(deliveries, needs_pdf=needs_pdf, needs_ubl=needs_ubl)[0]
 
 
 def _record(jobs: list[Job], outcomes: list[Outcome], result: Round) -> None:
@@ -335,21 +600,71 @@ def _sent_move(job: Job, outcome: Outcome, now: dt.datetime) -> SendingMove:
     )
 
 
-def deliveries_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Judge deliveries whose lease ran out (their worker died or hung): back to the
-    queue if the service never had them or takes an idempotency key, else uncertain."""
+def deliveries_sweep(*, now: dt.datetime | None = None, company: Company | None = None) -> dict[str, int]:
+    """Judge deliveries (of all companies, or of `company`: the Sending page's Check now) whose
+    lease ran out (their worker died or hung): accepted by the service
+    means sent; never handed over, or handed to a service that takes an idempotency key, back to
+    the queue; handed over without an answer (the one message in flight) uncertain."""
     now = now or timezone.now()
-    counts = {"requeued": 0, "uncertain": 0}
     with transaction.atomic():
         expired = list(
             Delivery.objects.select_for_update(skip_locked=True)
-            .filter(state=DeliveryState.SENDING, lease_until__lt=now)
+            .filter(state=DeliveryState.SENDING, lease_until__lt=now, **({"company": company} if company else {}))
             .order_by("pk")
         )
         if not expired:
-            return counts
-        requeue = [d for d in expired if d.handed_over_at is None or REGISTRY[d.channel].takes_idempotency_key]
-        uncertain = [d for d in expired if d not in requeue]
+            return {"requeued": 0, "uncertain": 0, "sent": 0}
+        restarted = _database_started_at()
+        if restarted is not None:
+            # Marks made before the database server restarted may have been lost (_mark):
+            # then no mark proves a message did not go, so each counts as handed over.
+            for delivery in expired:
+                if delivery.accepted_at is None and delivery.lease_until - lease() < restarted:
+                    delivery.handed_over_at = delivery.handed_over_at or delivery.lease_until
+        untried = [d for d in expired if d.handed_over_at is None and d.accepted_at is None]
+        counts = _judge_lost([d for d in expired if d not in untried], now=now)
+        if untried:
+            move_deliveries(
+                ids=[d.pk for d in untried],
+                expected=DeliveryState.SENDING,
+                to=DeliveryState.QUEUED,
+                next_attempt_at=min(now, timezone.now()),
+                lease_until=None,
+                handed_over_at=None,
+            )
+        counts["requeued"] += len(untried)
+    return counts
+
+
+def _database_started_at() -> dt.datetime | None:
+    """When the PostgreSQL server started (its marks since then are all there); None elsewhere."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_postmaster_start_time()")
+        return cursor.fetchone()[0]
+
+
+def _judge_lost(deliveries: list[Delivery], *, now: dt.datetime, error: Reason | None = None) -> dict[str, int]:
+    """Deliveries handed over whose worker will not record them (it died, or its session broke):
+    those the service accepted are sent with their reference; the rest may or may not have
+    arrived, so a service that takes an idempotency key gets it again (back to the queue, same
+    key), any other makes them uncertain, for staff to confirm or send again."""
+    counts = {"requeued": 0, "uncertain": 0, "sent": 0}
+    if not deliveries:
+        return counts
+    with transaction.atomic():
+        accepted = [d for d in deliveries if d.accepted_at is not None]
+        rest = [d for d in deliveries if d.accepted_at is None]
+        requeue = [d for d in rest if REGISTRY[d.channel].takes_idempotency_key]
+        uncertain = [d for d in rest if not REGISTRY[d.channel].takes_idempotency_key]
+        if accepted:
+            _record_sent(
+                [(Outcome(d.pk, reference=d.reference), Job(delivery=d, invoice=None)) for d in accepted],  # type: ignore[arg-type]
+                delivery_from=DeliveryState.SENDING,
+                sending_from=SendingStatus.QUEUED,
+                now=now,
+            )
         if requeue:
             move_deliveries(
                 ids=[d.pk for d in requeue],
@@ -360,12 +675,13 @@ def deliveries_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
                 handed_over_at=None,
             )
         if uncertain:
+            words = _("The worker stopped while sending.") if error is None else str(error)
             move_deliveries(
                 ids=[d.pk for d in uncertain],
                 expected=DeliveryState.SENDING,
                 to=DeliveryState.UNCERTAIN,
                 lease_until=None,
-                error=_("The worker stopped while sending."),
+                error=words[:500],
             )
             move_sending(
                 [
@@ -381,5 +697,4 @@ def deliveries_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
                 actor=None,
                 at=now,
             )
-        counts = {"requeued": len(requeue), "uncertain": len(uncertain)}
-    return counts
+    return {"requeued": len(requeue), "uncertain": len(uncertain), "sent": len(accepted)}

@@ -6,6 +6,7 @@ class DocumentsConfig(AppConfig):
     label = "documents"
 
     def ready(self) -> None:
-        from fakturera.documents import subscribers
+        from fakturera.documents import history, subscribers
 
         subscribers.connect()
+        history.register()

@@ -10,19 +10,26 @@ format, template) constraint makes a race between the two harmless.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from fakturera.documents.data import DocumentData, document_data
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
 from fakturera.documents.pdf.render import merge_pdfs, render_pdfs
 from fakturera.documents.ubl.build import build_ubl
+from fakturera.invoicing.history import Entry, history_add_many
 from fakturera.invoicing.models import Invoice, InvoiceLine
 from fakturera.invoicing.states import InvoiceStatus
 
 ISSUED = (InvoiceStatus.ISSUED, InvoiceStatus.CREDITED)
+# The history kind of a document that could not be made (registered in apps.py).
+DOCUMENT_FAILED = "document_failed"
+
+log = logging.getLogger(__name__)
 
 
 def _issued_invoices(invoice_ids: Iterable[int]) -> list[Invoice]:
@@ -53,16 +60,26 @@ def _template_for(invoice: Invoice, template: str | None) -> str:
 
 def documents_render(*, invoice_ids: Iterable[int], template: str | None = None) -> int:
     """Render and store the PDF (in the company's layout, or `template`) and the UBL
-    of each issued invoice that lacks them. Returns how many documents were stored."""
+    of each issued invoice that lacks them. Returns how many documents were stored.
+
+    One invoice whose document cannot be made (stored text a PDF or UBL cannot carry)
+    fails alone: the others are stored, and its history says which document failed."""
     invoices = _issued_invoices(invoice_ids)
     if not invoices:
         return 0
     existing = set(InvoiceDocument.objects.filter(invoice__in=invoices).values_list("invoice_id", "format", "template"))
-    data: dict[int, DocumentData] = {invoice.pk: document_data(invoice) for invoice in invoices}
+    failed: dict[int, list[str]] = {}
+    data: dict[int, DocumentData] = {}
+    for invoice in invoices:
+        try:
+            data[invoice.pk] = document_data(invoice)
+        except Exception as exc:
+            _failure(invoice, DocumentFormat.PDF, exc, failed)
+            failed[invoice.pk].append(DocumentFormat.UBL)
     pdf_wanted = [
         invoice
         for invoice in invoices
-        if (invoice.pk, DocumentFormat.PDF, _template_for(invoice, template)) not in existing
+        if invoice.pk in data and (invoice.pk, DocumentFormat.PDF, _template_for(invoice, template)) not in existing
     ]
     by_template: dict[str, list[Invoice]] = {}
     for invoice in pdf_wanted:
@@ -70,18 +87,51 @@ def documents_render(*, invoice_ids: Iterable[int], template: str | None = None)
     new: list[InvoiceDocument] = []
     pdfs: dict[int, bytes] = {}
     for name, group in by_template.items():
-        for invoice, content in zip(group, render_pdfs([data[i.pk] for i in group], template=name), strict=True):
+        for invoice, content in _render_each(group, data, name, failed):
             pdfs[invoice.pk] = content
             new.append(_document(invoice, DocumentFormat.PDF, name, content))
     for invoice in invoices:
-        if (invoice.pk, DocumentFormat.UBL, "") in existing:
+        if invoice.pk not in data or (invoice.pk, DocumentFormat.UBL, "") in existing:
             continue
-        attachment = None
-        if invoice.company.is_embedding_pdf_in_ubl:
-            attachment = pdfs.get(invoice.pk) or document_get(invoice=invoice, fmt=DocumentFormat.PDF).content
-        new.append(_document(invoice, DocumentFormat.UBL, "", build_ubl(data[invoice.pk], pdf=attachment)))
+        try:
+            attachment = None
+            if invoice.company.is_embedding_pdf_in_ubl:
+                attachment = pdfs.get(invoice.pk) or document_get(invoice=invoice, fmt=DocumentFormat.PDF).content
+            new.append(_document(invoice, DocumentFormat.UBL, "", build_ubl(data[invoice.pk], pdf=attachment)))
+        except Exception as exc:
+            _failure(invoice, DocumentFormat.UBL, exc, failed)
     InvoiceDocument.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
+    if failed:
+        history_add_many(
+            Entry(invoice_id, DOCUMENT_FAILED, timezone.now(), None, {"formats": formats})
+            for invoice_id, formats in failed.items()
+        )
     return len(new)
+
+
+def _render_each(
+    group: list[Invoice], data: dict[int, DocumentData], template: str, failed: dict[int, list[str]]
+) -> list[tuple[Invoice, bytes]]:
+    """The group's PDFs in one rendering; if that fails, each alone, so only the bad ones fail."""
+    try:
+        return list(zip(group, render_pdfs([data[i.pk] for i in group], template=template), strict=True))
+    except Exception as exc:
+        if len(group) == 1:
+            _failure(group[0], DocumentFormat.PDF, exc, failed)
+            return []
+    rendered = []
+    for invoice in group:
+        try:
+            rendered.append((invoice, render_pdfs([data[invoice.pk]], template=template)[0]))
+        except Exception as exc:
+            _failure(invoice, DocumentFormat.PDF, exc, failed)
+    return rendered
+
+
+def _failure(invoice: Invoice, fmt: str, exc: Exception, failed: dict[int, list[str]]) -> None:
+    # The details for the operator's log; the history says only which document failed.
+    log.warning("The %s of invoice %s could not be made: %s: %s", fmt, invoice.pk, type(exc).__name__, exc)
+    failed.setdefault(invoice.pk, []).append(fmt)
 
 
 def document_get(*, invoice: Invoice, fmt: str, template: str | None = None) -> InvoiceDocument:

@@ -80,6 +80,7 @@ urlpatterns = [
     path("distribution/sends/<int:pk>/undo/", distribution.send_undo, name="send_undo"),
     path("distribution/sends/<int:pk>/print.pdf", distribution.print_run, name="send_print"),
     path("distribution/deliveries/<int:pk>/answer/", distribution.delivery_answer, name="delivery_answer"),
+    path("distribution/deliveries/check/", distribution.deliveries_check, name="deliveries_check"),
     path("invoices/<int:pk>/email/", distribution.invoice_email, name="invoice_email"),
     path("settings/distribution/", distribution.distribution_settings, name="distribution_settings"),
     # API keys and webhooks (admin)

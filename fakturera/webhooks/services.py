@@ -25,6 +25,7 @@ import hmac
 import http
 import http.client
 import json
+import logging
 import secrets
 import socket
 import ssl
@@ -44,6 +45,8 @@ from fakturera.core.rows import select_rows
 from fakturera.core.tasks import enqueue_on_commit
 from fakturera.parties.models import Company
 from fakturera.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+
+log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "Fakturera-Signature"
 MAX_ATTEMPTS = 8
@@ -296,6 +299,41 @@ def _record_attempt(
         _enqueue_retry(delivery)
     delivery.save(update_fields=["attempts", "status", "delivered_at", "next_attempt_at", "last_error"])
     return delivery
+
+
+def deliveries_send(*, delivery_ids: Iterable[int]) -> int:
+    """One attempt at each delivery, each on its own: one whose attempt fails unexpectedly (an
+    answer no HTTP client can read, a bug) gets the failure as its attempt, retried with
+    backoff and failed after MAX_ATTEMPTS, and the rest go on. Returns how many were tried."""
+    tried = 0
+    for delivery_id in delivery_ids:
+        try:
+            if delivery_send(delivery_id=delivery_id) is not None:
+                tried += 1
+        except Exception as exc:
+            log.warning("Webhook delivery %s failed unexpectedly: %s: %s", delivery_id, type(exc).__name__, exc)
+            try:
+                if _record_unexpected(delivery_id, exc):
+                    tried += 1
+            except Exception:
+                # The database itself may be gone: the lease runs out and the sweep tries again.
+                log.exception("Recording webhook delivery %s failed", delivery_id)
+    return tried
+
+
+def _record_unexpected(delivery_id: int, exc: Exception) -> bool:
+    """The failed attempt of a delivery this worker holds (pending, leased); False when it does not."""
+    now = timezone.now()
+    delivery = (
+        WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__gt=now)
+        .select_related("endpoint")
+        .first()
+    )
+    if delivery is None:
+        return False
+    error = _("The attempt failed unexpectedly (%(error)s).") % {"error": type(exc).__name__}
+    _record_attempt(delivery, at=now, status_code=None, error=error, duration_ms=0)
+    return True
 
 
 def _enqueue_retry(delivery: WebhookDelivery) -> None:

@@ -6,17 +6,14 @@ migration 0003 moved the rows queued under their old path in the api app.
 
 from django_tasks import task
 
-from fakturera.webhooks.services import deliveries_sweep, delivery_send
+from fakturera.webhooks.services import deliveries_send, deliveries_sweep
 
 
 @task()
 def deliver_webhooks(delivery_ids: list[int]) -> int:
     # Safe to run twice: a delivery is claimed (pending, due, not leased) before it is sent.
-    sent = 0
-    for delivery_id in delivery_ids:
-        if delivery_send(delivery_id=delivery_id) is not None:
-            sent += 1
-    return sent
+    # Each on its own: one that fails unexpectedly is recorded and the rest go on.
+    return deliveries_send(delivery_ids=delivery_ids)
 
 
 @task()

@@ -5,10 +5,17 @@ for the decision table) and delivers many invoices through a session opened once
 batch (one SMTP connection for a whole batch). Each job comes back as an Outcome:
 the service's reference, or a TransportError whose kind decides between a retry with
 backoff (TransientError) and failing now (PermanentError).
+
+A session of a remote channel streams: `send` is a generator that takes up a job only
+when the worker asks for its outcome, and yields one Outcome per job in the jobs' order.
+The worker marks each job handed over before asking and records each acceptance before
+the next job goes, so a worker that dies leaves at most the one message in flight
+uncertain. Local channels (`is_local`) may answer the whole chunk at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -56,7 +63,8 @@ class Session:
     # True when this session needs the PDF although its channel in general does not.
     needs_pdf: bool | None = None
 
-    def send(self, jobs: list[Job]) -> list[Outcome]:
+    def send(self, jobs: list[Job]) -> Iterator[Outcome] | list[Outcome]:
+        """One Outcome per job, in order: a generator for a remote channel (one job at a time)."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -74,16 +82,14 @@ class ServiceSession(Session):
     def deliver(self, job: Job) -> Receipt:
         raise NotImplementedError
 
-    def send(self, jobs: list[Job]) -> list[Outcome]:
-        outcomes = []
+    def send(self, jobs: list[Job]) -> Iterator[Outcome]:
         for job in jobs:
             try:
                 receipt = self.deliver(job)
             except TransportError as exc:
-                outcomes.append(Outcome(job.delivery.pk, error=exc))
+                yield Outcome(job.delivery.pk, error=exc)
             else:
-                outcomes.append(Outcome(job.delivery.pk, reference=receipt.reference))
-        return outcomes
+                yield Outcome(job.delivery.pk, reference=receipt.reference)
 
 
 class Channel:

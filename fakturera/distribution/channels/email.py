@@ -8,6 +8,8 @@ handing a message over leaves the delivery uncertain for staff to confirm or res
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -21,6 +23,8 @@ from fakturera.distribution.models import ChannelSetting, Purpose
 from fakturera.distribution.reasons import Reason, reason, text
 from fakturera.parties.models import Channel as ChannelCode
 from fakturera.parties.models import Company
+
+log = logging.getLogger(__name__)
 
 
 def smtp_settings_problem(setting: ChannelSetting | None) -> Reason | None:
@@ -69,19 +73,29 @@ class SmtpSession(Session):
         # Opened at the first message, kept for every chunk of the batch until close().
         self.connection: mail.Connection | None = None
 
-    def send(self, jobs: list[Job]) -> list[Outcome]:
+    def send(self, jobs: list[Job]) -> Iterator[Outcome]:
+        """One message at a time over the batch's connection, each answered before the next."""
         if self.problem:
-            return [Outcome(job.delivery.pk, error=PermanentError(self.problem)) for job in jobs]
+            for job in jobs:
+                yield Outcome(job.delivery.pk, error=PermanentError(self.problem))
+            return
         assert self.outbox is not None  # the settings name a server and a sender
-        if self.connection is None:
-            self.connection = self.outbox.connect()
-        results = mail.send_batch(self.connection, (self.message(job) for job in jobs))
-        return [
-            Outcome(job.delivery.pk, reference=result.message_id)
-            if result.is_success
-            else Outcome(job.delivery.pk, error=_transport_error(result.error))
-            for job, result in zip(jobs, results, strict=True)
-        ]
+        for job in jobs:
+            try:
+                message = self.message(job)
+            except Exception as exc:
+                # Stored text no message can carry: this one fails, certainly not sent.
+                log.warning("The message of delivery %s could not be made: %s", job.delivery.pk, exc)
+                yield Outcome(job.delivery.pk, error=PermanentError(reason("message_failed")))
+                continue
+            if self.connection is None:
+                self.connection = self.outbox.connect()
+            try:
+                message_id = self.connection.send(message)
+            except mail.MailError as exc:
+                yield Outcome(job.delivery.pk, error=_transport_error(exc))
+            else:
+                yield Outcome(job.delivery.pk, reference=message_id)
 
     def message(self, job: Job) -> mail.Message:
         delivery, invoice = job.delivery, job.invoice

@@ -146,7 +146,7 @@ def test_a_dead_workers_letter_is_sent_again_with_its_key_and_printed_once(compa
         idempotency_key=str(delivery.idempotency_key),
     )
 
-    assert deliveries_sweep(now=after_window(60)) == {"requeued": 1, "uncertain": 0}
+    assert deliveries_sweep(now=after_window(60)) == {"requeued": 1, "uncertain": 0, "sent": 0}
     assert deliveries_work(now=after_window(61)).sent == 1
 
     assert len(letter_service.requests) == 2

@@ -203,7 +203,7 @@ def test_staff_confirm_or_resend_an_uncertain_delivery(company, admin_user):
     Delivery.objects.update(
         state=DeliveryState.SENDING, lease_until=timezone.now(), handed_over_at=timezone.now(), attempts=1
     )
-    assert deliveries_sweep(now=later()) == {"requeued": 0, "uncertain": 2}
+    assert deliveries_sweep(now=later()) == {"requeued": 0, "uncertain": 2, "sent": 0}
     client, _user = staff_client(company)
     overview = client.get("/distribution/").content.decode()
     assert first.display_number in overview
@@ -224,7 +224,7 @@ def test_a_lost_lease_before_handing_over_goes_back_to_the_queue(company, admin_
     email_channel(company, 25)
     invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
     Delivery.objects.update(state=DeliveryState.SENDING, lease_until=timezone.now(), attempts=1)
-    assert deliveries_sweep(now=later()) == {"requeued": 1, "uncertain": 0}
+    assert deliveries_sweep(now=later()) == {"requeued": 1, "uncertain": 0, "sent": 0}
     assert Delivery.objects.get().state == DeliveryState.QUEUED
     invoice.refresh_from_db()
     assert invoice_sending(invoice=invoice).status == SendingStatus.QUEUED

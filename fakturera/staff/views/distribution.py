@@ -1,5 +1,6 @@
 """Distribution in the staff UI: the Send dialog (selected invoices or all matching the
-list's filter), a send's progress with Undo, uncertain deliveries to confirm or resend,
+list's filter), a send's progress with Undo, the work that needs staff (failed, uncertain,
+waiting long or retried, stuck with a worker) and their answers to it,
 the print run's PDF, and the company's channel settings (administrators)."""
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fakturera.core.errors import DomainError
 from fakturera.distribution import selectors, services
 from fakturera.distribution.channels import REGISTRY
 from fakturera.distribution.models import Delivery, DeliveryState, EmailTemplate, SendBatch
+from fakturera.distribution.worker import deliveries_sweep
 from fakturera.documents.services import documents_merged_pdf
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.services import invoice_email_set
@@ -98,14 +101,14 @@ def send(request: HttpRequest) -> HttpResponse:
 @staff_view()
 def overview(request: HttpRequest) -> HttpResponse:
     company = request.company
-    uncertain = selectors.deliveries(company=company, states=[DeliveryState.UNCERTAIN])[:SHOWN_DELIVERIES]
+    attention = selectors.deliveries_needing_attention(company=company, limit=SHOWN_DELIVERIES)
     recent = list(selectors.batches(company=company)[:20])
     for batch in recent:
         batch.progress = selectors.batch_progress(batch=batch)
     return render(
         request,
         "staff/distribution/overview.html",
-        {"section": "distribution", "uncertain": uncertain, "batches": recent},
+        {"section": "distribution", "attention": attention, "uncertain": attention.uncertain, "batches": recent},
     )
 
 
@@ -150,28 +153,51 @@ def send_undo(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("staff:send_detail", pk=batch.pk)
 
 
+# Staff's answers to a delivery that needs them, each for the state it is in.
+ANSWERS = {
+    "confirm": (services.delivery_confirm_sent, gettext_lazy("Marked as sent.")),
+    "resend": (services.delivery_resend, gettext_lazy("Queued to be sent again.")),
+    "not_sent": (services.delivery_confirm_not_sent, gettext_lazy("Marked as not arrived; the invoice is unsent.")),
+    "retry": (services.delivery_retry, gettext_lazy("Queued to be sent again.")),
+    "send_now": (services.delivery_send_now, gettext_lazy("It goes in the next round.")),
+    "cancel": (services.delivery_cancel, gettext_lazy("Stopped; it was not sent.")),
+}
+
+
 @require_POST
 @staff_view()
 def delivery_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    """Staff's answer to an uncertain delivery: it arrived (confirm) or send it again."""
+    """Staff's answer to a delivery on the Sending page: an uncertain one arrived (confirm), did
+    not (not_sent) or is sent again (resend); a failed one is sent again (retry); a waiting one
+    goes now (send_now) or is stopped (cancel)."""
     delivery = get_for_company(Delivery, request.company, pk=pk)
-    action = request.POST.get("action")
-    if action not in ("confirm", "resend"):
+    action = request.POST.get("action", "")
+    if action not in ANSWERS:
         # Only an explicit answer: anything else must not send the invoice a second time.
-        return HttpResponseBadRequest(_("Answer with confirm or resend."))
+        return HttpResponseBadRequest(_("Answer with one of the buttons."))
+    service, done = ANSWERS[action]
     try:
-        if action == "confirm":
-            services.delivery_confirm_sent(company=request.company, actor=request.user, delivery=delivery)
-            messages.success(request, _("Marked as sent."))
-        else:
-            services.delivery_resend(company=request.company, actor=request.user, delivery=delivery)
-            messages.success(request, _("Queued to be sent again."))
+        service(company=request.company, actor=request.user, delivery=delivery)
     except DomainError as exc:
         messages.error(request, exc.message)
+    else:
+        messages.success(request, str(done))
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("staff:distribution")
     return redirect(back)
+
+
+@require_POST
+@staff_view()
+def deliveries_check(request: HttpRequest) -> HttpResponse:
+    """Judge this company's deliveries whose worker's lease ran out, now (as the sweeper would)."""
+    counts = deliveries_sweep(company=request.company)
+    messages.success(
+        request,
+        _("%(sent)s recorded as sent, %(requeued)s back in the queue, %(uncertain)s uncertain.") % counts,
+    )
+    return redirect("staff:distribution")
 
 
 @require_GET

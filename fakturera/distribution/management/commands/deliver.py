@@ -48,7 +48,8 @@ class Command(BaseCommand):
                     swept = deliveries_sweep()
                     if any(swept.values()):
                         self.stdout.write(
-                            f"swept {swept['requeued']} back to the queue, {swept['uncertain']} uncertain"
+                            f"swept {swept['requeued']} back to the queue, {swept['sent']} accepted as sent, "
+                            f"{swept['uncertain']} uncertain"
                         )
                     last_sweep = time.monotonic()
                 done = deliveries_work(limit=claim)
@@ -65,7 +66,7 @@ class Command(BaseCommand):
             if done.claimed:
                 self.stdout.write(
                     f"claimed {done.claimed}: {done.sent} sent, {done.failed} failed, "
-                    f"{done.retried} to retry, {done.stopped} stopped"
+                    f"{done.retried} to retry, {done.stopped} stopped, {done.deferred} deferred"
                 )
                 continue
             if until_idle:
