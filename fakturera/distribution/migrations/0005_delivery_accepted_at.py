@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('distribution', '0003_history_as_data'),
+        ('distribution', '0004_secrets_encrypted'),
     ]
 
     operations = [
