@@ -57,8 +57,9 @@ def test_the_approval_mail_holds_the_course_facts_the_two_names_and_the_link_and
 
     response = _register(
         occurrence,
-        name="Anna Lind <a href='https://evil.example/x'>\r\nBcc: spy@example.org",
-        manager_name="Karin\tChef www.evil.example",
+        # One line each (a line break or tab is refused at the field, core.text), with markup and links.
+        name="Anna Lind <a href='https://evil.example/x'> Bcc: spy@example.org",
+        manager_name="Karin Chef www.evil.example",
         organisation_name="Win a prize at https://evil.example",
         project_number="CALL +46 70 000",
         phone="+46 70 123",
@@ -82,7 +83,7 @@ def test_the_approval_mail_holds_the_course_facts_the_two_names_and_the_link_and
     assert "https://evil" not in body
     for typed in ("anna.lind@firma.example", "Win a prize", "CALL", "+46", "password", "spy@example.org"):
         assert typed not in body
-    assert Registration.objects.get().manager_name == "Karin\tChef www.evil.example"
+    assert Registration.objects.get().manager_name == "Karin Chef www.evil.example"
 
 
 @pytest.mark.parametrize("typed", ["anna.lind@firma.example", "  ANNA.Lind@Firma.EXAMPLE ", "ANNA.LIND@FIRMA.EXAMPLE"])

@@ -13,6 +13,8 @@ import pytest
 from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from fakturera.autogiro.models import Mandate, Run
 from fakturera.autogiro.tests.factories import MandateFactory
@@ -35,8 +37,9 @@ from fakturera.webhooks.models import WebhookEndpoint
 from fakturera.webhooks.services import webhook_endpoint_create
 
 ROLES = ("read_only", "accountant", "admin")
-# Pages of no company: the invitation link, the no-company page, the company switch.
-OUTSIDE = {"invitation", "no_company", "company_switch"}
+# Pages of no company: the invitation link, the no-company page, the company switch, the
+# user's own security page (two-factor; login_required, of the person, not a company).
+OUTSIDE = {"invitation", "no_company", "company_switch", "security"}
 # Redirects by design: the start page (to the basis); a send's print run when it has none.
 REDIRECTS = {"home", "send_print"}
 
@@ -66,6 +69,11 @@ def _price_category(company: Company) -> dict | None:
 def _basis_customer(company: Company) -> dict | None:
     item = _first(BasisItem, company)
     return {"customer_pk": item.customer_id} if item else None
+
+
+def _failed_task(company: Company) -> dict | None:
+    row = DBTaskResult.objects.filter(status="FAILED", args_kwargs__company_id=company.pk).first()
+    return {"task_id": row.pk} if row else None
 
 
 ISSUED = {"status": InvoiceStatus.ISSUED}
@@ -116,6 +124,9 @@ ARGUMENTS: dict[str, Callable[[Company], dict | None]] = {
     "registration_paying": _pk(Registration),
     "registration_cancel": _pk(Registration),
     "registration_credit": _pk(Registration),
+    "registration_approve": _pk(Registration),
+    "registration_resend_approval": _pk(Registration),
+    "failed_task_rerun": _failed_task,
     "autogiro_mandate_add": _pk(Customer),
     "autogiro_mandate_cancel": _pk(Mandate),
     "autogiro_run_file": _pk(Run),
@@ -142,6 +153,14 @@ def demo(db):
     MandateFactory(company=clinic, customer=customer, payer_number="990001")
     Run.objects.create(company=clinic, run_on=dt.date(2026, 12, 1), content=b"01", total_amount=0)
     webhook_endpoint_create(company=clinic, url="https://crm.example/hook", events=["invoice.issued"])
+    DBTaskResult.objects.create(
+        args_kwargs={"args": [], "kwargs": {}, "company_id": clinic.pk},
+        task_path="fakturera.documents.tasks.render_documents",
+        backend_name="default",
+        run_after=timezone.now(),
+        status="FAILED",
+        traceback="ValueError: x",
+    )
     return companies
 
 

@@ -94,7 +94,8 @@ def test_an_invited_person_without_a_login_sets_a_password_and_works_in_the_role
     assert person.get(reverse("staff:company_settings")).status_code == 403
     # and the link was good once
     assert person.get(link).status_code == 410
-    assert Client().login(username="karin.berg@example.se", password="lång-och-säker-1")
+    logged_in = Client().post(reverse("login"), {"username": "karin.berg@example.se", "password": "lång-och-säker-1"})
+    assert (logged_in.status_code, logged_in["Location"]) == (302, reverse("staff:home"))
 
 
 def test_a_user_of_another_company_must_log_in_and_consent_before_they_work_here(

@@ -61,5 +61,38 @@ def test_a_webhook_whose_attempt_breaks_fails_alone_and_the_rest_are_sent(compan
     assert good.status == DeliveryStatus.DELIVERED
     assert (bad.status, bad.attempts) == (DeliveryStatus.PENDING, 1)
     assert bad.next_attempt_at is not None
+    # Our words for it, never the receiver's (core/net.py keeps no remote text).
+    assert bad.last_error == "The receiver sent a broken answer."
+    assert bad.attempt_log.get().error == bad.last_error
+
+
+def test_a_webhook_whose_sending_raises_a_bug_fails_alone_and_the_rest_are_sent(company, monkeypatch):
+    # given a fault no one foresaw in sending to one receiver (a bug, not an answer)
+    from fakturera.core import net
+
+    real = net.http_request
+
+    def faulty(method, url, **kwargs):
+        if url.endswith("broken"):
+            raise RuntimeError("a bug")
+        return real(method, url, **kwargs)
+
+    monkeypatch.setattr(net, "http_request", faulty)
+    other = CompanyFactory()
+    with Receiver() as receiver:
+        webhook_endpoint_create(company=company, url=receiver.url + "broken", events=["invoice.issued"])
+        webhook_endpoint_create(company=other, url=receiver.url, events=["invoice.issued"])
+        [bad] = webhook_event(company=company, event="invoice.issued", payload={"invoice": 1})
+        [good] = webhook_event(company=other, event="invoice.issued", payload={"invoice": 2})
+
+        tried = deliver_webhooks.call([bad.pk, good.pk])
+
+        assert len(receiver.requests) == 1
+    # then that delivery is retried later with its error in its log, and the other one went
+    assert tried == 2
+    good.refresh_from_db()
+    bad.refresh_from_db()
+    assert good.status == DeliveryStatus.DELIVERED
+    assert (bad.status, bad.attempts) == (DeliveryStatus.PENDING, 1)
     assert "failed unexpectedly" in bad.last_error
     assert "failed unexpectedly" in bad.attempt_log.get().error
