@@ -111,6 +111,31 @@ _RF = re.compile(r"\bRF\s?\d{2}(?:\s?[A-Z0-9]){1,21}", re.IGNORECASE)
 _DIGITS = re.compile(r"(?<![\w])\d{2,25}(?![\w])")
 
 
+def _rf_in(candidate: str) -> str:
+    """The RF reference at the start of what the pattern matched, which may run on into the next
+    words ("RF18 5390 0754 7034 tack"). Printed in groups of four, so the groups go on while they
+    have four characters; a group in lower case is a word of the message, not part of it. The
+    longest valid reading wins."""
+    tokens = candidate.split()
+    if len(tokens) > 1 and tokens[0].upper() == "RF":
+        tokens[:2] = [tokens[0] + tokens[1]]
+    if len(tokens[0]) > 4:
+        readings = [tokens[0]]
+    else:
+        parts = [tokens[0]]
+        for token in tokens[1:]:
+            if token != token.upper():
+                break
+            parts.append(token)
+            if len(token) != 4:
+                break
+        readings = ["".join(parts[:n]) for n in range(len(parts), 0, -1)]
+    for reading in readings:
+        if is_valid_rf(reading):
+            return compact_reference(reading)
+    return ""
+
+
 def find_references(text: str) -> list[FoundReference]:
     """Candidate references in a payer's free text, in the order they appear, each value once.
 
@@ -121,15 +146,10 @@ def find_references(text: str) -> list[FoundReference]:
     found: dict[str, FoundReference] = {}
     rf_spans: list[tuple[int, int]] = []
     for match in _RF.finditer(text):
-        # The pattern may run on into the next word ("RF18 5390 0754 7034 tack"): the longest
-        # valid prefix is the reference.
-        candidate = compact_reference(match.group())
-        for end in range(len(candidate), 4, -1):
-            if is_valid_rf(candidate[:end]):
-                value = candidate[:end]
-                found.setdefault(value, FoundReference(ReferenceKind.RF, value, match.start(), labelled=False))
-                rf_spans.append((match.start(), match.end()))
-                break
+        value = _rf_in(match.group())
+        if value:
+            found.setdefault(value, FoundReference(ReferenceKind.RF, value, match.start(), labelled=False))
+            rf_spans.append((match.start(), match.end()))
     for match in _LABELLED.finditer(text):
         value = match.group("number").replace(" ", "")
         if len(value) > MAX_LENGTH:

@@ -33,8 +33,11 @@ from decimal import Decimal
 from enum import StrEnum
 
 from fakturera.autogiro.files import ENCODING
-from fakturera.payments.files.bgmax import _amount, _date, _field, _number
-from fakturera.payments.files.source import Source, fixed_records, open_source
+from fakturera.payments.files.source import STOCKHOLM, Source, fixed_records, open_source
+from fakturera.payments.files.source import amount_field as _amount
+from fakturera.payments.files.source import date_field as _date
+from fakturera.payments.files.source import field as _field
+from fakturera.payments.files.source import number_field as _number
 from fakturera.payments.files.types import (
     Account,
     AccountScheme,
@@ -116,7 +119,7 @@ class AutogiroResult:
         return f"line {self.line}"
 
 
-def _opening(record: str, line: int) -> tuple[FileFormat, str, str, dt.datetime | dt.date, str, str]:
+def read_opening(record: str, line: int) -> tuple[FileFormat, str, str, dt.datetime | dt.date, str, str]:
     """(format, layout, label, time, customer number, bankgiro) from an Autogiro report's opening record."""
     if record[:2] == "01" and _field(record, 3, 22).strip() == "AUTOGIRO" and _field(record, 3, 10) == "AUTOGIRO":
         label = _field(record, 45, 64).strip()
@@ -158,8 +161,6 @@ def _unsupported(label: str, line: int) -> FileRefused:
 
 
 def _stamp(stamp: str, line: int) -> dt.datetime | dt.date:
-    from fakturera.payments.files.bgmax import STOCKHOLM
-
     try:
         if len(stamp) >= 14 and stamp.isdigit():
             return dt.datetime(
@@ -210,7 +211,7 @@ class AutogiroReader:
                 warnings.append(f"line {line}: text before the opening record skipped")
             else:
                 raise FileRefused("empty", "The file holds no records")
-            fmt, layout, label, when, customer, bankgiro = _opening(record, line)
+            fmt, layout, label, when, customer, bankgiro = read_opening(record, line)
             self.format = fmt
             reader = self._payments if fmt is FileFormat.AUTOGIRO_PAYMENTS else self._rejected
             state = {

@@ -25,10 +25,13 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from fakturera.core.ocr import ReferenceKind, classify_reference
-from fakturera.payments.files.source import Source, fixed_records, open_source
+from fakturera.payments.files.source import STOCKHOLM, Source, fixed_records, open_source
+from fakturera.payments.files.source import amount_field as _amount
+from fakturera.payments.files.source import date_field as _date
+from fakturera.payments.files.source import field as _field
+from fakturera.payments.files.source import number_field as _number
 from fakturera.payments.files.types import (
     Account,
     AccountScheme,
@@ -45,8 +48,6 @@ from fakturera.payments.files.types import (
 )
 
 ENCODING = "iso-8859-1"
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-_ORE = Decimal("0.01")
 
 # Reference codes (TK20 pos 56). 2 = the bank checked the OCR reference.
 REFERENCE_CODES = {
@@ -64,38 +65,6 @@ CHANNELS = {
     "3": "paper form",
     "4": "Autogiro",
 }
-
-
-def _field(record: str, start: int, end: int) -> str:
-    return record[start - 1 : end]
-
-
-def _number(record: str, start: int, end: int, line: int, name: str) -> int:
-    text = _field(record, start, end)
-    stripped = text.strip()
-    if not stripped.isdigit() or not stripped.isascii():
-        raise FileRefused(
-            "invalid_value",
-            f"{name} (positions {start}-{end}) is not a number: {text!r}",
-            line=line,
-            field=name,
-            value=text,
-        )
-    return int(stripped)
-
-
-def _amount(record: str, start: int, end: int, line: int, name: str = "amount") -> Decimal:
-    return (Decimal(_number(record, start, end, line, name)) * _ORE).quantize(_ORE)
-
-
-def _date(record: str, start: int, line: int, name: str) -> dt.date:
-    text = _field(record, start, start + 7)
-    try:
-        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
-    except ValueError:
-        raise FileRefused(
-            "invalid_value", f"{name} is not a date YYYYMMDD: {text!r}", line=line, field=name, value=text
-        ) from None
 
 
 @dataclass
@@ -361,8 +330,11 @@ class BgMaxReader:
     @staticmethod
     def _transaction(p: _Payment, number: int, *, deposit: _Deposit, section: Section, index: int) -> BankTransaction:
         date = section.date
-        serial = p.serial if p.serial.strip("0") else f"#{number}"
-        key = f"bgmax:{deposit.bankgiro.lstrip('0')}:{date:%Y}:{section.identifier}:{serial}"
+        # The deposit serial number is unique per bankgiro number and year; a payment's BGC serial
+        # number is not unique within its deposit in Bankgirot's own samples (and blank in some),
+        # so the payment's place in the deposit, which is the same in every file holding the
+        # deposit, names it.
+        key = f"bgmax:{deposit.bankgiro.lstrip('0')}:{date:%Y}:{section.identifier}:{number}"
         payer = p.payer_bankgiro.lstrip("0")
         message = "\n".join(m for m in p.messages if m)
         return BankTransaction(

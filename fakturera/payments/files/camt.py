@@ -33,7 +33,7 @@ from lxml import etree
 from stdnum import iban as std_iban
 
 from fakturera.core.ocr import ReferenceKind, classify_reference
-from fakturera.payments.files.source import Source, open_source
+from fakturera.payments.files.source import Source, head, open_source
 from fakturera.payments.files.types import (
     Account,
     AccountScheme,
@@ -50,6 +50,9 @@ from fakturera.payments.files.types import (
 )
 
 NAMESPACE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:(camt\.05[34])\.001\.(\d\d)")
+# The root element's start tag and its namespace declarations, in the first bytes of the file.
+_ROOT = re.compile(rb"<(?:\w+:)?Document\b([^>]*)>", re.DOTALL)
+_XMLNS = re.compile(rb"xmlns(?::\w+)?\s*=\s*[\"']([^\"']+)[\"']")
 VERSIONS = range(2, 14)
 _AMOUNT = re.compile(r"\d{1,18}(?:\.\d{1,5})?")
 _CURRENCY = re.compile(r"[A-Z]{3}")
@@ -61,92 +64,96 @@ MESSAGES = {
 }
 
 
-class _Paths:
-    """The element paths under one namespace, built once per file (no string work per entry)."""
+class _Node:
+    """An element's leaves by their path of local names below it ("Refs/EndToEndId"), from one walk
+    over its subtree: a lookup is then a dict access, not an XPath evaluation. Repeated containers
+    named in `groups` ("NtryDtls/TxDtls", "RmtInf/Strd") are kept whole, in order, for their own
+    walk; every other leaf is listed under its path in document order."""
 
-    def __init__(self, ns: str) -> None:
-        def p(path: str) -> str:
-            return "/".join(f"{{{ns}}}{part}" if part not in (".", "..") else part for part in path.split("/"))
+    __slots__ = ("element", "groups", "leaves")
 
-        self.p = p
-        for name, path in {
-            "msg_id": "GrpHdr/MsgId",
-            "cre_dt_tm": "GrpHdr/CreDtTm",
-            "id": "Id",
-            "section_cre": "CreDtTm",
-            "acct": "Acct",
-            "acct_ccy": "Acct/Ccy",
-            "txs_summry": "TxsSummry",
-            "amt": "Amt",
-            "cdt_dbt": "CdtDbtInd",
-            "rvsl": "RvslInd",
-            "sts": "Sts",
-            "sts_cd": "Sts/Cd",
-            "bookg_dt": "BookgDt/Dt",
-            "bookg_dt_tm": "BookgDt/DtTm",
-            "val_dt": "ValDt/Dt",
-            "val_dt_tm": "ValDt/DtTm",
-            "ntry_ref": "NtryRef",
-            "acct_svcr_ref": "AcctSvcrRef",
-            "addtl_ntry_inf": "AddtlNtryInf",
-            "tx_dtls": "NtryDtls/TxDtls",
-            "btch": "NtryDtls/Btch",
-            "btch_nb": "NbOfTxs",
-            "btch_ttl": "TtlAmt",
-            "domn_cd": "BkTxCd/Domn/Cd",
-            "fmly_cd": "BkTxCd/Domn/Fmly/Cd",
-            "sub_fmly_cd": "BkTxCd/Domn/Fmly/SubFmlyCd",
-            "prtry_cd": "BkTxCd/Prtry/Cd",
-            "chrgs_total": "Chrgs/TtlChrgsAndTaxAmt",
-            "chrgs_rcrd": "Chrgs/Rcrd/Amt",
-            "end_to_end": "Refs/EndToEndId",
-            "tx_id": "Refs/TxId",
-            "tx_acct_svcr_ref": "Refs/AcctSvcrRef",
-            "uetr": "Refs/UETR",
-            "instr_id": "Refs/InstrId",
-            "tx_amt_v3": "Amt",
-            "tx_amt": "AmtDtls/TxAmt/Amt",
-            "instd_amt": "AmtDtls/InstdAmt/Amt",
-            "dbtr_nm": "RltdPties/Dbtr/Nm",
-            "dbtr_pty_nm": "RltdPties/Dbtr/Pty/Nm",
-            "dbtr_adr": "RltdPties/Dbtr/PstlAdr",
-            "dbtr_pty_adr": "RltdPties/Dbtr/Pty/PstlAdr",
-            "dbtr_org": "RltdPties/Dbtr/Id/OrgId/Othr/Id",
-            "dbtr_pty_org": "RltdPties/Dbtr/Pty/Id/OrgId/Othr/Id",
-            "ultmt_dbtr_nm": "RltdPties/UltmtDbtr/Nm",
-            "ultmt_dbtr_pty_nm": "RltdPties/UltmtDbtr/Pty/Nm",
-            "dbtr_acct": "RltdPties/DbtrAcct",
-            "cdtr_acct": "RltdPties/CdtrAcct",
-            "ustrd": "RmtInf/Ustrd",
-            "strd": "RmtInf/Strd",
-            "cdtr_ref": "CdtrRefInf/Ref",
-            "cdtr_ref_cd": "CdtrRefInf/Tp/CdOrPrtry/Cd",
-            "cdtr_ref_prtry": "CdtrRefInf/Tp/CdOrPrtry/Prtry",
-            "rfrd_doc_nb": "RfrdDocInf/Nb",
-            "rfrd_doc_cd": "RfrdDocInf/Tp/CdOrPrtry/Cd",
-            "rmtd_amt": "RfrdDocAmt/RmtdAmt",
-            "addtl_rmt_inf": "AddtlRmtInf",
-            "addtl_tx_inf": "AddtlTxInf",
-            "clr_mmb": "RltdAgts/DbtrAgt/FinInstnId/ClrSysMmbId/MmbId",
-            "iban": "Id/IBAN",
-            "othr_id": "Id/Othr/Id",
-            "schme_cd": "Id/Othr/SchmeNm/Cd",
-            "schme_prtry": "Id/Othr/SchmeNm/Prtry",
-            "adr_line": "AdrLine",
-            "ttl_nb": "TtlNtries/NbOfNtries",
-            "ttl_sum": "TtlNtries/Sum",
-            "ttl_net_amt": "TtlNtries/TtlNetNtry/Amt",
-            "ttl_net_ind": "TtlNtries/TtlNetNtry/CdtDbtInd",
-            "ttl_net_amt_v2": "TtlNtries/TtlNetNtryAmt",
-            "cdt_nb": "TtlCdtNtries/NbOfNtries",
-            "cdt_sum": "TtlCdtNtries/Sum",
-            "dbt_nb": "TtlDbtNtries/NbOfNtries",
-            "dbt_sum": "TtlDbtNtries/Sum",
-        }.items():
-            setattr(self, name, p(path))
+    def __init__(self, element, cut: int, groups: frozenset[str] = frozenset()) -> None:
+        self.element = element
+        leaves: dict[str, list] = {}
+        found: dict[str, list] = {}
+        self.leaves = leaves
+        self.groups = found
+        # Depth first, in document order: a parent's subtrees are pushed in reverse.
+        stack = [(element, "")]
+        pop = stack.pop
+        while stack:
+            parent, prefix = pop()
+            subtrees = []
+            push = subtrees.append
+            for child in parent:
+                path = prefix + child.tag[cut:]
+                if path in groups:
+                    if path in found:
+                        found[path].append(child)
+                    else:
+                        found[path] = [child]
+                elif len(child):
+                    if path not in _SKIP:
+                        push((child, path + "/"))
+                elif path in leaves:
+                    leaves[path].append(child)
+                else:
+                    leaves[path] = [child]
+            if subtrees:
+                stack.extend(reversed(subtrees))
+
+    def find(self, path: str):
+        found = self.leaves.get(path)
+        return found[0] if found else None
+
+    def text(self, path: str) -> str:
+        found = self.leaves.get(path)
+        if not found:
+            return ""
+        text = found[0].text
+        return text.strip() if text else ""
+
+    def texts(self, path: str) -> list[str]:
+        return [e.text.strip() for e in self.leaves.get(path, ()) if e.text and e.text.strip()]
+
+    def group(self, path: str) -> list:
+        return self.groups.get(path, [])
 
 
-def _text(element: etree._Element | None, path: str) -> str:
+# The creditor's side (that is us), agents other than the payer's and the ISO extension data are
+# never read: not walked.
+_SKIP = frozenset(
+    {
+        "RltdPties/Cdtr",
+        "RltdPties/CdtrAcct",
+        "RltdPties/UltmtCdtr",
+        "RltdPties/InitgPty",
+        "RltdPties/Dbtr/Pty/Id/PrvtId",
+        "RltdPties/Dbtr/Id/PrvtId",
+        "RltdAgts/CdtrAgt",
+        "RltdAgts/IntrmyAgt1",
+        "RltdAgts/IntrmyAgt2",
+        "RltdAgts/DbtrAgt/FinInstnId/PstlAdr",
+        "SplmtryData",
+        "RltdDts",
+        "RltdPric",
+        "Tax",
+        "RtrInf",
+        "CardTx",
+        "NtryDtls/TxDtls/SplmtryData",
+    }
+)
+
+# Containers read on their own (repeated, or read whole).
+_ENTRY_GROUPS = frozenset({"NtryDtls/TxDtls", "NtryDtls/Btch", "Chrgs/Rcrd"})
+_TX_GROUPS = frozenset(
+    {"RmtInf/Strd", "Chrgs/Rcrd", "RltdPties/Dbtr/PstlAdr", "RltdPties/Dbtr/Pty/PstlAdr", "RltdPties/DbtrAcct"}
+)
+_STATEMENT_GROUPS = frozenset({"Acct", "TxsSummry", "Ntry", "Bal"})
+
+
+def _text(element, path: str) -> str:
+    """A text below an element by a path of qualified names (few, outside the per-entry loop)."""
     if element is None:
         return ""
     found = element.findtext(path)
@@ -180,12 +187,11 @@ class _Statement:
     def __init__(self, index: int, path: str) -> None:
         self.index = index
         self.path = path
-        self.read = False
         self.identifier = ""
         self.account: Account | None = None
         self.currency = ""
         self.created: dt.datetime | None = None
-        self.summary: etree._Element | None = None
+        self.summary: _Node | None = None
         self.summary_line: int | None = None
         self.line: int | None = None
         self.entries = 0
@@ -201,6 +207,8 @@ class _Statement:
 class CamtReader:
     """Iterate for the transactions; `summary` is set when the iteration has ended without a refusal."""
 
+    format: FileFormat
+
     def __init__(self, source: Source) -> None:
         self.source = source
         self.summary: FileSummary | None = None
@@ -214,10 +222,47 @@ class CamtReader:
                 line = exc.lineno if exc.lineno else None
                 raise FileRefused("malformed", f"The XML is not well-formed: {exc.msg}", line=line) from None
 
+    def _namespace(self, fileobj) -> str:
+        """The root element's namespace, from the first bytes (iterparse is then told which
+        elements to stop at, so it returns to Python only for those)."""
+        data = head(fileobj)
+        if not data.strip():
+            raise FileRefused("empty", "The file is empty")
+        root = _ROOT.search(data)
+        namespaces = [m.decode("ascii", "replace") for m in _XMLNS.findall(root.group(1))] if root else []
+        for namespace in namespaces:
+            if NAMESPACE.fullmatch(namespace):
+                return namespace
+        raise FileRefused(
+            "unknown_format",
+            f"Not a camt.053 or camt.054 message: the root element's namespace is {', '.join(namespaces) or '(none)'}",
+            line=1,
+            path="/Document",
+        )
+
     def _read(self, fileobj) -> Iterator[BankTransaction]:
+        ns = self._namespace(fileobj)
+        match = NAMESPACE.fullmatch(ns)
+        message, version = match.group(1), int(match.group(2))
+        if version not in VERSIONS:
+            raise FileRefused(
+                "unsupported",
+                f"{message}.001.{version:02d} is not read (versions .001.02 to .001.13 are)",
+                line=1,
+                path="/Document",
+            )
+        message_tag, section_local, section_kind, file_format = MESSAGES[message]
+        self.format = file_format
+        message_qname = f"{{{ns}}}{message_tag}"
+        section_qname = f"{{{ns}}}{section_local}"
+        entry_qname = f"{{{ns}}}Ntry"
+        header_qname = f"{{{ns}}}GrpHdr"
+        cut = len(ns) + 2
+        base = f"/Document/{message_tag}"
         events = etree.iterparse(
             fileobj,
-            events=("start", "end"),
+            events=("end",),
+            tag=(message_qname, header_qname, section_qname, entry_qname),
             resolve_entities=False,
             no_network=True,
             load_dtd=False,
@@ -225,37 +270,6 @@ class CamtReader:
             remove_comments=True,
             remove_pis=True,
         )
-        try:
-            _event, root = next(events)
-        except StopIteration:
-            raise FileRefused("empty", "The file is empty") from None
-        qname = etree.QName(root)
-        match = NAMESPACE.fullmatch(qname.namespace or "")
-        if qname.localname != "Document" or not match:
-            raise FileRefused(
-                "unknown_format",
-                f"Not a camt.053 or camt.054 message: the root element is {qname.localname!r} "
-                f"in namespace {qname.namespace or '(none)'!r}",
-                line=root.sourceline,
-                path=f"/{qname.localname}",
-            )
-        message, version = match.group(1), int(match.group(2))
-        if version not in VERSIONS:
-            raise FileRefused(
-                "unsupported",
-                f"{message}.001.{version:02d} is not read (versions .001.02 to .001.13 are)",
-                line=root.sourceline,
-                path="/Document",
-            )
-        ns = qname.namespace
-        paths = _Paths(ns)
-        message_tag, section_local, section_kind, file_format = MESSAGES[message]
-        self.format = file_format
-        message_qname = f"{{{ns}}}{message_tag}"
-        section_qname = f"{{{ns}}}{section_local}"
-        entry_qname = f"{{{ns}}}Ntry"
-        header_qname = f"{{{ns}}}GrpHdr"
-        base = f"/Document/{message_tag}"
 
         msg_id = ""
         created: dt.datetime | None = None
@@ -263,30 +277,34 @@ class CamtReader:
         message_seen = False
         statements: list[_Statement] = []
         current: _Statement | None = None
+        current_element = None
         entry_index = 0
         credit_totals: dict[str, Decimal] = {}
         debit_totals: dict[str, Decimal] = {}
         count = 0
 
-        for event, element in events:
+        def statement_of(element) -> _Statement:
+            """The Ntfctn/Stmt being read, opened when its first entry (or its end) is reached: only
+            end events come back from the parser, and by then everything before them is there."""
+            nonlocal current, current_element
+            if element is not current_element:
+                number = len(statements) + 1
+                current = _Statement(number, f"{base}/{section_local}[{number}]")
+                current.line = element.sourceline
+                current_element = element
+                statements.append(current)
+                self._statement_header(current, element, cut, section_local)
+            return current
+
+        for _event, element in events:
             tag = element.tag
-            if event == "start":
-                if (
-                    tag == section_qname
-                    and element.getparent() is not None
-                    and element.getparent().tag == message_qname
-                ):
-                    current = _Statement(len(statements) + 1, f"{base}/{section_local}[{len(statements) + 1}]")
-                    current.line = element.sourceline
-                    statements.append(current)
-                elif tag == message_qname:
-                    message_seen = True
-                continue
-            if tag == entry_qname and current is not None:
-                if not current.read:
-                    self._statement_header(current, element.getparent(), paths, section_local)
+            if tag == entry_qname:
+                parent = element.getparent()
+                if parent.tag != section_qname or parent.getparent().tag != message_qname:
+                    continue
+                statement = statement_of(parent)
                 entry_index += 1
-                for transaction in self._entry(element, paths, current, entry_index, msg_id):
+                for transaction in self._entry(element, cut, statement, entry_index, msg_id):
                     count += 1
                     if transaction.amount is not None:
                         totals = credit_totals if transaction.direction is Direction.CREDIT else debit_totals
@@ -294,26 +312,27 @@ class CamtReader:
                     yield transaction
                 # Flat memory: the entry and everything before it in its parent go.
                 element.clear(keep_tail=False)
-                parent = element.getparent()
                 while element.getprevious() is not None:
                     del parent[0]
                 parent.remove(element)
             elif tag == header_qname:
                 header_seen = True
-                msg_id = _text(element, paths.p("MsgId"))
+                msg_id = _text(element, f"{{{ns}}}MsgId")
                 if not msg_id:
                     raise FileRefused(
                         "missing", "The group header has no MsgId", line=element.sourceline, path=f"{base}/GrpHdr/MsgId"
                     )
                 created = self._datetime(
-                    _text(element, paths.p("CreDtTm")), element, f"{base}/GrpHdr/CreDtTm", required=True
+                    _text(element, f"{{{ns}}}CreDtTm"), element, f"{base}/GrpHdr/CreDtTm", required=True
                 )
-            elif tag == section_qname and current is not None:
-                if not current.read:
-                    self._statement_header(current, element, paths, section_local)
-                self._check_statement(current, paths)
+            elif tag == section_qname:
+                if element.getparent().tag != message_qname:
+                    continue
+                self._check_statement(statement_of(element))
                 element.clear(keep_tail=False)
-                current = None
+                current_element = None
+            else:
+                message_seen = True
 
         if not message_seen:
             raise FileRefused("missing", f"The document holds no {message_tag}", path="/Document")
@@ -362,74 +381,55 @@ class CamtReader:
 
     # --- statement (Ntfctn / Stmt) ---------------------------------------------------------
 
-    def _statement_header(self, statement: _Statement, element, paths: _Paths, section_local: str) -> None:
-        statement.read = True
-        statement.identifier = _text(element, paths.id)
+    def _statement_header(self, statement: _Statement, element, cut: int, section_local: str) -> None:
+        node = _Node(element, cut, _STATEMENT_GROUPS)
+        statement.identifier = node.text("Id")
         if not statement.identifier:
             raise FileRefused(
                 "missing", f"The {section_local} has no Id", line=element.sourceline, path=f"{statement.path}/Id"
             )
-        statement.created = self._datetime(_text(element, paths.section_cre), element, f"{statement.path}/CreDtTm")
-        acct = element.find(paths.acct)
-        if acct is None:
+        statement.created = self._datetime(node.text("CreDtTm"), element, f"{statement.path}/CreDtTm")
+        accounts = node.group("Acct")
+        if not accounts:
             raise FileRefused(
                 "missing",
                 f"The {section_local} names no account (Acct)",
                 line=element.sourceline,
                 path=f"{statement.path}/Acct",
             )
-        statement.account = self._account(acct, paths)
+        acct = _Node(accounts[0], cut)
+        statement.account = _account(acct)
         if statement.account is None:
             raise FileRefused(
                 "missing",
                 "The account has no Id (IBAN or Othr/Id)",
-                line=acct.sourceline,
+                line=accounts[0].sourceline,
                 path=f"{statement.path}/Acct/Id",
             )
-        statement.currency = _text(element, paths.acct_ccy)
-        summary = element.find(paths.txs_summry)
-        if summary is not None:
-            statement.summary = summary
-            statement.summary_line = summary.sourceline
+        statement.currency = acct.text("Ccy")
+        summaries = node.group("TxsSummry")
+        if summaries:
+            statement.summary = _Node(summaries[0], cut)
+            statement.summary_line = summaries[0].sourceline
 
-    @staticmethod
-    def _account(acct, paths: _Paths) -> Account | None:
-        iban = _text(acct, paths.iban)
-        if iban:
-            return Account(AccountScheme.IBAN, iban.replace(" ", "").upper())
-        other = _text(acct, paths.othr_id)
-        if not other:
-            return None
-        scheme = (_text(acct, paths.schme_prtry) or _text(acct, paths.schme_cd)).upper()
-        if scheme == "BGNR":
-            return Account(AccountScheme.BANKGIRO, format_bankgiro(other.replace("-", "")))
-        if scheme == "PGNR":
-            return Account(AccountScheme.PLUSGIRO, format_plusgiro(other.replace("-", "")))
-        if scheme == "BBAN":
-            return Account(AccountScheme.BBAN, other.replace(" ", ""))
-        compact = other.replace(" ", "").upper()
-        if std_iban.is_valid(compact):
-            return Account(AccountScheme.IBAN, compact)
-        return Account(AccountScheme.OTHER, other)
-
-    def _check_statement(self, statement: _Statement, paths: _Paths) -> None:
+    def _check_statement(self, statement: _Statement) -> None:
         summary = statement.summary
         if summary is None:
             return
         where = f"{statement.path}/TxsSummry"
         checks = [
-            ("TtlNtries/NbOfNtries", paths.ttl_nb, statement.entries, "count"),
-            ("TtlNtries/Sum", paths.ttl_sum, statement.credit_sum + statement.debit_sum, "sum"),
-            ("TtlCdtNtries/NbOfNtries", paths.cdt_nb, statement.credit_entries, "count"),
-            ("TtlCdtNtries/Sum", paths.cdt_sum, statement.credit_sum, "sum"),
-            ("TtlDbtNtries/NbOfNtries", paths.dbt_nb, statement.debit_entries, "count"),
-            ("TtlDbtNtries/Sum", paths.dbt_sum, statement.debit_sum, "sum"),
+            ("TtlNtries/NbOfNtries", statement.entries, "count"),
+            ("TtlNtries/Sum", statement.credit_sum + statement.debit_sum, "sum"),
+            ("TtlCdtNtries/NbOfNtries", statement.credit_entries, "count"),
+            ("TtlCdtNtries/Sum", statement.credit_sum, "sum"),
+            ("TtlDbtNtries/NbOfNtries", statement.debit_entries, "count"),
+            ("TtlDbtNtries/Sum", statement.debit_sum, "sum"),
         ]
-        for name, path, computed, kind in checks:
-            text = _text(summary, path)
+        for name, computed, kind in checks:
+            text = summary.text(name)
             if not text:
                 continue
-            stated = self._decimal(text, summary, f"{where}/{name}")
+            stated = self._decimal(text, summary.find(name), f"{where}/{name}")
             if stated != computed:
                 raise FileRefused(
                     "count_mismatch" if kind == "count" else "totals_mismatch",
@@ -439,10 +439,11 @@ class CamtReader:
                     stated=text,
                     computed=str(computed),
                 )
-        net_text = _text(summary, paths.ttl_net_amt) or _text(summary, paths.ttl_net_amt_v2)
+        net_text = summary.text("TtlNtries/TtlNetNtry/Amt") or summary.text("TtlNtries/TtlNetNtryAmt")
         if net_text:
-            stated = self._decimal(net_text, summary, f"{where}/TtlNtries/TtlNetNtry")
-            if _text(summary, paths.ttl_net_ind) == "DBIT":
+            stated = self._decimal(net_text, summary.element, f"{where}/TtlNtries/TtlNetNtry")
+            indicator = summary.text("TtlNtries/TtlNetNtry/CdtDbtInd") or summary.text("TtlNtries/TtlNetNtryCdtDbtInd")
+            if indicator == "DBIT":
                 stated = -stated
             computed = statement.credit_sum - statement.debit_sum
             if stated != computed:
@@ -461,7 +462,11 @@ class CamtReader:
     def _decimal(text: str, element, path: str) -> Decimal:
         if not _AMOUNT.fullmatch(text):
             raise FileRefused(
-                "invalid_value", f"Not an amount: {text!r}", line=element.sourceline, path=path, value=text
+                "invalid_value",
+                f"Not an amount: {text!r}",
+                line=element.sourceline if element is not None else None,
+                path=path,
+                value=text,
             )
         return Decimal(text)
 
@@ -493,32 +498,33 @@ class CamtReader:
             ) from None
 
     @staticmethod
-    def _date(element, date_path: str, time_path: str, path: str) -> dt.date | None:
-        text = _text(element, date_path)
+    def _date(node: _Node, name: str, path: str) -> dt.date | None:
+        text = node.text(f"{name}/Dt")
         try:
             if text:
                 return dt.date.fromisoformat(text)
-            text = _text(element, time_path)
+            text = node.text(f"{name}/DtTm")
             return dt.datetime.fromisoformat(text).date() if text else None
         except ValueError:
             raise FileRefused(
-                "invalid_value", f"Not a date: {text!r}", line=element.sourceline, path=path, value=text
+                "invalid_value", f"Not a date: {text!r}", line=node.element.sourceline, path=path, value=text
             ) from None
 
     # --- entries and transactions -----------------------------------------------------------
 
-    def _entry(self, ntry, paths: _Paths, statement: _Statement, index: int, msg_id: str) -> Iterator[BankTransaction]:
+    def _entry(self, ntry, cut: int, statement: _Statement, index: int, msg_id: str) -> Iterator[BankTransaction]:
         statement.entries += 1
+        node = _Node(ntry, cut, _ENTRY_GROUPS)
         entry = _Entry()
         entry.index = index
         entry.path = f"{statement.path}/Ntry[{statement.entries}]"
-        amt = ntry.find(paths.amt)
+        amt = node.find("Amt")
         if amt is None:
             raise FileRefused(
                 "missing", "The entry has no amount (Amt)", line=ntry.sourceline, path=f"{entry.path}/Amt"
             )
         entry.amount, entry.currency = self._amount(amt, f"{entry.path}/Amt")
-        indicator = _text(ntry, paths.cdt_dbt)
+        indicator = node.text("CdtDbtInd")
         if indicator not in ("CRDT", "DBIT"):
             raise FileRefused(
                 "missing" if not indicator else "invalid_value",
@@ -533,34 +539,34 @@ class CamtReader:
         else:
             statement.debit_entries += 1
             statement.debit_sum += entry.amount
-        entry.reversal = _text(ntry, paths.rvsl).lower() in ("true", "1")
-        entry.status = _text(ntry, paths.sts_cd) or _text(ntry, paths.sts)
+        entry.reversal = node.text("RvslInd").lower() in ("true", "1")
+        entry.status = node.text("Sts/Cd") or node.text("Sts")
         if not entry.status:
             raise FileRefused(
                 "missing", "The entry has no status (Sts)", line=ntry.sourceline, path=f"{entry.path}/Sts"
             )
-        entry.booking_date = self._date(ntry, paths.bookg_dt, paths.bookg_dt_tm, f"{entry.path}/BookgDt")
-        entry.value_date = self._date(ntry, paths.val_dt, paths.val_dt_tm, f"{entry.path}/ValDt")
-        entry.entry_ref = _text(ntry, paths.ntry_ref)
-        entry.acct_svcr_ref = _text(ntry, paths.acct_svcr_ref)
-        entry.info = _text(ntry, paths.addtl_ntry_inf)
+        entry.booking_date = self._date(node, "BookgDt", f"{entry.path}/BookgDt")
+        entry.value_date = self._date(node, "ValDt", f"{entry.path}/ValDt")
+        entry.entry_ref = node.text("NtryRef")
+        entry.acct_svcr_ref = node.text("AcctSvcrRef")
+        entry.info = node.text("AddtlNtryInf")
         entry.method_codes = (
-            _text(ntry, paths.domn_cd),
-            _text(ntry, paths.fmly_cd),
-            _text(ntry, paths.sub_fmly_cd),
-            _text(ntry, paths.prtry_cd),
+            node.text("BkTxCd/Domn/Cd"),
+            node.text("BkTxCd/Domn/Fmly/Cd"),
+            node.text("BkTxCd/Domn/Fmly/SubFmlyCd"),
+            node.text("BkTxCd/Prtry/Cd"),
         )
-        entry.charges = self._charges(ntry, paths, entry.path)
+        entry.charges = self._charges(node, cut, entry.path)
 
-        details = ntry.findall(paths.tx_dtls)
-        self._check_batch(ntry, paths, entry, details)
+        details = node.group("NtryDtls/TxDtls")
+        self._check_batch(node, cut, entry, details)
         if not details:
             statement.transactions += 1
             self._add(statement, entry.direction, entry.amount)
-            yield self._transaction(None, entry, 1, 1, paths, statement, msg_id)
+            yield self._transaction(None, entry, 1, 1, cut, statement, msg_id)
             return
         for number, tx in enumerate(details, start=1):
-            transaction = self._transaction(tx, entry, number, len(details), paths, statement, msg_id)
+            transaction = self._transaction(tx, entry, number, len(details), cut, statement, msg_id)
             statement.transactions += 1
             if transaction.amount is not None:
                 self._add(statement, transaction.direction, transaction.amount)
@@ -573,28 +579,33 @@ class CamtReader:
         else:
             statement.tx_debit += amount
 
-    def _charges(self, element, paths: _Paths, path: str) -> Decimal | None:
-        total = element.find(paths.chrgs_total)
+    def _charges(self, node: _Node, cut: int, path: str) -> Decimal | None:
+        total = node.find("Chrgs/TtlChrgsAndTaxAmt")
         if total is not None:
             return self._amount(total, f"{path}/Chrgs/TtlChrgsAndTaxAmt")[0]
-        records = element.findall(paths.chrgs_rcrd)
+        records = node.group("Chrgs/Rcrd")
         if not records:
             return None
-        return sum((self._amount(r, f"{path}/Chrgs/Rcrd/Amt")[0] for r in records), Decimal(0))
+        charges = Decimal(0)
+        for record in records:
+            amount = _Node(record, cut).find("Amt")
+            if amount is not None:
+                charges += self._amount(amount, f"{path}/Chrgs/Rcrd/Amt")[0]
+        return charges
 
-    def _check_batch(self, ntry, paths: _Paths, entry: _Entry, details: list) -> None:
-        batch = ntry.find(paths.btch)
-        if batch is None:
+    def _check_batch(self, node: _Node, cut: int, entry: _Entry, details: list) -> None:
+        batches = node.group("NtryDtls/Btch")
+        if not batches:
             return
-        stated = _text(batch, paths.btch_nb)
+        stated = _Node(batches[0], cut).text("NbOfTxs")
         if stated and stated.isdigit() and int(stated) != len(details):
             self.warnings.append(
-                f"{entry.path}/NtryDtls/Btch (line {batch.sourceline}): NbOfTxs states {stated}, "
+                f"{entry.path}/NtryDtls/Btch (line {batches[0].sourceline}): NbOfTxs states {stated}, "
                 f"the entry has {len(details)} TxDtls"
             )
 
     def _transaction(
-        self, tx, entry: _Entry, number: int, of: int, paths: _Paths, statement: _Statement, msg_id: str
+        self, tx, entry: _Entry, number: int, of: int, cut: int, statement: _Statement, msg_id: str
     ) -> BankTransaction:
         path = f"{entry.path}/NtryDtls/TxDtls[{number}]" if tx is not None else entry.path
         amount: Decimal | None = entry.amount
@@ -611,20 +622,18 @@ class CamtReader:
         info = entry.info
         charges = entry.charges if of == 1 else None
         clearing = ""
+        domn, fmly, sub, prtry = entry.method_codes
         if tx is not None:
-            for amount_path, name in (
-                (paths.tx_amt_v3, "Amt"),
-                (paths.tx_amt, "AmtDtls/TxAmt/Amt"),
-                (paths.instd_amt, "AmtDtls/InstdAmt/Amt"),
-            ):
-                element = tx.find(amount_path)
+            node = _Node(tx, cut, _TX_GROUPS)
+            for name in ("Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/InstdAmt/Amt"):
+                element = node.find(name)
                 if element is not None:
                     amount, currency = self._amount(element, f"{path}/{name}")
                     break
             else:
                 if of > 1:
                     amount = None
-            indicator = _text(tx, paths.cdt_dbt)
+            indicator = node.text("CdtDbtInd")
             if indicator in ("CRDT", "DBIT"):
                 direction = Direction(indicator)
             elif indicator:
@@ -634,65 +643,56 @@ class CamtReader:
                     line=line,
                     path=f"{path}/CdtDbtInd",
                 )
-            end_to_end = _text(tx, paths.end_to_end)
-            tx_id = _text(tx, paths.tx_id)
-            uetr = _text(tx, paths.uetr).lower()
-            tx_ref = _text(tx, paths.tx_acct_svcr_ref)
+            end_to_end = node.text("Refs/EndToEndId")
+            tx_id = node.text("Refs/TxId")
+            uetr = node.text("Refs/UETR").lower()
+            tx_ref = node.text("Refs/AcctSvcrRef")
             payer_name = (
-                _text(tx, paths.dbtr_pty_nm)
-                or _text(tx, paths.dbtr_nm)
-                or _text(tx, paths.ultmt_dbtr_pty_nm)
-                or _text(tx, paths.ultmt_dbtr_nm)
+                node.text("RltdPties/Dbtr/Pty/Nm")
+                or node.text("RltdPties/Dbtr/Nm")
+                or node.text("RltdPties/UltmtDbtr/Pty/Nm")
+                or node.text("RltdPties/UltmtDbtr/Nm")
             )
-            org = _text(tx, paths.dbtr_pty_org) or _text(tx, paths.dbtr_org)
-            adr = tx.find(paths.dbtr_pty_adr)
-            if adr is None:
-                adr = tx.find(paths.dbtr_adr)
-            if adr is not None:
+            org = node.text("RltdPties/Dbtr/Pty/Id/OrgId/Othr/Id") or node.text("RltdPties/Dbtr/Id/OrgId/Othr/Id")
+            for adr in node.group("RltdPties/Dbtr/Pty/PstlAdr") or node.group("RltdPties/Dbtr/PstlAdr"):
                 address = tuple(t.strip() for t in adr.itertext() if t.strip())
-            dbtr_acct = tx.find(paths.dbtr_acct)
-            if dbtr_acct is not None:
-                account = self._account(dbtr_acct, paths)
+            for acct in node.group("RltdPties/DbtrAcct"):
+                account = _account(_Node(acct, cut))
                 if account is not None:
                     payer_account, scheme = account.value, account.scheme
-            message_lines = [u.text.strip() for u in tx.iterfind(paths.ustrd) if u.text and u.text.strip()]
-            for strd in tx.iterfind(paths.strd):
-                ref = _text(strd, paths.cdtr_ref)
+            message_lines = node.texts("RmtInf/Ustrd")
+            for strd_element in node.group("RmtInf/Strd"):
+                strd = _Node(strd_element, cut)
+                ref = strd.text("CdtrRefInf/Ref")
                 if ref:
                     kind = classify_reference(ref)
                     if not reference:
                         reference, reference_kind = ref, kind
                     else:
                         extra.append(ExtraReference(ref, kind, None, f"{path}/RmtInf/Strd/CdtrRefInf/Ref"))
-                doc = _text(strd, paths.rfrd_doc_nb)
+                doc = strd.text("RfrdDocInf/Nb")
                 if doc:
-                    rmtd = strd.find(paths.rmtd_amt)
+                    rmtd = strd.find("RfrdDocAmt/RmtdAmt")
                     doc_amount = (
                         self._amount(rmtd, f"{path}/RmtInf/Strd/RfrdDocAmt/RmtdAmt")[0] if rmtd is not None else None
                     )
-                    if _text(strd, paths.rfrd_doc_cd) == "CREN" and doc_amount is not None:
+                    if strd.text("RfrdDocInf/Tp/CdOrPrtry/Cd") == "CREN" and doc_amount is not None:
                         doc_amount = -doc_amount
                     extra.append(
                         ExtraReference(
                             doc, ReferenceKind.INVOICE_NUMBER, doc_amount, f"{path}/RmtInf/Strd/RfrdDocInf/Nb"
                         )
                     )
-                more = _text(strd, paths.addtl_rmt_inf)
-                if more:
-                    message_lines.append(more)
-            info = _text(tx, paths.addtl_tx_inf) or info
-            tx_charges = self._charges(tx, paths, path)
+                message_lines += strd.texts("AddtlRmtInf")
+            info = node.text("AddtlTxInf") or info
+            tx_charges = self._charges(node, cut, path)
             if tx_charges is not None:
                 charges = tx_charges
-            clearing = _text(tx, paths.clr_mmb)
-            domn, fmly, sub, prtry = (
-                _text(tx, paths.domn_cd) or entry.method_codes[0],
-                _text(tx, paths.fmly_cd) or entry.method_codes[1],
-                _text(tx, paths.sub_fmly_cd) or entry.method_codes[2],
-                _text(tx, paths.prtry_cd) or entry.method_codes[3],
-            )
-        else:
-            domn, fmly, sub, prtry = entry.method_codes
+            clearing = node.text("RltdAgts/DbtrAgt/FinInstnId/ClrSysMmbId/MmbId")
+            domn = node.text("BkTxCd/Domn/Cd") or domn
+            fmly = node.text("BkTxCd/Domn/Fmly/Cd") or fmly
+            sub = node.text("BkTxCd/Domn/Fmly/SubFmlyCd") or sub
+            prtry = node.text("BkTxCd/Prtry/Cd") or prtry
         message = "\n".join(message_lines)
         method = _method(statement.account, scheme, clearing, fmly, prtry, message, info)
 
@@ -749,6 +749,26 @@ class CamtReader:
                 "entry_path": entry.path,
             },
         )
+
+
+def _account(acct: _Node) -> Account | None:
+    iban = acct.text("Id/IBAN")
+    if iban:
+        return Account(AccountScheme.IBAN, iban.replace(" ", "").upper())
+    other = acct.text("Id/Othr/Id")
+    if not other:
+        return None
+    scheme = (acct.text("Id/Othr/SchmeNm/Prtry") or acct.text("Id/Othr/SchmeNm/Cd")).upper()
+    if scheme == "BGNR":
+        return Account(AccountScheme.BANKGIRO, format_bankgiro(other.replace("-", "")))
+    if scheme == "PGNR":
+        return Account(AccountScheme.PLUSGIRO, format_plusgiro(other.replace("-", "")))
+    if scheme == "BBAN":
+        return Account(AccountScheme.BBAN, other.replace(" ", ""))
+    compact = other.replace(" ", "").upper()
+    if std_iban.is_valid(compact):
+        return Account(AccountScheme.IBAN, compact)
+    return Account(AccountScheme.OTHER, other)
 
 
 _CARD_FAMILIES = frozenset({"CCRD", "MCRD"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from fakturera.payments.files.autogiro import _opening
+from fakturera.payments.files.autogiro import read_opening
 from fakturera.payments.files.camt import NAMESPACE
 from fakturera.payments.files.source import RECORD_LENGTH
 from fakturera.payments.files.types import FileFormat, FileRefused
@@ -47,7 +47,7 @@ def detect_format(head: bytes) -> FileFormat:
         if record.startswith("01BGMAX"):
             return FileFormat.BGMAX
         if record.startswith("01"):
-            return _opening(record, number)[0]
+            return read_opening(record, number)[0]
         break
     raise FileRefused(
         "unknown_format", "Not a file this system reads: neither camt.053/054, BgMax nor an Autogiro report"

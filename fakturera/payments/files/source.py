@@ -11,16 +11,21 @@ Bankgirot's own sample back where they belong); blank lines (skipped).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import os
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import BinaryIO
+from zoneinfo import ZoneInfo
 
 from fakturera.payments.files.types import FileRefused
 
 Source = str | os.PathLike | bytes | BinaryIO
 
 RECORD_LENGTH = 80
+STOCKHOLM = ZoneInfo("Europe/Stockholm")  # Bankgirot's timestamps are Swedish time
+_ORE = Decimal("0.01")
 _PROBE = 4096
 _UTF8_REPLACEMENT = "\ufffd".encode()
 
@@ -58,15 +63,12 @@ def _raw_lines(fileobj: BinaryIO) -> Iterator[bytes]:
         yield raw.rstrip(b"\r\n")
 
 
-def fixed_records(fileobj: BinaryIO, *, encoding: str, skip: int = 0) -> Iterator[tuple[int, str]]:
+def fixed_records(fileobj: BinaryIO, *, encoding: str) -> Iterator[tuple[int, str]]:
     """(line number, record) for every non-blank line: decoded, TABs expanded, padded to 80.
 
     A line that is UTF-8 where ISO-8859-1 is promised (UTF-8 replacement characters, or a valid
-    UTF-8 sequence for å, ä, ö) is refused: its names and texts would be read wrong. `skip` leaves
-    out the first lines (a title line some sample files carry)."""
+    UTF-8 sequence for å, ä, ö) is refused: its names and texts would be read wrong."""
     for number, raw in enumerate(_raw_lines(fileobj), start=1):
-        if number <= skip:
-            continue
         if not raw.isascii():
             _check_not_utf8(raw, number)
         text = raw.decode(encoding)
@@ -102,3 +104,38 @@ def _check_not_utf8(raw: bytes, number: int) -> None:
     raise FileRefused(
         "encoding", "The record is UTF-8 text; Bankgirot's files are ISO-8859-1", line=number, encoding="utf-8"
     )
+
+
+# --- fields of a fixed-width record, positions 1-based and inclusive as in Bankgirot's manuals ---
+
+
+def field(record: str, start: int, end: int) -> str:
+    return record[start - 1 : end]
+
+
+def number_field(record: str, start: int, end: int, line: int, name: str) -> int:
+    text = field(record, start, end)
+    stripped = text.strip()
+    if not stripped.isdigit() or not stripped.isascii():
+        raise FileRefused(
+            "invalid_value",
+            f"{name} (positions {start}-{end}) is not a number: {text!r}",
+            line=line,
+            field=name,
+            value=text,
+        )
+    return int(stripped)
+
+
+def amount_field(record: str, start: int, end: int, line: int, name: str = "amount") -> Decimal:
+    return (Decimal(number_field(record, start, end, line, name)) * _ORE).quantize(_ORE)
+
+
+def date_field(record: str, start: int, line: int, name: str) -> dt.date:
+    text = field(record, start, start + 7)
+    try:
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    except ValueError:
+        raise FileRefused(
+            "invalid_value", f"{name} is not a date YYYYMMDD: {text!r}", line=line, field=name, value=text
+        ) from None
