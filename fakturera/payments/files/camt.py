@@ -93,7 +93,7 @@ class _Node:
                     else:
                         found[path] = [child]
                 elif len(child):
-                    if path not in _SKIP:
+                    if path in _CONTAINERS:
                         push((child, path + "/"))
                 elif path in leaves:
                     leaves[path].append(child)
@@ -120,29 +120,27 @@ class _Node:
         return self.groups.get(path, [])
 
 
-# The creditor's side (that is us), agents other than the payer's and the ISO extension data are
-# never read: not walked.
-_SKIP = frozenset(
-    {
-        "RltdPties/Cdtr",
-        "RltdPties/CdtrAcct",
-        "RltdPties/UltmtCdtr",
-        "RltdPties/InitgPty",
-        "RltdPties/Dbtr/Pty/Id/PrvtId",
-        "RltdPties/Dbtr/Id/PrvtId",
-        "RltdAgts/CdtrAgt",
-        "RltdAgts/IntrmyAgt1",
-        "RltdAgts/IntrmyAgt2",
-        "RltdAgts/DbtrAgt/FinInstnId/PstlAdr",
-        "SplmtryData",
-        "RltdDts",
-        "RltdPric",
-        "Tax",
-        "RtrInf",
-        "CardTx",
-        "NtryDtls/TxDtls/SplmtryData",
-    }
-)
+# Every path read below an entry, a transaction, a Strd block, an account, a summary or a batch.
+# The walk descends only into the containers on the way to them: the creditor's side (that is
+# us), agents, addresses of others, extension data and whatever a bank adds are not walked.
+_READ_PATHS = (
+    "Amt", "CdtDbtInd", "RvslInd", "Sts/Cd", "BookgDt/Dt", "BookgDt/DtTm", "ValDt/Dt", "ValDt/DtTm",
+    "NtryRef", "AcctSvcrRef", "AddtlNtryInf", "BkTxCd/Domn/Cd", "BkTxCd/Domn/Fmly/Cd",
+    "BkTxCd/Domn/Fmly/SubFmlyCd", "BkTxCd/Prtry/Cd", "Chrgs/TtlChrgsAndTaxAmt",
+    "AmtDtls/TxAmt/Amt", "AmtDtls/InstdAmt/Amt", "Refs/EndToEndId", "Refs/TxId", "Refs/AcctSvcrRef",
+    "Refs/UETR", "RltdPties/Dbtr/Nm", "RltdPties/Dbtr/Pty/Nm", "RltdPties/UltmtDbtr/Nm",
+    "RltdPties/UltmtDbtr/Pty/Nm", "RltdPties/Dbtr/Id/OrgId/Othr/Id", "RltdPties/Dbtr/Pty/Id/OrgId/Othr/Id",
+    "RmtInf/Ustrd", "AddtlTxInf", "RltdAgts/DbtrAgt/FinInstnId/ClrSysMmbId/MmbId",
+    "CdtrRefInf/Ref", "CdtrRefInf/Tp/CdOrPrtry/Cd", "RfrdDocInf/Nb", "RfrdDocInf/Tp/CdOrPrtry/Cd",
+    "RfrdDocAmt/RmtdAmt", "AddtlRmtInf",
+    "Id/IBAN", "Id/Othr/Id", "Id/Othr/SchmeNm/Cd", "Id/Othr/SchmeNm/Prtry", "Ccy", "CreDtTm",
+    "TtlNtries/NbOfNtries", "TtlNtries/Sum", "TtlNtries/TtlNetNtry/Amt", "TtlNtries/TtlNetNtry/CdtDbtInd",
+    "TtlNtries/TtlNetNtryAmt", "TtlNtries/TtlNetNtryCdtDbtInd", "TtlCdtNtries/NbOfNtries", "TtlCdtNtries/Sum",
+    "TtlDbtNtries/NbOfNtries", "TtlDbtNtries/Sum", "NbOfTxs",
+)  # fmt: skip
+_CONTAINERS = frozenset(
+    path.rsplit("/", n)[0] for path in _READ_PATHS for n in range(1, path.count("/") + 1)
+) | frozenset({"NtryDtls", "RmtInf", "RltdPties", "Chrgs"})
 
 # Containers read on their own (repeated, or read whole).
 _ENTRY_GROUPS = frozenset({"NtryDtls/TxDtls", "NtryDtls/Btch", "Chrgs/Rcrd"})
