@@ -416,3 +416,20 @@ def test_50000_transactions_stream_in_flat_memory(tmp_path, capsys):
     # A floor that only a broken reader (a tree of the whole file, a rescan per entry) falls under
     # on a busy machine; the printed rate is the measurement.
     assert rate > 2_000
+
+
+def test_a_prefixed_namespace_and_a_notification_without_entries():
+    data = b"""<?xml version="1.0"?>
+<c:Document xmlns:c="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"><c:BkToCstmrDbtCdtNtfctn>
+<c:GrpHdr><c:MsgId>M1</c:MsgId><c:CreDtTm>2026-11-30T18:00:00</c:CreDtTm></c:GrpHdr>
+<c:Ntfctn><c:Id>1</c:Id><c:Acct><c:Id><c:IBAN>SE45 5000 0000 0583 9825 7466</c:IBAN></c:Id></c:Acct>
+<c:TxsSummry><c:TtlNtries><c:NbOfNtries>0</c:NbOfNtries></c:TtlNtries></c:TxsSummry></c:Ntfctn>
+</c:BkToCstmrDbtCdtNtfctn></c:Document>"""
+    bank_file = read_file(data)
+    assert bank_file.transactions == ()
+    assert [str(a) for a in bank_file.summary.accounts] == ["SE4550000000058398257466"]
+    assert bank_file.summary.sections[0].stated_count == 0
+    with pytest.raises(FileRefused) as refused:
+        read_file(data.replace(b"<c:NbOfNtries>0<", b"<c:NbOfNtries>1<"))
+    assert refused.value.code == "count_mismatch"
+    assert refused.value.line == 5
