@@ -5,7 +5,6 @@ element and its line; 50,000 transactions streamed in flat memory."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 import tracemalloc
 from decimal import Decimal
 
@@ -379,43 +378,25 @@ def traced_peak(path) -> tuple[int, Decimal]:
     return peak, credited
 
 
-def test_50000_transactions_stream_in_flat_memory(tmp_path, capsys):
-    count = 50_000
-    small, medium, large = (tmp_path / f"camt054-{n}.xml" for n in (1_000, 10_000, count))
+def test_ten_times_the_transactions_stream_in_flat_memory(tmp_path):
+    # The speed is a benchmark's to measure (the payments issue's camt_import), never a test's;
+    # this holds the reader to streaming: ten times the entries, not ten times the memory.
+    small, medium = tmp_path / "camt054-1000.xml", tmp_path / "camt054-10000.xml"
     small_total = write_large_notification(small, 1_000)
     medium_total = write_large_notification(medium, 10_000)
-    total = write_large_notification(large, count)
-    size = large.stat().st_size
 
-    # Traced on 1,000 and 10,000 (tracing is slow); the 50,000 are timed without it.
     small_peak, credited = traced_peak(small)
     assert credited == small_total
     peak, credited = traced_peak(medium)
     assert credited == medium_total
 
-    # Timed without tracing, as an import runs; CPU time of this process, so that other work on
-    # the machine does not count.
-    started, wall = time.process_time(), time.perf_counter()
-    reader = open_reader(large)
-    n = sum(1 for _transaction in reader)
-    seconds, wall = time.process_time() - started, time.perf_counter() - wall
-
-    assert n == reader.summary.transaction_count == count
-    assert reader.summary.credit_totals == {"SEK": total}
-    # Flat: ten times the transactions, not ten times the memory (a tree of the whole file would
-    # be hundreds of MB); one entry at a time is kilobytes plus the parser's buffers.
+    reader = open_reader(medium)
+    assert sum(1 for _transaction in reader) == reader.summary.transaction_count == 10_000
+    assert reader.summary.credit_totals == {"SEK": medium_total}
+    # A tree of the whole file would be tens of MB; one entry at a time is kilobytes plus the
+    # parser's buffers.
     assert peak < small_peak * 1.5 + 256 * 1024, f"peak {peak} bytes for 10,000, {small_peak} for 1,000"
     assert peak < 4 * 1024 * 1024
-    rate = count / seconds
-    with capsys.disabled():
-        print(
-            f"\ncamt.054 {count:,} transactions, {size / 1024 / 1024:.1f} MB: {rate:,.0f} tx/s "
-            f"({seconds:.2f} s CPU, {wall:.2f} s wall); tracemalloc peak {small_peak / 1024:,.0f} KB "
-            f"for 1,000, {peak / 1024:,.0f} KB for 10,000"
-        )
-    # A floor that only a broken reader (a tree of the whole file, a rescan per entry) falls under
-    # on a busy machine; the printed rate is the measurement.
-    assert rate > 2_000
 
 
 def test_a_prefixed_namespace_and_a_notification_without_entries():
