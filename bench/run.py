@@ -12,7 +12,6 @@ prints one line per measurement:
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import secrets
 import sys
@@ -151,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.setdefault("FAKTURERA_SSL_REDIRECT", "0")
     # Secrets at rest need their keys when DEBUG is off: one of the run's own.
-    os.environ.setdefault("FAKTURERA_SECRET_KEYS", base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+    from fakturera.core.secrets import new_key
+
+    os.environ.setdefault("FAKTURERA_SECRET_KEYS", new_key())
     import django
     from django.core.management import call_command
 

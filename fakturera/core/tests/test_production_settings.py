@@ -5,7 +5,6 @@ own, with an environment like a server's (the test process runs the development 
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import secrets
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from fakturera.core.secrets import new_key
 
 SITE = "https://fakturera.example.se"
 PRINT_SETTINGS = """
@@ -41,7 +42,7 @@ def _server_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="fakturera.settings",
         SECRET_KEY=secrets.token_urlsafe(50),
         # The keys of the secrets at rest (core/secrets.py), required as SECRET_KEY is.
-        FAKTURERA_SECRET_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        FAKTURERA_SECRET_KEYS=new_key(),
         FAKTURERA_SITE_URL=SITE,
         FAKTURERA_VAR_DIR=str(tmp_path),
     )
