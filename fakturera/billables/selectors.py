@@ -35,3 +35,35 @@ def basis_by_customer(*, company: Company, customer_ids: list[int] | None = None
     for item in qs.order_by("customer__name", "customer_id", "occurred_on", "pk"):
         groups.setdefault(item.customer_id, CustomerBasis(item.customer)).items.append(item)
     return list(groups.values())
+
+
+@dataclass(frozen=True)
+class Split:
+    """A customer whose open basis becomes several invoices when registered: one per buyer
+    reference (project number), "" being the items without one."""
+
+    customer_id: int
+    name: str
+    references: list[str]
+
+    @property
+    def count(self) -> int:
+        return len(self.references)
+
+
+def basis_splits(*, company: Company, customer_ids: list[int] | None = None) -> list[Split]:
+    """The chosen customers (None: everyone in the basis) whose Register makes more than one
+    invoice, by name, in one query. Registering groups by customer and buyer reference
+    (invoicing.services.invoices_register_from_basis); this reads the same grouping."""
+    qs = BasisItem.objects.filter(company=company, status=BasisItemStatus.OPEN)
+    if customer_ids is not None:
+        qs = qs.filter(customer_id__in=customer_ids)
+    rows = (
+        qs.values_list("customer_id", "customer__name", "buyer_reference")
+        .distinct()
+        .order_by("customer__name", "customer_id", "buyer_reference")
+    )
+    found: dict[int, Split] = {}
+    for customer_id, name, reference in rows:
+        found.setdefault(customer_id, Split(customer_id, name, [])).references.append(reference)
+    return [split for split in found.values() if split.count > 1]
