@@ -67,3 +67,11 @@ def basis_splits(*, company: Company, customer_ids: list[int] | None = None) -> 
     for customer_id, name, reference in rows:
         found.setdefault(customer_id, Split(customer_id, name, [])).references.append(reference)
     return [split for split in found.values() if split.count > 1]
+
+
+def basis_open_count(*, company: Company, contact_type_id: int | None = None) -> int:
+    """How many items are open in the basis (those of one contact type's journal notes)."""
+    qs = BasisItem.objects.filter(company=company, status=BasisItemStatus.OPEN)
+    if contact_type_id is not None:
+        qs = qs.filter(journal_note__contact_type_id=contact_type_id)
+    return qs.count()

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -301,6 +302,60 @@ def basis_source_set(*, company: Company, source: str, actor: Any = None) -> Non
             reopened.append(item.pk)
     BasisItem.objects.bulk_create(new_items, batch_size=1000)
     BasisItem.objects.filter(pk__in=reopened).update(status=BasisItemStatus.OPEN, removed_because="")
+
+
+def journal_notes_exclusion_sync(*, company: Company, contact_type_id: int, is_excluded: bool) -> int:
+    """Keep the basis in step with a contact type's exclusion from invoicing (seed 001), in the
+    caller's transaction, a few statements whatever the number of notes. Returns how many items
+    left the basis (excluded) or came back (included again).
+
+    Excluded: the open items of its notes leave the basis, marked why (kept, not deleted).
+    Included again: the items that left for that reason come back, priced from their notes as
+    any reopened item is, and notes written while it was excluded enter the basis, as when the
+    basis source is switched (REOPENABLE: items that left by themselves come back when the
+    reason goes away). Items staff removed stay removed; invoiced ones are never touched.
+    While the company's basis is its bookings, nothing enters: the items wait, marked as of
+    the other source, for a switch to journal notes to bring them in."""
+    items = BasisItem.objects.filter(
+        company=company, source=BasisSourceKind.JOURNAL_NOTE, journal_note__contact_type_id=contact_type_id
+    )
+    if is_excluded:
+        return items.filter(status=BasisItemStatus.OPEN).update(
+            status=BasisItemStatus.REMOVED, removed_because=RemovedBecause.EXCLUDED
+        )
+    left = items.filter(status=BasisItemStatus.REMOVED, removed_because=RemovedBecause.EXCLUDED)
+    if not JOURNAL_NOTES.counts_for(company):
+        left.update(removed_because=RemovedBecause.BASIS_SOURCE)
+        return 0
+    notes = (
+        JournalNote.objects.filter(company=company, contact_type_id=contact_type_id)
+        .filter(
+            Q(basis_item__isnull=True)
+            | Q(basis_item__status=BasisItemStatus.REMOVED, basis_item__removed_because=RemovedBecause.EXCLUDED)
+        )
+        .select_related("contact_type", "basis_item")
+    )
+    new_items, reopened = [], []
+    for note in notes:
+        values = JOURNAL_NOTES.values(note, company)
+        item = getattr(note, "basis_item", None)
+        if item is None:
+            new_items.append(BasisItem(company=company, source=JOURNAL_NOTES.kind, journal_note=note, **values))
+            continue
+        item.status, item.removed_because = BasisItemStatus.OPEN, ""
+        for name, value in values.items():
+            setattr(item, name, value)
+        reopened.append(item)
+    BasisItem.objects.bulk_create(new_items, batch_size=1000)
+    BasisItem.objects.bulk_update(reopened, ["status", "removed_because", *REPRICED], batch_size=1000)
+    return len(new_items) + len(reopened)
+
+
+# What a reopened item takes again from its source row (the keys of _booking_values, _note_values).
+REPRICED = (
+    "customer_id", "description", "occurred_on", "quantity", "unit", "unit_price", "vat_category", "vat_rate",
+    "account_code", "currency",
+)  # fmt: skip
 
 
 # --- manual lines and edits in the basis tab ---------------------------------------------------
