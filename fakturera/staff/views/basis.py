@@ -211,17 +211,20 @@ def _registered_text(invoices: list[Any]) -> str:
     by_customer: dict[int, list[Any]] = defaultdict(list)
     for invoice in invoices:
         by_customer[invoice.customer_id].append(invoice)
-    names = dict(
-        Customer.objects.filter(pk__in=[pk for pk, group in by_customer.items() if len(group) > 1]).values_list(
-            "pk", "name"
-        )
-    )
+    split = [pk for pk, group in by_customer.items() if len(group) > 1]
+    names = dict(Customer.objects.filter(pk__in=split[:SPLITS_NAMED]).values_list("pk", "name"))
     for customer_id, name in sorted(names.items(), key=lambda pair: pair[1]):
         text += " " + _("%(name)s: %(numbers)s.") % {
             "name": name,
             "numbers": ", ".join(_invoice_label(invoice) for invoice in by_customer[customer_id]),
         }
+    if len(split) > SPLITS_NAMED:
+        text += " …"
     return text
+
+
+# A message names at most this many customers who got several invoices (the list has them all).
+SPLITS_NAMED = 10
 
 
 def _invoice_label(invoice: Any) -> str:
