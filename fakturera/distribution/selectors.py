@@ -26,9 +26,10 @@ from fakturera.distribution.models import (
     InvoiceSending,
     SendBatch,
 )
+from fakturera.distribution.reasons import worded
 from fakturera.distribution.routing import CompanyChannels, Facts, Party, PostalAddress, Recipient, recipient_for
-from fakturera.distribution.states import SendingStatus
-from fakturera.invoicing.models import Invoice
+from fakturera.distribution.states import SendingEvent, SendingStatus
+from fakturera.invoicing.models import Invoice, InvoiceEvent
 from fakturera.parties.models import Channel, Company, Customer, OrganisationMember
 
 
@@ -292,3 +293,29 @@ def deliveries_needing_attention(*, company: Company, now: dt.datetime | None = 
         waiting=list(waiting[:limit]),
         stuck=list(stuck[:limit]),
     )
+
+
+# --- what a send did, for the page that follows it (the basis's Register & send) ----------------
+
+
+def batch_channel_counts(*, batch: SendBatch) -> dict[str, int]:
+    """How many of the send's invoices were queued per channel (channel code -> count)."""
+    rows = Delivery.objects.filter(batch=batch).values_list("channel").annotate(n=Count("pk")).order_by("channel")
+    return dict(rows)
+
+
+def batch_deliveries_of(*, batch: SendBatch, invoice_ids: list[int]) -> dict[int, Delivery]:
+    """The send's delivery of each of these invoices (those it queued), in one query."""
+    return {d.invoice_id: d for d in Delivery.objects.filter(any_of(Delivery, invoice_ids, "invoice"), batch=batch)}
+
+
+def not_sent_reasons(*, invoice_ids: list[int], since: dt.datetime) -> dict[int, str]:
+    """Why each of these invoices was not sent by a send made at `since` or later: the last
+    such reason in its history, worded in the active language. One query."""
+    events = (
+        InvoiceEvent.objects.filter(any_of(InvoiceEvent, invoice_ids, "invoice"), kind=SendingEvent.NOT_SENT)
+        .filter(at__gte=since)
+        .order_by("invoice_id", "at", "pk")
+        .values_list("invoice_id", "params")
+    )
+    return {invoice_id: worded((params or {}).get("reason")) for invoice_id, params in events}

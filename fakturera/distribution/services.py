@@ -369,6 +369,8 @@ def _queue(
         )
     SendBatch.objects.filter(pk=batch.pk).update(queued_count=len(deliveries), unsent_count=len(not_sent))
     batch.queued_count, batch.unsent_count = len(deliveries), len(not_sent)
+    # What the caller may tell at once (the history holds the same): invoice id -> why not.
+    batch.not_sent = dict(not_sent)
     return batch
 
 
