@@ -1,0 +1,71 @@
+"""The translatable strings of the code, found as `makemessages` would find them but
+without GNU gettext (a fresh machine may not have xgettext): babel's Python extractor
+reads the .py files, and the Django templates are first turned into Python calls by
+Django's own `templatize` (what makemessages feeds xgettext)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.extract import extract
+from django.utils.translation.template import templatize
+
+# Django's gettext functions and makemessages' keywords, in babel's notation: the
+# argument positions of the singular, the plural and (marked "c") the context.
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "gettext_lazy": None,
+    "gettext_noop": None,
+    "ngettext": (1, 2),
+    "ngettext_lazy": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "pgettext_lazy": ((1, "c"), 2),
+    "npgettext": ((1, "c"), 2, 3),
+    "npgettext_lazy": ((1, "c"), 2, 3),
+}
+TEMPLATE_SUFFIXES = (".html", ".txt")
+
+
+@dataclass(frozen=True)
+class Found:
+    context: str | None
+    ids: tuple[str, ...]  # the singular, and the plural when there is one
+    where: str  # path:line
+
+    @property
+    def msgid(self) -> str:
+        return self.ids[0]
+
+
+def _python(path: Path, source: bytes, where: Path) -> Iterator[Found]:
+    for lineno, message, _comments, context in extract("python", io.BytesIO(source), KEYWORDS, [], {}):
+        ids = message if isinstance(message, tuple) else (message,)
+        if ids and ids[0]:
+            yield Found(context, tuple(ids), f"{where}:{lineno}")
+
+
+def _is_source(path: Path) -> bool:
+    return "tests" not in path.parts and "migrations" not in path.parts
+
+
+def messages_in_code(package: Path) -> Iterator[Found]:
+    """Every gettext call with a literal string in the package's Python code (tests and
+    migrations left out) and every {% translate %}, {% blocktranslate %} and _("…") in
+    its templates, each with the file and line it is on (relative to the package's parent)."""
+    base = package.parent
+    for path in sorted(package.rglob("*.py")):
+        if _is_source(path.relative_to(package)):
+            yield from _python(path, path.read_bytes(), path.relative_to(base))
+    for path in sorted(package.rglob("*")):
+        if path.suffix not in TEMPLATE_SUFFIXES or "templates" not in path.parts:
+            continue
+        # templatize keeps the template's lines and their indentation, which Python's
+        # tokenizer would read as blocks; the calls it writes are each on one line.
+        code = "\n".join(
+            line.lstrip() for line in templatize(path.read_text(encoding="utf-8"), origin=str(path)).splitlines()
+        )
+        yield from _python(path, code.encode("utf-8"), path.relative_to(base))
