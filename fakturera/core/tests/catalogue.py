@@ -6,6 +6,7 @@ Django's own `templatize` (what makemessages feeds xgettext)."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,3 +70,43 @@ def messages_in_code(package: Path) -> Iterator[Found]:
             line.lstrip() for line in templatize(path.read_text(encoding="utf-8"), origin=str(path)).splitlines()
         )
         yield from _python(path, code.encode("utf-8"), path.relative_to(base))
+
+
+# Template text a person reads that is the same in every language: the product's and
+# services' names, abbreviations and units.
+SAME_IN_EVERY_LANGUAGE = {"Fakturera", "Autogiro", "PDF", "HTTP", "ms", "SHA-256", "fk_"}
+_UNTRANSLATED_BLOCKS = re.compile(
+    r"\{%\s*(blocktrans(?:late)?|comment)\b.*?\{%\s*end(?:blocktrans(?:late)?|comment)\s*%\}", re.S
+)
+_TEMPLATE_CODE = re.compile(r"\{([%{#]).*?[%}#]\}", re.S)
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?</\1>", re.S)
+_READ_ATTRIBUTE = re.compile(r'\b(?:title|placeholder|aria-label|alt|data-confirm|hx-confirm)="([^"]*)"')
+_TAG = re.compile(r"<[^>]*>")
+_WORD = re.compile(r"[A-Za-zÅÄÖåäö][\w’'.-]*[A-Za-z0-9_]|[A-Za-zÅÄÖåäö]{2,}")
+
+
+def _blank(match: re.Match) -> str:
+    """The match replaced by one mark, keeping its line breaks so line numbers hold."""
+    return "§" + "\n" * match.group(0).count("\n")
+
+
+def untranslated_template_text(package: Path) -> Iterator[str]:
+    """Words in templates that a person reads but no translate tag holds: text between
+    tags and the read attributes (title, placeholder, aria-label, ...), as path:line: words."""
+    base = package.parent
+    for path in sorted(package.rglob("*.html")):
+        if "templates" not in path.parts:
+            continue
+        text = _UNTRANSLATED_BLOCKS.sub(_blank, path.read_text(encoding="utf-8"))
+        text = _TEMPLATE_CODE.sub(_blank, text)
+        text = _SCRIPT_OR_STYLE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+        for match in _READ_ATTRIBUTE.finditer(text):
+            words = [w for w in _WORD.findall(match.group(1)) if w not in SAME_IN_EVERY_LANGUAGE]
+            if words:
+                line = text.count("\n", 0, match.start()) + 1
+                yield f"{path.relative_to(base)}:{line}: {match.group(0)}"
+        shown = _TAG.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+        for number, line in enumerate(shown.splitlines(), 1):
+            words = [w for w in _WORD.findall(re.sub(r"&#?\w+;", " ", line)) if w not in SAME_IN_EVERY_LANGUAGE]
+            if words:
+                yield f"{path.relative_to(base)}:{number}: {line.strip()}"

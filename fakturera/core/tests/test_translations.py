@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from fakturera.billables.tests.factories import customer_with_items
-from fakturera.core.tests.catalogue import messages_in_code
+from fakturera.core.tests.catalogue import messages_in_code, untranslated_template_text
 from fakturera.parties.tests.factories import CompanyFactory
 from fakturera.staff.tests.staff_clients import log_in
 
@@ -100,6 +100,27 @@ def test_every_string_of_the_code_and_templates_has_a_swedish_translation():
             for (context, msgid), where in sorted(missing.items(), key=lambda item: item[1][0])
         )
     )
+
+
+def test_templates_show_no_text_outside_translate_tags():
+    found = list(untranslated_template_text(PACKAGE))
+    assert not found, "text in English only (wrap it in {% translate %} or {% blocktranslate %}):\n" + "\n".join(found)
+
+
+def test_the_template_text_finder_sees_text_and_read_attributes(tmp_path):
+    templates = tmp_path / "app" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "page.html").write_text(
+        '{% load i18n %}<h1>{% translate "Invoices" %}</h1>\n'
+        "<p>{% blocktranslate %}Due on {{ date }}{% endblocktranslate %} · PDF</p>\n"
+        '<button title="Send now" data-confirm="{% translate \'Sure?\' %}">Send</button>\n'
+        '<input placeholder="{{ value }}"><a href="{% url \'x\' %}">{{ name }}</a>\n'
+    )
+
+    assert list(untranslated_template_text(tmp_path / "app")) == [
+        'app/templates/page.html:3: title="Send now"',
+        "app/templates/page.html:3: Send",
+    ]
 
 
 def test_the_code_finder_sees_python_and_templates():
