@@ -160,3 +160,25 @@ def test_the_preview_says_so_when_the_company_has_no_issued_invoice(company):
     ).content.decode()
 
     assert "There is no issued invoice to preview with yet." in html
+
+
+@pytest.mark.django_db
+def test_without_htmx_the_preview_is_on_the_whole_page_with_the_form_as_typed(company, admin_user):
+    invoice = issued_invoice(company, admin_user, "100")
+    admin, _user = staff_client(company, role="admin")
+
+    response = admin.post(
+        "/settings/distribution/",
+        {
+            "action": ["template", "preview"],
+            **FIELDS,
+            "template-subject": "Nr {invoice_number}",
+            "template-body": "Hej",
+        },
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'<dd id="preview-subject">Nr {invoice.display_number}</dd>' in html
+    assert 'value="Nr {invoice_number}"' in html
+    assert not EmailTemplate.objects.exists()
