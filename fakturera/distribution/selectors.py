@@ -4,6 +4,7 @@ routing needs for many invoices at once, and the progress of sends."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -14,8 +15,9 @@ from fakturera.autogiro.selectors import mandates_active_for
 from fakturera.core.bulk import any_of
 from fakturera.core.identifiers import peppol_endpoint
 from fakturera.core.mail import INSTALLATION, Outbox
+from fakturera.distribution.channels.email import variables
 from fakturera.distribution.channels.peppol import receivers_registered
-from fakturera.distribution.mail import Text, smtp_outbox
+from fakturera.distribution.mail import Text, fill_text, smtp_outbox
 from fakturera.distribution.models import (
     ACTIVE_STATES,
     ChannelSetting,
@@ -30,6 +32,7 @@ from fakturera.distribution.reasons import worded
 from fakturera.distribution.routing import CompanyChannels, Facts, Party, PostalAddress, Recipient, recipient_for
 from fakturera.distribution.states import SendingEvent, SendingStatus
 from fakturera.invoicing.models import Invoice, InvoiceEvent
+from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
 from fakturera.parties.models import Channel, Company, Customer, OrganisationMember
 
 
@@ -112,6 +115,26 @@ def email_texts(*, company: Company | int) -> dict[tuple[str, str], Text]:
         (row.purpose, row.language): Text(row.subject, row.body)
         for row in EmailTemplate.objects.filter(company_id=company_id)
     }
+
+
+def template_preview_invoice(*, company: Company, number: str = "") -> Invoice | None:
+    """The invoice an e-mail template is previewed with: the one with this number (as
+    shown, with or without the series prefix), or the company's latest issued invoice."""
+    invoices = Invoice.objects.filter(company=company, kind=InvoiceKind.INVOICE).exclude(status=InvoiceStatus.DRAFT)
+    number = number.strip()
+    if not number:
+        return invoices.order_by("-issued_at", "-number", "-pk").first()
+    digits = re.search(r"(\d+)$", number)
+    if digits is None:
+        return None
+    candidates = invoices.filter(number=int(digits.group(1))).order_by("-issued_at", "-pk")
+    return next((i for i in candidates if number in (i.display_number, digits.group(1))), None)
+
+
+def email_preview(*, invoice: Invoice, text: Text) -> Text:
+    """The template filled in with this invoice's values, as its customer would get it."""
+    recipient = (invoice.buyer or {}).get("name") or invoice.customer.name
+    return fill_text(text, variables(invoice, recipient=recipient))
 
 
 def mail_outbox_for(company: Company) -> Outbox:
