@@ -316,6 +316,7 @@ def _process_form(request: HttpRequest, registration: Registration, data: Any = 
         organisation_suggestions=org_suggestions,
         organisations=list(selectors.organisations(company=request.company)[:2000]),
         organisation_name=registration.organisation_name,
+        persons=Customer.objects.filter(company=request.company, kind=CustomerKind.PERSON),
     )
 
 
@@ -334,12 +335,8 @@ def registration_process(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            if data.get("participant_number"):
-                participant = Customer.objects.filter(
-                    company=request.company, kind=CustomerKind.PERSON, number=data["participant_number"]
-                ).first()
-                if participant is None:
-                    raise DomainError(_("No person has this customer number."), field="participant_number")
+            if data.get("participant_other"):
+                participant = data["participant_other"]
             else:
                 participant = _customer_choice(request, data["participant"], kind=CustomerKind.PERSON)
             services.registration_process(
