@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from fakturera.autogiro.selectors import mandates_of_customer
@@ -23,9 +23,19 @@ from fakturera.recurring.selectors import recurring_list
 from fakturera.staff.forms.autogiro import MandateForm
 from fakturera.staff.forms.customers import CustomerForm, MemberAddForm
 from fakturera.staff.forms_errors import add_domain_error
+from fakturera.staff.listing import Column, paginate
 from fakturera.staff.pickers import customer_search
 
 PAGE_SIZE = 25
+CUSTOMER_COLUMNS = [
+    Column("number", _l("No."), ("number",), css="num"),
+    Column("name", _l("Name"), ("name",)),
+    Column("kind", _l("Kind"), ("kind", "name")),
+    Column("org_number", _l("Organisation number"), ("org_number",)),
+    Column("email", _l("E-mail"), ("email",)),
+    Column("city", _l("City"), ("city", "name")),
+    Column("manager", _l("Relationship manager"), ("relationship_manager__username",)),
+]
 
 
 @staff_view()
@@ -39,8 +49,15 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         kind = ""
     if term:
         qs = customer_search(qs, term)
-    page = Paginator(qs.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"section": "customers", "page": page, "q": term, "kind": kind, "kinds": CustomerKind.choices}
+    listing = paginate(request, qs, columns=CUSTOMER_COLUMNS, default_sort="name", per_page=PAGE_SIZE)
+    context = {
+        "section": "customers",
+        "page": listing.page,
+        "listing": listing,
+        "q": term,
+        "kind": kind,
+        "kinds": CustomerKind.choices,
+    }
     template = "staff/customers/_table.html" if request.htmx else "staff/customers/list.html"
     return render(request, template, context)
 
