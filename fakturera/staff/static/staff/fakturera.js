@@ -4,6 +4,10 @@
 (function () {
   "use strict";
 
+  // On a narrow screen the menu folds behind its button (fakturera.css); without
+  // JavaScript it stays open.
+  document.documentElement.classList.add("js");
+
   // <select data-autosubmit>: submit its form when the choice changes.
   // <input type="checkbox" data-check-all="selector">: tick or clear every box matching selector.
   // <select data-product-fill="form|tr">: fill the line's fields from the chosen product's data-*.
@@ -42,6 +46,7 @@
     });
   }
 
+  // <button data-menu-toggle aria-controls="id">: open or fold the menu on a narrow screen.
   // <button data-confirm="question">: ask before it submits.
   // <button data-add-row data-template="id" data-rows="id" data-total="id">: a formset's new row.
   // <button data-close-dialog>: close the dialog it is in.  <button data-clear="selector">: empty
@@ -51,7 +56,11 @@
     if (!button) {
       return;
     }
-    if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
+    if (button.hasAttribute("data-menu-toggle")) {
+      var menu = document.getElementById(button.getAttribute("aria-controls"));
+      var isOpen = menu.classList.toggle("open");
+      button.setAttribute("aria-expanded", isOpen ? "true" : "false");
+    } else if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
       event.preventDefault();
     } else if (button.hasAttribute("data-add-row")) {
       addRow(button);
