@@ -197,7 +197,8 @@ def test_process_page_corrects_the_paying_organisation(client, company):
     data = {
         "participant": "new",
         "represented_organisation": "new",
-        "paying_organisation": str(payer.pk),
+        "paying_organisation": "represented",
+        "paying_other": str(payer.pk),
         "paying_address_line1": "Box 5",
         "paying_postal_code": "111 22",
         "paying_city": "Stockholm",

@@ -108,7 +108,11 @@ class ProcessForm(TextCheckedForm):
     participant = forms.ChoiceField(label=_("Participant"), widget=forms.RadioSelect)
     participant_other = PickerField(kind="persons", label=_("Or another person"), required=False)
     represented_organisation = forms.ChoiceField(label=_("Represented organisation"), required=False)
+    represented_other = PickerField(
+        kind="organisations", label=_("Or another organisation represented"), required=False
+    )
     paying_organisation = forms.ChoiceField(label=_("Paying organisation"))
+    paying_other = PickerField(kind="organisations", label=_("Or another organisation paying"), required=False)
 
     def __init__(
         self,
@@ -118,10 +122,15 @@ class ProcessForm(TextCheckedForm):
         organisations: list[Customer],
         organisation_name: str,
         persons: Any,
+        all_organisations: Any,
         **kwargs: Any,
     ) -> None:
+        """`organisations`: the few offered besides the suggestions (those already chosen);
+        any other is picked by searching (`represented_other`, `paying_other`)."""
         super().__init__(*args, **kwargs)
         self.fields["participant_other"].queryset = persons  # type: ignore[attr-defined]
+        self.fields["represented_other"].queryset = all_organisations  # type: ignore[attr-defined]
+        self.fields["paying_other"].queryset = all_organisations  # type: ignore[attr-defined]
         self.fields["participant"].choices = [
             *[(str(s.customer.pk), _suggestion_label(s)) for s in people],
             ("new", _("Create a new person from the registration")),

@@ -162,3 +162,34 @@ def test_a_person_joins_an_organisation_from_the_customer_form(company):
     assert list(OrganisationMember.objects.values_list("organisation__name", "person__name")) == [
         ("Berg Bygg AB", "Eva Ek")
     ]
+
+
+def test_the_course_registration_page_lists_no_register_of_organisations_and_takes_a_picked_payer(company):
+    # Given a registration and many organisations that the registration does not suggest
+    from fakturera.courses.models import Registration
+    from fakturera.courses.tests.factories import make_occurrence, submit
+
+    client, _user = staff_client(company)
+    registration = submit(make_occurrence(company))
+    OrganisationFactory.create_batch(30, company=company, name="Annan AB", org_number="")
+    payer = OrganisationFactory(company=company, name="Betalaren AB", org_number="")
+    url = reverse("staff:registration_process", args=[registration.pk])
+
+    # When the page is opened, and the payer is then picked by searching without JavaScript
+    html = client.get(url).content.decode()
+    response = client.post(
+        url,
+        {
+            "participant": "new",
+            "represented_organisation": "new",
+            "paying_organisation": "represented",
+            "paying_other": "",
+            "paying_other_text": "Betalaren",
+        },
+    )
+
+    # Then no select offers the register, and the picked organisation pays
+    assert "Annan AB" not in html
+    assert 'name="paying_other_text"' in html
+    assert response.status_code == 302
+    assert Registration.objects.get(pk=registration.pk).paying_organisation == payer
