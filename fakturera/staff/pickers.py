@@ -127,6 +127,21 @@ KINDS: dict[str, Kind] = {
 }  # fmt: skip
 
 
+def lookup(queryset: QuerySet, kind_name: str, text: str) -> Model:
+    """The one row of `queryset` the typed text names: a customer number exactly, else the
+    only match; several or none are a ValidationError that says so."""
+    kind = KINDS[kind_name]
+    if queryset.model is Customer and text.isdigit():
+        exact = queryset.filter(number=int(text)).first() if len(text) <= 9 else None
+        if exact is not None:
+            return exact
+    found = list(kind.search(queryset, text).order_by(*kind.order)[:2])
+    if len(found) == 1:
+        return found[0]
+    message = kind.none_found if not found else kind.several_found
+    raise forms.ValidationError(message, code="invalid_choice", params={"text": text})
+
+
 class PickerWidget(forms.Widget):
     """A hidden input with the id and a combobox text input named `<name>_text`."""
 
@@ -200,17 +215,7 @@ class PickerField(forms.ModelChoiceField):
         return self._lookup(text)
 
     def _lookup(self, text: str) -> Model:
-        """The one row the typed text names: a customer number exactly, else the only match."""
-        kind = KINDS[self.kind]
-        if self.queryset.model is Customer and text.isdigit():
-            exact = self.queryset.filter(number=int(text)).first() if len(text) <= 9 else None
-            if exact is not None:
-                return exact
-        found = list(kind.search(self.queryset, text).order_by(*kind.order)[:2])
-        if len(found) == 1:
-            return found[0]
-        message = kind.none_found if not found else kind.several_found
-        raise forms.ValidationError(message, code="invalid_choice", params={"text": text})
+        return lookup(self.queryset, self.kind, text)
 
     def has_changed(self, initial: Any, data: Any) -> bool:
         if self.disabled:
@@ -218,3 +223,62 @@ class PickerField(forms.ModelChoiceField):
         chosen = data[0] or data[1] if isinstance(data, tuple) else data
         before = initial.pk if isinstance(initial, Model) else initial
         return str(before if before is not None else "") != str(chosen or "")
+
+
+class PickerMultipleWidget(PickerWidget):
+    """The chosen rows as ticked boxes named `name`, and a picker that adds one more."""
+
+    template_name = "staff/includes/picker_multiple.html"
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        chosen, text = value if isinstance(value, tuple) else (value or [], "")
+        context = super().get_context(name, ("", text), attrs)
+        context["widget"]["chosen"] = chosen
+        return context
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> tuple[list[str], str]:
+        values = data.getlist(name) if hasattr(data, "getlist") else data.get(name) or []
+        return ([str(v) for v in values if str(v)], str(data.get(f"{name}_text") or "").strip())
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return False
+
+
+class PickerMultipleField(forms.ModelMultipleChoiceField):
+    """Several rows of `queryset`, each added through a picker; typed text adds the one it names."""
+
+    def __init__(self, *, kind: str, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Customer.objects.none())
+        super().__init__(widget=PickerMultipleWidget(kind), **kwargs)
+        self.kind = kind
+        self.widget.attrs.setdefault("aria-label", self.label)
+
+    def label_from_instance(self, obj: Model) -> str:
+        return KINDS[self.kind].label(obj)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], str):
+            ids, text = value
+        else:
+            ids, text = list(value or []), ""
+        ids = [v.pk if isinstance(v, Model) else v for v in ids]
+        digits = [str(v) for v in ids if str(v).isdigit()]
+        rows = {str(row.pk): row for row in self.queryset.filter(pk__in=digits)} if digits else {}
+        return ([(pk, self.label_from_instance(rows[pk])) for pk in digits if pk in rows], text)
+
+    def clean(self, value: Any) -> QuerySet:
+        ids, text = value if isinstance(value, tuple) else (list(value or []), "")
+        # Not super().clean(): it would pass the ids through prepare_value (the widget's pairs).
+        chosen = list(self._check_values(ids)) if ids else []
+        if text:
+            found = lookup(self.queryset, self.kind, text)
+            if found not in chosen:
+                chosen.append(found)
+        if self.required and not chosen:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return self.queryset.filter(pk__in=[row.pk for row in chosen])
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        ids, text = data if isinstance(data, tuple) else (data or [], "")
+        before = {str(v.pk if isinstance(v, Model) else v) for v in initial or []}
+        return bool(text) or before != {str(v) for v in ids}

@@ -14,7 +14,7 @@ from fakturera.courses.models import BILLING_FIELDS, CourseKind, FieldUse, Occur
 from fakturera.courses.selectors import REASON_LABELS, Suggestion
 from fakturera.parties.models import Customer, Language
 from fakturera.public.forms import NORMALISED
-from fakturera.staff.pickers import PickerField
+from fakturera.staff.pickers import PickerField, PickerMultipleField
 
 
 class CourseForm(TextCheckedForm):
@@ -64,16 +64,11 @@ class PriceCategoryForm(TextCheckedForm):
     price = forms.DecimalField(label=_("Price"), min_value=0, max_digits=14, decimal_places=4)
 
 
-class CustomerLabelMultipleField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Customer) -> str:
-        return f"{obj.name} ({obj.number})"
-
-
 class OccurrenceCustomerForm(TextCheckedForm):
     customer = PickerField(kind="organisations", label=_("Customer organisation"))
     price = forms.DecimalField(label=_("Agreed price"), min_value=0, max_digits=14, decimal_places=4)
     project_number = forms.CharField(label=_("Project number / invoice reference"), max_length=100, required=False)
-    contacts = CustomerLabelMultipleField(label=_("Contact persons"), queryset=Customer.objects.none(), required=False)
+    contacts = PickerMultipleField(kind="persons", label=_("Contact persons"), required=False)
 
     def __init__(self, *args: Any, organisations: Any, persons: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

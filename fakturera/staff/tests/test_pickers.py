@@ -193,3 +193,29 @@ def test_the_course_registration_page_lists_no_register_of_organisations_and_tak
     assert 'name="paying_other_text"' in html
     assert response.status_code == 302
     assert Registration.objects.get(pk=registration.pk).paying_organisation == payer
+
+
+def test_a_tailored_courses_contacts_are_ticked_boxes_plus_one_picked_by_text(company):
+    from fakturera.courses.models import CourseKind, OccurrenceCustomer
+    from fakturera.courses.tests.factories import make_occurrence
+
+    client, _user = staff_client(company)
+    occurrence = make_occurrence(company, kind=CourseKind.TAILORED)
+    customer = OrganisationFactory(company=company, name="Kommunen")
+    kim = PersonFactory(company=company, name="Kim Kontakt")
+    lo = PersonFactory(company=company, name="Lo Lind")
+    PersonFactory.create_batch(25, company=company, name="Annan Person")
+    stranger = PersonFactory(company=CompanyFactory())
+    url = reverse("staff:occurrence_customers", args=[occurrence.pk])
+    data = {"customer": customer.pk, "price": "85000", "project_number": "K-1", "contacts": [kim.pk]}
+
+    page = client.get(url).content.decode()
+    refused = client.post(url, {**data, "contacts": [kim.pk, stranger.pk]})
+    client.post(url, {**data, "contacts_text": "Lo Lind"})
+
+    assert "Annan Person" not in page
+    assert refused.context["form"].errors["contacts"]
+    assert 'value="' + str(kim.pk) + '" checked' in refused.content.decode()
+    agreement = OccurrenceCustomer.objects.get(occurrence=occurrence)
+    assert sorted(agreement.contacts.values_list("name", flat=True)) == ["Kim Kontakt", "Lo Lind"]
+    assert lo in agreement.contacts.all()

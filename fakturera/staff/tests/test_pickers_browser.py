@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from fakturera.billables.models import BasisItem
 from fakturera.billables.tests.factories import customer_with_items
@@ -79,3 +80,31 @@ def test_a_person_joins_an_organisation_picked_on_the_customer_form(staff_page):
     page.wait_for_url(lambda url: "/new/" not in url)
 
     assert list(OrganisationMember.objects.values_list("organisation_id", "person__name")) == [(org.pk, "Eva Ek")]
+
+
+def test_a_tailored_course_picks_its_customer_and_adds_contacts_by_typing(staff_page):
+    from fakturera.courses.models import CourseKind, OccurrenceCustomer
+    from fakturera.courses.tests.factories import make_occurrence
+
+    page, company, _user = staff_page
+    occurrence = make_occurrence(company, kind=CourseKind.TAILORED)
+    org = OrganisationFactory(company=company, name="Kommunen")
+    PersonFactory(company=company, name="Kim Kontakt")
+    PersonFactory(company=company, name="Lo Lind")
+    page.goto(reverse("staff:occurrence_customers", args=[occurrence.pk]))
+
+    _pick(page, "input[name=customer_text]", "kommun", f"Kommunen ({org.number})")
+    page.fill("input[name=price]", "85000")
+    for name in ("Kim", "Lo"):
+        field = page.locator("input[name=contacts_text]")
+        field.press_sequentially(name, delay=20)
+        page.get_by_role("listbox").get_by_role("option").first.wait_for()
+        field.press("ArrowDown")
+        field.press("Enter")
+    assert page.locator("input[name=contacts]:checked").count() == 2
+    page.locator("form", has=page.locator("input[name=contacts_text]")).locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+    page.get_by_text("Kim Kontakt").first.wait_for()
+    agreement = OccurrenceCustomer.objects.get(occurrence=occurrence)
+    assert (agreement.customer, sorted(c.name for c in agreement.contacts.all())) == (org, ["Kim Kontakt", "Lo Lind"])

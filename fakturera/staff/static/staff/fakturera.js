@@ -80,7 +80,7 @@
 
   // <span data-picker="url"> (staff/pickers.py): a hidden input with the chosen id and a text
   // input; typing asks url?q= for <li role="option" data-value data-label> and arrow keys,
-  // Enter or a click choose one. With data-product-fill="form|tr" a chosen product fills
+  // Enter or a click choose one (data-picker-multiple: add one). With data-product-fill="form|tr" a chosen product fills
   // its line like the product select does.
   var pickerTimer = null;
   var pickerAsked = 0;
@@ -120,6 +120,10 @@
   }
 
   function pickerChoose(parts, option) {
+    if (parts.root.dataset.pickerMultiple) {
+      pickerAdd(parts, option);
+      return;
+    }
     parts.value.value = option.dataset.value;
     parts.text.value = option.dataset.label;
     pickerOpen(parts, false);
@@ -127,6 +131,30 @@
       fillLine(option, parts.root.closest(parts.root.dataset.productFill));
     }
     parts.value.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  // data-picker-multiple="name": a chosen row becomes one more ticked box named name.
+  function pickerAdd(parts, option) {
+    var chosen = parts.root.querySelector("[data-picker-chosen]");
+    var existing = Array.prototype.find.call(chosen.querySelectorAll("input"), function (box) {
+      return box.value === option.dataset.value;
+    });
+    if (existing) {
+      existing.checked = true;
+    } else {
+      var label = document.createElement("label");
+      var box = document.createElement("input");
+      label.className = "chip";
+      box.type = "checkbox";
+      box.name = parts.root.dataset.pickerMultiple;
+      box.value = option.dataset.value;
+      box.checked = true;
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(" " + option.dataset.label));
+      chosen.appendChild(label);
+    }
+    parts.text.value = "";
+    pickerOpen(parts, false);
   }
 
   function pickerSearch(parts) {
