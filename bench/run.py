@@ -96,6 +96,23 @@ def _measure_send_email(n: int) -> tuple[int, float]:
     return case.n, seconds
 
 
+def _measure_basis_page(n: int) -> tuple[int, float, dict[str, str]]:
+    from bench.basis_page import basis_page_run, basis_page_setup, basis_page_verify
+
+    case = basis_page_setup(n=n)
+    median = basis_page_run(case)
+    basis_page_verify(case)
+    return (
+        case.n,
+        median,
+        {
+            "median_ms": f"{median * 1000:.1f}",
+            "max_ms": f"{max(case.seconds) * 1000:.1f}",
+            "queries": str(case.queries[0]),
+        },
+    )
+
+
 # name -> (default N, measurement returning (N, seconds) or (N, seconds, {extra figure: value}))
 MEASUREMENTS: dict[str, tuple[int, Callable[[int], tuple[Any, ...]]]] = {
     "issue": (10_000, _measure_issue),
@@ -106,6 +123,8 @@ MEASUREMENTS: dict[str, tuple[int, Callable[[int], tuple[Any, ...]]]] = {
     "recurring": (100_000, _measure_recurring),
     "register_form": (5_000, _measure_register_form),
     "send_email": (10_000, _measure_send_email),
+    # The basis tab: N customers' basis, a page of them (seconds: the median request).
+    "basis_page": (1_000, _measure_basis_page),
 }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Count, F, QuerySet, Sum
+
 from fakturera.billables.models import BasisItem, BasisItemStatus
 from fakturera.parties.models import Company, Customer
 
@@ -75,3 +77,23 @@ def basis_open_count(*, company: Company, contact_type_id: int | None = None) ->
     if contact_type_id is not None:
         qs = qs.filter(journal_note__contact_type_id=contact_type_id)
     return qs.count()
+def basis_customers(*, company: Company) -> QuerySet:
+    """One row per customer with open items, by aggregate: customer_id, customer__name,
+    customer__number, item_count and amount_sum (quantity x price before rounding and VAT,
+    for sorting only; what an invoice totals is invoicing's rule). Pages of the basis slice
+    this instead of loading every item."""
+    return (
+        BasisItem.objects.filter(company=company, status=BasisItemStatus.OPEN)
+        .values("customer_id", "customer__name", "customer__number")
+        .annotate(item_count=Count("pk"), amount_sum=Sum(F("quantity") * F("unit_price")))
+    )
+
+
+def basis_line_facts(*, company: Company) -> QuerySet:
+    """Every open item's customer, currency, quantity, price and VAT as plain tuples, in the
+    order basis_by_customer uses: enough for the totals without building the rows."""
+    return (
+        BasisItem.objects.filter(company=company, status=BasisItemStatus.OPEN)
+        .order_by("customer_id", "occurred_on", "pk")
+        .values_list("customer_id", "currency", "quantity", "unit_price", "vat_category", "vat_rate")
+    )

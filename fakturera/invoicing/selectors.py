@@ -7,13 +7,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, When
 from django.utils import timezone
 
-from fakturera.billables.selectors import CustomerBasis, basis_by_customer
+from fakturera.billables.selectors import CustomerBasis, basis_by_customer, basis_line_facts
 from fakturera.catalog.vat import VatKey
 from fakturera.invoicing.models import Invoice, InvoiceLine
-from fakturera.invoicing.states import InvoiceStatus
+from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
 from fakturera.invoicing.totals import LineInput, compute_totals
 from fakturera.parties.models import Company
 
@@ -59,6 +59,18 @@ def invoice_list(*, company: Company, filters: InvoiceFilter | None = None) -> Q
     return qs.order_by("-issued_at", "-number", "-pk")
 
 
+def invoice_list_totals(invoices: QuerySet[Invoice]) -> dict[str, Decimal]:
+    """What a list of invoices totals per currency, credit notes counting negative (one
+    aggregate query, whatever the size of the list)."""
+    signed = Case(
+        When(kind=InvoiceKind.CREDIT_NOTE, then=-F("total_amount")),
+        default=F("total_amount"),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+    rows = invoices.order_by().values("currency").annotate(total=Sum(signed)).order_by("currency")
+    return {row["currency"]: row["total"] for row in rows}
+
+
 def invoice_detail(*, company: Company, pk: int) -> Invoice:
     """One invoice with what its page shows; Invoice.DoesNotExist for other companies' ids."""
     return (
@@ -97,4 +109,23 @@ def basis_grand_total(groups: list[CustomerBasis]) -> dict[str, Decimal]:
     for group in groups:
         if group.totals is not None:
             totals[group.currency] = totals.get(group.currency, Decimal("0")) + group.totals.total_amount
+    return totals
+
+
+def basis_total_by_currency(*, company: Company) -> dict[str, Decimal]:
+    """basis_grand_total of the whole basis, without loading its rows: one query of plain
+    values, each customer's invoice totalled by the same rule (totals.py) as basis_with_totals."""
+    lines: dict[int, list[tuple]] = defaultdict(list)
+    for customer_id, *facts in basis_line_facts(company=company):
+        lines[customer_id].append(facts)
+    totals: dict[str, Decimal] = {}
+    for facts in lines.values():
+        currencies = {currency for currency, *_rest in facts}
+        key = next(iter(currencies)) if len(currencies) == 1 else "/".join(sorted(currencies))
+        result = compute_totals(
+            lines=[LineInput(quantity, price, VatKey(category, rate)) for _c, quantity, price, category, rate in facts],
+            currency=facts[0][0],
+            round_to_whole=company.is_rounding_to_whole_units,
+        )
+        totals[key] = totals.get(key, Decimal("0")) + result.total_amount
     return totals

@@ -18,6 +18,7 @@ from fakturera.staff.views import (
     integrations,
     invitations,
     invoices,
+    pickers,
     recurring,
     tasks,
 )
@@ -36,6 +37,12 @@ urlpatterns = [
     path("settings/staff/", company.staff_list, name="company_staff"),
     path("settings/tasks/", tasks.failed_tasks, name="failed_tasks"),
     path("settings/tasks/<uuid:task_id>/rerun/", tasks.failed_task_rerun, name="failed_task_rerun"),
+    # Search-as-you-type options of the pickers (staff/pickers.py)
+    path("pick/customers/", pickers.pick, {"kind": "customers"}, name="pick_customers"),
+    path("pick/persons/", pickers.pick, {"kind": "persons"}, name="pick_persons"),
+    path("pick/organisations/", pickers.pick, {"kind": "organisations"}, name="pick_organisations"),
+    path("pick/products/", pickers.pick, {"kind": "products"}, name="pick_products"),
+    path("pick/users/", pickers.pick, {"kind": "users"}, name="pick_users"),
     # Customers
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/new/<str:kind>/", customers.customer_create, name="customer_create"),

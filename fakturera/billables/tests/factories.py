@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from fakturera.billables.models import BasisItem
+from fakturera.billables.models import BasisItem, BasisSourceKind
 from fakturera.billables.services import basis_item_add
 from fakturera.parties.models import Company, Customer
 from fakturera.parties.tests.factories import PersonFactory
@@ -62,3 +62,26 @@ def customer_with_items(
 
 def at(day: int, hour: int = 10) -> dt.datetime:
     return timezone.make_aware(dt.datetime(2026, 11, day, hour, 0))
+
+
+def basis_of_many(company: Company, *, customers: int, items: int = 3) -> list[Customer]:
+    """A large basis made in bulk (the basis page's scale tests and benchmark): `customers`
+    new persons with `items` manual SEK lines each, prices varying by customer."""
+    people = Customer.objects.bulk_create(PersonFactory.build_batch(customers, company=company))
+    BasisItem.objects.bulk_create(
+        BasisItem(
+            company=company,
+            customer=person,
+            source=BasisSourceKind.MANUAL,
+            description=f"Session {index}",
+            occurred_on=dt.date(2026, 11, index),
+            quantity=Decimal("1"),
+            unit_price=Decimal(100 + 10 * index + number % 7) + Decimal("0.35"),
+            vat_category="S",
+            vat_rate=Decimal("25"),
+            currency="SEK",
+        )
+        for number, person in enumerate(people)
+        for index in range(1, items + 1)
+    )
+    return people

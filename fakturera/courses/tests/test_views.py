@@ -197,7 +197,8 @@ def test_process_page_corrects_the_paying_organisation(client, company):
     data = {
         "participant": "new",
         "represented_organisation": "new",
-        "paying_organisation": str(payer.pk),
+        "paying_organisation": "represented",
+        "paying_other": str(payer.pk),
         "paying_address_line1": "Box 5",
         "paying_postal_code": "111 22",
         "paying_city": "Stockholm",
@@ -361,10 +362,10 @@ def test_process_with_an_unknown_customer_number_says_so(client, company):
     registration = submit(make_occurrence(company))
     response = client.post(
         reverse("staff:registration_process", args=[registration.pk]),
-        {"participant": "new", "participant_number": "99999", "represented_organisation": "new",
-         "paying_organisation": "represented"},
+        {"participant": "new", "participant_other": "", "participant_other_text": "99999",
+         "represented_organisation": "new", "paying_organisation": "represented"},
     )  # fmt: skip
-    assert response.context["form"].errors["participant_number"] == ["No person has this customer number."]
+    assert response.context["form"].errors["participant_other"] == ["No person matches what was typed (99999)."]
     assert Customer.objects.filter(company=company).count() == 0
 
 

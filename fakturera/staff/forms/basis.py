@@ -14,6 +14,7 @@ from fakturera.catalog.vat import split_vat_choice, vat_choices
 from fakturera.core.money import CURRENCY_CHOICES
 from fakturera.core.text import TextCheckedForm
 from fakturera.parties.models import Channel, Company
+from fakturera.staff.pickers import PickerField
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -63,12 +64,7 @@ class LineFields(TextCheckedForm):
 
 
 class BasisItemAddForm(LineFields):
-    product = forms.ModelChoiceField(
-        label=_("Product"),
-        queryset=Product.objects.none(),
-        required=False,
-        empty_label=_("— Pick a product —"),
-    )
+    product = PickerField(kind="products", fill="form", label=_("Product"), required=False)
     occurred_on = forms.DateField(label=_("Date"), required=False, widget=DATE_WIDGET)
     period_start = forms.DateField(label=_("Period from"), required=False, widget=DATE_WIDGET)
     period_end = forms.DateField(label=_("Period to"), required=False, widget=DATE_WIDGET)
@@ -83,22 +79,6 @@ class BasisItemAddForm(LineFields):
         super().__init__(*args, company=company, **kwargs)
         self.fields["product"].queryset = Product.objects.filter(company=company, is_active=True).order_by("name")
         self.fields["occurred_on"].initial = timezone.localdate()
-
-    def product_options(self) -> list[dict[str, Any]]:
-        """The picker's options, with what picking one fills in (see basis/_add_form.html)."""
-        chosen = str(self["product"].value() or "")
-        return [
-            {
-                "pk": product.pk,
-                "name": product.name,
-                "unit": product.unit,
-                "price": f"{product.unit_price.normalize():f}",
-                "unit_price": product.unit_price,
-                "vat": vat_value(product.vat_category, product.vat_rate),
-                "is_chosen": str(product.pk) == chosen,
-            }
-            for product in self.fields["product"].queryset
-        ]
 
     def service_fields(self) -> dict[str, Any]:
         fields = super().service_fields()

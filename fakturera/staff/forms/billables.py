@@ -12,11 +12,7 @@ from fakturera.billables.models import Booking, JournalNote, PaymentStatus
 from fakturera.catalog.models import ContactType, TreatmentType
 from fakturera.core.text import TextCheckedForm
 from fakturera.parties.models import Company, Customer
-
-
-class CustomerChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Customer) -> str:
-        return f"{obj.name} ({obj.number})"
+from fakturera.staff.pickers import PickerField
 
 
 def _active_or_current(model: type, company: Company, current_id: int | None) -> Any:
@@ -28,7 +24,7 @@ def _active_or_current(model: type, company: Company, current_id: int | None) ->
 
 
 class BookingForm(TextCheckedForm):
-    customer = CustomerChoiceField(label=_("Client"), queryset=Customer.objects.none())
+    customer = PickerField(kind="customers", label=_("Client"))
     treatment_type = forms.ModelChoiceField(label=_("Treatment type"), queryset=TreatmentType.objects.none())
     starts_at = forms.DateTimeField(
         label=_("Time"),
@@ -60,7 +56,7 @@ class PaymentStatusForm(TextCheckedForm):
 
 
 class JournalNoteForm(TextCheckedForm):
-    customer = CustomerChoiceField(label=_("Client"), queryset=Customer.objects.none())
+    customer = PickerField(kind="customers", label=_("Client"))
     contact_type = forms.ModelChoiceField(label=_("Contact type"), queryset=ContactType.objects.none())
     noted_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     text = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 4}))

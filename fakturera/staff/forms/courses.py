@@ -14,6 +14,7 @@ from fakturera.courses.models import BILLING_FIELDS, CourseKind, FieldUse, Occur
 from fakturera.courses.selectors import REASON_LABELS, Suggestion
 from fakturera.parties.models import Customer, Language
 from fakturera.public.forms import NORMALISED
+from fakturera.staff.pickers import PickerField, PickerMultipleField
 
 
 class CourseForm(TextCheckedForm):
@@ -63,25 +64,15 @@ class PriceCategoryForm(TextCheckedForm):
     price = forms.DecimalField(label=_("Price"), min_value=0, max_digits=14, decimal_places=4)
 
 
-class CustomerLabelField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Customer) -> str:
-        return f"{obj.name} ({obj.number})"
-
-
-class CustomerLabelMultipleField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Customer) -> str:
-        return f"{obj.name} ({obj.number})"
-
-
 class OccurrenceCustomerForm(TextCheckedForm):
-    customer = CustomerLabelField(label=_("Customer organisation"), queryset=Customer.objects.none())
+    customer = PickerField(kind="organisations", label=_("Customer organisation"))
     price = forms.DecimalField(label=_("Agreed price"), min_value=0, max_digits=14, decimal_places=4)
     project_number = forms.CharField(label=_("Project number / invoice reference"), max_length=100, required=False)
-    contacts = CustomerLabelMultipleField(label=_("Contact persons"), queryset=Customer.objects.none(), required=False)
+    contacts = PickerMultipleField(kind="persons", label=_("Contact persons"), required=False)
 
     def __init__(self, *args: Any, organisations: Any, persons: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = organisations
+        self.fields["customer"].queryset = organisations  # type: ignore[attr-defined]
         self.fields["contacts"].queryset = persons
 
 
@@ -110,11 +101,13 @@ class ProcessForm(TextCheckedForm):
     """Who the participant is, whom they represent, who pays, and the payer's corrected details."""
 
     participant = forms.ChoiceField(label=_("Participant"), widget=forms.RadioSelect)
-    participant_number = forms.IntegerField(
-        label=_("Or another person, by customer number"), required=False, min_value=1
-    )
+    participant_other = PickerField(kind="persons", label=_("Or another person"), required=False)
     represented_organisation = forms.ChoiceField(label=_("Represented organisation"), required=False)
+    represented_other = PickerField(
+        kind="organisations", label=_("Or another organisation represented"), required=False
+    )
     paying_organisation = forms.ChoiceField(label=_("Paying organisation"))
+    paying_other = PickerField(kind="organisations", label=_("Or another organisation paying"), required=False)
 
     def __init__(
         self,
@@ -123,9 +116,16 @@ class ProcessForm(TextCheckedForm):
         organisation_suggestions: list[Suggestion],
         organisations: list[Customer],
         organisation_name: str,
+        persons: Any,
+        all_organisations: Any,
         **kwargs: Any,
     ) -> None:
+        """`organisations`: the few offered besides the suggestions (those already chosen);
+        any other is picked by searching (`represented_other`, `paying_other`)."""
         super().__init__(*args, **kwargs)
+        self.fields["participant_other"].queryset = persons  # type: ignore[attr-defined]
+        self.fields["represented_other"].queryset = all_organisations  # type: ignore[attr-defined]
+        self.fields["paying_other"].queryset = all_organisations  # type: ignore[attr-defined]
         self.fields["participant"].choices = [
             *[(str(s.customer.pk), _suggestion_label(s)) for s in people],
             ("new", _("Create a new person from the registration")),

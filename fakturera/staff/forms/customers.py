@@ -12,11 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from fakturera.core.identifiers import COUNTRY_CHOICES
 from fakturera.core.text import TextCheckedForm
 from fakturera.parties.models import Channel, Company, Customer, CustomerKind, Language
-from fakturera.staff.forms import UserChoiceField, company_users
+from fakturera.staff.pickers import PickerField, company_users
 
 ADDRESS_FIELDS = ("address_line1", "address_line2", "postal_code", "city", "country")
 PERSON_FIELDS = (
-    "name", "personnummer", "email", "phone", *ADDRESS_FIELDS, "language",
+    "name", "personnummer", "email", "phone", "organisation", *ADDRESS_FIELDS, "language",
     "relationship_manager", "preferred_channel", "payment_terms_days", "notes",
 )  # fmt: skip
 ORGANISATION_FIELDS = (
@@ -54,8 +54,12 @@ class CustomerForm(TextCheckedForm):
         required=False,
         help_text=_("One of the organisation's members."),
     )
-    relationship_manager = UserChoiceField(
-        label=_("Relationship manager"), queryset=Customer.objects.none(), required=False
+    relationship_manager = PickerField(kind="users", label=_("Relationship manager"), required=False)
+    organisation = PickerField(
+        kind="organisations",
+        label=_("Add to organisation"),
+        required=False,
+        help_text=_("Optional: makes the person a member of the organisation."),
     )
     preferred_channel = forms.ChoiceField(
         label=_("Preferred delivery channel"),
@@ -92,6 +96,9 @@ class CustomerForm(TextCheckedForm):
                     .order_by("name")
                 )
         self.fields["relationship_manager"].queryset = company_users(company)  # type: ignore[attr-defined]
+        self.fields["organisation"].queryset = Customer.objects.filter(  # type: ignore[attr-defined]
+            company=company, kind=CustomerKind.ORGANISATION
+        )
         self.order_fields(keep)
         for name in list(self.fields):
             if name not in keep:
@@ -99,7 +106,8 @@ class CustomerForm(TextCheckedForm):
 
     def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
         groups = [
-            (_("Customer"), ("name", "personnummer", "org_number", "vat_number", "peppol_id", "gln", "email", "phone")),
+            (_("Customer"), ("name", "personnummer", "org_number", "vat_number", "peppol_id", "gln", "email", "phone",
+                              "organisation")),
             (_("Postal address"), ADDRESS_FIELDS),
             (_("Invoicing"), ("invoice_reference", "language", "relationship_manager", "preferred_channel",
                                "payment_terms_days", "notes")),
@@ -108,6 +116,7 @@ class CustomerForm(TextCheckedForm):
 
     def service_fields(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
+        data.pop("organisation", None)
         for name in ("name", "personnummer", "org_number", "vat_number", "peppol_id", "gln"):
             if name in data:
                 data[name] = data[name].strip()
@@ -116,14 +125,14 @@ class CustomerForm(TextCheckedForm):
 
 def initial_from(customer: Customer) -> dict[str, Any]:
     names = set(PERSON_FIELDS) | set(ORGANISATION_FIELDS)
-    initial = {name: getattr(customer, name) for name in names}
+    initial = {name: getattr(customer, name) for name in names if name != "organisation"}
     initial["relationship_manager"] = customer.relationship_manager_id
     initial["invoice_reference"] = customer.invoice_reference_id
     return initial
 
 
 class MemberAddForm(TextCheckedForm):
-    person = forms.ModelChoiceField(label=_("Person"), queryset=Customer.objects.none())
+    person = PickerField(kind="persons", label=_("Person"))
     title = forms.CharField(label=_("Title"), max_length=100, required=False)
 
     def __init__(self, *args: Any, organisation: Customer, **kwargs: Any) -> None:

@@ -22,15 +22,14 @@ from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
 from fakturera.parties.models import Company, Customer
 from fakturera.staff.forms.basis import DATE_WIDGET, LineFields, vat_value
 from fakturera.staff.forms_errors import VAT_ALIASES, add_domain_error
+from fakturera.staff.pickers import PickerField
 
 
 class InvoiceFilterForm(TextCheckedForm):
     status = forms.ChoiceField(label=_("Status"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     sending_status = forms.ChoiceField(label=_("Sending status"), required=False)
-    customer = forms.ModelChoiceField(
-        label=_("Customer"), queryset=Customer.objects.none(), required=False, empty_label=_("All customers")
-    )
+    customer = PickerField(kind="customers", label=_("Customer"), required=False, help_text=_("Empty: all customers."))
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     issued_from = forms.DateField(label=_("Invoice date from"), required=False, widget=DATE_WIDGET)
     issued_to = forms.DateField(label=_("Invoice date to"), required=False, widget=DATE_WIDGET)
@@ -73,7 +72,7 @@ class InvoiceFilterForm(TextCheckedForm):
 class DraftForm(TextCheckedForm):
     """The head of a draft. The customer is chosen once, when the draft is created."""
 
-    customer = forms.ModelChoiceField(label=_("Customer"), queryset=Customer.objects.none())
+    customer = PickerField(kind="customers", label=_("Customer"))
     currency = forms.CharField(label=_("Currency"), max_length=3, widget=forms.Select(choices=CURRENCY_CHOICES))
     payment_terms_days = forms.IntegerField(
         label=_("Payment terms (days)"), required=False, help_text=_("Empty: the customer's or company's terms.")

@@ -16,6 +16,7 @@ from fakturera.core.text import TextCheckedForm
 from fakturera.parties.models import AdvanceUnit, Company, Customer
 from fakturera.recurring.models import Frequency, NoticeKind, Pricing, RecurringInvoice, RecurringLine
 from fakturera.staff.forms.basis import DATE_WIDGET, IdListField, LineFields, vat_value
+from fakturera.staff.pickers import PickerField
 
 HEADER_NAMES = ("description", "currency", "buyer_reference", "note")
 
@@ -23,7 +24,7 @@ HEADER_NAMES = ("description", "currency", "buyer_reference", "note")
 class RecurringForm(TextCheckedForm):
     """The head. The customer is chosen once, when the recurring invoice is created."""
 
-    customer = forms.ModelChoiceField(label=_("Customer"), queryset=Customer.objects.none())
+    customer = PickerField(kind="customers", label=_("Customer"))
     description = forms.CharField(
         label=_("Description"),
         max_length=200,
@@ -54,9 +55,7 @@ class RecurringForm(TextCheckedForm):
 
 class RecurringLineForm(LineFields):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    product = forms.ModelChoiceField(
-        label=_("Product"), queryset=Product.objects.none(), required=False, empty_label=_("— No product —")
-    )
+    product = PickerField(kind="products", fill="tr", label=_("Product"), required=False)
     pricing = forms.ChoiceField(label=_("Pricing"), choices=Pricing.choices, initial=Pricing.FIXED)
     frequency = forms.ChoiceField(label=_("Frequency"), choices=Frequency.choices, initial=Frequency.MONTHLY)
     factor = forms.CharField(label=_("Factor"), max_length=4, initial="1")
@@ -85,27 +84,11 @@ class RecurringLineForm(LineFields):
             fields["id"] = data["id"]
         return fields
 
-    def product_options(self) -> list[dict[str, Any]]:
-        """The picker's options, with what picking one fills in (see recurring/_line.html)."""
-        chosen = str(self["product"].value() or "")
-        return [
-            {
-                "pk": product.pk,
-                "name": product.name,
-                "unit": product.unit,
-                "price": f"{product.unit_price.normalize():f}",
-                "unit_price": product.unit_price,
-                "vat": vat_value(product.vat_category, product.vat_rate),
-                "is_chosen": str(product.pk) == chosen,
-            }
-            for product in self.fields["product"].queryset
-        ]
-
     @staticmethod
     def initial_for(line: RecurringLine) -> dict[str, Any]:
         return {
             "id": line.pk,
-            "product": line.product_id,
+            "product": line.product,
             "description": line.description,
             "quantity": f"{line.quantity.normalize():f}",
             "unit": line.unit,

@@ -30,7 +30,11 @@ def test_create_on_the_customer_card_preview_generate_adjust_and_invoice(staff_p
     page.fill("input[name=lines-0-description]", "Webbhotell")
     page.fill("input[name=lines-0-unit_price]", "199")
     page.get_by_role("button", name="Add row").click()
-    page.select_option("select[name=lines-1-product]", label="Domänavgift · 150.00")
+    # the product is picked by typing and the keyboard
+    page.locator("input[name=lines-1-product_text]").press_sequentially("Domän", delay=20)
+    page.get_by_role("option", name="Domänavgift").wait_for()
+    page.locator("input[name=lines-1-product_text]").press("ArrowDown")
+    page.locator("input[name=lines-1-product_text]").press("Enter")
     page.select_option("select[name=lines-1-pricing]", "dynamic")
     page.select_option("select[name=lines-1-frequency]", "yearly")
     assert page.input_value("input[name=lines-1-description]") == "Domänavgift"

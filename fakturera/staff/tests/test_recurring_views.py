@@ -108,7 +108,7 @@ def test_create_from_the_customer_card_with_two_lines(company):
     product = ProductFactory(company=company, name="Domän", unit_price=Decimal("150"))
 
     page = client.get(reverse("staff:recurring_create") + f"?customer={anna.pk}")
-    assert page.context["form"]["customer"].value() == anna.pk
+    assert page.context["form"]["customer"].value()[0] == anna.pk
 
     response = client.post(
         reverse("staff:recurring_create") + f"?customer={anna.pk}",

@@ -21,19 +21,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fakturera.billables import services
 from fakturera.billables.models import BasisItem, BasisItemStatus
-from fakturera.billables.selectors import basis_splits
+from fakturera.billables.selectors import basis_customers, basis_splits
 from fakturera.core.errors import DomainError
 from fakturera.distribution import selectors as send_selectors
 from fakturera.distribution import services as send_services
 from fakturera.distribution.history import channel_label
 from fakturera.distribution.models import SendBatch
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.selectors import basis_grand_total, basis_with_totals
+from fakturera.invoicing.selectors import basis_total_by_currency, basis_with_totals
 from fakturera.invoicing.services import invoices_register_from_basis
 from fakturera.invoicing.states import InvoiceKind
 from fakturera.parties.models import Customer
@@ -45,19 +46,41 @@ from fakturera.staff.forms.basis import (
     RegisterForm,
 )
 from fakturera.staff.forms_errors import VAT_ALIASES, add_domain_error
+from fakturera.staff.listing import Column, paginate
+
+BASIS_COLUMNS = [
+    Column("customer", _l("Customer"), ("customer__name",)),
+    Column("items", _l("Items"), ("item_count",), css="num"),
+    Column("net", _l("Net"), css="num"),
+    Column("vat", _l("VAT"), css="num"),
+    Column("total", _l("Total"), ("amount_sum",), css="num"),
+]
 
 
 @require_GET
 @staff_view()
 def basis(request: HttpRequest) -> HttpResponse:
-    groups = basis_with_totals(company=request.company)
+    """A page of customers at a time, whatever the size of the basis: the customers and
+    their count by aggregate, the items of this page's customers only, the grand total
+    from plain values (a bounded number of queries; tests/test_basis_scale.py)."""
+    company = request.company
+    listing = paginate(
+        request,
+        basis_customers(company=company),
+        columns=BASIS_COLUMNS,
+        default_sort="customer",
+        tie_breaker="customer_id",
+    )
+    customer_ids = [row["customer_id"] for row in listing.rows]
+    by_customer = {group.customer.pk: group for group in basis_with_totals(company=company, customer_ids=customer_ids)}
     return render(
         request,
         "staff/basis/basis.html",
         {
             "section": "basis",
-            "groups": groups,
-            "grand_totals": basis_grand_total(groups),
+            "listing": listing,
+            "groups": [by_customer[pk] for pk in customer_ids if pk in by_customer],
+            "grand_totals": basis_total_by_currency(company=company),
             "register_form": RegisterForm(),
         },
     )
@@ -326,7 +349,7 @@ def _items_response(
         "out_of_band": changed and request.htmx,
     }
     if context["out_of_band"]:
-        context["grand_totals"] = basis_grand_total(basis_with_totals(company=company))
+        context["grand_totals"] = basis_total_by_currency(company=company)
     if request.htmx:
         return render(request, "staff/basis/_customer_items.html", context)
     return render(request, "staff/basis/customer.html", context)

@@ -304,19 +304,31 @@ def _process_form(request: HttpRequest, registration: Registration, data: Any = 
     get = request.GET
     represented = get.get("represented_organisation", represented)
     paying = get.get("paying_organisation", paying)
+    # The htmx refresh of the paying fields: an organisation picked by searching wins.
+    represented_other, paying_other = get.get("represented_other", ""), get.get("paying_other", "")
     initial = {
         "participant": participant,
         "represented_organisation": represented,
         "paying_organisation": paying,
-        **_paying_initial(registration, paying, represented),
+        **_paying_initial(
+            registration,
+            paying_other if paying_other.isdigit() else paying,
+            represented_other if represented_other.isdigit() else represented,
+        ),
     }
+    # Offered besides the suggestions: the organisations this registration already has.
+    chosen = [registration.represented_organisation, registration.paying_organisation]
+    if registration.status != RegistrationStatus.PROCESSED:
+        chosen = []
     return ProcessForm(
         data,
         initial=initial,
         people=people,
         organisation_suggestions=org_suggestions,
-        organisations=list(selectors.organisations(company=request.company)[:2000]),
+        organisations=[org for org in dict.fromkeys(chosen) if org is not None],
         organisation_name=registration.organisation_name,
+        persons=Customer.objects.filter(company=request.company, kind=CustomerKind.PERSON),
+        all_organisations=Customer.objects.filter(company=request.company, kind=CustomerKind.ORGANISATION),
     )
 
 
@@ -335,24 +347,18 @@ def registration_process(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            if data.get("participant_number"):
-                participant = Customer.objects.filter(
-                    company=request.company, kind=CustomerKind.PERSON, number=data["participant_number"]
-                ).first()
-                if participant is None:
-                    raise DomainError(_("No person has this customer number."), field="participant_number")
+            if data.get("participant_other"):
+                participant = data["participant_other"]
             else:
                 participant = _customer_choice(request, data["participant"], kind=CustomerKind.PERSON)
             services.registration_process(
                 registration=registration,
                 actor=request.user,
                 participant=participant,
-                represented_organisation=_customer_choice(
-                    request, data["represented_organisation"], kind=CustomerKind.ORGANISATION
-                ),
-                paying_organisation=_customer_choice(
-                    request, data["paying_organisation"], kind=CustomerKind.ORGANISATION
-                ),
+                represented_organisation=data["represented_other"]
+                or _customer_choice(request, data["represented_organisation"], kind=CustomerKind.ORGANISATION),
+                paying_organisation=data["paying_other"]
+                or _customer_choice(request, data["paying_organisation"], kind=CustomerKind.ORGANISATION),
                 paying_changes=form.paying_changes(),
             )
         except DomainError as exc:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet, Value
-from django.db.models.functions import Replace
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from fakturera.autogiro.selectors import mandates_of_customer
@@ -24,20 +23,19 @@ from fakturera.recurring.selectors import recurring_list
 from fakturera.staff.forms.autogiro import MandateForm
 from fakturera.staff.forms.customers import CustomerForm, MemberAddForm
 from fakturera.staff.forms_errors import add_domain_error
+from fakturera.staff.listing import Column, paginate
+from fakturera.staff.pickers import customer_search
 
 PAGE_SIZE = 25
-
-
-def _search(qs: QuerySet[Customer], term: str) -> QuerySet[Customer]:
-    """Name, e-mail, customer number or organisation number (with or without the dash)."""
-    condition = Q(name__icontains=term) | Q(email__icontains=term) | Q(org_number__icontains=term)
-    digits = term.replace("-", "").replace(" ", "")
-    if digits.isdigit():
-        qs = qs.annotate(org_digits=Replace("org_number", Value("-"), Value("")))
-        condition |= Q(org_digits__contains=digits)
-        if len(digits) <= 9:
-            condition |= Q(number=int(digits))
-    return qs.filter(condition)
+CUSTOMER_COLUMNS = [
+    Column("number", _l("No."), ("number",), css="num"),
+    Column("name", _l("Name"), ("name",)),
+    Column("kind", _l("Kind"), ("kind", "name")),
+    Column("org_number", _l("Organisation number"), ("org_number",)),
+    Column("email", _l("E-mail"), ("email",)),
+    Column("city", _l("City"), ("city", "name")),
+    Column("manager", _l("Relationship manager"), ("relationship_manager__username",)),
+]
 
 
 @staff_view()
@@ -50,9 +48,16 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     else:
         kind = ""
     if term:
-        qs = _search(qs, term)
-    page = Paginator(qs.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"section": "customers", "page": page, "q": term, "kind": kind, "kinds": CustomerKind.choices}
+        qs = customer_search(qs, term)
+    listing = paginate(request, qs, columns=CUSTOMER_COLUMNS, default_sort="name", per_page=PAGE_SIZE)
+    context = {
+        "section": "customers",
+        "page": listing.page,
+        "listing": listing,
+        "q": term,
+        "kind": kind,
+        "kinds": CustomerKind.choices,
+    }
     template = "staff/customers/_table.html" if request.htmx else "staff/customers/list.html"
     return render(request, template, context)
 
@@ -63,6 +68,16 @@ def _kind_or_404(kind: str) -> str:
     return kind
 
 
+def _join_organisation(person: Customer, form: CustomerForm) -> None:
+    """The person form's "Add to organisation": a membership, unless the person already is one."""
+    organisation = form.cleaned_data.get("organisation")
+    if (
+        organisation is not None
+        and not OrganisationMember.objects.filter(organisation=organisation, person=person).exists()
+    ):
+        services.organisation_member_add(organisation=organisation, person=person)
+
+
 @staff_view(role="accountant")
 def customer_create(request: HttpRequest, kind: str) -> HttpResponse:
     kind = _kind_or_404(kind)
@@ -70,7 +85,9 @@ def customer_create(request: HttpRequest, kind: str) -> HttpResponse:
     form = CustomerForm(request.POST or None, company=company, kind=kind)
     if request.method == "POST" and form.is_valid():
         try:
-            customer = services.customer_create(company=company, kind=kind, **form.service_fields())
+            with transaction.atomic():
+                customer = services.customer_create(company=company, kind=kind, **form.service_fields())
+                _join_organisation(customer, form)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -88,7 +105,9 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = CustomerForm(request.POST or None, company=request.company, kind=customer.kind, instance=customer)
     if request.method == "POST" and form.is_valid():
         try:
-            services.customer_update(customer=customer, **form.service_fields())
+            with transaction.atomic():
+                services.customer_update(customer=customer, **form.service_fields())
+                _join_organisation(customer, form)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -38,8 +38,18 @@ from fakturera.staff.forms.invoices import (
     draft_lines,
 )
 from fakturera.staff.forms_errors import add_domain_error
+from fakturera.staff.listing import Column, paginate
 
 PAGE_SIZE = 50
+INVOICE_COLUMNS = [
+    Column("number", _l("Number"), ("number",)),
+    Column("customer", _l("Customer"), ("customer__name",)),
+    Column("issued", _l("Invoice date"), ("issued_on", "number")),
+    Column("due", _l("Due date"), ("due_on",)),
+    Column("status", _l("Status"), ("status",)),
+    Column("sending", _l("Sending")),
+    Column("total", _l("Total"), ("total_amount",), css="num"),
+]
 
 
 @require_GET
@@ -49,8 +59,15 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     invoices = selectors.invoice_list(company=request.company)
     if form.is_bound and form.is_valid():
         invoices = form.matching(company=request.company)
-    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
-    shown = list(page.object_list)
+    listing = paginate(
+        request,
+        invoices,
+        columns=INVOICE_COLUMNS,
+        default_sort="-issued",
+        per_page=PAGE_SIZE,
+        totals=selectors.invoice_list_totals,
+    )
+    shown = listing.rows
     sendings = distribution_selectors.sendings(company=request.company, invoice_ids=[i.pk for i in shown])
     rows = [(invoice, sendings[invoice.pk]) for invoice in shown]
     query = request.GET.copy()
@@ -63,7 +80,8 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         {
             "section": "invoices",
             "form": form,
-            "page": page,
+            "page": listing.page,
+            "listing": listing,
             "rows": rows,
             "query": query.urlencode(),
             "sendable": sendable,

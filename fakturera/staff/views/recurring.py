@@ -86,7 +86,7 @@ def recurring_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data,
         prefix="lines",
         form_kwargs={"company": company},
-        initial=[RecurringLineForm.initial_for(line) for line in recurring_invoice.lines.all()],
+        initial=[RecurringLineForm.initial_for(line) for line in recurring_invoice.lines.select_related("product")],
     )
     return _edit(request, form, formset, recurring_invoice, recurring_invoice.customer)
 
