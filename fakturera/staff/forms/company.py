@@ -64,6 +64,7 @@ class CompanySettingsForm(TextCheckedForm):
     payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"))
     issue_days_ahead = forms.IntegerField(
         label=_("Invoice date at most days ahead"),
+        required=False,
         min_value=0,
         max_value=365,
         help_text=_(
@@ -136,6 +137,8 @@ class CompanySettingsForm(TextCheckedForm):
     def service_fields(self) -> dict[str, Any]:
         """Everything company_update takes; the logo only when it was replaced or cleared."""
         data = {name: value for name, value in self.cleaned_data.items() if name != "basis_source"}
+        if data.get("issue_days_ahead") is None:
+            data.pop("issue_days_ahead", None)  # left empty: unchanged
         logo = data.pop("logo")
         if logo is False:
             data["logo"] = ""
