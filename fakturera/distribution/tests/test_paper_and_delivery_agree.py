@@ -21,6 +21,7 @@ from fakturera.invoicing.tests.factories import basis_registered
 from fakturera.parties.models import Channel, PdfTemplate
 from fakturera.parties.services import organisation_member_add
 from fakturera.parties.tests.factories import OrganisationFactory, PersonFactory
+from fakturera.staff.tests.invoice_helpers import staff_client
 
 pytestmark = pytest.mark.django_db
 
@@ -78,9 +79,14 @@ def test_a_person_invoiced_at_their_organisation_gets_paper_and_letter_to_the_or
         f"{recipient['postal_code']} {recipient['city']}",
     ]
     assert contains_run(pdf_lines(letter["pdf"]), block), pdf_lines(letter["pdf"])[:20]
-    # the buyer stays the person (the one who bought), the address block is the organisation's
+    # the buyer stays the person (the one who bought), the address block is the organisation's,
+    # and the invoice's page says so
     assert invoice.buyer["name"] == "Per Son"
     assert invoice.buyer["recipient"]["name"] == "Firma AB"
+    client, _user = staff_client(company)
+    page = client.get(f"/invoices/{invoice.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Addressed to" in page
+    assert "For the attention of Per Son" in page
 
 
 def test_a_person_without_an_organisation_gets_paper_and_letter_at_home(company, admin_user, letter_service):
