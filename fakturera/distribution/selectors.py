@@ -25,6 +25,7 @@ from fakturera.distribution.models import (
     InvoiceSending,
     SendBatch,
 )
+from fakturera.distribution.reasons import worded
 from fakturera.distribution.routing import CompanyChannels, Facts, Recipient
 from fakturera.distribution.states import SendingStatus
 from fakturera.invoicing.models import Invoice
@@ -187,6 +188,21 @@ class Progress:
     @property
     def percent(self) -> int:
         return 100 if not self.total else round(100 * self.done / self.total)
+
+
+@dataclass(frozen=True)
+class Unsent:
+    invoice_id: int
+    number: str
+    reason: str  # worded in the active language
+
+
+def batch_unsent(*, batch: SendBatch) -> list[Unsent]:
+    """Why the invoices of a send stayed unsent (the first SendBatch.UNSENT_SHOWN), worded now."""
+    return [
+        Unsent(entry["invoice_id"], entry.get("number", ""), worded(entry.get("reason")))
+        for entry in batch.unsent or []
+    ]
 
 
 def batch_progress(*, batch: SendBatch) -> Progress:

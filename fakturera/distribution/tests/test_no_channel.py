@@ -18,6 +18,7 @@ from fakturera.invoicing.history import describe
 from fakturera.invoicing.tests.factories import basis_registered
 from fakturera.parties.models import Channel
 from fakturera.parties.tests.factories import PersonFactory
+from fakturera.staff.tests.invoice_helpers import staff_client
 
 NOWHERE = Facts(recipient=Recipient("Anna Berg", "", None, False, ""))
 
@@ -99,3 +100,19 @@ def test_the_history_names_every_channel_tried_in_english_and_swedish(company, a
             "Inte skickad: Ingen distributionsmetod kunde ta emot den. Brev: Distributionsmetoden Brev är inte aktiv. "
             "E-post: Anna Berg saknar e-postadress."
         )
+
+
+@pytest.mark.django_db
+def test_the_send_page_lists_the_unsent_invoices_with_why(company, admin_user):
+    anna = PersonFactory(company=company, name="Anna Berg", email="")
+    invoice = basis_registered(company, admin_user, "400.00", customer=anna)
+    email_channel(company, 25)
+    batch = invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
+    client, _user = staff_client(company)
+
+    english = client.get(f"/distribution/sends/{batch.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    swedish = client.get(f"/distribution/sends/{batch.pk}/", HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+
+    assert "No channel could take it. E-mail: Anna Berg has no e-mail address." in english
+    assert f">{invoice.display_number}</a>" in english
+    assert "Ingen distributionsmetod kunde ta emot den. E-post: Anna Berg saknar e-postadress." in swedish
