@@ -7,7 +7,9 @@ orders), the basis registered (`invoices_register_from_basis`) and a credit note
 (`credit_note_create`). It does, for one document or a hundred thousand, in the
 caller's transaction and in this order:
 
-1. the numbers: one range from the series, whose row stays locked until commit;
+1. the numbers: one range from the series, whose row stays locked until commit, and the
+   date checked under that lock (no earlier than the series' latest, no further ahead
+   than the company allows: rules.issue_date_refusal);
 2. the issued fields: number, dates, due date, OCR reference, both parties' snapshots
    and the totals;
 3. the compare-and-set of drafts (draft -> issued; a draft someone else issued
