@@ -37,6 +37,24 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
 
 
+# The currencies settled in whole units, the only ones whose totals are rounded to whole
+# units (BT-114) when the company asks for it:
+# - SEK: the Riksbank withdrew the 50-öre coin in 2010; cash is rounded to whole kronor
+#   (öresavrundning), and so are Swedish invoices of companies that round.
+# - NOK: Norges Bank withdrew the 50-øre coin in 2012; cash is rounded to whole kroner.
+# Not DKK: Danish cash is rounded to 50 øre (the 50-øre coin is still legal tender), not to
+# whole kroner, so a whole-krone rounding would charge up to 50 øre that nobody owes.
+# Never EUR (or USD): settled in cents. ISK, which has no minor unit in use, is not invoiced.
+WHOLE_UNIT_CURRENCIES = frozenset({"SEK", "NOK"})
+
+
+def is_rounded_to_whole_units(currency: str, *, is_company_rounding: bool) -> bool:
+    """Whether a document in `currency` gets a rounding amount to whole units: only where the
+    company rounds and the currency is settled in whole units. The one rule, asked by
+    invoicing.totals (drafts, previews, recurring orders and issued documents alike)."""
+    return is_company_rounding and currency in WHOLE_UNIT_CURRENCIES
+
+
 def round_whole(amount: Decimal, currency: str) -> Decimal:
     """Half-up to whole units of the currency (öresavrundning), kept at minor-unit scale."""
     return amount.quantize(Decimal(1), rounding=ROUND_HALF_UP).quantize(minor_unit(currency))

@@ -97,6 +97,11 @@ class SendBatch(models.Model):
     undo_until = models.DateTimeField()
     queued_count = models.PositiveIntegerField(default=0)
     unsent_count = models.PositiveIntegerField(default=0)
+    # The first UNSENT_SHOWN invoices that stayed unsent, each {"invoice_id", "number",
+    # "reason": reasons.Reason data}: the Sending page says why without reading the history.
+    unsent = models.JSONField(default=list, blank=True)
+
+    UNSENT_SHOWN = 100
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -7,7 +7,8 @@ code "text" carries words that are not ours (a service's answer, an operating-sy
 error): they are shown as they are, made plain by errors.plain_text first.
 
 Channel codes (parameters "c" and "channel") and service codes ("service") are worded
-too; a nested Reason ("r", "error") is worded in the same language.
+too; a nested Reason ("r", "error") is worded in the same language, and a list of them
+("tried") as their sentences one after another.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ SENTENCES = {
     "channel_inactive": _("The channel %(c)s is not active."),
     "customer_channel_inactive": _("The customer's channel %(c)s is not active; the default channel is used."),
     "no_active_channel": _("No active channel: choose a default channel in the settings."),
+    # Routing found no channel: "tried" lists a "tried_channel" for each channel it tried.
+    "no_channel": _("No channel could take it. %(tried)s"),
+    "tried_channel": _("%(c)s: %(r)s"),
     "by_reserve": _("Sent by the reserve channel: %(r)s"),
     "no_reminder_channel": _("No channel for reminders: choose one in the settings (print, e-mail or letter)."),
     "not_issued": _("Only issued invoices are sent."),
@@ -105,6 +109,8 @@ SERVICES = {
 def _worded(name: str, value: Any) -> Any:
     if isinstance(value, Reason):
         return str(value)
+    if isinstance(value, list):
+        return " ".join(str(_worded(name, item)) for item in value)
     if name in ("c", "channel") and value in Channel.values:
         return Channel(value).label
     if name == "service" and value in SERVICES:
@@ -129,23 +135,31 @@ class Reason:
 
     def as_data(self) -> dict[str, Any]:
         """What the history stores: JSON, nested reasons included."""
-        return {
-            "code": self.code,
-            "params": {
-                name: value.as_data() if isinstance(value, Reason) else value for name, value in self.params.items()
-            },
-        }
+        return {"code": self.code, "params": {name: _as_data(value) for name, value in self.params.items()}}
 
     @classmethod
     def from_data(cls, data: Any) -> Reason:
         """The reason stored by `as_data` (or, from before reasons were data, plain text)."""
         if not isinstance(data, Mapping) or "code" not in data:
             return text(str(data or ""))
-        params = {
-            name: cls.from_data(value) if isinstance(value, Mapping) and "code" in value else value
-            for name, value in (data.get("params") or {}).items()
-        }
+        params = {name: _from_data(value) for name, value in (data.get("params") or {}).items()}
         return cls(str(data["code"]), params)
+
+
+def _as_data(value: Any) -> Any:
+    if isinstance(value, Reason):
+        return value.as_data()
+    if isinstance(value, list | tuple):
+        return [_as_data(item) for item in value]
+    return value
+
+
+def _from_data(value: Any) -> Any:
+    if isinstance(value, Mapping) and "code" in value:
+        return Reason.from_data(value)
+    if isinstance(value, list):
+        return [_from_data(item) for item in value]
+    return value
 
 
 def reason(code: str, /, **params: Any) -> Reason:

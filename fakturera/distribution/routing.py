@@ -6,9 +6,10 @@ criteria, the company's reserve channel; if that does not fit either, the invoic
 unsent with the reason in its history. Reminders go by the company's reminder channel
 (print, e-mail or letter), with the reserve channel when it is one of those.
 
-Recipient: with the company setting "invoice a person's organisation" on, the
-organisation's invoice reference, then the organisation, then the person; the invoice's
-own e-mail field overrides, and an empty one derives the address again.
+Recipient: parties.recipients decides it, for the paper and the delivery alike (with the
+company setting "invoice a person's organisation" on, the organisation's invoice reference,
+then the organisation, then the person); the invoice's own e-mail field overrides, and an
+empty one derives the address again.
 """
 
 from __future__ import annotations
@@ -18,70 +19,11 @@ from dataclasses import dataclass, field
 
 from fakturera.distribution.reasons import Reason, reason
 from fakturera.parties.models import Channel
+from fakturera.parties.recipients import Party, PostalAddress, Recipient, recipient_for
+
+__all__ = ["CompanyChannels", "Facts", "Party", "PostalAddress", "Recipient", "Route", "recipient_for", "route"]
 
 REMINDER_CHANNELS = frozenset({Channel.PRINT, Channel.EMAIL, Channel.LETTER})
-
-
-@dataclass(frozen=True)
-class PostalAddress:
-    name: str
-    lines: tuple[str, ...]
-    postal_code: str
-    city: str
-    country: str
-
-
-@dataclass(frozen=True)
-class Party:
-    """A customer as routing sees it."""
-
-    name: str
-    email: str = ""
-    address: PostalAddress | None = None
-    is_organisation: bool = False
-    peppol_id: str = ""
-
-
-@dataclass(frozen=True)
-class Recipient:
-    name: str
-    email: str
-    address: PostalAddress | None
-    is_organisation: bool
-    peppol_id: str
-
-
-def recipient_for(
-    *,
-    customer: Party,
-    organisation: Party | None = None,
-    organisation_reference: Party | None = None,
-    is_invoicing_organisation_of_person: bool = False,
-    invoice_email: str = "",
-    customer_reference: Party | None = None,
-) -> Recipient:
-    """Who the invoice goes to. `organisation` is the person's organisation (used with
-    the company setting on); `customer_reference` is the invoice reference of a customer
-    that is an organisation itself."""
-    if is_invoicing_organisation_of_person and organisation is not None and not customer.is_organisation:
-        chain = [p for p in (organisation_reference, organisation, customer) if p is not None]
-        addressee = organisation
-    elif customer.is_organisation:
-        chain = [p for p in (customer_reference, customer) if p is not None]
-        addressee = customer
-    else:
-        chain = [customer]
-        addressee = customer
-    email = invoice_email.strip() or next((party.email for party in chain if party.email), "")
-    # A letter goes to the addressee's postal address, else to the first one known in the chain.
-    address = addressee.address or next((party.address for party in chain if party.address is not None), None)
-    return Recipient(
-        name=addressee.name,
-        email=email,
-        address=address,
-        is_organisation=addressee.is_organisation,
-        peppol_id=addressee.peppol_id,
-    )
 
 
 @dataclass(frozen=True)
@@ -117,28 +59,56 @@ Problem = Callable[[str, Facts], "Reason | None"]
 def route(*, preferred: str, company: CompanyChannels, facts: Facts, problem: Problem, chosen: str = "") -> Route:
     """The channel of one invoice. `problem(channel, facts)` is the channel's criteria
     (channels.channel_problem); `chosen` a channel staff picked in the Send dialog,
-    which is used as it is or not at all."""
+    which is used as it is or not at all. With no channel, the reason names every
+    channel tried and why each could not take the invoice (`no_channel`)."""
     if chosen:
         if chosen not in company.active:
             return Route(None, reason=reason("channel_inactive", c=chosen))
         trouble = problem(chosen, facts)
-        return Route(chosen) if trouble is None else Route(None, reason=trouble)
+        return Route(chosen) if trouble is None else Route(None, reason=_no_channel([(chosen, trouble)]))
     if facts.is_reminder:
         return _route_reminder(company, facts, problem)
     notes: list[Reason] = []
+    tried: list[tuple[str, Reason]] = []
     channel = preferred if preferred in company.active else ""
     if preferred and not channel:
         notes.append(reason("customer_channel_inactive", c=preferred))
+        tried.append((preferred, reason("channel_inactive", c=preferred)))
     channel = channel or (company.default if company.default in company.active else "")
     if not channel:
         return Route(None, reason=reason("no_active_channel"))
     trouble = problem(channel, facts)
     if trouble is None:
         return Route(channel, notes=tuple(notes))
-    reserve = company.reserve if company.reserve in company.active else ""
-    if reserve and reserve != channel and problem(reserve, facts) is None:
-        return Route(reserve, reason=trouble, notes=(*notes, reason("by_reserve", r=trouble)))
-    return Route(None, reason=trouble, notes=tuple(notes))
+    tried.append((channel, trouble))
+    return _by_reserve(company, facts, problem, trouble=trouble, tried=tried, notes=notes, allowed=None)
+
+
+def _by_reserve(
+    company: CompanyChannels,
+    facts: Facts,
+    problem: Problem,
+    *,
+    trouble: Reason,
+    tried: list[tuple[str, Reason]],
+    notes: list[Reason],
+    allowed: frozenset[str] | None,
+) -> Route:
+    """The reserve channel, when the first one could not take the invoice; else no channel,
+    with every channel tried."""
+    reserve = company.reserve
+    if reserve and reserve not in {channel for channel, _why in tried} and (allowed is None or reserve in allowed):
+        if reserve not in company.active:
+            tried.append((reserve, reason("channel_inactive", c=reserve)))
+        elif (reserve_trouble := problem(reserve, facts)) is None:
+            return Route(reserve, reason=trouble, notes=(*notes, reason("by_reserve", r=trouble)))
+        else:
+            tried.append((reserve, reserve_trouble))
+    return Route(None, reason=_no_channel(tried), notes=tuple(notes))
+
+
+def _no_channel(tried: list[tuple[str, Reason]]) -> Reason:
+    return reason("no_channel", tried=[reason("tried_channel", c=channel, r=why) for channel, why in tried])
 
 
 def _route_reminder(company: CompanyChannels, facts: Facts, problem: Problem) -> Route:
@@ -148,7 +118,6 @@ def _route_reminder(company: CompanyChannels, facts: Facts, problem: Problem) ->
     trouble = problem(channel, facts)
     if trouble is None:
         return Route(channel)
-    reserve = company.reserve if company.reserve in company.active and company.reserve in REMINDER_CHANNELS else ""
-    if reserve and reserve != channel and problem(reserve, facts) is None:
-        return Route(reserve, reason=trouble, notes=(reason("by_reserve", r=trouble),))
-    return Route(None, reason=trouble)
+    return _by_reserve(
+        company, facts, problem, trouble=trouble, tried=[(channel, trouble)], notes=[], allowed=REMINDER_CHANNELS
+    )

@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from fakturera.autogiro.selectors import mandates_active_for
 from fakturera.core.bulk import any_of
-from fakturera.core.identifiers import peppol_endpoint
 from fakturera.core.mail import INSTALLATION, Outbox
 from fakturera.distribution.channels.email import variables
 from fakturera.distribution.channels.peppol import receivers_registered
@@ -29,11 +28,12 @@ from fakturera.distribution.models import (
     SendBatch,
 )
 from fakturera.distribution.reasons import worded
-from fakturera.distribution.routing import CompanyChannels, Facts, Party, PostalAddress, Recipient, recipient_for
+from fakturera.distribution.routing import CompanyChannels, Facts, Recipient
 from fakturera.distribution.states import SendingEvent, SendingStatus
 from fakturera.invoicing.models import Invoice, InvoiceEvent
 from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
-from fakturera.parties.models import Channel, Company, Customer, OrganisationMember
+from fakturera.parties.models import Channel, Company
+from fakturera.parties.recipients import invoice_recipients
 
 
 @dataclass(frozen=True)
@@ -145,55 +145,17 @@ def mail_outbox_for(company: Company) -> Outbox:
     return smtp_outbox(setting, company) or INSTALLATION
 
 
-def party(customer: Customer) -> Party:
-    address = None
-    if customer.has_postal_address:
-        address = PostalAddress(
-            name=customer.name,
-            lines=tuple(line for line in (customer.address_line1, customer.address_line2) if line),
-            postal_code=customer.postal_code,
-            city=customer.city,
-            country=customer.country or "SE",
-        )
-    return Party(
-        name=customer.name,
-        email=customer.email,
-        address=address,
-        is_organisation=customer.is_organisation,
-        peppol_id=peppol_endpoint(customer.peppol_id),
-    )
-
-
 def recipients(*, company: Company, invoices: list[Invoice]) -> dict[int, Recipient]:
-    """The recipient of each invoice (routing.recipient_for), with the customers,
-    references and organisations read in three queries whatever the number."""
-    customer_ids = {invoice.customer_id for invoice in invoices}
-    customers = {
-        c.pk: c
-        for c in Customer.objects.filter(any_of(Customer, list(customer_ids))).select_related("invoice_reference")
-    }
-    organisation_of: dict[int, Customer] = {}
-    if company.is_invoicing_organisation_of_person:
-        memberships = (
-            OrganisationMember.objects.filter(any_of(OrganisationMember, list(customer_ids), "person"))
-            .select_related("organisation__invoice_reference")
-            .order_by("person_id", "pk")
-        )
-        for membership in memberships:
-            organisation_of.setdefault(membership.person_id, membership.organisation)
+    """The recipient of each invoice: its customer's (parties.recipients, the rule the
+    invoice's paper was addressed by, read in two queries whatever the number), with the
+    invoice's own e-mail overriding."""
+    of_customer = invoice_recipients(company=company, customer_ids=list({i.customer_id for i in invoices}))
     found = {}
     for invoice in invoices:
-        customer = customers[invoice.customer_id]
-        organisation = organisation_of.get(customer.pk)
-        reference = organisation.invoice_reference if organisation is not None else None
-        found[invoice.pk] = recipient_for(
-            customer=party(customer),
-            organisation=party(organisation) if organisation is not None else None,
-            organisation_reference=party(reference) if reference is not None else None,
-            is_invoicing_organisation_of_person=company.is_invoicing_organisation_of_person,
-            invoice_email=invoice.email,
-            customer_reference=party(customer.invoice_reference) if customer.invoice_reference else None,
-        )
+        recipient = of_customer[invoice.customer_id]
+        if invoice.email.strip():
+            recipient = replace(recipient, email=invoice.email.strip())
+        found[invoice.pk] = recipient
     return found
 
 
@@ -249,6 +211,21 @@ class Progress:
     @property
     def percent(self) -> int:
         return 100 if not self.total else round(100 * self.done / self.total)
+
+
+@dataclass(frozen=True)
+class Unsent:
+    invoice_id: int
+    number: str
+    reason: str  # worded in the active language
+
+
+def batch_unsent(*, batch: SendBatch) -> list[Unsent]:
+    """Why the invoices of a send stayed unsent (the first SendBatch.UNSENT_SHOWN), worded now."""
+    return [
+        Unsent(entry["invoice_id"], entry.get("number", ""), worded(entry.get("reason")))
+        for entry in batch.unsent or []
+    ]
 
 
 def batch_progress(*, batch: SendBatch) -> Progress:

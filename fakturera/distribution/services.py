@@ -370,8 +370,15 @@ def _queue(
             Entry(invoice_id, SendingEvent.NOT_SENT, now, actor_id, {"reason": why.as_data()})
             for invoice_id, why in not_sent
         )
-    SendBatch.objects.filter(pk=batch.pk).update(queued_count=len(deliveries), unsent_count=len(not_sent))
-    batch.queued_count, batch.unsent_count = len(deliveries), len(not_sent)
+    numbers = {invoice.pk: invoice.display_number for invoice in invoices if invoice.number is not None}
+    unsent = [
+        {"invoice_id": invoice_id, "number": numbers.get(invoice_id, ""), "reason": why.as_data()}
+        for invoice_id, why in not_sent[: SendBatch.UNSENT_SHOWN]
+    ]
+    SendBatch.objects.filter(pk=batch.pk).update(
+        queued_count=len(deliveries), unsent_count=len(not_sent), unsent=unsent
+    )
+    batch.queued_count, batch.unsent_count, batch.unsent = len(deliveries), len(not_sent), unsent
     # What the caller may tell at once (the history holds the same): invoice id -> why not.
     batch.not_sent = dict(not_sent)
     return batch

@@ -104,7 +104,14 @@ class DocumentData:
     credit_reason: str = ""
     credited_number: str = ""
     credited_issued_on: dt.date | None = None
+    # Who the paper is addressed to (the window envelope's address): the buyer, or the
+    # organisation a person's invoice goes to (parties.recipients, stored at issue).
+    addressee: Party | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def address_block(self) -> Party:
+        return self.addressee or self.buyer
 
     @property
     def is_credit_note(self) -> bool:
@@ -173,4 +180,23 @@ def document_data(invoice: Invoice) -> DocumentData:
         credit_reason=invoice.credit_reason,
         credited_number=credited.display_number if credited else "",
         credited_issued_on=credited.issued_on if credited else None,
+        addressee=addressee(invoice.buyer),
+    )
+
+
+def addressee(buyer: dict[str, Any]) -> Party | None:
+    """The address block stored at issue (the buyer snapshot's "recipient"); None for an
+    invoice issued before it was stored, whose paper is addressed to the buyer."""
+    recipient = buyer.get("recipient")
+    if not recipient:
+        return None
+    return Party(
+        name=recipient.get("name", ""),
+        reference_name=recipient.get("attention", ""),
+        address_line1=recipient.get("address_line1", ""),
+        address_line2=recipient.get("address_line2", ""),
+        postal_code=recipient.get("postal_code", ""),
+        city=recipient.get("city", ""),
+        country=recipient.get("country") or buyer.get("country") or "SE",
+        email=recipient.get("email", ""),
     )

@@ -7,7 +7,9 @@ orders), the basis registered (`invoices_register_from_basis`) and a credit note
 (`credit_note_create`). It does, for one document or a hundred thousand, in the
 caller's transaction and in this order:
 
-1. the numbers: one range from the series, whose row stays locked until commit;
+1. the numbers: one range from the series, whose row stays locked until commit, and the
+   date checked under that lock (no earlier than the series' latest, no further ahead
+   than the company allows: rules.issue_date_refusal);
 2. the issued fields: number, dates, due date, OCR reference, both parties' snapshots
    and the totals;
 3. the compare-and-set of drafts (draft -> issued; a draft someone else issued
@@ -36,13 +38,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fakturera.core.bulk import bulk_insert, bulk_insert_returning_ids, bulk_update
-from fakturera.core.errors import StateConflict
+from fakturera.core.errors import DomainError, StateConflict
 from fakturera.core.events import Many, publish
 from fakturera.core.ocr import ocr_reference
 from fakturera.core.rows import insert_tree
 from fakturera.invoicing.events import INVOICE_ISSUED
 from fakturera.invoicing.models import Invoice, InvoiceEvent, InvoiceLine, InvoiceVat, NumberSeries
 from fakturera.invoicing.numbering import numbers_take
+from fakturera.invoicing.rules import issue_date_refusal
 from fakturera.invoicing.snapshots import seller_snapshot
 from fakturera.invoicing.states import EventKind, InvoiceKind, InvoiceStatus
 from fakturera.invoicing.totals import Totals
@@ -164,9 +167,19 @@ def issue_documents(
     if not docs:
         return []
     now = now or timezone.now()
-    issued_on = issued_on or timezone.localdate()
+    # Local dates, as the default date of every form: today is never after the allowed range.
+    today = timezone.localdate()
+    issued_on = issued_on or today
     actor_id = getattr(actor, "pk", actor)
-    series, first = numbers_take(company=company, count=len(docs))
+    if issued_on > today + dt.timedelta(days=company.issue_days_ahead):
+        # Too far ahead whatever the series holds; its latest date is read only to name the range.
+        latest = NumberSeries.objects.filter(company=company).order_by("pk").values_list("last_issued_on").first()
+        _refuse_date(company, issued_on, today=today, latest=latest[0] if latest else None)
+    series, first = numbers_take(company=company, count=len(docs), issued_on=issued_on)
+    # The series' latest date, read under its lock, so two issuers cannot interleave out of order.
+    if series.last_issued_on is not None and series.last_issued_on > issued_on:
+        # The caller's transaction rolls back: the numbers and the series' date with it.
+        _refuse_date(company, issued_on, today=today, latest=series.last_issued_on)
     seller = seller_snapshot(company, series)
     issued: list[Issued] = []
     for offset, doc in enumerate(docs):
@@ -199,6 +212,11 @@ def issue_documents(
             invoices=Many(lambda: (out.as_invoice() for out in issued)),
         )
     return issued
+
+
+def _refuse_date(company: Company, issued_on: dt.date, *, today: dt.date, latest: dt.date | None) -> None:
+    refusal = issue_date_refusal(issued_on, latest=latest, today=today, days_ahead=company.issue_days_ahead)
+    raise DomainError(refusal, field="issued_on", code="issue_date_refused")
 
 
 def _move_drafts(

@@ -32,6 +32,9 @@ class NumberSeries(models.Model):
     name = models.CharField(_("name"), max_length=50, default="Fakturor")
     prefix = models.CharField(_("prefix"), max_length=10, blank=True)
     next_number = models.PositiveBigIntegerField(_("next number"), default=1)
+    # The latest invoice date issued in the series (numbering.numbers_take keeps it): the
+    # next document may not be dated before it, so the numbers stay in date order.
+    last_issued_on = models.DateField(_("latest invoice date"), null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["company", "name"], name="number_series_unique")]

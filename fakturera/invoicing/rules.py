@@ -7,10 +7,13 @@ Pure functions of what the caller has read: no queries, no writes.
 - `figures`: a document's amounts as shown: a draft's are what issuing it now would
   store (the one rule of totals.py, with the company's rounding setting); an issued
   document's are the stored ones, never recomputed.
+- `issue_date_refusal`: whether a document may be dated so (issuing.issue_documents
+  asks it under the series lock).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,6 +39,30 @@ def credit_refusal(invoice: Invoice) -> str:
     if invoice.status == InvoiceStatus.CREDITED:
         return _("Invoice %(n)s is already fully credited.") % {"n": invoice.display_number}
     return ""
+
+
+def issue_date_refusal(issued_on: dt.date, *, latest: dt.date | None, today: dt.date, days_ahead: int) -> str:
+    """Why a document of the series cannot be dated `issued_on`, or "" when it can.
+
+    Bokföringslagen keeps verifications in chronological order, and the numbers of a
+    series are taken in issuing order: no date before the `latest` one already issued in
+    the series (invoices and credit notes alike). Nor more than `days_ahead` (the
+    company's setting) after `today`, which catches a mistyped year. Dates as the UI
+    shows them everywhere (ISO 8601, as Swedish writes them)."""
+    last = today + dt.timedelta(days=days_ahead)
+    if (latest is None or issued_on >= latest) and issued_on <= last:
+        return ""
+    if latest is None:
+        return _("The invoice date must be %(last)s or earlier.") % {"last": last.isoformat()}
+    if latest > last:
+        return _(
+            "The series already has a document dated %(latest)s, more than %(days)s days ahead; "
+            "a later document cannot be dated before it."
+        ) % {"latest": latest.isoformat(), "days": days_ahead}
+    return _("The invoice date must be between %(first)s and %(last)s.") % {
+        "first": latest.isoformat(),
+        "last": last.isoformat(),
+    }
 
 
 @dataclass(frozen=True, slots=True)

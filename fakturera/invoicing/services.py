@@ -208,7 +208,7 @@ def invoice_create_issued(
         kind=InvoiceKind.INVOICE,
         terms_days=data["payment_terms_days"],
         totals=totals,
-        buyer=buyer_snapshot(customer),
+        buyer=buyer_snapshot(customer, company=company),
         new={"company": company, "customer": customer, "created_by": actor, **data},
         lines=cleaned,
         created_event=True,
@@ -410,7 +410,7 @@ def invoice_issue(*, invoice: Invoice, actor: Any, issued_on: dt.date | None = N
         kind=locked.kind,
         terms_days=locked.payment_terms_days,
         totals=totals,
-        buyer=buyer_snapshot(customer),
+        buyer=buyer_snapshot(customer, company=company),
         draft={"id": locked.pk},
     )
     (out,) = issue_documents(company=company, actor=actor, docs=[doc], issued_on=issued_on)
@@ -455,6 +455,7 @@ def invoices_register_from_basis(
         Customer.objects.filter(company=company, pk__in=_customers_in_basis(company, customer_ids)),
         "language",
         "payment_terms_days",
+        company=company,
     )
     for group in by_customer.values():
         check_vat_mix(VatKey(item["vat_category"], item["vat_rate"]) for item in group)
@@ -624,7 +625,7 @@ def invoices_issue_drafts(
         )
     buyers: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
     for chunk in _chunks(sorted({draft["customer_id"] for draft in drafts})):
-        buyers.update(buyer_snapshots(Customer.objects.filter(any_of(Customer, chunk))))
+        buyers.update(buyer_snapshots(Customer.objects.filter(any_of(Customer, chunk)), company=company))
 
     memo = TotalsMemo(round_to_whole=company.is_rounding_to_whole_units)
     docs: list[ToIssue] = []
@@ -738,7 +739,7 @@ def credit_note_create(
         kind=InvoiceKind.CREDIT_NOTE,
         terms_days=0,
         totals=totals,
-        buyer=buyer_snapshot(customer),
+        buyer=buyer_snapshot(customer, company=company),
         new={
             "company": company,
             "customer": customer,

@@ -8,7 +8,8 @@ EN 16931 order, as the UBL, the PDF and every export read it back:
    line amounts (BR-CO-17), rounded half-up; the VAT total is the sum of those.
 4. Total = net + VAT. With rounding to whole units, the difference to the nearest
    whole unit (half-up) is its own rounding amount (BT-114), and the amount due
-   is total + rounding.
+   is total + rounding. Only currencies settled in whole units are rounded so
+   (core.money.is_rounded_to_whole_units: SEK and NOK, never EUR).
 Nothing is recomputed after issuing: the figures are stored on the invoice.
 """
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from fakturera.catalog.vat import VatKey
-from fakturera.core.money import ZERO, round_money, round_whole
+from fakturera.core.money import ZERO, is_rounded_to_whole_units, round_money, round_whole
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ def line_net_amount(quantity: Decimal, unit_price: Decimal, currency: str) -> De
 
 
 def compute_totals(*, lines: Iterable[LineInput], currency: str, round_to_whole: bool = False) -> Totals:
+    """The document's figures. `round_to_whole` is the company's setting; it applies only to
+    a currency settled in whole units."""
     nets: dict[VatKey, Decimal] = defaultdict(Decimal)
     line_nets = []
     for line in lines:
@@ -75,7 +78,10 @@ def compute_totals(*, lines: Iterable[LineInput], currency: str, round_to_whole:
     net_amount = round_money(sum((g.taxable_amount for g in groups), ZERO), currency)
     vat_amount = round_money(sum((g.vat_amount for g in groups), ZERO), currency)
     gross = net_amount + vat_amount
-    rounding = round_whole(gross, currency) - gross if round_to_whole else round_money(ZERO, currency)
+    if is_rounded_to_whole_units(currency, is_company_rounding=round_to_whole):
+        rounding = round_whole(gross, currency) - gross
+    else:
+        rounding = round_money(ZERO, currency)
     return Totals(
         line_net_amounts=tuple(line_nets),
         vat_groups=groups,

@@ -98,6 +98,8 @@ class Company(PostalAddress):
     payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=30)
     default_currency = models.CharField(_("default currency"), max_length=3, choices=CURRENCY_CHOICES, default="SEK")
     is_rounding_to_whole_units = models.BooleanField(_("round totals to whole units"), default=False)
+    # How far ahead of today an invoice may be dated (invoicing/issuing.py, "Issue dates").
+    issue_days_ahead = models.PositiveSmallIntegerField(_("invoice date at most days ahead"), default=30)
     has_ocr_length_digit = models.BooleanField(_("OCR reference with length digit"), default=False)
     is_invoicing_organisation_of_person = models.BooleanField(_("invoice a person's organisation"), default=False)
     # Documents.
@@ -182,6 +184,9 @@ class Customer(PostalAddress):
     )
     # Persons only.
     personnummer = models.CharField(_("personnummer"), max_length=13, blank=True)
+    invoice_email = models.EmailField(
+        _("invoice e-mail"), blank=True, help_text=_("For a person: where invoices go, if not to the e-mail above.")
+    )
     # Organisations only.
     org_number = models.CharField(_("organisation number"), max_length=20, blank=True)
     vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)

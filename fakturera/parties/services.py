@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -40,6 +42,7 @@ COMPANY_FIELDS = {
     "name", "country", "org_number", "vat_number", "is_f_tax_approved", "bankgiro", "iban", "bic",
     "peppol_id", "email", "phone", "website", "address_line1", "address_line2", "postal_code", "city",
     "brand_colour", "basis_source", "payment_terms_days", "default_currency", "is_rounding_to_whole_units",
+    "issue_days_ahead",
     "has_ocr_length_digit", "is_invoicing_organisation_of_person", "logo", "pdf_template", "is_embedding_pdf_in_ubl",
     "has_period_text", "period_text_template", "period_advance_factor", "period_advance_unit",
     "requires_two_factor",
@@ -47,6 +50,7 @@ COMPANY_FIELDS = {
 
 CUSTOMER_FIELDS = {
     "name", "email", "phone", "language", "relationship_manager", "preferred_channel", "personnummer",
+    "invoice_email",
     "org_number", "vat_number", "peppol_id", "gln", "invoice_reference", "notes", "payment_terms_days",
     "address_line1", "address_line2", "postal_code", "city", "country",
 }  # fmt: skip
@@ -85,6 +89,9 @@ def _clean_company(data: dict[str, Any]) -> dict[str, Any]:
     terms = data.get("payment_terms_days", 30)
     if terms is None or not 0 <= int(terms) <= 365:
         errors.add("payment_terms_days", _("Payment terms are 0 to 365 days."))
+    ahead = data.get("issue_days_ahead", 30)
+    if ahead is None or not 0 <= int(ahead) <= 365:
+        errors.add("issue_days_ahead", _("An invoice may be dated 0 to 365 days ahead."))
     if "period_text_template" in data:
         data["period_text_template"] = (data["period_text_template"] or "").strip()
         if data.get("has_period_text") and not data["period_text_template"]:
@@ -190,12 +197,21 @@ def _clean_customer(company: Company, kind: str, data: dict[str, Any], instance:
             data[field] = ""
         if data.get("invoice_reference"):
             errors.add("invoice_reference", _("Only organisations have an invoice reference person."))
+        data["invoice_email"] = (data.get("invoice_email") or "").strip()
+        if data["invoice_email"]:
+            try:
+                validate_email(data["invoice_email"])
+            except ValidationError:
+                errors.add("invoice_email", _("Enter a valid e-mail address."))
         with errors.check():
             data["personnummer"] = clean_personnummer(data.get("personnummer", ""))
     else:
         if data.get("personnummer"):
             errors.add("personnummer", _("Organisations have an organisation number, not a personnummer."))
         data["personnummer"] = ""
+        if data.get("invoice_email"):
+            errors.add("invoice_email", _("An organisation's invoices go to its e-mail; this field is for persons."))
+        data["invoice_email"] = ""
         with errors.check():
             data["org_number"] = clean_organisation_number(data.get("org_number", ""), country=country)
         with errors.check():

@@ -344,6 +344,7 @@ class _CustomerCommon(BodyIn):
 class PersonIn(_CustomerCommon):
     name: required_text(200)
     personnummer: text(20) = ""
+    invoice_email: Email = Field("", description="Where invoices go, if not to `email`")
 
 
 class PersonPatch(PersonIn):
@@ -384,6 +385,7 @@ class CustomerOut(Schema):
 
 class PersonOut(CustomerOut):
     personnummer: str
+    invoice_email: str
 
 
 class OrganisationOut(CustomerOut):

@@ -115,10 +115,12 @@ def document_content(doc: DocumentData) -> dict[str, Any]:
     seller, buyer = doc.seller, doc.buyer
     credit = doc.is_credit_note
 
+    # The address block is the addressee's: the address the letter goes to (documents.data).
+    addressee = doc.address_block
     buyer_lines = []
-    if buyer.reference_name:
-        buyer_lines.append(f"{words['attention']} {buyer.reference_name}")
-    buyer_lines += _address(buyer, formats=formats, home_country=seller.country)
+    if addressee.reference_name:
+        buyer_lines.append(f"{words['attention']} {addressee.reference_name}")
+    buyer_lines += _address(addressee, formats=formats, home_country=seller.country)
 
     meta = [[words["credit_note_number" if credit else "invoice_number"], doc.number]]
     meta.append([words["credit_note_date" if credit else "invoice_date"], formats.date(doc.issued_on)])
@@ -229,7 +231,7 @@ def document_content(doc: DocumentData) -> dict[str, Any]:
             "name": seller.name,
             "return-address": ", ".join(part for part in (seller.name, seller.address_line1, seller_place) if part),
         },
-        "buyer": {"name": buyer.name, "lines": buyer_lines},
+        "buyer": {"name": addressee.name, "lines": buyer_lines},
         "buyer-label": words["customer"],
         "meta": meta,
         "credit": credit_lines,

@@ -63,7 +63,10 @@ def test_every_way_of_issuing_goes_through_issue_documents_and_announces_once(co
         one = invoice_issue(invoice=_draft(company, admin_user), actor=admin_user, issued_on=ON)
         new = invoice_create_issued(company=company, customer=anna, actor=admin_user, lines=[LINE], issued_on=ON)
         many = invoices_issue_drafts(
-            company=company, actor=admin_user, invoice_ids=[_draft(company, admin_user).pk for _ in range(3)]
+            company=company,
+            actor=admin_user,
+            invoice_ids=[_draft(company, admin_user).pk for _ in range(3)],
+            issued_on=ON,
         )
         registered = invoices_register_from_basis(company=company, actor=admin_user, issued_on=ON)
         note = credit_note_create(invoice=one, actor=admin_user)

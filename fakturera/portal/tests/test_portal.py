@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from fakturera.documents.models import DocumentFormat
 from fakturera.documents.services import document_get
-from fakturera.invoicing.tests.factories import credit_note, draft_invoice, issued_invoice
+from fakturera.invoicing.tests.factories import ISSUED_ON, credit_note, draft_invoice, issued_invoice
 from fakturera.parties.tests.factories import CompanyFactory, OrganisationFactory, PersonFactory
 from fakturera.portal.links import portal_invoice_url
 from fakturera.portal.models import LoginLink
@@ -186,7 +186,8 @@ def test_a_person_sees_only_their_own_issued_invoices_and_credit_notes(company, 
     bertil = PersonFactory(company=company, name="Bertil")
     mine = issued_invoice(company, admin_user, "100", customer=anna, description="Annas behandling")
     credited = issued_invoice(company, admin_user, "300", customer=anna)
-    note = credit_note(credited, admin_user)
+    # dated as the invoices before and after it: a series keeps its dates in order
+    note = credit_note(credited, admin_user, issued_on=ISSUED_ON)
     draft_invoice(company, admin_user, "999", customer=anna, description="Utkast")
     theirs = issued_invoice(company, admin_user, "200", customer=bertil)
     client = Client()

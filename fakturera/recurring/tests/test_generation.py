@@ -7,6 +7,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from fakturera.catalog.models import Product
@@ -218,8 +219,11 @@ def test_orders_invoiced_in_bulk_get_consecutive_numbers_totals_vat_and_history(
         )
     ids = recurring_generate(today=JAN_1).order_ids
 
-    # when they are invoiced at once
-    invoices = invoices_issue_drafts(company=company, actor=admin_user, invoice_ids=ids, issued_on=dt.date(2027, 1, 5))
+    # when they are invoiced at once, on their date
+    with time_machine.travel(dt.datetime(2027, 1, 5, 9, tzinfo=dt.UTC), tick=False):
+        invoices = invoices_issue_drafts(
+            company=company, actor=admin_user, invoice_ids=ids, issued_on=dt.date(2027, 1, 5)
+        )
 
     # then numbers 1..3 in order, totals by the one rule, a VAT breakdown per rate, an event each
     assert [i.number for i in invoices] == [1, 2, 3]

@@ -297,7 +297,11 @@ def test_the_customers_channel_then_the_default_then_the_reserve(bureau):
         assert (batch.queued_count, batch.unsent_count) == (2, 1)
         assert status_in_swedish(stays) == "Inte skickad"
         not_sent = describe(stays.events.get(kind=SendingEvent.NOT_SENT))
-        assert not_sent == "Not sent: Nils Nollsson has no postal address."
+        # The reason names each channel tried: the default, then the reserve.
+        assert not_sent == (
+            "Not sent: No channel could take it. Letter: Nils Nollsson has no postal address. "
+            "E-mail: Nils Nollsson has no e-mail address."
+        )
 
         assert deliveries_work(now=after_the_undo_window()).sent == 5
     assert sorted(r.recipients[0] for r in smtp.received) == ["eva@e.example", "ida@i.example", "ulf@u.example"]

@@ -25,7 +25,7 @@ LEGAL_FIELDS = (
     "logo", "brand_colour",
 )  # fmt: skip
 INVOICING_FIELDS = (
-    "basis_source", "payment_terms_days", "default_currency", "is_rounding_to_whole_units",
+    "basis_source", "payment_terms_days", "issue_days_ahead", "default_currency", "is_rounding_to_whole_units",
     "has_ocr_length_digit", "is_invoicing_organisation_of_person", "pdf_template", "is_embedding_pdf_in_ubl",
 )  # fmt: skip
 SECURITY_FIELDS = ("requires_two_factor",)
@@ -62,8 +62,22 @@ class CompanySettingsForm(TextCheckedForm):
     )
     basis_source = forms.ChoiceField(label=_("Invoice basis from"), choices=BasisSource.choices)
     payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"))
+    issue_days_ahead = forms.IntegerField(
+        label=_("Invoice date at most days ahead"),
+        required=False,
+        min_value=0,
+        max_value=365,
+        help_text=_(
+            "An invoice may be dated from the latest invoice date of the series up to this many days after today."
+        ),
+    )
     default_currency = forms.ChoiceField(label=_("Default currency"), choices=CURRENCY_CHOICES)
-    is_rounding_to_whole_units = forms.BooleanField(label=_("Round totals to whole units"), required=False)
+    is_rounding_to_whole_units = forms.BooleanField(
+        label=_("Round totals to whole units"),
+        required=False,
+        # The currencies of core.money.WHOLE_UNIT_CURRENCIES.
+        help_text=_("Only invoices in SEK and NOK, which are settled in whole units; never EUR or DKK."),
+    )
     has_ocr_length_digit = forms.BooleanField(label=_("OCR reference with length digit"), required=False)
     is_invoicing_organisation_of_person = forms.BooleanField(
         label=_("Invoice a person's organisation"),
@@ -123,6 +137,8 @@ class CompanySettingsForm(TextCheckedForm):
     def service_fields(self) -> dict[str, Any]:
         """Everything company_update takes; the logo only when it was replaced or cleared."""
         data = {name: value for name, value in self.cleaned_data.items() if name != "basis_source"}
+        if data.get("issue_days_ahead") is None:
+            data.pop("issue_days_ahead", None)  # left empty: unchanged
         logo = data.pop("logo")
         if logo is False:
             data["logo"] = ""

@@ -16,7 +16,7 @@ from fakturera.staff.pickers import PickerField, company_users
 
 ADDRESS_FIELDS = ("address_line1", "address_line2", "postal_code", "city", "country")
 PERSON_FIELDS = (
-    "name", "personnummer", "email", "phone", "organisation", *ADDRESS_FIELDS, "language",
+    "name", "personnummer", "email", "invoice_email", "phone", "organisation", *ADDRESS_FIELDS, "language",
     "relationship_manager", "preferred_channel", "payment_terms_days", "notes",
 )  # fmt: skip
 ORGANISATION_FIELDS = (
@@ -41,6 +41,9 @@ class CustomerForm(TextCheckedForm):
     )
     gln = forms.CharField(label=_("GLN"), max_length=20, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
+    invoice_email = forms.EmailField(
+        label=_("Invoice e-mail"), required=False, help_text=_("Empty: invoices by e-mail go to the e-mail above.")
+    )
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     address_line1 = forms.CharField(label=_("Address"), max_length=200, required=False)
     address_line2 = forms.CharField(label=_("Address, line 2"), max_length=200, required=False)
@@ -106,8 +109,8 @@ class CustomerForm(TextCheckedForm):
 
     def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
         groups = [
-            (_("Customer"), ("name", "personnummer", "org_number", "vat_number", "peppol_id", "gln", "email", "phone",
-                              "organisation")),
+            (_("Customer"), ("name", "personnummer", "org_number", "vat_number", "peppol_id", "gln", "email",
+                              "invoice_email", "phone", "organisation")),
             (_("Postal address"), ADDRESS_FIELDS),
             (_("Invoicing"), ("invoice_reference", "language", "relationship_manager", "preferred_channel",
                                "payment_terms_days", "notes")),

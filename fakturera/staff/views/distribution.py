@@ -123,6 +123,7 @@ def _batch_context(request: HttpRequest, batch: SendBatch) -> dict[str, Any]:
         "can_undo": now < batch.undo_until and progress.waiting > 0,
         "deliveries": batch.deliveries.select_related("invoice").order_by("pk")[:SHOWN_DELIVERIES],
         "has_print": batch.deliveries.filter(channel=Channel.PRINT, state=DeliveryState.SENT).exists(),
+        "unsent": selectors.batch_unsent(batch=batch),
         "now": now,
     }
 
