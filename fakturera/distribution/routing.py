@@ -59,13 +59,15 @@ Problem = Callable[[str, Facts], "Reason | None"]
 def route(*, preferred: str, company: CompanyChannels, facts: Facts, problem: Problem, chosen: str = "") -> Route:
     """The channel of one invoice. `problem(channel, facts)` is the channel's criteria
     (channels.channel_problem); `chosen` a channel staff picked in the Send dialog,
-    which is used as it is or not at all. With no channel, the reason names every
-    channel tried and why each could not take the invoice (`no_channel`)."""
+    which is used as it is or not at all (the reason is then that channel's own). With
+    no channel otherwise, the reason names every channel tried and why each could not
+    take the invoice (`no_channel`)."""
     if chosen:
         if chosen not in company.active:
             return Route(None, reason=reason("channel_inactive", c=chosen))
         trouble = problem(chosen, facts)
-        return Route(chosen) if trouble is None else Route(None, reason=_no_channel([(chosen, trouble)]))
+        # One channel was tried, the one staff chose: its own reason says why not.
+        return Route(chosen) if trouble is None else Route(None, reason=trouble)
     if facts.is_reminder:
         return _route_reminder(company, facts, problem)
     notes: list[Reason] = []
