@@ -35,6 +35,7 @@ from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fakturera.catalog.vat import check_document_vat, vat_facts
 from fakturera.core.bulk import bulk_insert, bulk_insert_returning_ids, bulk_update
 from fakturera.core.errors import StateConflict
 from fakturera.core.events import Many, publish
@@ -163,6 +164,7 @@ def issue_documents(
     (a credit note is announced as `invoice.credited`)."""
     if not docs:
         return []
+    _check_vat(company, docs)
     now = now or timezone.now()
     issued_on = issued_on or timezone.localdate()
     actor_id = getattr(actor, "pk", actor)
@@ -199,6 +201,23 @@ def issue_documents(
             invoices=Many(lambda: (out.as_invoice() for out in issued)),
         )
     return issued
+
+
+def _check_vat(company: Company, docs: Sequence[ToIssue]) -> None:
+    """Each document's VAT categories must have what they need of the company and the buyer
+    (catalog.vat.vat_problems), whichever way it is issued: checked on what is in hand, before
+    a number is taken. Documents with the same buyer and categories are judged once."""
+    seller = vat_facts(company)
+    judged: set[tuple[Any, ...]] = set()
+    for doc in docs:
+        buyer = vat_facts(doc.buyer)
+        categories = frozenset(group.key.category for group in doc.totals.vat_groups)
+        key = (*buyer.values(), categories)
+        if key in judged:
+            continue
+        judged.add(key)
+        kind = _("The credit note to %(name)s") if doc.kind == InvoiceKind.CREDIT_NOTE else _("The invoice to %(name)s")
+        check_document_vat(categories, seller=seller, buyer=buyer, what=kind % {"name": buyer["name"]})
 
 
 def _move_drafts(
