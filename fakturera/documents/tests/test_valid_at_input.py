@@ -285,3 +285,25 @@ def test_a_company_without_a_vat_number_outside_sweden_cannot_issue_standard_rat
         invoice_create_draft(company=company, customer=buyer, actor=actor, lines=[_line()])
 
     assert "company's VAT number" in refused.value.message
+
+
+@pytest.mark.needs_shared("the Peppol validator")
+def test_a_danish_supplier_invoicing_a_danish_buyer_pays_to_a_bank_account_not_by_code_30(tmp_path):
+    # Found by the property test: DK-R-005 refuses payment means 30 for Danish suppliers.
+    company = CompanyFactory(
+        country="DK", org_number="13585628", vat_number="DK13585628", bankgiro="", iban="DK5000400440116243",
+        bic="DABADKKK", postal_code="5000", city="Odense",
+    )  # fmt: skip
+    actor = StaffFactory(company=company, role="admin").user
+    buyer = customer_create(
+        company=company, kind="organisation", name="Kunde ApS", country="DK", org_number="25313763",
+        vat_number="DK25313763",
+    )  # fmt: skip
+    invoice = invoice_create_issued(
+        company=company, customer=buyer, actor=actor, lines=[_line()], currency="DKK", issued_on=ISSUED_ON
+    )
+
+    xml = _ubl(invoice)
+
+    assert etree.fromstring(xml).xpath("cac:PaymentMeans/cbc:PaymentMeansCode/text()", namespaces=NS) == ["42"]
+    assert _fatal(xml, tmp_path) == []

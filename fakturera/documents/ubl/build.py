@@ -123,6 +123,9 @@ TERMS_TEXTS = {
 F_TAX_TEXT = "Godkänd för F-skatt"
 BANKGIRO_BRANCH = "SE:BANKGIRO"
 CREDIT_TRANSFER = "30"
+# DK-R-005/006: a Danish supplier's invoice to a Danish buyer may not say 30; payment to a
+# bank account (42) names the account and its branch (the BIC), else SEPA credit transfer.
+DANISH_ACCOUNT_TRANSFER, SEPA_CREDIT_TRANSFER = "42", "58"
 OUTSIDE_SCOPE = "O"
 INTRA_COMMUNITY = "K"
 
@@ -379,7 +382,10 @@ def _payment_means(root: etree._Element, document: DocumentData) -> None:
         accounts.insert(0 if document.currency != "SEK" else len(accounts), iban)
     for account, branch in accounts:
         means = etree.SubElement(root, CAC["PaymentMeans"])
-        _text(means, "PaymentMeansCode", CREDIT_TRANSFER)
+        code = CREDIT_TRANSFER
+        if seller.country == "DK":
+            code = DANISH_ACCOUNT_TRANSFER if branch else SEPA_CREDIT_TRANSFER
+        _text(means, "PaymentMeansCode", code)
         if document.payment_reference:
             _text(means, "PaymentID", document.payment_reference)
         financial_account = etree.SubElement(means, CAC["PayeeFinancialAccount"])
