@@ -127,9 +127,10 @@ def split_vat_choice(value: str) -> tuple[str, str]:
 # --- each category's conditions (EN 16931 BR-S/Z/E/AE/IC/G/O-02..04) ----------------------------------
 
 # The EU member states by ISO 3166 code (intra-community supply, export).
-EU_COUNTRIES = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
-)
+EU_COUNTRIES = frozenset({
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
+    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+})  # fmt: skip
 
 
 def _has(party: Mapping[str, Any], name: str) -> bool:

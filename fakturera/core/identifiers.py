@@ -155,8 +155,7 @@ def clean_vat_number(value: str, *, country: str, field: str = "vat_number") -> 
             ) from None
         raise _fail(
             field,
-            _("VAT numbers of %(country)s cannot be checked here; leave the field empty.")
-            % {"country": country},
+            _("VAT numbers of %(country)s cannot be checked here; leave the field empty.") % {"country": country},
         ) from None
     except StdnumError as exc:
         raise _fail(
@@ -298,10 +297,7 @@ PEPPOL_SCHEMES: dict[str, tuple[str, Callable[[str], str]]] = {
     "0184": (gettext_noop("Danish CVR number"), lambda v: dk_cvr.validate(v)),
     "0192": (gettext_noop("Norwegian organisation number"), lambda v: no_orgnr.validate(v)),
     "0216": (gettext_noop("Finnish OVT code"), _finnish_ovt),
-    **{
-        scheme: (gettext_noop("VAT number"), _peppol_vat(country))
-        for country, scheme in VAT_SCHEMES.items()
-    },
+    **{scheme: (gettext_noop("VAT number"), _peppol_vat(country)) for country, scheme in VAT_SCHEMES.items()},
 }
 
 # Schemes people still type that are not (or no longer) Peppol endpoint schemes, and the

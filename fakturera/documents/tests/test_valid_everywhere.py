@@ -213,9 +213,9 @@ def test_every_document_the_services_accept_passes_the_peppol_validator(tmp_path
     reasons: dict[str, int] = {}
     for _example, message in outcome.refusals:
         reasons[message[:90]] = reasons.get(message[:90], 0) + 1
-    print(f"\n{len(outcome.documents)} documents accepted and validated, {len(outcome.refusals)} refusals:")  # noqa: T201
+    print(f"\n{len(outcome.documents)} documents accepted and validated, {len(outcome.refusals)} refusals:")
     for message, count in sorted(reasons.items(), key=lambda pair: -pair[1]):
-        print(f"  {count:4} {message}")  # noqa: T201
+        print(f"  {count:4} {message}")
     failures = []
     for file, report in reports.items():
         label, has_address = paths[file]
