@@ -63,7 +63,7 @@ PEPPOL_IDS = {
     "DE": "9930:DE136695976", "GB": "9932:GB980780684",
 }  # fmt: skip
 CITIES = {"SE": "Västerås", "NO": "Bergen", "DK": "Odense", "FI": "Helsinki", "DE": "Berlin", "GB": "London"}
-CURRENCIES = ("SEK", "NOK", "DKK", "EUR", "USD")
+CURRENCIES = ("SEK", "SEK", "NOK", "DKK", "EUR", "EUR", "USD")  # USD is refused: not a currency we invoice in
 UNITS = ("st", "h", "tim", "mån", "dag", "km", "kg", "paket", "")
 
 
@@ -105,7 +105,8 @@ def lines(draw, seller_country: str) -> list[dict[str, Any]]:
     main = draw(st.sampled_from(VatCategory.values))
     result = []
     for index in range(count):
-        category = draw(st.sampled_from([main] * 4 + VatCategory.values))
+        mixed = draw(st.integers(0, 9)) == 0 if main == VatCategory.OUTSIDE_SCOPE else draw(st.booleans())
+        category = draw(st.sampled_from(VatCategory.values)) if mixed else main
         rates = [f"{rate.normalize():f}" for rate in STANDARD_RATES[seller_country]]
         rate = draw(st.sampled_from(rates)) if category == VatCategory.STANDARD else "0"
         line = {
