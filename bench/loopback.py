@@ -72,6 +72,7 @@ class Gunicorn:
             # Production's settings over plain HTTP on loopback: a real key, no HTTPS redirect.
             "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
             "FAKTURERA_SSL_REDIRECT": "0",
+            "FAKTURERA_SITE_URL": os.environ.get("FAKTURERA_SITE_URL") or f"http://127.0.0.1:{self.port}",
             # This process's keys: it wrote the secrets (an SMTP password) the server reads.
             "FAKTURERA_SECRET_KEYS": ",".join(settings.SECRET_ENCRYPTION_KEYS),
             "ALLOWED_HOSTS": "127.0.0.1",

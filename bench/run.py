@@ -149,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("FAKTURERA_DEBUG", "0")
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.setdefault("FAKTURERA_SSL_REDIRECT", "0")
+    os.environ.setdefault("FAKTURERA_SITE_URL", "http://127.0.0.1")  # required without DEBUG; no mail leaves
     # Secrets at rest need their keys when DEBUG is off: one of the run's own.
     from fakturera.core.secrets import new_key
 

@@ -88,9 +88,19 @@ if not SECRET_ENCRYPTION_KEYS:
     _digest = hashlib.sha256(b"fakturera-secrets-at-rest:" + SECRET_KEY.encode()).digest()
     SECRET_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(_digest).decode()]
 
-# Where people reach this installation: links in e-mails (portal, approvals) are absolute,
-# and its host and origin are what ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS default to.
-SITE_URL = os.environ.get("FAKTURERA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where people reach this installation: links in e-mails (portal, approvals) are absolute
+# (core/urls.py), and its host and origin are what ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS
+# default to. `make run` (scripts/serve) sets it to the host and port it serves; production
+# must say it, as a link to the wrong address is only noticed by the customer who gets it.
+SITE_URL = os.environ.get("FAKTURERA_SITE_URL", "").strip().rstrip("/")
+if not SITE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FAKTURERA_SITE_URL is not set, and FAKTURERA_DEBUG is off (production): the links in e-mails "
+            "(portal login, course approval, invitations) are built on it. Set it to the address people "
+            "reach this installation at, such as https://faktura.example.se (README, Settings)."
+        )
+    SITE_URL = "http://127.0.0.1:8000"
 _site = urlsplit(SITE_URL)
 ALLOWED_HOSTS = _list("ALLOWED_HOSTS", list(dict.fromkeys([_site.hostname or "127.0.0.1", "127.0.0.1", "localhost"])))
 CSRF_TRUSTED_ORIGINS = _list("FAKTURERA_CSRF_TRUSTED_ORIGINS", [f"{_site.scheme}://{_site.netloc}"])

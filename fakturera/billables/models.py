@@ -81,6 +81,9 @@ class BasisItemStatus(models.TextChoices):
     OPEN = "open", _("Open")
     INVOICED = "invoiced", _("Invoiced")
     REMOVED = "removed", _("Removed")
+    # Invoiced, then credited with its items returned: a new item (returned_from) took its
+    # place and its source row, which it let go.
+    CREDITED = "credited", _("Credited and returned to the basis")
 
 
 class RemovedBecause(models.TextChoices):
@@ -128,6 +131,10 @@ class BasisItem(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     invoiced_at = models.DateTimeField(null=True, blank=True)
+    # The credited item this one was returned from (services.basis_items_return).
+    returned_from = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="returned_as"
+    )
 
     class Meta:
         ordering = ["occurred_on", "pk"]
@@ -150,6 +157,8 @@ class BasisItem(models.Model):
                         course_registration__isnull=True,
                         **NO_SEED_001,
                     )
+                    # A credited, returned item has handed its source row to the new item.
+                    | Q(status="credited", **NO_SEED_001, **NO_COURSE)
                 ),
                 name="basis_item_source_link",
             ),

@@ -35,3 +35,43 @@ def basis_by_customer(*, company: Company, customer_ids: list[int] | None = None
     for item in qs.order_by("customer__name", "customer_id", "occurred_on", "pk"):
         groups.setdefault(item.customer_id, CustomerBasis(item.customer)).items.append(item)
     return list(groups.values())
+
+
+@dataclass(frozen=True)
+class Split:
+    """A customer whose open basis becomes several invoices when registered: one per buyer
+    reference (project number), "" being the items without one."""
+
+    customer_id: int
+    name: str
+    references: list[str]
+
+    @property
+    def count(self) -> int:
+        return len(self.references)
+
+
+def basis_splits(*, company: Company, customer_ids: list[int] | None = None) -> list[Split]:
+    """The chosen customers (None: everyone in the basis) whose Register makes more than one
+    invoice, by name, in one query. Registering groups by customer and buyer reference
+    (invoicing.services.invoices_register_from_basis); this reads the same grouping."""
+    qs = BasisItem.objects.filter(company=company, status=BasisItemStatus.OPEN)
+    if customer_ids is not None:
+        qs = qs.filter(customer_id__in=customer_ids)
+    rows = (
+        qs.values_list("customer_id", "customer__name", "buyer_reference")
+        .distinct()
+        .order_by("customer__name", "customer_id", "buyer_reference")
+    )
+    found: dict[int, Split] = {}
+    for customer_id, name, reference in rows:
+        found.setdefault(customer_id, Split(customer_id, name, [])).references.append(reference)
+    return [split for split in found.values() if split.count > 1]
+
+
+def basis_open_count(*, company: Company, contact_type_id: int | None = None) -> int:
+    """How many items are open in the basis (those of one contact type's journal notes)."""
+    qs = BasisItem.objects.filter(company=company, status=BasisItemStatus.OPEN)
+    if contact_type_id is not None:
+        qs = qs.filter(journal_note__contact_type_id=contact_type_id)
+    return qs.count()

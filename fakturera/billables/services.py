@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -303,6 +304,60 @@ def basis_source_set(*, company: Company, source: str, actor: Any = None) -> Non
     BasisItem.objects.filter(pk__in=reopened).update(status=BasisItemStatus.OPEN, removed_because="")
 
 
+def journal_notes_exclusion_sync(*, company: Company, contact_type_id: int, is_excluded: bool) -> int:
+    """Keep the basis in step with a contact type's exclusion from invoicing (seed 001), in the
+    caller's transaction, a few statements whatever the number of notes. Returns how many items
+    left the basis (excluded) or came back (included again).
+
+    Excluded: the open items of its notes leave the basis, marked why (kept, not deleted).
+    Included again: the items that left for that reason come back, priced from their notes as
+    any reopened item is, and notes written while it was excluded enter the basis, as when the
+    basis source is switched (REOPENABLE: items that left by themselves come back when the
+    reason goes away). Items staff removed stay removed; invoiced ones are never touched.
+    While the company's basis is its bookings, nothing enters: the items wait, marked as of
+    the other source, for a switch to journal notes to bring them in."""
+    items = BasisItem.objects.filter(
+        company=company, source=BasisSourceKind.JOURNAL_NOTE, journal_note__contact_type_id=contact_type_id
+    )
+    if is_excluded:
+        return items.filter(status=BasisItemStatus.OPEN).update(
+            status=BasisItemStatus.REMOVED, removed_because=RemovedBecause.EXCLUDED
+        )
+    left = items.filter(status=BasisItemStatus.REMOVED, removed_because=RemovedBecause.EXCLUDED)
+    if not JOURNAL_NOTES.counts_for(company):
+        left.update(removed_because=RemovedBecause.BASIS_SOURCE)
+        return 0
+    notes = (
+        JournalNote.objects.filter(company=company, contact_type_id=contact_type_id)
+        .filter(
+            Q(basis_item__isnull=True)
+            | Q(basis_item__status=BasisItemStatus.REMOVED, basis_item__removed_because=RemovedBecause.EXCLUDED)
+        )
+        .select_related("contact_type", "basis_item")
+    )
+    new_items, reopened = [], []
+    for note in notes:
+        values = JOURNAL_NOTES.values(note, company)
+        item = getattr(note, "basis_item", None)
+        if item is None:
+            new_items.append(BasisItem(company=company, source=JOURNAL_NOTES.kind, journal_note=note, **values))
+            continue
+        item.status, item.removed_because = BasisItemStatus.OPEN, ""
+        for name, value in values.items():
+            setattr(item, name, value)
+        reopened.append(item)
+    BasisItem.objects.bulk_create(new_items, batch_size=1000)
+    BasisItem.objects.bulk_update(reopened, ["status", "removed_because", *REPRICED], batch_size=1000)
+    return len(new_items) + len(reopened)
+
+
+# What a reopened item takes again from its source row (the keys of _booking_values, _note_values).
+REPRICED = (
+    "customer_id", "description", "occurred_on", "quantity", "unit", "unit_price", "vat_category", "vat_rate",
+    "account_code", "currency",
+)  # fmt: skip
+
+
 # --- manual lines and edits in the basis tab ---------------------------------------------------
 
 
@@ -453,3 +508,65 @@ def basis_items_mark_invoiced(*, item_ids: list[int], at: dt.datetime) -> None:
         raise StateConflict(
             _("Some of these items were invoiced by someone else at the same moment; nothing was registered.")
         )
+
+
+# --- what crediting gives back to the basis -----------------------------------------------------
+
+# Returned items copy these of the credited one; the price is what was billed (staff may have edited it).
+RETURNED_FIELDS = (
+    "customer_id", "source", "booking_id", "journal_note_id", "description", "buyer_reference", "occurred_on",
+    "quantity", "unit", "unit_price", "vat_category", "vat_rate", "account_code", "currency", "period_start",
+    "period_end",
+)  # fmt: skip
+# Course registrations and tailored-course customers follow their registration in the courses
+# app (cancelled, processed again); only these come back with a credit.
+RETURNABLE = (BasisSourceKind.BOOKING, BasisSourceKind.JOURNAL_NOTE, BasisSourceKind.MANUAL)
+
+
+def basis_items_return(*, company: Company, item_ids: list[int], actor: Any = None) -> list[int]:
+    """Credited items back in the basis (seed 001: a credited booking or journal note can be
+    billed again). Runs in the crediting transaction (invoicing.credit_note_create), a few
+    statements whatever the count; returns the new items' ids.
+
+    An invoiced item keeps its unique link to the line that billed it, so it is not reopened:
+    it becomes `credited`, lets go of its booking or note, and a new item copying it (price as
+    billed, `returned_from` it) takes its place and its source row. The new item is open when
+    its row is billable now (a booking still "not paid", a note of a type not excluded, of the
+    company's basis source; a manual line always), else removed with the reason, to come back
+    when the reason goes away; the booking's or note's state follows its item. Items of course
+    sources, and items not invoiced, are left as they are.
+    """
+    items = list(
+        BasisItem.objects.select_for_update(of=("self",))
+        .filter(company=company, pk__in=item_ids, status=BasisItemStatus.INVOICED, source__in=RETURNABLE)
+        .select_related("booking", "journal_note__contact_type")
+        .order_by("pk")
+    )
+    if not items:
+        return []
+    # The old items let go of their rows first: a booking or note has one item (one-to-one).
+    BasisItem.objects.filter(pk__in=[item.pk for item in items]).update(
+        status=BasisItemStatus.CREDITED, booking=None, journal_note=None
+    )
+    specs = {
+        BasisSourceKind.BOOKING: (BOOKINGS, "booking"),
+        BasisSourceKind.JOURNAL_NOTE: (JOURNAL_NOTES, "journal_note"),
+    }
+    returned = []
+    for item in items:
+        status, because = BasisItemStatus.OPEN, ""
+        if item.source in specs:
+            spec, link = specs[item.source]
+            if not spec.is_billable(getattr(item, link), company):
+                status, because = BasisItemStatus.REMOVED, spec.why_removed(company)
+        returned.append(
+            BasisItem(
+                company=company,
+                status=status,
+                removed_because=because,
+                returned_from_id=item.pk,
+                created_by=actor,
+                **{name: getattr(item, name) for name in RETURNED_FIELDS},
+            )
+        )
+    return [item.pk for item in BasisItem.objects.bulk_create(returned, batch_size=1000)]

@@ -8,9 +8,11 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from fakturera.catalog.events import CONTACT_TYPE_EXCLUSION_CHANGED
 from fakturera.catalog.models import ContactType, Priced, Product, TreatmentType
 from fakturera.catalog.vat import clean_vat
 from fakturera.core.errors import DomainError, ErrorCollector
+from fakturera.core.events import publish
 from fakturera.core.money import clean_unit_price
 from fakturera.core.text import check_texts
 from fakturera.parties.models import Company
@@ -56,4 +58,13 @@ def catalog_item_save(*, model: type[P], company: Company, instance: P | None = 
     for name, value in data.items():
         setattr(instance, name, value)
     instance.save()
+    excluded = data.get("is_excluded_from_invoicing")
+    if isinstance(instance, ContactType) and current["is_excluded_from_invoicing"] != excluded:
+        # Its journal notes' open items leave the basis, or come back (billables subscribes).
+        publish(
+            CONTACT_TYPE_EXCLUSION_CHANGED,
+            company_id=company.pk,
+            contact_type_id=instance.pk,
+            is_excluded=bool(excluded),
+        )
     return instance

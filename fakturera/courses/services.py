@@ -41,6 +41,7 @@ from fakturera.core.money import clean_unit_price
 from fakturera.core.ratelimit import Limit, hit
 from fakturera.core.tasks import enqueue_on_commit
 from fakturera.core.text import check_texts
+from fakturera.core.urls import absolute_url
 from fakturera.courses.events import COURSE_BASIS_EXPORTED
 from fakturera.courses.models import (
     BILLING_FIELDS,
@@ -540,7 +541,7 @@ def approval_token(registration: Registration) -> str:
 
 
 def approval_url(registration: Registration) -> str:
-    return settings.SITE_URL + reverse("course_approval", args=[approval_token(registration)])
+    return absolute_url(reverse("course_approval", args=[approval_token(registration)]))
 
 
 def registration_from_approval_token(token: str) -> Registration:

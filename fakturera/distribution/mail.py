@@ -1,8 +1,11 @@
 """E-mail texts: the company's templates per purpose and language, with built-in
 defaults, and the variables they may use.
 
-Variables are replaced by name ({invoice_number}); anything else in braces stays as
-it is, so a template can never reach into Python objects (str.format could).
+Variables are replaced by name ({invoice_number}), so a template can never reach into
+Python objects (str.format could). This module is the template language's one rule:
+saving refuses anything written as a variable that is not one of VARIABLES exactly as
+{name} ({foo}, {{ customer_name }}, {Customer_Name}), naming it, since it would reach
+the customer as typed.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from babel.numbers import format_currency
+from django.utils.translation import gettext as _
 
 from fakturera.core.mail import Outbox, SmtpServer
 from fakturera.distribution.models import ChannelSetting, Purpose
@@ -18,6 +22,8 @@ from fakturera.parties.models import Company
 
 VARIABLES = ("customer_name", "invoice_number", "amount", "due_date", "ocr", "portal_link", "company_name")
 _VARIABLE = re.compile(r"\{(" + "|".join(VARIABLES) + r")\}")
+# Whatever is written as a variable: a name in one or more braces, spaces allowed.
+_WRITTEN_AS_VARIABLE = re.compile(r"\{+\s*([A-Za-z_][\w.-]*)\s*\}+")
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,37 @@ def default_text(purpose: str, language: str) -> Text:
 
 def fill(template: str, values: dict[str, str]) -> str:
     return _VARIABLE.sub(lambda match: values.get(match.group(1), ""), template)
+
+
+def variables_text() -> str:
+    return ", ".join("{" + name + "}" for name in VARIABLES)
+
+
+def unknown_variables(template: str) -> list[str]:
+    """What the template writes as a variable that is not one, as written, each once."""
+    unknown: list[str] = []
+    for match in _WRITTEN_AS_VARIABLE.finditer(template):
+        written = match.group(0)
+        is_variable = match.group(1) in VARIABLES and written == "{" + match.group(1) + "}"
+        if not is_variable and written not in unknown:
+            unknown.append(written)
+    return unknown
+
+
+def template_problems(*, subject: str, body: str) -> dict[str, list[str]]:
+    """Each field's unknown variables, worded for the person who wrote them."""
+    problems: dict[str, list[str]] = {}
+    for field, template in (("subject", subject), ("body", body)):
+        for written in unknown_variables(template):
+            problems.setdefault(field, []).append(
+                _("Unknown variable %(variable)s: the variables you can use are %(variables)s.")
+                % {"variable": written, "variables": variables_text()}
+            )
+    return problems
+
+
+def fill_text(text: Text, values: dict[str, str]) -> Text:
+    return Text(fill(text.subject, values), fill(text.body, values))
 
 
 def amount_text(amount: object, currency: str, language: str) -> str:

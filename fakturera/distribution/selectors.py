@@ -4,6 +4,7 @@ routing needs for many invoices at once, and the progress of sends."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -14,8 +15,9 @@ from fakturera.autogiro.selectors import mandates_active_for
 from fakturera.core.bulk import any_of
 from fakturera.core.identifiers import peppol_endpoint
 from fakturera.core.mail import INSTALLATION, Outbox
+from fakturera.distribution.channels.email import variables
 from fakturera.distribution.channels.peppol import receivers_registered
-from fakturera.distribution.mail import Text, smtp_outbox
+from fakturera.distribution.mail import Text, fill_text, smtp_outbox
 from fakturera.distribution.models import (
     ACTIVE_STATES,
     ChannelSetting,
@@ -26,9 +28,11 @@ from fakturera.distribution.models import (
     InvoiceSending,
     SendBatch,
 )
+from fakturera.distribution.reasons import worded
 from fakturera.distribution.routing import CompanyChannels, Facts, Party, PostalAddress, Recipient, recipient_for
-from fakturera.distribution.states import SendingStatus
-from fakturera.invoicing.models import Invoice
+from fakturera.distribution.states import SendingEvent, SendingStatus
+from fakturera.invoicing.models import Invoice, InvoiceEvent
+from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
 from fakturera.parties.models import Channel, Company, Customer, OrganisationMember
 
 
@@ -111,6 +115,26 @@ def email_texts(*, company: Company | int) -> dict[tuple[str, str], Text]:
         (row.purpose, row.language): Text(row.subject, row.body)
         for row in EmailTemplate.objects.filter(company_id=company_id)
     }
+
+
+def template_preview_invoice(*, company: Company, number: str = "") -> Invoice | None:
+    """The invoice an e-mail template is previewed with: the one with this number (as
+    shown, with or without the series prefix), or the company's latest issued invoice."""
+    invoices = Invoice.objects.filter(company=company, kind=InvoiceKind.INVOICE).exclude(status=InvoiceStatus.DRAFT)
+    number = number.strip()
+    if not number:
+        return invoices.order_by("-issued_at", "-number", "-pk").first()
+    digits = re.search(r"(\d+)$", number)
+    if digits is None:
+        return None
+    candidates = invoices.filter(number=int(digits.group(1))).order_by("-issued_at", "-pk")
+    return next((i for i in candidates if number in (i.display_number, digits.group(1))), None)
+
+
+def email_preview(*, invoice: Invoice, text: Text) -> Text:
+    """The template filled in with this invoice's values, as its customer would get it."""
+    recipient = (invoice.buyer or {}).get("name") or invoice.customer.name
+    return fill_text(text, variables(invoice, recipient=recipient))
 
 
 def mail_outbox_for(company: Company) -> Outbox:
@@ -292,3 +316,29 @@ def deliveries_needing_attention(*, company: Company, now: dt.datetime | None = 
         waiting=list(waiting[:limit]),
         stuck=list(stuck[:limit]),
     )
+
+
+# --- what a send did, for the page that follows it (the basis's Register & send) ----------------
+
+
+def batch_channel_counts(*, batch: SendBatch) -> dict[str, int]:
+    """How many of the send's invoices were queued per channel (channel code -> count)."""
+    rows = Delivery.objects.filter(batch=batch).values_list("channel").annotate(n=Count("pk")).order_by("channel")
+    return dict(rows)
+
+
+def batch_deliveries_of(*, batch: SendBatch, invoice_ids: list[int]) -> dict[int, Delivery]:
+    """The send's delivery of each of these invoices (those it queued), in one query."""
+    return {d.invoice_id: d for d in Delivery.objects.filter(any_of(Delivery, invoice_ids, "invoice"), batch=batch)}
+
+
+def not_sent_reasons(*, invoice_ids: list[int], since: dt.datetime) -> dict[int, str]:
+    """Why each of these invoices was not sent by a send made at `since` or later: the last
+    such reason in its history, worded in the active language. One query."""
+    events = (
+        InvoiceEvent.objects.filter(any_of(InvoiceEvent, invoice_ids, "invoice"), kind=SendingEvent.NOT_SENT)
+        .filter(at__gte=since)
+        .order_by("invoice_id", "at", "pk")
+        .values_list("invoice_id", "params")
+    )
+    return {invoice_id: worded((params or {}).get("reason")) for invoice_id, params in events}

@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 from fakturera.core import net
 from fakturera.core.bulk import any_of
 from fakturera.core.db import run_retrying
-from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
+from fakturera.core.errors import DomainError, ErrorCollector, StateConflict, ValidationFailed
 from fakturera.core.text import check_texts
 from fakturera.distribution import selectors
 from fakturera.distribution.channels import REGISTRY, channel_problem
+from fakturera.distribution.mail import template_problems
 from fakturera.distribution.models import (
     ChannelSetting,
     Delivery,
@@ -152,6 +153,8 @@ def email_template_save(*, company: Company, purpose: str, language: str, subjec
     check_texts({"subject": subject, "body": body}, multiline={"body"})
     if not subject.strip() or not body.strip():
         raise DomainError(_("An e-mail template needs a subject and a text."), field="subject")
+    if problems := template_problems(subject=subject, body=body):
+        raise ValidationFailed(problems)
     template, _created = EmailTemplate.objects.update_or_create(
         company=company, purpose=purpose, language=language, defaults={"subject": subject.strip(), "body": body}
     )
@@ -369,6 +372,8 @@ def _queue(
         )
     SendBatch.objects.filter(pk=batch.pk).update(queued_count=len(deliveries), unsent_count=len(not_sent))
     batch.queued_count, batch.unsent_count = len(deliveries), len(not_sent)
+    # What the caller may tell at once (the history holds the same): invoice id -> why not.
+    batch.not_sent = dict(not_sent)
     return batch
 
 

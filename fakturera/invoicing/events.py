@@ -8,7 +8,9 @@ Subscribers register in their AppConfig.ready(); invoicing imports none of them.
   Invoice, the same order, built only when iterated; some columns may be deferred).
 - `invoice.credited`: a credit note was issued for an invoice.
   data: `invoice` (the original, its status already moved), `credit_note` (the new
-  credit note), `is_full` (bool: nothing is left to credit).
+  credit note), `is_full` (bool: nothing is left to credit), `returned_to_basis`
+  (list[int]: the basis items made to bill again what the credit returned to the basis;
+  empty unless the credit asked for it, billables.basis_items_return).
 
 Every publication happens inside the issuing transaction.
 """

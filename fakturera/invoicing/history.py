@@ -209,6 +209,9 @@ register_kind(
     EventKind.CREDITED,
     label=EventKind.CREDITED.label,
     sentence=_credited,
-    details={"is_full": Detail(gettext_lazy("Fully credited"))},
+    details={
+        "is_full": Detail(gettext_lazy("Fully credited")),
+        "returned_to_basis": Detail(gettext_lazy("Items returned to the basis")),
+    },
 )
 register_kind(EventKind.DELETED, label=EventKind.DELETED.label, sentence=lambda params: _("The draft was deleted."))

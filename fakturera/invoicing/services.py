@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fakturera.billables.models import BasisItem, BasisItemStatus
-from fakturera.billables.services import basis_items_claim, basis_items_mark_invoiced
+from fakturera.billables.services import basis_items_claim, basis_items_mark_invoiced, basis_items_return
 from fakturera.catalog.vat import VatKey, check_vat_conditions, check_vat_mix, clean_vat, vat_facts
 from fakturera.core.bulk import any_of, bulk_insert, bulk_insert_returning_ids, bulk_update
 from fakturera.core.db import retrying_atomic
@@ -668,11 +668,14 @@ def credit_note_create(
     quantities: dict[int, Decimal] | None = None,
     reason: str = "",
     issued_on: dt.date | None = None,
+    return_to_basis: bool = False,
 ) -> Invoice:
     """Credit an issued invoice fully (quantities None) or partly (line id -> quantity).
 
     The credit note is itself issued and numbered in the same series. The original
     is locked first, so two credits at once cannot together exceed what is left.
+    With `return_to_basis`, the basis items of the lines this credit leaves wholly
+    credited go back to the basis (billables.basis_items_return), to be invoiced again.
     """
     check_texts({"reason": reason})
     # Only the invoice row, and FOR NO KEY UPDATE: a lock on the company or customer row (what
@@ -732,6 +735,12 @@ def credit_note_create(
     ]
     totals = _totals(company, credit_lines, original.currency)
     now = timezone.now()
+    returned: list[int] = []
+    if return_to_basis:
+        # Before the series lock: nothing after it may lock a basis item (DESIGN.md, "Locks").
+        wholly = [line_id for line_id, quantity in wanted.items() if remaining[line_id] == quantity]
+        item_ids = [lines[line_id].basis_item_id for line_id in wholly if lines[line_id].basis_item_id]
+        returned = basis_items_return(company=company, item_ids=item_ids, actor=actor)
     customer = Customer.objects.select_related("invoice_reference").get(pk=original.customer_id)
     doc = ToIssue(
         kind=InvoiceKind.CREDIT_NOTE,
@@ -758,11 +767,22 @@ def credit_note_create(
     note = out.invoice
     is_full = all(remaining[line_id] - wanted.get(line_id, Decimal(0)) == 0 for line_id in lines)
     params = {"credit_note": note.pk, "credit_note_number": note.display_number, "is_full": is_full}
+    if return_to_basis:
+        params["returned_to_basis"] = len(returned)
     if is_full:
         move_invoice(original, to=InvoiceStatus.CREDITED, actor=actor, event=EventKind.CREDITED, params=params)
     else:
         InvoiceEvent.objects.create(invoice=original, kind=EventKind.CREDITED, actor=actor, at=now, params=params)
     # Subscribers stop a queued delivery (seed 003), lower a direct-debit order, render the
     # credit note and tell webhooks, all inside this transaction.
-    publish(INVOICE_CREDITED, company_id=company.pk, actor=actor, invoice=original, credit_note=note, is_full=is_full)
+    publish(
+        INVOICE_CREDITED,
+        company_id=company.pk,
+        actor=actor,
+        invoice=original,
+        credit_note=note,
+        is_full=is_full,
+        returned_to_basis=returned,
+    )
+    note.returned_to_basis = returned
     return note

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from fakturera.core import mail
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
 from fakturera.core.tasks import enqueue_on_commit
+from fakturera.core.urls import absolute_url
 from fakturera.parties.models import Company, CompanyUser, Invitation, Role
 
 
@@ -109,7 +110,7 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
 
 
 def invitation_url(token: str) -> str:
-    return settings.SITE_URL + reverse("staff:invitation", args=[token])
+    return absolute_url(reverse("staff:invitation", args=[token]))
 
 
 def invitation_send(*, invitation_id: int) -> None:

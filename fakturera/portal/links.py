@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
+
+from fakturera.core.urls import absolute_url
 
 
 def portal_invoice_url(invoice: Any) -> str:
     """The absolute address of an invoice in the portal; the portal asks its client to log in first."""
     path = reverse("portal:invoice_detail", kwargs={"company_id": invoice.company_id, "invoice_id": invoice.pk})
-    return f"{settings.SITE_URL}{path}"
+    return absolute_url(path)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from fakturera.core.errors import DomainError
 from fakturera.core.ratelimit import Limit, hit
 from fakturera.core.tasks import enqueue_on_commit
+from fakturera.core.urls import absolute_url
 from fakturera.parties.models import Company, Customer, CustomerKind
 from fakturera.portal.mail import send_login_link
 from fakturera.portal.models import LoginLink
@@ -89,7 +90,7 @@ def login_links_send(*, company_id: int, email: str, next_path: str = "") -> int
             created_at=now,
             expires_at=now + dt.timedelta(minutes=LINK_MINUTES),
         )
-        url = settings.SITE_URL + reverse("portal:login_link", args=[company.pk, token])
+        url = absolute_url(reverse("portal:login_link", args=[company.pk, token]))
         if next_path:
             url += "?" + urlencode({"next": next_path})
         try:

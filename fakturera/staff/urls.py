@@ -62,6 +62,7 @@ urlpatterns = [
     path("basis/item/<int:pk>/", basis.item_edit, name="basis_item_edit"),
     path("basis/item/<int:pk>/remove/", basis.item_remove, name="basis_item_remove"),
     path("basis/register/", basis.register, name="basis_register"),
+    path("basis/registered/", basis.registered, name="basis_registered"),
     # Invoices
     path("invoices/", invoices.invoice_list, name="invoice_list"),
     path("invoices/new/", invoices.draft_create, name="invoice_create"),

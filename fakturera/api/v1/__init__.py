@@ -5,7 +5,9 @@ service or selector of its app, and shapes the answer. Every lookup is scoped to
 the key's company, so another company's id is a 404.
 """
 
-from ninja import NinjaAPI
+from csp.constants import SELF
+from csp.decorators import csp_update
+from ninja import NinjaAPI, Swagger
 
 from fakturera.api.v1 import basis, customers, errors, invoices, products, query
 from fakturera.api.v1.auth import ApiKeyAuth
@@ -20,6 +22,12 @@ api = NinjaAPI(
         "Money, prices, quantities and rates are decimal strings."
     ),
     urls_namespace="api-v1",
+    # The docs work offline and under the Content-Security-Policy: Swagger UI's files are
+    # django-ninja's static files (the "ninja" app, settings.py), its validator badge (an image
+    # from validator.swagger.io) is off, and this page alone may show the data: icons of
+    # Swagger UI's stylesheet. Tests: api/tests/test_api_docs_browser.py.
+    docs=Swagger(settings={"validatorUrl": None}),
+    docs_decorator=csp_update({"img-src": [SELF, "data:"]}),
     auth=ApiKeyAuth(),
     parser=JsonParser(),
 )

@@ -240,6 +240,7 @@ def invoice_credit(request: HttpRequest, invoice_id: int, payload: CreditIn | No
             quantities=quantities,
             reason=payload.reason,
             issued_on=payload.issued_on,
+            return_to_basis=payload.return_to_basis,
         )
         return note.pk
 

@@ -533,6 +533,11 @@ class CreditIn(BodyIn):
     )
     reason: text(300) = ""
     issued_on: BoundedDate | None = None
+    return_to_basis: bool = Field(
+        False,
+        description="Return the basis items of the lines this credit leaves wholly credited to the basis, "
+        "to be invoiced again (a booking or journal note is billable again)",
+    )
 
 
 class LineOut(Schema):

@@ -162,3 +162,13 @@ def test_production_refuses_to_start_without_a_real_secret_key(tmp_path, key, pr
     assert problem in done.stderr
     assert "FAKTURERA_DEBUG is off" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("site", [None, "", "  "])
+def test_production_refuses_to_start_without_the_site_address(tmp_path, site):
+    """The links in e-mails are built on it: a guessed address would send customers to the wrong place."""
+    done = _fakturera(_server_env(tmp_path, FAKTURERA_SITE_URL=site), "check")
+
+    assert done.returncode != 0
+    assert "FAKTURERA_SITE_URL is not set" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -138,6 +138,7 @@ def test_without_keys_the_installation_refuses_to_start_when_debug_is_off():
     env |= {
         "FAKTURERA_DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "FAKTURERA_SITE_URL": "https://faktura.example.se",
         "DJANGO_SETTINGS_MODULE": "fakturera.settings",
     }
     code = "import django; django.setup()"

@@ -73,7 +73,7 @@ def test_public_form_refuses_bad_identifiers_with_a_clear_message(company):
     response = Client().post(_form_url(occurrence), {**GOOD, "org_number": "556036-0794", "lang": "sv"})
     assert response.status_code == 400
     text = response.content.decode()
-    assert "“556036-0794” är inte giltigt som svenskt organisationsnummer: kontrollsiffran stämmer inte." in text
+    assert "”556036-0794” är inte giltigt som svenskt organisationsnummer: kontrollsiffran stämmer inte." in text
     assert "Ingen anmälan sparades." in text
     assert Registration.objects.count() == 0
 

@@ -12,10 +12,10 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from django.conf import settings as django_settings
 from django.urls import reverse
 
 from fakturera.core import mail
+from fakturera.core.urls import absolute_url
 from fakturera.distribution.channels.base import Channel, Job, Outcome, PermanentError, Session, TransientError
 from fakturera.distribution.errors import plain_text
 from fakturera.distribution.mail import Text, amount_text, default_text, fill, smtp_outbox
@@ -147,7 +147,8 @@ def variables(invoice: Any, *, recipient: str) -> dict[str, str]:
         "due_date": invoice.due_on.isoformat() if invoice.due_on else "",
         "ocr": invoice.payment_reference,
         # The portal's address by its route name: distribution does not import the portal.
-        "portal_link": django_settings.SITE_URL
-        + reverse("portal:invoice_detail", kwargs={"company_id": invoice.company_id, "invoice_id": invoice.pk}),
+        "portal_link": absolute_url(
+            reverse("portal:invoice_detail", kwargs={"company_id": invoice.company_id, "invoice_id": invoice.pk})
+        ),
         "company_name": (invoice.seller or {}).get("name", ""),
     }

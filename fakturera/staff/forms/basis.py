@@ -13,7 +13,7 @@ from fakturera.catalog.models import Product
 from fakturera.catalog.vat import split_vat_choice, vat_choices
 from fakturera.core.money import CURRENCY_CHOICES
 from fakturera.core.text import TextCheckedForm
-from fakturera.parties.models import Company
+from fakturera.parties.models import Channel, Company
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -156,13 +156,30 @@ class IdListField(forms.Field):
             raise forms.ValidationError(_("Choose customers from the list."), code="invalid") from None
 
 
+# Register, or Register & send (seed 001): by each customer's own channel (distribution's
+# routing), or by one channel for all of them. Every channel is offered for one customer
+# and for many alike (the seed offers only e-mail for many; the issue asks for all).
+PREFERRED = "preferred"
+SEND_CHOICES = [
+    ("", _("Register")),
+    (PREFERRED, _("Register & send by each customer's channel")),
+    (Channel.EMAIL.value, _("Register & e-mail")),
+    (Channel.LETTER.value, _("Register & send by letter")),
+    (Channel.PORTAL.value, _("Register & send to the portal (persons only)")),
+    (Channel.PEPPOL.value, _("Register & send as e-invoice")),
+]
+
+
 class RegisterForm(TextCheckedForm):
-    """Register (seed 001): the chosen customers, all of them, or one."""
+    """Register (seed 001): the chosen customers, all of them, or one; then, if asked, send."""
 
     customer = IdListField(required=False)
     only = forms.IntegerField(required=False)
     scope = forms.ChoiceField(choices=[("selected", "selected"), ("all", "all")], required=False)
     issued_on = forms.DateField(label=_("Invoice date"), widget=DATE_WIDGET)
+    send = forms.ChoiceField(label=_("How"), choices=SEND_CHOICES, required=False)
+    # The split preview was shown and accepted (staff/views/basis.register).
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -175,3 +192,18 @@ class RegisterForm(TextCheckedForm):
         if self.cleaned_data.get("scope") == "all":
             return None
         return self.cleaned_data["customer"]
+
+    def channel(self) -> str | None:
+        """None: register only; "": each customer's routed channel; else the channel chosen."""
+        send = self.cleaned_data.get("send") or ""
+        if not send:
+            return None
+        return "" if send == PREFERRED else send
+
+
+class RegisteredForm(TextCheckedForm):
+    """The page after Register & send: the numbers registered and the send that queued them."""
+
+    number_from = forms.IntegerField(min_value=1)
+    number_to = forms.IntegerField(min_value=1)
+    send = forms.IntegerField(required=False, min_value=1)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from fakturera.core.mail import SECURITY
 from fakturera.core.text import TextCheckedForm
 from fakturera.distribution.channels.export import DIRECTORY, WEBHOOK
+from fakturera.distribution.mail import template_problems, variables_text
 from fakturera.distribution.models import ChannelSetting, DistributionSettings, Purpose
 from fakturera.distribution.services import MAX_UNDO_MINUTES
 from fakturera.parties.models import Channel, Language, PdfTemplate
@@ -129,16 +130,31 @@ class EmailTemplateForm(TextCheckedForm):
     purpose = forms.ChoiceField(label=_("Used for"), choices=Purpose.choices)
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     subject = forms.CharField(label=_("Subject"), max_length=200)
-    body = forms.CharField(
-        label=_("Text"),
-        widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=_(
-            "Variables: {customer_name}, {invoice_number}, {amount}, {due_date}, {ocr}, {portal_link}, {company_name}"
-        ),
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}))
+    preview_invoice = forms.CharField(
+        label=_("Preview with invoice"),
+        required=False,
+        max_length=40,
+        help_text=_("An invoice number; empty: the latest issued invoice."),
     )
+    TEMPLATE_FIELDS = ("purpose", "language", "subject", "body")
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, prefix="template", **kwargs)
+        self.fields["body"].help_text = _("Variables: %(variables)s") % {"variables": variables_text()}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # The template language's rule (distribution.mail), shown before saving or previewing.
+        problems = template_problems(subject=cleaned.get("subject") or "", body=cleaned.get("body") or "")
+        for field, messages in problems.items():
+            for message in messages:
+                self.add_error(field, message)
+        return cleaned
+
+    def template(self) -> dict[str, str]:
+        """What the template is made of, as email_template_save takes it."""
+        return {name: self.cleaned_data[name] for name in self.TEMPLATE_FIELDS}
 
 
 class SendForm(TextCheckedForm):

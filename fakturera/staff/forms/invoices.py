@@ -180,11 +180,24 @@ class CreditForm(TextCheckedForm):
     """One quantity per line, at most what is left to credit; the service checks it."""
 
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+    # Seed 001: a credited booking or journal note can be billed again.
+    return_to_basis = forms.BooleanField(
+        label=_("Return the billed items to the basis"),
+        required=False,
+        help_text=_(
+            "The bookings, journal notes and lines of the lines credited in full go back to the basis, "
+            "to be invoiced again."
+        ),
+    )
 
     def __init__(self, *args: Any, invoice: Invoice, remaining: dict[int, Decimal], **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.rows = []
-        for line in invoice.lines.all():
+        lines = list(invoice.lines.all())
+        if not any(line.basis_item_id for line in lines):
+            # Nothing on it came from the basis: nothing to return.
+            del self.fields["return_to_basis"]
+        for line in lines:
             left = remaining.get(line.pk, Decimal(0))
             name = self.field_name(line.pk)
             if left > 0:

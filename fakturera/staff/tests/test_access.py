@@ -40,8 +40,9 @@ ROLES = ("read_only", "accountant", "admin")
 # Pages of no company: the invitation link, the no-company page, the company switch, the
 # user's own security page (two-factor; login_required, of the person, not a company).
 OUTSIDE = {"invitation", "no_company", "company_switch", "security"}
-# Redirects by design: the start page (to the basis); a send's print run when it has none.
-REDIRECTS = {"home", "send_print"}
+# Redirects by design: the start page (to the basis); a send's print run when it has none; the
+# page after Register & send when no numbers are given (to the basis).
+REDIRECTS = {"home", "send_print", "basis_registered"}
 
 
 def _first(model: type[Model], company: Company, **lookup: Any) -> Model | None:

@@ -1,5 +1,7 @@
 """The basis tab (seed 001, "Underlag"): customers with uninvoiced items, their
-items to edit, add or remove, and Register (one, the ticked ones, or all).
+items to edit, add or remove, and Register (one, the ticked ones, or all), alone or with
+sending by each customer's channel or one chosen channel; a Register that makes several
+invoices of one customer (one per project number) says so first.
 
 Item actions answer htmx with the customer's items panel re-rendered, plus the
 customer's summary figures and the grand total swapped out of band, so what the
@@ -9,12 +11,14 @@ full page of the customer's basis.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -22,14 +26,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fakturera.billables import services
 from fakturera.billables.models import BasisItem, BasisItemStatus
+from fakturera.billables.selectors import basis_splits
 from fakturera.core.errors import DomainError
+from fakturera.distribution import selectors as send_selectors
+from fakturera.distribution import services as send_services
+from fakturera.distribution.history import channel_label
+from fakturera.distribution.models import SendBatch
+from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.selectors import basis_grand_total, basis_with_totals
 from fakturera.invoicing.services import invoices_register_from_basis
+from fakturera.invoicing.states import InvoiceKind
 from fakturera.parties.models import Customer
 from fakturera.parties.tenancy import get_for_company, staff_view
 from fakturera.staff.forms.basis import (
     BasisItemAddForm,
     BasisItemEditForm,
+    RegisteredForm,
     RegisterForm,
 )
 from fakturera.staff.forms_errors import VAT_ALIASES, add_domain_error
@@ -115,6 +127,9 @@ def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @staff_view()
 def register(request: HttpRequest) -> HttpResponse:
+    """Register, or Register & send, in one step: invoicing registers (its own transaction),
+    then distribution queues the new invoices with its routing and undo window. A send that
+    cannot queue an invoice leaves it registered and says why (basis_registered)."""
     form = RegisterForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -125,6 +140,15 @@ def register(request: HttpRequest) -> HttpResponse:
     if customer_ids == []:
         messages.error(request, _("Tick the customers to register, or press “Register all”."))
         return redirect("staff:basis")
+    if not form.cleaned_data["confirmed"]:
+        splits = basis_splits(company=request.company, customer_ids=customer_ids)
+        if splits:
+            # Before it runs: who gets more than one invoice, and why.
+            return render(
+                request,
+                "staff/basis/confirm.html",
+                {"section": "basis", "form": form, "splits": splits, "customer_ids": form.cleaned_data["customer"]},
+            )
     try:
         invoices = invoices_register_from_basis(
             company=request.company,
@@ -136,6 +160,45 @@ def register(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("staff:basis")
     first, last = invoices[0], invoices[-1]
+    messages.success(request, _registered_text(invoices))
+    query = {"number_from": first.number, "number_to": last.number}
+    channel = form.channel()
+    if channel is None:
+        query = urlencode({"kind": "invoice", **query})
+        return redirect(f"{reverse('staff:invoice_list')}?{query}")
+    try:
+        batch = send_services.invoices_send(
+            company=request.company, actor=request.user, invoice_ids=[i.pk for i in invoices], channel=channel
+        )
+    except DomainError as exc:
+        # Registered stays registered: the invoices wait, unsent, to be sent from the list.
+        messages.error(
+            request, _("The invoices are registered but were not sent: %(reason)s") % {"reason": exc.message}
+        )
+    else:
+        query["send"] = batch.pk
+        counts = send_selectors.batch_channel_counts(batch=batch)
+        if counts:
+            messages.success(
+                request,
+                _("Waiting to be sent: %(counts)s.")
+                % {"counts": ", ".join(f"{n} {channel_label(code)}" for code, n in counts.items())},
+            )
+        if batch.unsent_count:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)d invoice could not be sent; it is registered and listed below with the reason.",
+                    "%(count)d invoices could not be sent; they are registered and listed below with the reason.",
+                    batch.unsent_count,
+                )
+                % {"count": batch.unsent_count},
+            )
+    return redirect(f"{reverse('staff:basis_registered')}?{urlencode(query)}")
+
+
+def _registered_text(invoices: list[Any]) -> str:
+    first, last = invoices[0], invoices[-1]
     if len(invoices) == 1:
         text = _("1 invoice registered (number %(first)s).") % {"first": first.display_number}
     else:
@@ -144,9 +207,84 @@ def register(request: HttpRequest) -> HttpResponse:
             "%(count)d invoices registered (numbers %(first)s–%(last)s).",
             len(invoices),
         ) % {"count": len(invoices), "first": first.display_number, "last": last.display_number}
-    messages.success(request, text)
-    query = urlencode({"kind": "invoice", "number_from": first.number, "number_to": last.number})
-    return redirect(f"{reverse('staff:invoice_list')}?{query}")
+    # Customers whose basis became several invoices: which ones each got.
+    by_customer: dict[int, list[Any]] = defaultdict(list)
+    for invoice in invoices:
+        by_customer[invoice.customer_id].append(invoice)
+    split = [pk for pk, group in by_customer.items() if len(group) > 1]
+    names = dict(Customer.objects.filter(pk__in=split[:SPLITS_NAMED]).values_list("pk", "name"))
+    for customer_id, name in sorted(names.items(), key=lambda pair: pair[1]):
+        text += " " + _("%(name)s: %(numbers)s.") % {
+            "name": name,
+            "numbers": ", ".join(_invoice_label(invoice) for invoice in by_customer[customer_id]),
+        }
+    if len(split) > SPLITS_NAMED:
+        text += " …"
+    return text
+
+
+# A message names at most this many customers who got several invoices (the list has them all).
+SPLITS_NAMED = 10
+
+
+def _invoice_label(invoice: Any) -> str:
+    if invoice.buyer_reference:
+        return _("%(number)s (project %(reference)s)") % {
+            "number": invoice.display_number,
+            "reference": invoice.buyer_reference,
+        }
+    return str(invoice.display_number)
+
+
+SHOWN_REGISTERED = 500
+
+
+@require_GET
+@staff_view()
+def registered(request: HttpRequest) -> HttpResponse:
+    """What one Register & send made: each customer's invoices, the channel each waits for,
+    or why it could not be sent (with the way to send it), and the send's undo page."""
+    form = RegisteredForm(request.GET)
+    if not form.is_valid():
+        return redirect("staff:basis")
+    company = request.company
+    data = form.cleaned_data
+    invoices = list(
+        Invoice.objects.filter(
+            company=company,
+            kind=InvoiceKind.INVOICE,
+            number__gte=data["number_from"],
+            number__lte=data["number_to"],
+        )
+        .select_related("customer")
+        .order_by("number")[:SHOWN_REGISTERED]
+    )
+    ids = [invoice.pk for invoice in invoices]
+    batch = get_for_company(SendBatch, company, pk=data["send"]) if data.get("send") else None
+    deliveries = send_selectors.batch_deliveries_of(batch=batch, invoice_ids=ids) if batch else {}
+    # The send's own reasons are written with the time it started, a moment before the batch row.
+    since = min((invoice.issued_at for invoice in invoices), default=None)
+    reasons = send_selectors.not_sent_reasons(invoice_ids=ids, since=since) if batch and since else {}
+    rows = [
+        {"invoice": invoice, "delivery": deliveries.get(invoice.pk), "reason": reasons.get(invoice.pk, "")}
+        for invoice in invoices
+    ]
+    unsent = [row["invoice"].pk for row in rows if row["delivery"] is None]
+    return render(
+        request,
+        "staff/basis/registered.html",
+        {
+            "section": "basis",
+            "rows": rows,
+            "batch": batch,
+            "can_undo": batch is not None and timezone.now() < batch.undo_until and bool(deliveries),
+            "send_query": urlencode([("invoice", pk) for pk in unsent]),
+            "unsent_count": len(unsent),
+            "list_query": urlencode(
+                {"kind": "invoice", "number_from": data["number_from"], "number_to": data["number_to"]}
+            ),
+        },
+    )
 
 
 # --- the customer's items panel -------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fakturera.billables.models import BasisItemStatus
 from fakturera.core.errors import DomainError
+from fakturera.core.urls import absolute_url
 from fakturera.core.xlsx import xlsx_bytes
 from fakturera.courses import selectors, services
 from fakturera.courses.models import (
@@ -140,7 +141,7 @@ def _occurrence_context(request: HttpRequest, occurrence: Occurrence, tab: str) 
         "occurrence": occurrence,
         "course": occurrence.course,
         "tab": tab,
-        "public_url": request.build_absolute_uri(reverse("course_register", args=[form.token])),
+        "public_url": absolute_url(reverse("course_register", args=[form.token])),
     }
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fakturera.core.errors import DomainError
 from fakturera.distribution import selectors, services
 from fakturera.distribution.channels import REGISTRY
+from fakturera.distribution.mail import Text
 from fakturera.distribution.models import Delivery, DeliveryState, EmailTemplate, SendBatch
 from fakturera.distribution.worker import deliveries_sweep
 from fakturera.documents.services import documents_merged_pdf
@@ -253,8 +254,9 @@ def distribution_settings(request: HttpRequest) -> HttpResponse:
     ]
     edit = request.GET.get("edit", "")
     editing = EmailTemplate.objects.filter(company=company, pk=int(edit)).first() if edit.isdigit() else None
+    is_preview = request.method == "POST" and "preview" in request.POST.getlist("action")
     template_form = EmailTemplateForm(
-        request.POST if action == "template" else None,
+        request.POST if action == "template" or is_preview else None,
         initial={
             "purpose": editing.purpose,
             "language": editing.language,
@@ -265,7 +267,15 @@ def distribution_settings(request: HttpRequest) -> HttpResponse:
         else None,
     )
     status = 200
-    if request.method == "POST":
+    preview: dict[str, Any] | None = None
+    if is_preview:
+        # The unsaved template filled in with a real invoice: nothing is saved or sent.
+        preview = _template_preview(company, template_form)
+        context = {"template_form": template_form, "preview": preview}
+        if request.htmx:
+            return render(request, "staff/distribution/_template_preview.html", context)
+        status = 200 if preview else 400
+    elif request.method == "POST":
         saved = _save_settings(request, action, general, channel_forms, template_form)
         if saved:
             messages.success(request, _("The settings were saved."))
@@ -280,9 +290,30 @@ def distribution_settings(request: HttpRequest) -> HttpResponse:
             "channel_forms": channel_forms,
             "template_form": template_form,
             "templates": EmailTemplate.objects.filter(company=company),
+            "preview": preview,
+            "is_preview": is_preview,
         },
         status=status,
     )
+
+
+def _template_preview(company: Any, form: EmailTemplateForm) -> dict[str, Any] | None:
+    """The subject and text as the invoice's customer would get them, or None with the
+    form's errors saying why not (an unknown variable, no such invoice)."""
+    if not form.is_valid():
+        return None
+    number = form.cleaned_data["preview_invoice"]
+    invoice = selectors.template_preview_invoice(company=company, number=number)
+    if invoice is None:
+        form.add_error(
+            "preview_invoice",
+            _("There is no issued invoice %(number)s.") % {"number": number}
+            if number
+            else _("There is no issued invoice to preview with yet."),
+        )
+        return None
+    text = Text(subject=form.cleaned_data["subject"], body=form.cleaned_data["body"])
+    return {"invoice": invoice, "text": selectors.email_preview(invoice=invoice, text=text)}
 
 
 def _save_settings(
@@ -311,7 +342,7 @@ def _save_settings(
                     )
                 return f"channel-{form.channel}"
         if action == "template" and template_form.is_valid():
-            services.email_template_save(company=company, **template_form.cleaned_data)
+            services.email_template_save(company=company, **template_form.template())
             return "templates"
     except DomainError as exc:
         target = general if action == "general" else template_form if action == "template" else None

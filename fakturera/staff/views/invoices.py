@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fakturera.core.errors import DomainError
@@ -215,6 +216,7 @@ def credit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 quantities=None if is_full else form.quantities(),
                 reason=form.cleaned_data["reason"],
+                return_to_basis=form.cleaned_data.get("return_to_basis", False),
             )
         except DomainError as exc:
             add_domain_error(form, exc, aliases=form.aliases())
@@ -224,6 +226,13 @@ def credit(request: HttpRequest, pk: int) -> HttpResponse:
                 _("Credit note %(note)s created for invoice %(n)s.")
                 % {"note": note.display_number, "n": invoice.display_number},
             )
+            if form.cleaned_data.get("return_to_basis"):
+                count = len(note.returned_to_basis)
+                messages.info(
+                    request,
+                    ngettext("%(count)d item is back in the basis.", "%(count)d items are back in the basis.", count)
+                    % {"count": count},
+                )
             return redirect("staff:invoice_detail", pk=note.pk)
     return render(
         request,
