@@ -295,3 +295,18 @@ def test_a_danish_supplier_invoicing_a_danish_buyer_pays_to_a_bank_account_not_b
 
     assert etree.fromstring(xml).xpath("cac:PaymentMeans/cbc:PaymentMeansCode/text()", namespaces=NS) == ["42"]
     assert _fatal(xml, tmp_path) == []
+
+
+def test_a_customer_without_a_peppol_id_cannot_prefer_peppol_e_invoices(company):
+    with pytest.raises(DomainError) as refused:
+        customer_create(
+            company=company, kind="organisation", name="Kund AB", org_number="556036-0793", preferred_channel="peppol"
+        )
+    buyer = customer_create(
+        company=company, kind="organisation", name="Kund AB", peppol_id="0007:5560360793", preferred_channel="peppol"
+    )
+
+    assert refused.value.field == "preferred_channel"
+    assert "Peppol ID" in refused.value.message
+    with pytest.raises(DomainError):
+        customer_update(customer=buyer, peppol_id="")
