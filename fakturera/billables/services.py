@@ -32,7 +32,7 @@ from fakturera.billables.models import (
     RemovedBecause,
 )
 from fakturera.catalog.models import ContactType, TreatmentType
-from fakturera.catalog.vat import STANDARD_RATES, VatCategory, clean_vat
+from fakturera.catalog.vat import STANDARD_RATES, VatCategory, check_vat_conditions, clean_vat, vat_facts
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
 from fakturera.core.money import CURRENCIES, clean_quantity, clean_unit_price
 from fakturera.core.text import check_texts
@@ -368,7 +368,7 @@ def _customer_basis_currency(customer: Customer, *, exclude: int | None = None) 
     return qs.values_list("currency", flat=True).first()
 
 
-def _clean_item_fields(company: Company, data: dict[str, Any]) -> dict[str, Any]:
+def _clean_item_fields(company: Company, data: dict[str, Any], customer: Customer | None = None) -> dict[str, Any]:
     errors = ErrorCollector()
     with errors.check():
         check_texts(data)
@@ -386,6 +386,15 @@ def _clean_item_fields(company: Company, data: dict[str, Any]) -> dict[str, Any]
         with errors.check():
             key = clean_vat(data.get("vat_category", ""), data.get("vat_rate"), country=company.country)
             data["vat_category"], data["vat_rate"] = key.category, key.rate
+            if customer is not None:
+                # What the line's category needs of the company and the customer (VAT numbers,
+                # countries), said now rather than when the basis is registered.
+                check_vat_conditions(
+                    [(data.get("description", ""), key.category)],
+                    seller=vat_facts(company),
+                    buyer=vat_facts(customer),
+                    prefix=None,
+                )
     if "currency" in data and data["currency"] not in CURRENCIES:
         errors.add(
             "currency", _("“%(c)s” is not a currency we invoice in (SEK, DKK, NOK, EUR).") % {"c": data["currency"]}
@@ -413,7 +422,7 @@ def basis_item_add(*, company: Company, customer: Customer, actor: Any = None, *
         # Unspecified VAT means the country's general rate, as on any Swedish price list.
         data["vat_category"] = VatCategory.STANDARD
         data.setdefault("vat_rate", STANDARD_RATES[company.country][0])
-    data = _clean_item_fields(company, data)
+    data = _clean_item_fields(company, data, customer)
     _check_currency(customer, data["currency"])
     return BasisItem.objects.create(
         company=company, customer=customer, source=BasisSourceKind.MANUAL, created_by=actor, **data
@@ -443,7 +452,7 @@ def basis_item_update(*, item: BasisItem, **fields: Any) -> BasisItem:
         )
     if "vat_category" in fields or "vat_rate" in fields:
         fields = {"vat_category": locked.vat_category, "vat_rate": locked.vat_rate, **fields}
-    data = _clean_item_fields(item.company, dict(fields))
+    data = _clean_item_fields(item.company, {"description": locked.description, **fields}, locked.customer)
     if "currency" in data:
         _check_currency(locked.customer, data["currency"], exclude=locked.pk)
     for name, value in data.items():

@@ -9,15 +9,16 @@ BR-AE-05, BR-IC-05, BR-G-05, BR-O-05).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fakturera.core.errors import DomainError
+from fakturera.core.errors import DomainError, ValidationFailed
 
 
 class VatCategory(models.TextChoices):
@@ -121,3 +122,117 @@ def vat_choices(country: str) -> list[tuple[str, str]]:
 def split_vat_choice(value: str) -> tuple[str, str]:
     category, _sep, rate = (value or "").partition(":")
     return category, rate or "0"
+
+
+# --- each category's conditions (EN 16931 BR-S/Z/E/AE/IC/G/O-02..04) ----------------------------------
+
+# The EU member states by ISO 3166 code (intra-community supply, export).
+EU_COUNTRIES = frozenset({
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
+    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+})  # fmt: skip
+
+
+def _has(party: Mapping[str, Any], name: str) -> bool:
+    return bool((party.get(name) or "").strip())
+
+
+def vat_problems(categories: Iterable[str], *, seller: Mapping[str, Any], buyer: Mapping[str, Any]) -> dict[str, str]:
+    """What each VAT category of an invoice lacks, in words: category -> problem, empty when every
+    category's conditions hold. Pure: `seller` is the company's fields (country, vat_number,
+    is_f_tax_approved), `buyer` the customer's (name, kind, country, vat_number).
+
+    - S, Z, E: the seller's VAT number, or (a Swedish seller) its F-tax approval as its tax
+      registration (BR-S-02, BR-Z-02, BR-E-02 take BT-31 or BT-32; SE-R-005 words BT-32).
+    - AE reverse charge: the seller's and the buyer's VAT numbers (BR-AE-02..04; the buyer
+      accounts for the VAT, so the law wants its number, not only a registration).
+    - K intra-community supply: both VAT numbers (BR-IC-02..04), a seller in the EU and a buyer
+      in another EU country. The delivery date and country (BR-IC-11/12) are written by the
+      UBL builder from the invoice date or period and the buyer's address.
+    - G export: the seller's VAT number (BR-G-02) and a buyer outside the seller's VAT area
+      (outside the EU for an EU seller, abroad for the others).
+    - O outside the scope: never beside another category (check_vat_mix); the document then
+      names no VAT number at all (BR-O-02..04), which the builder sees to.
+    """
+    seller_country = (seller.get("country") or "SE").upper()
+    buyer_country = (buyer.get("country") or "SE").upper()
+    seller_vat = _has(seller, "vat_number")
+    seller_registered = seller_vat or (seller_country == "SE" and bool(seller.get("is_f_tax_approved")))
+    buyer_vat = _has(buyer, "vat_number")
+    buyer_name = buyer.get("name") or _("the customer")
+    problems: dict[str, str] = {}
+    for category in sorted(set(categories)):
+        label = VatCategory(category).label if category in VatCategory.values else category
+        wanted: list[str] = []
+        if category in (VatCategory.STANDARD, VatCategory.ZERO, VatCategory.EXEMPT) and not seller_registered:
+            wanted.append(_("the company's VAT number (company settings)"))
+        if category in (VatCategory.REVERSE_CHARGE, VatCategory.INTRA_COMMUNITY, VatCategory.EXPORT) and not seller_vat:
+            wanted.append(_("the company's VAT number (company settings)"))
+        if category in (VatCategory.REVERSE_CHARGE, VatCategory.INTRA_COMMUNITY) and not buyer_vat:
+            wanted.append(_("the VAT number of %(name)s") % {"name": buyer_name})
+        if category == VatCategory.INTRA_COMMUNITY:
+            if seller_country not in EU_COUNTRIES:
+                wanted.append(_("a seller in the EU"))
+            elif buyer_country not in EU_COUNTRIES or buyer_country == seller_country:
+                wanted.append(
+                    _("a buyer in another EU country (%(name)s is in %(country)s)")
+                    % {"name": buyer_name, "country": buyer_country}
+                )
+        if category == VatCategory.EXPORT:
+            same_area = buyer_country == seller_country or (
+                seller_country in EU_COUNTRIES and buyer_country in EU_COUNTRIES
+            )
+            if same_area:
+                wanted.append(
+                    _("a buyer outside the company's VAT area (%(name)s is in %(country)s)")
+                    % {"name": buyer_name, "country": buyer_country}
+                )
+        if wanted:
+            problems[category] = _("“%(category)s” needs %(what)s.") % {"category": label, "what": "; ".join(wanted)}
+    return problems
+
+
+def check_vat_conditions(
+    lines: Sequence[tuple[str, str]],
+    *,
+    seller: Mapping[str, Any],
+    buyer: Mapping[str, Any],
+    prefix: str | None = "lines",
+) -> None:
+    """vat_problems for an invoice's lines, (description, category) in order: a DomainError
+    (ValidationFailed) naming each line whose category's conditions do not hold."""
+    problems = vat_problems((category for _d, category in lines), seller=seller, buyer=buyer)
+    if not problems:
+        return
+    errors: dict[str, list[str]] = {}
+    for index, (description, category) in enumerate(lines):
+        if category in problems:
+            errors[f"{prefix}.{index}.vat_category" if prefix else "vat_category"] = [
+                _("Line %(n)s (“%(line)s”): %(problem)s")
+                % {"n": index + 1, "line": description, "problem": problems[category]}
+            ]
+    raise ValidationFailed(errors)
+
+
+VAT_FACT_FIELDS = ("name", "kind", "country", "vat_number", "is_f_tax_approved")
+
+
+def vat_facts(party: Any) -> dict[str, Any]:
+    """What vat_problems reads of a party: a Company, a Customer or an invoice's snapshot dict."""
+    if isinstance(party, Mapping):
+        return {name: party.get(name) for name in VAT_FACT_FIELDS}
+    return {name: getattr(party, name, None) for name in VAT_FACT_FIELDS}
+
+
+def check_document_vat(
+    categories: Iterable[str], *, seller: Mapping[str, Any], buyer: Mapping[str, Any], what: str
+) -> None:
+    """vat_problems for a document about to be issued (`what` names it: "The invoice to X"):
+    one DomainError that says every category's problem."""
+    problems = vat_problems(categories, seller=seller, buyer=buyer)
+    if problems:
+        raise DomainError(
+            _("%(what)s cannot be issued: %(problems)s") % {"what": what, "problems": " ".join(problems.values())},
+            field="vat_category",
+            code="vat_conditions",
+        )

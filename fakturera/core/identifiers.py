@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
-from stdnum import ean, luhn
+from stdnum import ean, get_cc_module, luhn
 from stdnum.dk import cvr as dk_cvr
 from stdnum.dk import vat as dk_vat
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.fi import alv as fi_alv
 from stdnum.fi import ytunnus as fi_ytunnus
 from stdnum.no import mva as no_mva
 from stdnum.no import orgnr as no_orgnr
@@ -63,14 +64,6 @@ def _with_prefix(prefix: str, module) -> Callable[[str], str]:
     return validate
 
 
-VAT_NUMBER_RULES: dict[str, _Rule] = {
-    "SE": _Rule(gettext_noop("Swedish VAT number"), _with_prefix("SE", se_vat), lambda v: v),
-    "DK": _Rule(gettext_noop("Danish VAT number"), _with_prefix("DK", dk_vat), lambda v: v),
-    "NO": _Rule(gettext_noop("Norwegian VAT number"), _validated(no_mva), lambda v: v),
-    "FI": _Rule(gettext_noop("Finnish VAT number"), _validated(eu_vat), lambda v: v),
-}
-
-
 def _fail(field: str, message: str) -> DomainError:
     return DomainError(message, field=field, code="invalid_identifier")
 
@@ -102,22 +95,69 @@ def clean_organisation_number(value: str, *, country: str, field: str = "org_num
         ) from None
 
 
+VAT_NUMBER_RULES: dict[str, _Rule] = {
+    "SE": _Rule(gettext_noop("Swedish VAT number"), _with_prefix("SE", se_vat), lambda v: v),
+    "DK": _Rule(gettext_noop("Danish VAT number"), _with_prefix("DK", dk_vat), lambda v: v),
+    "NO": _Rule(gettext_noop("Norwegian VAT number"), _with_prefix("NO", no_mva), lambda v: v),
+    "FI": _Rule(gettext_noop("Finnish VAT number"), _with_prefix("FI", fi_alv), lambda v: v),
+}
+
+# The EU member states by the prefix of their VAT numbers (Greece: EL, Northern Ireland: XI).
+EU_VAT_PREFIXES = frozenset(state.upper() for state in eu_vat.MEMBER_STATES if state != "gr") | {"EL"}
+
+
+def vat_prefix(country: str) -> str:
+    """The prefix of a country's VAT numbers (EN 16931 BR-CO-09: its ISO code; Greece uses EL)."""
+    return "EL" if country == "GR" else country
+
+
+def _vat_of_country(value: str, country: str) -> str:
+    """`value` (with or without the prefix) checked as a VAT number of `country`, returned with
+    its prefix. Raises StdnumError when it is not valid, LookupError when the country's VAT
+    numbers cannot be checked."""
+    prefix = vat_prefix(country)
+    rule = VAT_NUMBER_RULES.get(country)
+    if rule is not None:
+        return rule.validate(value)
+    if prefix in EU_VAT_PREFIXES:
+        return eu_vat.validate(value if value.startswith(prefix) else prefix + value)
+    module = get_cc_module(country.lower(), "vat") if len(country) == 2 and country.isalpha() else None
+    if module is None:
+        raise LookupError(country)
+    compact = module.validate(value)
+    return compact if compact.startswith(prefix) else prefix + compact
+
+
 def clean_vat_number(value: str, *, country: str, field: str = "vat_number") -> str:
-    """A VAT number of the given country, or any EU VAT number with its country prefix."""
-    value = (value or "").strip().upper().replace(" ", "")
+    """A VAT number stored as EN 16931 wants it (BT-31, BT-48; BR-CO-09): with the ISO prefix
+    of the country that issued it. A number typed without its prefix is taken as one of
+    `country` (the party's country); one with another country's prefix (a foreign branch,
+    reverse charge) is checked by that country's rules. Refused when neither checks out."""
+    value = re.sub(r"[\s.\-]", "", value or "").upper()
     if not value:
         return ""
-    rule = VAT_NUMBER_RULES.get(country)
-    prefix = value[:2]
+    country = (country or "SE").upper()
+    letters = value[:2] if value[:2].isalpha() else ""
+    issuer = country
+    if letters and letters != vat_prefix(country):
+        # Another country's number: checked by its own country's rules.
+        issuer = "GR" if letters == "EL" else letters
+    rule = VAT_NUMBER_RULES.get(issuer)
+    label = _(rule.label) if rule else _("VAT number of %(country)s") % {"country": issuer}
     try:
-        if prefix.isalpha() and prefix not in (country, "NO"):
-            # A foreign EU customer (reverse charge): checked by its own country's rules.
-            return eu_vat.validate(value)
-        if rule is None:
-            return eu_vat.validate(value)
-        return rule.validate(value)
+        return _vat_of_country(value, issuer)
+    except LookupError:
+        if letters and issuer != country:
+            raise _fail(
+                field,
+                _("“%(value)s” does not begin with a country code we can check (such as SE, NO or DE).")
+                % {"value": value},
+            ) from None
+        raise _fail(
+            field,
+            _("VAT numbers of %(country)s cannot be checked here; leave the field empty.") % {"country": country},
+        ) from None
     except StdnumError as exc:
-        label = _(rule.label) if rule else _("VAT number")
         raise _fail(
             field,
             _("“%(value)s” is not a valid %(label)s: %(reason)s.")
@@ -211,37 +251,76 @@ def clean_gln(value: str, *, field: str = "gln") -> str:
     return compact
 
 
-def _peppol_vat(prefix: str) -> Callable[[str], str]:
+def _peppol_vat(country: str) -> Callable[[str], str]:
     def validate(value: str) -> str:
-        compact = eu_vat.validate(value if value.upper().startswith(prefix) else prefix + value)
-        return compact
+        return _vat_of_country(value.upper(), country)
 
     return validate
 
 
-# Peppol participant identifier schemes (ISO 6523 ICD / EAS code list, Peppol
-# Code Lists "Participant identifier schemes"): the scheme decides how the
-# identifier after the colon is checked.
+def _digits_of(module) -> Callable[[str], str]:
+    def validate(value: str) -> str:
+        return "".join(ch for ch in module.validate(value) if ch.isdigit())
+
+    return validate
+
+
+# A Finnish OVT code: 0037, the business id's eight digits, up to five characters of its own.
+_OVT = re.compile(r"0037(\d{8})([0-9A-Z]{0,5})")
+
+
+def _finnish_ovt(value: str) -> str:
+    match = _OVT.fullmatch(value.upper().replace("-", ""))
+    if match is None:
+        raise _format_error()
+    fi_ytunnus.validate(match.group(1))
+    return value.upper().replace("-", "")
+
+
+# The VAT numbers' Peppol participant schemes, by country (EAS code list of BIS Billing
+# 3.0.21, PEPPOL-EN16931-CL008; 9955, the old Swedish one, left it).
+VAT_SCHEMES = {
+    "AT": "9914", "BE": "9925", "BG": "9926", "CH": "9927", "CY": "9928", "CZ": "9929", "DE": "9930",
+    "DK": "0198", "EE": "9931", "GB": "9932", "GR": "9933", "ES": "9920", "FR": "9957", "HR": "9934",
+    "HU": "9910", "IE": "9935", "LT": "9937", "LU": "9938", "LV": "9939", "MT": "9943", "NL": "9944",
+    "PL": "9945", "PT": "9946", "RO": "9947", "SI": "9949", "SK": "9950",
+}  # fmt: skip
+# Organisation numbers as Peppol participant ids, by country (0216: Finland's OVT code).
+ORGANISATION_SCHEMES = {"SE": "0007", "DK": "0184", "NO": "0192", "FI": "0216"}
+
+# Peppol participant identifier schemes we check (each on the EAS code list that
+# PEPPOL-EN16931-CL008 holds the endpoint to): the scheme decides how the identifier
+# after the colon is checked and written.
 PEPPOL_SCHEMES: dict[str, tuple[str, Callable[[str], str]]] = {
-    "0007": (gettext_noop("Swedish organisation number"), lambda v: se_orgnr.validate(v)),
+    "0007": (gettext_noop("Swedish organisation number"), _digits_of(se_orgnr)),
     "0088": (gettext_noop("GLN"), lambda v: clean_gln(v)),
     "0184": (gettext_noop("Danish CVR number"), lambda v: dk_cvr.validate(v)),
     "0192": (gettext_noop("Norwegian organisation number"), lambda v: no_orgnr.validate(v)),
-    "0212": (gettext_noop("Finnish business ID"), lambda v: fi_ytunnus.validate(v)),
-    "0216": (gettext_noop("Finnish OVT code"), lambda v: v if v.isdigit() and 12 <= len(v) <= 17 else _raise_format()),
-    "9955": (gettext_noop("Swedish VAT number"), _peppol_vat("SE")),
-    "0198": (gettext_noop("Danish VAT number"), _peppol_vat("DK")),
-    "9930": (gettext_noop("German VAT number"), _peppol_vat("DE")),
-    "9957": (gettext_noop("French VAT number"), _peppol_vat("FR")),
-    "9925": (gettext_noop("Belgian VAT number"), _peppol_vat("BE")),
-    "9944": (gettext_noop("Dutch VAT number"), _peppol_vat("NL")),
+    "0216": (gettext_noop("Finnish OVT code"), _finnish_ovt),
+    **{scheme: (gettext_noop("VAT number"), _peppol_vat(country)) for country, scheme in VAT_SCHEMES.items()},
 }
 
+# Schemes people still type that are not (or no longer) Peppol endpoint schemes, and the
+# endpoint scheme of the same participant: 9955 held a Swedish VAT number (SE + org number
+# + 01), 0212 is the Finnish business id as a legal identifier and 0037 the OVT code's ICD.
+_SWEDISH_VAT = re.compile(r"SE(\d{10})01")
 
-def _raise_format() -> str:
+
+def _legacy(scheme: str, identifier: str) -> tuple[str, str] | None:
+    identifier = identifier.upper().replace(" ", "")
+    if scheme == "9955" and (match := _SWEDISH_VAT.fullmatch(identifier)):
+        return "0007", match.group(1)
+    if scheme == "0212":
+        return "0216", "0037" + "".join(ch for ch in identifier if ch.isdigit())
+    if scheme == "0037":
+        return "0216", identifier
+    return None
+
+
+def _format_error() -> Exception:
     from stdnum.exceptions import InvalidFormat
 
-    raise InvalidFormat()
+    return InvalidFormat()
 
 
 @dataclass(frozen=True)
@@ -254,15 +333,28 @@ class PeppolId:
 
 
 def parse_peppol_id(value: str, *, field: str = "peppol_id") -> PeppolId | None:
-    """`0007:5567321707` -> PeppolId; the identifier is checked by its scheme's rules."""
+    """`0007:5567321707` -> PeppolId, in the scheme Peppol's code list holds and the form the
+    scheme's rules check (PEPPOL-EN16931-CL008 and the per-scheme rules); refused otherwise."""
     value = (value or "").strip()
     if not value:
         return None
     if value.lower().startswith("iso6523-actorid-upis::"):
         value = value.split("::", 1)[1]
     scheme, sep, identifier = value.partition(":")
+    scheme, identifier = scheme.strip().upper(), identifier.strip()
+    if scheme == "EM":
+        raise _fail(
+            field,
+            _(
+                "Peppol has no e-mail addresses (scheme EM is not on its code list); "
+                "enter the customer's e-mail address in the e-mail field instead."
+            ),
+        )
     if not sep or not scheme.isdigit() or len(scheme) != 4 or not identifier:
         raise _fail(field, _("A Peppol ID is a scheme and an identifier, such as 0007:5567321707."))
+    moved = _legacy(scheme, identifier)
+    if moved is not None:
+        scheme, identifier = moved
     if scheme not in PEPPOL_SCHEMES:
         raise _fail(
             field,
@@ -271,8 +363,8 @@ def parse_peppol_id(value: str, *, field: str = "peppol_id") -> PeppolId | None:
         )
     label, validate = PEPPOL_SCHEMES[scheme]
     try:
-        compact = validate(identifier.strip())
-    except (StdnumError, DomainError):
+        compact = validate(identifier)
+    except (StdnumError, DomainError, LookupError):
         raise _fail(
             field,
             _("“%(identifier)s” is not a valid %(label)s, which scheme %(scheme)s requires.")
@@ -286,15 +378,36 @@ def clean_peppol_id(value: str, *, field: str = "peppol_id") -> str:
     return str(parsed) if parsed else ""
 
 
-# A Swedish VAT number: SE, the 10-digit org number, 01.
-_SWEDISH_VAT = re.compile(r"SE(\d{10})01")
-
-
 def peppol_endpoint(peppol_id: str) -> str:
-    """The participant id to address on the network. 9955 (Swedish VAT number) left the
-    EAS code list in BIS Billing 3.0.21 (PEPPOL-EN16931-CL008); the org number it holds
-    is the same participant under 0007. Other ids are used as they are."""
+    """The participant id to address on the network, for ids stored before their scheme left
+    the EAS code list (9955, 0212, 0037: see _legacy); other ids are used as they are."""
     scheme, _colon, identifier = peppol_id.partition(":")
-    if scheme == "9955" and (match := _SWEDISH_VAT.fullmatch(identifier.upper().replace(" ", ""))):
-        return f"0007:{match.group(1)}"
-    return peppol_id
+    moved = _legacy(scheme, identifier)
+    return f"{moved[0]}:{moved[1]}" if moved else peppol_id
+
+
+def electronic_address(
+    *, peppol_id: str = "", gln: str = "", org_number: str = "", vat_number: str = "", country: str = ""
+) -> tuple[str, str] | None:
+    """A party's electronic address (BT-34, BT-49) as (EAS scheme, identifier): its Peppol ID;
+    else its GLN; else the participant id its organisation number or VAT number makes in the
+    scheme of its country. None when it has none of these (a private person; an organisation
+    with no identifier on Peppol's code list): no address is made up for it."""
+    if peppol_id:
+        scheme, _colon, identifier = peppol_endpoint(peppol_id).partition(":")
+        return scheme, identifier
+    if gln:
+        return "0088", gln
+    digits = "".join(ch for ch in org_number if ch.isdigit())
+    if digits and country in ORGANISATION_SCHEMES:
+        return ORGANISATION_SCHEMES[country], ("0037" + digits if country == "FI" else digits)
+    vat = vat_number.upper()
+    if vat[:2] in ("SE", "NO", "FI") and vat[2:]:
+        # The organisation number inside the VAT number, in its country's scheme.
+        inner = "".join(ch for ch in vat[2:] if ch.isdigit())
+        inner = inner[:10] if vat[:2] == "SE" else inner
+        return ORGANISATION_SCHEMES[vat[:2]], ("0037" + inner if vat[:2] == "FI" else inner)
+    scheme = VAT_SCHEMES.get("GR" if vat[:2] == "EL" else vat[:2])
+    if scheme is not None:
+        return scheme, vat
+    return None

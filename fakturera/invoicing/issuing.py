@@ -37,6 +37,7 @@ from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fakturera.catalog.vat import check_document_vat, vat_facts
 from fakturera.core.bulk import bulk_insert, bulk_insert_returning_ids, bulk_update
 from fakturera.core.errors import DomainError, StateConflict
 from fakturera.core.events import Many, publish
@@ -166,6 +167,7 @@ def issue_documents(
     (a credit note is announced as `invoice.credited`)."""
     if not docs:
         return []
+    _check_vat(company, docs)
     now = now or timezone.now()
     # Local dates, as the default date of every form: today is never after the allowed range.
     today = timezone.localdate()
@@ -217,6 +219,23 @@ def issue_documents(
 def _refuse_date(company: Company, issued_on: dt.date, *, today: dt.date, latest: dt.date | None) -> None:
     refusal = issue_date_refusal(issued_on, latest=latest, today=today, days_ahead=company.issue_days_ahead)
     raise DomainError(refusal, field="issued_on", code="issue_date_refused")
+
+
+def _check_vat(company: Company, docs: Sequence[ToIssue]) -> None:
+    """Each document's VAT categories must have what they need of the company and the buyer
+    (catalog.vat.vat_problems), whichever way it is issued: checked on what is in hand, before
+    a number is taken. Documents with the same buyer and categories are judged once."""
+    seller = vat_facts(company)
+    judged: set[tuple[Any, ...]] = set()
+    for doc in docs:
+        buyer = vat_facts(doc.buyer)
+        categories = frozenset(group.key.category for group in doc.totals.vat_groups)
+        key = (*buyer.values(), categories)
+        if key in judged:
+            continue
+        judged.add(key)
+        kind = _("The credit note to %(name)s") if doc.kind == InvoiceKind.CREDIT_NOTE else _("The invoice to %(name)s")
+        check_document_vat(categories, seller=seller, buyer=buyer, what=kind % {"name": buyer["name"]})
 
 
 def _move_drafts(

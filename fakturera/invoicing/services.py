@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 
 from fakturera.billables.models import BasisItem, BasisItemStatus
 from fakturera.billables.services import basis_items_claim, basis_items_mark_invoiced, basis_items_return
-from fakturera.catalog.vat import VatKey, check_vat_mix, clean_vat
+from fakturera.catalog.vat import VatKey, check_vat_conditions, check_vat_mix, clean_vat, vat_facts
 from fakturera.core.bulk import any_of, bulk_insert, bulk_insert_returning_ids, bulk_update
 from fakturera.core.db import retrying_atomic
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
@@ -79,8 +79,10 @@ def _totals(company: Company, lines: list[LineData], currency: str) -> Totals:
 # --- drafts ---------------------------------------------------------------------------------------------
 
 
-def clean_lines(company: Company, lines: list[dict[str, Any]]) -> list[LineData]:
-    """Checked line data; every problem reported with its line (lines.2.unit_price)."""
+def clean_lines(company: Company, lines: list[dict[str, Any]], customer: Customer | None = None) -> list[LineData]:
+    """Checked line data; every problem reported with its line (lines.2.unit_price). With the
+    `customer`, each line's VAT category must also have what it needs of the company and the
+    customer (catalog.vat.vat_problems: VAT numbers, countries)."""
     if not lines:
         raise DomainError(_("An invoice needs at least one line."), field="lines", code="no_lines")
     errors = ErrorCollector()
@@ -125,6 +127,12 @@ def clean_lines(company: Company, lines: list[dict[str, Any]]) -> list[LineData]
             )
     errors.raise_if_any()
     check_vat_mix(line.vat_key for line in cleaned)
+    if customer is not None:
+        check_vat_conditions(
+            [(line.description, line.vat_key.category) for line in cleaned],
+            seller=vat_facts(company),
+            buyer=vat_facts(customer),
+        )
     return cleaned
 
 
@@ -174,7 +182,7 @@ def invoice_create_draft(
     *, company: Company, customer: Customer, actor: Any, lines: list[dict[str, Any]], **header: Any
 ) -> Invoice:
     data = _draft_fields(company, customer, header)
-    cleaned = clean_lines(company, lines)
+    cleaned = clean_lines(company, lines, customer)
     totals = _totals(company, cleaned, data["currency"])
     invoice = Invoice(company=company, customer=customer, created_by=actor, **data, **totals.as_fields())
     rows = line_objects(invoice, cleaned, totals.line_net_amounts)
@@ -199,7 +207,7 @@ def invoice_create_issued(
     a fixed handful of statements. The number is taken last, so the series stays locked
     only for the inserts that follow it."""
     data = _draft_fields(company, customer, header)
-    cleaned = clean_lines(company, lines)
+    cleaned = clean_lines(company, lines, customer)
     totals = _totals(company, cleaned, data["currency"])
     # The buyer's snapshot names the invoice reference: read it unless the caller did.
     if customer.invoice_reference_id is not None and not Customer.invoice_reference.is_cached(customer):
@@ -324,7 +332,7 @@ def invoice_update_draft(
     for name, value in data.items():
         setattr(locked, name, value)
     if lines is not None:
-        cleaned = clean_lines(locked.company, lines)
+        cleaned = clean_lines(locked.company, lines, locked.customer)
         locked.lines.all().delete()
         totals = _totals(locked.company, cleaned, locked.currency)
         InvoiceLine.objects.bulk_create(line_objects(locked, cleaned, totals.line_net_amounts))

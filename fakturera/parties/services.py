@@ -30,6 +30,7 @@ from fakturera.parties.events import COMPANY_CREATED
 from fakturera.parties.keys import api_keys_disable_of
 from fakturera.parties.models import (
     AdvanceUnit,
+    Channel,
     Company,
     CompanyUser,
     Customer,
@@ -223,6 +224,13 @@ def _clean_customer(company: Company, kind: str, data: dict[str, Any], instance:
         reference = data.get("invoice_reference")
         if reference is not None and (reference.company_id != company.pk or reference.kind != CustomerKind.PERSON):
             errors.add("invoice_reference", _("The invoice reference must be a person of this company."))
+    if data.get("preferred_channel") == Channel.PEPPOL and not data.get("peppol_id"):
+        # Routing sends on Peppol only to a Peppol ID (distribution/channels/peppol.py); an
+        # address made of other identifiers may belong to no one on the network (issue 13).
+        errors.add(
+            "preferred_channel",
+            _("Peppol e-invoices need the customer's Peppol ID; enter it, or choose another channel."),
+        )
     manager = data.get("relationship_manager")
     if manager is not None and not CompanyUser.objects.filter(company=company, user=manager).exists():
         errors.add("relationship_manager", _("The relationship manager must work for this company."))

@@ -150,6 +150,7 @@ def _clean_lines(
     *,
     existing: dict[int, RecurringLine],
     generated_until: dt.date | None,
+    customer: Customer | None = None,
 ) -> list[dict[str, Any]]:
     """Checked line values, ready for RecurringLine; every problem reported with its line."""
     if not lines:
@@ -195,7 +196,7 @@ def _clean_lines(
         extras.append(extra)
     cleaned = []
     with errors.check():
-        cleaned = clean_lines(company, invoice_parts)
+        cleaned = clean_lines(company, invoice_parts, customer)
     errors.raise_if_any()
     return [
         {
@@ -239,7 +240,7 @@ def recurring_create(
     if customer.company_id != company.pk:
         raise DomainError(_("This customer belongs to another company."), field="customer")
     data = _clean_header(company, header)
-    cleaned = _clean_lines(company, lines, existing={}, generated_until=None)
+    cleaned = _clean_lines(company, lines, existing={}, generated_until=None, customer=customer)
     recurring_invoice = RecurringInvoice.objects.create(company=company, customer=customer, created_by=actor, **data)
     _write_lines(recurring_invoice, cleaned)
     return recurring_invoice
@@ -272,7 +273,9 @@ def recurring_update(
     data = _clean_header(locked.company, {"currency": locked.currency, **header})
     if lines is not None:
         existing = {line.pk: line for line in locked.lines.all()}
-        cleaned = _clean_lines(locked.company, lines, existing=existing, generated_until=generated_until(locked))
+        cleaned = _clean_lines(
+            locked.company, lines, existing=existing, generated_until=generated_until(locked), customer=locked.customer
+        )
         locked.lines.all().delete()
         _write_lines(locked, cleaned)
     for name, value in data.items():

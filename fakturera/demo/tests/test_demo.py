@@ -123,3 +123,41 @@ def test_courses_are_added_to_a_demo_database_loaded_before_them():
 
     assert Course.objects.filter(company=academy).count() == 2
     assert Registration.objects.filter(company=academy).count() == 4
+
+
+@pytest.mark.needs_shared("the Peppol validator")
+def test_every_issued_demo_document_is_valid_peppol_but_for_persons_without_an_address(tmp_path):
+    """Issue 13: the demo is valid by the rule the services now keep. Every issued invoice and
+    credit note of the demo is built as UBL and validated in one run; the only fatal rule
+    allowed is the missing address of a buyer that has none on Peppol's code list (a private
+    person: PEPPOL-EN16931-R010), which is never routed to Peppol."""
+    from fakturera.core.identifiers import electronic_address
+    from fakturera.documents.data import document_data
+    from fakturera.documents.ubl.build import build_ubl
+    from fakturera.documents.ubl.validator import fatal_rules, validate_files
+
+    run_demo()
+    issued = Invoice.objects.exclude(status="draft").prefetch_related("lines", "vat_breakdown").order_by("pk")
+    paths = {}
+    for invoice in issued:
+        document = document_data(invoice)
+        buyer = document.buyer
+        address = electronic_address(
+            peppol_id=buyer.peppol_id, gln=buyer.gln, org_number=buyer.org_number, vat_number=buyer.vat_number,
+            country=buyer.country,
+        )  # fmt: skip
+        path = tmp_path / f"{invoice.company_id}-{invoice.display_number}-{invoice.kind}.xml"
+        path.write_bytes(build_ubl(document))
+        paths[str(path)] = (buyer.name, address is not None)
+
+    reports = validate_files(paths)
+
+    assert len(reports) == len(paths) > 0
+    wrong = {}
+    for file, report in reports.items():
+        name, has_address = paths[file]
+        rules = [rule.split(":")[0] for rule in fatal_rules(report)]
+        if rules != ([] if has_address else ["PEPPOL-EN16931-R010"]):
+            wrong[file] = (name, fatal_rules(report))
+    assert wrong == {}
+    assert sum(has_address for _name, has_address in paths.values()) > 0

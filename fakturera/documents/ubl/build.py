@@ -10,12 +10,14 @@ Choices where the data leaves room:
   party's Peppol ID; else its GLN (0088); else the identifier it would be
   registered under in Peppol: its organisation number in the national scheme
   (0007 SE, 0184 DK, 0192 NO, 0216 FI OVT) or its VAT number in the country's VAT
-  scheme (9930 DE ...). A buyer with none of these (a private person) gets the
-  seller's own address: Peppol's EAS list has no e-mail scheme ("EM" is EN 16931
-  only, PEPPOL-EN16931-CL008 refuses it) and persons have no participant id, so
-  the file is valid and, should it ever be sent, can only come back to the seller
-  instead of reaching a made-up or someone else's address. Person invoices go by
-  e-mail, letter or portal; their UBL serves archives and exports.
+  scheme (9930 DE ...) (core.identifiers.electronic_address). A buyer with none
+  of these (a private person) gets no EndpointID: Peppol's EAS list has no e-mail
+  scheme ("EM" is EN 16931 only, PEPPOL-EN16931-CL008 refuses it) and persons
+  have no participant id, and any other address would be made up or someone
+  else's (the seller's own, before issue 13). Such a file breaks
+  PEPPOL-EN16931-R010 and nothing else; it serves archives and exports, and is
+  never sent on the network (distribution routes to Peppol only customers with a
+  Peppol ID). Person invoices go by e-mail, letter or portal.
 - Buyer reference (BT-10; PEPPOL-EN16931-R003 wants it or an order reference):
   the invoice's reference; else the buyer's invoice reference person ("Er
   referens", as Swedish practice uses BT-10); else, when there is no order number
@@ -37,7 +39,7 @@ from decimal import Decimal
 
 from lxml import etree
 
-from fakturera.core.identifiers import peppol_endpoint
+from fakturera.core.identifiers import electronic_address
 from fakturera.documents.data import DocumentData, Line, Party, VatBreakdown
 
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
@@ -83,21 +85,8 @@ class _Kind:
 INVOICE = _Kind(INVOICE_NS, "Invoice", "InvoiceTypeCode", "380", "InvoiceLine", "InvoicedQuantity")
 CREDIT_NOTE = _Kind(CREDIT_NOTE_NS, "CreditNote", "CreditNoteTypeCode", "381", "CreditNoteLine", "CreditedQuantity")
 
-# Organisation numbers as ISO 6523 ICD: the legal registration identifier (BT-30, BT-47,
-# BR-CL-11) and, but for Finland, the Peppol participant scheme (EAS) of the same number.
+# Organisation numbers as ISO 6523 ICD: the legal registration identifier (BT-30, BT-47, BR-CL-11).
 LEGAL_SCHEMES = {"SE": "0007", "DK": "0184", "NO": "0192", "FI": "0212"}
-ENDPOINT_SCHEMES = {"SE": "0007", "DK": "0184", "NO": "0192"}
-# Finnish participants are addressed by OVT code (EAS 0216): "0037" + the business id's digits.
-FINNISH_OVT_PREFIX = "0037"
-
-# VAT numbers as Peppol participant identifiers, by the VAT number's prefix (EAS code
-# list in PEPPOL-EN16931-CL008 of BIS Billing 3.0.21; 9955, the old Swedish one, is gone).
-VAT_ENDPOINT_SCHEMES = {
-    "AT": "9914", "BE": "9925", "BG": "9926", "CY": "9928", "CZ": "9929", "DE": "9930", "DK": "0198",
-    "EE": "9931", "EL": "9933", "ES": "9920", "FR": "9957", "HR": "9934", "HU": "9910", "IE": "9935",
-    "LT": "9937", "LU": "9938", "LV": "9939", "MT": "9943", "NL": "9944", "PL": "9945", "PT": "9946",
-    "RO": "9947", "SI": "9949", "SK": "9950",
-}  # fmt: skip
 
 # Our units (as staff type them, in the customer's languages) as UN/ECE Recommendation 20
 # codes (BR-CL-23). Anything else is C62, "one".
@@ -134,6 +123,9 @@ TERMS_TEXTS = {
 F_TAX_TEXT = "Godkänd för F-skatt"
 BANKGIRO_BRANCH = "SE:BANKGIRO"
 CREDIT_TRANSFER = "30"
+# DK-R-005/006: a Danish supplier's invoice to a Danish buyer may not say 30; payment to a
+# bank account (42) names the account and its branch (the BIC), else SEPA credit transfer.
+DANISH_ACCOUNT_TRANSFER, SEPA_CREDIT_TRANSFER = "42", "58"
 OUTSIDE_SCOPE = "O"
 INTRA_COMMUNITY = "K"
 
@@ -197,7 +189,7 @@ def build_ubl(document: DocumentData, *, pdf: bytes | None = None) -> bytes:
         _party(
             "AccountingCustomerParty",
             buyer,
-            _endpoint(buyer) or seller_endpoint,
+            _endpoint(buyer),
             has_vat_ids=has_vat_ids,
             is_seller=False,
             contact_name=buyer.reference_name,
@@ -287,22 +279,13 @@ def _attachment(root: etree._Element, document: DocumentData, pdf: bytes) -> Non
 
 
 def _endpoint(party: Party) -> tuple[str, str] | None:
-    if party.peppol_id:
-        scheme, _colon, identifier = peppol_endpoint(party.peppol_id).partition(":")
-        return scheme, identifier
-    if party.gln:
-        return "0088", party.gln
-    if party.org_number:
-        if party.country == "FI":
-            return "0216", FINNISH_OVT_PREFIX + _digits(party.org_number)
-        scheme = ENDPOINT_SCHEMES.get(party.country)
-        if scheme is not None:
-            return scheme, _digits(party.org_number)
-    if party.vat_number:
-        scheme = VAT_ENDPOINT_SCHEMES.get(party.vat_number[:2])
-        if scheme is not None:
-            return scheme, party.vat_number
-    return None
+    return electronic_address(
+        peppol_id=party.peppol_id,
+        gln=party.gln,
+        org_number=party.org_number,
+        vat_number=party.vat_number,
+        country=party.country,
+    )
 
 
 def _legal_id(party: Party) -> tuple[str | None, str]:
@@ -314,11 +297,12 @@ def _legal_id(party: Party) -> tuple[str | None, str]:
 
 
 def _party(
-    role: str, party: Party, endpoint: tuple[str, str], *, has_vat_ids: bool, is_seller: bool, contact_name: str
+    role: str, party: Party, endpoint: tuple[str, str] | None, *, has_vat_ids: bool, is_seller: bool, contact_name: str
 ) -> etree._Element:
     wrapper = etree.Element(CAC[role], nsmap=FRAGMENT_NSMAP)
     element = etree.SubElement(wrapper, CAC["Party"])
-    _text(element, "EndpointID", endpoint[1], {"schemeID": endpoint[0]})
+    if endpoint is not None:
+        _text(element, "EndpointID", endpoint[1], {"schemeID": endpoint[0]})
     if party.gln and endpoint != ("0088", party.gln):
         _text(etree.SubElement(element, CAC["PartyIdentification"]), "ID", party.gln, {"schemeID": "0088"})
     _text(etree.SubElement(element, CAC["PartyName"]), "Name", party.name)
@@ -398,7 +382,10 @@ def _payment_means(root: etree._Element, document: DocumentData) -> None:
         accounts.insert(0 if document.currency != "SEK" else len(accounts), iban)
     for account, branch in accounts:
         means = etree.SubElement(root, CAC["PaymentMeans"])
-        _text(means, "PaymentMeansCode", CREDIT_TRANSFER)
+        code = CREDIT_TRANSFER
+        if seller.country == "DK":
+            code = DANISH_ACCOUNT_TRANSFER if branch else SEPA_CREDIT_TRANSFER
+        _text(means, "PaymentMeansCode", code)
         if document.payment_reference:
             _text(means, "PaymentID", document.payment_reference)
         financial_account = etree.SubElement(means, CAC["PayeeFinancialAccount"])

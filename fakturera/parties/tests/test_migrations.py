@@ -87,3 +87,41 @@ def test_a_database_of_before_the_move_keeps_its_keys_working():
     later = api_key_create(company=key.company, name="New", actor=None)
     assert later.key.pk > max(old_ids)
     assert ApiClient(later.token).get("/invoices").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_vat_numbers_and_peppol_ids_stored_before_issue_13_are_normalised_where_they_can_be():
+    # given rows stored before the services wrote VAT numbers with their country prefix
+    executor = MigrationExecutor(connection)
+    executor.migrate([("parties", "0008_issue_days_ahead_and_person_invoice_email")])
+    old_apps = executor.loader.project_state([("parties", "0008_issue_days_ahead_and_person_invoice_email")]).apps
+    Company = old_apps.get_model("parties", "Company")
+    Customer = old_apps.get_model("parties", "Customer")
+    company = Company.objects.create(name="Bergen AS", country="NO", org_number="923609016", vat_number="923609016MVA")
+    rows = {
+        "norwegian": ("NO", "923609016MVA", ""),
+        "finnish": ("FI", "20774740", "0212:2077474-0"),
+        "swedish": ("SE", "SE556036079301", "9955:SE556036079301"),
+        "broken": ("NO", "123", "0007:1"),
+    }
+    for number, (name, (country, vat_number, peppol_id)) in enumerate(rows.items(), start=1):
+        Customer.objects.create(
+            company=company, kind="organisation", number=number, name=name, country=country,
+            vat_number=vat_number, peppol_id=peppol_id,
+        )  # fmt: skip
+
+    # when the data migration runs
+    executor = MigrationExecutor(connection)
+    executor.migrate([("parties", "0009_normalise_vat_numbers")])
+
+    # then what can be normalised is, and what cannot stays as it was
+    new_apps = executor.loader.project_state([("parties", "0009_normalise_vat_numbers")]).apps
+    stored = dict(new_apps.get_model("parties", "Customer").objects.values_list("name", "vat_number"))
+    ids = dict(new_apps.get_model("parties", "Customer").objects.values_list("name", "peppol_id"))
+    assert new_apps.get_model("parties", "Company").objects.get().vat_number == "NO923609016MVA"
+    assert stored == {
+        "norwegian": "NO923609016MVA", "finnish": "FI20774740", "swedish": "SE556036079301", "broken": "123",
+    }  # fmt: skip
+    assert ids == {"norwegian": "", "finnish": "0216:003720774740", "swedish": "0007:5560360793", "broken": "0007:1"}
+    executor.loader.build_graph()
+    MigrationExecutor(connection).migrate(executor.loader.graph.leaf_nodes())
