@@ -77,6 +77,8 @@ def basis_open_count(*, company: Company, contact_type_id: int | None = None) ->
     if contact_type_id is not None:
         qs = qs.filter(journal_note__contact_type_id=contact_type_id)
     return qs.count()
+
+
 def basis_customers(*, company: Company) -> QuerySet:
     """One row per customer with open items, by aggregate: customer_id, customer__name,
     customer__number, item_count and amount_sum (quantity x price before rounding and VAT,
