@@ -25,6 +25,22 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture
+def other_page(browser, live_server):
+    """Another person's browser (its own cookies), closed after the test so that none of its
+    pages asks the live server anything once the test's database is gone."""
+    contexts = []
+
+    def open_page(**options):
+        context = browser.new_context(base_url=live_server.url, **options)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
 def _fill_registration(page, **overrides):
     values = {
         "name": "Anna Lind",
@@ -40,7 +56,7 @@ def _fill_registration(page, **overrides):
         page.fill(f"input[name={name}]", value)
 
 
-def test_register_approve_process_invoice_and_report(staff_page, browser, live_server):
+def test_register_approve_process_invoice_and_report(staff_page, other_page):
     # given: an open occurrence whose form asks for the manager's approval, and the
     # organisation that will pay, with an outdated VAT number on its card
     page, company, _user = staff_page
@@ -48,7 +64,7 @@ def test_register_approve_process_invoice_and_report(staff_page, browser, live_s
     payer = OrganisationFactory(
         company=company, name="Betalaren Region AB", org_number=ORG_B, vat_number=VAT_A, peppol_id=""
     )
-    public = browser.new_context(base_url=live_server.url, locale="sv-SE").new_page()
+    public = other_page(locale="sv-SE")
     public.set_default_timeout(10_000)
 
     # when: the participant opens the public form, switches to English, and first types a bad org number
@@ -80,7 +96,7 @@ def test_register_approve_process_invoice_and_report(staff_page, browser, live_s
     [message] = mail.outbox
     assert message.to == ["chef@firma.example"]
     link = re.search(r"https?://\S+/register/approval/\S+/", message.body).group(0)
-    manager = browser.new_context(base_url=live_server.url).new_page()
+    manager = other_page()
     manager.goto("/" + link.split("/", 3)[3])  # the path: the mail's host is SITE_URL, not the test server
     manager.get_by_role("button", name="Approve").click()
     manager.locator("#decision").wait_for()
