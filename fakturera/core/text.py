@@ -112,6 +112,13 @@ def text_error(value: str, *, multiline: bool = False) -> str | None:
     return message(kind_of(character), codepoint(character))
 
 
+def search_term(value: str, *, limit: int = 100) -> str:
+    """What a search box's text looks for: without the characters a single-line field
+    refuses (a NUL would not even reach PostgreSQL), trimmed, at most `limit` characters.
+    A search only reads, so it is answered rather than refused."""
+    return SINGLE_LINE_REFUSED.sub("", value).strip()[:limit]
+
+
 # --- Django ------------------------------------------------------------------------------------
 
 

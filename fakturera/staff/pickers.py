@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fakturera.catalog.models import Product
+from fakturera.core.text import search_term
 from fakturera.parties.models import Company, Customer, CustomerKind
 
 LIMIT = 20
@@ -131,6 +132,9 @@ def lookup(queryset: QuerySet, kind_name: str, text: str) -> Model:
     """The one row of `queryset` the typed text names: a customer number exactly, else the
     only match; several or none are a ValidationError that says so."""
     kind = KINDS[kind_name]
+    text = search_term(text)
+    if not text:
+        raise forms.ValidationError(kind.none_found, code="invalid_choice", params={"text": ""})
     if queryset.model is Customer and text.isdigit():
         exact = queryset.filter(number=int(text)).first() if len(text) <= 9 else None
         if exact is not None:

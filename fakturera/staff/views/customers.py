@@ -24,6 +24,7 @@ from fakturera.staff.forms.autogiro import MandateForm
 from fakturera.staff.forms.customers import CustomerForm, MemberAddForm
 from fakturera.staff.forms_errors import add_domain_error
 from fakturera.staff.listing import Column, paginate
+from fakturera.core.text import search_term
 from fakturera.staff.pickers import customer_search
 
 PAGE_SIZE = 25
@@ -40,7 +41,7 @@ CUSTOMER_COLUMNS = [
 
 @staff_view()
 def customer_list(request: HttpRequest) -> HttpResponse:
-    term = request.GET.get("q", "").strip()
+    term = search_term(request.GET.get("q", ""))
     kind = request.GET.get("kind", "")
     qs = Customer.objects.filter(company=request.company).select_related("relationship_manager")
     if kind in CustomerKind.values:

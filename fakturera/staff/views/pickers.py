@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from fakturera.catalog.models import Product
+from fakturera.core.text import search_term
 from fakturera.parties.models import Customer
 from fakturera.parties.tenancy import staff_view
 from fakturera.staff.forms.basis import vat_value
@@ -28,7 +29,7 @@ def _detail(row: Any) -> str:
 @staff_view()
 def pick(request: HttpRequest, kind: str) -> HttpResponse:
     picker = KINDS[kind]
-    term = request.GET.get("q", "").strip()[:100]
+    term = search_term(request.GET.get("q", ""))
     rows = list(picker.matching(request.company, term)[: LIMIT + 1]) if term else []
     options = []
     for row in rows[:LIMIT]:
