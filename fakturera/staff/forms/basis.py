@@ -147,6 +147,9 @@ SEND_CHOICES = [
     (Channel.LETTER.value, _("Register & send by letter")),
     (Channel.PORTAL.value, _("Register & send to the portal (persons only)")),
     (Channel.PEPPOL.value, _("Register & send as e-invoice")),
+    (Channel.PRINT.value, _("Register & print")),
+    (Channel.EXPORT.value, _("Register & export")),
+    (Channel.DIRECT_DEBIT.value, _("Register & collect by direct debit")),
 ]
 
 
@@ -161,9 +164,17 @@ class RegisterForm(TextCheckedForm):
     # The split preview was shown and accepted (staff/views/basis.register).
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, active: frozenset[str] | None = None, **kwargs: Any):
+        """`active`: the company's active channels, the only ones offered (a channel posted
+        anyway is still taken, and the send says why it could not go)."""
         super().__init__(*args, **kwargs)
         self.fields["issued_on"].initial = timezone.localdate()
+        if active is not None:
+            self.fields["send"].widget.choices = [
+                (code, label)
+                for code, label in SEND_CHOICES
+                if code in active or (code == PREFERRED and active) or not code
+            ]
 
     def customer_ids(self) -> list[int] | None:
         """None means every customer with open items."""

@@ -258,3 +258,19 @@ def test_split_confirmation_keeps_the_way_to_send(company):
     client.post(reverse(REGISTER), {"only": str(anna.pk), "issued_on": "2026-11-20", "send": "email", "confirmed": "1"})
 
     assert Delivery.objects.filter(channel=Channel.EMAIL).count() == 2
+
+
+def test_the_basis_offers_only_the_active_channels_to_send_by(company):
+    # Given print active and e-mail, letter, portal and Peppol not
+    client, _user = staff_client(company)
+    channel_setting_save(company=company, channel=Channel.PRINT, is_active=True, options={})
+    customer_with_items(company, "100", name="Anna")
+
+    # When the basis is opened
+    html = client.get(reverse("staff:basis")).content.decode()
+
+    # Then "How" offers Register, each customer's channel and print, and none that is off
+    assert 'value="preferred"' in html
+    assert 'value="print"' in html
+    for off in ("email", "letter", "portal", "peppol"):
+        assert f'<option value="{off}"' not in html

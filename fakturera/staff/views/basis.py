@@ -81,7 +81,7 @@ def basis(request: HttpRequest) -> HttpResponse:
             "listing": listing,
             "groups": [by_customer[pk] for pk in customer_ids if pk in by_customer],
             "grand_totals": basis_total_by_currency(company=company),
-            "register_form": RegisterForm(),
+            "register_form": RegisterForm(active=send_selectors.company_channels(company=company).active),
         },
     )
 
