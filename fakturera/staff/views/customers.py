@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from fakturera.autogiro.selectors import mandates_of_customer
 from fakturera.core.errors import DomainError
+from fakturera.core.text import search_term
 from fakturera.documents.models import InvoiceDocument
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.selectors import basis_with_totals
@@ -24,7 +25,6 @@ from fakturera.staff.forms.autogiro import MandateForm
 from fakturera.staff.forms.customers import CustomerForm, MemberAddForm
 from fakturera.staff.forms_errors import add_domain_error
 from fakturera.staff.listing import Column, paginate
-from fakturera.core.text import search_term
 from fakturera.staff.pickers import customer_search
 
 PAGE_SIZE = 25
