@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "fakturera.recurring",
     "fakturera.courses",
     "fakturera.autogiro",
+    "fakturera.payments",
     "fakturera.portal",
     "fakturera.distribution",
     "fakturera.demo",

@@ -102,3 +102,14 @@ def _to_decimal(value: object, *, field: str, what: str) -> Decimal:
     if not amount.is_finite():
         raise DomainError(_("%(what)s must be a number.") % {"what": what}, field=field)
     return amount
+
+
+def format_money(amount: Decimal | str | int, currency: str) -> str:
+    """An amount with its currency in the active language ("1 234,50 kr", "SEK 1,234.50"), for
+    sentences built outside templates (an invoice's history, a refusal)."""
+    from babel.numbers import format_currency
+    from django.utils.translation import get_language, to_locale
+
+    if not currency:
+        return str(amount)
+    return format_currency(Decimal(str(amount)), currency, locale=to_locale(get_language() or "sv"))

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from fakturera.billables.selectors import CustomerBasis, basis_by_customer, basis_line_facts
 from fakturera.catalog.vat import VatKey
-from fakturera.invoicing.models import Invoice, InvoiceLine
+from fakturera.invoicing.models import Invoice, InvoiceLine, InvoiceVat
 from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
 from fakturera.invoicing.totals import LineInput, compute_totals
 from fakturera.parties.models import Company
@@ -129,3 +129,13 @@ def basis_total_by_currency(*, company: Company) -> dict[str, Decimal]:
         )
         totals[key] = totals.get(key, Decimal("0")) + result.total_amount
     return totals
+
+
+def vat_breakdown_of(invoice_id: int) -> list[tuple[tuple[str, Decimal], Decimal, Decimal]]:
+    """An issued document's stored VAT breakdown: ((category, rate), taxable, vat) per group."""
+    return [
+        ((category, rate), taxable, vat)
+        for category, rate, taxable, vat in InvoiceVat.objects.filter(invoice_id=invoice_id).values_list(
+            "vat_category", "vat_rate", "taxable_amount", "vat_amount"
+        )
+    ]
