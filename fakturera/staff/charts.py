@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -212,6 +212,15 @@ def format_short(value: Amount, *, currency: str = "", exponent: int | None = No
     return pgettext("short amount, millions", "%(amount)sM") % {"amount": text}
 
 
+def short_names_currency(currency: str) -> bool:
+    """Whether the active language's short forms name the currency themselves ("12 tkr" in
+    Swedish); where they do not ("12k"), a label that needs the currency adds it."""
+    if currency not in KRONOR:
+        return False
+    kronor = pgettext("short amount, thousands of kronor", "%(amount)sk")
+    return kronor != pgettext("short amount, thousands", "%(amount)sk")
+
+
 def nice_step(raw: Decimal) -> Decimal:
     """The smallest 1, 2 or 5 times a power of ten that is at least `raw` (> 0)."""
     magnitude = Decimal(1).scaleb(raw.adjusted())
@@ -229,8 +238,8 @@ def nice_ticks(low: Decimal, high: Decimal, *, count: int = 5) -> list[Decimal]:
     if low == high:
         return [ZERO, Decimal(1)]
     step = nice_step((high - low) / count)
-    first = (low / step).to_integral_value(rounding="ROUND_FLOOR")
-    last = (high / step).to_integral_value(rounding="ROUND_CEILING")
+    first = (low / step).to_integral_value(rounding=ROUND_FLOOR)
+    last = (high / step).to_integral_value(rounding=ROUND_CEILING)
     return [step * index for index in range(int(first), int(last) + 1)]
 
 
@@ -689,7 +698,7 @@ def render_horizontal_bar_chart(chart: HorizontalBarChart, frame: Frame = WIDE) 
     high = max([ZERO, *(e[1] for e in extents)])
     if frame.narrow:
         value_labels = [format_short(total, currency=chart.currency) for total in totals]
-        unit = f" {chart.currency}" if chart.currency and chart.currency not in KRONOR else ""
+        unit = f"{NBSP}{chart.currency}" if chart.currency and not short_names_currency(chart.currency) else ""
         value_labels = [label + unit if label else label for label in value_labels]
     else:
         value_labels = [format_amount(total, currency=chart.currency, decimals=0) for total in totals]

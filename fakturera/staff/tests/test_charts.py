@@ -203,7 +203,11 @@ def test_a_horizontal_bar_chart_grows_right_for_credit_balances_left_and_writes_
     assert float(negative.get("x")) < zero
 
     narrow = _svg(chart, NARROW)
-    assert narrow.xpath("//svg:text[@class='chart-value']/text()", namespaces=NS) == ["12k", "-2.5k", "6k"]
+    assert narrow.xpath("//svg:text[@class='chart-value']/text()", namespaces=NS) == [
+        f"12k{NBSP}SEK",
+        f"-2.5k{NBSP}SEK",
+        f"6k{NBSP}SEK",
+    ]
     assert narrow.xpath("//svg:text[@class='chart-category']/text()", namespaces=NS)[1] == "1–30 days late"
 
 
@@ -366,6 +370,16 @@ def test_amounts_in_swedish(swedish):
         assert ticks == ["0", f"5{NBSP}tkr", f"10{NBSP}tkr", f"15{NBSP}tkr"]
         assert svg[1].text == "Förfaller. 1 stapel: v. 1. Siffrorna finns i tabellen vid diagrammet."
         assert _svg(_chart("0")).xpath("//svg:text/text()", namespaces=NS) == ["Inget att visa"]
+        aged = HorizontalBarChart(
+            title="Åldersanalys", currency="SEK", categories=["Ej förfallet"], series=[Series("", [D(125_000)])]
+        )
+        assert _svg(aged, NARROW).xpath("//svg:text[@class='chart-value']/text()", namespaces=NS) == [f"125{NBSP}tkr"]
+        aged = HorizontalBarChart(
+            title="Åldersanalys", currency="EUR", categories=["Ej förfallet"], series=[Series("", [D(125_000)])]
+        )
+        assert _svg(aged, NARROW).xpath("//svg:text[@class='chart-value']/text()", namespaces=NS) == [
+            f"125{NBSP}tusen{NBSP}EUR"
+        ]
 
 
 # --- Input that is not a chart ------------------------------------------------------------------
