@@ -196,9 +196,12 @@ def format_short(value: Amount, *, currency: str = "", exponent: int | None = No
     if value is None:
         return ""
     number = Decimal(value)
+    unit = Decimal(1).scaleb(-decimals)
     if exponent is None:
         exponent = _short_exponent(number)
-    scaled = number.scaleb(-exponent).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        if exponent < 6 and abs(number.scaleb(-exponent).quantize(unit, rounding=ROUND_HALF_UP)) >= 1000:
+            exponent += 3  # 999 950 is "1M", not "1,000k"
+    scaled = number.scaleb(-exponent).quantize(unit, rounding=ROUND_HALF_UP)
     places = max(0, -scaled.normalize().as_tuple().exponent) if scaled else 0  # type: ignore[operator]
     text = number_format(scaled, min(places, decimals), force_grouping=True)
     if exponent == 0 or not scaled:
@@ -317,7 +320,7 @@ class Table:
 def table(chart: _Chart) -> Table:
     categories = chart.category_list
     several = len(chart.series) > 1 and chart.is_stacked
-    columns = [series.label for series in chart.series]
+    columns = [series.label or _("Amount") for series in chart.series]
     if several:
         columns.append(_("Total"))
     band = getattr(chart, "band", None)
@@ -368,6 +371,15 @@ WIDE = Frame("wide", 640, 320)
 NARROW = Frame("narrow", 360, 300, narrow=True)
 
 
+# Characters XML 1.0 cannot carry (control characters, lone surrogates): lxml would refuse the
+# whole drawing for one of them in a name.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _num(value: float) -> str:
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
@@ -411,14 +423,14 @@ class _Svg:
         for name, value in attributes.items():
             if value is None:
                 continue
-            text = _num(value) if isinstance(value, float) else str(value)
+            text = _num(value) if isinstance(value, float) else _xml(str(value))
             element.set(name.rstrip("_").replace("_", "-"), text)
 
     def add(self, parent: etree._Element, tag: str, text: str | None = None, **attributes: object) -> etree._Element:
         element = etree.SubElement(parent, f"{{{SVG_NS}}}{tag}")
         self.set(element, **attributes)
         if text is not None:
-            element.text = text
+            element.text = _xml(text)
         return element
 
     def markup(self) -> str:
@@ -440,7 +452,7 @@ def _legend_entries(chart: _Chart) -> list[tuple[str, str, str]]:
         entries.append(("chart-band", band.label, "band"))
     if line is not None:
         entries.append(("chart-line", line.label, "line"))
-    if len(entries) == 1 and len(chart.series) == 1 and not band and not line:
+    if len(chart.series) == 1 and not seen and band is None and line is None:
         return []  # one series alone: the title says what the bars are
     return entries
 

@@ -246,6 +246,18 @@ def test_the_forecast_has_its_band_its_line_and_a_marked_overdue_bar():
 # --- Readable and accessible -----------------------------------------------------------------
 
 
+def test_a_legend_names_several_series_or_a_mark_but_not_one_series_alone():
+    def legend(chart) -> list[str]:
+        return _svg(chart).xpath("//svg:g[contains(@class, 'chart-legend-item')]/svg:text/text()", namespaces=NS)
+
+    assert legend(_chart("1", "2")) == []
+    marked = BarChart(
+        title="Forecast", categories=[Category("Overdue", mark="overdue"), "Week 1"], series=[Series("", [D(5), D(3)])]
+    )
+    assert legend(marked) == ["Overdue"]
+    assert _svg(marked).xpath("//svg:g[@class='chart-legend-item chart-mark-overdue']", namespaces=NS)
+
+
 def test_the_svg_is_an_image_with_title_description_and_a_tooltip_per_bar():
     chart = BarChart(
         title="Cash-in forecast", currency="EUR", categories=["Week 1", "Week 2"], key="forecast",
@@ -337,6 +349,13 @@ def test_names_are_escaped_in_the_drawing_and_the_table():
     assert document.xpath("//table/caption/text()")[0].strip() == f"Top {evil}"
 
 
+def test_a_character_xml_cannot_carry_does_not_break_the_drawing():
+    chart = HorizontalBarChart(title="Top\x00", categories=["Anna\x1b AB"], series=[Series("", [D(5)])])
+    svg = _svg(chart)
+    assert svg.find("svg:title", NS).text == "Top\ufffd"
+    assert _title(_bars(svg)[0]) == "Anna\ufffd AB: 5.00"
+
+
 # --- Numbers in the user's language -----------------------------------------------------------
 
 
@@ -349,6 +368,8 @@ def test_amounts_in_english():
     assert format_short(D("1234567"), currency="EUR") == "1.2M"
     assert format_short(D("-2500")) == "-2.5k"
     assert format_short(D("950")) == "950"
+    assert format_short(D("999.96")) == "1k"
+    assert format_short(D("999950")) == "1M"
     assert format_short(D("1250"), exponent=3, decimals=2) == "1.25k"
     assert format_short(D("500"), exponent=3, decimals=2) == "0.5k"
     assert format_short(D("0"), exponent=6) == "0"
@@ -414,6 +435,8 @@ def test_the_tag_renders_both_drawings_and_the_table_for_screen_readers():
     (data,) = page.xpath(".//table")
     assert data.get("class") == "chart-data chart-data-for-readers"
     assert [th.text_content() for th in data.xpath(".//thead//th")] == ["Bucket", "Companies", "Persons", "Total"]
+    one = HorizontalBarChart(title="Aged", categories=["Not due"], series=[Series("", [D(5)])])
+    assert charts.table(one).columns == ["Amount"]
     rows = [[cell.text_content() for cell in row] for row in data.xpath(".//tbody/tr | .//tfoot/tr")]
     assert rows == [
         ["Not due", "100.00", "1.00", "101.00"],
