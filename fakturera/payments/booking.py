@@ -199,7 +199,9 @@ class Ledger:
         before = receivable.state
         receivable.credited += amount
         self._settle(receivable, on=None, days_late=None)
-        self._moved(receivable, before)
+        if receivable.settled > ZERO:
+            # Credited in full with nothing paid is not "paid": nothing is owed, nothing came.
+            self._moved(receivable, before)
 
     def _settle(self, receivable: Open, *, on: dt.date | None, days_late: int | None) -> None:
         receivable.changed = True
