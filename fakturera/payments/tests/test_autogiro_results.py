@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.utils import translation
 
 from fakturera.autogiro.files import Collection
@@ -253,3 +254,15 @@ def test_the_autogiro_bgmax_file_imports_through_the_bank_file_path(company):
         PaymentMethod.DIRECT_DEBIT
     }
     assert payments_import(source=path).skipped_count == 4
+
+
+@needs_formats
+def test_the_command_imports_a_report(company, admin_user, capsys):
+    path = sample(REPORTS[1])
+    filed_orders(company, admin_user, list(AutogiroReader(path)))
+
+    call_command("import-payments", str(path), "--company", company.org_number)
+
+    out = capsys.readouterr().out
+    assert "autogiro.rejected new" in out
+    assert "3 payment orders rejected or stopped" in out
