@@ -355,7 +355,7 @@ def payment_order_results(*, company: Company, results: Sequence[OrderResult]) -
             moved = True
         else:
             order = next(
-                (o for o in candidates if same_reference(o) and (reference or o["amount"] == result.amount)), None
+                (o for o in candidates if (same_reference(o) if reference else o["amount"] == result.amount)), None
             )
             moved = False
         if order is None:

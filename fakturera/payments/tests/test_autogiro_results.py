@@ -10,6 +10,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from fakturera.autogiro.files import Collection
@@ -266,3 +268,41 @@ def test_the_command_imports_a_report(company, admin_user, capsys):
     out = capsys.readouterr().out
     assert "autogiro.rejected new" in out
     assert "3 payment orders rejected or stopped" in out
+
+
+def _report_of(company, user, n, serial):
+    """n collections (every other one stopped) of n filed orders, as Bankgirot would report them."""
+    run = Run.objects.create(company=company, run_on=dt.date(2026, 11, 20 + n % 5), content=b"", total_amount=0)
+    collections = []
+    for i in range(n):
+        mandate = MandateFactory(company=company)
+        invoice = issued_invoice(company, user, "100", customer=mandate.customer)
+        PaymentOrder.objects.create(
+            company=company,
+            invoice=invoice,
+            mandate=mandate,
+            payer_number=mandate.payer_number,
+            amount=invoice.total_amount,
+            due_on=invoice.due_on,
+            reference=invoice.payment_reference,
+            status=PaymentOrderStatus.FILED,
+            run=run,
+        )
+        collection = Collection(mandate.payer_number, invoice.total_amount, None, invoice.payment_reference)
+        collections.append((collection, "0" if i % 2 == 0 else "1"))
+    return autogiro_payment_specification(
+        collections, written_at=dt.datetime(2026, 12, 1, 6, 0), paid_on=dt.date(2026, 12, 1), serial=serial
+    )
+
+
+def test_a_report_is_imported_in_a_fixed_number_of_statements(company, admin_user):
+    small = _report_of(company, admin_user, 4, "00001")
+    large = _report_of(company, admin_user, 16, "00002")
+    with CaptureQueriesContext(connection) as few:
+        payments_import(source=small)
+    with CaptureQueriesContext(connection) as many:
+        record = payments_import(source=large)
+
+    assert record.booked_count == 8
+    assert record.ignored_count == 8
+    assert len(many.captured_queries) == len(few.captured_queries)
