@@ -548,7 +548,7 @@ def _payments(company: Company, user: AbstractBaseUser, today: dt.date, customer
     invoice("Gustav Lund", "975")
     by_hand = invoice("Ingrid Larsson", "780")
     collected = invoice("Linnea Forsberg", "650")
-    stopped = invoice("Fatima Yilmaz", "720")
+    stopped = invoice("Mohammed Al-Hassan", "720")
 
     def paid(amount: str, **what: str) -> Credit:
         return Credit(Decimal(amount), booked_on=paid_on, **what)
