@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
@@ -154,7 +154,9 @@ def _import_bank_file(
     return record
 
 
-def _company_for(run: _Run, account: str, scheme: AccountScheme | None) -> None:
+def _company_for(run: _Run, account: str, scheme: AccountScheme | None, also: Sequence[Company] = ()) -> None:
+    """Find the file's company by its account (`also`: further holders of it, such as the
+    companies whose Autogiro collects to the bankgiro), refusing as AccountRefused says."""
     if account in run.accounts:
         return
     if scheme not in (AccountScheme.BANKGIRO, AccountScheme.IBAN):
@@ -167,6 +169,7 @@ def _company_for(run: _Run, account: str, scheme: AccountScheme | None) -> None:
         bankgiros=[account] if scheme is AccountScheme.BANKGIRO else [],
         ibans=[account] if scheme is AccountScheme.IBAN else [],
     ).get(account.upper() if scheme is AccountScheme.IBAN else account, [])
+    holders = list({holder.pk: holder for holder in [*holders, *also]}.values())
     if run.named is not None:
         if all(holder.pk != run.named.pk for holder in holders):
             if holders:
