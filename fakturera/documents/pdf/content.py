@@ -201,16 +201,16 @@ def document_content(doc: DocumentData) -> dict[str, Any]:
     if not credit:
         # What to pay, when and with which reference first; then where to.
         payment.append([total[0], total[1]])
+        if doc.due_on:
+            payment.append([words["due_date"], formats.date(doc.due_on)])
         if doc.cash_discount_until and doc.cash_discount_payable_amount is not None:
-            # Seed 004: the discounted amount by its last day, then the full total by the due date.
+            # Seed 004: or the discounted amount by the discount's last day.
             payment.append(
                 [
                     words["cash_discount_pay_by"].format(date=formats.date(doc.cash_discount_until)),
                     formats.money(doc.cash_discount_payable_amount, doc.currency),
                 ]
             )
-        if doc.due_on:
-            payment.append([words["due_date"], formats.date(doc.due_on)])
         if doc.payment_reference:
             payment.append([words["payment_reference"], doc.payment_reference])
         for key in ("bankgiro", "iban", "bic"):
