@@ -87,7 +87,9 @@ TRADE_ORG_NUMBER = _org_number("559308462")
 # must handle (issue 3's matrix), so a new user sees every kind.
 TRADE_CUSTOMERS = {
     "domestic": {"name": "Bergkvist Bygg AB", "org_number": "5561234567", "peppol": True},
-    "gln": {"name": "Coop Lagerhus Syd AB", "org_number": "5569876542", "gln": "7300010000001"},
+    # Seed 004: 2 % cash discount within 10 days, 30 days net, on the PDF and in the UBL terms.
+    "gln": {"name": "Coop Lagerhus Syd AB", "org_number": "5569876542", "gln": "7300010000001",
+            "cash_discount_percent": "2", "cash_discount_days": 10},
     "eu": {"name": "Hansen & Søn ApS", "org_number": "13585628", "vat_number": "DK13585628",
            "country": "DK", "language": "da", "peppol_id": "0184:13585628"},
     "de": {"name": "Müller Bürobedarf GmbH", "vat_number": "DE136695976", "country": "DE", "language": "en"},
@@ -761,6 +763,8 @@ def _trading(user: AbstractBaseUser, today: dt.date) -> Company:
             address_line1=street,
             postal_code=postal_code,
             city=city,
+            cash_discount_percent=seed.get("cash_discount_percent"),
+            cash_discount_days=seed.get("cash_discount_days"),
         )
     issued_on = today.replace(day=1)
     first, last = _months_back(today)

@@ -16,6 +16,8 @@ from django.utils import translation
 
 from fakturera.catalog.vat import EXEMPTION_REASONS
 from fakturera.invoicing.models import Invoice
+from fakturera.invoicing.rules import cash_discount
+from fakturera.invoicing.states import InvoiceKind
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,12 @@ class DocumentData:
     total_amount: Decimal
     payment_reference: str = ""
     payment_terms_days: int = 30
+    # The early-payment cash discount (seed 004), as invoicing.rules.cash_discount gives it
+    # from the stored total: the percent, the last day and what to pay until then.
+    cash_discount_percent: Decimal = Decimal("0")
+    cash_discount_until: dt.date | None = None
+    cash_discount_amount: Decimal | None = None
+    cash_discount_payable_amount: Decimal | None = None
     buyer_reference: str = ""
     order_reference: str = ""
     seller_reference: str = ""
@@ -142,6 +150,17 @@ def document_data(invoice: Invoice) -> DocumentData:
             )
             for row in invoice.vat_breakdown.all()
         )
+    discount = (
+        cash_discount(
+            total_amount=invoice.total_amount,
+            vat_rows=[(row.vat_category, row.vat_rate, row.taxable_amount, row.vat_amount) for row in vat],
+            currency=invoice.currency,
+            percent=invoice.cash_discount_percent,
+            until=invoice.cash_discount_until,
+        )
+        if invoice.kind == InvoiceKind.INVOICE and invoice.cash_discount_until is not None
+        else None
+    )
     return DocumentData(
         kind=invoice.kind,
         number=invoice.display_number,
@@ -173,6 +192,10 @@ def document_data(invoice: Invoice) -> DocumentData:
         total_amount=invoice.total_amount,
         payment_reference=invoice.payment_reference,
         payment_terms_days=invoice.payment_terms_days,
+        cash_discount_percent=discount.percent if discount else Decimal("0"),
+        cash_discount_until=discount.until if discount else None,
+        cash_discount_amount=discount.discount_amount if discount else None,
+        cash_discount_payable_amount=discount.payable_amount if discount else None,
         buyer_reference=invoice.buyer_reference,
         order_reference=invoice.order_reference,
         seller_reference=invoice.seller_reference,

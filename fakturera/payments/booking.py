@@ -384,7 +384,7 @@ def book_payments(
                     currency=payment.currency,
                     on=payment.booked_on,
                     payment_index=index,
-                    params=discount_params(target.invoice_id, result.discount),
+                    params=discount_params(target.invoice_id),
                 )
             remaining -= portion
             late = max(late or 0, result.days_late or 0) or None
@@ -480,11 +480,11 @@ def payment_status(*, amount: Decimal, allocated: Decimal, customer_id: int | No
     return PaymentStatus.CREDIT if customer_id else PaymentStatus.UNMATCHED
 
 
-def discount_params(invoice_id: int, discount: Decimal) -> dict[str, Any]:
+def discount_params(invoice_id: int) -> dict[str, Any]:
     """The cash discount's VAT share per VAT group of the invoice (what bookkeeping posts)."""
     from fakturera.payments.discounts import discount_vat_shares
 
-    return {"vat": discount_vat_shares(invoice_id, discount)}
+    return {"vat": discount_vat_shares(invoice_id)}
 
 
 def existing_keys(company_id: int, keys: Sequence[str]) -> dict[str, int]:

@@ -57,8 +57,9 @@ def settle(
 
     A payment for an invoice nothing is left of (it was paid) is a double payment: booked, its
     money the customer's credit. A payment within the discount period of at least the
-    discounted amount settles the invoice with the discount (seed 004); only for a payment of
-    the whole invoice, not once part of it was paid and not after the last day."""
+    discounted amount settles the invoice with the whole discount (seed 004; what is paid above
+    the discounted amount is then an over-payment); only for a payment of the invoice in one,
+    not once part of it was paid, and not after the last day."""
     is_double = open_amount <= ZERO < owed
     discount = ZERO
     if (
@@ -68,7 +69,7 @@ def settle(
         and open_amount == owed
         and owed - discount_amount <= amount < owed
     ):
-        discount = owed - amount
+        discount = discount_amount
     late = None if is_double else days_late(due_on=due_on, paid_on=paid_on)
     return Settlement(allocated=amount, discount=discount, is_double=is_double, days_late=late)
 
@@ -107,27 +108,3 @@ def names_agree(payer: str, customer: str) -> bool:
         return False
     shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
     return shorter <= longer
-
-
-def split_discount(
-    groups: list[tuple[tuple[str, Decimal], Decimal, Decimal]], discount: Decimal
-) -> dict[tuple[str, Decimal], tuple[Decimal, Decimal]]:
-    """A discount spread over an invoice's VAT groups ((category, rate), taxable, vat) in
-    proportion to each group's gross, as (net, vat) per group. Amounts to the öre; the rounding
-    remainder goes to the largest group, so the parts add up to `discount` exactly."""
-    gross_total = sum((taxable + vat for _key, taxable, vat in groups), ZERO)
-    if not groups or gross_total <= ZERO or discount <= ZERO:
-        return {}
-    cent = Decimal("0.01")
-    shares: dict[tuple[str, Decimal], tuple[Decimal, Decimal]] = {}
-    for key, taxable, vat in groups:
-        gross = taxable + vat
-        part = (discount * gross / gross_total).quantize(cent)
-        part_vat = (part * vat / gross).quantize(cent) if gross else ZERO
-        shares[key] = (part - part_vat, part_vat)
-    remainder = discount - sum((net + vat for net, vat in shares.values()), ZERO)
-    if remainder:
-        largest = max(groups, key=lambda g: g[1] + g[2])[0]
-        net, vat = shares[largest]
-        shares[largest] = (net + remainder, vat)
-    return shares

@@ -26,6 +26,7 @@ from fakturera.core.money import CURRENCY_CHOICES, format_money, round_money
 from fakturera.core.ocr import compact_reference
 from fakturera.invoicing.history import actor_id_of
 from fakturera.invoicing.models import Invoice
+from fakturera.invoicing.rules import cash_discount
 from fakturera.invoicing.states import InvoiceKind
 from fakturera.parties.models import Company, Customer
 from fakturera.payments.booking import (
@@ -98,9 +99,10 @@ def receivables_create(*, invoice_ids: Sequence[int]) -> int:
             "issued_on",
             "due_on",
             "total_amount",
+            "cash_discount_percent",
+            "cash_discount_until",
         )
     )
-    discounts = _cash_discounts(invoice_ids)
     return bulk_insert(
         Receivable,
         (
@@ -135,9 +137,22 @@ def receivables_create(*, invoice_ids: Sequence[int]) -> int:
                 ZERO,
                 total,
                 ReceivableState.PAID if total <= ZERO else ReceivableState.UNPAID,
-                *discounts.get(pk, (ZERO, None)),
+                *_cash_discount(total, currency, percent, until),
             )
-            for pk, company_id, customer_id, number, seller, reference, currency, issued_on, due_on, total in rows
+            for (
+                pk,
+                company_id,
+                customer_id,
+                number,
+                seller,
+                reference,
+                currency,
+                issued_on,
+                due_on,
+                total,
+                percent,
+                until,
+            ) in rows
         ),
     )
 
@@ -170,9 +185,15 @@ def credit_apply_to_issued(*, company_id: int, invoice_ids: Sequence[int], actor
     return credit_apply_automatically(company=company, customer_ids=with_credit, actor_id=actor_id)
 
 
-def _cash_discounts(invoice_ids: Sequence[int]) -> dict[int, tuple[Decimal, dt.date | None]]:
-    """The early-payment discount each invoice offers, as issued (invoicing's terms)."""
-    return {}
+def _cash_discount(
+    total: Decimal, currency: str, percent: Decimal, until: dt.date | None
+) -> tuple[Decimal, dt.date | None]:
+    """The early-payment discount an invoice offers, as issued (invoicing's rule; the VAT split
+    is read when a discount is booked)."""
+    terms = cash_discount(total_amount=total, vat_rows=(), currency=currency, percent=percent, until=until)
+    if terms is None or until is None:
+        return ZERO, None
+    return terms.discount_amount, until
 
 
 def receivable_credit(

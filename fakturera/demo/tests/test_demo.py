@@ -1,5 +1,6 @@
 """`fakturera demo`: the demo data loads once, through the services, and a second run changes nothing."""
 
+import datetime as dt
 from decimal import Decimal
 from io import StringIO
 
@@ -74,6 +75,21 @@ def test_the_trading_company_has_every_kind_of_document():
     assert invoices.filter(customer__gln="7300010000001").exists()
     assert invoices.filter(kind="credit_note").count() == 2
     assert max(invoice.lines.count() for invoice in invoices) == 60
+
+
+def test_one_trading_customer_pays_early_for_a_cash_discount():
+    """Seed 004: a new user sees the 2 % within 10 days of the GLN buyer on its invoice."""
+    run_demo()
+    invoice = Invoice.objects.get(company__org_number=TRADE_ORG_NUMBER, customer__gln="7300010000001")
+
+    assert (invoice.cash_discount_percent, invoice.cash_discount_days) == (Decimal("2"), 10)
+    assert invoice.cash_discount_until == invoice.issued_on + dt.timedelta(days=10)
+    assert (
+        not Invoice.objects.filter(company__org_number=TRADE_ORG_NUMBER)
+        .exclude(pk=invoice.pk)
+        .exclude(cash_discount_percent=0)
+        .exists()
+    )
 
 
 def test_the_clinic_has_customers_a_live_basis_and_gap_free_invoices():

@@ -30,6 +30,10 @@ LABELS: dict[str, dict[str, str]] = {
         "due_date": "Förfallodatum",
         "payment_terms": "Betalningsvillkor",
         "payment_terms_days": "{days} dagar netto",
+        "cash_discount": (
+            "{percent} kassarabatt vid betalning senast {date} (att betala {amount}), därefter {days} dagar netto"
+        ),
+        "cash_discount_pay_by": "Att betala senast {date}",
         "payment_reference": "OCR-nummer",
         "buyer_reference": "Er referens",
         "order_reference": "Ordernummer",
@@ -89,6 +93,10 @@ LABELS: dict[str, dict[str, str]] = {
         "due_date": "Due date",
         "payment_terms": "Payment terms",
         "payment_terms_days": "{days} days net",
+        "cash_discount": (
+            "{percent} cash discount if paid by {date} (amount to pay {amount}), otherwise {days} days net"
+        ),
+        "cash_discount_pay_by": "To pay by {date}",
         "payment_reference": "Payment reference",
         "buyer_reference": "Your reference",
         "order_reference": "Order number",
@@ -147,6 +155,10 @@ LABELS: dict[str, dict[str, str]] = {
         "due_date": "Forfaldsdato",
         "payment_terms": "Betalingsbetingelser",
         "payment_terms_days": "Netto {days} dage",
+        "cash_discount": (
+            "{percent} kontantrabat ved betaling senest {date} (at betale {amount}), ellers netto {days} dage"
+        ),
+        "cash_discount_pay_by": "At betale senest {date}",
         "payment_reference": "Betalingsreference",
         "buyer_reference": "Jeres reference",
         "order_reference": "Ordrenummer",
@@ -205,6 +217,10 @@ LABELS: dict[str, dict[str, str]] = {
         "due_date": "Forfallsdato",
         "payment_terms": "Betalingsbetingelser",
         "payment_terms_days": "{days} dager netto",
+        "cash_discount": (
+            "{percent} kontantrabatt ved betaling innen {date} (å betale {amount}), deretter {days} dager netto"
+        ),
+        "cash_discount_pay_by": "Å betale innen {date}",
         "payment_reference": "Betalingsreferanse",
         "buyer_reference": "Deres referanse",
         "order_reference": "Ordrenummer",
