@@ -8,6 +8,7 @@ recomputed, so the PDF, the UBL and every export agree to the öre.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from django.utils import translation
 
 from fakturera.catalog.vat import EXEMPTION_REASONS
+from fakturera.core.payment_facts import payment_facts
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.rules import cash_discount
 from fakturera.invoicing.states import InvoiceKind
@@ -105,6 +107,9 @@ class DocumentData:
     cash_discount_until: dt.date | None = None
     cash_discount_amount: Decimal | None = None
     cash_discount_payable_amount: Decimal | None = None
+    # Paid from the customer's credit balance before the document was made (BT-113): what is
+    # left to pay is the total less it (core.payment_facts, answered by payments).
+    prepaid_amount: Decimal = Decimal("0.00")
     buyer_reference: str = ""
     order_reference: str = ""
     seller_reference: str = ""
@@ -122,6 +127,15 @@ class DocumentData:
         return self.addressee or self.buyer
 
     @property
+    def payable_amount(self) -> Decimal:
+        return self.total_amount - self.prepaid_amount
+
+    @property
+    def is_settled(self) -> bool:
+        """Nothing to pay: the credit balance covered it (not sent as a demand to pay)."""
+        return not self.is_credit_note and self.prepaid_amount > 0 and self.payable_amount <= 0
+
+    @property
     def is_credit_note(self) -> bool:
         return self.kind == "credit_note"
 
@@ -133,10 +147,13 @@ class DocumentData:
         return (min(starts), max(ends)) if starts and ends else None
 
 
-def document_data(invoice: Invoice) -> DocumentData:
-    """Read one issued invoice (lines and VAT prefetched if you have many)."""
+def document_data(invoice: Invoice, *, prepaid_amount: Decimal | None = None) -> DocumentData:
+    """Read one issued invoice (lines and VAT prefetched if you have many; `prepaid_amount` from
+    `prepaid_amounts` of them all, or asked here)."""
     if invoice.number is None:
         raise ValueError("Only issued invoices have documents")
+    if prepaid_amount is None:
+        prepaid_amount = prepaid_amounts([invoice]).get(invoice.pk, Decimal("0.00"))
     credited = invoice.credited_invoice
     with translation.override(invoice.language):
         vat = tuple(
@@ -196,6 +213,7 @@ def document_data(invoice: Invoice) -> DocumentData:
         cash_discount_until=discount.until if discount else None,
         cash_discount_amount=discount.discount_amount if discount else None,
         cash_discount_payable_amount=discount.payable_amount if discount else None,
+        prepaid_amount=prepaid_amount,
         buyer_reference=invoice.buyer_reference,
         order_reference=invoice.order_reference,
         seller_reference=invoice.seller_reference,
@@ -205,6 +223,14 @@ def document_data(invoice: Invoice) -> DocumentData:
         credited_issued_on=credited.issued_on if credited else None,
         addressee=addressee(invoice.buyer),
     )
+
+
+def prepaid_amounts(invoices: Iterable[Invoice]) -> dict[int, Decimal]:
+    """What the customers' credit balances paid of each invoice, at most its total (credit
+    notes: nothing), in one question to core.payment_facts."""
+    totals = {invoice.pk: invoice.total_amount for invoice in invoices if invoice.kind == InvoiceKind.INVOICE}
+    facts = payment_facts(totals)
+    return {pk: min(fact.prepaid_amount, totals[pk]) for pk, fact in facts.items() if fact.prepaid_amount > 0}
 
 
 def addressee(buyer: dict[str, Any]) -> Party | None:

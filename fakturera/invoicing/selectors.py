@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from fakturera.billables.selectors import CustomerBasis, basis_by_customer, basis_line_facts
 from fakturera.catalog.vat import VatKey
-from fakturera.invoicing.models import Invoice, InvoiceLine, InvoiceVat
+from fakturera.invoicing.models import Invoice, InvoiceLine
 from fakturera.invoicing.rules import CashDiscount, cash_discount
 from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
 from fakturera.invoicing.totals import LineInput, compute_totals

@@ -196,9 +196,17 @@ def document_content(doc: DocumentData) -> dict[str, Any]:
     if doc.rounding_amount:
         totals.append([words["rounding"], formats.money(doc.rounding_amount, doc.currency)])
     total = [words["total_credited" if credit else "total_to_pay"], formats.money(doc.total_amount, doc.currency)]
+    if doc.prepaid_amount and not credit:
+        # Paid from the credit balance: the invoice's total, what the balance paid, what is left.
+        totals.append([words["invoice_total"], formats.money(doc.total_amount, doc.currency)])
+        totals.append([words["prepaid"], formats.money(-doc.prepaid_amount, doc.currency)])
+        total = [words["total_to_pay"], formats.money(max(doc.payable_amount, Decimal(0)), doc.currency)]
 
     payment = []
-    if not credit:
+    if doc.is_settled:
+        # Not a demand to pay: the customer's credit balance settled it.
+        payment.append([words["settled"], ""])
+    elif not credit:
         # What to pay, when and with which reference first; then where to.
         payment.append([total[0], total[1]])
         if doc.due_on:

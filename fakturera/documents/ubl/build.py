@@ -222,9 +222,12 @@ def build_ubl(document: DocumentData, *, pdf: bytes | None = None) -> bytes:
     _text(totals, "TaxExclusiveAmount", _amount(document.net_amount), currency)
     # BR-CO-15: net + VAT, which is the stored total before its rounding (BT-114).
     _text(totals, "TaxInclusiveAmount", _amount(document.total_amount - document.rounding_amount), currency)
+    if document.prepaid_amount:
+        # BT-113: paid from the customer's credit balance; BR-CO-16 payable = inclusive - paid + rounding.
+        _text(totals, "PrepaidAmount", _amount(document.prepaid_amount), currency)
     if document.rounding_amount:
         _text(totals, "PayableRoundingAmount", _amount(document.rounding_amount), currency)
-    _text(totals, "PayableAmount", _amount(document.total_amount), currency)
+    _text(totals, "PayableAmount", _amount(document.payable_amount), currency)
 
     for line in document.lines:
         _line(root, kind, line, currency)
