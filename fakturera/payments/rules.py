@@ -7,9 +7,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from itertools import combinations
-from decimal import Decimal
 
 from fakturera.payments.states import ReceivableState
 

@@ -69,9 +69,10 @@ def import_and_hang(*, path: str, company_id: int, marker: str) -> dict:
 
 def _bank_file(company, admin_user, tmp_path: Path) -> Path:
     invoices = [issued_invoice(company, admin_user, "100") for _ in range(N)]
+    open_amounts = dict(Receivable.objects.filter(company=company).values_list("pk", "open_amount"))
     credits = [
-        Credit(amount=Receivable.objects.get(pk=i.pk).open_amount, reference=i.payment_reference, bank_reference=f"B{n}")
-        for n, i in enumerate(invoices)
+        Credit(amount=open_amounts[invoice.pk], reference=invoice.payment_reference, bank_reference=f"B{n}")
+        for n, invoice in enumerate(invoices)
     ]
     path = tmp_path / "same.xml"
     path.write_bytes(camt054(credits, bankgiro_digits=company.bankgiro.replace("-", "")))
