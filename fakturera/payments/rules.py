@@ -93,12 +93,14 @@ _WORD = re.compile(r"[^\W_]+")
 _FORMS = frozenset({"ab", "hb", "kb", "aps", "as", "asa", "oy", "oyj", "ltd", "inc", "gmbh", "the", "och", "and"})
 
 
-@lru_cache(maxsize=100_000)  # a file names the same payers and customers again and again
+@lru_cache(maxsize=4096)  # a file names the same payers and customers again and again
 def name_words(name: str) -> frozenset[str]:
     """A name's words for comparing payers with customers: case and accents folded, company
     forms ("AB", "ApS", "Oy") and one-letter words left out."""
-    folded = unicodedata.normalize("NFKD", name.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    folded = name.casefold()
+    if not folded.isascii():  # ASCII has nothing to decompose and no accents to drop
+        folded = unicodedata.normalize("NFKD", folded)
+        folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return frozenset(w for w in _WORD.findall(folded) if len(w) > 1 and w not in _FORMS)
 
 

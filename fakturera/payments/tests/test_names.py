@@ -44,3 +44,11 @@ def test_a_long_payer_name_is_compared_by_its_shared_words():
     entries = [(1, "ord1 ord2"), (2, long_name), (3, "ord1 annat"), (4, long_name + " extra")]
     index = NameIndex(entries)
     assert index.agreeing(long_name) == [pk for pk, name in entries if names_agree(long_name, name)] == [1, 2, 4]
+
+
+def test_names_are_folded_alike_with_and_without_accents():
+    from fakturera.payments.rules import name_words
+
+    assert name_words("ÅKE ÖBERG") == name_words("Ake Oberg") == frozenset({"ake", "oberg"})
+    assert name_words("Kliniken Syd AB") == frozenset({"kliniken", "syd"})
+    assert names_agree("STRASSE MÜLLER", "Müller Straße")
