@@ -39,7 +39,7 @@ from fakturera.payments.files import (
     open_reader,
 )
 from fakturera.payments.files.source import Source, open_source
-from fakturera.payments.matching import Incoming, match_transactions
+from fakturera.payments.matching import Incoming, Lookups, match_transactions
 from fakturera.payments.models import PaymentImport
 from fakturera.payments.states import MatchMethod, PaymentMethod, PaymentSource
 
@@ -109,6 +109,7 @@ class _Run:
     accounts: set[str] = field(default_factory=set)
     seen_keys: set[str] = field(default_factory=set)
     skipped: list[dict[str, Any]] = field(default_factory=list)
+    lookups: Lookups | None = None
     totals: dict[str, Decimal] = field(default_factory=dict)
     counts: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(
@@ -285,10 +286,13 @@ def _book_chunk(
     if not fresh:
         return
 
+    if run.lookups is None:
+        run.lookups = Lookups(run.company.pk)
     matches = match_transactions(
         company_id=run.company.pk,
         with_length_digit=run.company.has_ocr_length_digit,
         incoming=[_incoming(t) for t in fresh],
+        lookups=run.lookups,
     )
     payments = [
         NewPayment(
