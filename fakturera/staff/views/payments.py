@@ -329,9 +329,9 @@ def customer_refund(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_view(role="admin")
 def payment_settings(request: HttpRequest) -> HttpResponse:
     current = services.payment_settings_of(request.company)
-    form = PaymentSettingsForm(
-        request.POST if request.method == "POST" else None, initial={"is_applying_credit_automatically": current.is_applying_credit_automatically}
-    )
+    data = request.POST if request.method == "POST" else None
+    initial = {"is_applying_credit_automatically": current.is_applying_credit_automatically}
+    form = PaymentSettingsForm(data, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.payment_settings_save(
             company=request.company,
