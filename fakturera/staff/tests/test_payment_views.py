@@ -404,3 +404,65 @@ def test_the_invoice_list_filters_by_payment_state_in_the_database(company, admi
     with CaptureQueriesContext(connection) as after:
         client.get(url, {"payment": "open"})
     assert len(after.captured_queries) == len(before.captured_queries)
+
+
+# --- the invoice picker, a bank file's payment, Swedish ---------------------------------------------
+
+
+def test_the_invoice_picker_offers_the_companys_open_invoices_only(company, admin_user):
+    anna = PersonFactory(company=company, name="Anna Ek")
+    open_one = issued_invoice(company, admin_user, "1000", customer=anna)
+    paid = issued_invoice(company, admin_user, "1000", customer=anna)
+    payment_register(
+        company=company, actor=admin_user, amount="1250", currency="SEK", booked_on=PAID_ON, invoice_id=paid.pk
+    )
+    other = CompanyFactory()
+    issued_invoice(other, admin_user, "1000", customer=PersonFactory(company=other, name="Anna Ek"))
+    client, _user = staff_client(company)
+
+    html = client.get(reverse("staff:pick_invoices"), {"q": "Anna"}).content.decode()
+
+    assert html.count('role="option"') == 1
+    assert f'data-value="{open_one.pk}"' in html
+    assert f"{open_one.display_number} · Anna Ek" in html
+    # Without JavaScript the typed number is looked up on the server.
+    payment = _unmatched(company, admin_user)
+    data = _rows(("", "1250.00")) | {"rows-0-invoice_text": open_one.display_number}
+    response = client.post(reverse("staff:payment_allocate", args=[payment.pk]), data)
+    assert response.status_code == 302
+    assert _state(open_one) == ReceivableState.PAID
+
+
+def test_a_bank_files_payment_page_shows_what_the_bank_gave(company, admin_user):
+    invoice = issued_invoice(company, admin_user, "1000")
+    company.bankgiro = "991-2346"
+    company.save(update_fields=["bankgiro"])
+    payments_import(
+        source=camt054([Credit(Decimal("1250.00"), reference=invoice.payment_reference, payer="Anna Ek")]),
+        filename="notification.xml",
+        company=company,
+    )
+    payment = Payment.objects.get(company=company)
+    client, _user = staff_client(company)
+
+    html = client.get(reverse("staff:payment_detail", args=[payment.pk])).content.decode()
+
+    assert "notification.xml" in html
+    assert payment.position
+    assert payment.position in html
+    assert "Anna Ek" in html
+    assert f"given with the payment is that of invoice {invoice.display_number}" in html
+    assert 'id="unallocate-payment"' in html
+    assert 'id="undo-payment"' not in html
+
+
+def test_the_queue_in_swedish(company, admin_user, swedish):
+    issued_invoice(company, admin_user, "1000")
+    _unmatched(company, admin_user)
+    client, _user = staff_client(company)
+    client.cookies["django_language"] = "sv"
+
+    html = client.get(reverse("staff:payment_queue"), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+
+    assert "Omatchade" in html
+    assert "Betalningar" in html
