@@ -222,6 +222,7 @@ def test_the_queue_offers_the_suggested_invoice_in_one_click(company, admin_user
     detail = client.get(reverse("staff:payment_detail", args=[payment.pk])).content.decode()
     assert "Not matched" in detail
     assert "Suggestions (not matches)" in detail
+    assert f'data-invoice="{invoice.display_number}"' in detail
 
     response = client.post(
         reverse("staff:payment_allocate", args=[payment.pk]), {"from": "queue", **_rows((invoice.pk, "1250.00"))}

@@ -83,7 +83,7 @@ def test_the_unmatched_queue_one_click_and_by_hand_with_the_picker(staff_page):
     page.locator("#allocate-form").wait_for()
     picker = page.locator("input[name=rows-0-invoice_text]")
     picker.press_sequentially("Bertil", delay=20)
-    page.get_by_role("option").filter(has_text=other.display_number).wait_for()
+    page.locator("#allocate-form").get_by_role("option", name=f"{other.display_number} · Bertil Lund").wait_for()
     picker.press("ArrowDown")
     picker.press("Enter")
     page.fill("input[name=rows-0-amount]", "600.00")
