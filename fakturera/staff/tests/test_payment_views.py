@@ -467,3 +467,27 @@ def test_the_queue_in_swedish(company, admin_user, swedish):
 
     assert "Omatchade" in html
     assert "Betalningar" in html
+
+
+def test_the_payment_lists_do_not_query_per_row(company, admin_user):
+    invoice = issued_invoice(company, admin_user, "1000")
+    client, _user = staff_client(company)
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    def add_payments(n: int) -> None:
+        for _n in range(n):
+            payment = _unmatched(company, admin_user, "10.00")
+            Payment.objects.filter(pk=payment.pk).update(
+                match_details={"suggestions": [{"invoice_id": invoice.pk, "why": ["payer"]}]}
+            )
+
+    add_payments(2)
+    before = (queries(reverse("staff:payment_list")), queries(reverse("staff:payment_queue")))
+    add_payments(6)
+    after = (queries(reverse("staff:payment_list")), queries(reverse("staff:payment_queue")))
+
+    assert after == before
