@@ -161,4 +161,3 @@ class NameIndex:
             found.update(pk for posting in postings for pk in posting if self.words[pk] < words)
         ordered = sorted(found, key=self.order.__getitem__)
         return ordered if limit is None else ordered[:limit]
-

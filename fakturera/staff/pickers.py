@@ -23,8 +23,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fakturera.catalog.models import Product
+from fakturera.core.money import format_money
 from fakturera.core.text import search_term
 from fakturera.parties.models import Company, Customer, CustomerKind
+from fakturera.payments.selectors import open_receivables
 
 LIMIT = 20
 
@@ -61,6 +63,18 @@ def customer_label(customer: Customer) -> str:
 def user_label(user: Any) -> str:
     full_name = user.get_full_name()
     return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
+
+
+def receivable_search(qs: QuerySet, term: str) -> QuerySet:
+    """An open invoice by its number, OCR reference or customer's name."""
+    return qs.filter(
+        Q(number__icontains=term) | Q(payment_reference__icontains=term) | Q(customer__name__icontains=term)
+    )
+
+
+def receivable_label(receivable: Any) -> str:
+    open_amount = format_money(receivable.open_amount, receivable.currency)
+    return f"{receivable.number} · {receivable.customer.name} · {open_amount}"
 
 
 def company_users(company: Company) -> QuerySet:
@@ -124,6 +138,13 @@ KINDS: dict[str, Kind] = {
         _("No user of the company matches what was typed (%(text)s)."),
         _("Several users match what was typed (%(text)s): choose one from the list or type more."),
         _("Name, user name or e-mail"),
+    ),
+    "invoices": Kind(
+        "staff:pick_invoices", lambda company: open_receivables(company=company), receivable_search,
+        receivable_label, ("due_on", "pk"),
+        _("No open invoice matches what was typed (%(text)s)."),
+        _("Several open invoices match what was typed (%(text)s): choose one from the list or type more."),
+        _("Invoice number, OCR or customer"),
     ),
 }  # fmt: skip
 

@@ -18,6 +18,7 @@ from fakturera.staff.views import (
     integrations,
     invitations,
     invoices,
+    payments,
     pickers,
     recurring,
     tasks,
@@ -43,6 +44,7 @@ urlpatterns = [
     path("pick/organisations/", pickers.pick, {"kind": "organisations"}, name="pick_organisations"),
     path("pick/products/", pickers.pick, {"kind": "products"}, name="pick_products"),
     path("pick/users/", pickers.pick, {"kind": "users"}, name="pick_users"),
+    path("pick/invoices/", pickers.pick, {"kind": "invoices"}, name="pick_invoices"),
     # Customers
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/new/<str:kind>/", customers.customer_create, name="customer_create"),
@@ -97,6 +99,17 @@ urlpatterns = [
     path("settings/api/webhooks/<int:pk>/", integrations.endpoint_edit, name="webhook_edit"),
     path("settings/api/webhooks/<int:pk>/test/", integrations.endpoint_test, name="webhook_test"),
     path("settings/api/webhooks/<int:pk>/deliveries/", integrations.endpoint_deliveries, name="webhook_deliveries"),
+    # Payments: the list, the unmatched queue, a payment, on the invoice page and the customer card
+    path("payments/", payments.payment_list, name="payment_list"),
+    path("payments/unmatched/", payments.payment_queue, name="payment_queue"),
+    path("payments/<int:pk>/", payments.payment_detail, name="payment_detail"),
+    path("payments/<int:pk>/allocate/", payments.payment_allocate, name="payment_allocate"),
+    path("payments/<int:pk>/customer/", payments.payment_assign, name="payment_assign"),
+    path("payments/<int:pk>/undo/", payments.payment_undo, name="payment_undo"),
+    path("invoices/<int:pk>/payments/", payments.invoice_payment_register, name="invoice_payment_register"),
+    path("customers/<int:pk>/credit/apply/", payments.customer_credit_apply, name="customer_credit_apply"),
+    path("customers/<int:pk>/credit/refund/", payments.customer_refund, name="customer_refund"),
+    path("settings/payments/", payments.payment_settings, name="payment_settings"),
     # Courses (seed 000)
     path("courses/", courses.course_list, name="course_list"),
     path("courses/new/", courses.course_edit, name="course_create"),

@@ -21,6 +21,8 @@ from fakturera.invoicing.selectors import InvoiceFilter, invoice_list
 from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
 from fakturera.parties.models import Company, Customer
 from fakturera.parties.terms import percent_text
+from fakturera.payments.selectors import invoices_with_payment_state
+from fakturera.payments.states import ReceivableState
 from fakturera.staff.forms.basis import DATE_WIDGET, LineFields, vat_value
 from fakturera.staff.forms_errors import VAT_ALIASES, add_domain_error
 from fakturera.staff.pickers import PickerField
@@ -30,6 +32,7 @@ class InvoiceFilterForm(TextCheckedForm):
     status = forms.ChoiceField(label=_("Status"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     sending_status = forms.ChoiceField(label=_("Sending status"), required=False)
+    payment = forms.ChoiceField(label=_("Payment"), required=False)
     customer = PickerField(kind="customers", label=_("Customer"), required=False, help_text=_("Empty: all customers."))
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     issued_from = forms.DateField(label=_("Invoice date from"), required=False, widget=DATE_WIDGET)
@@ -43,6 +46,12 @@ class InvoiceFilterForm(TextCheckedForm):
         self.fields["status"].choices = [("", _("All statuses")), *InvoiceStatus.choices]
         self.fields["kind"].choices = [("", _("Invoices and credit notes")), *InvoiceKind.choices]
         self.fields["sending_status"].choices = [("", _("Any sending status")), *SendingStatus.choices]
+        self.fields["payment"].choices = [
+            ("", _("Paid or not")),
+            ("open", _("Not paid (unpaid or partly paid)")),
+            ("settled", _("Paid (in full or over)")),
+            *ReceivableState.choices,
+        ]
         self.fields["customer"].queryset = Customer.objects.filter(company=company).order_by("name")
         self.fields["q"].widget.attrs["placeholder"] = _("Number, customer, OCR, reference")
 
@@ -63,10 +72,13 @@ class InvoiceFilterForm(TextCheckedForm):
 
     def matching(self, *, company: Company) -> QuerySet[Invoice]:
         """The invoices this (valid) filter selects: invoicing's list narrowed by
-        distribution to the chosen sending status."""
-        return invoices_in_sending_status(
-            invoice_list(company=company, filters=self.to_filter()),
-            status=self.cleaned_data.get("sending_status") or "",
+        distribution to the chosen sending status and by payments to the payment state."""
+        return invoices_with_payment_state(
+            invoices_in_sending_status(
+                invoice_list(company=company, filters=self.to_filter()),
+                status=self.cleaned_data.get("sending_status") or "",
+            ),
+            state=self.cleaned_data.get("payment") or "",
         )
 
 

@@ -30,6 +30,8 @@ from fakturera.invoicing.tests.factories import draft_invoice
 from fakturera.parties.models import Company, CompanyUser, Customer, OrganisationMember
 from fakturera.parties.tenancy import SESSION_KEY
 from fakturera.parties.tests.factories import UserFactory
+from fakturera.payments.models import Payment
+from fakturera.payments.services import payment_register
 from fakturera.recurring.models import RecurringInvoice
 from fakturera.staff import urls as staff_urls
 from fakturera.staff.access import PAGES, may_open
@@ -131,6 +133,13 @@ ARGUMENTS: dict[str, Callable[[Company], dict | None]] = {
     "autogiro_mandate_add": _pk(Customer),
     "autogiro_mandate_cancel": _pk(Mandate),
     "autogiro_run_file": _pk(Run),
+    "payment_detail": _pk(Payment),
+    "payment_allocate": _pk(Payment),
+    "payment_assign": _pk(Payment),
+    "payment_undo": _pk(Payment),
+    "invoice_payment_register": _pk(Invoice, **ISSUED),
+    "customer_credit_apply": _pk(Customer),
+    "customer_refund": _pk(Customer),
     "recurring_edit": _pk(RecurringInvoice),
     "recurring_delete": _pk(RecurringInvoice),
 }
@@ -154,6 +163,9 @@ def demo(db):
     MandateFactory(company=clinic, customer=customer, payer_number="990001")
     Run.objects.create(company=clinic, run_on=dt.date(2026, 12, 1), content=b"01", total_amount=0)
     webhook_endpoint_create(company=clinic, url="https://crm.example/hook", events=["invoice.issued"])
+    payment_register(
+        company=clinic, actor=admin, amount="100", currency="SEK", booked_on=timezone.localdate(), payer_name="Okänd"
+    )
     DBTaskResult.objects.create(
         args_kwargs={"args": [], "kwargs": {}, "company_id": clinic.pk},
         task_path="fakturera.documents.tasks.render_documents",

@@ -20,9 +20,11 @@ from fakturera.invoicing.selectors import basis_with_totals
 from fakturera.parties import services
 from fakturera.parties.models import Customer, CustomerKind, OrganisationMember
 from fakturera.parties.tenancy import get_for_company, staff_view
+from fakturera.payments import selectors as payment_selectors
 from fakturera.recurring.selectors import recurring_list
 from fakturera.staff.forms.autogiro import MandateForm
 from fakturera.staff.forms.customers import CustomerForm, MemberAddForm
+from fakturera.staff.forms.payments import RefundForm
 from fakturera.staff.forms_errors import add_domain_error
 from fakturera.staff.listing import Column, paginate
 from fakturera.staff.pickers import customer_search
@@ -128,6 +130,7 @@ def render_customer_detail(
     *,
     member_form: MemberAddForm | None = None,
     mandate_form: MandateForm | None = None,
+    refund_form: RefundForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     company = request.company
@@ -160,8 +163,21 @@ def render_customer_detail(
         .defer("content")
         .select_related("invoice")
         .order_by("-created_at", "-pk"),
+        **_payment_context(request, customer, refund_form),
     }
     return render(request, "staff/customers/detail.html", context, status=status)
+
+
+def _payment_context(request: HttpRequest, customer: Customer, refund_form: RefundForm | None) -> dict:
+    """The card's money: open and credit balance per currency, the customer's payments and the
+    refund form (payments' selectors)."""
+    money = payment_selectors.customer_money(company=request.company, customer_id=customer.pk)
+    currencies = sorted(money.credit) or [request.company.default_currency]
+    return {
+        "money": money,
+        "customer_payments": payment_selectors.customer_payments(company=request.company, customer_id=customer.pk),
+        "refund_form": refund_form or RefundForm(currencies=currencies),
+    }
 
 
 @staff_view()

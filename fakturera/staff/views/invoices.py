@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
@@ -26,6 +27,7 @@ from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.rules import credit_refusal, figures, figures_cash_discount
 from fakturera.parties.models import PdfTemplate
 from fakturera.parties.tenancy import get_for_company, staff_view
+from fakturera.payments import selectors as payment_selectors
 from fakturera.staff.forms.invoices import (
     CreditForm,
     DraftForm,
@@ -37,6 +39,7 @@ from fakturera.staff.forms.invoices import (
     add_draft_error,
     draft_lines,
 )
+from fakturera.staff.forms.payments import RegisterPaymentForm
 from fakturera.staff.forms_errors import add_domain_error
 from fakturera.staff.listing import Column, paginate
 
@@ -48,6 +51,8 @@ INVOICE_COLUMNS = [
     Column("due", _l("Due date"), ("due_on",)),
     Column("status", _l("Status"), ("status",)),
     Column("sending", _l("Sending")),
+    Column("payment", _l("Payment"), ("payment_state",)),
+    Column("open", _l("Open"), ("open_amount",), css="num"),
     Column("total", _l("Total"), ("total_amount",), css="num"),
 ]
 
@@ -56,7 +61,7 @@ INVOICE_COLUMNS = [
 @staff_view()
 def invoice_list(request: HttpRequest) -> HttpResponse:
     form = InvoiceFilterForm(request.GET or None, company=request.company)
-    invoices = selectors.invoice_list(company=request.company)
+    invoices = payment_selectors.invoices_with_payment_state(selectors.invoice_list(company=request.company))
     if form.is_bound and form.is_valid():
         invoices = form.matching(company=request.company)
     listing = paginate(
@@ -85,6 +90,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "query": query.urlencode(),
             "sendable": sendable,
+            "open_totals": payment_selectors.open_amount_totals(invoices),
         },
     )
 
@@ -278,7 +284,22 @@ def _locked_message(invoice: Invoice) -> str:
     return _("Invoice %(n)s is issued and can no longer be changed; credit it instead.") % {"n": invoice.display_number}
 
 
-def _detail_context(invoice: Invoice, *, tab: str) -> dict[str, Any]:
+def invoice_payment_context(invoice: Invoice, *, form: RegisterPaymentForm | None = None) -> dict[str, Any]:
+    """The invoice's payment state, its payments and allocations, and the Register payment form
+    (payments' selectors; nothing for a draft or a credit note, which have no receivable)."""
+    receivable = payment_selectors.receivable_of_invoice(company=invoice.company, invoice_id=invoice.pk)
+    if receivable is None:
+        return {"receivable": None}
+    return {
+        "receivable": receivable,
+        "allocations": payment_selectors.invoice_allocations(company=invoice.company, invoice_id=invoice.pk),
+        "register_form": form or RegisterPaymentForm(open_amount=receivable.open_amount),
+        "reversible_sources": payment_selectors.REVERSIBLE_SOURCES,
+        "overdue_days": payment_selectors.days_overdue(receivable, today=timezone.localdate()),
+    }
+
+
+def _detail_context(invoice: Invoice, *, tab: str, payment_form: RegisterPaymentForm | None = None) -> dict[str, Any]:
     lines = list(invoice.lines.all())
     shown = figures(
         invoice, lines, invoice.vat_breakdown.all(), round_to_whole=invoice.company.is_rounding_to_whole_units
@@ -301,6 +322,7 @@ def _detail_context(invoice: Invoice, *, tab: str) -> dict[str, Any]:
         "sending": sending,
         "active_delivery": distribution_selectors.delivery_active(invoice=invoice) if sending.is_on_its_way else None,
         "pdf_templates": PdfTemplate.choices,
+        **invoice_payment_context(invoice, form=payment_form),
     }
 
 

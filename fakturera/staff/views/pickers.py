@@ -7,12 +7,14 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from fakturera.catalog.models import Product
 from fakturera.core.text import search_term
 from fakturera.parties.models import Customer
 from fakturera.parties.tenancy import staff_view
+from fakturera.payments.models import Receivable
 from fakturera.staff.forms.basis import vat_value
 from fakturera.staff.pickers import KINDS, LIMIT
 
@@ -22,6 +24,8 @@ def _detail(row: Any) -> str:
         return " · ".join(part for part in (row.org_number, row.email, row.city) if part)
     if isinstance(row, Product):
         return f"{row.unit_price.normalize():f} / {row.unit}"
+    if isinstance(row, Receivable):
+        return _("due %(date)s") % {"date": row.due_on.isoformat()}
     return row.email or ""
 
 
