@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, When
+from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, When
 from django.utils import timezone
 
 from fakturera.billables.selectors import CustomerBasis, basis_by_customer, basis_line_facts
@@ -139,3 +139,12 @@ def vat_breakdown_of(invoice_id: int) -> list[tuple[tuple[str, Decimal], Decimal
             "vat_category", "vat_rate", "taxable_amount", "vat_amount"
         )
     ]
+
+
+def draft_counts(*, company: Company) -> dict[str, int]:
+    """Drafts waiting to be issued, one query: made by hand or from the basis (`drafts`) and
+    generated from recurring invoices (`orders`)."""
+    return Invoice.objects.filter(company=company, status=InvoiceStatus.DRAFT).aggregate(
+        drafts=Count("pk", filter=Q(recurring_invoice__isnull=True)),
+        orders=Count("pk", filter=Q(recurring_invoice__isnull=False)),
+    )
