@@ -225,11 +225,15 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 def _aging_export(fmt: str, qs: Any, columns: list[Column], as_of: dt.date, currency: str) -> HttpResponse:
     header = [str(_("Customer number")), *(str(column.label) for column in columns), str(_("Currency"))]
     keys = [column.key for column in columns]
-    rows = [[row["customer_id"], *(row[key] for key in keys), currency] for row in qs.iterator()]
+    cent = Decimal("0.01")
+    rows = [
+        [row["customer_id"], row[keys[0]], *(Decimal(row[key]).quantize(cent) for key in keys[1:]), currency]
+        for row in qs.iterator()
+    ]
     totals = [""] * (len(keys) + 2)
     totals[1] = str(_("Total"))
     for index in range(2, len(keys) + 1):
-        totals[index] = sum((row[index] for row in rows), Decimal(0))
+        totals[index] = sum((row[index] for row in rows), Decimal("0.00"))
     totals[-1] = currency
     stamp = f"aged-receivables-{currency.lower()}-{as_of.isoformat()}"
     if fmt == "xlsx":
