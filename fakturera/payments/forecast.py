@@ -9,7 +9,8 @@ The method, in the words the page shows (`staff/templates/staff/overviews/foreca
   (already overdue and later than usual) goes into the first week.
 - Its amount is weighted by the probability that the customer pays at all: the share of their
   invoices due long enough ago (`SETTLED_AFTER` days) that are paid, pulled towards the
-  company's share when they have few (`PRIOR_WEIGHT` invoices' worth of the company's share).
+  company's share when they have few (`PRIOR_WEIGHT` invoices' worth of the company's share;
+  the company's own share is pulled the same way towards `DEFAULT_PAID_SHARE`).
 - Planned invoices of the recurring schedules are placed and weighted the same way from their
   due date (order date + payment terms).
 - The band: the same figures once with each customer's slower quartile of days late and a
@@ -35,6 +36,7 @@ SETTLED_AFTER = 60
 PRIOR_WEIGHT = 3
 # The company's share of invoices paid when it has no history at all.
 DEFAULT_PAID_SHARE = Decimal("0.95")
+COMPANY_PRIOR_WEIGHT = 10
 # How far the low and high cases move the probability of paying.
 PROBABILITY_SPREAD = Decimal("0.10")
 CENT = Decimal("0.01")
@@ -108,16 +110,21 @@ def _quantile(values: Sequence[int], which: int) -> float:
 def paid_share(outcome: Outcome | None, prior: Decimal) -> Decimal:
     """The probability of paying: the customer's share of invoices paid, pulled towards `prior`
     by `PRIOR_WEIGHT` invoices' worth of it (no history: `prior`)."""
-    paid, total = (outcome.paid, outcome.total) if outcome else (0, 0)
+    if outcome is None or outcome.total == 0:
+        return prior
+    paid, total = outcome.paid, outcome.total
     return (Decimal(paid) + prior * PRIOR_WEIGHT) / (Decimal(total) + PRIOR_WEIGHT)
 
 
 def company_paid_share(outcomes: Iterable[Outcome]) -> Decimal:
+    """The company's share of invoices paid, itself pulled towards `DEFAULT_PAID_SHARE` by
+    `COMPANY_PRIOR_WEIGHT` invoices' worth (a company whose payments are not yet registered is
+    not a company nobody pays)."""
     paid = total = 0
     for outcome in outcomes:
         paid += outcome.paid
         total += outcome.total
-    return Decimal(paid) / Decimal(total) if total else DEFAULT_PAID_SHARE
+    return (Decimal(paid) + DEFAULT_PAID_SHARE * COMPANY_PRIOR_WEIGHT) / (Decimal(total) + COMPANY_PRIOR_WEIGHT)
 
 
 def payers(

@@ -14,6 +14,7 @@ from fakturera.payments.forecast import (
     Item,
     Outcome,
     clamp_shift,
+    company_paid_share,
     currencies_in_order,
     forecast,
     paid_share,
@@ -67,7 +68,9 @@ def test_overdue_beyond_its_expected_day_goes_into_the_first_week():
 
 def test_amounts_are_weighted_by_the_share_paid_pulled_to_the_companys():
     outcomes = {1: Outcome(paid=1, total=2), 2: Outcome(paid=10, total=10)}
-    company_share = Decimal(11) / Decimal(12)
+    company_share = (Decimal(11) + DEFAULT_PAID_SHARE * 10) / Decimal(22)
+    assert company_paid_share(outcomes.values()) == company_share
+    assert company_paid_share([]) == DEFAULT_PAID_SHARE
     assert paid_share(outcomes[1], company_share) == (1 + company_share * 3) / 5
     assert paid_share(None, company_share) == company_share
     assert paid_share(None, DEFAULT_PAID_SHARE) == DEFAULT_PAID_SHARE

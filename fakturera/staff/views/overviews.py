@@ -33,7 +33,7 @@ from fakturera.payments import forecast as forecasting
 from fakturera.payments import selectors, services
 from fakturera.payments import statements as payment_statements
 from fakturera.recurring import selectors as recurring_selectors
-from fakturera.staff.charts import Band, BarChart, Category, HorizontalBarChart, Series
+from fakturera.staff.charts import Band, BarChart, HorizontalBarChart, Series
 from fakturera.staff.forms.basis import DATE_WIDGET
 from fakturera.staff.listing import Column, paginate
 
@@ -155,8 +155,8 @@ def _aging_columns() -> list[Column]:
 
 
 def _as_of(request: HttpRequest) -> tuple[AsOfForm, dt.date]:
-    form = AsOfForm(request.GET or None)
     today = timezone.localdate()
+    form = AsOfForm(request.GET or None, initial={"as_of": today})
     if form.is_bound and form.is_valid():
         return form, form.cleaned_data["as_of"] or today
     return form, today
@@ -175,16 +175,17 @@ def aging(request: HttpRequest) -> HttpResponse:
     charts = []
     for code in currencies:
         row = totals.get(code)
+        amounts = [row[key] if row else Decimal(0) for key in selectors.AGING_KEYS]
         charts.append(
             HorizontalBarChart(
                 title=_("Receivables by age, %(currency)s") % {"currency": code},
                 currency=code,
                 category_heading=_("Days past due"),
-                categories=[
-                    Category(label, mark="overdue") if key != "not_due" else label
-                    for (key, *_rest), label in zip(selectors.AGING_BUCKETS, labels, strict=True)
+                categories=labels,
+                series=[
+                    Series(_("Not due"), [amounts[0], *([None] * (len(amounts) - 1))]),
+                    Series(_("Past due"), [None, *amounts[1:]]),
                 ],
-                series=[Series(_("Open"), [row[key] if row else Decimal(0) for key in selectors.AGING_KEYS])],
                 empty_text=_("Nothing is open."),
                 key=f"aging-{code.lower()}",
             )
@@ -387,7 +388,7 @@ def statement(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_view(role="accountant")
+@staff_view()  # a POST: an accountant or an administrator
 def statement_send(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_for_company(Customer, request.company, pk=pk)
     form = _statement_form(request, customer)
