@@ -111,6 +111,16 @@ def test_aging_page_chart_table_and_exports(staff, company, admin_user):
     assert sheet.count("<row") == 4  # header, two customers, totals
 
 
+def test_aging_with_a_date_that_does_not_read_says_so_and_shows_today(staff, company, admin_user):
+    issued_invoice(company, admin_user, "1000", issued_on=dt.date(2026, 6, 1))
+
+    response = staff.get(reverse("staff:aging") + "?as_of=2026-13-45")
+
+    assert response.status_code == 200
+    assert "Enter a valid date." in response.content.decode()
+    assert response.context["as_of"] == timezone.localdate()
+
+
 def test_aging_in_swedish(client, company, admin_user):
     log_in(client, company)
     issued_invoice(company, admin_user, "1000", issued_on=dt.date(2026, 6, 1))

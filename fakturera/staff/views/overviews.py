@@ -62,6 +62,8 @@ def home(request: HttpRequest) -> HttpResponse:
     currencies = forecasting.currencies_in_order([row.currency for row in receivables], company.default_currency)
     by_currency = {row.currency: row for row in receivables}
     drafts = invoicing_selectors.draft_counts(company=company)
+    aged = selectors.aging_totals(company=company, as_of=today)
+    first = forecasting.currencies_in_order(aged, company.default_currency)[:1]
     sending = (
         distribution_selectors.deliveries(company=company, states=[DeliveryState.QUEUED, DeliveryState.SENDING])
         .order_by()
@@ -71,6 +73,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "section": "home",
         "today": today,
         "receivables": [by_currency[code] for code in currencies],
+        "aging_chart": _aging_chart(first[0], aged[first[0]], key="home-aging") if first else None,
         "unmatched": selectors.unmatched_payments_summary(company=company),
         "unmatched_url": _optional_url("staff:payment_list", "status=unmatched"),
         "drafts": drafts,
@@ -162,6 +165,23 @@ def _as_of(request: HttpRequest) -> tuple[AsOfForm, dt.date]:
     return form, today
 
 
+def _aging_chart(currency: str, row: dict[str, Any] | None, *, key: str = "") -> HorizontalBarChart:
+    """The company's open receivables of one currency in the age buckets."""
+    amounts = [row[name] if row else Decimal(0) for name in selectors.AGING_KEYS]
+    return HorizontalBarChart(
+        title=_("Receivables by age, %(currency)s") % {"currency": currency},
+        currency=currency,
+        category_heading=_("Days past due"),
+        categories=[str(label) for _name, label, *_rest in selectors.AGING_BUCKETS],
+        series=[
+            Series(_("Not due"), [amounts[0], *([None] * (len(amounts) - 1))]),
+            Series(_("Past due"), [None, *amounts[1:]]),
+        ],
+        empty_text=_("Nothing is open."),
+        key=key or f"aging-{currency.lower()}",
+    )
+
+
 @staff_view()
 def aging(request: HttpRequest) -> HttpResponse:
     company = request.company
@@ -171,25 +191,7 @@ def aging(request: HttpRequest) -> HttpResponse:
     currencies = forecasting.currencies_in_order([*totals, *credit], company.default_currency)
     wanted = (request.GET.get("currency") or "").upper()
     currency = wanted if wanted in currencies else (currencies[0] if currencies else company.default_currency)
-    labels = [str(label) for _key, label, *_rest in selectors.AGING_BUCKETS]
-    charts = []
-    for code in currencies:
-        row = totals.get(code)
-        amounts = [row[key] if row else Decimal(0) for key in selectors.AGING_KEYS]
-        charts.append(
-            HorizontalBarChart(
-                title=_("Receivables by age, %(currency)s") % {"currency": code},
-                currency=code,
-                category_heading=_("Days past due"),
-                categories=labels,
-                series=[
-                    Series(_("Not due"), [amounts[0], *([None] * (len(amounts) - 1))]),
-                    Series(_("Past due"), [None, *amounts[1:]]),
-                ],
-                empty_text=_("Nothing is open."),
-                key=f"aging-{code.lower()}",
-            )
-        )
+    charts = [_aging_chart(code, totals.get(code)) for code in currencies]
     fmt = request.GET.get("format")
     qs = selectors.aging_by_customer(company=company, as_of=as_of, currency=currency)
     columns = _aging_columns()
