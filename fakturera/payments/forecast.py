@@ -175,10 +175,12 @@ def forecast(
     open_items, planned_items = list(open_items), list(planned_items)
     known = payers({item.customer_id for item in [*open_items, *planned_items]}, delays, outcomes)
     first = monday_of(today)
-    end = first + dt.timedelta(weeks=weeks)
+    # Days as ordinals: the loop runs once per invoice (50,000 at a month's end).
+    first_day, today_day, end_day = first.toordinal(), today.toordinal(), first.toordinal() + 7 * weeks
 
-    def week_of(day: dt.date) -> int | None:
-        return (day - first).days // 7 if day < end else None
+    def week_of(due_day: int, shift: int) -> int | None:
+        day = max(today_day, due_day + shift)
+        return (day - first_day) // 7 if day < end_day else None
 
     zeros = lambda: [ZERO] * weeks  # noqa: E731
     expected: dict[str, dict[str, list[Decimal]]] = defaultdict(lambda: {"open": zeros(), "recurring": zeros()})
@@ -189,14 +191,14 @@ def forecast(
             if item.amount <= ZERO:
                 continue
             payer = known[item.customer_id]
-            expected[item.currency]  # every currency with an item has its weeks, zero or not
-            index = week_of(expected_on(item.due_on, payer.shift, today))
+            by_kind, due_day = expected[item.currency], item.due_on.toordinal()
+            index = week_of(due_day, payer.shift)
             if index is not None:
-                expected[item.currency][kind][index] += item.amount * payer.probability
-            index = week_of(expected_on(item.due_on, payer.slow_shift, today))
+                by_kind[kind][index] += item.amount * payer.probability
+            index = week_of(due_day, payer.slow_shift)
             if index is not None:
                 slow[item.currency][index] += item.amount * max(ZERO, payer.probability - PROBABILITY_SPREAD)
-            index = week_of(expected_on(item.due_on, payer.fast_shift, today))
+            index = week_of(due_day, payer.fast_shift)
             if index is not None:
                 fast[item.currency][index] += item.amount * min(ONE, payer.probability + PROBABILITY_SPREAD)
     result = {}

@@ -189,13 +189,15 @@ class ForecastInputs:
 
 
 def forecast_inputs(*, company: Company, today: dt.date) -> ForecastInputs:
-    """Three queries: the open receivables, the days late of the invoices paid in the last two
+    """Three queries: the open receivables (summed per customer, currency and due date), the days late of the invoices paid in the last two
     years, and per customer how many of the invoices due long enough ago are paid."""
+    # A customer's invoices of one due date count as one (batches share their due dates).
     open_items = [
         Item(customer_id, currency, amount, due_on)
-        for customer_id, currency, amount, due_on in open_receivables(company=company).values_list(
-            "customer_id", "currency", "open_amount", "due_on"
-        )
+        for customer_id, currency, due_on, amount in open_receivables(company=company)
+        .values_list("customer_id", "currency", "due_on")
+        .annotate(amount=_sum("open_amount"))
+        .order_by()
     ]
     since = today - dt.timedelta(days=HISTORY_DAYS)
     delays: dict[int, list[int]] = defaultdict(list)
