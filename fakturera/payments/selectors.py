@@ -189,8 +189,9 @@ class ForecastInputs:
 
 
 def forecast_inputs(*, company: Company, today: dt.date) -> ForecastInputs:
-    """Three queries: the open receivables (summed per customer, currency and due date), the days late of the invoices paid in the last two
-    years, and per customer how many of the invoices due long enough ago are paid."""
+    """Three queries: the open receivables (summed per customer, currency and due date), the
+    days late of the invoices paid in the last two years, and per customer how many of the
+    invoices due long enough ago are paid."""
     # A customer's invoices of one due date count as one (batches share their due dates).
     open_items = [
         Item(customer_id, currency, amount, due_on)
