@@ -9,11 +9,12 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from fakturera.invoicing.tests.factories import credit_note, issued_invoice
 from fakturera.parties.tests.factories import PersonFactory
 from fakturera.payments import selectors
-from fakturera.payments.services import credit_refund, payment_register
+from fakturera.payments.services import credit_refund, payment_register, payment_reverse
 
 pytestmark = pytest.mark.django_db
 AS_OF = dt.date(2026, 12, 5)
@@ -146,3 +147,25 @@ def test_statement_running_balance_opening_and_closing(company, admin_user):
     )  # fmt: skip
     assert before.opening_balance == Decimal("1250.00")
     assert before.closing_balance == Decimal("0.00")
+
+
+def test_a_reversed_payment_comes_back_on_the_statement_and_currencies_stay_apart(company, admin_user):
+    customer = PersonFactory(company=company)
+    invoice = issued_invoice(company, admin_user, "1000", customer=customer, issued_on=dt.date(2026, 10, 1))
+    euro = issued_invoice(company, admin_user, "100", customer=customer, issued_on=dt.date(2026, 10, 2), currency="EUR")
+    payment = pay(company, admin_user, invoice, "1250", dt.date(2026, 10, 5))
+    payment_reverse(company=company, actor=admin_user, payment_id=payment.pk, reason="wrong customer")
+
+    found = selectors.customer_statement(
+        company=company, customer=customer, starts_on=dt.date(2026, 10, 1), ends_on=timezone.localdate(),
+        currency="SEK", today=timezone.localdate(),
+    )  # fmt: skip
+
+    assert [(entry.kind, entry.balance) for entry in found.entries] == [
+        ("invoice", Decimal("1250.00")),
+        ("payment", Decimal("0.00")),
+        ("payment_reversed", Decimal("1250.00")),
+    ]
+    assert found.closing_balance == found.open_total == Decimal("1250.00")
+    assert selectors.statement_currencies(company=company, customer=customer) == ["SEK", "EUR"]
+    assert euro.currency == "EUR"
