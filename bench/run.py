@@ -113,6 +113,15 @@ def _measure_basis_page(n: int) -> tuple[int, float, dict[str, str]]:
     )
 
 
+def _measure_camt_import(n: int) -> tuple[int, float, dict[str, str]]:
+    from bench.camt_import import camt_import_run, camt_import_setup, camt_import_verify
+
+    case = camt_import_setup(n=n)
+    seconds = camt_import_run(case)
+    camt_import_verify(case)
+    return case.n, seconds, case.extra
+
+
 # name -> (default N, measurement returning (N, seconds) or (N, seconds, {extra figure: value}))
 MEASUREMENTS: dict[str, tuple[int, Callable[[int], tuple[Any, ...]]]] = {
     "issue": (10_000, _measure_issue),
@@ -125,6 +134,9 @@ MEASUREMENTS: dict[str, tuple[int, Callable[[int], tuple[Any, ...]]]] = {
     "send_email": (10_000, _measure_send_email),
     # The basis tab: N customers' basis, a page of them (seconds: the median request).
     "basis_page": (1_000, _measure_basis_page),
+    # One camt.054 file of N credits against N open invoices (seconds: the first import;
+    # second_s: the same file again, every line already booked; peak_rss_mb: memory it took).
+    "camt_import": (50_000, _measure_camt_import),
 }
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from fakturera.invoicing.models import MONEY, Invoice
 from fakturera.parties.models import Company, Customer
@@ -111,8 +111,50 @@ class Run(models.Model):
 
 
 class PaymentOrderStatus(models.TextChoices):
+    """waiting -> filed (in a run's file) -> what Bankgirot reported: approved (collected),
+    rejected (refused on receipt, with the comment code) or stopped (not collected on the payment
+    date: insufficient funds, no Autogiro connection, renewed funds check); a stopped order
+    can still be approved by a later report (status 9: Bankgirot tries again)."""
+
     WAITING = "waiting", _("Waiting for the next file")
     FILED = "filed", _("In a file to Bankgirot")
+    APPROVED = "approved", _("Collected")
+    REJECTED = "rejected", pgettext_lazy("autogiro payment order", "Rejected by Bankgirot")
+    STOPPED = "stopped", pgettext_lazy("autogiro payment order", "Not collected")
+
+
+# Bankgirot's reasons (Bg Autogiro Teknisk manual 2014; ../shared/formats/README.md section 4.2):
+# the status of a stopped payment in the payment specification, and the comment code of a
+# rejected payment order. The words of codes not listed are "comment code NN".
+STOPPED_REASONS = {
+    "1": _("insufficient funds"),
+    "2": _("no Autogiro connection (the account is closed or the mandate missing)"),
+    "9": _("renewed funds check: Bankgirot tries the collection again"),
+}
+REJECTED_REASONS = {
+    "01": _("no mandate for the payer number"),
+    "02": _("the account is not approved or is closed"),
+    "06": _("wrong period code"),
+    "07": _("wrong number of occurrences"),
+    "08": _("the amount is not numeric"),
+    "09": _("payouts are not allowed"),
+    "10": _("the bankgiro number is unknown"),
+    "12": _("wrong payment date"),
+    "13": _("the payment date has passed"),
+    "15": _("the bankgiro number of the opening record differs from the order's"),
+    "24": _("the amount is above the maximum"),
+}
+
+
+def result_reason(status: str, code: str) -> str:
+    """Bankgirot's reason for a rejected or stopped order, in the reader's language."""
+    if status == PaymentOrderStatus.STOPPED:
+        known = STOPPED_REASONS.get(code)
+        return str(known) if known else gettext("status %(code)s") % {"code": code}
+    if status == PaymentOrderStatus.REJECTED:
+        known = REJECTED_REASONS.get(code)
+        return str(known) if known else gettext("comment code %(code)s") % {"code": code}
+    return ""
 
 
 class PaymentOrder(models.Model):
@@ -130,6 +172,11 @@ class PaymentOrder(models.Model):
         _("status"), max_length=10, choices=PaymentOrderStatus.choices, default=PaymentOrderStatus.WAITING
     )
     run = models.ForeignKey(Run, on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
+    # What Bankgirot reported (approved, rejected, stopped): its status or comment code, the
+    # payment date it gave (a rejected order's may be no date) and when the report was read.
+    result_code = models.CharField(_("Bankgirot's code"), max_length=2, blank=True)
+    result_on = models.DateField(_("payment date reported"), null=True, blank=True)
+    result_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -137,7 +184,7 @@ class PaymentOrder(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="autogiro_payment_order_amount_positive"),
             models.CheckConstraint(
-                condition=Q(status="waiting", run__isnull=True) | Q(status="filed", run__isnull=False),
+                condition=Q(status="waiting", run__isnull=True) | (~Q(status="waiting") & Q(run__isnull=False)),
                 name="autogiro_payment_order_filed_has_run",
             ),
         ]
@@ -145,3 +192,7 @@ class PaymentOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id} {self.amount}"
+
+    @property
+    def result_reason(self) -> str:
+        return result_reason(self.status, self.result_code)

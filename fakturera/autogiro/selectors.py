@@ -44,3 +44,12 @@ def payment_orders_waiting(*, company: Company) -> QuerySet[PaymentOrder]:
 
 def runs_of(*, company: Company) -> QuerySet[Run]:
     return Run.objects.filter(company=company).defer("content").order_by("-run_on", "-pk")
+
+
+def companies_collecting_to(bankgiro: str) -> list[Company]:
+    """The companies whose Autogiro settings collect to this bankgiro (NNN-NNNN): the payee of
+    Bankgirot's Autogiro reports."""
+    return [
+        found.company
+        for found in AutogiroSettings.objects.filter(bankgiro=bankgiro).select_related("company").order_by("company_id")
+    ]

@@ -7,11 +7,13 @@ what the distribution's direct-debit channel asks before `payment_orders_add`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Func, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +34,7 @@ __all__ = [
     "mandate_cancel",
     "mandates_active_for",
     "payment_order_file",
+    "payment_order_results",
     "payment_orders_add",
 ]
 
@@ -268,3 +271,103 @@ def payment_order_file(company: Company, run_date: dt.date) -> bytes:
     )
     PaymentOrder.objects.filter(pk__in=[order.pk for order in orders]).update(status=PaymentOrderStatus.FILED, run=run)
     return content
+
+
+# --- what Bankgirot reported ----------------------------------------------------------------------
+
+# The states a report may move an order from: a stopped order (status 9, renewed funds check) can
+# still be collected by a later report; nothing moves an approved or rejected order again.
+RESULT_FROM = {
+    PaymentOrderStatus.APPROVED: (PaymentOrderStatus.FILED, PaymentOrderStatus.STOPPED),
+    PaymentOrderStatus.STOPPED: (PaymentOrderStatus.FILED,),
+    PaymentOrderStatus.REJECTED: (PaymentOrderStatus.FILED,),
+}
+
+
+@dataclass(frozen=True)
+class OrderResult:
+    """One collection (TK82) of Bankgirot's report, as far as the order needs it: `outcome` is the
+    state it reports (approved, rejected, stopped), `code` its status or comment code."""
+
+    outcome: str
+    payer_number: str
+    amount: Decimal
+    reference: str = ""
+    code: str = ""
+    on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class OrderMoved:
+    """The order a result is about. `moved` is False when the order had been reported already
+    (a report read twice, or an approved order reported again): nothing was changed."""
+
+    order_id: int
+    invoice_id: int
+    status_before: str
+    moved: bool
+
+
+def _payer(number: str) -> str:
+    return (number or "").strip().lstrip("0")
+
+
+@retrying_atomic
+def payment_order_results(*, company: Company, results: Sequence[OrderResult]) -> list[OrderMoved | None]:
+    """Move the payment orders of Bankgirot's report to what it says, in the caller's transaction:
+    one element per result, None when no order of the company is the one reported. An order is
+    found by payer number and reference and amount (the old layout's rejected orders carry no
+    reference: payer number and amount); each order answers one result of the report. Every
+    move is a compare-and-set from the states in `RESULT_FROM`, on orders locked in id order."""
+    payers = {_payer(result.payer_number) for result in results} - {""}
+    if not payers:
+        return [None] * len(results)
+    orders = list(
+        PaymentOrder.objects.select_for_update(of=("self",))
+        .annotate(payer=Func(F("payer_number"), Value("0"), function="LTRIM"))
+        .filter(company=company, payer__in=payers)
+        .exclude(status=PaymentOrderStatus.WAITING)
+        .order_by("pk")
+        .values("pk", "invoice_id", "payer", "amount", "reference", "status")
+    )
+    by_payer: dict[str, list[dict[str, Any]]] = {}
+    for order in orders:
+        by_payer.setdefault(order["payer"], []).append(order)
+    used: set[int] = set()
+    found: list[OrderMoved | None] = []
+    moves: dict[tuple[str, str, dt.date | None], list[int]] = {}
+    for result in results:
+        candidates = [o for o in by_payer.get(_payer(result.payer_number), []) if o["pk"] not in used]
+        reference = result.reference.strip()
+
+        def same_reference(order: dict[str, Any], reference: str = reference) -> bool:
+            theirs = order["reference"].strip()
+            return theirs == reference or (bool(reference) and theirs.lstrip("0") == reference.lstrip("0"))
+
+        movable = [o for o in candidates if o["status"] in RESULT_FROM[result.outcome]]
+        order = (
+            next((o for o in movable if same_reference(o) and o["amount"] == result.amount), None)
+            or (next((o for o in movable if same_reference(o)), None) if reference else None)
+            or (next((o for o in movable if o["amount"] == result.amount), None) if not reference else None)
+        )
+        if order is not None:
+            moves.setdefault((result.outcome, result.code, result.on), []).append(order["pk"])
+            moved = True
+        else:
+            order = next(
+                (o for o in candidates if (same_reference(o) if reference else o["amount"] == result.amount)), None
+            )
+            moved = False
+        if order is None:
+            found.append(None)
+            continue
+        used.add(order["pk"])
+        found.append(OrderMoved(order["pk"], order["invoice_id"], order["status"], moved))
+    now = timezone.now()
+    for (outcome, code, on), ids in moves.items():
+        changed = PaymentOrder.objects.filter(pk__in=ids, status__in=RESULT_FROM[outcome]).update(
+            status=outcome, result_code=code[:2], result_on=on, result_at=now
+        )
+        if changed != len(ids):
+            raise StateConflict(_("A payment order changed while the report was read; read the report again."))
+    return found

@@ -110,6 +110,8 @@ def _copy(table: str, fields: Sequence[models.Field], rows: Iterable[Sequence[An
     def as_json(value: Any) -> str | None:
         if value is None:
             return None
+        if isinstance(value, dict) and not value:  # most rows' parameters: none
+            return "{}"
         cached = dumped.get(id(value))
         if cached is None or cached[0] is not value:
             cached = (value, json.dumps(value))

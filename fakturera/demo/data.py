@@ -87,7 +87,9 @@ TRADE_ORG_NUMBER = _org_number("559308462")
 # must handle (issue 3's matrix), so a new user sees every kind.
 TRADE_CUSTOMERS = {
     "domestic": {"name": "Bergkvist Bygg AB", "org_number": "5561234567", "peppol": True},
-    "gln": {"name": "Coop Lagerhus Syd AB", "org_number": "5569876542", "gln": "7300010000001"},
+    # Seed 004: 2 % cash discount within 10 days, 30 days net, on the PDF and in the UBL terms.
+    "gln": {"name": "Coop Lagerhus Syd AB", "org_number": "5569876542", "gln": "7300010000001",
+            "cash_discount_percent": "2", "cash_discount_days": 10},
     "eu": {"name": "Hansen & Søn ApS", "org_number": "13585628", "vat_number": "DK13585628",
            "country": "DK", "language": "da", "peppol_id": "0184:13585628"},
     "de": {"name": "Müller Bürobedarf GmbH", "vat_number": "DE136695976", "country": "DE", "language": "en"},
@@ -439,6 +441,8 @@ def _clinic(user: AbstractBaseUser, rng: random.Random, today: dt.date) -> Compa
             occurred_on=last,
         )
 
+    # Issued before the month's other invoices: the numbers follow the dates.
+    _payments(company, user, today, {**persons, **organisations})
     _recurring(company, user, organisations, products, today)
     _register_some(company, user, today)
     return company
@@ -500,6 +504,106 @@ def _register_some(company: Company, user: AbstractBaseUser, today: dt.date) -> 
         reason="Avbokad i tid, debiterades av misstag",
         issued_on=today.replace(day=1),
     )
+
+
+def _payments(company: Company, user: AbstractBaseUser, today: dt.date, customers: dict[str, Customer]) -> None:
+    """Payments in every state: a bank file (camt.054) matched by OCR, by the invoice number in
+    the message and by amount and payer; a part payment, an over-payment (a credit balance), a
+    late payment, a double payment and one nobody can place (with suggestions); a payment
+    registered by hand; and an Autogiro report with one collection made and one stopped.
+
+    The invoices are dated before this month's others (month start - 5 days, 45 days to pay, so
+    a payment of yesterday is on time; the late one 60 days earlier with 30 days)."""
+    from fakturera.autogiro.files import Collection
+    from fakturera.autogiro.services import (
+        autogiro_settings_save,
+        mandate_add,
+        payment_order_file,
+        payment_orders_add,
+    )
+    from fakturera.payments.importing import payments_import
+    from fakturera.payments.services import payment_register
+    from fakturera.payments.states import PaymentMethod
+    from fakturera.payments.testing import Credit, autogiro_payment_specification, camt054
+
+    month_start = today.replace(day=1)
+    issued_on = month_start - dt.timedelta(days=5)
+    paid_on = today - dt.timedelta(days=1)
+
+    def invoice(name: str, price: str, *, on: dt.date = issued_on, days: int = 45) -> Invoice:
+        draft = invoice_create_draft(
+            company=company,
+            customer=customers[name],
+            actor=user,
+            lines=[_line("Behandling", "1", price, category="E", rate="0")],
+            payment_terms_days=days,
+        )
+        return invoice_issue(invoice=draft, actor=user, issued_on=on)
+
+    late = invoice("Karl Eriksson", "1100", on=issued_on - dt.timedelta(days=60), days=30)
+    by_ocr = invoice("Anna Lindberg", "850")
+    by_text = invoice("Erik Johansson", "1240")
+    invoice("Maria Nilsson", "695")
+    partly = invoice("Sara Bergström", "1500")
+    overpaid = invoice("fastighet", "2400")
+    invoice("Oskar Holm", "975")  # the unmatched payment's suggestions: two invoices of its amount
+    invoice("Gustav Lund", "975")
+    by_hand = invoice("Ingrid Larsson", "780")
+    collected = invoice("Linnea Forsberg", "650")
+    stopped = invoice("Mohammed Al-Hassan", "720")
+
+    def paid(amount: str, **what: str) -> Credit:
+        return Credit(Decimal(amount), booked_on=paid_on, **what)
+
+    content = camt054(
+        [
+            paid("850.00", reference=by_ocr.payment_reference, payer="Anna Lindberg"),
+            paid("1240.00", message=f"Faktura {by_text.number}", payer="Erik Johansson"),
+            paid("695.00", payer="NILSSON MARIA"),  # no reference: amount and payer
+            paid("600.00", reference=partly.payment_reference, payer="Sara Bergström"),
+            paid("2600.00", reference=overpaid.payment_reference, payer="Solvik Fastigheter AB"),
+            paid("1100.00", reference=late.payment_reference, payer="Karl Eriksson"),
+            paid("850.00", reference=by_ocr.payment_reference, payer="Anna Lindberg"),  # paid twice
+            paid("975.00", payer="K Okänd", message="Behandling"),  # two invoices of 975: suggestions
+        ],
+        bankgiro_digits=company.bankgiro.replace("-", ""),
+        message_id=f"DEMO-{paid_on:%Y%m%d}",
+    )
+    payments_import(source=content, filename=f"camt054-{paid_on:%Y%m%d}.xml", actor=user, company=company)
+    payment_register(
+        company=company,
+        actor=user,
+        amount="780.00",
+        currency="SEK",
+        booked_on=paid_on,
+        method=PaymentMethod.SWISH,
+        invoice_id=by_hand.pk,
+    )
+
+    autogiro_settings_save(company=company, customer_number="471117", bankgiro=company.bankgiro)
+    for invoice_ in (collected, stopped):
+        mandate_add(
+            company=company,
+            customer=invoice_.customer,
+            actor=user,
+            valid_from=issued_on - dt.timedelta(days=30),
+            clearing_number="8327",
+            account_number="9" + str(invoice_.customer.number).zfill(6),
+            holder_id_number=invoice_.customer.personnummer,
+        )
+    orders = payment_orders_add([collected, stopped])
+    statuses = {collected.pk: "0", stopped.pk: "1"}  # approved; stopped: insufficient funds
+    payment_order_file(company, issued_on)
+    report = autogiro_payment_specification(
+        [
+            (Collection(order.payer_number, order.amount, None, order.reference), statuses[order.invoice_id])
+            for order in orders
+        ],
+        written_at=dt.datetime.combine(paid_on, dt.time(6, 0)),
+        paid_on=paid_on,
+        bankgiro=company.bankgiro.replace("-", ""),
+    )
+    payments_import(source=report, filename=f"autogiro-{paid_on:%Y%m%d}.txt", actor=user, company=company)
 
 
 def _academy(user: AbstractBaseUser, rng: random.Random, today: dt.date) -> Company:
@@ -659,6 +763,8 @@ def _trading(user: AbstractBaseUser, today: dt.date) -> Company:
             address_line1=street,
             postal_code=postal_code,
             city=city,
+            cash_discount_percent=seed.get("cash_discount_percent"),
+            cash_discount_days=seed.get("cash_discount_days"),
         )
     issued_on = today.replace(day=1)
     first, last = _months_back(today)

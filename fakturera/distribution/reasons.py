@@ -36,6 +36,7 @@ SENTENCES = {
     "not_issued": _("Only issued invoices are sent."),
     "on_its_way": _("It is already on its way."),
     "not_overdue": _("Only overdue invoices get reminders."),
+    "paid": _("It is paid: no reminder."),
     "no_email": _("%(name)s has no e-mail address."),
     "no_postal_address": _("%(name)s has no postal address."),
     "recipient_without_name": _("The recipient has no name."),

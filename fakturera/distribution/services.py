@@ -20,6 +20,7 @@ from fakturera.core import net
 from fakturera.core.bulk import any_of
 from fakturera.core.db import run_retrying
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict, ValidationFailed
+from fakturera.core.payment_facts import PaymentFacts, payment_facts
 from fakturera.core.text import check_texts
 from fakturera.distribution import selectors
 from fakturera.distribution.channels import REGISTRY, channel_problem
@@ -206,8 +207,11 @@ def recipient_text_of(delivery: Delivery) -> str:
     return delivery.recipient
 
 
-def _sendable(invoice: Invoice, sending: selectors.Sending, purpose: str, today: dt.date) -> Reason | None:
-    """Why this invoice cannot be sent now, or None."""
+def _sendable(
+    invoice: Invoice, sending: selectors.Sending, purpose: str, today: dt.date, facts: PaymentFacts | None
+) -> Reason | None:
+    """Why this invoice cannot be sent now, or None. A reminder goes only to what is still
+    unpaid (seed 003), as payments knows it (core.payment_facts)."""
     if invoice.status != InvoiceStatus.ISSUED:
         return reason("not_issued")
     if sending.is_on_its_way:
@@ -216,6 +220,8 @@ def _sendable(invoice: Invoice, sending: selectors.Sending, purpose: str, today:
         invoice.kind == InvoiceKind.INVOICE and invoice.due_on is not None and invoice.due_on < today
     ):
         return reason("not_overdue")
+    if purpose == Purpose.REMINDER and facts is not None and facts.is_settled:
+        return reason("paid")
     return None
 
 
@@ -304,8 +310,9 @@ def _queue(
     deliveries: list[Delivery] = []
     moves: dict[str, list[SendingMove]] = defaultdict(list)
     not_sent: list[tuple[int, Reason]] = []
+    paid = payment_facts(invoice.pk for invoice in invoices) if purpose == Purpose.REMINDER else {}
     for invoice in invoices:
-        refusal = _sendable(invoice, sendings[invoice.pk], purpose, today)
+        refusal = _sendable(invoice, sendings[invoice.pk], purpose, today, paid.get(invoice.pk))
         if refusal:
             not_sent.append((invoice.pk, refusal))
         else:

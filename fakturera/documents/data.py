@@ -8,6 +8,7 @@ recomputed, so the PDF, the UBL and every export agree to the öre.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,10 @@ from typing import Any
 from django.utils import translation
 
 from fakturera.catalog.vat import EXEMPTION_REASONS
+from fakturera.core.payment_facts import payment_facts
 from fakturera.invoicing.models import Invoice
+from fakturera.invoicing.rules import cash_discount
+from fakturera.invoicing.states import InvoiceKind
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,15 @@ class DocumentData:
     total_amount: Decimal
     payment_reference: str = ""
     payment_terms_days: int = 30
+    # The early-payment cash discount (seed 004), as invoicing.rules.cash_discount gives it
+    # from the stored total: the percent, the last day and what to pay until then.
+    cash_discount_percent: Decimal = Decimal("0")
+    cash_discount_until: dt.date | None = None
+    cash_discount_amount: Decimal | None = None
+    cash_discount_payable_amount: Decimal | None = None
+    # Paid from the customer's credit balance before the document was made (BT-113): what is
+    # left to pay is the total less it (core.payment_facts, answered by payments).
+    prepaid_amount: Decimal = Decimal("0.00")
     buyer_reference: str = ""
     order_reference: str = ""
     seller_reference: str = ""
@@ -114,6 +127,15 @@ class DocumentData:
         return self.addressee or self.buyer
 
     @property
+    def payable_amount(self) -> Decimal:
+        return self.total_amount - self.prepaid_amount
+
+    @property
+    def is_settled(self) -> bool:
+        """Nothing to pay: the credit balance covered it (not sent as a demand to pay)."""
+        return not self.is_credit_note and self.prepaid_amount > 0 and self.payable_amount <= 0
+
+    @property
     def is_credit_note(self) -> bool:
         return self.kind == "credit_note"
 
@@ -125,10 +147,13 @@ class DocumentData:
         return (min(starts), max(ends)) if starts and ends else None
 
 
-def document_data(invoice: Invoice) -> DocumentData:
-    """Read one issued invoice (lines and VAT prefetched if you have many)."""
+def document_data(invoice: Invoice, *, prepaid_amount: Decimal | None = None) -> DocumentData:
+    """Read one issued invoice (lines and VAT prefetched if you have many; `prepaid_amount` from
+    `prepaid_amounts` of them all, or asked here)."""
     if invoice.number is None:
         raise ValueError("Only issued invoices have documents")
+    if prepaid_amount is None:
+        prepaid_amount = prepaid_amounts([invoice]).get(invoice.pk, Decimal("0.00"))
     credited = invoice.credited_invoice
     with translation.override(invoice.language):
         vat = tuple(
@@ -142,6 +167,17 @@ def document_data(invoice: Invoice) -> DocumentData:
             )
             for row in invoice.vat_breakdown.all()
         )
+    discount = (
+        cash_discount(
+            total_amount=invoice.total_amount,
+            vat_rows=[(row.vat_category, row.vat_rate, row.taxable_amount, row.vat_amount) for row in vat],
+            currency=invoice.currency,
+            percent=invoice.cash_discount_percent,
+            until=invoice.cash_discount_until,
+        )
+        if invoice.kind == InvoiceKind.INVOICE and invoice.cash_discount_until is not None
+        else None
+    )
     return DocumentData(
         kind=invoice.kind,
         number=invoice.display_number,
@@ -173,6 +209,11 @@ def document_data(invoice: Invoice) -> DocumentData:
         total_amount=invoice.total_amount,
         payment_reference=invoice.payment_reference,
         payment_terms_days=invoice.payment_terms_days,
+        cash_discount_percent=discount.percent if discount else Decimal("0"),
+        cash_discount_until=discount.until if discount else None,
+        cash_discount_amount=discount.discount_amount if discount else None,
+        cash_discount_payable_amount=discount.payable_amount if discount else None,
+        prepaid_amount=prepaid_amount,
         buyer_reference=invoice.buyer_reference,
         order_reference=invoice.order_reference,
         seller_reference=invoice.seller_reference,
@@ -182,6 +223,14 @@ def document_data(invoice: Invoice) -> DocumentData:
         credited_issued_on=credited.issued_on if credited else None,
         addressee=addressee(invoice.buyer),
     )
+
+
+def prepaid_amounts(invoices: Iterable[Invoice]) -> dict[int, Decimal]:
+    """What the customers' credit balances paid of each invoice, at most its total (credit
+    notes: nothing), in one question to core.payment_facts."""
+    totals = {invoice.pk: invoice.total_amount for invoice in invoices if invoice.kind == InvoiceKind.INVOICE}
+    facts = payment_facts(totals)
+    return {pk: min(fact.prepaid_amount, totals[pk]) for pk, fact in facts.items() if fact.prepaid_amount > 0}
 
 
 def addressee(buyer: dict[str, Any]) -> Party | None:

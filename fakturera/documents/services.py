@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from fakturera.documents.data import DocumentData, document_data
+from fakturera.documents.data import DocumentData, document_data, prepaid_amounts
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
 from fakturera.documents.pdf.render import merge_pdfs, render_pdfs
 from fakturera.documents.ubl.build import build_ubl
@@ -70,9 +71,10 @@ def documents_render(*, invoice_ids: Iterable[int], template: str | None = None)
     existing = set(InvoiceDocument.objects.filter(invoice__in=invoices).values_list("invoice_id", "format", "template"))
     failed: dict[int, list[str]] = {}
     data: dict[int, DocumentData] = {}
+    prepaid = prepaid_amounts(invoices)
     for invoice in invoices:
         try:
-            data[invoice.pk] = document_data(invoice)
+            data[invoice.pk] = document_data(invoice, prepaid_amount=prepaid.get(invoice.pk, Decimal("0.00")))
         except Exception as exc:
             _failure(invoice, DocumentFormat.PDF, exc, failed)
             failed[invoice.pk].append(DocumentFormat.UBL)

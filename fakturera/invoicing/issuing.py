@@ -51,6 +51,7 @@ from fakturera.invoicing.snapshots import seller_snapshot
 from fakturera.invoicing.states import EventKind, InvoiceKind, InvoiceStatus
 from fakturera.invoicing.totals import Totals
 from fakturera.parties.models import Company
+from fakturera.parties.terms import NO_DISCOUNT, check_cash_discount
 
 # The decimal places of InvoiceLine.quantity, unit_price and vat_rate.
 QUANTITY_PLACES, PRICE_PLACES, RATE_PLACES = Decimal("0.001"), Decimal("0.0001"), Decimal("0.01")
@@ -64,7 +65,7 @@ EVENT_COLUMNS = ("invoice_id", "kind", "at", "actor_id", "params")
 # What issuing sets on each draft; the status, series, dates and seller are the batch's, set once.
 ISSUED_COLUMNS = (
     "number", "buyer", "net_amount", "vat_amount", "rounding_amount", "total_amount", "payment_terms_days",
-    "due_on", "payment_reference",
+    "due_on", "payment_reference", "cash_discount_percent", "cash_discount_days", "cash_discount_until",
 )  # fmt: skip
 # The params of an event that has none: one object, so a batch serialises it once (core/bulk.py).
 NO_DETAILS: dict[str, Any] = {}
@@ -95,6 +96,9 @@ class ToIssue:
     totals: Totals
     buyer: dict[str, Any]
     draft: dict[str, Any] | None = None
+    # The cash discount (seed 004) of an invoice; a credit note has none.
+    discount_percent: Decimal = Decimal("0.00")
+    discount_days: int = 0
     new: dict[str, Any] | None = None
     lines: Sequence[LineData] = ()
     history: dict[str, Any] = field(default_factory=dict)
@@ -135,8 +139,11 @@ def issued_fields(
     totals: Totals,
     kind: str,
     now: dt.datetime,
+    discount_percent: Decimal = NO_DISCOUNT[0],
+    discount_days: int = 0,
 ) -> dict[str, Any]:
-    """What issuing sets on a document: its number, dates, parties and totals."""
+    """What issuing sets on a document: its number, dates, parties, totals and cash discount
+    (every document has the discount's columns, so a batch's rows have the same ones)."""
     fields = {
         "series_id": series.pk,
         "number": number,
@@ -145,11 +152,18 @@ def issued_fields(
         "seller": seller,
         "buyer": buyer,
         **totals.as_fields(),
+        "cash_discount_percent": NO_DISCOUNT[0],
+        "cash_discount_days": 0,
+        "cash_discount_until": None,
     }
     if kind == InvoiceKind.INVOICE:
         fields["payment_terms_days"] = terms_days
         fields["due_on"] = issued_on + dt.timedelta(days=terms_days)
         fields["payment_reference"] = ocr_reference(str(number), with_length_digit=company.has_ocr_length_digit)
+        if discount_percent > 0:
+            fields["cash_discount_percent"] = discount_percent
+            fields["cash_discount_days"] = discount_days
+            fields["cash_discount_until"] = issued_on + dt.timedelta(days=discount_days)
     return fields
 
 
@@ -168,6 +182,7 @@ def issue_documents(
     if not docs:
         return []
     _check_vat(company, docs)
+    _check_discounts(docs)
     now = now or timezone.now()
     # Local dates, as the default date of every form: today is never after the allowed range.
     today = timezone.localdate()
@@ -188,6 +203,7 @@ def issue_documents(
         fields = issued_fields(
             company=company, seller=seller, buyer=doc.buyer, series=series, number=first + offset,
             issued_on=issued_on, terms_days=doc.terms_days, totals=doc.totals, kind=doc.kind, now=now,
+            discount_percent=doc.discount_percent, discount_days=doc.discount_days,
         )  # fmt: skip
         base = doc.draft if doc.draft is not None else doc.new
         issued.append(Issued({**base, **fields, "status": InvoiceStatus.ISSUED}, is_new=doc.draft is None))
@@ -219,6 +235,17 @@ def issue_documents(
 def _refuse_date(company: Company, issued_on: dt.date, *, today: dt.date, latest: dt.date | None) -> None:
     refusal = issue_date_refusal(issued_on, latest=latest, today=today, days_ahead=company.issue_days_ahead)
     raise DomainError(refusal, field="issued_on", code="issue_date_refused")
+
+
+def _check_discounts(docs: Sequence[ToIssue]) -> None:
+    """Each invoice's cash discount goes with its terms (parties.terms), whichever way it is
+    issued; a credit note has none. Checked before a number is taken."""
+    for doc in docs:
+        if doc.kind == InvoiceKind.CREDIT_NOTE:
+            if doc.discount_percent > 0:
+                raise DomainError(_("A credit note has no cash discount."), field="cash_discount_percent")
+            continue
+        check_cash_discount(percent=doc.discount_percent, days=doc.discount_days, terms_days=doc.terms_days)
 
 
 def _check_vat(company: Company, docs: Sequence[ToIssue]) -> None:

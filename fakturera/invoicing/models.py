@@ -65,6 +65,13 @@ class Invoice(models.Model):
     issued_on = models.DateField(_("invoice date"), null=True, blank=True)
     due_on = models.DateField(_("due date"), null=True, blank=True)
     payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=30)
+    # The early-payment cash discount of the terms (seed 004), set on the draft like the terms;
+    # issuing fixes its last day. 0 % is none; a credit note has none (rules.cash_discount).
+    cash_discount_percent = models.DecimalField(
+        _("cash discount (%)"), max_digits=4, decimal_places=2, default=Decimal("0.00")
+    )
+    cash_discount_days = models.PositiveSmallIntegerField(_("cash discount period (days)"), default=0)
+    cash_discount_until = models.DateField(_("cash discount until"), null=True, blank=True)
     payment_reference = models.CharField(_("payment reference (OCR)"), max_length=25, blank=True)
     buyer_reference = models.CharField(_("your reference / project number"), max_length=100, blank=True)
     order_reference = models.CharField(_("order number"), max_length=100, blank=True)

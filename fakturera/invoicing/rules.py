@@ -9,12 +9,15 @@ Pure functions of what the caller has read: no queries, no writes.
   document's are the stored ones, never recomputed.
 - `issue_date_refusal`: whether a document may be dated so (issuing.issue_documents
   asks it under the series lock).
+- `cash_discount`: an invoice's early-payment cash discount (seed 004): how much, what is
+  left to pay within the period, and the discount's net and VAT per VAT group;
+  `cash_discount_applies`: whether a payment settles the invoice with it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext as _
 
 from fakturera.catalog.vat import VatKey
+from fakturera.core.money import ZERO, round_money
 from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
 from fakturera.invoicing.totals import LineInput, compute_totals
 
@@ -114,3 +118,96 @@ def figures(
         rounding_amount=invoice.rounding_amount,
         total_amount=invoice.total_amount,
     )
+
+
+def figures_cash_discount(invoice: Invoice, shown: Figures) -> CashDiscount | None:
+    """The cash discount of `invoice` on its `shown` figures: a draft's as issuing it now would
+    give (no last day yet), an issued invoice's from what is stored."""
+    if invoice.kind != InvoiceKind.INVOICE:
+        return None
+    return cash_discount(
+        total_amount=shown.total_amount,
+        vat_rows=[(v.key.category, v.key.rate, v.taxable_amount, v.vat_amount) for v in shown.vat],
+        currency=invoice.currency,
+        percent=invoice.cash_discount_percent,
+        until=invoice.cash_discount_until,
+    )
+
+
+# --- the cash discount (seed 004) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CashDiscountPart:
+    """The share of the discount that falls on one VAT group: what a credit note or a
+    bookkeeping correction posts against that group's sales and output VAT."""
+
+    vat_category: str
+    vat_rate: Decimal
+    net_amount: Decimal
+    vat_amount: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        return self.net_amount + self.vat_amount
+
+
+@dataclass(frozen=True, slots=True)
+class CashDiscount:
+    percent: Decimal
+    until: dt.date | None  # the last day to pay with the discount (None on a draft)
+    discount_amount: Decimal
+    payable_amount: Decimal  # what settles the invoice until then: total - discount
+    parts: tuple[CashDiscountPart, ...]  # per VAT group, adding up exactly to discount_amount
+
+
+def cash_discount(
+    *,
+    total_amount: Decimal,
+    vat_rows: Iterable[tuple[str, Decimal, Decimal, Decimal]],
+    currency: str,
+    percent: Decimal,
+    until: dt.date | None,
+) -> CashDiscount | None:
+    """The discount of an invoice of `total_amount` (the amount due, any rounding included) with
+    the stored VAT breakdown `vat_rows` as (category, rate, taxable, VAT); None at 0 %.
+
+    The discount is the total times the percent, rounded by the one rule (core.money). It is
+    split over the VAT groups in proportion to each group's gross (taxable + VAT), each share
+    rounded the same way and the remainder put on the largest group, so the parts add up to
+    the discount exactly; a share is never more than what is left, so none is negative. Within
+    a group the VAT part is in the group's own proportion of VAT to gross (the stored figures,
+    so a group without VAT gets none) and the net part is the rest."""
+    if percent <= 0:
+        return None
+    rows = [(category, rate, taxable, vat, taxable + vat) for category, rate, taxable, vat in vat_rows]
+    discount = round_money(max(total_amount, ZERO) * percent / 100, currency)
+    gross_total = sum((row[4] for row in rows), ZERO)
+    shares = [round_money(ZERO, currency)] * len(rows)
+    if rows and discount > 0 and gross_total > 0:
+        largest = max(range(len(rows)), key=lambda index: (rows[index][4], -index))
+        left = discount
+        for index, row in enumerate(rows):
+            if index != largest:
+                shares[index] = min(round_money(discount * row[4] / gross_total, currency), left)
+                left -= shares[index]
+        shares[largest] = left
+    parts = []
+    for (category, rate, _taxable, vat, gross), share in zip(rows, shares, strict=True):
+        vat_part = round_money(share * vat / gross, currency) if gross > 0 else round_money(ZERO, currency)
+        parts.append(CashDiscountPart(category, rate, share - vat_part, vat_part))
+    return CashDiscount(
+        percent=percent,
+        until=until,
+        discount_amount=discount,
+        payable_amount=total_amount - discount,
+        parts=tuple(parts),
+    )
+
+
+def cash_discount_applies(terms: CashDiscount | None, paid_on: dt.date, paid_amount: Decimal) -> bool:
+    """Whether a payment of `paid_amount` on `paid_on` settles the invoice with its discount:
+    paid by the last day of the period and at least the discounted amount."""
+    if terms is None or terms.until is None or terms.discount_amount <= 0:
+        return False
+    return paid_on <= terms.until and paid_amount >= terms.payable_amount

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from fakturera.billables.selectors import CustomerBasis, basis_by_customer, basis_line_facts
 from fakturera.catalog.vat import VatKey
-from fakturera.invoicing.models import Invoice, InvoiceLine, InvoiceVat
+from fakturera.invoicing.models import Invoice, InvoiceLine
+from fakturera.invoicing.rules import CashDiscount, cash_discount
 from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
 from fakturera.invoicing.totals import LineInput, compute_totals
 from fakturera.parties.models import Company
@@ -80,6 +81,24 @@ def invoice_detail(*, company: Company, pk: int) -> Invoice:
     )
 
 
+def invoice_cash_discount(invoice: Invoice) -> CashDiscount | None:
+    """An issued invoice's cash discount from its stored fields and VAT breakdown (prefetched or
+    read here): the amount, what settles it within the period and the VAT share per group
+    (rules.cash_discount; `rules.cash_discount_applies` judges a payment against it). None for a
+    draft, a credit note or an invoice without a discount. For the payments app."""
+    if invoice.status == InvoiceStatus.DRAFT or invoice.kind != InvoiceKind.INVOICE:
+        return None
+    return cash_discount(
+        total_amount=invoice.total_amount,
+        vat_rows=[
+            (row.vat_category, row.vat_rate, row.taxable_amount, row.vat_amount) for row in invoice.vat_breakdown.all()
+        ],
+        currency=invoice.currency,
+        percent=invoice.cash_discount_percent,
+        until=invoice.cash_discount_until,
+    )
+
+
 def credit_remaining(invoice: Invoice) -> dict[int, Decimal]:
     """Quantity left to credit per line of an issued invoice."""
     credited: dict[int, Decimal] = defaultdict(Decimal)
@@ -129,16 +148,6 @@ def basis_total_by_currency(*, company: Company) -> dict[str, Decimal]:
         )
         totals[key] = totals.get(key, Decimal("0")) + result.total_amount
     return totals
-
-
-def vat_breakdown_of(invoice_id: int) -> list[tuple[tuple[str, Decimal], Decimal, Decimal]]:
-    """An issued document's stored VAT breakdown: ((category, rate), taxable, vat) per group."""
-    return [
-        ((category, rate), taxable, vat)
-        for category, rate, taxable, vat in InvoiceVat.objects.filter(invoice_id=invoice_id).values_list(
-            "vat_category", "vat_rate", "taxable_amount", "vat_amount"
-        )
-    ]
 
 
 def draft_counts(*, company: Company) -> dict[str, int]:

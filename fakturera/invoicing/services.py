@@ -50,10 +50,17 @@ from fakturera.invoicing.snapshots import buyer_snapshot, buyer_snapshots
 from fakturera.invoicing.states import EventKind, InvoiceKind, InvoiceStatus, move_invoice
 from fakturera.invoicing.totals import LineInput, Totals, compute_totals
 from fakturera.parties.models import Company, Customer
+from fakturera.parties.terms import (
+    check_cash_discount,
+    clean_discount_days,
+    clean_discount_percent,
+    default_discount,
+    effective_discount,
+)
 
 HEADER_FIELDS = {
     "currency", "language", "payment_terms_days", "buyer_reference", "order_reference",
-    "seller_reference", "note", "email",
+    "seller_reference", "note", "email", "cash_discount_percent", "cash_discount_days",
 }  # fmt: skip
 LINE_FIELDS = {
     "description", "quantity", "unit", "unit_price", "vat_category", "vat_rate", "account_code",
@@ -66,6 +73,17 @@ LINE_FIELDS = {
 
 def _terms_for(company: Company, customer: Customer) -> int:
     return customer.payment_terms_days if customer.payment_terms_days is not None else company.payment_terms_days
+
+
+def _discount_for(company: Company, customer: Customer, terms_days: int) -> tuple[Decimal, int]:
+    """The cash discount a new invoice gets unless one is given (parties.terms.default_discount)."""
+    return default_discount(
+        own_percent=customer.cash_discount_percent,
+        own_days=customer.cash_discount_days,
+        company_percent=company.cash_discount_percent,
+        company_days=company.cash_discount_days,
+        terms_days=terms_days,
+    )
 
 
 def _totals(company: Company, lines: list[LineData], currency: str) -> Totals:
@@ -149,7 +167,24 @@ def _clean_header(company: Company, fields: dict[str, Any]) -> dict[str, Any]:
     terms = fields.get("payment_terms_days")
     if terms is not None and not 0 <= int(terms) <= 365:
         raise DomainError(_("Payment terms are 0 to 365 days."), field="payment_terms_days")
+    errors = ErrorCollector()
+    for name, cleaner in (
+        ("cash_discount_percent", clean_discount_percent),
+        ("cash_discount_days", clean_discount_days),
+    ):
+        if fields.get(name) is not None:
+            with errors.check():
+                fields[name] = cleaner(fields[name])
+    errors.raise_if_any()
     return fields
+
+
+def _check_discount(invoice: Invoice | dict[str, Any]) -> None:
+    """A draft's cash discount goes with its terms (parties.terms), asked of every draft written."""
+    get = invoice.get if isinstance(invoice, dict) else lambda name: getattr(invoice, name)
+    check_cash_discount(
+        percent=get("cash_discount_percent"), days=get("cash_discount_days"), terms_days=get("payment_terms_days")
+    )
 
 
 def _draft_fields(company: Company, customer: Customer, header: dict[str, Any]) -> dict[str, Any]:
@@ -159,6 +194,21 @@ def _draft_fields(company: Company, customer: Customer, header: dict[str, Any]) 
     data.setdefault("currency", company.default_currency)
     data.setdefault("language", customer.language)
     data.setdefault("payment_terms_days", _terms_for(company, customer))
+    if data.get("cash_discount_percent") is None and data.get("cash_discount_days") is None:
+        percent, days = _discount_for(company, customer, data["payment_terms_days"])
+    else:
+        # One of the two given: the other is the customer's or the company's, and both are checked.
+        percent, days = effective_discount(
+            own_percent=customer.cash_discount_percent,
+            own_days=customer.cash_discount_days,
+            company_percent=company.cash_discount_percent,
+            company_days=company.cash_discount_days,
+        )
+    if data.get("cash_discount_percent") is None:
+        data["cash_discount_percent"] = percent
+    if data.get("cash_discount_days") is None:
+        data["cash_discount_days"] = days
+    _check_discount(data)
     data.setdefault("email", "")
     return data
 
@@ -215,6 +265,8 @@ def invoice_create_issued(
     doc = ToIssue(
         kind=InvoiceKind.INVOICE,
         terms_days=data["payment_terms_days"],
+        discount_percent=data["cash_discount_percent"],
+        discount_days=data["cash_discount_days"],
         totals=totals,
         buyer=buyer_snapshot(customer, company=company),
         new={"company": company, "customer": customer, "created_by": actor, **data},
@@ -242,11 +294,15 @@ class DraftSpec:
     recurring_invoice_id: int | None = None
     recurring_on: dt.date | None = None
     history: dict[str, Any] = field(default_factory=dict)
+    # The customer's or company's (parties.terms.default_discount), which fits the terms.
+    cash_discount_percent: Decimal = Decimal("0.00")
+    cash_discount_days: int = 0
 
 
 DRAFT_INSERT_COLUMNS = (
     "company_id", "customer_id", "kind", "status", "currency", "language", "payment_terms_days",
-    "buyer_reference", "note", "net_amount", "vat_amount", "rounding_amount", "total_amount", "created_by_id",
+    "cash_discount_percent", "cash_discount_days", "buyer_reference", "note", "net_amount", "vat_amount",
+    "rounding_amount", "total_amount", "created_by_id",
     "created_at", "recurring_invoice_id", "recurring_on",
 )  # fmt: skip
 
@@ -272,6 +328,8 @@ def invoice_drafts_create_many(*, specs: Sequence[DraftSpec], actor: Any, now: d
                 spec.currency,
                 spec.language,
                 spec.payment_terms_days,
+                spec.cash_discount_percent,
+                spec.cash_discount_days,
                 spec.buyer_reference,
                 spec.note,
                 spec.totals.net_amount,
@@ -331,6 +389,7 @@ def invoice_update_draft(
     changed = sorted(name for name, value in data.items() if getattr(locked, name) != value)
     for name, value in data.items():
         setattr(locked, name, value)
+    _check_discount(locked)
     if lines is not None:
         cleaned = clean_lines(locked.company, lines, locked.customer)
         locked.lines.all().delete()
@@ -417,6 +476,8 @@ def invoice_issue(*, invoice: Invoice, actor: Any, issued_on: dt.date | None = N
     doc = ToIssue(
         kind=locked.kind,
         terms_days=locked.payment_terms_days,
+        discount_percent=locked.cash_discount_percent,
+        discount_days=locked.cash_discount_days,
         totals=totals,
         buyer=buyer_snapshot(customer, company=company),
         draft={"id": locked.pk},
@@ -463,6 +524,8 @@ def invoices_register_from_basis(
         Customer.objects.filter(company=company, pk__in=_customers_in_basis(company, customer_ids)),
         "language",
         "payment_terms_days",
+        "cash_discount_percent",
+        "cash_discount_days",
         company=company,
     )
     for group in by_customer.values():
@@ -506,11 +569,20 @@ def invoices_register_from_basis(
             currency=currency,
             round_to_whole=company.is_rounding_to_whole_units,
         )
-        terms = extra["payment_terms_days"]
+        terms = extra["payment_terms_days"] if extra["payment_terms_days"] is not None else company.payment_terms_days
+        discount_percent, discount_days = default_discount(
+            own_percent=extra["cash_discount_percent"],
+            own_days=extra["cash_discount_days"],
+            company_percent=company.cash_discount_percent,
+            company_days=company.cash_discount_days,
+            terms_days=terms,
+        )
         docs.append(
             ToIssue(
                 kind=InvoiceKind.INVOICE,
-                terms_days=terms if terms is not None else company.payment_terms_days,
+                terms_days=terms,
+                discount_percent=discount_percent,
+                discount_days=discount_days,
                 totals=totals,
                 buyer=buyer,
                 new={
@@ -581,8 +653,9 @@ class TotalsMemo:
 # What issuing many drafts reads of them; what it does not read (the note, the references)
 # is deferred on the invoices given to webhooks, and loads if used.
 DRAFT_COLUMNS = (
-    "id", "company_id", "customer_id", "kind", "currency", "language", "payment_terms_days", "due_on",
-    "payment_reference", "credited_invoice_id", "recurring_invoice_id", "recurring_on",
+    "id", "company_id", "customer_id", "kind", "currency", "language", "payment_terms_days",
+    "cash_discount_percent", "cash_discount_days", "due_on", "payment_reference", "credited_invoice_id",
+    "recurring_invoice_id", "recurring_on",
 )  # fmt: skip
 
 
@@ -647,6 +720,8 @@ def invoices_issue_drafts(
             ToIssue(
                 kind=draft["kind"],
                 terms_days=draft["payment_terms_days"],
+                discount_percent=draft["cash_discount_percent"],
+                discount_days=draft["cash_discount_days"],
                 totals=totals,
                 buyer=buyers[draft["customer_id"]][0],
                 draft=draft,

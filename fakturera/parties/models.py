@@ -8,6 +8,8 @@ fields that belong to one kind only stay empty on the other.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -96,6 +98,11 @@ class Company(PostalAddress):
         _("invoice basis from"), max_length=20, choices=BasisSource.choices, default=BasisSource.BOOKINGS
     )
     payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=30)
+    # An early-payment cash discount (seed 004): percent off when paid within the days; 0 = none.
+    cash_discount_percent = models.DecimalField(
+        _("cash discount (%)"), max_digits=4, decimal_places=2, default=Decimal("0.00")
+    )
+    cash_discount_days = models.PositiveSmallIntegerField(_("cash discount period (days)"), default=0)
     default_currency = models.CharField(_("default currency"), max_length=3, choices=CURRENCY_CHOICES, default="SEK")
     is_rounding_to_whole_units = models.BooleanField(_("round totals to whole units"), default=False)
     # How far ahead of today an invoice may be dated (invoicing/issuing.py, "Issue dates").
@@ -203,6 +210,13 @@ class Customer(PostalAddress):
     )
     payment_terms_days = models.PositiveSmallIntegerField(
         _("payment terms (days)"), null=True, blank=True, help_text=_("Empty: the company's terms.")
+    )
+    cash_discount_percent = models.DecimalField(
+        _("cash discount (%)"), max_digits=4, decimal_places=2, null=True, blank=True,
+        help_text=_("Empty: the company's cash discount."),
+    )  # fmt: skip
+    cash_discount_days = models.PositiveSmallIntegerField(
+        _("cash discount period (days)"), null=True, blank=True, help_text=_("Empty: the company's period.")
     )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -3,6 +3,7 @@ first and writes nothing when one is wrong."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -38,12 +39,18 @@ from fakturera.parties.models import (
     OrganisationMember,
     Role,
 )
+from fakturera.parties.terms import (
+    cash_discount_problem,
+    clean_discount_days,
+    clean_discount_percent,
+    effective_discount,
+)
 
 COMPANY_FIELDS = {
     "name", "country", "org_number", "vat_number", "is_f_tax_approved", "bankgiro", "iban", "bic",
     "peppol_id", "email", "phone", "website", "address_line1", "address_line2", "postal_code", "city",
     "brand_colour", "basis_source", "payment_terms_days", "default_currency", "is_rounding_to_whole_units",
-    "issue_days_ahead",
+    "issue_days_ahead", "cash_discount_percent", "cash_discount_days",
     "has_ocr_length_digit", "is_invoicing_organisation_of_person", "logo", "pdf_template", "is_embedding_pdf_in_ubl",
     "has_period_text", "period_text_template", "period_advance_factor", "period_advance_unit",
     "requires_two_factor",
@@ -53,7 +60,7 @@ CUSTOMER_FIELDS = {
     "name", "email", "phone", "language", "relationship_manager", "preferred_channel", "personnummer",
     "invoice_email",
     "org_number", "vat_number", "peppol_id", "gln", "invoice_reference", "notes", "payment_terms_days",
-    "address_line1", "address_line2", "postal_code", "city", "country",
+    "cash_discount_percent", "cash_discount_days", "address_line1", "address_line2", "postal_code", "city", "country",
 }  # fmt: skip
 
 
@@ -90,6 +97,8 @@ def _clean_company(data: dict[str, Any]) -> dict[str, Any]:
     terms = data.get("payment_terms_days", 30)
     if terms is None or not 0 <= int(terms) <= 365:
         errors.add("payment_terms_days", _("Payment terms are 0 to 365 days."))
+    if "payment_terms_days" not in errors.errors:
+        _clean_discount(data, errors, terms_days=int(terms), company=None)
     ahead = data.get("issue_days_ahead", 30)
     if ahead is None or not 0 <= int(ahead) <= 365:
         errors.add("issue_days_ahead", _("An invoice may be dated 0 to 365 days ahead."))
@@ -237,8 +246,43 @@ def _clean_customer(company: Company, kind: str, data: dict[str, Any], instance:
     terms = data.get("payment_terms_days")
     if terms is not None and not 0 <= int(terms) <= 365:
         errors.add("payment_terms_days", _("Payment terms are 0 to 365 days."))
+    elif data.get("cash_discount_percent") is not None or data.get("cash_discount_days") is not None:
+        _clean_discount(data, errors, terms_days=company.payment_terms_days if terms is None else int(terms),
+                        company=company)  # fmt: skip
+    else:
+        data["cash_discount_percent"] = data["cash_discount_days"] = None
     errors.raise_if_any()
     return data
+
+
+def _clean_discount(data: dict[str, Any], errors: ErrorCollector, *, terms_days: int, company: Company | None) -> None:
+    """The cash discount of the company (`company` None: both values required) or of a customer
+    (either may be empty: the company's), checked with the terms it goes with (parties.terms)."""
+    cleaned: dict[str, Any] = {}
+    for name, cleaner, default in (
+        ("cash_discount_percent", clean_discount_percent, Decimal("0.00")),
+        ("cash_discount_days", clean_discount_days, 0),
+    ):
+        value = data.get(name)
+        if value is None or value == "":
+            cleaned[name] = default if company is None else None
+            continue
+        with errors.check():
+            cleaned[name] = cleaner(value)
+    data.update(cleaned)
+    if len(cleaned) < 2:
+        return
+    percent, days = cleaned["cash_discount_percent"], cleaned["cash_discount_days"]
+    if company is not None:
+        percent, days = effective_discount(
+            own_percent=percent,
+            own_days=days,
+            company_percent=company.cash_discount_percent,
+            company_days=company.cash_discount_days,
+        )
+    problem = cash_discount_problem(percent=percent, days=days, terms_days=terms_days)
+    if problem is not None:
+        errors.add(*problem)
 
 
 def _next_customer_number(company: Company) -> int:

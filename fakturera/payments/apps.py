@@ -7,7 +7,9 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
-        from fakturera.payments import history, subscribers
+        from fakturera.core import payment_facts
+        from fakturera.payments import history, selectors, subscribers
 
         history.register()
         subscribers.connect()
+        payment_facts.register(selectors.payment_facts_of)

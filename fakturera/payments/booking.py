@@ -199,7 +199,9 @@ class Ledger:
         before = receivable.state
         receivable.credited += amount
         self._settle(receivable, on=None, days_late=None)
-        self._moved(receivable, before)
+        if receivable.settled > ZERO:
+            # Credited in full with nothing paid is not "paid": nothing is owed, nothing came.
+            self._moved(receivable, before)
 
     def _settle(self, receivable: Open, *, on: dt.date | None, days_late: int | None) -> None:
         receivable.changed = True
@@ -382,7 +384,7 @@ def book_payments(
                     currency=payment.currency,
                     on=payment.booked_on,
                     payment_index=index,
-                    params=discount_params(target.invoice_id, result.discount),
+                    params=discount_params(target.invoice_id),
                 )
             remaining -= portion
             late = max(late or 0, result.days_late or 0) or None
@@ -478,11 +480,11 @@ def payment_status(*, amount: Decimal, allocated: Decimal, customer_id: int | No
     return PaymentStatus.CREDIT if customer_id else PaymentStatus.UNMATCHED
 
 
-def discount_params(invoice_id: int, discount: Decimal) -> dict[str, Any]:
+def discount_params(invoice_id: int) -> dict[str, Any]:
     """The cash discount's VAT share per VAT group of the invoice (what bookkeeping posts)."""
     from fakturera.payments.discounts import discount_vat_shares
 
-    return {"vat": discount_vat_shares(invoice_id, discount)}
+    return {"vat": discount_vat_shares(invoice_id)}
 
 
 def existing_keys(company_id: int, keys: Sequence[str]) -> dict[str, int]:

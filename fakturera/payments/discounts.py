@@ -1,19 +1,26 @@
 """An early-payment discount's VAT share (seed 004): the discount lowers each VAT group of the
 invoice in proportion to its gross amount, so the seller's output VAT falls with it
-(Mervärdesskattelagen: a discount after the sale reduces the taxable amount)."""
+(Mervärdesskattelagen 7 kap.: a discount after the sale reduces the taxable amount). The split
+is invoicing's rule (invoicing.rules.cash_discount), read from the stored breakdown."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from fakturera.invoicing.selectors import vat_breakdown_of
-from fakturera.payments.rules import split_discount
+from fakturera.invoicing.models import Invoice
+from fakturera.invoicing.selectors import invoice_cash_discount
 
 
-def discount_vat_shares(invoice_id: int, discount: Decimal) -> list[dict[str, str]]:
-    """[{"category", "rate", "net", "vat"}] adding up to `discount` exactly."""
-    groups = vat_breakdown_of(invoice_id)
+def discount_vat_shares(invoice_id: int) -> list[dict[str, str]]:
+    """[{"category", "rate", "net", "vat"}] adding up to the invoice's discount exactly."""
+    invoice = Invoice.objects.prefetch_related("vat_breakdown").get(pk=invoice_id)
+    terms = invoice_cash_discount(invoice)
+    if terms is None:
+        return []
     return [
-        {"category": category, "rate": str(rate), "net": str(net), "vat": str(vat)}
-        for (category, rate), (net, vat) in split_discount(groups, discount).items()
+        {
+            "category": part.vat_category,
+            "rate": str(part.vat_rate),
+            "net": str(part.net_amount),
+            "vat": str(part.vat_amount),
+        }
+        for part in terms.parts
     ]

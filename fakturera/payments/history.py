@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fakturera.autogiro.models import PaymentOrderStatus, result_reason
 from fakturera.core.money import format_money
 from fakturera.invoicing.history import Detail, Params, register_kind
 from fakturera.payments.states import AllocationKind, MatchMethod, PaymentMethod
@@ -67,9 +68,18 @@ def _overpaid(params: Params) -> str:
 
 
 def _rejected(params: Params) -> str:
+    # Bankgirot's code is worded in the reader's language; `reason` (English, as the report was
+    # read) only when there is no code.
+    code, outcome = params.get("code"), params.get("outcome")
+    reason = result_reason(outcome, code) if code and outcome else params.get("reason", "")
+    if outcome == PaymentOrderStatus.REJECTED:
+        return _("Direct debit of %(amount)s rejected by Bankgirot: %(reason)s.") % {
+            "amount": _money(params),
+            "reason": reason,
+        }
     return _("Direct debit of %(amount)s not collected: %(reason)s") % {
         "amount": _money(params),
-        "reason": params.get("reason", ""),
+        "reason": reason,
     }
 
 

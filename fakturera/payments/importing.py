@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
@@ -39,7 +39,7 @@ from fakturera.payments.files import (
     open_reader,
 )
 from fakturera.payments.files.source import Source, open_source
-from fakturera.payments.matching import Incoming, match_transactions
+from fakturera.payments.matching import Incoming, Lookups, match_transactions
 from fakturera.payments.models import PaymentImport
 from fakturera.payments.states import MatchMethod, PaymentMethod, PaymentSource
 
@@ -109,6 +109,7 @@ class _Run:
     accounts: set[str] = field(default_factory=set)
     seen_keys: set[str] = field(default_factory=set)
     skipped: list[dict[str, Any]] = field(default_factory=list)
+    lookups: Lookups | None = None
     totals: dict[str, Decimal] = field(default_factory=dict)
     counts: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(
@@ -154,7 +155,9 @@ def _import_bank_file(
     return record
 
 
-def _company_for(run: _Run, account: str, scheme: AccountScheme | None) -> None:
+def _company_for(run: _Run, account: str, scheme: AccountScheme | None, also: Sequence[Company] = ()) -> None:
+    """Find the file's company by its account (`also`: further holders of it, such as the
+    companies whose Autogiro collects to the bankgiro), refusing as AccountRefused says."""
     if account in run.accounts:
         return
     if scheme not in (AccountScheme.BANKGIRO, AccountScheme.IBAN):
@@ -167,6 +170,7 @@ def _company_for(run: _Run, account: str, scheme: AccountScheme | None) -> None:
         bankgiros=[account] if scheme is AccountScheme.BANKGIRO else [],
         ibans=[account] if scheme is AccountScheme.IBAN else [],
     ).get(account.upper() if scheme is AccountScheme.IBAN else account, [])
+    holders = list({holder.pk: holder for holder in [*holders, *also]}.values())
     if run.named is not None:
         if all(holder.pk != run.named.pk for holder in holders):
             if holders:
@@ -282,10 +286,13 @@ def _book_chunk(
     if not fresh:
         return
 
+    if run.lookups is None:
+        run.lookups = Lookups(run.company.pk)
     matches = match_transactions(
         company_id=run.company.pk,
         with_length_digit=run.company.has_ocr_length_digit,
         incoming=[_incoming(t) for t in fresh],
+        lookups=run.lookups,
     )
     payments = [
         NewPayment(

@@ -34,7 +34,7 @@ from fakturera.core.ocr import (
 from fakturera.parties.selectors import customer_names
 from fakturera.payments.booking import Target
 from fakturera.payments.models import Receivable
-from fakturera.payments.rules import names_agree
+from fakturera.payments.rules import NameIndex, names_agree
 from fakturera.payments.states import OPEN_STATES, MatchMethod
 
 MAX_SUGGESTIONS = 3
@@ -104,8 +104,25 @@ class _Wanted:
     numbers: list[str] = field(default_factory=list)
 
 
-def match_transactions(*, company_id: int, with_length_digit: bool, incoming: Sequence[Incoming]) -> list[Match]:
-    """One `Match` per transaction, in order."""
+class Lookups:
+    """What matching reads once for a whole file however many chunks it is matched in: the
+    company's customers by the words of their names (for suggestions by the payer alone)."""
+
+    def __init__(self, company_id: int) -> None:
+        self.company_id = company_id
+        self._names: NameIndex | None = None
+
+    def names(self) -> NameIndex:
+        if self._names is None:
+            self._names = NameIndex(customer_names(self.company_id, None).items())
+        return self._names
+
+
+def match_transactions(
+    *, company_id: int, with_length_digit: bool, incoming: Sequence[Incoming], lookups: Lookups | None = None
+) -> list[Match]:
+    """One `Match` per transaction, in order. `lookups` carries what one chunk of a file read to
+    the next."""
     wanted: list[_Wanted] = []
     references: set[str] = set()
     numbers: set[str] = set()
@@ -152,7 +169,12 @@ def match_transactions(*, company_id: int, with_length_digit: bool, incoming: Se
         if match.method == MatchMethod.NONE:
             unresolved.append(index)
     if unresolved:
-        _by_amount_and_payer(company_id, [incoming[i] for i in unresolved], [matches[i] for i in unresolved])
+        _by_amount_and_payer(
+            company_id,
+            [incoming[i] for i in unresolved],
+            [matches[i] for i in unresolved],
+            lookups or Lookups(company_id),
+        )
     return matches
 
 
@@ -235,7 +257,7 @@ def _suggestion(found: _Found, why: list[str]) -> dict[str, Any]:
     }
 
 
-def _by_amount_and_payer(company_id: int, items: list[Incoming], matches: list[Match]) -> None:
+def _by_amount_and_payer(company_id: int, items: list[Incoming], matches: list[Match], lookups: Lookups) -> None:
     """3. Amount and payer; else suggestions: same amount, the payer's open invoices."""
     amounts = sorted({item.amount for item in items})
     rows = Receivable.objects.filter(
@@ -268,11 +290,15 @@ def _by_amount_and_payer(company_id: int, items: list[Incoming], matches: list[M
         if item.payer_name:
             payer_customers[item.payer_name] = []
         match.details["suggestions"] = suggestions[:MAX_SUGGESTIONS]
-    _payer_suggestions(company_id, items, matches, payer_customers)
+    _payer_suggestions(company_id, items, matches, payer_customers, lookups)
 
 
 def _payer_suggestions(
-    company_id: int, items: list[Incoming], matches: list[Match], payer_customers: dict[str, list[int]]
+    company_id: int,
+    items: list[Incoming],
+    matches: list[Match],
+    payer_customers: dict[str, list[int]],
+    lookups: Lookups,
 ) -> None:
     """Suggestions by the payer's name alone: that customer's oldest open invoices, for the
     payments the amount did not suggest enough for. The customers are read once per file."""
@@ -285,9 +311,9 @@ def _payer_suggestions(
     ]
     if not wanting:
         return
-    everyone = customer_names(company_id, None)
+    everyone = lookups.names()
     for payer in {item.payer_name for item, _match in wanting}:
-        payer_customers[payer] = [pk for pk, name in everyone.items() if names_agree(payer, name)][:20]
+        payer_customers[payer] = everyone.agreeing(payer, limit=20)
     customer_ids = {pk for ids in payer_customers.values() for pk in ids}
     if not customer_ids:
         return

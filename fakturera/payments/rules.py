@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
+from itertools import combinations
 
 from fakturera.payments.states import ReceivableState
 
@@ -57,8 +60,9 @@ def settle(
 
     A payment for an invoice nothing is left of (it was paid) is a double payment: booked, its
     money the customer's credit. A payment within the discount period of at least the
-    discounted amount settles the invoice with the discount (seed 004); only for a payment of
-    the whole invoice, not once part of it was paid and not after the last day."""
+    discounted amount settles the invoice with the whole discount (seed 004; what is paid above
+    the discounted amount is then an over-payment); only for a payment of the invoice in one,
+    not once part of it was paid, and not after the last day."""
     is_double = open_amount <= ZERO < owed
     discount = ZERO
     if (
@@ -68,7 +72,7 @@ def settle(
         and open_amount == owed
         and owed - discount_amount <= amount < owed
     ):
-        discount = owed - amount
+        discount = discount_amount
     late = None if is_double else days_late(due_on=due_on, paid_on=paid_on)
     return Settlement(allocated=amount, discount=discount, is_double=is_double, days_late=late)
 
@@ -90,11 +94,14 @@ _WORD = re.compile(r"[^\W_]+")
 _FORMS = frozenset({"ab", "hb", "kb", "aps", "as", "asa", "oy", "oyj", "ltd", "inc", "gmbh", "the", "och", "and"})
 
 
+@lru_cache(maxsize=4096)  # a file names the same payers and customers again and again
 def name_words(name: str) -> frozenset[str]:
     """A name's words for comparing payers with customers: case and accents folded, company
     forms ("AB", "ApS", "Oy") and one-letter words left out."""
-    folded = unicodedata.normalize("NFKD", name.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    folded = name.casefold()
+    if not folded.isascii():  # ASCII has nothing to decompose and no accents to drop
+        folded = unicodedata.normalize("NFKD", folded)
+        folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return frozenset(w for w in _WORD.findall(folded) if len(w) > 1 and w not in _FORMS)
 
 
@@ -109,25 +116,48 @@ def names_agree(payer: str, customer: str) -> bool:
     return shorter <= longer
 
 
-def split_discount(
-    groups: list[tuple[tuple[str, Decimal], Decimal, Decimal]], discount: Decimal
-) -> dict[tuple[str, Decimal], tuple[Decimal, Decimal]]:
-    """A discount spread over an invoice's VAT groups ((category, rate), taxable, vat) in
-    proportion to each group's gross, as (net, vat) per group. Amounts to the öre; the rounding
-    remainder goes to the largest group, so the parts add up to `discount` exactly."""
-    gross_total = sum((taxable + vat for _key, taxable, vat in groups), ZERO)
-    if not groups or gross_total <= ZERO or discount <= ZERO:
-        return {}
-    cent = Decimal("0.01")
-    shares: dict[tuple[str, Decimal], tuple[Decimal, Decimal]] = {}
-    for key, taxable, vat in groups:
-        gross = taxable + vat
-        part = (discount * gross / gross_total).quantize(cent)
-        part_vat = (part * vat / gross).quantize(cent) if gross else ZERO
-        shares[key] = (part - part_vat, part_vat)
-    remainder = discount - sum((net + vat for net, vat in shares.values()), ZERO)
-    if remainder:
-        largest = max(groups, key=lambda g: g[1] + g[2])[0]
-        net, vat = shares[largest]
-        shares[largest] = (net + remainder, vat)
-    return shares
+# A payer's name of more words than this is compared with every name sharing a word with it
+# rather than by its sets of fewer words (2^n of them).
+_SUBSET_WORDS = 10
+
+
+class NameIndex:
+    """Many names (id -> name) indexed by their words, to find those that `names_agree` with a
+    payer without comparing it with every one: a name agreeing with the payer's either holds all
+    of its words (found where the names holding each word meet) or is made of fewer of its words
+    (looked up by each such set). `agreeing` gives the same ids as testing every name, in the
+    order the names were given."""
+
+    def __init__(self, names: Iterable[tuple[int, str]]) -> None:
+        self.order: dict[int, int] = {}
+        self.words: dict[int, frozenset[str]] = {}
+        self.by_word: dict[str, list[int]] = {}
+        self.by_words: dict[frozenset[str], list[int]] = {}
+        for position, (pk, name) in enumerate(names):
+            words = name_words(name)
+            if not words:
+                continue
+            self.order[pk] = position
+            self.words[pk] = words
+            self.by_words.setdefault(words, []).append(pk)
+            for word in words:
+                self.by_word.setdefault(word, []).append(pk)
+
+    def agreeing(self, payer: str, *, limit: int | None = None) -> list[int]:
+        words = name_words(payer)
+        if not words:
+            return []
+        postings = [self.by_word.get(word, []) for word in words]
+        found: set[int] = set()
+        # Names holding every word of the payer's (as long or longer).
+        smallest = min(postings, key=len)
+        found.update(pk for pk in smallest if words <= self.words[pk])
+        # Names made of fewer of the payer's words.
+        if len(words) <= _SUBSET_WORDS:
+            for size in range(1, len(words)):
+                for subset in combinations(sorted(words), size):
+                    found.update(self.by_words.get(frozenset(subset), ()))
+        else:
+            found.update(pk for posting in postings for pk in posting if self.words[pk] < words)
+        ordered = sorted(found, key=self.order.__getitem__)
+        return ordered if limit is None else ordered[:limit]

@@ -17,6 +17,8 @@ from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from fakturera.core.bulk import any_of
+from fakturera.core.payment_facts import PaymentFacts
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
 from fakturera.parties.models import Company, Customer
@@ -361,3 +363,27 @@ def customer_statement(
         open_total=sum((row.open_amount for row in open_invoices), ZERO),
         made_on=today,
     )
+
+
+# --- other apps' questions ---------------------------------------------------------------------
+
+
+def payment_facts_of(invoice_ids: list[int]) -> dict[int, PaymentFacts]:
+    """core.payment_facts' provider: state, what is open and what the credit balance paid, of
+    each receivable among `invoice_ids` (two queries whatever their number)."""
+    prepaid: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    for invoice_id, amount in (
+        Allocation.objects.filter(
+            Q(kind=AllocationKind.CREDIT_BALANCE, amount__gt=0) & any_of(Allocation, invoice_ids, "invoice_id")
+        )
+        .values("invoice_id")
+        .annotate(amount=Sum("amount"))
+        .values_list("invoice_id", "amount")
+    ):
+        prepaid[invoice_id] = amount
+    return {
+        pk: PaymentFacts(state=state, open_amount=open_amount, prepaid_amount=prepaid[pk])
+        for pk, state, open_amount in Receivable.objects.filter(any_of(Receivable, invoice_ids)).values_list(
+            "pk", "state", "open_amount"
+        )
+    }

@@ -26,6 +26,7 @@ from fakturera.core.money import CURRENCY_CHOICES, format_money, round_money
 from fakturera.core.ocr import compact_reference
 from fakturera.invoicing.history import actor_id_of
 from fakturera.invoicing.models import Invoice
+from fakturera.invoicing.rules import cash_discount
 from fakturera.invoicing.states import InvoiceKind
 from fakturera.parties.models import Company, Customer
 from fakturera.payments.booking import (
@@ -98,9 +99,10 @@ def receivables_create(*, invoice_ids: Sequence[int]) -> int:
             "issued_on",
             "due_on",
             "total_amount",
+            "cash_discount_percent",
+            "cash_discount_until",
         )
     )
-    discounts = _cash_discounts(invoice_ids)
     return bulk_insert(
         Receivable,
         (
@@ -135,16 +137,63 @@ def receivables_create(*, invoice_ids: Sequence[int]) -> int:
                 ZERO,
                 total,
                 ReceivableState.PAID if total <= ZERO else ReceivableState.UNPAID,
-                *discounts.get(pk, (ZERO, None)),
+                *_cash_discount(total, currency, percent, until),
             )
-            for pk, company_id, customer_id, number, seller, reference, currency, issued_on, due_on, total in rows
+            for (
+                pk,
+                company_id,
+                customer_id,
+                number,
+                seller,
+                reference,
+                currency,
+                issued_on,
+                due_on,
+                total,
+                percent,
+                until,
+            ) in rows
         ),
     )
 
 
-def _cash_discounts(invoice_ids: Sequence[int]) -> dict[int, tuple[Decimal, dt.date | None]]:
-    """The early-payment discount each invoice offers, as issued (invoicing's terms)."""
-    return {}
+def customers_with_credit(*, company_id: int, customer_ids: Iterable[int]) -> set[int]:
+    """Of the given customers, those with a credit balance (two queries whatever the number)."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return set()
+    with_payments = Payment.objects.filter(
+        Q(company_id=company_id, status=PaymentStatus.CREDIT) & any_of(Payment, ids, "customer_id")
+    ).values_list("customer_id", flat=True)
+    overpaid = Receivable.objects.filter(
+        Q(company_id=company_id, state=ReceivableState.OVERPAID) & any_of(Receivable, ids, "customer_id")
+    ).values_list("customer_id", flat=True)
+    return set(with_payments) | set(overpaid)
+
+
+def credit_apply_to_issued(*, company_id: int, invoice_ids: Sequence[int], actor_id: int | None) -> int:
+    """A new invoice of a customer with a credit balance is paid from it at once (when the
+    company applies credit automatically), in the issuing transaction: its documents, rendered
+    after the commit, then say what is left to pay, or that nothing is."""
+    customer_ids = set(
+        Receivable.objects.filter(any_of(Receivable, list(invoice_ids))).values_list("customer_id", flat=True)
+    )
+    with_credit = customers_with_credit(company_id=company_id, customer_ids=customer_ids)
+    if not with_credit:
+        return 0
+    company = Company.objects.get(pk=company_id)
+    return credit_apply_automatically(company=company, customer_ids=with_credit, actor_id=actor_id)
+
+
+def _cash_discount(
+    total: Decimal, currency: str, percent: Decimal, until: dt.date | None
+) -> tuple[Decimal, dt.date | None]:
+    """The early-payment discount an invoice offers, as issued (invoicing's rule; the VAT split
+    is read when a discount is booked)."""
+    terms = cash_discount(total_amount=total, vat_rows=(), currency=currency, percent=percent, until=until)
+    if terms is None or until is None:
+        return ZERO, None
+    return terms.discount_amount, until
 
 
 def receivable_credit(

@@ -1,14 +1,17 @@
 """A writer of Swedish camt.054 credit notifications, for the tests and `make bench`: the
 banks' files are built to the implementation guides' shape (DESIGN.md, "Formats"), one
-entry per payment, with the account as a bankgiro number (`BGNR`)."""
+entry per payment, with the account as a bankgiro number (`BGNR`); and of Bankgirot's
+Autogiro payment specification (the demo's and the tests' collections)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from xml.sax.saxutils import escape
+
+from fakturera.autogiro.files import Collection, amount_in_ore, collection_record
 
 
 @dataclass(frozen=True)
@@ -58,3 +61,29 @@ def camt054_chunks(credits: Iterable[Credit], *, bankgiro_digits: str, message_i
 
 def camt054(credits: Iterable[Credit], *, bankgiro_digits: str = "9912346", message_id: str = "TEST-1") -> bytes:
     return "".join(camt054_chunks(credits, bankgiro_digits=bankgiro_digits, message_id=message_id)).encode()
+
+
+def autogiro_payment_specification(
+    collections: Iterable[tuple[Collection, str]],
+    *,
+    written_at: dt.datetime,
+    paid_on: dt.date,
+    customer_number: str = "471117",
+    bankgiro: str = "9912346",
+    serial: str = "00001",
+) -> bytes:
+    """Bankgirot's Autogiro payment specification, new layout (`BET. SPEC & STOPP TK`), of one
+    deposit: each collection is the order as `autogiro.files` writes it plus its status in
+    position 80 ("0" approved; "1" insufficient funds, "2" no Autogiro connection, "9" renewed
+    funds check: stopped). Positions as `payments/files/autogiro.py` reads them."""
+    items = [(replace(c, payment_on=c.payment_on or paid_on), status) for c, status in collections]
+    approved = [c for c, status in items if status == "0"]
+    ore = sum(amount_in_ore(c.amount) for c in approved)
+    records = [
+        f"01AUTOGIRO{'':14}{written_at:%Y%m%d%H%M%S}{'':6}{'BET. SPEC & STOPP TK':<20}"
+        f"{customer_number.zfill(6)}{bankgiro.zfill(10)}",
+        f"15{'':0>35}{paid_on:%Y%m%d}{serial:>5}{ore:018d}{'':3}{len(approved):08d} ",
+        *(collection_record(c, bankgiro=bankgiro)[:69] + " " * 10 + status for c, status in items),
+        f"09{paid_on:%Y%m%d}9900{1:06d}{len(approved):012d}{0:06d}{0:012d}{0:06d}{0:012d}{'':12}",
+    ]
+    return "".join(record.ljust(80) + "\r\n" for record in records).encode("iso-8859-1")

@@ -39,6 +39,7 @@ from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.services import DraftSpec, LineData, TotalsMemo, clean_lines, invoice_drafts_create_many
 from fakturera.invoicing.totals import Totals
 from fakturera.parties.models import Company, Customer
+from fakturera.parties.terms import default_discount
 from fakturera.recurring.models import Frequency, NoticeKind, Pricing, RecurringInvoice, RecurringLine, RecurringNotice
 from fakturera.recurring.schedule import (
     LineSchedule,
@@ -484,10 +485,10 @@ def _generate_batch(batch: list[dict[str, Any]], today: dt.date, actor: Any, res
         lines_of[row["recurring_invoice_id"]].append(row)
     companies = Company.objects.in_bulk({ri["company_id"] for ri in batch})
     customers = {
-        pk: (language, terms)
-        for pk, language, terms in Customer.objects.filter(
+        pk: rest
+        for pk, *rest in Customer.objects.filter(
             any_of(Customer, sorted({ri["customer_id"] for ri in batch}))
-        ).values_list("pk", "language", "payment_terms_days")
+        ).values_list("pk", "language", "payment_terms_days", "cash_discount_percent", "cash_discount_days")
     }
     prices = _dynamic_prices(
         row["product_id"] for rows_of in lines_of.values() for row in rows_of if row["pricing"] == Pricing.DYNAMIC
@@ -521,14 +522,26 @@ def _generate_batch(batch: list[dict[str, Any]], today: dt.date, actor: Any, res
 
     specs = []
     for ri, order in orders:
-        language, terms = customers[ri["customer_id"]]
+        language, terms, own_percent, own_days = customers[ri["customer_id"]]
+        company = companies[ri["company_id"]]
+        terms = terms if terms is not None else company.payment_terms_days
+        # The customer's or company's cash discount, as a draft made by hand gets it.
+        discount_percent, discount_days = default_discount(
+            own_percent=own_percent,
+            own_days=own_days,
+            company_percent=company.cash_discount_percent,
+            company_days=company.cash_discount_days,
+            terms_days=terms,
+        )
         specs.append(
             DraftSpec(
                 company_id=ri["company_id"],
                 customer_id=ri["customer_id"],
                 currency=ri["currency"],
                 language=language,
-                payment_terms_days=terms if terms is not None else companies[ri["company_id"]].payment_terms_days,
+                payment_terms_days=terms,
+                cash_discount_percent=discount_percent,
+                cash_discount_days=discount_days,
                 totals=order.totals,
                 lines=order.lines,
                 buyer_reference=ri["buyer_reference"],

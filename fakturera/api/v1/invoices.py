@@ -38,21 +38,22 @@ from fakturera.documents.services import document_get
 from fakturera.invoicing import selectors, services
 from fakturera.invoicing.history import describe
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.rules import figures
+from fakturera.invoicing.rules import figures, figures_cash_discount
 from fakturera.invoicing.states import InvoiceStatus
 from fakturera.parties.models import Company, Customer, PdfTemplate
 
 router = Router(tags=["invoices"])
 
-HEADER = ("currency", "language", "payment_terms_days", "buyer_reference", "order_reference", "seller_reference",
-          "note", "email")  # fmt: skip
+HEADER = ("currency", "language", "payment_terms_days", "cash_discount_percent", "cash_discount_days",
+          "buyer_reference", "order_reference", "seller_reference", "note", "email")  # fmt: skip
 LINE_OUT = ("id", "position", "description", "quantity", "unit", "unit_price", "vat_category", "vat_rate",
             "account_code", "period_start", "period_end", "basis_item_id", "credited_line_id")  # fmt: skip
 SUMMARY_OUT = ("id", "kind", "status", "number", "display_number", "customer_id", "currency", "issued_on", "due_on",
                "payment_reference", "net_amount", "vat_amount", "rounding_amount", "total_amount",
                "credited_invoice_id", "created_at", "issued_at")  # fmt: skip
-DETAIL_OUT = ("language", "payment_terms_days", "buyer_reference", "order_reference", "seller_reference", "note",
-              "email", "credit_reason", "seller", "buyer")  # fmt: skip
+DETAIL_OUT = ("language", "payment_terms_days", "cash_discount_percent", "cash_discount_days", "cash_discount_until",
+              "buyer_reference", "order_reference", "seller_reference", "note", "email", "credit_reason", "seller",
+              "buyer")  # fmt: skip
 CONTENT_TYPES = {DocumentFormat.PDF: "application/pdf", DocumentFormat.UBL: "application/xml"}
 
 
@@ -83,11 +84,13 @@ def invoice_out(company: Company, invoice: int | Invoice) -> dict[str, Any]:
         for v in shown.vat
     ]
     nets = dict(zip((line.pk for line in lines), shown.line_amounts, strict=True))
+    discount = figures_cash_discount(invoice, shown)
     return {
         **_summary(invoice),
         **{name: getattr(invoice, name) for name in DETAIL_OUT},
         "lines": [{**{name: getattr(line, name) for name in LINE_OUT}, "net_amount": nets[line.pk]} for line in lines],
         "vat_breakdown": vat,
+        "cash_discount_amount": discount.discount_amount if discount else None,
         "credit_note_ids": [note.pk for note in invoice.credit_notes.all()],
         "history": [
             {

@@ -96,6 +96,8 @@ def decimal_string(whole_digits: int, decimal_places: int, example: str) -> Any:
 PriceString = decimal_string(10, 4, "1250.00")
 QuantityString = decimal_string(9, 3, "1")
 RateString = decimal_string(3, 2, "25")
+# A cash discount (seed 004): below 100 percent, as parties.terms checks it.
+DiscountPercentString = decimal_string(2, 2, "2")
 Currency = Literal[tuple(CURRENCIES)]  # type: ignore[valid-type]
 LanguageCode = Literal[tuple(Language.values)]  # type: ignore[valid-type]
 ChannelCode = Literal[("", *Channel.values)]  # type: ignore[valid-type]
@@ -152,6 +154,7 @@ def _json_integer(value: Any) -> Any:
 JsonInt = BeforeValidator(_json_integer)
 BodyId = Annotated[int, Field(ge=1, le=MAX_ID), JsonInt]
 TermsDays = Annotated[int, Field(ge=0, le=365), JsonInt]
+DiscountDays = Annotated[int, Field(ge=0, le=365), JsonInt]
 Flag = Annotated[bool, Strict()]
 # A query parameter is always a string: only its length or a NUL (PostgreSQL takes none in text) fails.
 SearchText = Annotated[
@@ -338,6 +341,8 @@ class _CustomerCommon(BodyIn):
     city: text(100) = ""
     country: CountryCode = "SE"
     payment_terms_days: TermsDays | None = None
+    cash_discount_percent: DiscountPercentString | None = Field(None, description="Empty: the company's")
+    cash_discount_days: DiscountDays | None = Field(None, description="Empty: the company's")
     notes: multiline_text(5000) = ""
 
 
@@ -379,6 +384,8 @@ class CustomerOut(Schema):
     city: str
     country: str
     payment_terms_days: int | None
+    cash_discount_percent: Rate | None
+    cash_discount_days: int | None
     notes: str
     created_at: dt.datetime
 
@@ -502,6 +509,12 @@ class _InvoiceHeader(BodyIn):
     currency: Currency | None = Field(None, description="Empty: the company's currency")
     language: LanguageCode | None = Field(None, description="Empty: the customer's language")
     payment_terms_days: TermsDays | None = Field(None, description="Empty: the customer's")
+    cash_discount_percent: DiscountPercentString | None = Field(
+        None, description="Percent off when paid within cash_discount_days; 0: none. Empty: the customer's"
+    )
+    cash_discount_days: DiscountDays | None = Field(
+        None, description="The discount period, ending before the due date. Empty: the customer's"
+    )
     buyer_reference: text(100) = ""
     order_reference: text(100) = ""
     seller_reference: text(100) = ""
@@ -604,6 +617,10 @@ class InvoiceSummaryOut(Schema):
 class InvoiceOut(InvoiceSummaryOut):
     language: str
     payment_terms_days: int
+    cash_discount_percent: Rate
+    cash_discount_days: int
+    cash_discount_until: dt.date | None = Field(description="The last day to pay with the discount (once issued)")
+    cash_discount_amount: Amount | None = Field(description="The discount on the total; null: none")
     buyer_reference: str
     order_reference: str
     seller_reference: str

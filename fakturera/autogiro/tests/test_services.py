@@ -10,12 +10,14 @@ import pytest
 from fakturera.autogiro.files import ENCODING
 from fakturera.autogiro.models import Mandate, MandateStatus, PaymentOrder, PaymentOrderStatus, Run
 from fakturera.autogiro.services import (
+    OrderResult,
     autogiro_settings_save,
     mandate_active_for,
     mandate_add,
     mandate_cancel,
     mandates_active_for,
     payment_order_file,
+    payment_order_results,
     payment_orders_add,
 )
 from fakturera.autogiro.tests.factories import AutogiroSettingsFactory, MandateFactory
@@ -219,3 +221,56 @@ def test_a_credit_note_lowers_the_waiting_order_and_a_full_credit_withdraws_it(c
     content = payment_order_file(company, ISSUED_ON)
     assert content.count(b"\r\n82") == 1
     assert b"000000075000" in content
+
+
+def _filed(company, user, *payer_numbers):
+    AutogiroSettingsFactory(company=company, customer_number="471117", bankgiro="991-2346")
+    invoices = []
+    for payer in payer_numbers:
+        mandate = MandateFactory(company=company, payer_number=payer)
+        invoices.append(issued_invoice(company, user, "100", customer=mandate.customer))
+    payment_orders_add(invoices=invoices)
+    payment_order_file(company, dt.date(2026, 11, 27))
+    return list(PaymentOrder.objects.filter(invoice__in=invoices).order_by("pk"))
+
+
+def test_reported_results_move_the_orders_once(company, admin_user):
+    collected, refused, stopped, retried = _filed(company, admin_user, "0001001", "1002", "1003", "1004")
+    on = dt.date(2026, 12, 1)
+
+    found = payment_order_results(
+        company=company,
+        results=[
+            OrderResult(PaymentOrderStatus.APPROVED, "1001", Decimal("125.00"), collected.reference, "0", on),
+            OrderResult(PaymentOrderStatus.REJECTED, "1002", Decimal("125.00"), "", "01", None),
+            OrderResult(PaymentOrderStatus.STOPPED, "1003", Decimal("125.00"), stopped.reference, "1", on),
+            OrderResult(PaymentOrderStatus.STOPPED, "1004", Decimal("125.00"), retried.reference, "9", on),
+            OrderResult(PaymentOrderStatus.APPROVED, "9999", Decimal("125.00"), "", "0", on),
+        ],
+    )
+
+    assert [f.order_id if f else None for f in found] == [collected.pk, refused.pk, stopped.pk, retried.pk, None]
+    assert all(f.moved for f in found[:4])
+    statuses = dict(PaymentOrder.objects.values_list("pk", "status"))
+    assert [statuses[o.pk] for o in (collected, refused, stopped, retried)] == [
+        "approved",
+        "rejected",
+        "stopped",
+        "stopped",
+    ]
+    refused.refresh_from_db()
+    assert (refused.result_code, refused.result_reason) == ("01", "no mandate for the payer number")
+
+    # Read again, nothing moves; a renewed funds check (status 9) can still be collected.
+    again = payment_order_results(
+        company=company,
+        results=[
+            OrderResult(PaymentOrderStatus.REJECTED, "1002", Decimal("125.00"), "", "01", None),
+            OrderResult(PaymentOrderStatus.APPROVED, "1004", Decimal("125.00"), retried.reference, "0", on),
+            OrderResult(PaymentOrderStatus.REJECTED, "1001", Decimal("125.00"), collected.reference, "13", on),
+        ],
+    )
+
+    assert [(f.order_id, f.moved) for f in again] == [(refused.pk, False), (retried.pk, True), (collected.pk, False)]
+    statuses = dict(PaymentOrder.objects.values_list("pk", "status"))
+    assert [statuses[o.pk] for o in (collected, refused, retried)] == ["approved", "rejected", "approved"]

@@ -128,3 +128,15 @@ def test_a_swedish_vat_number_under_9955_is_addressed_by_its_org_number_under_00
     assert peppol_endpoint("0007:5560160680") == "0007:5560160680"
     assert peppol_endpoint("0088:7300010000001") == "0088:7300010000001"
     assert peppol_endpoint("") == ""
+
+
+def test_the_ocr_check_agrees_with_stdnums_luhn():
+    import random
+
+    from stdnum import luhn
+
+    rng = random.Random(7)
+    for _ in range(5000):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(2, 25)))
+        assert is_valid_ocr(digits) == luhn.is_valid(digits), digits
+    assert not is_valid_ocr("²3")  # a digit, but not an ASCII one

@@ -1,5 +1,6 @@
 """`fakturera demo`: the demo data loads once, through the services, and a second run changes nothing."""
 
+import datetime as dt
 from decimal import Decimal
 from io import StringIO
 
@@ -17,7 +18,7 @@ from fakturera.parties.models import BasisSource, Company, CompanyUser, Customer
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = ("auth", "parties", "catalog", "billables", "invoicing", "courses")
+PROJECT_APPS = ("auth", "parties", "catalog", "billables", "invoicing", "courses", "payments", "autogiro")
 
 
 def row_counts() -> dict[str, int]:
@@ -76,6 +77,21 @@ def test_the_trading_company_has_every_kind_of_document():
     assert max(invoice.lines.count() for invoice in invoices) == 60
 
 
+def test_one_trading_customer_pays_early_for_a_cash_discount():
+    """Seed 004: a new user sees the 2 % within 10 days of the GLN buyer on its invoice."""
+    run_demo()
+    invoice = Invoice.objects.get(company__org_number=TRADE_ORG_NUMBER, customer__gln="7300010000001")
+
+    assert (invoice.cash_discount_percent, invoice.cash_discount_days) == (Decimal("2"), 10)
+    assert invoice.cash_discount_until == invoice.issued_on + dt.timedelta(days=10)
+    assert (
+        not Invoice.objects.filter(company__org_number=TRADE_ORG_NUMBER)
+        .exclude(pk=invoice.pk)
+        .exclude(cash_discount_percent=0)
+        .exists()
+    )
+
+
 def test_the_clinic_has_customers_a_live_basis_and_gap_free_invoices():
     run_demo()
     clinic = Company.objects.get(org_number=CLINIC_ORG_NUMBER)
@@ -86,10 +102,12 @@ def test_the_clinic_has_customers_a_live_basis_and_gap_free_invoices():
     assert customers.filter(kind=CustomerKind.ORGANISATION, invoice_reference__isnull=False).count() >= 3
     assert BasisItem.objects.filter(company=clinic, status=BasisItemStatus.OPEN).count() > 10
     invoices = Invoice.objects.filter(company=clinic).order_by("number")
-    assert list(invoices.values_list("number", flat=True)) == [1, 2, 3, 4]
-    assert [i.kind for i in invoices] == [InvoiceKind.INVOICE] * 3 + [InvoiceKind.CREDIT_NOTE]
+    # First the invoices the demo's payments pay (dated earlier), then three from the basis and a credit note.
+    paid_ones = 11
+    assert list(invoices.values_list("number", flat=True)) == list(range(1, paid_ones + 5))
+    assert [i.kind for i in invoices] == [InvoiceKind.INVOICE] * (paid_ones + 3) + [InvoiceKind.CREDIT_NOTE]
     credit_note = invoices.last()
-    assert credit_note.credited_invoice.number == 1
+    assert credit_note.credited_invoice.number == paid_ones + 1
     assert credit_note.total_amount < credit_note.credited_invoice.total_amount  # partly credited
     for invoice in invoices:
         assert invoice.net_amount == sum(line.net_amount for line in invoice.lines.all())
@@ -161,3 +179,48 @@ def test_every_issued_demo_document_is_valid_peppol_but_for_persons_without_an_a
             wrong[file] = (name, fatal_rules(report))
     assert wrong == {}
     assert sum(has_address for _name, has_address in paths.values()) > 0
+
+
+def test_the_clinic_has_payments_in_every_state():
+    """A bank file matched every way, part, over-, late, double and unplaced payments, one by
+    hand, and an Autogiro report with a collection made and one stopped."""
+    from fakturera.autogiro.models import PaymentOrder, PaymentOrderStatus
+    from fakturera.payments import history
+    from fakturera.payments.models import Payment, PaymentImport, Receivable
+    from fakturera.payments.services import credit_balances
+    from fakturera.payments.states import MatchMethod, PaymentSource, PaymentStatus, ReceivableState
+
+    run_demo()
+    clinic = Company.objects.get(org_number=CLINIC_ORG_NUMBER)
+    payments = Payment.objects.filter(company=clinic)
+    receivables = Receivable.objects.filter(company=clinic)
+
+    assert set(PaymentImport.objects.filter(company=clinic).values_list("format", flat=True)) == {
+        "camt.054",
+        "autogiro.payments",
+    }
+    assert set(payments.values_list("match", flat=True)) >= {
+        MatchMethod.OCR,
+        MatchMethod.INVOICE_NUMBER,
+        MatchMethod.AMOUNT_PAYER,
+        MatchMethod.AUTOGIRO,
+        MatchMethod.NONE,
+    }
+    unmatched = payments.get(status=PaymentStatus.UNMATCHED)
+    assert len(unmatched.match_details["suggestions"]) == 2
+    solvik = Customer.objects.get(company=clinic, name="Solvik Fastigheter AB")
+    assert credit_balances(company=clinic, customer_ids=[solvik.pk]) == {solvik.pk: {"SEK": Decimal("200.00")}}
+    assert payments.filter(is_double=True).count() == 1
+    assert payments.filter(days_late__gt=0).exists()
+    assert payments.filter(source=PaymentSource.MANUAL).count() == 1
+    assert set(receivables.values_list("state", flat=True)) == {
+        ReceivableState.UNPAID,
+        ReceivableState.PARTLY_PAID,
+        ReceivableState.PAID,
+        ReceivableState.OVERPAID,
+    }
+    orders = PaymentOrder.objects.filter(company=clinic)
+    assert set(orders.values_list("status", flat=True)) == {PaymentOrderStatus.APPROVED, PaymentOrderStatus.STOPPED}
+    stopped = orders.get(status=PaymentOrderStatus.STOPPED)
+    assert stopped.invoice.events.filter(kind=history.DIRECT_DEBIT_REJECTED).exists()
+    assert receivables.get(pk=stopped.invoice_id).state == ReceivableState.UNPAID

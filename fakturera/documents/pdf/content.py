@@ -109,6 +109,19 @@ def _address(party: Party, *, formats: Formats, home_country: str) -> list[str]:
     return [line for line in lines if line]
 
 
+def _cash_discount_text(doc: DocumentData, words: dict[str, str], formats: Formats) -> str:
+    """The payment terms with their cash discount, as one sentence (seed 004): "2 % kassarabatt
+    vid betalning senast 2026-12-16 (att betala 9 800,00 kr), därefter 30 dagar netto"."""
+    if doc.is_credit_note or doc.cash_discount_until is None or doc.cash_discount_payable_amount is None:
+        return ""
+    return words["cash_discount"].format(
+        percent=formats.rate(doc.cash_discount_percent),
+        date=formats.date(doc.cash_discount_until),
+        amount=formats.money(doc.cash_discount_payable_amount, doc.currency),
+        days=doc.payment_terms_days,
+    )
+
+
 def document_content(doc: DocumentData) -> dict[str, Any]:
     formats = formats_for(doc.language)
     words = LABELS[formats.language]
@@ -183,13 +196,29 @@ def document_content(doc: DocumentData) -> dict[str, Any]:
     if doc.rounding_amount:
         totals.append([words["rounding"], formats.money(doc.rounding_amount, doc.currency)])
     total = [words["total_credited" if credit else "total_to_pay"], formats.money(doc.total_amount, doc.currency)]
+    if doc.prepaid_amount and not credit:
+        # Paid from the credit balance: the invoice's total, what the balance paid, what is left.
+        totals.append([words["invoice_total"], formats.money(doc.total_amount, doc.currency)])
+        totals.append([words["prepaid"], formats.money(-doc.prepaid_amount, doc.currency)])
+        total = [words["total_to_pay"], formats.money(max(doc.payable_amount, Decimal(0)), doc.currency)]
 
     payment = []
-    if not credit:
+    if doc.is_settled:
+        # Not a demand to pay: the customer's credit balance settled it.
+        payment.append([words["settled"], ""])
+    elif not credit:
         # What to pay, when and with which reference first; then where to.
         payment.append([total[0], total[1]])
         if doc.due_on:
             payment.append([words["due_date"], formats.date(doc.due_on)])
+        if doc.cash_discount_until and doc.cash_discount_payable_amount is not None:
+            # Seed 004: or the discounted amount by the discount's last day.
+            payment.append(
+                [
+                    words["cash_discount_pay_by"].format(date=formats.date(doc.cash_discount_until)),
+                    formats.money(doc.cash_discount_payable_amount, doc.currency),
+                ]
+            )
         if doc.payment_reference:
             payment.append([words["payment_reference"], doc.payment_reference])
         for key in ("bankgiro", "iban", "bic"):
@@ -242,7 +271,7 @@ def document_content(doc: DocumentData) -> dict[str, Any]:
         "notes": notes,
         "totals": totals,
         "total": total,
-        "texts": [doc.note] if doc.note else [],
+        "texts": [text for text in (_cash_discount_text(doc, words, formats), doc.note) if text],
         "payment-title": words["payment_details"],
         "payment": payment,
         "footer": [column for column in footer if any(column)],

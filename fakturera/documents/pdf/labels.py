@@ -30,6 +30,10 @@ LABELS: dict[str, dict[str, str]] = {
         "due_date": "Förfallodatum",
         "payment_terms": "Betalningsvillkor",
         "payment_terms_days": "{days} dagar netto",
+        "cash_discount": (
+            "{percent} kassarabatt vid betalning senast {date} (att betala {amount}), därefter {days} dagar netto"
+        ),
+        "cash_discount_pay_by": "Att betala senast {date}",
         "payment_reference": "OCR-nummer",
         "buyer_reference": "Er referens",
         "order_reference": "Ordernummer",
@@ -48,6 +52,9 @@ LABELS: dict[str, dict[str, str]] = {
         "vat_total": "Moms",
         "rounding": "Öresavrundning",
         "total_to_pay": "Att betala",
+        "invoice_total": "Fakturabelopp",
+        "prepaid": "Betalt med tillgodohavande",
+        "settled": "Betald med ert tillgodohavande – inget att betala",
         "total_credited": "Att kreditera",
         "payment_details": "Betalningsinformation",
         "bankgiro": "Bankgiro",
@@ -89,6 +96,10 @@ LABELS: dict[str, dict[str, str]] = {
         "due_date": "Due date",
         "payment_terms": "Payment terms",
         "payment_terms_days": "{days} days net",
+        "cash_discount": (
+            "{percent} cash discount if paid by {date} (amount to pay {amount}), otherwise {days} days net"
+        ),
+        "cash_discount_pay_by": "To pay by {date}",
         "payment_reference": "Payment reference",
         "buyer_reference": "Your reference",
         "order_reference": "Order number",
@@ -107,6 +118,9 @@ LABELS: dict[str, dict[str, str]] = {
         "vat_total": "VAT",
         "rounding": "Rounding",
         "total_to_pay": "Total to pay",
+        "invoice_total": "Invoice total",
+        "prepaid": "Paid from your credit balance",
+        "settled": "Settled from your credit balance – nothing to pay",
         "total_credited": "Total credited",
         "payment_details": "Payment details",
         "bankgiro": "Bankgiro",
@@ -147,6 +161,10 @@ LABELS: dict[str, dict[str, str]] = {
         "due_date": "Forfaldsdato",
         "payment_terms": "Betalingsbetingelser",
         "payment_terms_days": "Netto {days} dage",
+        "cash_discount": (
+            "{percent} kontantrabat ved betaling senest {date} (at betale {amount}), ellers netto {days} dage"
+        ),
+        "cash_discount_pay_by": "At betale senest {date}",
         "payment_reference": "Betalingsreference",
         "buyer_reference": "Jeres reference",
         "order_reference": "Ordrenummer",
@@ -165,6 +183,9 @@ LABELS: dict[str, dict[str, str]] = {
         "vat_total": "Moms",
         "rounding": "Afrunding",
         "total_to_pay": "At betale",
+        "invoice_total": "Fakturabeløb",
+        "prepaid": "Betalt med tilgodehavende",
+        "settled": "Betalt med jeres tilgodehavende – intet at betale",
         "total_credited": "Krediteret i alt",
         "payment_details": "Betalingsoplysninger",
         "bankgiro": "Bankgiro",
@@ -205,6 +226,10 @@ LABELS: dict[str, dict[str, str]] = {
         "due_date": "Forfallsdato",
         "payment_terms": "Betalingsbetingelser",
         "payment_terms_days": "{days} dager netto",
+        "cash_discount": (
+            "{percent} kontantrabatt ved betaling innen {date} (å betale {amount}), deretter {days} dager netto"
+        ),
+        "cash_discount_pay_by": "Å betale innen {date}",
         "payment_reference": "Betalingsreferanse",
         "buyer_reference": "Deres referanse",
         "order_reference": "Ordrenummer",
@@ -223,6 +248,9 @@ LABELS: dict[str, dict[str, str]] = {
         "vat_total": "MVA",
         "rounding": "Øreavrunding",
         "total_to_pay": "Å betale",
+        "invoice_total": "Fakturabeløp",
+        "prepaid": "Betalt med tilgodehavende",
+        "settled": "Betalt med deres tilgodehavende – ingenting å betale",
         "total_credited": "Kreditert beløp",
         "payment_details": "Betalingsinformasjon",
         "bankgiro": "Bankgiro",

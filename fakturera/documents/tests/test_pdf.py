@@ -129,6 +129,45 @@ def test_danish_and_norwegian_invoices(seller, admin_user, language, expected):
         assert phrase in text
 
 
+# Seed 004: 2 % of 2,241.84 is 44.84, so 2,197.00 by 2026-11-12 (ten days), else 30 days net.
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("sv", ["2 % kassarabatt vid betalning senast 2026-11-12 (att betala 2 197,00 kr), därefter 30 dagar netto",
+                "Att betala senast 2026-11-12 2 197,00 kr", "Att betala 2 241,84 kr"]),
+        ("en", ["2% cash discount if paid by 12 Nov 2026 (amount to pay SEK 2,197.00), otherwise 30 days net",
+                "To pay by 12 Nov 2026 SEK 2,197.00", "Total to pay SEK 2,241.84"]),
+        ("da", ["2 % kontantrabat ved betaling senest 12.11.2026 (at betale 2.197,00 SEK), ellers netto 30 dage",
+                "At betale senest 12.11.2026 2.197,00 SEK"]),
+        ("nb", ["2 % kontantrabatt ved betaling innen 12.11.2026 (å betale 2 197,00 SEK), deretter 30 dager netto",
+                "Å betale innen 12.11.2026 2 197,00 SEK"]),
+    ],
+)  # fmt: skip
+def test_the_cash_discount_is_stated_with_its_last_day_and_the_amount_to_pay(seller, admin_user, language, expected):
+    customer = PersonFactory(company=seller, language=language)
+    invoice = issue(seller, admin_user, customer, cash_discount_percent="2", cash_discount_days=10)
+
+    text = " ".join(text_of(render(invoice)[0]).split())
+
+    for phrase in expected:
+        assert phrase in text
+
+
+def test_without_a_discount_nothing_is_said_of_one(seller, admin_user):
+    text = text_of(render(issue(seller, admin_user, PersonFactory(company=seller, language="sv")))[0])
+    assert "kassarabatt" not in text
+    assert "Att betala senast" not in text
+
+
+def test_a_credit_note_of_a_discounted_invoice_states_no_discount(seller, admin_user):
+    customer = PersonFactory(company=seller, language="sv")
+    invoice = issue(seller, admin_user, customer, cash_discount_percent="2", cash_discount_days=10)
+
+    text = text_of(render(credit_note(invoice, admin_user, issued_on=ISSUED_ON))[0])
+
+    assert "kassarabatt" not in text
+
+
 def test_a_credit_note_is_titled_as_one_and_names_the_invoice_it_credits(seller, admin_user):
     customer = PersonFactory(company=seller, language="sv")
     invoice = issue(seller, admin_user, customer)

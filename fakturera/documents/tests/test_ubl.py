@@ -231,6 +231,23 @@ def issue_matrix() -> dict[str, tuple[Invoice, bytes | None]]:
         PDF,
     )
 
+    # Seed 004: 2 % within 10 days, 30 days net, stated in the one payment terms note (BT-20).
+    cases["cash_discount"] = (
+        issue(
+            company, actor, domestic_buyer,
+            [line("Massage 60 min", "4", "695"), line("Kursbok", "2", "349.50", rate="6")],
+            cash_discount_percent="2", cash_discount_days=10, buyer_reference="Rabatt-1",
+        ),
+        None,
+    )  # fmt: skip
+    cases["cash_discount_english"] = (
+        issue(
+            company, actor, german,
+            [line("Consulting, clinic software", "8", "1250", category="AE", rate="0", unit="h")],
+            buyer_reference="Dr. Weber", language="en", cash_discount_percent="1.5", cash_discount_days=14,
+        ),
+        None,
+    )  # fmt: skip
     cases["credit_note_full"] = (
         credit_note(cases["domestic_mixed"][0], actor, reason="Fel pris", issued_on=ISSUED_ON),
         None,
@@ -296,7 +313,8 @@ def peppol_reports(matrix, tmp_path_factory) -> dict[str, dict]:
 CASES = [
     "domestic_mixed", "reverse_charge_eu", "intra_community_goods", "export_outside_eu", "exempt_healthcare",
     "outside_scope", "whole_unit_rounding", "eur_invoice", "sixty_lines", "gln_buyer", "private_person",
-    "vat_scheme_buyer", "with_pdf", "credit_note_full", "credit_note_partial",
+    "vat_scheme_buyer", "with_pdf", "cash_discount", "cash_discount_english", "credit_note_full",
+    "credit_note_partial",
 ]  # fmt: skip
 
 
@@ -399,6 +417,22 @@ def test_a_credit_note_refers_to_the_invoice_it_credits(matrix):
     assert Decimal(case.value("cac:LegalMonetaryTotal/cbc:PayableAmount")) == original.total_amount
     assert case.tree().xpath("count(cac:CreditNoteLine)", namespaces=NS) == 4
     assert not case.tree().xpath("cac:PaymentMeans", namespaces=NS)
+
+
+def test_the_cash_discount_is_in_the_one_payment_terms_note_in_the_documents_language(matrix):
+    # 4 x 695 at 25 % = 3475.00 with VAT, 2 x 349.50 at 6 % = 740.94; 2 % of 4215.94 = 84.32.
+    case = matrix["cash_discount"]
+    assert case.stored_total == Decimal("4215.94")
+    assert case.tree().xpath("count(cac:PaymentTerms/cbc:Note)", namespaces=NS) == 1
+    assert case.value("cac:PaymentTerms/cbc:Note") == (
+        "2 % kassarabatt vid betalning senast 2026-11-30 (att betala 4131.62 SEK), därefter 30 dagar netto"
+    )
+    # The discount is not deducted from the invoice: what is due stays the total.
+    assert Decimal(case.value("cac:LegalMonetaryTotal/cbc:PayableAmount")) == case.stored_total
+    assert matrix["cash_discount_english"].value("cac:PaymentTerms/cbc:Note") == (
+        "1.5% cash discount if paid by 2026-12-04 (amount to pay 9850.00 SEK), otherwise 30 days net"
+    )
+    assert matrix["domestic_mixed"].value("cac:PaymentTerms/cbc:Note") == "30 dagar netto"
 
 
 def test_a_partial_credit_note_credits_what_was_chosen(matrix):

@@ -119,6 +119,17 @@ TERMS_TEXTS = {
     "da": ("Netto {days} dage", "Krediterer faktura {number}"),
     "nb": ("{days} dager netto", "Krediterer faktura {number}"),
 }
+# The terms with a cash discount (seed 004), in the same one note: Peppol BIS 3 has one
+# payment terms text (BT-20) and no structured field for a discount that is not deducted.
+DISCOUNT_TERMS_TEXTS = {
+    "sv": "{percent} % kassarabatt vid betalning senast {date} (att betala {amount} {currency}), "
+    "därefter {days} dagar netto",
+    "en": "{percent}% cash discount if paid by {date} (amount to pay {amount} {currency}), otherwise {days} days net",
+    "da": "{percent} % kontantrabat ved betaling senest {date} (at betale {amount} {currency}), "
+    "ellers netto {days} dage",
+    "nb": "{percent} % kontantrabatt ved betaling innen {date} (å betale {amount} {currency}), "
+    "deretter {days} dager netto",
+}
 # SE-R-005: a Swedish seller's tax registration (BT-32) states exactly this.
 F_TAX_TEXT = "Godkänd för F-skatt"
 BANKGIRO_BRANCH = "SE:BANKGIRO"
@@ -199,13 +210,7 @@ def build_ubl(document: DocumentData, *, pdf: bytes | None = None) -> bytes:
         _delivery(root, document, has_period=period is not None)
     if kind is INVOICE:
         _payment_means(root, document)
-    terms = TERMS_TEXTS.get(document.language, TERMS_TEXTS["en"])
-    terms_text = (
-        terms[1].format(number=document.credited_number)
-        if kind is CREDIT_NOTE
-        else terms[0].format(days=document.payment_terms_days)
-    )
-    _text(etree.SubElement(root, CAC["PaymentTerms"]), "Note", terms_text)
+    _text(etree.SubElement(root, CAC["PaymentTerms"]), "Note", _terms_text(document, kind))
 
     tax_total = etree.SubElement(root, CAC["TaxTotal"])
     _text(tax_total, "TaxAmount", _amount(document.vat_amount), currency)
@@ -217,9 +222,12 @@ def build_ubl(document: DocumentData, *, pdf: bytes | None = None) -> bytes:
     _text(totals, "TaxExclusiveAmount", _amount(document.net_amount), currency)
     # BR-CO-15: net + VAT, which is the stored total before its rounding (BT-114).
     _text(totals, "TaxInclusiveAmount", _amount(document.total_amount - document.rounding_amount), currency)
+    if document.prepaid_amount:
+        # BT-113: paid from the customer's credit balance; BR-CO-16 payable = inclusive - paid + rounding.
+        _text(totals, "PrepaidAmount", _amount(document.prepaid_amount), currency)
     if document.rounding_amount:
         _text(totals, "PayableRoundingAmount", _amount(document.rounding_amount), currency)
-    _text(totals, "PayableAmount", _amount(document.total_amount), currency)
+    _text(totals, "PayableAmount", _amount(document.payable_amount), currency)
 
     for line in document.lines:
         _line(root, kind, line, currency)
@@ -227,6 +235,23 @@ def build_ubl(document: DocumentData, *, pdf: bytes | None = None) -> bytes:
 
 
 # --- parts -------------------------------------------------------------------------------------------
+
+
+def _terms_text(document: DocumentData, kind: _Kind) -> str:
+    """BT-20 in the document's language: what a credit note credits, an invoice's net days and,
+    with a cash discount, its percent, last day and the amount to pay until then."""
+    terms = TERMS_TEXTS.get(document.language, TERMS_TEXTS["en"])
+    if kind is CREDIT_NOTE:
+        return terms[1].format(number=document.credited_number)
+    if document.cash_discount_until is None or document.cash_discount_payable_amount is None:
+        return terms[0].format(days=document.payment_terms_days)
+    return DISCOUNT_TERMS_TEXTS.get(document.language, DISCOUNT_TERMS_TEXTS["en"]).format(
+        percent=f"{document.cash_discount_percent.normalize():f}",
+        date=document.cash_discount_until.isoformat(),
+        amount=_amount(document.cash_discount_payable_amount),
+        currency=document.currency,
+        days=document.payment_terms_days,
+    )
 
 
 def _text(parent: etree._Element, name: str, text: str, attrib: dict[str, str] | None = None) -> etree._Element:

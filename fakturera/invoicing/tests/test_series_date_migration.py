@@ -25,7 +25,8 @@ def test_each_series_gets_its_latest_invoice_date(company, admin_user):
     issued_invoice(company, admin_user, "100", issued_on=dt.date(2026, 11, 2))
     issued_invoice(company, admin_user, "100", issued_on=dt.date(2026, 11, 20))
     quiet = CompanyFactory()  # a series with nothing issued
-    latest = [key for key in MigrationExecutor(connection).loader.graph.leaf_nodes() if key[0] == "invoicing"]
+    # Every app's latest: going back unapplies the apps that depend on invoicing (payments).
+    latest = list(MigrationExecutor(connection).loader.graph.leaf_nodes())
     try:
         _migrate([("invoicing", "0007_event_message_removed")])
         _migrate(latest)

@@ -68,23 +68,26 @@ class _Node:
     """An element's leaves by their path of local names below it ("Refs/EndToEndId"), from one walk
     over its subtree: a lookup is then a dict access, not an XPath evaluation. Repeated containers
     named in `groups` ("NtryDtls/TxDtls", "RmtInf/Strd") are kept whole, in order, for their own
-    walk; every other leaf is listed under its path in document order."""
+    walk; every other leaf is listed under its path in document order, and the stripped text of
+    the first under its path in `first` (what `text` gives; the readers of entries look there
+    directly, `first.get(path, "")`, tens of times per entry)."""
 
-    __slots__ = ("element", "groups", "leaves")
+    __slots__ = ("element", "first", "groups", "leaves")
 
     def __init__(self, element, cut: int, groups: frozenset[str] = frozenset()) -> None:
         self.element = element
         leaves: dict[str, list] = {}
         found: dict[str, list] = {}
+        first: dict[str, str] = {}
         self.leaves = leaves
         self.groups = found
-        # Depth first, in document order: a parent's subtrees are pushed in reverse.
-        stack = [(element, "")]
-        pop = stack.pop
-        while stack:
-            parent, prefix = pop()
-            subtrees = []
-            push = subtrees.append
+        self.first = first
+        # Breadth first: the elements of one path are all at one depth, where they come in
+        # document order, so each path's list is in document order (the list grows as it is read).
+        queue = [(element, "")]
+        push = queue.append
+        containers = _CONTAINERS
+        for parent, prefix in queue:
             for child in parent:
                 path = prefix + child.tag[cut:]
                 if path in groups:
@@ -93,25 +96,21 @@ class _Node:
                     else:
                         found[path] = [child]
                 elif len(child):
-                    if path in _CONTAINERS:
+                    if path in containers:
                         push((child, path + "/"))
                 elif path in leaves:
                     leaves[path].append(child)
                 else:
                     leaves[path] = [child]
-            if subtrees:
-                stack.extend(reversed(subtrees))
+                    text = child.text
+                    first[path] = text.strip() if text else ""
 
     def find(self, path: str):
         found = self.leaves.get(path)
         return found[0] if found else None
 
     def text(self, path: str) -> str:
-        found = self.leaves.get(path)
-        if not found:
-            return ""
-        text = found[0].text
-        return text.strip() if text else ""
+        return self.first.get(path, "")
 
     def texts(self, path: str) -> list[str]:
         return [e.text.strip() for e in self.leaves.get(path, ()) if e.text and e.text.strip()]
@@ -513,6 +512,7 @@ class CamtReader:
     def _entry(self, ntry, cut: int, statement: _Statement, index: int, msg_id: str) -> Iterator[BankTransaction]:
         statement.entries += 1
         node = _Node(ntry, cut, _ENTRY_GROUPS)
+        text = node.first.get
         entry = _Entry()
         entry.index = index
         entry.path = f"{statement.path}/Ntry[{statement.entries}]"
@@ -522,7 +522,7 @@ class CamtReader:
                 "missing", "The entry has no amount (Amt)", line=ntry.sourceline, path=f"{entry.path}/Amt"
             )
         entry.amount, entry.currency = self._amount(amt, f"{entry.path}/Amt")
-        indicator = node.text("CdtDbtInd")
+        indicator = text("CdtDbtInd", "")
         if indicator not in ("CRDT", "DBIT"):
             raise FileRefused(
                 "missing" if not indicator else "invalid_value",
@@ -537,22 +537,22 @@ class CamtReader:
         else:
             statement.debit_entries += 1
             statement.debit_sum += entry.amount
-        entry.reversal = node.text("RvslInd").lower() in ("true", "1")
-        entry.status = node.text("Sts/Cd") or node.text("Sts")
+        entry.reversal = text("RvslInd", "").lower() in ("true", "1")
+        entry.status = text("Sts/Cd", "") or text("Sts", "")
         if not entry.status:
             raise FileRefused(
                 "missing", "The entry has no status (Sts)", line=ntry.sourceline, path=f"{entry.path}/Sts"
             )
         entry.booking_date = self._date(node, "BookgDt", f"{entry.path}/BookgDt")
         entry.value_date = self._date(node, "ValDt", f"{entry.path}/ValDt")
-        entry.entry_ref = node.text("NtryRef")
-        entry.acct_svcr_ref = node.text("AcctSvcrRef")
-        entry.info = node.text("AddtlNtryInf")
+        entry.entry_ref = text("NtryRef", "")
+        entry.acct_svcr_ref = text("AcctSvcrRef", "")
+        entry.info = text("AddtlNtryInf", "")
         entry.method_codes = (
-            node.text("BkTxCd/Domn/Cd"),
-            node.text("BkTxCd/Domn/Fmly/Cd"),
-            node.text("BkTxCd/Domn/Fmly/SubFmlyCd"),
-            node.text("BkTxCd/Prtry/Cd"),
+            text("BkTxCd/Domn/Cd", ""),
+            text("BkTxCd/Domn/Fmly/Cd", ""),
+            text("BkTxCd/Domn/Fmly/SubFmlyCd", ""),
+            text("BkTxCd/Prtry/Cd", ""),
         )
         entry.charges = self._charges(node, cut, entry.path)
 
@@ -623,6 +623,7 @@ class CamtReader:
         domn, fmly, sub, prtry = entry.method_codes
         if tx is not None:
             node = _Node(tx, cut, _TX_GROUPS)
+            text = node.first.get
             for name in ("Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/InstdAmt/Amt"):
                 element = node.find(name)
                 if element is not None:
@@ -631,7 +632,7 @@ class CamtReader:
             else:
                 if of > 1:
                     amount = None
-            indicator = node.text("CdtDbtInd")
+            indicator = text("CdtDbtInd", "")
             if indicator in ("CRDT", "DBIT"):
                 direction = Direction(indicator)
             elif indicator:
@@ -641,17 +642,17 @@ class CamtReader:
                     line=line,
                     path=f"{path}/CdtDbtInd",
                 )
-            end_to_end = node.text("Refs/EndToEndId")
-            tx_id = node.text("Refs/TxId")
-            uetr = node.text("Refs/UETR").lower()
-            tx_ref = node.text("Refs/AcctSvcrRef")
+            end_to_end = text("Refs/EndToEndId", "")
+            tx_id = text("Refs/TxId", "")
+            uetr = text("Refs/UETR", "").lower()
+            tx_ref = text("Refs/AcctSvcrRef", "")
             payer_name = (
-                node.text("RltdPties/Dbtr/Pty/Nm")
-                or node.text("RltdPties/Dbtr/Nm")
-                or node.text("RltdPties/UltmtDbtr/Pty/Nm")
-                or node.text("RltdPties/UltmtDbtr/Nm")
+                text("RltdPties/Dbtr/Pty/Nm", "")
+                or text("RltdPties/Dbtr/Nm", "")
+                or text("RltdPties/UltmtDbtr/Pty/Nm", "")
+                or text("RltdPties/UltmtDbtr/Nm", "")
             )
-            org = node.text("RltdPties/Dbtr/Pty/Id/OrgId/Othr/Id") or node.text("RltdPties/Dbtr/Id/OrgId/Othr/Id")
+            org = text("RltdPties/Dbtr/Pty/Id/OrgId/Othr/Id", "") or text("RltdPties/Dbtr/Id/OrgId/Othr/Id", "")
             for adr in node.group("RltdPties/Dbtr/Pty/PstlAdr") or node.group("RltdPties/Dbtr/PstlAdr"):
                 address = tuple(t.strip() for t in adr.itertext() if t.strip())
             for acct in node.group("RltdPties/DbtrAcct"):
@@ -682,15 +683,15 @@ class CamtReader:
                         )
                     )
                 message_lines += strd.texts("AddtlRmtInf")
-            info = node.text("AddtlTxInf") or info
+            info = text("AddtlTxInf", "") or info
             tx_charges = self._charges(node, cut, path)
             if tx_charges is not None:
                 charges = tx_charges
-            clearing = node.text("RltdAgts/DbtrAgt/FinInstnId/ClrSysMmbId/MmbId")
-            domn = node.text("BkTxCd/Domn/Cd") or domn
-            fmly = node.text("BkTxCd/Domn/Fmly/Cd") or fmly
-            sub = node.text("BkTxCd/Domn/Fmly/SubFmlyCd") or sub
-            prtry = node.text("BkTxCd/Prtry/Cd") or prtry
+            clearing = text("RltdAgts/DbtrAgt/FinInstnId/ClrSysMmbId/MmbId", "")
+            domn = text("BkTxCd/Domn/Cd", "") or domn
+            fmly = text("BkTxCd/Domn/Fmly/Cd", "") or fmly
+            sub = text("BkTxCd/Domn/Fmly/SubFmlyCd", "") or sub
+            prtry = text("BkTxCd/Prtry/Cd", "") or prtry
         message = "\n".join(message_lines)
         method = _method(statement.account, scheme, clearing, fmly, prtry, message, info)
 

@@ -14,7 +14,7 @@ from fakturera.invoicing.tests.factories import issued_invoice
 from fakturera.parties.tests.factories import CompanyFactory, OrganisationFactory, PersonFactory
 from fakturera.payments.files import AccountScheme, FileRefused, read_file
 from fakturera.payments.importing import AccountRefused, payments_import
-from fakturera.payments.models import Payment, PaymentImport, PaymentKey, Receivable
+from fakturera.payments.models import Allocation, Payment, PaymentImport, PaymentKey, Receivable
 from fakturera.payments.services import payment_settings_save
 from fakturera.payments.states import MatchMethod, PaymentStatus, ReceivableState
 from fakturera.payments.testing import Credit, camt054
@@ -169,3 +169,23 @@ def test_a_discounted_payment_within_the_period_settles(company, admin_user):
     found = Receivable.objects.get(pk=invoice.pk)
     assert found.state == ReceivableState.PAID
     assert found.settled_amount == Decimal("1250.00")
+
+
+def test_the_cash_discount_terms_of_an_invoice_settle_it_with_the_vat_share(company, admin_user):
+    customer = PersonFactory(company=company)
+    customer.cash_discount_percent, customer.cash_discount_days = Decimal("2"), 10
+    customer.save()
+    invoice = issued_invoice(company, admin_user, "1000", customer=customer)
+    found = Receivable.objects.get(pk=invoice.pk)
+    assert (found.cash_discount_amount, found.cash_discount_until) == (Decimal("25.00"), invoice.cash_discount_until)
+    content = camt054(
+        [Credit(Decimal("1225.00"), reference=invoice.payment_reference, booked_on=invoice.issued_on)],
+        bankgiro_digits=company.bankgiro.replace("-", ""),
+    )
+
+    payments_import(source=content, company=company)
+
+    assert Receivable.objects.get(pk=invoice.pk).state == ReceivableState.PAID
+    discount = Allocation.objects.get(invoice=invoice, kind="cash_discount")
+    assert discount.amount == Decimal("25.00")
+    assert discount.params["vat"] == [{"category": "S", "rate": "25.00", "net": "20.00", "vat": "5.00"}]

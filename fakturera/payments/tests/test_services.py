@@ -314,3 +314,17 @@ def test_a_credit_note_of_a_paid_invoice_makes_a_credit_balance(company, admin_u
         "SEK": Decimal("1250.00")
     }
     assert AllocationKind.PAYMENT in set(Allocation.objects.values_list("kind", flat=True))
+
+
+def test_a_new_invoice_is_paid_from_the_credit_balance(company, admin_user):
+    customer = PersonFactory(company=company)
+    first = issued_invoice(company, admin_user, "1000", customer=customer)
+    payment_register(
+        company=company, actor=admin_user, amount="1500", currency="SEK", booked_on=PAID_ON, invoice_id=first.pk
+    )
+    assert receivable(first).state == ReceivableState.OVERPAID  # nothing else open yet
+
+    second = issued_invoice(company, admin_user, "100", customer=customer)
+
+    assert receivable(second).state == ReceivableState.PAID
+    assert receivable(first).open_amount == Decimal("-125.00")

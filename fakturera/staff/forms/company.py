@@ -14,6 +14,7 @@ from fakturera.core.identifiers import COUNTRY_CHOICES
 from fakturera.core.money import CURRENCY_CHOICES
 from fakturera.core.text import TextCheckedForm
 from fakturera.parties.models import BasisSource, Company, PdfTemplate, Role
+from fakturera.parties.terms import percent_text
 
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_FORMATS = {"PNG", "JPEG"}
@@ -25,7 +26,8 @@ LEGAL_FIELDS = (
     "logo", "brand_colour",
 )  # fmt: skip
 INVOICING_FIELDS = (
-    "basis_source", "payment_terms_days", "issue_days_ahead", "default_currency", "is_rounding_to_whole_units",
+    "basis_source", "payment_terms_days", "cash_discount_percent", "cash_discount_days", "issue_days_ahead",
+    "default_currency", "is_rounding_to_whole_units",
     "has_ocr_length_digit", "is_invoicing_organisation_of_person", "pdf_template", "is_embedding_pdf_in_ubl",
 )  # fmt: skip
 SECURITY_FIELDS = ("requires_two_factor",)
@@ -62,6 +64,20 @@ class CompanySettingsForm(TextCheckedForm):
     )
     basis_source = forms.ChoiceField(label=_("Invoice basis from"), choices=BasisSource.choices)
     payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"))
+    cash_discount_percent = forms.CharField(
+        label=_("Cash discount (percent)"),
+        max_length=10,
+        required=False,
+        help_text=_("Off the total when paid within the discount period; 0 or empty: no discount."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}),
+    )
+    cash_discount_days = forms.IntegerField(
+        label=_("Cash discount period (days)"),
+        required=False,
+        min_value=0,
+        max_value=365,
+        help_text=_("Such as 10 for 2 percent within 10 days, 30 days net; shorter than the payment terms."),
+    )
     issue_days_ahead = forms.IntegerField(
         label=_("Invoice date at most days ahead"),
         required=False,
@@ -100,9 +116,9 @@ class CompanySettingsForm(TextCheckedForm):
     )
 
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "initial", {name: getattr(company, name) for name in LEGAL_FIELDS + INVOICING_FIELDS + SECURITY_FIELDS}
-        )
+        initial = {name: getattr(company, name) for name in LEGAL_FIELDS + INVOICING_FIELDS + SECURITY_FIELDS}
+        initial["cash_discount_percent"] = percent_text(company.cash_discount_percent)
+        kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
 
     def clean_logo(self) -> UploadedFile | bool | None:

@@ -12,17 +12,19 @@ from django.utils.translation import gettext_lazy as _
 from fakturera.core.identifiers import COUNTRY_CHOICES
 from fakturera.core.text import TextCheckedForm
 from fakturera.parties.models import Channel, Company, Customer, CustomerKind, Language
+from fakturera.parties.terms import percent_text
 from fakturera.staff.pickers import PickerField, company_users
 
 ADDRESS_FIELDS = ("address_line1", "address_line2", "postal_code", "city", "country")
 PERSON_FIELDS = (
     "name", "personnummer", "email", "invoice_email", "phone", "organisation", *ADDRESS_FIELDS, "language",
-    "relationship_manager", "preferred_channel", "payment_terms_days", "notes",
+    "relationship_manager", "preferred_channel", "payment_terms_days", "cash_discount_percent",
+    "cash_discount_days", "notes",
 )  # fmt: skip
 ORGANISATION_FIELDS = (
     "name", "org_number", "vat_number", "peppol_id", "gln", *ADDRESS_FIELDS, "email", "phone",
     "invoice_reference", "language", "relationship_manager", "preferred_channel",
-    "payment_terms_days", "notes",
+    "payment_terms_days", "cash_discount_percent", "cash_discount_days", "notes",
 )  # fmt: skip
 
 
@@ -72,6 +74,20 @@ class CustomerForm(TextCheckedForm):
     payment_terms_days = forms.IntegerField(
         label=_("Payment terms (days)"), required=False, help_text=_("Empty: the company's terms.")
     )
+    cash_discount_percent = forms.CharField(
+        label=_("Cash discount (percent)"),
+        max_length=10,
+        required=False,
+        help_text=_("Empty: the company's cash discount; 0: none for this customer."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}),
+    )
+    cash_discount_days = forms.IntegerField(
+        label=_("Cash discount period (days)"),
+        required=False,
+        min_value=0,
+        max_value=365,
+        help_text=_("Empty: the company's period."),
+    )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(
@@ -113,7 +129,7 @@ class CustomerForm(TextCheckedForm):
                               "invoice_email", "phone", "organisation")),
             (_("Postal address"), ADDRESS_FIELDS),
             (_("Invoicing"), ("invoice_reference", "language", "relationship_manager", "preferred_channel",
-                               "payment_terms_days", "notes")),
+                               "payment_terms_days", "cash_discount_percent", "cash_discount_days", "notes")),
         ]  # fmt: skip
         return [(title, [self[name] for name in names if name in self.fields]) for title, names in groups]
 
@@ -131,6 +147,8 @@ def initial_from(customer: Customer) -> dict[str, Any]:
     initial = {name: getattr(customer, name) for name in names if name != "organisation"}
     initial["relationship_manager"] = customer.relationship_manager_id
     initial["invoice_reference"] = customer.invoice_reference_id
+    if customer.cash_discount_percent is not None:
+        initial["cash_discount_percent"] = percent_text(customer.cash_discount_percent)
     return initial
 
 

@@ -20,6 +20,7 @@ from fakturera.invoicing.models import Invoice, InvoiceLine
 from fakturera.invoicing.selectors import InvoiceFilter, invoice_list
 from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
 from fakturera.parties.models import Company, Customer
+from fakturera.parties.terms import percent_text
 from fakturera.staff.forms.basis import DATE_WIDGET, LineFields, vat_value
 from fakturera.staff.forms_errors import VAT_ALIASES, add_domain_error
 from fakturera.staff.pickers import PickerField
@@ -77,6 +78,20 @@ class DraftForm(TextCheckedForm):
     payment_terms_days = forms.IntegerField(
         label=_("Payment terms (days)"), required=False, help_text=_("Empty: the customer's or company's terms.")
     )
+    cash_discount_percent = forms.CharField(
+        label=_("Cash discount (percent)"),
+        max_length=10,
+        required=False,
+        help_text=_("Empty: the customer's or company's cash discount; 0: none."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}),
+    )
+    cash_discount_days = forms.IntegerField(
+        label=_("Cash discount period (days)"),
+        required=False,
+        min_value=0,
+        max_value=365,
+        help_text=_("Empty: the customer's or company's period; it ends before the due date."),
+    )
     buyer_reference = forms.CharField(label=_("Your reference / project number"), max_length=100, required=False)
     order_reference = forms.CharField(label=_("Order number"), max_length=100, required=False)
     seller_reference = forms.CharField(label=_("Our reference"), max_length=100, required=False)
@@ -87,7 +102,9 @@ class DraftForm(TextCheckedForm):
 
     def __init__(self, *args: Any, company: Company, invoice: Invoice | None = None, **kwargs: Any):
         if invoice is not None:
-            kwargs.setdefault("initial", {name: getattr(invoice, name) for name in self.header_names()})
+            initial = {name: getattr(invoice, name) for name in self.header_names()}
+            initial["cash_discount_percent"] = percent_text(invoice.cash_discount_percent)
+            kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         if invoice is None:
             self.fields["customer"].queryset = Customer.objects.filter(company=company).order_by("name")
@@ -98,15 +115,17 @@ class DraftForm(TextCheckedForm):
     @staticmethod
     def header_names() -> list[str]:
         return [
-            "currency", "payment_terms_days", "buyer_reference", "order_reference",
-            "seller_reference", "email", "note",
+            "currency", "payment_terms_days", "cash_discount_percent", "cash_discount_days", "buyer_reference",
+            "order_reference", "seller_reference", "email", "note",
         ]  # fmt: skip
 
     def header(self) -> dict[str, Any]:
         data = {name: self.cleaned_data[name] for name in self.header_names()}
         data["currency"] = (data["currency"] or "").strip().upper()
-        if data["payment_terms_days"] is None:
-            del data["payment_terms_days"]
+        # Empty: the customer's or company's (invoicing.services), as the terms.
+        for name in ("payment_terms_days", "cash_discount_percent", "cash_discount_days"):
+            if data[name] in (None, ""):
+                del data[name]
         return data
 
 

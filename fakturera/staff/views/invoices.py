@@ -23,7 +23,7 @@ from fakturera.distribution import selectors as distribution_selectors
 from fakturera.invoicing import selectors, services
 from fakturera.invoicing.history import describe, detail_rows, kind_label
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.rules import credit_refusal, figures
+from fakturera.invoicing.rules import credit_refusal, figures, figures_cash_discount
 from fakturera.parties.models import PdfTemplate
 from fakturera.parties.tenancy import get_for_company, staff_view
 from fakturera.staff.forms.invoices import (
@@ -294,6 +294,7 @@ def _detail_context(invoice: Invoice, *, tab: str) -> dict[str, Any]:
         "line_rows": line_rows,
         "vat_rows": vat_rows,
         "figures": figures_shown,
+        "cash_discount": figures_cash_discount(invoice, shown),
         "credit_notes": list(invoice.credit_notes.all()) if not invoice.is_credit_note else [],
         "events": _events(invoice),
         "can_credit": not credit_refusal(invoice),

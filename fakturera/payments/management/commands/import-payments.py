@@ -48,3 +48,9 @@ class Command(BaseCommand):
             f"({record.matched_count} matched, {record.unmatched_count} unmatched), "
             f"{record.skipped_count} already booked, {record.ignored_count} not incoming payments. Import {record.pk}."
         )
+        if record.format.startswith("autogiro"):
+            moved = [row for row in record.skipped if row["reason"] in ("rejected", "stopped")]
+            self.stdout.write(
+                f"Autogiro: {record.matched_count} collections paid their payment orders' invoices, "
+                f"{len(moved)} payment orders rejected or stopped (the invoices stay unpaid)."
+            )
