@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fakturera.core.errors import DomainError
+from fakturera.core.text import TextCheckedForm
 from fakturera.core.xlsx import xlsx_bytes
 from fakturera.distribution import selectors as distribution_selectors
 from fakturera.distribution.models import DeliveryState
@@ -144,7 +145,7 @@ def _open_totals(qs: Any) -> dict[str, Decimal]:
 # --- aged receivables -------------------------------------------------------------------------
 
 
-class AsOfForm(forms.Form):
+class AsOfForm(TextCheckedForm):
     as_of = forms.DateField(label=gettext_lazy("As of"), required=False, widget=DATE_WIDGET)
     currency = forms.CharField(required=False, max_length=3, widget=forms.HiddenInput)
 
@@ -325,7 +326,7 @@ def cash_forecast(request: HttpRequest) -> HttpResponse:
 # --- the customer statement -------------------------------------------------------------------
 
 
-class StatementForm(forms.Form):
+class StatementForm(TextCheckedForm):
     starts_on = forms.DateField(label=gettext_lazy("From"), widget=DATE_WIDGET)
     ends_on = forms.DateField(label=gettext_lazy("To"), widget=DATE_WIDGET)
     currency = forms.ChoiceField(label=gettext_lazy("Currency"))
