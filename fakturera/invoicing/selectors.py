@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, When
+from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, When
 from django.utils import timezone
 
 from fakturera.billables.selectors import CustomerBasis, basis_by_customer, basis_line_facts
@@ -148,3 +148,12 @@ def basis_total_by_currency(*, company: Company) -> dict[str, Decimal]:
         )
         totals[key] = totals.get(key, Decimal("0")) + result.total_amount
     return totals
+
+
+def draft_counts(*, company: Company) -> dict[str, int]:
+    """Drafts waiting to be issued, one query: made by hand or from the basis (`drafts`) and
+    generated from recurring invoices (`orders`)."""
+    return Invoice.objects.filter(company=company, status=InvoiceStatus.DRAFT).aggregate(
+        drafts=Count("pk", filter=Q(recurring_invoice__isnull=True)),
+        orders=Count("pk", filter=Q(recurring_invoice__isnull=False)),
+    )

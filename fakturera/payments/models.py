@@ -236,3 +236,24 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount}"
+
+
+class StatementSent(models.Model):
+    """A customer statement e-mailed: to whom, when, by whom, for which period and balance."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recipient = models.EmailField(_("recipient"))
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"))
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    closing_balance = models.DecimalField(_("closing balance"), max_digits=14, decimal_places=2)
+    message_id = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.ends_on}"

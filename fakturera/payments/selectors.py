@@ -3,6 +3,10 @@
 Every function takes the company (another company's id is not found) and reads in a fixed number
 of queries whatever the number of rows: lists are querysets the caller pages, and what a page
 shows beside its rows (suggestions' fresh figures, invoice numbers) is read once per page.
+
+Overviews (home page figures, aged receivables, the cash-in forecast's inputs, the customer
+statement): each aggregates in the database, in one or a few queries whatever the number of
+invoices (a month-end company has 50,000 open).
 """
 
 from __future__ import annotations
@@ -11,13 +15,19 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from fakturera.core.bulk import any_of
 from fakturera.core.payment_facts import PaymentFacts
-from fakturera.parties.models import Company
-from fakturera.payments.models import Allocation, Payment, Receivable
+from fakturera.invoicing.models import Invoice
+from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
+from fakturera.parties.models import Company, Customer
+from fakturera.payments.forecast import SETTLED_AFTER, Item, Outcome
+from fakturera.payments.models import Allocation, Payment, PaymentImport, Receivable
 from fakturera.payments.rules import ZERO
 from fakturera.payments.states import OPEN_STATES, AllocationKind, PaymentSource, PaymentStatus, ReceivableState
 
@@ -83,11 +93,6 @@ def open_amount_totals(invoices: QuerySet) -> dict[str, Decimal]:
         .order_by("currency")
     )
     return {row["currency"]: row["open"] for row in rows}
-
-
-def open_receivables(*, company: Company) -> QuerySet[Receivable]:
-    """The company's invoices with something left to pay (the invoice picker)."""
-    return Receivable.objects.filter(company=company, state__in=OPEN_STATES).select_related("customer")
 
 
 # --- the payments lists -------------------------------------------------------------------------
@@ -295,6 +300,347 @@ def customer_money(*, company: Company, customer_id: int) -> CustomerMoney:
 
 def customer_payments(*, company: Company, customer_id: int, limit: int = 50) -> list[Payment]:
     return list(Payment.objects.filter(company=company, customer_id=customer_id).order_by("-booked_on", "-pk")[:limit])
+
+
+PAID_STATES = (ReceivableState.PAID, ReceivableState.OVERPAID)
+MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _sum(expression: Any, condition: Q | None = None) -> Coalesce:
+    return Coalesce(Sum(expression, filter=condition), Value(ZERO), output_field=MONEY_FIELD)
+
+
+def open_receivables(*, company: Company | int) -> QuerySet[Receivable]:
+    return Receivable.objects.filter(company=company, state__in=OPEN_STATES)
+
+
+# --- the home page ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceivableFigures:
+    """Per currency: what is overdue and what falls due in the rest of this week."""
+
+    currency: str
+    overdue_amount: Decimal
+    overdue_count: int
+    due_week_amount: Decimal
+    due_week_count: int
+
+
+def receivables_at_a_glance(*, company: Company, today: dt.date) -> list[ReceivableFigures]:
+    """One query: overdue (due before today) and due from today to this week's Sunday."""
+    sunday = today + dt.timedelta(days=6 - today.weekday())
+    overdue = Q(due_on__lt=today)
+    this_week = Q(due_on__gte=today, due_on__lte=sunday)
+    rows = (
+        open_receivables(company=company)
+        .filter(due_on__lte=sunday)
+        .values("currency")
+        .annotate(
+            overdue_amount=_sum("open_amount", overdue),
+            overdue_count=Count("pk", filter=overdue),
+            due_week_amount=_sum("open_amount", this_week),
+            due_week_count=Count("pk", filter=this_week),
+        )
+        .order_by("currency")
+    )
+    return [ReceivableFigures(**row) for row in rows]
+
+
+@dataclass(frozen=True)
+class UnmatchedFigures:
+    count: int
+    amounts: dict[str, Decimal]
+
+
+def unmatched_payments_summary(*, company: Company) -> UnmatchedFigures:
+    """The queue of payments waiting to be matched: how many, and their money per currency."""
+    rows = (
+        Payment.objects.filter(company=company, status=PaymentStatus.UNMATCHED)
+        .values("currency")
+        .annotate(count=Count("pk"), amount=_sum("amount"))
+        .order_by("currency")
+    )
+    return UnmatchedFigures(
+        count=sum(row["count"] for row in rows), amounts={row["currency"]: row["amount"] for row in rows}
+    )
+
+
+def recent_payment_imports(*, company: Company, since: dt.datetime, limit: int = 5) -> list[PaymentImport]:
+    """The bank files read since `since`, newest first."""
+    return list(
+        PaymentImport.objects.filter(company=company, created_at__gte=since).order_by("-created_at", "-pk")[:limit]
+    )
+
+
+# --- aged receivables -------------------------------------------------------------------------
+
+# (key, label, the least and the most days past due; None: open-ended)
+AGING_BUCKETS: tuple[tuple[str, Any, int | None, int | None], ...] = (
+    ("not_due", _("Not due"), None, 0),
+    ("days_1_30", _("1–30 days"), 1, 30),
+    ("days_31_60", _("31–60 days"), 31, 60),
+    ("days_61_90", _("61–90 days"), 61, 90),
+    ("days_over_90", _("Over 90 days"), 91, None),
+)
+AGING_KEYS = tuple(key for key, *_rest in AGING_BUCKETS)
+
+
+def _bucket_condition(as_of: dt.date, least: int | None, most: int | None) -> Q:
+    """Days past due = as_of - due_on, in due dates so the index on due_on serves."""
+    condition = Q()
+    if most is not None:
+        condition &= Q(due_on__gte=as_of - dt.timedelta(days=most))
+    if least is not None:
+        condition &= Q(due_on__lte=as_of - dt.timedelta(days=least))
+    return condition
+
+
+def _aging_sums(as_of: dt.date) -> dict[str, Any]:
+    sums: dict[str, Any] = {
+        key: _sum("open_amount", _bucket_condition(as_of, least, most)) for key, _label, least, most in AGING_BUCKETS
+    }
+    sums["total"] = _sum("open_amount")
+    sums["invoices"] = Count("pk")
+    return sums
+
+
+def _aged(company: Company, as_of: dt.date) -> QuerySet[Receivable]:
+    # Invoices issued after the day did not exist on it.
+    return open_receivables(company=company).filter(issued_on__lte=as_of)
+
+
+def aging_totals(*, company: Company, as_of: dt.date) -> dict[str, dict[str, Any]]:
+    """The company's open receivables per currency in the age buckets, one query:
+    {currency: {"not_due": ..., "days_1_30": ..., ..., "total": ..., "invoices": n}}."""
+    rows = _aged(company, as_of).values("currency").annotate(**_aging_sums(as_of)).order_by("currency")
+    return {row.pop("currency"): row for row in rows}
+
+
+def aging_by_customer(*, company: Company, as_of: dt.date, currency: str) -> QuerySet:
+    """A row per customer (dicts: customer_id, customer_name, the buckets, total, invoices) of
+    one currency; ordered and paged by the caller (sort keys: customer_name, the bucket keys,
+    total)."""
+    return (
+        _aged(company, as_of)
+        .filter(currency=currency)
+        .values("customer_id")
+        .annotate(customer_name=F("customer__name"), **_aging_sums(as_of))
+        .order_by()
+    )
+
+
+def credit_balance_totals(*, company: Company) -> dict[str, Decimal]:
+    """All customers' credit balances added up per currency (payments with money on no invoice
+    and over-paid invoices): two queries."""
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for row in (
+        Payment.objects.filter(company=company, status=PaymentStatus.CREDIT)
+        .values("currency")
+        .annotate(amount=_sum(F("amount") - F("allocated_amount")))
+        .order_by()
+    ):
+        totals[row["currency"]] += row["amount"]
+    for row in (
+        Receivable.objects.filter(company=company, state=ReceivableState.OVERPAID)
+        .values("currency")
+        .annotate(amount=_sum("open_amount"))
+        .order_by()
+    ):
+        totals[row["currency"]] -= row["amount"]
+    return {currency: amount for currency, amount in totals.items() if amount}
+
+
+# --- the cash-in forecast's inputs ------------------------------------------------------------
+
+HISTORY_DAYS = 730
+
+
+@dataclass
+class ForecastInputs:
+    open_items: list[Item]
+    delays: dict[int, list[int]]
+    outcomes: dict[int, Outcome]
+    currencies: set[str] = field(default_factory=set)
+
+
+def forecast_inputs(*, company: Company, today: dt.date) -> ForecastInputs:
+    """Three queries: the open receivables (summed per customer, currency and due date), the
+    days late of the invoices paid in the last two years, and per customer how many of the
+    invoices due long enough ago are paid."""
+    # A customer's invoices of one due date count as one (batches share their due dates).
+    open_items = [
+        Item(customer_id, currency, amount, due_on)
+        for customer_id, currency, due_on, amount in open_receivables(company=company)
+        .values_list("customer_id", "currency", "due_on")
+        .annotate(amount=_sum("open_amount"))
+        .order_by()
+    ]
+    since = today - dt.timedelta(days=HISTORY_DAYS)
+    delays: dict[int, list[int]] = defaultdict(list)
+    for customer_id, paid_on, due_on in Receivable.objects.filter(
+        company=company, state__in=PAID_STATES, paid_on__isnull=False, paid_on__gte=since, settled_amount__gt=0
+    ).values_list("customer_id", "paid_on", "due_on"):
+        delays[customer_id].append((paid_on - due_on).days)
+    outcomes = {
+        row["customer_id"]: Outcome(paid=row["paid"], total=row["total"])
+        for row in Receivable.objects.filter(
+            company=company, due_on__gte=since, due_on__lte=today - dt.timedelta(days=SETTLED_AFTER)
+        )
+        .values("customer_id")
+        .annotate(total=Count("pk"), paid=Count("pk", filter=Q(state__in=PAID_STATES)))
+        .order_by()
+    }
+    return ForecastInputs(
+        open_items=open_items,
+        delays=dict(delays),
+        outcomes=outcomes,
+        currencies={item.currency for item in open_items},
+    )
+
+
+# --- the customer statement (kontoutdrag) -----------------------------------------------------
+
+
+class EntryKind:
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+    PAYMENT = "payment"
+    PAYMENT_REVERSED = "payment_reversed"
+    REFUND = "refund"
+    CREDIT_APPLIED = "credit_applied"
+    CASH_DISCOUNT = "cash_discount"
+
+
+@dataclass
+class StatementEntry:
+    on: dt.date
+    kind: str
+    reference: str
+    # What it does to the customer's balance (what they owe): + an invoice, - a payment.
+    amount: Decimal
+    # Money moved without changing the balance (a credit balance applied to an invoice).
+    moved: Decimal = ZERO
+    balance: Decimal = ZERO
+    order: tuple[Any, ...] = ()
+
+
+@dataclass
+class OpenInvoice:
+    number: str
+    issued_on: dt.date
+    due_on: dt.date
+    total_amount: Decimal
+    open_amount: Decimal
+    days_late: int
+
+
+@dataclass
+class Statement:
+    customer: Customer
+    currency: str
+    starts_on: dt.date
+    ends_on: dt.date
+    opening_balance: Decimal
+    entries: list[StatementEntry]
+    closing_balance: Decimal
+    open_invoices: list[OpenInvoice]
+    open_total: Decimal
+    made_on: dt.date
+
+
+def statement_currencies(*, company: Company, customer: Customer) -> list[str]:
+    """The currencies the customer has been invoiced or paid in, the company's own first."""
+    found = set(Receivable.objects.filter(company=company, customer=customer).values_list("currency", flat=True))
+    found |= set(Payment.objects.filter(company=company, customer=customer).values_list("currency", flat=True))
+    default = company.default_currency
+    return sorted(found | {default}, key=lambda code: (code != default, code))
+
+
+def _entries(company: Company, customer: Customer, currency: str, until: dt.date) -> list[StatementEntry]:
+    """Everything up to `until` that changed what the customer owes in `currency` (and the
+    credit balances applied, which only move money): five queries."""
+    entries = []
+    for pk, number, on, total in Receivable.objects.filter(
+        company=company, customer=customer, currency=currency, issued_on__lte=until
+    ).values_list("pk", "number", "issued_on", "total_amount"):
+        entries.append(StatementEntry(on, EntryKind.INVOICE, number, total, order=(on, 0, pk)))
+    for pk, number, seller, on, total in Invoice.objects.filter(
+        company=company,
+        customer=customer,
+        currency=currency,
+        kind=InvoiceKind.CREDIT_NOTE,
+        status__in=(InvoiceStatus.ISSUED, InvoiceStatus.CREDITED),
+        issued_on__lte=until,
+    ).values_list("pk", "number", "seller", "issued_on", "total_amount"):
+        prefix = (seller or {}).get("series_prefix", "")
+        entries.append(StatementEntry(on, EntryKind.CREDIT_NOTE, f"{prefix}{number}", -abs(total), order=(on, 1, pk)))
+    for pk, on, amount, reference, reversed_at in Payment.objects.filter(
+        company=company, customer=customer, currency=currency, booked_on__lte=until
+    ).values_list("pk", "booked_on", "amount", "reference", "reversed_at"):
+        entries.append(StatementEntry(on, EntryKind.PAYMENT, reference, -amount, order=(on, 2, pk)))
+        if reversed_at is not None and reversed_at.date() <= until:
+            day = reversed_at.date()
+            entries.append(StatementEntry(day, EntryKind.PAYMENT_REVERSED, reference, amount, order=(day, 3, pk)))
+    kinds = (AllocationKind.REFUND, AllocationKind.CREDIT_BALANCE, AllocationKind.CASH_DISCOUNT)
+    for pk, kind, amount, on, invoice_id, number in Allocation.objects.filter(
+        company=company, customer=customer, currency=currency, kind__in=kinds, on__lte=until
+    ).values_list("pk", "kind", "amount", "on", "invoice_id", "invoice__number"):
+        reference = str(number or "")
+        if kind == AllocationKind.REFUND:
+            # Paid back from a payment's money (+) or from an over-paid invoice (-): either
+            # way the customer's balance goes up by what was paid back.
+            effect = amount if invoice_id is None else -amount
+            entries.append(StatementEntry(on, EntryKind.REFUND, reference, effect, order=(on, 4, pk)))
+        elif kind == AllocationKind.CASH_DISCOUNT:
+            entries.append(StatementEntry(on, EntryKind.CASH_DISCOUNT, reference, -amount, order=(on, 4, pk)))
+        else:
+            entries.append(
+                StatementEntry(on, EntryKind.CREDIT_APPLIED, reference, ZERO, moved=amount, order=(on, 4, pk))
+            )
+    entries.sort(key=lambda entry: entry.order)
+    return entries
+
+
+def customer_statement(
+    *, company: Company, customer: Customer, starts_on: dt.date, ends_on: dt.date, currency: str, today: dt.date
+) -> Statement:
+    """The customer's account for a period in one currency: the balance before it, every
+    invoice, credit note, payment, refund and credit applied in it with the running balance,
+    the balance at its end, and the invoices open today."""
+    opening = ZERO
+    shown = []
+    balance = ZERO
+    for entry in _entries(company, customer, currency, ends_on):
+        balance += entry.amount
+        if entry.on < starts_on:
+            opening = balance
+            continue
+        entry.balance = balance
+        shown.append(entry)
+    open_invoices = [
+        OpenInvoice(number, issued_on, due_on, total, open_amount, max(0, (today - due_on).days))
+        for number, issued_on, due_on, total, open_amount in open_receivables(company=company)
+        .filter(customer=customer, currency=currency)
+        .order_by("due_on", "pk")
+        .values_list("number", "issued_on", "due_on", "total_amount", "open_amount")
+    ]
+    return Statement(
+        customer=customer,
+        currency=currency,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        opening_balance=opening,
+        entries=shown,
+        closing_balance=balance,
+        open_invoices=open_invoices,
+        open_total=sum((row.open_amount for row in open_invoices), ZERO),
+        made_on=today,
+    )
+
+
+# --- other apps' questions ---------------------------------------------------------------------
 
 
 def payment_facts_of(invoice_ids: list[int]) -> dict[int, PaymentFacts]:

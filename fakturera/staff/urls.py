@@ -19,6 +19,7 @@ from fakturera.staff.views import (
     invitations,
     invoices,
     payments,
+    overviews,
     pickers,
     recurring,
     tasks,
@@ -26,7 +27,13 @@ from fakturera.staff.views import (
 
 app_name = "staff"
 urlpatterns = [
-    path("", home.home, name="home"),
+    path("", overviews.home, name="home"),
+    # Overviews: open and aged receivables, the cash-in forecast, a customer's statement
+    path("receivables/", overviews.receivable_list, name="receivable_list"),
+    path("receivables/aging/", overviews.aging, name="aging"),
+    path("receivables/forecast/", overviews.cash_forecast, name="cash_forecast"),
+    path("customers/<int:pk>/statement/", overviews.statement, name="customer_statement"),
+    path("customers/<int:pk>/statement/send/", overviews.statement_send, name="customer_statement_send"),
     path("no-company/", home.no_company, name="no_company"),
     # An invitation's link: anyone holding it, no company needed
     path("invitations/<str:token>/", invitations.invitation, name="invitation"),

@@ -42,9 +42,9 @@ ROLES = ("read_only", "accountant", "admin")
 # Pages of no company: the invitation link, the no-company page, the company switch, the
 # user's own security page (two-factor; login_required, of the person, not a company).
 OUTSIDE = {"invitation", "no_company", "company_switch", "security"}
-# Redirects by design: the start page (to the basis); a send's print run when it has none; the
-# page after Register & send when no numbers are given (to the basis).
-REDIRECTS = {"home", "send_print", "basis_registered"}
+# Redirects by design: a send's print run when it has none; the page after Register & send
+# when no numbers are given (to the basis).
+REDIRECTS = {"send_print", "basis_registered"}
 
 
 def _first(model: type[Model], company: Company, **lookup: Any) -> Model | None:
@@ -87,6 +87,8 @@ ARGUMENTS: dict[str, Callable[[Company], dict | None]] = {
     "customer_create": lambda company: {"kind": "person"},
     "customer_detail": _pk(Customer),
     "customer_edit": _pk(Customer),
+    "customer_statement": _pk(Customer),
+    "customer_statement_send": _pk(Customer),
     "member_add": _pk(Customer, kind="organisation"),
     "member_remove": _member,
     "catalog_create": lambda company: {"kind": "product"},

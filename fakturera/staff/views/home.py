@@ -4,13 +4,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from fakturera.parties.models import CompanyUser
-from fakturera.parties.tenancy import SESSION_KEY, staff_view
+from fakturera.parties.tenancy import SESSION_KEY
 from fakturera.staff.two_factor import two_factor_exempt
-
-
-@staff_view()
-def home(request: HttpRequest) -> HttpResponse:
-    return redirect("staff:basis")
 
 
 @login_required
