@@ -80,11 +80,12 @@ def payment_settings_save(*, company: Company, is_applying_credit_automatically:
 # --- receivables, from invoicing's events -----------------------------------------------------
 
 
-def receivables_create(*, invoice_ids: Sequence[int]) -> int:
+def receivables_create(*, invoice_ids: Sequence[int]) -> set[int]:
     """One receivable per newly issued invoice (credit notes settle invoices and have none), in
-    one query and one bulk insert whatever the batch (invoice.issued, in its transaction)."""
+    one query and one bulk insert whatever the batch (invoice.issued, in its transaction).
+    Returns the invoices' customers."""
     if not invoice_ids:
-        return 0
+        return set()
     rows = (
         Invoice.objects.filter(any_of(Invoice, list(invoice_ids)), kind=InvoiceKind.INVOICE)
         .order_by("pk")
@@ -103,7 +104,8 @@ def receivables_create(*, invoice_ids: Sequence[int]) -> int:
             "cash_discount_until",
         )
     )
-    return bulk_insert(
+    rows = list(rows)
+    bulk_insert(
         Receivable,
         (
             "invoice_id",
@@ -155,6 +157,7 @@ def receivables_create(*, invoice_ids: Sequence[int]) -> int:
             ) in rows
         ),
     )
+    return {row[2] for row in rows}
 
 
 def customers_with_credit(*, company_id: int, customer_ids: Iterable[int]) -> set[int]:
@@ -162,22 +165,27 @@ def customers_with_credit(*, company_id: int, customer_ids: Iterable[int]) -> se
     ids = sorted(set(customer_ids))
     if not ids:
         return set()
-    with_payments = Payment.objects.filter(
-        Q(company_id=company_id, status=PaymentStatus.CREDIT) & any_of(Payment, ids, "customer_id")
-    ).values_list("customer_id", flat=True)
-    overpaid = Receivable.objects.filter(
-        Q(company_id=company_id, state=ReceivableState.OVERPAID) & any_of(Receivable, ids, "customer_id")
-    ).values_list("customer_id", flat=True)
-    return set(with_payments) | set(overpaid)
+    with_payments = (
+        Payment.objects.filter(
+            Q(company_id=company_id, status=PaymentStatus.CREDIT) & any_of(Payment, ids, "customer_id")
+        )
+        .order_by()
+        .values_list("customer_id", flat=True)
+    )
+    overpaid = (
+        Receivable.objects.filter(
+            Q(company_id=company_id, state=ReceivableState.OVERPAID) & any_of(Receivable, ids, "customer_id")
+        )
+        .order_by()
+        .values_list("customer_id", flat=True)
+    )
+    return set(with_payments.union(overpaid))
 
 
-def credit_apply_to_issued(*, company_id: int, invoice_ids: Sequence[int], actor_id: int | None) -> int:
+def credit_apply_to_issued(*, company_id: int, customer_ids: Iterable[int], actor_id: int | None) -> int:
     """A new invoice of a customer with a credit balance is paid from it at once (when the
     company applies credit automatically), in the issuing transaction: its documents, rendered
     after the commit, then say what is left to pay, or that nothing is."""
-    customer_ids = set(
-        Receivable.objects.filter(any_of(Receivable, list(invoice_ids))).values_list("customer_id", flat=True)
-    )
     with_credit = customers_with_credit(company_id=company_id, customer_ids=customer_ids)
     if not with_credit:
         return 0

@@ -12,8 +12,8 @@ from fakturera.invoicing.events import INVOICE_CREDITED, INVOICE_ISSUED
 def on_issued(event: Event) -> None:
     from fakturera.payments.services import credit_apply_to_issued, receivables_create
 
-    receivables_create(invoice_ids=event["invoice_ids"])
-    credit_apply_to_issued(company_id=event.company_id, invoice_ids=event["invoice_ids"], actor_id=event.actor_id)
+    customer_ids = receivables_create(invoice_ids=event["invoice_ids"])
+    credit_apply_to_issued(company_id=event.company_id, customer_ids=customer_ids, actor_id=event.actor_id)
 
 
 def on_credited(event: Event) -> None:
