@@ -65,7 +65,7 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = list(loc)
     if parts and parts[0] == "body":
         parts = parts[2:] if len(parts) > 2 else parts[1:]
-    elif parts and parts[0] in ("query", "path", "header"):
+    elif parts and parts[0] in ("query", "path", "header", "file"):
         parts = parts[1:]
     return ".".join(str(part) for part in parts) or "__all__"
 
