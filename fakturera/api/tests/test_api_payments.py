@@ -4,13 +4,13 @@ payment state; refusals with nothing written, idempotency replay, other companie
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from fakturera.api.tests.api_clients import LINES, api_for, error_of
 from fakturera.parties.tests.factories import CompanyFactory, PersonFactory
@@ -18,7 +18,7 @@ from fakturera.payments.models import Payment, PaymentImport, Receivable
 from fakturera.payments.testing import Credit, camt054
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today().isoformat()
+TODAY = timezone.localdate().isoformat()
 
 
 @pytest.fixture
@@ -197,7 +197,8 @@ def test_allocations_above_what_is_open_or_in_another_currency_are_refused(api, 
         f"/payments/{payment['id']}/allocations", {"allocations": [{"invoice_id": invoice["id"], "amount": "99999.00"}]}
     )
     euro = api.post(
-        f"/payments/{payment['id']}/allocations", {"allocations": [{"invoice_id": euro_invoice["id"], "amount": "1.00"}]}
+        f"/payments/{payment['id']}/allocations",
+        {"allocations": [{"invoice_id": euro_invoice["id"], "amount": "1.00"}]},
     )
     unknown = api.post(
         f"/payments/{payment['id']}/allocations", {"allocations": [{"invoice_id": 999999, "amount": "1.00"}]}
