@@ -65,7 +65,7 @@ def test_uploading_a_bank_file_imports_it_and_shows_its_record(staff, company, a
     assert "Unmatched" in page
     for payment in Payment.objects.filter(payment_import=record):
         assert reverse("staff:payment_detail", args=[payment.pk]) in page
-    assert "2 payments booked, 1 of them not matched" in page
+    assert "Booked: 2, not matched: 1, already booked: 0." in page
 
 
 def test_the_same_file_again_books_nothing_and_links_each_line_to_its_earlier_payment(staff, company, admin_user):

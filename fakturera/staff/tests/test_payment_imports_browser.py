@@ -31,7 +31,7 @@ def test_a_bank_file_is_uploaded_and_its_lines_shown(staff_page, tmp_path):
     page.wait_for_selector("#import-payments")
     record = PaymentImport.objects.get(company=company)
     assert page.url.endswith(f"/payments/imports/{record.pk}/")
-    assert "2 payments booked, 1 of them not matched" in page.inner_text(".messages")
+    assert "Booked: 2, not matched: 1, already booked: 0." in page.inner_text(".messages")
     rows = page.locator("#import-payments tbody tr")
     assert rows.count() == 2
     assert "Anna Andersson" in rows.nth(0).inner_text()

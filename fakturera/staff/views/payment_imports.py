@@ -71,8 +71,13 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         return _list(request, form, refusal=exc.message, status=400)
     messages.success(
         request,
-        _("%(file)s was imported: %(booked)s payments booked, %(unmatched)s of them not matched.")
-        % {"file": record.filename, "booked": record.booked_count, "unmatched": record.unmatched_count},
+        _("%(file)s was imported. Booked: %(booked)s, not matched: %(unmatched)s, already booked: %(skipped)s.")
+        % {
+            "file": record.filename,
+            "booked": record.booked_count,
+            "unmatched": record.unmatched_count,
+            "skipped": record.skipped_count,
+        },
     )
     return redirect("staff:payment_import_detail", pk=record.pk)
 
