@@ -190,6 +190,7 @@ def payment_import_lines(*, record: PaymentImport) -> QuerySet[Payment]:
     return Payment.objects.filter(company_id=record.company_id, payment_import=record).order_by("pk")
 
 
+ID_BATCH = 5000
 SKIPPED_REASONS = ("already_booked", "debit", "reversal", "not_booked", "no_amount", "zero_amount")
 
 
@@ -199,9 +200,14 @@ def payment_import_skipped(*, record: PaymentImport) -> list[dict[str, Any]]:
     lines = [dict(line) for line in record.skipped or []]
     known = {line["payment_id"] for line in lines if isinstance(line.get("payment_id"), int)}
     mine: set[int] = set()
-    if known:
-        mine = set(
-            Payment.objects.filter(company_id=record.company_id, pk__in=sorted(known)).values_list("pk", flat=True)
+    ordered = sorted(known)
+    # In batches: a file read twice names as many earlier payments as it has lines.
+    for start in range(0, len(ordered), ID_BATCH):
+        batch = ordered[start : start + ID_BATCH]
+        mine.update(
+            Payment.objects.filter(Q(company_id=record.company_id) & any_of(Payment, batch)).values_list(
+                "pk", flat=True
+            )
         )
     for line in lines:
         if line.get("payment_id") not in mine:

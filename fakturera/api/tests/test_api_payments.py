@@ -396,3 +396,13 @@ def test_another_companys_import_is_not_found(api):
     response = api.get(f"/payment-imports/{theirs.json()['id']}")
 
     assert response.status_code == 404
+
+
+def test_a_multipart_body_without_its_boundary_is_unreadable(api):
+    response = api.client.post(
+        "/api/v1/payment-files", data=b"--x\r\n", content_type="multipart/form-data", headers=api._headers()
+    )
+
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "malformed"
+    assert PaymentImport.objects.count() == 0
