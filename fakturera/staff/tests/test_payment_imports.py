@@ -205,6 +205,8 @@ def test_skipped_lines_are_worded(staff, company, admin_user):
             {"position": "line 5", "reason": "not_booked", "amount": "7.00", "currency": "SEK", "status": "PDNG"},
             {"position": "line 6", "reason": "no_amount", "amount": None, "currency": "EUR", "reference": ""},
             {"position": "line 7", "reason": "zero_amount", "amount": "0.00", "currency": "SEK", "reference": ""},
+            {"position": "line 8", "reason": "stopped", "amount": "9.00", "currency": "SEK", "code": "02"},
+            {"position": "line 9", "reason": "payout", "amount": "9.00", "currency": "SEK", "reference": ""},
         ],
     )
 
@@ -217,5 +219,8 @@ def test_skipped_lines_are_worded(staff, company, admin_user):
         "PDNG",
         "No amount in the file",
         "Zero amount",
+        "Collection stopped by Bankgirot",
+        "(02)",
+        "A payout, not a collection",
     ):
         assert words in page

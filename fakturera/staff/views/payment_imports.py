@@ -102,6 +102,13 @@ SKIPPED_REASONS: dict[str, Any] = {
     "not_booked": _l("Not booked by the bank yet"),
     "no_amount": _l("No amount in the file's currency"),
     "zero_amount": _l("Zero amount"),
+    # An Autogiro report's lines (payments.autogiro_results)
+    "payout": _l("A payout, not a collection"),
+    "refund": _l("Money returned to the payer"),
+    "already_reported": _l("Already reported in an earlier report"),
+    "no_order": _l("No payment order of ours"),
+    "stopped": _l("Collection stopped by Bankgirot"),
+    "rejected": _l("Payment order rejected by Bankgirot"),
 }
 
 
