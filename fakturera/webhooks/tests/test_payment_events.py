@@ -97,8 +97,7 @@ def test_a_bank_file_gives_one_delivery_per_payment_and_endpoint(company, admin_
         ]
     )
 
-    with CaptureQueriesContext(connection) as queries:
-        record = payments_import(source=content, filename="bank.xml", actor=admin_user, company=company)
+    record = payments_import(source=content, filename="bank.xml", actor=admin_user, company=company)
     assert record.booked_count == 3
 
     assert len(_data("payment.received")) == 6
@@ -107,9 +106,19 @@ def test_a_bank_file_gives_one_delivery_per_payment_and_endpoint(company, admin_
     assert {row["status"] for row in unmatched} == {"unmatched"}
     assert {row["payment_import_id"] for row in unmatched} == {record.pk}
     assert len(_data("invoice.paid")) == 1
-    # bulk: the webhooks' reads do not grow with the payments (a fixed handful of statements)
-    webhook_reads = [q for q in queries.captured_queries if "webhooks_" in q["sql"] and "SELECT" in q["sql"]]
-    assert len(webhook_reads) <= 4
+
+
+def test_the_bodies_are_read_in_bulk_whatever_the_number_of_payments(company, admin_user):
+    webhook_endpoint_create(company=company, url="http://127.0.0.1:9/a", events=PAYMENT_EVENTS)
+
+    def statements(n: int, tag: str) -> int:
+        credits = [Credit(amount=Decimal("10.00"), payer="Okänd", bank_reference=f"{tag}{i}") for i in range(n)]
+        with CaptureQueriesContext(connection) as queries:
+            payments_import(source=camt054(credits, message_id=tag), filename=f"{tag}.xml", company=company)
+        return len(queries.captured_queries)
+
+    assert statements(2, "A") == statements(20, "B")
+    assert WebhookDelivery.objects.filter(event="payment.received").count() == 22
 
 
 def test_a_rolled_back_payment_records_no_delivery(company, admin_user):
