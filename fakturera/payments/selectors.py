@@ -1,7 +1,10 @@
-"""Reads of payments and receivables, always for one company or for given invoices: for the
-pages, the API, the portal, webhooks and core.payment_facts.
+"""Reads of the payments app for the pages that show payments, receivables and credit balances,
+for the API, the portal and webhooks (an invoice's payment state, in bulk) and for the bank-file
+pages (imports and their lines).
 
-Lists read in bulk (one query for any number of invoices), never a query per row.
+Every function takes the company (another company's id is not found) and reads in a fixed number
+of queries whatever the number of rows: lists are querysets the caller pages, and what a page
+shows beside its rows (suggestions' fresh figures, invoice numbers) is read once per page.
 """
 
 from __future__ import annotations
@@ -9,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from fakturera.core.bulk import any_of
@@ -21,7 +24,282 @@ from fakturera.core.payment_facts import PaymentFacts
 from fakturera.parties.models import Company
 from fakturera.payments.models import Allocation, Payment, PaymentImport, Receivable
 from fakturera.payments.rules import ZERO
-from fakturera.payments.states import OPEN_STATES, AllocationKind, PaymentStatus
+from fakturera.payments.states import OPEN_STATES, AllocationKind, PaymentSource, PaymentStatus, ReceivableState
+
+# A payment the staff may reverse (a registration by mistake); the others are taken off their
+# invoices instead (payments.services.payment_unallocate).
+REVERSIBLE_SOURCES = (PaymentSource.MANUAL, PaymentSource.API)
+
+# The invoice list's payment filter: a state, or "open" (unpaid or partly paid).
+PAYMENT_STATE_FILTERS = {
+    "open": tuple(OPEN_STATES),
+    "settled": (ReceivableState.PAID, ReceivableState.OVERPAID),
+    **{state.value: (state.value,) for state in ReceivableState},
+}
+
+
+# --- an invoice's payments ----------------------------------------------------------------------
+
+
+def receivable_of_invoice(*, company: Company, invoice_id: int) -> Receivable | None:
+    """What an issued invoice is owed and has been paid; None for a draft or a credit note."""
+    return Receivable.objects.filter(company=company, pk=invoice_id).first()
+
+
+def days_overdue(receivable: Receivable, *, today: dt.date) -> int:
+    """How many days past its due date an invoice still open is (0 when not overdue)."""
+    if receivable.state not in OPEN_STATES or receivable.due_on >= today:
+        return 0
+    return (today - receivable.due_on).days
+
+
+def invoice_allocations(*, company: Company, invoice_id: int) -> list[Allocation]:
+    """Every allocation on the invoice, oldest first, with its payment; each carries
+    `is_undone` (a reversal row points at it) so the page offers undo only for live ones."""
+    rows = list(
+        Allocation.objects.filter(company=company, invoice_id=invoice_id)
+        .select_related("payment", "reversal_of")
+        .annotate(undone_by=F("reversed_by__pk"))
+        .order_by("created_at", "pk")
+    )
+    for row in rows:
+        row.is_undone = row.undone_by is not None
+        row.is_reversal = row.reversal_of_id is not None
+    return rows
+
+
+def invoices_with_payment_state(invoices: QuerySet, *, state: str = "") -> QuerySet:
+    """An invoice queryset with its receivable's state and open amount (`payment_state`,
+    `open_amount`: one join, none for drafts and credit notes), narrowed to a payment filter of
+    `PAYMENT_STATE_FILTERS` when given."""
+    invoices = invoices.annotate(payment_state=F("receivable__state"), open_amount=F("receivable__open_amount"))
+    if state in PAYMENT_STATE_FILTERS:
+        invoices = invoices.filter(receivable__state__in=PAYMENT_STATE_FILTERS[state])
+    return invoices
+
+
+def open_amount_totals(invoices: QuerySet) -> dict[str, Decimal]:
+    """What the invoices of a list still have open, per currency (one aggregate)."""
+    rows = (
+        invoices.order_by()
+        .filter(receivable__isnull=False)
+        .values("currency")
+        .annotate(open=Sum("receivable__open_amount"))
+        .order_by("currency")
+    )
+    return {row["currency"]: row["open"] for row in rows}
+
+
+def open_receivables(*, company: Company) -> QuerySet[Receivable]:
+    """The company's invoices with something left to pay (the invoice picker)."""
+    return Receivable.objects.filter(company=company, state__in=OPEN_STATES).select_related("customer")
+
+
+# --- the payments lists -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentFilter:
+    status: str = ""
+    method: str = ""
+    booked_from: dt.date | None = None
+    booked_to: dt.date | None = None
+    query: str = ""
+    customer_id: int | None = None
+
+
+def _amount_of(text: str) -> Decimal | None:
+    cleaned = text.replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    try:
+        amount = Decimal(cleaned)
+    except ArithmeticError:
+        return None
+    return amount if amount.is_finite() and abs(amount) < Decimal("1000000000000") else None
+
+
+def payment_list(*, company: Company, filters: PaymentFilter | None = None) -> QuerySet[Payment]:
+    """The company's payments, narrowed by status, method, date range, customer and a search of
+    payer, reference, message or an amount typed."""
+    filters = filters or PaymentFilter()
+    qs = Payment.objects.filter(company=company).select_related("customer", "payment_import")
+    if filters.status in PaymentStatus.values:
+        qs = qs.filter(status=filters.status)
+    if filters.method:
+        qs = qs.filter(method=filters.method)
+    if filters.booked_from:
+        qs = qs.filter(booked_on__gte=filters.booked_from)
+    if filters.booked_to:
+        qs = qs.filter(booked_on__lte=filters.booked_to)
+    if filters.customer_id:
+        qs = qs.filter(customer_id=filters.customer_id)
+    if term := filters.query.strip():
+        condition = (
+            Q(payer_name__icontains=term)
+            | Q(reference__icontains=term)
+            | Q(message__icontains=term)
+            | Q(bank_reference__icontains=term)
+            | Q(customer__name__icontains=term)
+        )
+        amount = _amount_of(term)
+        if amount is not None:
+            condition |= Q(amount=amount)
+        qs = qs.filter(condition)
+    return qs
+
+
+def payment_list_totals(payments: QuerySet[Payment]) -> dict[str, Decimal]:
+    """What a list of payments adds up to per currency (one aggregate)."""
+    rows = payments.order_by().values("currency").annotate(total=Sum("amount")).order_by("currency")
+    return {row["currency"]: row["total"] for row in rows}
+
+
+def unmatched_count(*, company: Company) -> int:
+    """How many payments wait in the unmatched queue (the menu's count)."""
+    return Payment.objects.filter(company=company, status=PaymentStatus.UNMATCHED).count()
+
+
+@dataclass
+class Suggestion:
+    """An invoice the matcher suggested for an unmatched payment, with its figures as they are
+    now (the invoice may have been paid since) and what to allocate in one click."""
+
+    invoice_id: int
+    number: str
+    customer_name: str
+    currency: str
+    open_amount: Decimal
+    due_on: dt.date | None
+    why: list[str]
+    amount: Decimal = ZERO
+
+    @property
+    def is_possible(self) -> bool:
+        return self.amount > ZERO
+
+
+def suggestions_of(*, company: Company, payments: list[Payment]) -> dict[int, list[Suggestion]]:
+    """Each payment's suggestions (match_details), read fresh in one query for the whole page."""
+    wanted = {
+        int(s["invoice_id"]): None
+        for payment in payments
+        for s in (payment.match_details or {}).get("suggestions", [])
+        if str(s.get("invoice_id", "")).isdigit()
+    }
+    found = {
+        r.pk: r for r in Receivable.objects.filter(company=company, pk__in=list(wanted)).select_related("customer")
+    }
+    result: dict[int, list[Suggestion]] = {}
+    for payment in payments:
+        rows = []
+        for s in (payment.match_details or {}).get("suggestions", []):
+            receivable = found.get(int(s["invoice_id"])) if str(s.get("invoice_id", "")).isdigit() else None
+            if receivable is None:
+                continue
+            left = payment.amount - payment.allocated_amount
+            possible = receivable.currency == payment.currency and receivable.state in OPEN_STATES
+            rows.append(
+                Suggestion(
+                    invoice_id=receivable.pk,
+                    number=receivable.number,
+                    customer_name=receivable.customer.name,
+                    currency=receivable.currency,
+                    open_amount=receivable.open_amount,
+                    due_on=receivable.due_on,
+                    why=list(s.get("why", [])),
+                    amount=min(left, receivable.open_amount) if possible else ZERO,
+                )
+            )
+        result[payment.pk] = rows
+    return result
+
+
+# --- one payment ----------------------------------------------------------------------------------
+
+
+def payment_detail(*, company: Company, pk: int) -> Payment | None:
+    return (
+        Payment.objects.filter(company=company, pk=pk)
+        .select_related("customer", "payment_import", "created_by", "reversed_by")
+        .first()
+    )
+
+
+def payment_allocations(*, payment: Payment) -> list[Allocation]:
+    """The payment's allocations with the invoice numbers (one query for them), each with
+    `is_undone` and `number`."""
+    rows = list(
+        Allocation.objects.filter(payment=payment)
+        .select_related("reversal_of")
+        .annotate(undone_by=F("reversed_by__pk"))
+        .order_by("created_at", "pk")
+    )
+    numbers = dict(
+        Receivable.objects.filter(pk__in={r.invoice_id for r in rows if r.invoice_id}).values_list("pk", "number")
+    )
+    for row in rows:
+        row.is_undone = row.undone_by is not None
+        row.is_reversal = row.reversal_of_id is not None
+        row.number = numbers.get(row.invoice_id, "")
+    return rows
+
+
+def payment_has_live_allocations(allocations: list[Allocation]) -> bool:
+    return any(not a.is_undone and not a.is_reversal and a.invoice_id for a in allocations)
+
+
+# --- a customer's money --------------------------------------------------------------------------
+
+
+@dataclass
+class CustomerMoney:
+    """A customer's open balance (what their invoices still owe) and credit balance, per currency."""
+
+    open: dict[str, Decimal] = field(default_factory=dict)
+    credit: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def currencies(self) -> list[str]:
+        return sorted(set(self.open) | set(self.credit))
+
+    def rows(self) -> list[tuple[str, Decimal, Decimal]]:
+        return [(c, self.open.get(c, ZERO), self.credit.get(c, ZERO)) for c in self.currencies]
+
+
+def customer_money(*, company: Company, customer_id: int) -> CustomerMoney:
+    """Two aggregates: open receivables, and credit (payments' money on no invoice plus what
+    over-paid invoices hold)."""
+    money = CustomerMoney()
+    for currency, amount in (
+        Receivable.objects.filter(company=company, customer_id=customer_id, state__in=OPEN_STATES)
+        .order_by()
+        .values("currency")
+        .annotate(open=Sum("open_amount"))
+        .values_list("currency", "open")
+    ):
+        money.open[currency] = amount
+    credit: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for currency, amount in (
+        Payment.objects.filter(company=company, customer_id=customer_id, status=PaymentStatus.CREDIT)
+        .order_by()
+        .values("currency")
+        .annotate(left=Sum(F("amount") - F("allocated_amount")))
+        .values_list("currency", "left")
+    ):
+        credit[currency] += amount
+    for currency, amount in (
+        Receivable.objects.filter(company=company, customer_id=customer_id, state=ReceivableState.OVERPAID)
+        .order_by()
+        .values("currency")
+        .annotate(over=Sum("open_amount"))
+        .values_list("currency", "over")
+    ):
+        credit[currency] -= amount
+    money.credit = {c: a for c, a in credit.items() if a}
+    return money
+
+
+def customer_payments(*, company: Company, customer_id: int, limit: int = 50) -> list[Payment]:
+    return list(Payment.objects.filter(company=company, customer_id=customer_id).order_by("-booked_on", "-pk")[:limit])
 
 
 def payment_facts_of(invoice_ids: list[int]) -> dict[int, PaymentFacts]:
@@ -134,7 +412,7 @@ def payment_state(*, company: Company | int, invoice_id: int) -> PaymentState | 
 # --- payments (API) ------------------------------------------------------------------------------
 
 
-def payment_list(
+def payment_list_api(
     *,
     company: Company,
     status: str = "",
@@ -142,15 +420,11 @@ def payment_list(
     booked_to: dt.date | None = None,
     invoice_id: int | None = None,
 ) -> QuerySet[Payment]:
-    """The company's payments, newest first, filtered by status, payment date and the invoice
-    they were put on."""
-    qs = Payment.objects.filter(company=company)
-    if status in PaymentStatus.values:
-        qs = qs.filter(status=status)
-    if booked_from is not None:
-        qs = qs.filter(booked_on__gte=booked_from)
-    if booked_to is not None:
-        qs = qs.filter(booked_on__lte=booked_to)
+    """The API's list: `payment_list` by status and payment date, and the payments put on one
+    invoice; newest first."""
+    qs = payment_list(
+        company=company, filters=PaymentFilter(status=status, booked_from=booked_from, booked_to=booked_to)
+    )
     if invoice_id is not None:
         qs = qs.filter(pk__in=_payments_on_invoice(company, invoice_id))
     return qs.order_by("-booked_on", "-pk")
@@ -160,7 +434,7 @@ def _payments_on_invoice(company: Company, invoice_id: int) -> QuerySet[Any]:
     return Allocation.objects.filter(company=company, invoice_id=invoice_id, payment__isnull=False).values("payment_id")
 
 
-def payment_allocations(*, payment_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+def live_allocations_by_payment(*, payment_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
     """Each payment's allocations not undone (invoice, kind, amount), in one query."""
     ids = sorted(set(payment_ids))
     found: dict[int, list[dict[str, Any]]] = {pk: [] for pk in ids}

@@ -160,4 +160,3 @@ urlpatterns = [
     path("payments/imports/upload/", payment_imports.import_upload, name="payment_import_upload"),
     path("payments/imports/<int:pk>/", payment_imports.import_detail, name="payment_import_detail"),
 ]
-

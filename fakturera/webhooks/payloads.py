@@ -55,10 +55,10 @@ def payment_payloads(*, company_id: int, payment_ids: list[int]) -> Iterator[dic
     of each of those invoices. Read in three queries whatever the number of payments, and only
     when an endpoint listens (webhook_events draws on this generator only then)."""
     from fakturera.payments.models import Payment
-    from fakturera.payments.selectors import payment_allocations, payment_states
+    from fakturera.payments.selectors import live_allocations_by_payment, payment_states
 
     payments = list(Payment.objects.filter(company_id=company_id, pk__in=payment_ids).order_by("pk"))
-    allocations = payment_allocations(payment_ids=[payment.pk for payment in payments])
+    allocations = live_allocations_by_payment(payment_ids=[payment.pk for payment in payments])
     invoice_ids = {a["invoice_id"] for found in allocations.values() for a in found if a["invoice_id"]}
     states = payment_states(company=company_id, invoice_ids=invoice_ids)
     for payment in payments:

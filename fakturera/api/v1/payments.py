@@ -59,7 +59,7 @@ IMPORT_OUT = ("id", "created_at", "via", "filename", "sha256", "size", "format",
 
 def payments_out(payments: Sequence[Payment]) -> list[dict[str, Any]]:
     """The payments with their allocations, read in one query for all of them."""
-    allocations = selectors.payment_allocations(payment_ids=[payment.pk for payment in payments])
+    allocations = selectors.live_allocations_by_payment(payment_ids=[payment.pk for payment in payments])
     return [
         {**{name: getattr(payment, name) for name in PAYMENT_OUT}, "allocations": allocations.get(payment.pk, [])}
         for payment in payments
@@ -78,7 +78,7 @@ def _not_found_as_field(exc: services.NotFound, fields: dict[str, str]) -> Domai
 
 @router.get("", response={200: PaymentPage, **ERRORS}, summary="List payments")
 def payment_list(request: HttpRequest, query: Query[PaymentQuery]) -> Any:
-    qs = selectors.payment_list(
+    qs = selectors.payment_list_api(
         company=company_of(request),
         status=query.status or "",
         booked_from=query.booked_from,

@@ -24,7 +24,8 @@ def test_a_bank_file_is_uploaded_and_its_lines_shown(staff_page, tmp_path):
     )
 
     page.goto("/")
-    page.click("#nav-bank-files")
+    page.click("#nav-payments")
+    page.click("#tab-bank-files")
     page.set_input_files("input[type=file]", str(path))
     page.click("#upload-form button[type=submit]")
 

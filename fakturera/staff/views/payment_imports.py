@@ -146,15 +146,3 @@ def _page_links(request: HttpRequest, name: str, page: Page) -> dict[str, str]:
         "previous": url(page.previous_page_number()) if page.has_previous() else "",
         "next": url(page.next_page_number()) if page.has_next() else "",
     }
-
-
-@staff_view()
-def payment_detail_placeholder(request: HttpRequest, pk: int) -> HttpResponse:
-    """Until the payment page is merged: a payment's facts, so the import's links lead somewhere.
-    The lead drops this view and its URL entry when the payments pages come in."""
-    from fakturera.payments.models import Payment
-
-    payment = get_for_company(Payment.objects.select_related("customer", "payment_import"), request.company, pk=pk)
-    return render(
-        request, "staff/payment_imports/payment_placeholder.html", {"section": "payments", "payment": payment}
-    )
