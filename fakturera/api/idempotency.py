@@ -56,6 +56,7 @@ def idempotent(
     status: int,
     action: Callable[[], Any],
     respond: Callable[[Any], bytes],
+    fingerprint: str | None = None,
 ) -> tuple[int, bytes, bool]:
     """Run `action` once per Idempotency-Key; returns (status, body, is_replay).
 
@@ -63,6 +64,9 @@ def idempotent(
     body is stored with the record. Without one, the action is one service call, which
     owns its transaction: it commits, and the body is made after. Wrapping it in a
     transaction of our own would only add a savepoint (two round trips) per write.
+
+    `fingerprint` replaces the request's hash when its body cannot be read again (a multipart
+    upload, whose body Django has already consumed): the caller hashes what it was sent.
     """
     key = request.headers.get(HEADER)
     if key is None:
@@ -73,7 +77,7 @@ def idempotent(
             _("An Idempotency-Key is 1 to %(n)s printable characters.") % {"n": MAX_KEY_LENGTH},
             field=HEADER,
         )
-    fingerprint = request_hash(request)
+    fingerprint = fingerprint or request_hash(request)
 
     def once() -> tuple[int, bytes, bool]:
         # The whole of it again when the database aborts it as a deadlock (core.db): the

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from fakturera.invoicing.models import Invoice, InvoiceLine
 from fakturera.invoicing.states import InvoiceStatus
 from fakturera.parties.models import Company, Customer
+from fakturera.payments.selectors import payment_states
 
 
 def portal_invoices(*, company: Company, customer: Customer) -> QuerySet[Invoice]:
@@ -31,3 +34,13 @@ def portal_invoice(*, company: Company, customer: Customer, invoice_id: int) -> 
     if invoice is None:
         raise Http404
     return invoice
+
+
+def with_payment_states(*, company: Company, invoices: Iterable[Invoice]) -> list[Invoice]:
+    """The invoices, each with `payment_state` (payments' PaymentState, None for a credit note),
+    read in one query for all of them."""
+    found = list(invoices)
+    states = payment_states(company=company, invoice_ids=[invoice.pk for invoice in found])
+    for invoice in found:
+        invoice.payment_state = states.get(invoice.pk)  # type: ignore[attr-defined]
+    return found

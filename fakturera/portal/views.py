@@ -132,7 +132,9 @@ def invoice_list(request: HttpRequest, company: Company, customer: Customer) -> 
         "portal_company": company,
         "customer": customer,
         "show_logout": True,
-        "invoices": selectors.portal_invoices(company=company, customer=customer),
+        "invoices": selectors.with_payment_states(
+            company=company, invoices=selectors.portal_invoices(company=company, customer=customer)
+        ),
     }
     return render(request, "portal/invoice_list.html", context)
 
@@ -140,6 +142,7 @@ def invoice_list(request: HttpRequest, company: Company, customer: Customer) -> 
 @portal_view
 def invoice_detail(request: HttpRequest, company: Company, customer: Customer, invoice_id: int) -> HttpResponse:
     invoice = selectors.portal_invoice(company=company, customer=customer, invoice_id=invoice_id)
+    selectors.with_payment_states(company=company, invoices=[invoice])
     context = {"portal_company": company, "customer": customer, "invoice": invoice, "show_logout": True}
     return render(request, "portal/invoice_detail.html", context)
 

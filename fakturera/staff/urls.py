@@ -19,6 +19,7 @@ from fakturera.staff.views import (
     invitations,
     invoices,
     overviews,
+    payment_imports,
     payments,
     pickers,
     recurring,
@@ -161,4 +162,8 @@ urlpatterns = [
     path("recurring/orders/", recurring.recurring_orders, name="recurring_orders"),
     path("recurring/orders/invoice/", recurring.recurring_orders_invoice, name="recurring_orders_invoice"),
     path("recurring/settings/", recurring.recurring_settings, name="recurring_settings"),
+    # Bank files: the upload, the imports and each import's record with every line
+    path("payments/imports/", payment_imports.import_list, name="payment_imports"),
+    path("payments/imports/upload/", payment_imports.import_upload, name="payment_import_upload"),
+    path("payments/imports/<int:pk>/", payment_imports.import_detail, name="payment_import_detail"),
 ]

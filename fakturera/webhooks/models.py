@@ -24,6 +24,10 @@ class WebhookEvent(models.TextChoices):
     INVOICE_SENT = "invoice.sent", _("Invoice sent")
     INVOICE_REMINDED = "invoice.reminded", _("Reminder sent")
     INVOICE_DELIVERY_FAILED = "invoice.delivery_failed", _("Invoice or reminder delivery failed")
+    PAYMENT_RECEIVED = "payment.received", _("Payment received")
+    PAYMENT_UNMATCHED = "payment.unmatched", _("Payment not matched to an invoice")
+    INVOICE_PAID = "invoice.paid", _("Invoice paid")
+    INVOICE_OVERPAID = "invoice.overpaid", _("Invoice overpaid")
     TEST = "test", _("Test event")
 
 

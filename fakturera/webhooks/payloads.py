@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -42,3 +43,51 @@ def invoice_exported_payload(invoice: Any, ubl: bytes | None) -> dict[str, Any]:
 def course_basis_payload(*, scope: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The basis report's choice (occurrence, dates ...) and its rows."""
     return {**scope, "rows": rows}
+
+
+PAYMENT_FIELDS = ("id", "status", "amount", "currency", "booked_on", "value_on", "method", "source", "payer_name",
+                  "reference", "message", "match", "customer_id", "allocated_amount", "days_late", "is_double",
+                  "payment_import_id", "position")  # fmt: skip
+
+
+def payment_payloads(*, company_id: int, payment_ids: list[int]) -> Iterator[dict[str, Any]]:
+    """One body per payment: its fields, what it was put on (allocations) and the payment state
+    of each of those invoices. Read in three queries whatever the number of payments, and only
+    when an endpoint listens (webhook_events draws on this generator only then)."""
+    from fakturera.payments.models import Payment
+    from fakturera.payments.selectors import live_allocations_by_payment, payment_states
+
+    payments = list(Payment.objects.filter(company_id=company_id, pk__in=payment_ids).order_by("pk"))
+    allocations = live_allocations_by_payment(payment_ids=[payment.pk for payment in payments])
+    invoice_ids = {a["invoice_id"] for found in allocations.values() for a in found if a["invoice_id"]}
+    states = payment_states(company=company_id, invoice_ids=invoice_ids)
+    for payment in payments:
+        yield {
+            **{name: getattr(payment, name) for name in PAYMENT_FIELDS},
+            "allocations": [
+                {
+                    **allocation,
+                    "invoice_payment": states[allocation["invoice_id"]].as_dict()
+                    if allocation["invoice_id"] in states
+                    else None,
+                }
+                for allocation in allocations.get(payment.pk, [])
+            ],
+        }
+
+
+def invoice_payment_payloads(*, company_id: int, invoice_ids: list[int]) -> Iterator[dict[str, Any]]:
+    """invoice.paid, invoice.overpaid: one body per invoice, its number and its payment state."""
+    from fakturera.payments.selectors import payment_states
+
+    states = payment_states(company=company_id, invoice_ids=invoice_ids)
+    for invoice_id in sorted(states):
+        state = states[invoice_id]
+        yield {
+            "invoice_id": invoice_id,
+            "number": state.number,
+            "currency": state.currency,
+            "total_amount": state.total_amount,
+            "due_on": state.due_on,
+            "payment": state.as_dict(),
+        }

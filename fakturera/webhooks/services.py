@@ -64,6 +64,10 @@ SUBSCRIBABLE_EVENTS = [
     WebhookEvent.INVOICE_SENT,
     WebhookEvent.INVOICE_REMINDED,
     WebhookEvent.INVOICE_DELIVERY_FAILED,
+    WebhookEvent.PAYMENT_RECEIVED,
+    WebhookEvent.PAYMENT_UNMATCHED,
+    WebhookEvent.INVOICE_PAID,
+    WebhookEvent.INVOICE_OVERPAID,
 ]
 
 

@@ -13,12 +13,15 @@ from fakturera.core.events import IN_TRANSACTION, Event, subscribe
 from fakturera.courses.events import COURSE_BASIS_EXPORTED
 from fakturera.distribution.events import INVOICE_DELIVERY_FAILED, INVOICE_EXPORTED, INVOICE_REMINDED, INVOICE_SENT
 from fakturera.invoicing.events import INVOICE_CREDITED, INVOICE_ISSUED
+from fakturera.payments.events import INVOICE_OVERPAID, INVOICE_PAID, PAYMENT_RECEIVED, PAYMENT_UNMATCHED
 from fakturera.webhooks.models import WebhookEvent
 from fakturera.webhooks.payloads import (
     course_basis_payload,
     invoice_credited_payload,
     invoice_exported_payload,
     invoice_payload,
+    invoice_payment_payloads,
+    payment_payloads,
 )
 from fakturera.webhooks.services import webhook_event, webhook_events
 
@@ -76,6 +79,26 @@ def on_course_basis_exported(event: Event) -> None:
     event["receipts"].extend(_receipt(d.pk) for d in deliveries)
 
 
+def on_payments(event: Event) -> None:
+    """payment.received, payment.unmatched (payments, a batch per booking): one delivery per
+    payment and endpoint; data the payment, its allocations and their invoices' payment state."""
+    webhook_events(
+        company=event.company_id,
+        event=event.name,
+        payloads=payment_payloads(company_id=event.company_id, payment_ids=list(event["payment_ids"])),
+    )
+
+
+def on_invoices_paid(event: Event) -> None:
+    """invoice.paid, invoice.overpaid: one delivery per invoice and endpoint; data the
+    invoice's id, number and payment state."""
+    webhook_events(
+        company=event.company_id,
+        event=event.name,
+        payloads=invoice_payment_payloads(company_id=event.company_id, invoice_ids=list(event["invoice_ids"])),
+    )
+
+
 def connect() -> None:
     subscribe(INVOICE_ISSUED, on_invoice_issued, when=IN_TRANSACTION)
     subscribe(INVOICE_CREDITED, on_invoice_credited, when=IN_TRANSACTION)
@@ -83,3 +106,7 @@ def connect() -> None:
     subscribe(COURSE_BASIS_EXPORTED, on_course_basis_exported, when=IN_TRANSACTION)
     for name in (INVOICE_SENT, INVOICE_REMINDED, INVOICE_DELIVERY_FAILED):
         subscribe(name, on_sending_moved, when=IN_TRANSACTION)
+    for name in (PAYMENT_RECEIVED, PAYMENT_UNMATCHED):
+        subscribe(name, on_payments, when=IN_TRANSACTION)
+    for name in (INVOICE_PAID, INVOICE_OVERPAID):
+        subscribe(name, on_invoices_paid, when=IN_TRANSACTION)

@@ -9,7 +9,7 @@ from csp.constants import SELF
 from csp.decorators import csp_update
 from ninja import NinjaAPI, Swagger
 
-from fakturera.api.v1 import basis, customers, errors, invoices, products, query
+from fakturera.api.v1 import basis, customers, errors, invoices, payments, products, query
 from fakturera.api.v1.auth import ApiKeyAuth
 from fakturera.api.v1.common import JsonParser
 
@@ -39,3 +39,6 @@ api.add_router("/organisations", customers.organisations)
 api.add_router("/customers", basis.router)
 api.add_router("/products", products.router)
 api.add_router("/invoices", invoices.router)
+api.add_router("/payments", payments.router)
+api.add_router("/payment-files", payments.files)
+api.add_router("/payment-imports", payments.imports)

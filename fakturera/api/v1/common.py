@@ -113,6 +113,7 @@ def write(
     status: int,
     action: Callable[[], Any],
     present: Callable[[Any], Schema | dict[str, Any]] | None = None,
+    fingerprint: str | None = None,
 ) -> HttpResponse:
     """Run `action` (one service call, which is one transaction) once per Idempotency-Key,
     and answer with `status` and `present(result)` (or the result itself).
@@ -128,7 +129,7 @@ def write(
         return render(present(result) if present is not None else result)
 
     status_code, body, is_replay = idempotent(
-        request, company=key.company, status=status, action=action, respond=respond
+        request, company=key.company, status=status, action=action, respond=respond, fingerprint=fingerprint
     )
     response = HttpResponse(body, status=status_code, content_type="application/json")
     if is_replay:

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from ninja import NinjaAPI
@@ -65,7 +66,7 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = list(loc)
     if parts and parts[0] == "body":
         parts = parts[2:] if len(parts) > 2 else parts[1:]
-    elif parts and parts[0] in ("query", "path", "header"):
+    elif parts and parts[0] in ("query", "path", "header", "file"):
         parts = parts[1:]
     return ".".join(str(part) for part in parts) or "__all__"
 
@@ -256,6 +257,17 @@ def install(api: NinjaAPI) -> None:
             code="too_large",
             message=_("The request body is larger than %(mb)s MB; send fewer items per request.")
             % {"mb": f"{megabytes:.2g}"},
+        )
+
+    @api.exception_handler(MultiPartParserError)
+    def malformed_upload(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        # A multipart body Django cannot take apart (no boundary, cut short): unreadable, as bad JSON is.
+        return error_response(
+            api,
+            request,
+            status=400,
+            code="malformed",
+            message=_("The request body is not a readable multipart form; send the file in the field “file”."),
         )
 
     @api.exception_handler(Http404)

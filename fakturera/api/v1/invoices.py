@@ -39,8 +39,9 @@ from fakturera.invoicing import selectors, services
 from fakturera.invoicing.history import describe
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.rules import figures, figures_cash_discount
-from fakturera.invoicing.states import InvoiceStatus
+from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
 from fakturera.parties.models import Company, Customer, PdfTemplate
+from fakturera.payments.selectors import PaymentState, payment_state, payment_states
 
 router = Router(tags=["invoices"])
 
@@ -57,11 +58,19 @@ DETAIL_OUT = ("language", "payment_terms_days", "cash_discount_percent", "cash_d
 CONTENT_TYPES = {DocumentFormat.PDF: "application/pdf", DocumentFormat.UBL: "application/xml"}
 
 
-def _summary(invoice: Invoice) -> dict[str, Any]:
+def _summary(invoice: Invoice, payment: PaymentState | None = None) -> dict[str, Any]:
     return {
         **{name: getattr(invoice, name) for name in SUMMARY_OUT},
         "customer_name": invoice.customer.name,
+        "payment": payment.as_dict() if payment is not None else None,
     }
+
+
+def _payment_of(company: Company, invoice: Invoice) -> PaymentState | None:
+    """An issued invoice's payment state (one indexed read); a draft or credit note has none."""
+    if invoice.status == InvoiceStatus.DRAFT or invoice.kind != InvoiceKind.INVOICE:
+        return None
+    return payment_state(company=company, invoice_id=invoice.pk)
 
 
 def invoice_out(company: Company, invoice: int | Invoice) -> dict[str, Any]:
@@ -86,7 +95,7 @@ def invoice_out(company: Company, invoice: int | Invoice) -> dict[str, Any]:
     nets = dict(zip((line.pk for line in lines), shown.line_amounts, strict=True))
     discount = figures_cash_discount(invoice, shown)
     return {
-        **_summary(invoice),
+        **_summary(invoice, _payment_of(company, invoice)),
         **{name: getattr(invoice, name) for name in DETAIL_OUT},
         "lines": [{**{name: getattr(line, name) for name in LINE_OUT}, "net_amount": nets[line.pk]} for line in lines],
         "vat_breakdown": vat,
@@ -125,9 +134,17 @@ def invoice_list(request: HttpRequest, query: Query[InvoiceQuery]) -> Any:
         number_from=query.number_from,
         number_to=query.number_to,
     )
-    qs = selectors.invoice_list(company=company_of(request), filters=filters)
-    rows = qs[query.offset : query.offset + query.limit]
-    return {"count": qs.count(), "limit": query.limit, "offset": query.offset, "items": [_summary(i) for i in rows]}
+    company = company_of(request)
+    qs = selectors.invoice_list(company=company, filters=filters)
+    rows = list(qs[query.offset : query.offset + query.limit])
+    # Every invoice's payment state in one query, whatever the page's size.
+    states = payment_states(company=company, invoice_ids=[invoice.pk for invoice in rows])
+    return {
+        "count": qs.count(),
+        "limit": query.limit,
+        "offset": query.offset,
+        "items": [_summary(invoice, states.get(invoice.pk)) for invoice in rows],
+    }
 
 
 @router.post(

@@ -593,6 +593,17 @@ class EventOut(Schema):
     params: dict[str, Any]
 
 
+class InvoicePaymentOut(Schema):
+    """What an issued invoice has been paid (payments' receivable); null for drafts and credit notes."""
+
+    state: str = Field(description="unpaid, partly_paid, paid or overpaid")
+    paid_amount: Amount
+    open_amount: Amount = Field(description="Negative when over-paid")
+    credited_amount: Amount
+    paid_on: dt.date | None
+    days_late: int | None
+
+
 class InvoiceSummaryOut(Schema):
     id: int
     kind: str
@@ -612,6 +623,7 @@ class InvoiceSummaryOut(Schema):
     credited_invoice_id: int | None
     created_at: dt.datetime
     issued_at: dt.datetime | None
+    payment: InvoicePaymentOut | None = None
 
 
 class InvoiceOut(InvoiceSummaryOut):
@@ -674,3 +686,127 @@ class ProductPage(Page):
 
 class InvoicePage(Page):
     items: list[InvoiceSummaryOut]
+
+
+# --- payments ----------------------------------------------------------------------------------
+
+# As payments stores a payment's amount (payments.models: 14 digits, 2 decimals).
+MoneyString = decimal_string(12, 2, "1250.00")
+PaymentMethodCode = Literal[("transfer", "bankgiro", "plusgiro", "swish", "card", "cash", "direct_debit", "other")]
+PaymentStatusCode = Literal["unmatched", "credit", "allocated", "reversed"]
+
+
+class PaymentIn(BodyIn):
+    """A payment received: on an invoice (`invoice_id`), found by its payment reference
+    (`reference`, OCR or RF), for a customer (their credit balance) or for no one yet."""
+
+    amount: MoneyString
+    currency: Currency
+    booked_on: BoundedDate = Field(description="The day the money arrived; not after today")
+    method: PaymentMethodCode = "transfer"
+    invoice_id: BodyId | None = Field(None, description="The invoice it pays")
+    reference: text(140) = Field("", description="The payment reference (OCR or RF) of the invoice it pays")
+    customer_id: BodyId | None = Field(None, description="Without an invoice: the customer whose credit it becomes")
+    payer_name: text(200) = ""
+    message: multiline_text(2000) = ""
+
+
+class AllocationIn(BodyIn):
+    invoice_id: BodyId
+    amount: MoneyString
+
+
+class AllocateIn(BodyIn):
+    allocations: list[AllocationIn] = Field(min_length=1, max_length=500)
+
+
+class ReasonIn(BodyIn):
+    reason: text(300) = ""
+
+
+class AllocationOut(Schema):
+    invoice_id: int | None
+    kind: str
+    amount: Amount
+    on: dt.date
+
+
+class PaymentOut(Schema):
+    id: int
+    status: str
+    amount: Amount
+    currency: str
+    booked_on: dt.date
+    value_on: dt.date | None
+    method: str
+    source: str
+    customer_id: int | None
+    payer_name: str
+    reference: str
+    message: str
+    match: str
+    allocated_amount: Amount
+    days_late: int | None
+    is_double: bool
+    payment_import_id: int | None
+    position: str
+    created_at: dt.datetime
+    reversed_at: dt.datetime | None
+    reversal_reason: str
+    allocations: list[AllocationOut]
+
+
+class PaymentPage(Page):
+    items: list[PaymentOut]
+
+
+class PaymentQuery(Schema):
+    status: PaymentStatusCode | None = None
+    booked_from: IsoDate | None = Field(None, description="Payments made on or after this day")
+    booked_to: IsoDate | None = Field(None, description="Payments made on or before this day")
+    invoice_id: Id | None = Field(None, description="Payments put on this invoice")
+    limit: Annotated[int, Field(ge=1, le=500)] = 50
+    offset: Annotated[int, Field(ge=0, le=10**9)] = 0
+
+
+class SkippedLineOut(Schema):
+    position: str
+    reason: str = Field(description="already_booked, debit, reversal, not_booked, no_amount or zero_amount")
+    amount: Amount | None
+    currency: str
+    reference: str
+    payment_id: int | None = Field(None, description="For already_booked: the payment it was booked as")
+
+
+class PaymentImportOut(Schema):
+    id: int
+    created_at: dt.datetime
+    created_by: str | None
+    via: str
+    filename: str
+    sha256: str
+    size: int
+    format: str
+    version: str
+    message_id: str
+    account: str
+    is_test: bool
+    transaction_count: int
+    booked_count: int
+    matched_count: int
+    unmatched_count: int
+    skipped_count: int
+    ignored_count: int
+    totals: dict[str, str]
+    warnings: list[str]
+    payment_ids: list[int]
+    skipped: list[SkippedLineOut]
+
+
+class FileRefusalBody(ErrorBody):
+    line: int | None = Field(None, description="The line (record) of the file where it is wrong")
+    path: str | None = Field(None, description="The element (camt) where it is wrong")
+
+
+class FileRefusalOut(Schema):
+    error: FileRefusalBody

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -30,8 +31,10 @@ from fakturera.invoicing.tests.factories import draft_invoice
 from fakturera.parties.models import Company, CompanyUser, Customer, OrganisationMember
 from fakturera.parties.tenancy import SESSION_KEY
 from fakturera.parties.tests.factories import UserFactory
-from fakturera.payments.models import Payment
+from fakturera.payments.importing import payments_import
+from fakturera.payments.models import Payment, PaymentImport
 from fakturera.payments.services import payment_register
+from fakturera.payments.testing import Credit, camt054
 from fakturera.recurring.models import RecurringInvoice
 from fakturera.staff import urls as staff_urls
 from fakturera.staff.access import PAGES, may_open
@@ -144,6 +147,7 @@ ARGUMENTS: dict[str, Callable[[Company], dict | None]] = {
     "customer_refund": _pk(Customer),
     "recurring_edit": _pk(RecurringInvoice),
     "recurring_delete": _pk(RecurringInvoice),
+    "payment_import_detail": _pk(PaymentImport),
 }
 
 
@@ -167,6 +171,13 @@ def demo(db):
     webhook_endpoint_create(company=clinic, url="https://crm.example/hook", events=["invoice.issued"])
     payment_register(
         company=clinic, actor=admin, amount="100", currency="SEK", booked_on=timezone.localdate(), payer_name="Okänd"
+    )
+    bankgiro = "".join(ch for ch in clinic.bankgiro if ch.isdigit())
+    payments_import(
+        source=camt054([Credit(amount=Decimal("100.00"), payer="Okänd")], bankgiro_digits=bankgiro),
+        filename="bank.xml",
+        actor=admin,
+        company=clinic,
     )
     DBTaskResult.objects.create(
         args_kwargs={"args": [], "kwargs": {}, "company_id": clinic.pk},

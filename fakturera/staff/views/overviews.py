@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -40,15 +40,6 @@ from fakturera.staff.listing import Column, paginate
 
 SECTION = "receivables"
 IMPORTS_SHOWN_FOR = dt.timedelta(days=7)
-
-
-def _optional_url(name: str, query: str = "") -> str:
-    """A link to a page of another part of the staff UI that may not be there yet."""
-    try:
-        url = reverse(name)
-    except NoReverseMatch:
-        return ""
-    return f"{url}?{query}" if query else url
 
 
 # --- home -------------------------------------------------------------------------------------
@@ -76,12 +67,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "receivables": [by_currency[code] for code in currencies],
         "aging_chart": _aging_chart(first[0], aged[first[0]], key="home-aging") if first else None,
         "unmatched": selectors.unmatched_payments_summary(company=company),
-        "unmatched_url": _optional_url("staff:payment_queue"),
+        "unmatched_url": reverse("staff:payment_queue"),
         "drafts": drafts,
         "recurring_due": recurring_selectors.recurring_due_count(company=company, today=today),
         "sending": sending,
         "imports": selectors.recent_payment_imports(company=company, since=timezone.now() - IMPORTS_SHOWN_FOR),
-        "imports_url": _optional_url("staff:payment_imports"),
+        "imports_url": reverse("staff:payment_imports"),
         "import_days": IMPORTS_SHOWN_FOR.days,
     }
     return render(request, "staff/overviews/home.html", context)

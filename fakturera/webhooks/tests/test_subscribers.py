@@ -77,6 +77,10 @@ def test_webhooks_subscribes_in_the_publishers_transaction():
         ("invoice.sent", events.IN_TRANSACTION),
         ("invoice.reminded", events.IN_TRANSACTION),
         ("invoice.delivery_failed", events.IN_TRANSACTION),
+        ("payment.received", events.IN_TRANSACTION),
+        ("payment.unmatched", events.IN_TRANSACTION),
+        ("invoice.paid", events.IN_TRANSACTION),
+        ("invoice.overpaid", events.IN_TRANSACTION),
     }
 
 
