@@ -72,13 +72,17 @@ class InvoiceFilterForm(TextCheckedForm):
 
     def matching(self, *, company: Company) -> QuerySet[Invoice]:
         """The invoices this (valid) filter selects: invoicing's list narrowed by
-        distribution to the chosen sending status and by payments to the payment state."""
+        distribution to the chosen sending status and by payments to the payment state.
+        "Overdue" is past its due date and not paid (invoicing knows only the date)."""
+        state = self.cleaned_data.get("payment") or ""
+        if self.cleaned_data.get("overdue") and not state:
+            state = "open"
         return invoices_with_payment_state(
             invoices_in_sending_status(
                 invoice_list(company=company, filters=self.to_filter()),
                 status=self.cleaned_data.get("sending_status") or "",
             ),
-            state=self.cleaned_data.get("payment") or "",
+            state=state,
         )
 
 

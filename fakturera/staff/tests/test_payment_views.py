@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from fakturera.invoicing.tests.factories import issued_invoice
+from fakturera.invoicing.tests.factories import issued_invoice, overdue_invoice
 from fakturera.parties.tests.factories import CompanyFactory, PersonFactory
 from fakturera.payments.importing import payments_import
 from fakturera.payments.models import Allocation, Payment, PaymentSettings, Receivable
@@ -491,3 +491,24 @@ def test_the_payment_lists_do_not_query_per_row(company, admin_user):
     after = (queries(reverse("staff:payment_list")), queries(reverse("staff:payment_queue")))
 
     assert after == before
+
+
+def test_overdue_means_past_due_and_not_paid(company):
+    # Given two invoices past their due date, one of them paid
+    client, user = staff_client(company)
+    unpaid = overdue_invoice(company, user, "100")
+    paid = overdue_invoice(company, user, "200")
+    payment_register(
+        company=company,
+        actor=user,
+        amount=paid.total_amount,
+        currency="SEK",
+        booked_on=timezone.localdate(),
+        invoice_id=paid.pk,
+    )
+
+    # When the list is filtered to overdue invoices
+    response = client.get(reverse("staff:invoice_list"), {"overdue": "on"})
+
+    # Then only the unpaid one is overdue
+    assert [i.pk for i in response.context["page"].object_list] == [unpaid.pk]
