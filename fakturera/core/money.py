@@ -67,7 +67,7 @@ MAX_QUANTITY = Decimal("100000")
 
 
 def clean_unit_price(value: object, *, field: str = "unit_price") -> Decimal:
-    amount = _to_decimal(value, field=field, what=_("The price"))
+    amount = to_decimal(value, field=field, what=_("The price"))
     if amount < 0:
         raise DomainError(_("The price cannot be negative; credit an invoice instead."), field=field)
     if amount > MAX_UNIT_PRICE:
@@ -81,7 +81,7 @@ def clean_unit_price(value: object, *, field: str = "unit_price") -> Decimal:
 
 
 def clean_quantity(value: object, *, field: str = "quantity") -> Decimal:
-    quantity = _to_decimal(value, field=field, what=_("The quantity"))
+    quantity = to_decimal(value, field=field, what=_("The quantity"))
     if quantity <= 0:
         raise DomainError(_("The quantity must be more than zero."), field=field)
     if quantity > MAX_QUANTITY:
@@ -91,7 +91,9 @@ def clean_quantity(value: object, *, field: str = "quantity") -> Decimal:
     return quantity
 
 
-def _to_decimal(value: object, *, field: str, what: str) -> Decimal:
+def to_decimal(value: object, *, field: str, what: str) -> Decimal:
+    """A number as people and integrations write it ("1 250,50", "1250.5", 1250), never a float's
+    binary approximation; DomainError on `field` when it is none."""
     if isinstance(value, float):
         # Floats never carry money: 0.1 is not 0.1.
         value = repr(value)

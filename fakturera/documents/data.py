@@ -175,7 +175,9 @@ def document_data(invoice: Invoice, *, prepaid_amount: Decimal | None = None) ->
             percent=invoice.cash_discount_percent,
             until=invoice.cash_discount_until,
         )
-        if invoice.kind == InvoiceKind.INVOICE and invoice.cash_discount_until is not None
+        # Payments grants the discount only on a payment of the whole invoice: none once the
+        # credit balance paid part of it.
+        if invoice.kind == InvoiceKind.INVOICE and invoice.cash_discount_until is not None and not prepaid_amount
         else None
     )
     return DocumentData(

@@ -144,6 +144,7 @@ class _Posting:
     currency: str
     on: dt.date
     params: dict[str, Any] = field(default_factory=dict)
+    reversal_of: int | None = None  # the allocation this one undoes
 
 
 class Ledger:
@@ -155,7 +156,6 @@ class Ledger:
         self.actor_id = actor_id
         self.receivables = receivables
         self.postings: list[_Posting] = []
-        self.reversals: list[tuple[int, _Posting]] = []  # (allocation reversed, its reversal)
         self.history: list[tuple[int, str, dict[str, Any]]] = []
         self.paid: list[int] = []
         self.overpaid: list[int] = []
@@ -176,11 +176,20 @@ class Ledger:
         history_params: dict[str, Any] | None = None,
         reversal_of: int | None = None,
     ) -> None:
-        posting = _Posting(payment_index, payment_id, invoice_id, customer_id, kind, amount, currency, on, params or {})
-        if reversal_of is not None:
-            self.reversals.append((reversal_of, posting))
-        else:
-            self.postings.append(posting)
+        self.postings.append(
+            _Posting(
+                payment_index,
+                payment_id,
+                invoice_id,
+                customer_id,
+                kind,
+                amount,
+                currency,
+                on,
+                params or {},
+                reversal_of,
+            )
+        )
         if invoice_id is None:
             return
         receivable = self.receivables[invoice_id]
@@ -234,8 +243,8 @@ class Ledger:
             )
 
     def write(self, payment_ids: Sequence[int] = ()) -> int:
-        """Insert the allocations (new payments' ones by `payment_ids`, in their order), the
-        reversals, the receivables' figures and the history. Returns the allocations written."""
+        """Insert the allocations (new payments' ones by `payment_ids`, in their order; reversals
+        among them), the receivables' figures and the history. Returns the allocations written."""
         rows = [
             (
                 self.company_id,
@@ -247,28 +256,11 @@ class Ledger:
                 p.currency,
                 p.on,
                 p.params,
-                None,
+                p.reversal_of,
                 self.at,
                 self.actor_id,
             )
             for p in self.postings
-        ]
-        rows += [
-            (
-                self.company_id,
-                p.payment_id,
-                p.invoice_id,
-                p.customer_id,
-                p.kind,
-                p.amount,
-                p.currency,
-                p.on,
-                p.params,
-                reversed_id,
-                self.at,
-                self.actor_id,
-            )
-            for reversed_id, p in self.reversals
         ]
         bulk_insert(
             Allocation,

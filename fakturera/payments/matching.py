@@ -269,7 +269,6 @@ def _by_amount_and_payer(company_id: int, items: list[Incoming], matches: list[M
         by_amount[(found.open_amount, found.currency)].append(found)
     names = customer_names(company_id, {f.customer_id for group in by_amount.values() for f in group})
 
-    payer_customers: dict[str, list[int]] = {}
     for item, match in zip(items, matches, strict=True):
         same_amount = sorted(by_amount.get((item.amount, item.currency), []), key=lambda f: (f.due_on, f.invoice_id))
         by_payer = [
@@ -287,17 +286,14 @@ def _by_amount_and_payer(company_id: int, items: list[Incoming], matches: list[M
         for found in by_payer or same_amount:
             why = ["amount", "payer"] if found in by_payer else ["amount"]
             suggestions.append(_suggestion(found, why))
-        if item.payer_name:
-            payer_customers[item.payer_name] = []
         match.details["suggestions"] = suggestions[:MAX_SUGGESTIONS]
-    _payer_suggestions(company_id, items, matches, payer_customers, lookups)
+    _payer_suggestions(company_id, items, matches, lookups)
 
 
 def _payer_suggestions(
     company_id: int,
     items: list[Incoming],
     matches: list[Match],
-    payer_customers: dict[str, list[int]],
     lookups: Lookups,
 ) -> None:
     """Suggestions by the payer's name alone: that customer's oldest open invoices, for the
@@ -312,8 +308,7 @@ def _payer_suggestions(
     if not wanting:
         return
     everyone = lookups.names()
-    for payer in {item.payer_name for item, _match in wanting}:
-        payer_customers[payer] = everyone.agreeing(payer, limit=20)
+    payer_customers = {payer: everyone.agreeing(payer, limit=20) for payer in {item.payer_name for item, _m in wanting}}
     customer_ids = {pk for ids in payer_customers.values() for pk in ids}
     if not customer_ids:
         return

@@ -270,8 +270,7 @@ class CustomerMoney:
 
 
 def customer_money(*, company: Company, customer_id: int) -> CustomerMoney:
-    """Two aggregates: open receivables, and credit (payments' money on no invoice plus what
-    over-paid invoices hold)."""
+    """Three aggregates: open receivables, and the credit balance (`_credit_sums`)."""
     money = CustomerMoney()
     for currency, amount in (
         Receivable.objects.filter(company=company, customer_id=customer_id, state__in=OPEN_STATES)
@@ -281,24 +280,7 @@ def customer_money(*, company: Company, customer_id: int) -> CustomerMoney:
         .values_list("currency", "open")
     ):
         money.open[currency] = amount
-    credit: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for currency, amount in (
-        Payment.objects.filter(company=company, customer_id=customer_id, status=PaymentStatus.CREDIT)
-        .order_by()
-        .values("currency")
-        .annotate(left=Sum(F("amount") - F("allocated_amount")))
-        .values_list("currency", "left")
-    ):
-        credit[currency] += amount
-    for currency, amount in (
-        Receivable.objects.filter(company=company, customer_id=customer_id, state=ReceivableState.OVERPAID)
-        .order_by()
-        .values("currency")
-        .annotate(over=Sum("open_amount"))
-        .values_list("currency", "over")
-    ):
-        credit[currency] -= amount
-    money.credit = {c: a for c, a in credit.items() if a}
+    money.credit = {key[0]: amount for key, amount in _credit_sums(company=company, customer_ids=[customer_id]).items()}
     return money
 
 
@@ -435,25 +417,47 @@ def aging_by_customer(*, company: Company, as_of: dt.date, currency: str) -> Que
     )
 
 
-def credit_balance_totals(*, company: Company) -> dict[str, Decimal]:
-    """All customers' credit balances added up per currency (payments with money on no invoice
-    and over-paid invoices): two queries."""
-    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for row in (
-        Payment.objects.filter(company=company, status=PaymentStatus.CREDIT)
-        .values("currency")
+def _credit_sums(
+    *, company: Company, customer_ids: Iterable[int] | None = None, per_customer: bool = False
+) -> dict[tuple, Decimal]:
+    """Credit balances (payments' money on no invoice, plus what over-paid invoices hold) summed
+    per currency, or per (customer, currency): two aggregates, none of them zero."""
+    keys = ("customer_id", "currency") if per_customer else ("currency",)
+    payments = Payment.objects.filter(company=company, status=PaymentStatus.CREDIT)
+    overpaid = Receivable.objects.filter(company=company, state=ReceivableState.OVERPAID)
+    if customer_ids is not None:
+        ids = sorted(set(customer_ids))
+        payments = payments.filter(any_of(Payment, ids, "customer_id"))
+        overpaid = overpaid.filter(any_of(Receivable, ids, "customer_id"))
+    totals: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+    for *key, amount in (
+        payments.order_by()
+        .values(*keys)
         .annotate(amount=_sum(F("amount") - F("allocated_amount")))
-        .order_by()
+        .values_list(*keys, "amount")
     ):
-        totals[row["currency"]] += row["amount"]
-    for row in (
-        Receivable.objects.filter(company=company, state=ReceivableState.OVERPAID)
-        .values("currency")
-        .annotate(amount=_sum("open_amount"))
-        .order_by()
+        totals[tuple(key)] += amount
+    for *key, amount in (
+        overpaid.order_by().values(*keys).annotate(amount=_sum("open_amount")).values_list(*keys, "amount")
     ):
-        totals[row["currency"]] -= row["amount"]
-    return {currency: amount for currency, amount in totals.items() if amount}
+        totals[tuple(key)] -= amount
+    return {key: amount for key, amount in totals.items() if amount}
+
+
+def credit_balances(*, company: Company, customer_ids: Iterable[int]) -> dict[int, dict[str, Decimal]]:
+    """Each customer's credit balance per currency."""
+    ids = list(customer_ids)
+    balances: dict[int, dict[str, Decimal]] = {}
+    if not ids:
+        return balances
+    for (customer_id, currency), amount in _credit_sums(company=company, customer_ids=ids, per_customer=True).items():
+        balances.setdefault(customer_id, {})[currency] = amount
+    return balances
+
+
+def credit_balance_totals(*, company: Company) -> dict[str, Decimal]:
+    """All customers' credit balances added up per currency."""
+    return {key[0]: amount for key, amount in _credit_sums(company=company).items()}
 
 
 # --- the cash-in forecast's inputs ------------------------------------------------------------
@@ -584,8 +588,8 @@ def _entries(company: Company, customer: Customer, currency: str, until: dt.date
         company=company, customer=customer, currency=currency, booked_on__lte=until
     ).values_list("pk", "booked_on", "amount", "reference", "reversed_at"):
         entries.append(StatementEntry(on, EntryKind.PAYMENT, reference, -amount, order=(on, 2, pk)))
-        if reversed_at is not None and reversed_at.date() <= until:
-            day = reversed_at.date()
+        if reversed_at is not None and timezone.localdate(reversed_at) <= until:
+            day = timezone.localdate(reversed_at)
             entries.append(StatementEntry(day, EntryKind.PAYMENT_REVERSED, reference, amount, order=(day, 3, pk)))
     kinds = (AllocationKind.REFUND, AllocationKind.CREDIT_BALANCE, AllocationKind.CASH_DISCOUNT)
     for pk, kind, amount, on, invoice_id, number in Allocation.objects.filter(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from fakturera.core.bulk import any_of, bulk_insert, bulk_update
 from fakturera.core.db import retrying_atomic
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
-from fakturera.core.money import CURRENCY_CHOICES, format_money, round_money
+from fakturera.core.money import CURRENCY_CHOICES, format_money, round_money, to_decimal
 from fakturera.core.ocr import compact_reference
 from fakturera.invoicing.history import actor_id_of
 from fakturera.invoicing.models import Invoice
@@ -42,6 +42,9 @@ from fakturera.payments.booking import (
 from fakturera.payments.matching import Incoming, match_transactions
 from fakturera.payments.models import Allocation, Payment, PaymentSettings, Receivable
 from fakturera.payments.rules import ZERO, allocation_refusal, days_late
+
+# A read the pages and the tests know here, beside the credit writes.
+from fakturera.payments.selectors import credit_balances as credit_balances
 from fakturera.payments.states import (
     OPEN_STATES,
     AllocationKind,
@@ -223,11 +226,8 @@ def receivable_credit(
 
 def _clean_amount(value: Any, currency: str, errors: ErrorCollector, field: str = "amount") -> Decimal | None:
     try:
-        amount = Decimal(str(value).replace(" ", "").replace(",", "."))
-    except (InvalidOperation, ValueError):
-        errors.add(field, _("Enter the amount as a number, such as 1250.00."))
-        return None
-    if not amount.is_finite():
+        amount = to_decimal(value, field=field, what="")
+    except DomainError:
         errors.add(field, _("Enter the amount as a number, such as 1250.00."))
         return None
     if amount <= ZERO:
@@ -408,7 +408,7 @@ def payment_unallocate(*, company: Company, actor: Any, payment_id: int, reason:
     if payment.status == PaymentStatus.REVERSED:
         raise StateConflict(_("This payment is undone."))
     ledger, returned = _undo(payment, actor_id=actor_id_of(actor), reason=reason.strip()[:300])
-    if not ledger.postings and not ledger.reversals:
+    if not ledger.postings:
         raise StateConflict(_("This payment is on no invoice."))
     ledger.write()
     payment.allocated_amount -= returned
@@ -558,24 +558,6 @@ def _credit_sources(company_id: int, customer_ids: Iterable[int]) -> tuple[list[
         & any_of(Receivable, ids, "customer_id")
     ).values_list("pk", flat=True)
     return payments, lock_receivables(invoice_ids)
-
-
-def credit_balances(*, company: Company, customer_ids: Iterable[int]) -> dict[int, dict[str, Decimal]]:
-    """Each customer's credit balance per currency: over-payments on invoices and payments with
-    money on no invoice."""
-    ids = sorted(set(customer_ids))
-    balances: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    if not ids:
-        return {}
-    for customer_id, currency, amount, allocated in Payment.objects.filter(
-        Q(company=company, status=PaymentStatus.CREDIT) & any_of(Payment, ids, "customer_id")
-    ).values_list("customer_id", "currency", "amount", "allocated_amount"):
-        balances[customer_id][currency] += amount - allocated
-    for customer_id, currency, open_amount in Receivable.objects.filter(
-        Q(company=company, state=ReceivableState.OVERPAID) & any_of(Receivable, ids, "customer_id")
-    ).values_list("customer_id", "currency", "open_amount"):
-        balances[customer_id][currency] -= open_amount
-    return {pk: dict(by_currency) for pk, by_currency in balances.items()}
 
 
 def credit_apply_automatically(*, company: Company, customer_ids: Iterable[int], actor_id: int | None) -> int:

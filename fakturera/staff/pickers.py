@@ -140,7 +140,9 @@ KINDS: dict[str, Kind] = {
         _("Name, user name or e-mail"),
     ),
     "invoices": Kind(
-        "staff:pick_invoices", lambda company: open_receivables(company=company), receivable_search,
+        "staff:pick_invoices",
+        lambda company: open_receivables(company=company).select_related("customer"),
+        receivable_search,
         receivable_label, ("due_on", "pk"),
         _("No open invoice matches what was typed (%(text)s)."),
         _("Several open invoices match what was typed (%(text)s): choose one from the list or type more."),

@@ -7,6 +7,10 @@ import base64
 from collections.abc import Iterator
 from typing import Any
 
+from django.db.models import Q
+
+from fakturera.core.bulk import any_of
+
 
 def invoice_payload(invoice: Any) -> dict[str, Any]:
     """What an invoice event says about an invoice or credit note."""
@@ -57,7 +61,7 @@ def payment_payloads(*, company_id: int, payment_ids: list[int]) -> Iterator[dic
     from fakturera.payments.models import Payment
     from fakturera.payments.selectors import live_allocations_by_payment, payment_states
 
-    payments = list(Payment.objects.filter(company_id=company_id, pk__in=payment_ids).order_by("pk"))
+    payments = list(Payment.objects.filter(Q(company_id=company_id) & any_of(Payment, payment_ids)).order_by("pk"))
     allocations = live_allocations_by_payment(payment_ids=[payment.pk for payment in payments])
     invoice_ids = {a["invoice_id"] for found in allocations.values() for a in found if a["invoice_id"]}
     states = payment_states(company=company_id, invoice_ids=invoice_ids)

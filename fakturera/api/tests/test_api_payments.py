@@ -406,3 +406,15 @@ def test_a_multipart_body_without_its_boundary_is_unreadable(api):
     assert response.status_code == 400
     assert error_of(response)["code"] == "malformed"
     assert PaymentImport.objects.count() == 0
+
+
+def test_overdue_invoices_leave_out_the_paid_ones(api, company, admin_user):
+    from fakturera.invoicing.tests.factories import overdue_invoice
+
+    unpaid = overdue_invoice(company, admin_user, "100")
+    paid = overdue_invoice(company, admin_user, "200")
+    assert _pay(api, amount=str(paid.total_amount), invoice_id=paid.pk).status_code == 201
+
+    listed = api.get("/invoices?is_overdue=true").json()
+
+    assert [row["id"] for row in listed["items"]] == [unpaid.pk]

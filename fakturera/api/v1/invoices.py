@@ -41,7 +41,7 @@ from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.rules import figures, figures_cash_discount
 from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
 from fakturera.parties.models import Company, Customer, PdfTemplate
-from fakturera.payments.selectors import PaymentState, payment_state, payment_states
+from fakturera.payments.selectors import PaymentState, invoices_with_payment_state, payment_state, payment_states
 
 router = Router(tags=["invoices"])
 
@@ -136,6 +136,9 @@ def invoice_list(request: HttpRequest, query: Query[InvoiceQuery]) -> Any:
     )
     company = company_of(request)
     qs = selectors.invoice_list(company=company, filters=filters)
+    if query.is_overdue:
+        # Overdue is past its due date and not paid (invoicing knows only the date).
+        qs = invoices_with_payment_state(qs, state="open")
     rows = list(qs[query.offset : query.offset + query.limit])
     # Every invoice's payment state in one query, whatever the page's size.
     states = payment_states(company=company, invoice_ids=[invoice.pk for invoice in rows])

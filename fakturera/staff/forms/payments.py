@@ -70,7 +70,7 @@ class AllocationRowForm(TextCheckedForm):
 
     def __init__(self, *args: Any, company: Company, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["invoice"].queryset = open_receivables(company=company)
+        self.fields["invoice"].queryset = open_receivables(company=company).select_related("customer")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -110,7 +110,16 @@ class BaseAllocationFormSet(forms.BaseFormSet):
                     self._non_form_errors = self.error_class([*self.non_form_errors(), message])
 
 
-AllocationFormSet = forms.formset_factory(AllocationRowForm, formset=BaseAllocationFormSet, extra=0, min_num=1)
+# At most 50 invoices in one allocation: a posted row count beyond it is refused, not read.
+AllocationFormSet = forms.formset_factory(
+    AllocationRowForm,
+    formset=BaseAllocationFormSet,
+    extra=0,
+    min_num=1,
+    max_num=50,
+    validate_max=True,
+    absolute_max=50,
+)
 
 
 def allocation_formset(data: Any = None, *, company: Company) -> BaseAllocationFormSet:

@@ -219,3 +219,15 @@ def test_statement_period_that_ends_before_it_starts_is_refused(staff, company):
         reverse("staff:customer_statement", args=[customer.pk]) + "?starts_on=2026-12-01&ends_on=2026-01-01"
     ).content.decode()
     assert "The period ends before it starts." in page
+
+
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("staff:receivable_list", {"customer": "²"}),
+        ("staff:receivable_list", {"customer": "9" * 5000}),
+        ("staff:aging", {"as_of": "0001-01-01"}),
+    ],
+)
+def test_hostile_query_values_show_the_page(staff, page, query):
+    assert staff.get(reverse(page), query).status_code == 200

@@ -512,3 +512,30 @@ def test_overdue_means_past_due_and_not_paid(company):
 
     # Then only the unpaid one is overdue
     assert [i.pk for i in response.context["page"].object_list] == [unpaid.pk]
+
+
+def test_an_amount_written_the_swedish_way_is_registered_and_said_back(company, admin_user):
+    invoice = issued_invoice(company, admin_user, "1000")
+    client, _user = staff_client(company)
+
+    response = client.post(
+        reverse("staff:invoice_payment_register", args=[invoice.pk]), _register_data(amount="1 250,00")
+    )
+
+    assert response.status_code == 302
+    assert _state(invoice) == ReceivableState.PAID
+
+
+def test_a_hostile_row_count_is_refused_without_reading_the_rows(company, admin_user):
+    client, _user = staff_client(company)
+    payment = payment_register(
+        company=company, actor=admin_user, amount="10", currency="SEK", booked_on=timezone.localdate()
+    )
+
+    response = client.post(
+        reverse("staff:payment_allocate", args=[payment.pk]),
+        {"rows-TOTAL_FORMS": "5000", "rows-INITIAL_FORMS": "0", "rows-MIN_NUM_FORMS": "1", "rows-MAX_NUM_FORMS": "50"},
+    )
+
+    assert response.status_code == 400
+    assert not Allocation.objects.exists()

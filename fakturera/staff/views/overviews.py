@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.validators import MinValueValidator
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -106,8 +107,9 @@ def receivable_list(request: HttpRequest) -> HttpResponse:
     elif due == "week":
         qs = qs.filter(due_on__gte=today, due_on__lte=today + dt.timedelta(days=6 - today.weekday()))
     customer = None
-    if request.GET.get("customer", "").isdigit():
-        customer = Customer.objects.filter(company=company, pk=int(request.GET["customer"])).first()
+    wanted_customer = request.GET.get("customer", "")
+    if wanted_customer.isascii() and wanted_customer.isdigit() and len(wanted_customer) <= 18:
+        customer = Customer.objects.filter(company=company, pk=int(wanted_customer)).first()
         qs = qs.filter(customer_id=customer.pk if customer else 0)
     currency = request.GET.get("currency", "").upper()[:3]
     if currency:
@@ -137,7 +139,13 @@ def _open_totals(qs: Any) -> dict[str, Decimal]:
 
 
 class AsOfForm(TextCheckedForm):
-    as_of = forms.DateField(label=gettext_lazy("As of"), required=False, widget=DATE_WIDGET)
+    # From 1900: the buckets reach 90 days back from it (an older date overflows).
+    as_of = forms.DateField(
+        label=gettext_lazy("As of"),
+        required=False,
+        widget=DATE_WIDGET,
+        validators=[MinValueValidator(dt.date(1900, 1, 1))],
+    )
     currency = forms.CharField(required=False, max_length=3, widget=forms.HiddenInput)
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_POST
 
 from fakturera.core.errors import DomainError
-from fakturera.core.money import format_money
+from fakturera.core.money import format_money, to_decimal
 from fakturera.invoicing.models import Invoice
 from fakturera.parties.models import Customer
 from fakturera.parties.tenancy import get_for_company, staff_view
@@ -251,7 +251,7 @@ def invoice_payment_register(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.payment_register(
+            payment = services.payment_register(
                 company=request.company,
                 actor=request.user,
                 amount=data["amount"],
@@ -270,7 +270,7 @@ def invoice_payment_register(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("A payment of %(amount)s was registered on invoice %(number)s.")
-                % {"amount": format_money(data["amount"], invoice.currency), "number": invoice.display_number},
+                % {"amount": format_money(payment.amount, payment.currency), "number": invoice.display_number},
             )
             return redirect(f"{reverse('staff:invoice_detail', args=[invoice.pk])}#payments")
     context = _detail_context(invoice, tab="invoice", payment_form=form)
@@ -317,7 +317,11 @@ def customer_refund(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("A refund of %(amount)s to %(name)s was recorded.")
-                % {"amount": format_money(data["amount"], data["currency"]), "name": customer.name},
+                # What the service accepted ("1 250,50" as typed is no Decimal).
+                % {
+                    "amount": format_money(to_decimal(data["amount"], field="amount", what=""), data["currency"]),
+                    "name": customer.name,
+                },
             )
             return redirect(f"{reverse('staff:customer_detail', args=[customer.pk])}#payments")
     return render_customer_detail(request, customer, refund_form=form, status=400)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Value
+from django.db.models.functions import Replace
 from django.utils import translation
 
 from fakturera.core.errors import DomainError
@@ -32,10 +34,11 @@ class Command(BaseCommand):
         named = None
         if company:
             digits = company.replace("-", "").replace(" ", "")
-            matches = [c for c in Company.objects.all() if c.org_number.replace("-", "").replace(" ", "") == digits]
-            if not matches:
+            # Stored as written ("556677-8899"); compared by its digits, in the database.
+            bare = Replace(Replace("org_number", Value("-"), Value("")), Value(" "), Value(""))
+            named = Company.objects.annotate(bare=bare).filter(bare=digits).order_by("pk").first()
+            if not digits or named is None:
                 raise CommandError(f"No company has the organisation number {company}.")
-            named = matches[0]
         try:
             record = payments_import(source=file, filename=file.name, company=named)
         except FileRefused as refused:
