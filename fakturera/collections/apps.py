@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CollectionsConfig(AppConfig):
+    name = "fakturera.collections"
+    label = "collections"
+    verbose_name = _("Collections")
+
+    def ready(self) -> None:
+        from fakturera.collections import history, subscribers
+
+        history.register()
+        subscribers.connect()
