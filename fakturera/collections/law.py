@@ -363,7 +363,10 @@ def fee_for_reminder(
     collection_rate: Decimal | None,
 ) -> FeeDecision:
     """The fee this reminder may carry. The level's fee is what the company asks; the law and
-    what was sent before decide what is charged (never more than asked)."""
+    what was sent before decide what is charged (never more than asked). A Swedish business
+    whose company claims the förseningsersättning owes it with the first reminder, whatever the
+    level's fee. Asked only for a reminder that is sent (not for a level that only opens a
+    staff task)."""
     law = law_of(country)
     earlier = sorted(earlier, key=lambda reminder: reminder.sent_on)
     charged = [reminder for reminder in earlier if reminder.fee_amount > 0]
