@@ -29,6 +29,18 @@ from fakturera.payments.states import (
 )
 
 
+# Payments, their keys and allocations are written fifty thousand at a time by a bank file
+# (booking.py). A database foreign key costs a check per row at commit (PostgreSQL runs them
+# all then, a lookup and a row lock each): for a 50,000-line camt.054 the company, customer and
+# user columns alone took about a second of the import (bench camt_import, DESIGN.md "Speed").
+# So those columns, which booking copies from rows it has just read (the import's company, the
+# locked receivable's customer, the actor), have no database constraint; the ones that say what
+# a row is about (payment, invoice, import, the reversed allocation) keep theirs. Django still
+# cascades and protects on delete for all of them. Who created or undid a payment needs no index:
+# nothing lists payments by user (deleting a user sets these to NULL with one scan).
+LEDGER_USER = {"on_delete": models.SET_NULL, "null": True, "db_index": False, "db_constraint": False}
+
+
 class PaymentSettings(models.Model):
     """The company's choices for payments; a company without a row has the defaults."""
 
@@ -78,10 +90,16 @@ class PaymentImport(models.Model):
 
 
 class Payment(models.Model):
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # The tenant column of a bulk-written table: no database constraint (see LEDGER_USER above).
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     # The payer, when known: by a match, or set by hand. A payment with a customer and money not
     # on any invoice is that customer's credit balance; without one it waits in the queue.
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Its index is the first column of ("customer", "status").
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
     booked_on = models.DateField(_("payment date"))
@@ -109,11 +127,9 @@ class Payment(models.Model):
     # A second payment of an invoice already paid: flagged, booked once, its money a credit balance.
     is_double = models.BooleanField(_("double payment"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", **LEDGER_USER)
     reversed_at = models.DateTimeField(null=True, blank=True)
-    reversed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    reversed_by = models.ForeignKey(settings.AUTH_USER_MODEL, blank=True, related_name="+", **LEDGER_USER)
     reversal_reason = models.CharField(_("reason"), max_length=300, blank=True)
 
     class Meta:
@@ -144,7 +160,9 @@ class PaymentKey(models.Model):
     """The bank's identifiers of a booked transaction (`BankTransaction.dedup_keys`): unique per
     company, so a transaction seen again, in the same file or another, is booked once."""
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     key = models.CharField(max_length=200)
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="keys", db_index=False)
 
@@ -161,7 +179,8 @@ class Receivable(models.Model):
 
     invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, primary_key=True, related_name="receivable")
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    # Its index is the first column of ("customer", "state", "due_on").
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+", db_index=False)
     # Copied at issue for matching and lists without reading invoicing's tables.
     number = models.CharField(_("number"), max_length=40)
     payment_reference = models.CharField(_("payment reference (OCR)"), max_length=25, blank=True)
@@ -203,10 +222,16 @@ class Allocation(models.Model):
     reversal row of the opposite amount pointing at what it reverses; moving a credit balance
     from an over-paid invoice to the next is a negative row on the one and a positive on the other."""
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="allocations")
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    # Its index is the first column of ("invoice", "created_at").
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    # The invoice's or the payment's customer, copied for the credit balance's sums.
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     kind = models.CharField(_("kind"), max_length=15, choices=AllocationKind.choices)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
@@ -217,7 +242,7 @@ class Allocation(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", **LEDGER_USER)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -230,7 +255,6 @@ class Allocation(models.Model):
         ]
         indexes = [
             models.Index(fields=["invoice", "created_at"]),
-            models.Index(fields=["payment"]),
             models.Index(fields=["company", "on"]),
         ]
 
