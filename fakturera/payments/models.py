@@ -28,7 +28,6 @@ from fakturera.payments.states import (
     ReceivableState,
 )
 
-
 # Payments, their keys and allocations are written fifty thousand at a time by a bank file
 # (booking.py). A database foreign key costs a check per row at commit (PostgreSQL runs them
 # all then, a lookup and a row lock each): for a 50,000-line camt.054 the company, customer and
