@@ -189,6 +189,6 @@ def reminder_check(reminder: Reminder) -> None:
         if not (_is_money(row.amount, currency) and _is_money(row.principal_amount, currency)) or row.amount < 0:
             errors.add("interest", _("Interest is an amount of zero or more, rounded to the currency's minor unit."))
         if row.to_on < row.from_on or row.to_on > reminder.reminded_on or row.rate < 0:
-            errors.add("interest", _("Interest runs at a rate of zero or more, from a day to a later one, "
+            errors.add("interest", _("Interest runs at a rate of zero or more, from its first day to its last, "
                                      "at the latest the reminder's date."))  # fmt: skip
     errors.raise_if_any()
