@@ -32,9 +32,10 @@ from fakturera.payments.states import (
 # (booking.py). A database foreign key costs a check per row at commit (PostgreSQL runs them
 # all then, a lookup and a row lock each): for a 50,000-line camt.054 the company, customer and
 # user columns alone took about a second of the import (bench camt_import, DESIGN.md "Speed").
-# So those columns, which booking copies from rows it has just read (the import's company, the
-# locked receivable's customer, the actor), have no database constraint; the ones that say what
-# a row is about (payment, invoice, import, the reversed allocation) keep theirs. Django still
+# So those columns, which booking copies from rows it has just read or written (the import's
+# company, the locked receivable's customer, the actor, a key's new payment), have no database
+# constraint; an allocation's payment, invoice and reversed allocation, which say what money went
+# where, and a payment's import keep theirs. Django still
 # cascades and protects on delete for all of them. Who created or undid a payment needs no index:
 # nothing lists payments by user (deleting a user sets these to NULL with one scan).
 LEDGER_USER = {"on_delete": models.SET_NULL, "null": True, "db_index": False, "db_constraint": False}
@@ -79,10 +80,16 @@ class PaymentImport(models.Model):
     # What the lines that booked no payment were: [{"position", "reason", "amount", "currency", "reference"}]
     # (already booked, a debit, a reversal, no amount, pending); the booked ones are Payments.
     skipped = models.JSONField(default=list, blank=True)
+    # The file was imported before, byte for byte (the same SHA-256, into the same company): every
+    # line of it is where that import left it, so none is read again (importing.py). Its lines
+    # not booked are that import's lines (selectors.payment_import_skipped).
+    same_file_as = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("same file as")
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["company", "created_at"])]
+        indexes = [models.Index(fields=["company", "created_at"]), models.Index(fields=["company", "sha256"])]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.created_at:%Y-%m-%d})"
@@ -97,7 +104,7 @@ class Payment(models.Model):
     # on any invoice is that customer's credit balance; without one it waits in the queue.
     # Its index is the first column of ("customer", "status").
     customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False, db_constraint=False
     )
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
@@ -163,7 +170,10 @@ class PaymentKey(models.Model):
         Company, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     key = models.CharField(max_length=200)
-    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="keys", db_index=False)
+    # Written with the payment it names, in the same statement's transaction (booking.py).
+    payment = models.ForeignKey(
+        Payment, on_delete=models.CASCADE, related_name="keys", db_index=False, db_constraint=False
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["company", "key"], name="payment_key_unique")]

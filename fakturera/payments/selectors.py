@@ -820,6 +820,8 @@ SKIPPED_REASONS = ("already_booked", "debit", "reversal", "not_booked", "no_amou
 def payment_import_skipped(*, record: PaymentImport) -> list[dict[str, Any]]:
     """The lines of an import that booked no payment, each with its reason's code and, for one
     already booked, the payment it was booked as (when that payment is the company's)."""
+    if record.same_file_as_id is not None:
+        return _lines_of_the_same_file(record)
     lines = [dict(line) for line in record.skipped or []]
     known = {line["payment_id"] for line in lines if isinstance(line.get("payment_id"), int)}
     mine: set[int] = set()
@@ -841,6 +843,27 @@ def payment_import_skipped(*, record: PaymentImport) -> list[dict[str, Any]]:
             except ArithmeticError:
                 line["amount"] = None
     return lines
+
+
+def _lines_of_the_same_file(record: PaymentImport) -> list[dict[str, Any]]:
+    """A file imported again byte for byte: its lines are the first import's, those it booked now
+    already booked (as those payments), then the rest as the first import said."""
+    first = PaymentImport.objects.get(pk=record.same_file_as_id)
+    booked = [
+        {
+            "position": position,
+            "reason": "already_booked",
+            "amount": amount,
+            "currency": currency,
+            "reference": reference,
+            "payer": payer,
+            "payment_id": pk,
+        }
+        for pk, position, amount, currency, reference, payer in payment_import_lines(record=first).values_list(
+            "pk", "position", "amount", "currency", "reference", "payer_name"
+        )
+    ]
+    return booked + payment_import_skipped(record=first)
 
 
 def totals_of(totals: dict[str, str]) -> dict[str, Decimal]:

@@ -82,6 +82,8 @@ def test_the_same_file_again_books_nothing_and_links_each_line_to_its_earlier_pa
     for payment in Payment.objects.filter(payment_import=first):
         assert reverse("staff:payment_detail", args=[payment.pk]) in page
     assert "The file booked no payment." in page
+    assert 'id="import-same-file"' in page
+    assert reverse("staff:payment_import_detail", args=[first.pk]) in page
 
 
 @pytest.mark.parametrize(
