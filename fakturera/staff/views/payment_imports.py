@@ -128,10 +128,12 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     payments = Paginator(selectors.payment_import_lines(record=record), LINES_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    skipped_lines = selectors.payment_import_skipped(record=record)
-    for line in skipped_lines:
+    skipped = Paginator(selectors.payment_import_skipped(record=record), LINES_PER_PAGE).get_page(
+        request.GET.get("skipped_page")
+    )
+    skipped.object_list = list(skipped.object_list)  # the page's lines only, read once
+    for line in skipped.object_list:
         line["reason_text"] = SKIPPED_REASONS.get(line.get("reason", ""), line.get("reason", ""))
-    skipped = Paginator(skipped_lines, LINES_PER_PAGE).get_page(request.GET.get("skipped_page"))
     context = {
         "section": "payments",
         "record": record,
