@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -817,10 +818,78 @@ ID_BATCH = 5000
 SKIPPED_REASONS = ("already_booked", "debit", "reversal", "not_booked", "no_amount", "zero_amount")
 
 
-def payment_import_skipped(*, record: PaymentImport) -> list[dict[str, Any]]:
+def payment_import_skipped(*, record: PaymentImport) -> SkippedLines:
     """The lines of an import that booked no payment, each with its reason's code and, for one
-    already booked, the payment it was booked as (when that payment is the company's)."""
-    lines = [dict(line) for line in record.skipped or []]
+    already booked, the payment it was booked as (when that payment is the company's). A sequence
+    that reads only what is asked of it: a page of a file of fifty thousand lines read twice
+    reads its page's lines."""
+    return SkippedLines(record)
+
+
+class SkippedLines(SequenceABC):
+    def __init__(self, record: PaymentImport) -> None:
+        self.record = record
+        self.first: PaymentImport | None = None
+        self.rest: SkippedLines | None = None
+        if record.same_file_as_id is not None:
+            # A file imported again byte for byte: its lines are the first import's, those it
+            # booked now already booked (as those payments), then the rest as the first said.
+            self.first = PaymentImport.objects.get(pk=record.same_file_as_id)
+            self.rest = SkippedLines(self.first)
+
+    def __len__(self) -> int:
+        if self.first is not None and self.rest is not None:
+            return self.first.booked_count + len(self.rest)
+        return len(self.record.skipped or [])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        yield from self[:]
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, int):
+            found = self[index : index + 1] if index >= 0 else self[len(self) + index : len(self) + index + 1]
+            if not found:
+                raise IndexError(index)
+            return found[0]
+        start, stop, step = index.indices(len(self))
+        if step != 1:
+            return self[start:stop][::step]
+        if self.first is not None and self.rest is not None:
+            booked = self.first.booked_count
+            lines = self._booked(start, min(stop, booked)) if start < booked else []
+            if stop > booked:
+                lines += self.rest[max(start - booked, 0) : stop - booked]
+            return lines
+        return _resolved(self.record, [dict(line) for line in (self.record.skipped or [])[start:stop]])
+
+    def _booked(self, start: int, stop: int) -> list[dict[str, Any]]:
+        assert self.first is not None
+        rows = payment_import_lines(record=self.first).values_list(
+            "pk", "position", "amount", "currency", "reference", "payer_name"
+        )[start:stop]
+        return [
+            {
+                "position": position,
+                "reason": "already_booked",
+                "amount": amount,
+                "currency": currency,
+                "reference": reference,
+                "payer": payer,
+                "payment_id": pk,
+            }
+            for pk, position, amount, currency, reference, payer in rows
+        ]
+
+
+def _resolved(record: PaymentImport, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Lines as stored, their earlier payments kept only when they are the company's, their
+    amounts as numbers."""
     known = {line["payment_id"] for line in lines if isinstance(line.get("payment_id"), int)}
     mine: set[int] = set()
     ordered = sorted(known)
