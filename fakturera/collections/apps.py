@@ -8,7 +8,9 @@ class CollectionsConfig(AppConfig):
     verbose_name = _("Collections")
 
     def ready(self) -> None:
-        from fakturera.collections import history, subscribers
+        from fakturera.collections import history, letters, subscribers
+        from fakturera.core import reminder_letters
 
         history.register()
         subscribers.connect()
+        reminder_letters.register(letters.letters_of)

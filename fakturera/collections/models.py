@@ -205,6 +205,8 @@ class Reminder(models.Model):
     fee_kind = models.CharField(_("fee kind"), max_length=20, choices=FeeKindChoice.choices, blank=True, default="")
     interest_amount = models.DecimalField(_("interest"), **MONEY)
     interest_until = models.DateField(_("interest until"), null=True, blank=True)
+    # The interest period by period, as the letter prints it: [{"rate", "from", "to", "amount"}].
+    interest_periods = models.JSONField(default=list, blank=True)
     new_due_on = models.DateField(_("new due date"), null=True, blank=True)
     # The delivery it went with (distribution's), None for a task-only level or before routing.
     delivery = models.ForeignKey(Delivery, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -34,8 +34,10 @@ from fakturera.collections.states import (
     LastLevelAction,
     PauseReason,
     RateKindChoice,
+    ReminderState,
     TaskMode,
 )
+from fakturera.core.bulk import any_of, bulk_update
 from fakturera.core.errors import DomainError, ErrorCollector, PermissionDenied, StateConflict, ValidationFailed
 from fakturera.core.text import text_errors
 from fakturera.distribution.mail import template_problems, unknown_variables, variables_text
@@ -486,3 +488,25 @@ def reminder_move(*, company: Company | int, reminder_ids: Sequence[int], to: st
         raise ValueError(f"Nothing moves to {to!r}.")
     rows = Reminder.objects.filter(Q(company=company) & Q(pk__in=list(reminder_ids)) & Q(state__in=sources))
     return rows.update(state=to, **fields)
+
+
+def reminders_delivered(
+    *, company_id: int, invoice_ids: Sequence[int], to: str, errors: Mapping[int, str] | None = None
+) -> int:
+    """The queued reminders of these invoices whose delivery ended (distribution's events): sent,
+    failed (with why) or undone. In the caller's transaction; a compare-and-set from queued, so an
+    outcome heard twice moves a reminder once. Returns how many moved."""
+    rows = Reminder.objects.filter(
+        Q(company_id=company_id, state=ReminderState.QUEUED, delivery__isnull=False)
+        & any_of(Reminder, sorted(set(invoice_ids)), "invoice_id")
+    )
+    if to == ReminderState.SENT:
+        return rows.update(state=to, sent_at=timezone.now())
+    errors = errors or {}
+    found = list(rows.values_list("pk", "invoice_id"))
+    return bulk_update(
+        Reminder,
+        ("state", "error"),
+        [(pk, to, (errors.get(invoice_id) or "")[:500]) for pk, invoice_id in found],
+        only_if={"state": ReminderState.QUEUED},
+    )
