@@ -67,6 +67,7 @@ from fakturera.bookkeeping.sie.types import (
 Source = str | os.PathLike | bytes | bytearray | BinaryIO
 
 _AMOUNT = re.compile(r"-?\d+(?:\.\d{1,2})?\Z")
+_SIMPLE_TRANS = re.compile(r"[ \t]*#TRANS[ \t]+(\d+)[ \t]+\{\}[ \t]+(-?\d+(?:\.\d{1,2})?)[ \t]*\Z")
 _QUANTITY = re.compile(r"-?\d+(?:\.\d+)?\Z")
 _INTEGER = re.compile(r"-?\d+\Z")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
@@ -266,6 +267,15 @@ class SieReader:
                     raise SieError("malformed", "A '}' that closes no voucher", line=number)
                 yield self._close(voucher)
                 voucher = None
+                continue
+            if voucher is not None and voucher.is_block_open and (simple := _SIMPLE_TRANS.match(text)):
+                # The common #TRANS, account {} amount, without the tokenizer: a million of them in a year.
+                account, amount_text = simple.groups()
+                amount = Decimal(amount_text)
+                voucher.total += amount
+                voucher.transactions.append(Transaction(account, amount))
+                if summing:
+                    crc = zlib.crc32(f"#TRANS{account}{amount_text}".encode("ascii"), crc)
                 continue
             if expect_block:
                 raise SieError(

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import BinaryIO
 
-from fakturera.bookkeeping.sie.syntax import PC8, field, quoted
+from fakturera.bookkeeping.sie.syntax import field, pc8_bytes, quoted
 from fakturera.bookkeeping.sie.types import (
     Account,
     Balance,
@@ -247,19 +247,19 @@ class SieWriter:
         prelude = self._prelude()
         written = "".join(line for line, _ in prelude)
         head = b"#FLAGGA 0\n" + (b"#KSUMMA\n" if self.checksum else b"")
-        data = head + written.encode(PC8)
-        crc = zlib.crc32("".join(content for _, content in prelude).encode(PC8), crc)
+        data = head + pc8_bytes(written)
+        crc = zlib.crc32(pc8_bytes("".join(content for _, content in prelude)), crc)
         self.stats.bytes += len(data)
         yield data
         for lines, contents in self._voucher_batches():
-            data = "".join(lines).encode(PC8)
+            data = pc8_bytes("".join(lines))
             if self.checksum:
-                crc = zlib.crc32("".join(contents).encode(PC8), crc)
+                crc = zlib.crc32(pc8_bytes("".join(contents)), crc)
             self.stats.bytes += len(data)
             yield data
         if self.checksum:
             self.stats.checksum = crc
-            data = f"#KSUMMA {crc}\n".encode(PC8)
+            data = f"#KSUMMA {crc}\n".encode("ascii")
             self.stats.bytes += len(data)
             yield data
 
@@ -317,6 +317,7 @@ class SieWriter:
         }
         dates: dict[dt.date, str] = {}
         last_number: dict[str, int] = {}
+        series_fields: dict[str, tuple[str, str]] = {}
         lines: list[str] = []
         contents: list[str] = []
         append_line, append_content = lines.append, contents.append
@@ -340,7 +341,10 @@ class SieWriter:
                         number=number,
                     )
                 last_number[voucher.series] = number
-            series_written, series_content = field(voucher.series) if voucher.series else ('""', "")
+            series = series_fields.get(voucher.series)
+            if series is None:
+                series = series_fields[voucher.series] = field(voucher.series) if voucher.series else ('""', "")
+            series_written, series_content = series
             number_text = "" if number is None else str(number)
             number_written = number_text or '""'
             text_written, text_content = quoted(voucher.text)
