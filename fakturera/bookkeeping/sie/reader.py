@@ -352,6 +352,8 @@ class SieReader:
                 expect_block = True
             elif label == "#TRANS":
                 raise SieError("malformed", "#TRANS outside a voucher (SIE 4B §11 #TRANS 3)", line=number)
+            elif label == "#FNAMN":
+                header["company_name"] = self._company_name(stripped, fields, number)
             else:
                 self._record(label, fields, number, header, accounts, dimensions, objects, balances)
         if voucher is not None:
@@ -416,6 +418,19 @@ class SieReader:
             sie_type=SieType.EXPORT if balances else SieType.IMPORT,
         )
 
+    def _company_name(self, line: str, fields: Fields, number: int) -> str:
+        """#FNAMN's name; one written without quotes around its blanks (`#FNAMN Övningsbolaget AB`,
+        the BL 4I sample) is the rest of the line, with a warning. A quoted name's extra fields are
+        ignored like any record's (§7.3)."""
+        name = self._text(fields, 0, number, "#FNAMN")
+        rest = line.split(None, 1)[1].strip(" \t")
+        if len(fields) > 1 and not rest.startswith('"') and all(isinstance(f, str) for f in fields):
+            name = " ".join(str(f) for f in fields)
+            self.warnings.append(
+                SieWarning(number, "unquoted", f"Line {number}: #FNAMN has blanks but no quotes; read as {name!r}")
+            )
+        return name
+
     def _record(
         self,
         label: str,
@@ -445,14 +460,6 @@ class SieReader:
         elif label == "#GEN":
             header["generated_on"] = self._date(fields, 0, number, label)
             header["generated_by"] = self._text(fields, 1, number, label, required=False)
-        elif label == "#FNAMN":
-            name = self._text(fields, 0, number, label)
-            if len(fields) > 1 and all(isinstance(f, str) for f in fields):
-                name = " ".join(str(f) for f in fields)
-                self.warnings.append(
-                    SieWarning(number, "unquoted", f"Line {number}: #FNAMN has blanks but no quotes; read as {name!r}")
-                )
-            header["company_name"] = name
         elif label == "#ORGNR":
             header["org_number"] = self._text(fields, 0, number, label)
         elif label == "#RAR":

@@ -268,3 +268,10 @@ def test_a_file_mixing_pc8_and_utf8_is_refused_at_the_line_that_changes():
 
     assert (refused.value.code, refused.value.line) == ("encoding", 8)
     assert "mixes character sets" in str(refused.value)
+
+
+def test_a_quoted_company_name_keeps_to_its_quotes():
+    sie = read_sie(MINIMAL.replace('#FNAMN "F AB"', '#FNAMN "F AB" okänt fält').encode("cp437"))
+
+    assert sie.header.company_name == "F AB"
+    assert sie.warnings == ()
