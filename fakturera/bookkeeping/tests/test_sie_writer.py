@@ -348,3 +348,20 @@ def test_refused_files(options, words):
         written([invoice_voucher()], **options)
 
     assert words in str(refused.value)
+
+
+def test_the_file_streams_out_before_the_vouchers_are_all_made():
+    made = []
+
+    def vouchers():
+        for number in range(1, 20_001):
+            made.append(number)
+            yield invoice_voucher(number)
+
+    chunks = iter_sie(header=HEADER, accounts=ACCOUNTS, vouchers=vouchers())
+    prelude, first_batch = next(chunks), next(chunks)
+
+    assert prelude.startswith(b"#FLAGGA 0\n#KSUMMA\n")
+    assert first_batch.startswith(b"#VER A 1 ")
+    # One batch of lines is out while most vouchers are still to be made: memory holds a batch.
+    assert 1_000 < len(made) < 10_000
