@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "fakturera.autogiro",
     "fakturera.payments",
     "fakturera.collections",
+    "fakturera.bookkeeping",
     "fakturera.portal",
     "fakturera.distribution",
     "fakturera.demo",
