@@ -122,6 +122,15 @@ def _measure_camt_import(n: int) -> tuple[int, float, dict[str, str]]:
     return case.n, seconds, case.extra
 
 
+def _measure_reminders(n: int) -> tuple[int, float, dict[str, str]]:
+    from bench.reminders import reminders_run_case, reminders_setup, reminders_verify
+
+    case = reminders_setup(n=n)
+    seconds = reminders_run_case(case)
+    reminders_verify(case)
+    return case.n, seconds, case.extra
+
+
 # name -> (default N, measurement returning (N, seconds) or (N, seconds, {extra figure: value}))
 MEASUREMENTS: dict[str, tuple[int, Callable[[int], tuple[Any, ...]]]] = {
     "issue": (10_000, _measure_issue),
@@ -137,6 +146,9 @@ MEASUREMENTS: dict[str, tuple[int, Callable[[int], tuple[Any, ...]]]] = {
     # One camt.054 file of N credits against N open invoices (seconds: the first import;
     # second_s: the same file again, every line already booked; peak_rss_mb: memory it took).
     "camt_import": (50_000, _measure_camt_import),
+    # One day's reminder run over N overdue invoices of N/5 customers (seconds: the first run;
+    # second_s: the same run again, which queues nothing).
+    "reminders": (100_000, _measure_reminders),
 }
 
 
