@@ -1,3 +1,5 @@
+from datetime import time
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -10,7 +12,9 @@ class CollectionsConfig(AppConfig):
     def ready(self) -> None:
         from fakturera.collections import history, letters, subscribers
         from fakturera.core import reminder_letters
+        from fakturera.core.scheduler import Job, register
 
         history.register()
         subscribers.connect()
         reminder_letters.register(letters.letters_of)
+        register(Job("reminders due", "fakturera.collections.jobs:reminders_run_today", at=time(6, 0)))

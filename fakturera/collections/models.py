@@ -67,6 +67,9 @@ class CollectionSettings(models.Model):
     is_claiming_late_compensation = models.BooleanField(
         _("claim the late-payment compensation from businesses"), default=False
     )
+    # The daily job sends the reminders due (collections.jobs); off: staff send them from the
+    # Reminders page.
+    is_reminding_automatically = models.BooleanField(_("send the reminders due every day"), default=True)
     bank_import_stale_days = models.PositiveSmallIntegerField(
         _("warn when the last bank import is older than (days)"), default=2
     )

@@ -264,6 +264,7 @@ def collection_settings_save(
     bank_import_stale_days: Any,
     interest_invoice_mode: str,
     interest_invoice_minimum_amount: Any,
+    is_reminding_automatically: bool | None = None,
 ) -> CollectionSettings:
     errors = ErrorCollector()
     stale = _whole(
@@ -300,6 +301,11 @@ def collection_settings_save(
             "bank_import_stale_days": stale,
             "interest_invoice_mode": interest_invoice_mode,
             "interest_invoice_minimum_amount": minimum or Decimal("0.00"),
+            **(
+                {"is_reminding_automatically": bool(is_reminding_automatically)}
+                if is_reminding_automatically is not None
+                else {}
+            ),
         },
     )
     return found
