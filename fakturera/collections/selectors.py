@@ -20,6 +20,7 @@ from fakturera.collections.models import (
     StatutoryRate,
 )
 from fakturera.collections.rules import Level, Policy, default_policy
+from fakturera.core.bulk import any_of
 from fakturera.parties.models import Company, CustomerKind
 
 
@@ -75,7 +76,7 @@ def fee_agreed_by_customer(*, company: Company, customer_ids: Iterable[int]) -> 
     default = collection_settings_of(company=company).is_reminder_fee_agreed
     ids = sorted(set(customer_ids))
     own = dict(
-        CustomerCollectionTerms.objects.filter(company=company, customer_id__in=ids)
+        CustomerCollectionTerms.objects.filter(Q(company=company) & any_of(CustomerCollectionTerms, ids, "customer_id"))
         .exclude(is_reminder_fee_agreed=None)
         .values_list("customer_id", "is_reminder_fee_agreed")
     )
@@ -149,11 +150,11 @@ def pauses_in_force(*, company: Company | int, claims: Mapping[int, int], on: dt
     number of invoices."""
     if not claims:
         return {}
-    invoice_ids = sorted(claims)
-    customer_ids = sorted(set(claims.values()))
-    rows = ReminderPause.objects.filter(
-        Q(company=company) & _in_force(on) & (Q(invoice_id__in=invoice_ids) | Q(customer_id__in=customer_ids))
-    ).values_list("pk", "invoice_id", "customer_id", "reason", "starts_on", "ends_on")
+    # The company's pauses in force are few whatever the number of claims (a run assesses a
+    # hundred thousand invoices): all of them are read, in one query, and matched here.
+    rows = ReminderPause.objects.filter(Q(company=company) & _in_force(on)).values_list(
+        "pk", "invoice_id", "customer_id", "reason", "starts_on", "ends_on"
+    )
     by_invoice: dict[int, PauseInForce] = {}
     by_customer: dict[int, PauseInForce] = {}
     for pk, invoice_id, customer_id, reason, starts_on, ends_on in rows:

@@ -492,7 +492,7 @@ def reminder_move(*, company: Company | int, reminder_ids: Sequence[int], to: st
     sources = [state for state, targets in TRANSITIONS.items() if to in targets]
     if not sources:
         raise ValueError(f"Nothing moves to {to!r}.")
-    rows = Reminder.objects.filter(Q(company=company) & Q(pk__in=list(reminder_ids)) & Q(state__in=sources))
+    rows = Reminder.objects.filter(Q(company=company) & any_of(Reminder, list(reminder_ids)) & Q(state__in=sources))
     return rows.update(state=to, **fields)
 
 
