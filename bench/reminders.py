@@ -104,7 +104,11 @@ def reminders_setup(*, n: int) -> RemindersCase:
         options={"host": "127.0.0.1", "port": 25, "security": "none", "from_email": "faktura@bank.example"},
     )
     distribution_settings_save(
-        company=company, default_channel=Channel.EMAIL, reserve_channel="", reminder_channel=Channel.EMAIL, undo_minutes=5
+        company=company,
+        default_channel=Channel.EMAIL,
+        reserve_channel="",
+        reminder_channel=Channel.EMAIL,
+        undo_minutes=5,
     )
     # A rate for every half-year the interest runs over (the seeded table stops where the
     # published rates could be checked): a made-up 2 %, as a company's admin would enter one.

@@ -41,7 +41,7 @@ from fakturera.collections.selectors import (
     policies_of,
 )
 from fakturera.collections.states import COUNTING_STATES, ReminderState, TaskMode
-from fakturera.core.bulk import any_of, bulk_update
+from fakturera.core.bulk import any_of, bulk_insert_new, bulk_update
 from fakturera.core.db import run_retrying
 from fakturera.core.events import publish
 from fakturera.core.money import round_money
@@ -388,23 +388,23 @@ def _claim_rows(company: Company, due: list[Due], *, now: dt.datetime, on: dt.da
     the failed or undone ones back to queued, all stamped with this run's time; the rows so
     stamped are this run's to send: (invoice, level) -> row id."""
     fresh = [d for d in due if d.retry_id is None]
-    Reminder.objects.bulk_create(
-        [
-            Reminder(
-                company=company,
-                invoice_id=d.claim.invoice_id,
-                customer_id=d.claim.customer_id,
-                level=d.level.number,
-                state=ReminderState.QUEUED,
-                assessed_on=on,
-                queued_at=now,
-                currency=d.claim.currency,
-                **_figures(d),
+    bulk_insert_new(
+        Reminder,
+        ("company_id", "invoice_id", "customer_id", "level", "state", "assessed_on", "queued_at", "currency", *FIGURES),
+        (
+            (
+                company.pk,
+                d.claim.invoice_id,
+                d.claim.customer_id,
+                d.level.number,
+                ReminderState.QUEUED,
+                on,
+                now,
+                d.claim.currency,
+                *_figures(d).values(),
             )
             for d in fresh
-        ],
-        batch_size=2000,
-        ignore_conflicts=True,
+        ),
     )
     again = [d for d in due if d.retry_id is not None]
     if again:

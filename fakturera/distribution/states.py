@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fakturera.core.bulk import any_of, bulk_update
+from fakturera.core.bulk import any_of, bulk_insert_new, bulk_update
 from fakturera.core.errors import StateConflict
 from fakturera.core.events import publish, subscriptions
 from fakturera.distribution.events import (
@@ -168,9 +168,7 @@ def move_sending(moves: Sequence[SendingMove], *, expected: str, actor: Any, at:
     if expected == SendingStatus.UNSENT:
         # An invoice that was never sent has no row yet (it reads as unsent): add them, so the
         # compare-and-set below finds every invoice.
-        InvoiceSending.objects.bulk_create(
-            [InvoiceSending(invoice_id=move.invoice_id) for move in moves], ignore_conflicts=True, batch_size=5000
-        )
+        bulk_insert_new(InvoiceSending, ("invoice_id",), [(move.invoice_id,) for move in moves])
     changed = 0
     for (to, names), group in groups.items():
         changed += bulk_update(

@@ -37,9 +37,10 @@ def rates(db):
 
 
 def test_the_page_lists_what_is_due_and_sends_the_selected(company, admin_user):
-    first = overdue_invoice(company, admin_user, "400.00", days_overdue=10)
+    # Issued oldest first: a series' dates only go forward.
     second = overdue_invoice(company, admin_user, "800.00", days_overdue=12)
     paused = overdue_invoice(company, admin_user, "100.00", days_overdue=12)
+    first = overdue_invoice(company, admin_user, "400.00", days_overdue=10)
     pause_create(
         company=company, actor=admin_user, invoice_id=paused.pk, reason="disputed", starts_on=timezone.localdate()
     )
