@@ -32,6 +32,9 @@ PAGES: dict[str, str] = {
     "webhook_deliveries": ADMIN,
     "autogiro_settings": ADMIN,
     "payment_settings": ADMIN,
+    "collection_settings": ADMIN,
+    "reminder_policy": ADMIN,
+    "reminder_policy_letter": ADMIN,
     "failed_tasks": ADMIN,
     "failed_task_rerun": ADMIN,
     # Pages that only change something: a read-only user is not offered them.
