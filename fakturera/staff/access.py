@@ -44,6 +44,7 @@ PAGES: dict[str, str] = {
     "invoice_credit": ACCOUNTANT,
     "invoice_delete": ACCOUNTANT,
     "send": ACCOUNTANT,
+    "reminders_send": ACCOUNTANT,
     "customer_create": ACCOUNTANT,
     "customer_edit": ACCOUNTANT,
     "course_create": ACCOUNTANT,
