@@ -42,7 +42,7 @@ def test_the_reminded_webhook_carries_the_reminders_level_fee_and_interest(compa
     [row] = Reminder.objects.filter(invoice=invoice)
     assert row.state == "sent"
     [delivery] = WebhookDelivery.objects.filter(event="invoice.reminded")
-    data = delivery.payload["data"] if "data" in delivery.payload else delivery.payload
+    data = delivery.payload.get("data", delivery.payload)
     assert data["invoice_id"] == invoice.pk
     assert data["purpose"] == "reminder"
     reminder = data["reminder"]
