@@ -11,9 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from fakturera.collections.law import FeeKind
+from fakturera.collections.law import LAWS, FeeKind, RateMissing, fee_for_reminder
 from fakturera.collections.models import Reminder
-from fakturera.collections.selectors import policies_of
+from fakturera.collections.rules import Level
+from fakturera.collections.run import interest_pieces
+from fakturera.collections.selectors import (
+    collection_rate_on,
+    collection_settings_of,
+    fee_agreed_by_customer,
+    interest_rate_periods,
+    policies_of,
+)
+from fakturera.collections.states import TaskMode
 from fakturera.core.bulk import any_of
 from fakturera.core.reminder_letters import Letter
 from fakturera.distribution.channels.email import variables
@@ -24,6 +33,7 @@ from fakturera.documents.data import Party, addressee
 from fakturera.documents.services import reminder_pdfs
 from fakturera.invoicing.models import Invoice
 from fakturera.parties.models import Company
+from fakturera.payments.selectors import receivable_of_invoice
 
 # The law's fee kinds as the letter names them (documents.reminders.FEE_KINDS).
 FEE_KINDS = {FeeKind.REMINDER_FEE: "reminder_fee", FeeKind.LATE_COMPENSATION: "late_payment_compensation"}
@@ -120,3 +130,92 @@ def _letter(row: Reminder, invoice: Invoice, text: str) -> document.Reminder:
         interest=interest,
         text=text,
     )
+
+
+def letter_preview(
+    *, company: Company, invoice: Invoice, level: Level, customer_kind: str, language: str, on: dt.date
+) -> bytes:
+    """A level's letter as it would go out for `invoice` today, from the editor's unsaved
+    level (nothing is stored or sent): the open amount as payments has it, the fee the law
+    allows (law.fee_for_reminder, as if no reminder had gone before), the interest to today
+    with the rates in force (none where the table has a gap) and the level's letter text in
+    `language`. An invoice not yet overdue, or paid, is shown as if its whole total were
+    overdue the day after its due date: the preview is of the letter, not of a claim."""
+    assert invoice.due_on is not None
+    assert invoice.issued_on is not None
+    receivable = receivable_of_invoice(company=company, invoice_id=invoice.pk)
+    open_amount = receivable.open_amount if receivable is not None else invoice.total_amount
+    if open_amount <= 0:
+        open_amount = invoice.total_amount
+    reminded_on = max(on, invoice.due_on + dt.timedelta(days=1))
+    fee = Decimal("0.00")
+    fee_kind = FeeKind.NONE
+    if company.country in LAWS and level.task_mode != TaskMode.INSTEAD:
+        settings = collection_settings_of(company=company)
+        decision = fee_for_reminder(
+            country=company.country,
+            customer_kind=customer_kind,
+            currency=invoice.currency,
+            level_fee=level.fee_amount,
+            is_fee_agreed=fee_agreed_by_customer(company=company, customer_ids=[invoice.customer_id]).get(
+                invoice.customer_id, False
+            ),
+            is_claiming_late_compensation=settings.is_claiming_late_compensation,
+            due_on=invoice.due_on,
+            today=reminded_on,
+            earlier=(),
+            collection_rate=collection_rate_on(country=company.country, on=reminded_on),
+        )
+        fee, fee_kind = decision.amount, decision.kind
+    interest: tuple[document.ReminderInterest, ...] = ()
+    if level.is_claiming_interest and company.country in LAWS:
+        try:
+            pieces = interest_pieces(
+                principal=open_amount,
+                due_on=invoice.due_on,
+                on=reminded_on,
+                rates=interest_rate_periods(country=company.country, customer_kind=customer_kind),
+                currency=invoice.currency,
+            )
+        except RateMissing:
+            pieces = ()
+        interest = tuple(
+            document.ReminderInterest(
+                invoice_number=invoice.display_number,
+                principal_amount=open_amount,
+                rate=piece.rate,
+                from_on=piece.from_on,
+                to_on=piece.to_on,
+                amount=piece.amount,
+            )
+            for piece in pieces
+            if piece.amount > 0
+        )
+    recipient = (invoice.buyer or {}).get("name", "")
+    text = fill((level.texts.get(language) or {}).get("letter", ""), variables(invoice, recipient=recipient))
+    letter = document.Reminder(
+        language=language,
+        currency=invoice.currency,
+        level=level.number,
+        reminded_on=reminded_on,
+        # A reminder's new due date comes after its date (documents.reminders).
+        due_on=reminded_on + dt.timedelta(days=max(1, level.new_due_days)),
+        seller=Party.from_snapshot(invoice.seller or {}),
+        buyer=Party.from_snapshot(invoice.buyer or {}),
+        addressee=addressee(invoice.buyer or {}),
+        invoices=(
+            document.ReminderInvoice(
+                number=invoice.display_number,
+                issued_on=invoice.issued_on,
+                due_on=invoice.due_on,
+                total_amount=invoice.total_amount,
+                paid_amount=invoice.total_amount - open_amount,
+                payment_reference=invoice.payment_reference,
+            ),
+        ),
+        fees=(document.ReminderFee(kind=FEE_KINDS[fee_kind], amount=fee),) if fee > 0 and fee_kind in FEE_KINDS else (),
+        interest=interest,
+        text=text,
+    )
+    [pdf] = reminder_pdfs(reminders=[letter], template=company.pdf_template)
+    return pdf

@@ -109,3 +109,21 @@ def next_level_due(policy: Policy, *, due_on: dt.date, latest: Given | None, tod
     if latest is not None and latest.assessed_on >= today:
         return None
     return number
+
+
+def half_years_missing(valid_froms: list[dt.date], *, until: dt.date) -> list[dt.date]:
+    """The half-years (their first day) from the first rate entered up to the one `until` is
+    in that have no rate of their own: a half-yearly rate is in force for its half-year only
+    (räntelagen 9 §, renteloven § 5, korkolaki 12 §), so interest over such a half-year is
+    not claimed until the rate is entered (law.RateMissing). No rate at all: the half-year of
+    `until` is missing."""
+    current = dt.date(until.year, 1 if until.month <= 6 else 7, 1)
+    starts = {day for day in valid_froms if day.day == 1 and day.month in (1, 7)}
+    day = min(valid_froms, default=current)
+    day = dt.date(day.year, 1 if day.month <= 6 else 7, 1)
+    missing = []
+    while day <= current:
+        if day not in starts:
+            missing.append(day)
+        day = dt.date(day.year, 7, 1) if day.month == 1 else dt.date(day.year + 1, 1, 1)
+    return missing

@@ -10,18 +10,32 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from fakturera.collections.law import PublishedRate, RateKind, RatePeriod, interest_periods, law_of, periods_of
+from fakturera.collections.law import (
+    LAWS,
+    PublishedRate,
+    RateKind,
+    RatePeriod,
+    half_year_end,
+    interest_periods,
+    law_of,
+    periods_of,
+)
 from fakturera.collections.models import (
     CollectionSettings,
     CustomerCollectionTerms,
+    Reminder,
     ReminderLevel,
     ReminderPause,
     ReminderPolicy,
     StatutoryRate,
 )
-from fakturera.collections.rules import Level, Policy, default_policy
+from fakturera.collections.rules import Level, Policy, default_policy, half_years_missing
+from fakturera.collections.states import COUNTING_STATES
 from fakturera.core.bulk import any_of
+from fakturera.distribution.selectors import template_preview_invoice
+from fakturera.invoicing.models import Invoice
 from fakturera.parties.models import Company, CustomerKind
+from fakturera.payments.selectors import open_receivables
 
 
 def _level_of(row: ReminderLevel) -> Level:
@@ -180,3 +194,75 @@ def pause_list(
     if customer_id is not None:
         rows = rows.filter(customer_id=customer_id)
     return list(rows.select_related("created_by", "ended_by"))
+
+
+# --- the rate table's gaps, an invoice's reminders, the editor's preview invoice ---------------
+
+
+@dataclass(frozen=True)
+class RateGap:
+    country: str
+    kind: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+def rate_gaps(*, until: dt.date) -> list[RateGap]:
+    """Each country's half-years without its late-interest rate (law.CountryLaw.
+    interest_rate_kind), from its first rate up to the half-year of `until`: interest over them
+    is not claimed (law.RateMissing) until someone enters the published rate. One query."""
+    wanted = {country: law.interest_rate_kind for country, law in LAWS.items()}
+    entered: dict[str, list[dt.date]] = {country: [] for country in wanted}
+    for country, kind, valid_from in StatutoryRate.objects.filter(country__in=list(wanted)).values_list(
+        "country", "kind", "valid_from"
+    ):
+        if wanted[country] == kind:
+            entered[country].append(valid_from)
+    return [
+        RateGap(country, wanted[country], starts_on, half_year_end(starts_on))
+        for country in sorted(wanted)
+        for starts_on in half_years_missing(entered[country], until=until)
+    ]
+
+
+def invoice_reminders(*, company: Company, invoice_id: int) -> list[Reminder]:
+    """An invoice's reminders, level by level, with the delivery each went with (failed and
+    undone ones too: the page shows what happened)."""
+    return list(
+        Reminder.objects.filter(company=company, invoice_id=invoice_id).select_related("delivery").order_by("level")
+    )
+
+
+def reminders_given_latest(*, company_id: int, invoice_ids: Iterable[int]) -> dict[int, Reminder]:
+    """For each invoice, its highest level that counts (queued or sent: states.COUNTING_STATES),
+    in one query; an invoice reminded only by hand (distribution's path) has none."""
+    found: dict[int, Reminder] = {}
+    rows = Reminder.objects.filter(
+        Q(company_id=company_id, state__in=COUNTING_STATES) & any_of(Reminder, sorted(set(invoice_ids)), "invoice_id")
+    ).order_by("invoice_id", "level")
+    for row in rows:
+        found[row.invoice_id] = row
+    return found
+
+
+def preview_invoice(*, company: Company, customer_kind: str, number: str = "", on: dt.date) -> Invoice | None:
+    """The invoice a reminder text is previewed with: the one with this number, else the
+    company's longest overdue invoice of a customer of this kind, else its latest issued one
+    (distribution's choice for the invoice e-mails)."""
+    if number.strip():
+        return template_preview_invoice(company=company, number=number)
+    overdue = (
+        open_receivables(company=company)
+        .filter(due_on__lt=on, open_amount__gt=0, customer__kind=customer_kind)
+        .order_by("due_on", "invoice_id")
+        .values_list("invoice_id", flat=True)
+        .first()
+    )
+    if overdue is not None:
+        return Invoice.objects.select_related("customer").filter(company=company, pk=overdue).first()
+    return template_preview_invoice(company=company)
+
+
+def rate_by_ids(ids: Iterable[int]) -> list[StatutoryRate]:
+    """Rows of the rate table (the installation's: no company)."""
+    return list(StatutoryRate.objects.filter(pk__in=list(ids)).order_by("pk"))

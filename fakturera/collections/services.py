@@ -169,21 +169,19 @@ def _level(raw: Mapping[str, Any], *, index: int, errors: ErrorCollector) -> Lev
     )
 
 
-@transaction.atomic
-def policy_save(
+def policy_check(
     *,
     company: Company,
-    actor: Any,
     customer_kind: str,
     levels: Sequence[Mapping[str, Any]],
     minimum_amount: Any = "0",
     last_level_action: str = LastLevelAction.STOP,
     today: dt.date | None = None,
-) -> ReminderPolicy:
-    """Save a company's reminder policy for one kind of customer: its levels in order (level 1
-    first), each a mapping of ReminderLevel's fields. Refused, with every reason at once, when
-    a field is invalid or a fee or its timing breaks the law of the company's country
-    (law.policy_problems)."""
+) -> tuple[list[Level], Decimal]:
+    """What policy_save would save, checked and writing nothing: the levels and the minimum, or
+    ValidationFailed with every reason at once (a field, a variable unknown to the e-mails, the
+    law of the company's country: law.policy_problems). The editor's preview asks it before
+    anything is saved."""
     errors = ErrorCollector()
     if customer_kind not in CustomerKind.values:
         errors.add("customer_kind", _("Choose a person or an organisation."))
@@ -206,18 +204,44 @@ def policy_save(
             for message in messages:
                 errors.add(field, message)
     errors.raise_if_any()
+    return [level for level in cleaned if level is not None], minimum or Decimal("0.00")
+
+
+@transaction.atomic
+def policy_save(
+    *,
+    company: Company,
+    actor: Any,
+    customer_kind: str,
+    levels: Sequence[Mapping[str, Any]],
+    minimum_amount: Any = "0",
+    last_level_action: str = LastLevelAction.STOP,
+    today: dt.date | None = None,
+) -> ReminderPolicy:
+    """Save a company's reminder policy for one kind of customer: its levels in order (level 1
+    first), each a mapping of ReminderLevel's fields. Refused, with every reason at once, when
+    a field is invalid or a fee or its timing breaks the law of the company's country
+    (policy_check)."""
+    cleaned, minimum = policy_check(
+        company=company,
+        customer_kind=customer_kind,
+        levels=levels,
+        minimum_amount=minimum_amount,
+        last_level_action=last_level_action,
+        today=today,
+    )
 
     policy, _created = ReminderPolicy.objects.update_or_create(
         company=company,
         customer_kind=customer_kind,
         defaults={
-            "minimum_amount": minimum or Decimal("0.00"),
+            "minimum_amount": minimum,
             "last_level_action": last_level_action,
             "updated_by": actor if getattr(actor, "pk", None) else None,
         },
     )
     ReminderLevel.objects.filter(policy=policy).delete()
-    ReminderLevel.objects.bulk_create(_level_rows(policy, [level for level in cleaned if level is not None]))
+    ReminderLevel.objects.bulk_create(_level_rows(policy, cleaned))
     return policy
 
 
