@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "fakturera.courses",
     "fakturera.autogiro",
     "fakturera.payments",
+    "fakturera.worklist",
     "fakturera.portal",
     "fakturera.distribution",
     "fakturera.demo",
