@@ -40,6 +40,7 @@ from fakturera.staff import urls as staff_urls
 from fakturera.staff.access import PAGES, may_open
 from fakturera.webhooks.models import WebhookEndpoint
 from fakturera.webhooks.services import webhook_endpoint_create
+from fakturera.worklist.models import Task
 
 ROLES = ("read_only", "accountant", "admin")
 # Pages of no company: the invitation link, the no-company page, the company switch, the
@@ -148,6 +149,8 @@ ARGUMENTS: dict[str, Callable[[Company], dict | None]] = {
     "recurring_edit": _pk(RecurringInvoice),
     "recurring_delete": _pk(RecurringInvoice),
     "payment_import_detail": _pk(PaymentImport),
+    "task_done": _pk(Task),
+    "task_undo": _pk(Task),
 }
 
 
