@@ -14,7 +14,8 @@ from django.utils import timezone
 from fakturera.core.bulk import any_of
 from fakturera.parties.models import Company
 from fakturera.worklist.models import Notification, NotificationPreference, Task, TaskEvent
-from fakturera.worklist.states import EmailMode, TaskKind, TaskState
+from fakturera.worklist.states import EmailMode, TaskKind, TaskPriority, TaskState
+from fakturera.worklist.wording import task_event_words, task_title
 
 # The list's scopes: assigned to me, not assigned to anyone (the company's team's), every task.
 SCOPES = ("mine", "team", "all")
@@ -120,3 +121,41 @@ def email_mode_of(*, user: Any) -> str:
 def task_is_overdue(task: Task, *, today: dt.date | None = None) -> bool:
     today = today or timezone.localdate()
     return task.state == TaskState.OPEN and task.due_on is not None and task.due_on < today
+
+
+PRIORITY_CODES = {TaskPriority.LOW: "low", TaskPriority.NORMAL: "normal", TaskPriority.HIGH: "high"}
+
+
+def task_data(task: Task, *, today: dt.date | None = None) -> dict[str, Any]:
+    """A task as the API and the webhooks give it: codes and data, its title worded in the active
+    language."""
+    return {
+        "id": task.pk,
+        "kind": task.kind,
+        "state": task.state,
+        "priority": PRIORITY_CODES.get(task.priority, str(task.priority)),
+        "title": task_title(kind=task.kind, text=task.text, params=task.params),
+        "text": task.text,
+        "invoice_id": task.invoice_id,
+        "customer_id": task.customer_id,
+        "assignee_id": task.assignee_id,
+        "due_on": task.due_on,
+        "is_overdue": task_is_overdue(task, today=today),
+        "params": dict(task.params),
+        "created_at": task.created_at,
+        "closed_at": task.closed_at,
+        "close_reason": task.close_reason,
+    }
+
+
+def task_history_data(*, task: Task) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": event.kind,
+            "at": event.at,
+            "actor_id": event.actor_id,
+            "params": dict(event.params),
+            "text": task_event_words(event.kind, event.params),
+        }
+        for event in task_history(task=task)
+    ]
