@@ -15,7 +15,6 @@ from fakturera.distribution.events import INVOICE_DELIVERY_FAILED, INVOICE_EXPOR
 from fakturera.invoicing.events import INVOICE_CREDITED, INVOICE_ISSUED
 from fakturera.payments.events import INVOICE_OVERPAID, INVOICE_PAID, PAYMENT_RECEIVED, PAYMENT_UNMATCHED
 from fakturera.webhooks.models import WebhookEvent
-from fakturera.worklist.events import TASK_CLOSED, TASK_OPENED
 from fakturera.webhooks.payloads import (
     course_basis_payload,
     invoice_credited_payload,
@@ -26,6 +25,7 @@ from fakturera.webhooks.payloads import (
     task_payloads,
 )
 from fakturera.webhooks.services import webhook_event, webhook_events
+from fakturera.worklist.events import TASK_CLOSED, TASK_OPENED
 
 
 def _receipt(delivery_id: int) -> dict:
