@@ -654,7 +654,7 @@ def email_notifications_now(*, user_ids: Sequence[int], now: dt.datetime | None 
                     sender=settings.DEFAULT_FROM_EMAIL,
                     to=[users[user_id].email],
                     subject=f"{names.get(company_id, '')}: {sentence}"[:200],
-                    body=f"{sentence}\n\n{_('All your notifications')}: {_link()}\n",
+                    body="\n\n".join([sentence, _("All your notifications: %(link)s") % {"link": _link()}]) + "\n",
                 )
             )
     with mail.INSTALLATION.connect() as connection:
@@ -747,7 +747,7 @@ def _digest_message(user: Any, rows: list[tuple[Any, ...]], names: dict[int, str
             lines += ["", names.get(company, "")]
         at = timezone.localtime(created_at).strftime("%Y-%m-%d %H:%M")
         lines.append(f"- {at} {notification_words(kind, params)}")
-    lines += ["", f"{_('All your notifications')}: {_link()}", ""]
+    lines += ["", _("All your notifications: %(link)s") % {"link": _link()}, ""]
     lines.append(_("You get this digest once a day; choose another way on the notifications page."))
     count = len(rows)
     subject = ngettext(

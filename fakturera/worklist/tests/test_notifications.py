@@ -206,3 +206,15 @@ def test_the_preference_is_one_of_three(company):
     with pytest.raises(ValidationFailed):
         services.notification_preference_save(user=sara, email_mode="weekly")
     assert selectors.email_mode_of(user=sara) == EmailMode.DIGEST
+
+
+def test_the_digest_reads_in_the_installations_language(company, smtp, settings, swedish):
+    sara = manager(company, first_name="Sara", email="sara@klinik.example")
+    _notes(company, sara, 1)
+    settings.LANGUAGE_CODE = "sv"
+    assert services.digests_send().sent == 1
+    (received,) = smtp.received
+    body = received.message.get_body().get_content()
+    assert body.startswith("Hej Sara")
+    assert "Faktura 1001 till Anna Ek skickades med E-post till a@b.se." in body
+    assert received.message["Subject"].startswith("Fakturera: 1 avisering, ")
