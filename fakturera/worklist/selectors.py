@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from fakturera.core.bulk import any_of
 from fakturera.parties.models import Company
+from fakturera.worklist import states
 from fakturera.worklist.models import Notification, NotificationPreference, Task, TaskEvent
 from fakturera.worklist.states import EmailMode, TaskKind, TaskPriority, TaskState
 from fakturera.worklist.wording import task_event_words, task_title
@@ -91,7 +92,10 @@ def task_detail(*, company: Company, pk: int) -> Task | None:
 
 
 def task_history(*, task: Task) -> list[TaskEvent]:
-    return list(TaskEvent.objects.filter(task=task).select_related("actor").order_by("at", "pk"))
+    """A task's history, its opening first: the task row's own creation (no event row is
+    written for it, states.OPENED), then its events."""
+    opened = TaskEvent(task=task, kind=states.OPENED, at=task.created_at, actor_id=task.created_by_id, params={})
+    return [opened, *TaskEvent.objects.filter(task=task).order_by("at", "pk")]
 
 
 def tasks_by_ids(*, company_id: int, task_ids: Iterable[int]) -> list[Task]:

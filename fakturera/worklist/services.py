@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -147,8 +148,8 @@ class TaskSpec:
 def tasks_open(
     *, company_id: int, specs: Sequence[TaskSpec], actor_id: int | None = None, skip_existing: bool = True
 ) -> list[int]:
-    """Open every task of `specs` (already checked: the callers are services) in one insert,
-    with their history in another, and publish `task.opened`. Runs in the caller's transaction.
+    """Open every task of `specs` (already checked: the callers are services) in one insert and
+    publish `task.opened`. Runs in the caller's transaction.
     A spec whose key the company already has is skipped (one query for all of them) unless the
     caller knows the keys are new (`skip_existing=False`: the unique index is the backstop).
     Returns the new tasks' ids, in the order of `specs`."""
@@ -191,7 +192,8 @@ def tasks_open(
             for spec in wanted
         ],
     )
-    _history(((pk, states.OPENED, {}) for pk in ids), at=now, actor_id=actor_id)
+    # No history row for the opening: the task's created_at and created_by are it (selectors'
+    # task_history_data shows them first); one insert less inside every issue.
     publish(TASK_OPENED, company_id=company_id, actor=actor_id, task_ids=ids, reopened=False)
     return ids
 
@@ -305,61 +307,58 @@ def billing_tasks_open(*, company_id: int, invoice_ids: Sequence[int], actor_id:
     """invoice.issued, in the issuing transaction: a billing task per new invoice, as the company
     chose (on, off, above an amount), for its customer's relationship manager, or for the team
     when the customer has none or the manager no longer works for the company. Due on the
-    invoice's due date. Credit notes open none. Two reads and two inserts for any number."""
+    invoice's due date. Credit notes open none.
+
+    One read (the invoices with their customers, the company's setting and whether each manager
+    is staff, joined) and one insert for any number: it runs inside every issue, the API's
+    one-invoice calls included."""
     if not invoice_ids:
         return []
-    found = (
-        Company.objects.filter(pk=company_id)
-        .values_list(
-            "default_currency", "worklist_settings__billing_tasks", "worklist_settings__billing_task_min_amount"
+    is_staff = Exists(
+        CompanyUser.objects.filter(
+            company_id=OuterRef("company_id"), user_id=OuterRef("customer__relationship_manager")
         )
-        .first()
     )
-    if found is None:
-        return []
-    company_currency, setting, min_amount = found
-    setting = setting or BillingTasks.ON
-    if setting == BillingTasks.OFF:
-        return []
     rows = list(
         Invoice.objects.filter(any_of(Invoice, list(invoice_ids)), company_id=company_id, kind=InvoiceKind.INVOICE)
+        .annotate(is_staff=is_staff)
         .order_by("number", "pk")
         .values_list(
             "pk",
             "customer_id",
             "customer__name",
             "customer__relationship_manager_id",
+            "is_staff",
             "number",
             "seller",
             "total_amount",
             "currency",
             "due_on",
+            "company__default_currency",
+            "company__worklist_settings__billing_tasks",
+            "company__worklist_settings__billing_task_min_amount",
         )
     )
-    wanted = [
-        row
-        for row in rows
-        if rules.billing_task_wanted(
-            setting=setting,
-            min_amount=min_amount or Decimal("0"),
-            company_currency=company_currency,
-            total_amount=row[6],
-            currency=row[7],
-        )
-    ]
-    staff = _staff_ids(company_id, (row[3] for row in wanted))
     specs = [
         TaskSpec(
             kind=TaskKind.BILLING,
-            assignee_id=manager if manager in staff else None,
+            assignee_id=manager if is_manager_staff else None,
             invoice_id=pk,
             customer_id=customer_id,
             due_on=due_on,
             key=f"billing:{pk}",
             params=_invoice_facts(name, number, seller, total, currency),
         )
-        for pk, customer_id, name, manager, number, seller, total, currency, due_on in wanted
-    ]
+        for (pk, customer_id, name, manager, is_manager_staff, number, seller, total, currency, due_on,
+             company_currency, setting, min_amount) in rows
+        if rules.billing_task_wanted(
+            setting=setting or BillingTasks.ON,
+            min_amount=min_amount or Decimal("0"),
+            company_currency=company_currency,
+            total_amount=total,
+            currency=currency,
+        )
+    ]  # fmt: skip
     # New invoices have no task yet: no look-up of the keys (the unique index stays the backstop).
     return tasks_open(company_id=company_id, specs=specs, actor_id=actor_id, skip_existing=False)
 

@@ -68,7 +68,7 @@ def test_issuing_opens_a_billing_task_for_the_relationship_manager_due_with_the_
     }
     assert task.key == f"billing:{invoice.pk}"
     assert task.created_by == admin_user
-    assert list(TaskEvent.objects.filter(task=task).values_list("kind", flat=True)) == [states.OPENED]
+    assert [(e.kind, e.actor_id) for e in selectors.task_history(task=task)] == [(states.OPENED, admin_user.pk)]
     (opened,) = [e for e in seen if e.name == TASK_OPENED]
     assert (opened.company_id, opened["task_ids"], opened["reopened"]) == (company.pk, [task.pk], False)
     assert selectors.open_task_count(company=company, user=sara) == 1
@@ -161,7 +161,6 @@ def test_issuing_hundreds_at_once_opens_their_tasks_in_a_fixed_number_of_queries
 
     assert queries(few) == queries(many)
     assert Task.objects.filter(kind=TaskKind.BILLING, assignee=sara).count() == 305
-    assert TaskEvent.objects.count() == 305
 
 
 def test_issuing_hundreds_through_invoicing_opens_a_task_for_each(company, admin_user):
@@ -253,7 +252,7 @@ def test_done_and_undone_by_hand_each_once(company, admin_user):
     assert [(e.name, e["reopened"]) for e in seen] == [(TASK_OPENED, True)]
     with pytest.raises(StateConflict, match="nothing to undo"):
         services.task_undo(company=company, actor=admin_user, task_id=task.pk)
-    assert list(TaskEvent.objects.filter(task=task).values_list("kind", flat=True)) == [
+    assert [event.kind for event in selectors.task_history(task=task)] == [
         states.OPENED,
         states.CLOSED,
         states.REOPENED,
