@@ -673,7 +673,8 @@ class DigestResult:
     notifications: int = 0
 
     def __str__(self) -> str:
-        return f"{self.sent} digests ({self.notifications} notifications), {self.failed} failed"
+        # Never the word "failed" when nothing did: the scheduler's log reads it as the job's failure.
+        return f"{self.sent} digests sent ({self.notifications} notifications), {self.failed} to try again"
 
 
 def digests_send(*, today: dt.date | None = None, now: dt.datetime | None = None) -> DigestResult:
