@@ -137,6 +137,8 @@ INSTALLED_APPS = [
     "fakturera.autogiro",
     "fakturera.payments",
     "fakturera.worklist",
+    "fakturera.collections",
+    "fakturera.bookkeeping",
     "fakturera.portal",
     "fakturera.distribution",
     "fakturera.demo",

@@ -439,6 +439,7 @@ def deliveries_undo(*, company: Company, actor: Any, delivery_ids: list[int], no
     moves = rollback_moves(
         deliveries,
         event_of=lambda d: SendingEvent.SEND_UNDONE,
+        params_of=lambda d: {"purpose": d.purpose},
     )
     for _target, group in moves.items():
         move_sending(group, expected=SendingStatus.QUEUED, actor=actor, at=now)
@@ -461,6 +462,7 @@ def deliveries_stop_credited(*, invoice_ids: list[int], actor: Any, at: dt.datet
     for _target, group in rollback_moves(
         deliveries,
         event_of=lambda d: SendingEvent.SEND_STOPPED,
+        params_of=lambda d: {"purpose": d.purpose},
     ).items():
         move_sending(group, expected=SendingStatus.QUEUED, actor=actor, at=at)
     return len(deliveries)
@@ -573,7 +575,9 @@ def delivery_cancel(*, company: Company, actor: Any, delivery: Delivery) -> Deli
         raise StateConflict(_("Only a delivery waiting to be sent can be stopped; it may be on its way now."))
     now = timezone.now()
     move_deliveries(ids=[locked.pk], expected=DeliveryState.QUEUED, to=DeliveryState.UNDONE, finished_at=now, error="")
-    for _target, moves in rollback_moves([locked], event_of=lambda d: SendingEvent.SEND_UNDONE).items():
+    for _target, moves in rollback_moves(
+        [locked], event_of=lambda d: SendingEvent.SEND_UNDONE, params_of=lambda d: {"purpose": d.purpose}
+    ).items():
         move_sending(moves, expected=SendingStatus.QUEUED, actor=actor, at=now)
     locked.state = DeliveryState.UNDONE
     return locked

@@ -25,7 +25,13 @@ from django.utils.translation import gettext_lazy
 from fakturera.core.bulk import any_of, bulk_update
 from fakturera.core.errors import StateConflict
 from fakturera.core.events import publish, subscriptions
-from fakturera.distribution.events import INVOICE_DELIVERY_FAILED, INVOICE_QUEUED, INVOICE_REMINDED, INVOICE_SENT
+from fakturera.distribution.events import (
+    INVOICE_DELIVERY_FAILED,
+    INVOICE_DELIVERY_UNDONE,
+    INVOICE_QUEUED,
+    INVOICE_REMINDED,
+    INVOICE_SENT,
+)
 from fakturera.invoicing.history import Entry, actor_id_of, history_add_many
 
 
@@ -189,6 +195,10 @@ ANNOUNCED: dict[str, tuple[str, str]] = {
     SendingEvent.REMINDED: (INVOICE_REMINDED, "reminder"),
     SendingEvent.SEND_FAILED: (INVOICE_DELIVERY_FAILED, "invoice"),
     SendingEvent.REMINDER_FAILED: (INVOICE_DELIVERY_FAILED, "reminder"),
+    # Undone in the undo window, or stopped (the invoice was credited): the purpose is the
+    # delivery's, in the move's params.
+    SendingEvent.SEND_UNDONE: (INVOICE_DELIVERY_UNDONE, ""),
+    SendingEvent.SEND_STOPPED: (INVOICE_DELIVERY_UNDONE, ""),
 }
 
 
@@ -206,6 +216,7 @@ def _announce(moves: Sequence[SendingMove], *, actor_id: int | None) -> None:
     grouped: dict[tuple[int, str, str], list[SendingMove]] = {}
     for move in wanted:
         name, purpose = ANNOUNCED[move.event]
+        purpose = purpose or (move.params or {}).get("purpose") or "invoice"
         grouped.setdefault((companies[move.invoice_id], name, purpose), []).append(move)
     for (company_id, name, purpose), group in grouped.items():
         publish(

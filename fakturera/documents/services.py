@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from fakturera.documents.data import DocumentData, document_data, prepaid_amounts
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
-from fakturera.documents.pdf.render import merge_pdfs, render_pdfs
+from fakturera.documents.pdf.render import merge_pdfs, render_pdfs, render_reminder_pdfs
+from fakturera.documents.reminders import Reminder
 from fakturera.documents.ubl.build import build_ubl
 from fakturera.invoicing.history import Entry, history_add_many
 from fakturera.invoicing.models import Invoice, InvoiceLine
@@ -174,3 +175,14 @@ def documents_merged_pdf(*, invoices: list[Invoice], template: str | None = None
         )
     )
     return merge_pdfs([bytes(stored[invoice.pk]) for invoice in invoices])
+
+
+def reminder_pdfs(*, reminders: Sequence[Reminder], template: str) -> list[bytes]:
+    """The reminder letters as PDFs, in order, in the invoice layout `template` (the
+    company's `pdf_template`). Nothing is stored here: the caller (collections) keeps the
+    letter with its reminder. A `Reminder` that would be a wrong letter cannot be made
+    (documents.reminders), so every input here renders; many are laid out in batches as
+    invoices are."""
+    if not reminders:
+        return []
+    return render_reminder_pdfs(list(reminders), template=template)

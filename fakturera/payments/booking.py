@@ -224,23 +224,31 @@ class Ledger:
             receivable.days_late = None
 
     def _moved(self, receivable: Open, before: str) -> None:
+        """Note an invoice that became paid or over-paid. When the money that did it was just
+        posted, its history row says so ("paid": one row a payment, not two, for the fifty
+        thousand of a bank file); a credit note paying it is a row of its own."""
         after = receivable.state
         if after == before:
             return
+        invoice_id = receivable.invoice_id
+        last = self.history[-1] if self.history else None
+        said = last[2] if last is not None and last[0] == invoice_id and last[1] == history.PAYMENT_ALLOCATED else None
         if after == ReceivableState.PAID and before != ReceivableState.OVERPAID:
-            self.paid.append(receivable.invoice_id)
-            self.history.append((receivable.invoice_id, history.INVOICE_PAID, {}))
+            self.paid.append(invoice_id)
+            if said is not None:
+                said["paid"] = True
+            else:
+                self.history.append((invoice_id, history.INVOICE_PAID, {}))
         elif after == ReceivableState.OVERPAID:
             if before not in (ReceivableState.PAID, ReceivableState.OVERPAID):
-                self.paid.append(receivable.invoice_id)
-            self.overpaid.append(receivable.invoice_id)
-            self.history.append(
-                (
-                    receivable.invoice_id,
-                    history.INVOICE_OVERPAID,
-                    {"excess": str(-receivable.open), "currency": receivable.currency},
-                )
-            )
+                self.paid.append(invoice_id)
+            self.overpaid.append(invoice_id)
+            excess = {"excess": str(-receivable.open), "currency": receivable.currency}
+            if said is not None:
+                said["paid"] = True
+                said["excess"] = excess["excess"]
+            else:
+                self.history.append((invoice_id, history.INVOICE_OVERPAID, excess))
 
     def write(self, payment_ids: Sequence[int] = ()) -> int:
         """Insert the allocations (new payments' ones by `payment_ids`, in their order; reversals

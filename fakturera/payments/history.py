@@ -35,6 +35,17 @@ def _date(value: str | None) -> str:
 
 
 def _allocated(params: Params) -> str:
+    """What the money did, and what it made of the invoice (booking.Ledger notes "paid" and an
+    over-payment's "excess" on the row of the money that did it)."""
+    sentence = _allocation(params)
+    if params.get("excess"):
+        return f"{sentence} {_overpaid(params)}"
+    if params.get("paid"):
+        return f"{sentence} {_paid(params)}"
+    return sentence
+
+
+def _allocation(params: Params) -> str:
     kind = params.get("kind", AllocationKind.PAYMENT)
     if kind == AllocationKind.CASH_DISCOUNT:
         return _("Cash discount of %(amount)s for payment within the discount period.") % {"amount": _money(params)}

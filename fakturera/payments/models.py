@@ -28,6 +28,18 @@ from fakturera.payments.states import (
     ReceivableState,
 )
 
+# Payments, their keys and allocations are written fifty thousand at a time by a bank file
+# (booking.py). A database foreign key costs a check per row at commit (PostgreSQL runs them
+# all then, a lookup and a row lock each): for a 50,000-line camt.054 the company, customer and
+# user columns alone took about a second of the import (bench camt_import, DESIGN.md "Speed").
+# So those columns, which booking copies from rows it has just read or written (the import's
+# company, the locked receivable's customer, the actor, a key's new payment), have no database
+# constraint; an allocation's payment, invoice and reversed allocation, which say what money went
+# where, and a payment's import keep theirs. Django still
+# cascades and protects on delete for all of them. Who created or undid a payment needs no index:
+# nothing lists payments by user (deleting a user sets these to NULL with one scan).
+LEDGER_USER = {"on_delete": models.SET_NULL, "null": True, "db_index": False, "db_constraint": False}
+
 
 class PaymentSettings(models.Model):
     """The company's choices for payments; a company without a row has the defaults."""
@@ -68,20 +80,32 @@ class PaymentImport(models.Model):
     # What the lines that booked no payment were: [{"position", "reason", "amount", "currency", "reference"}]
     # (already booked, a debit, a reversal, no amount, pending); the booked ones are Payments.
     skipped = models.JSONField(default=list, blank=True)
+    # The file was imported before, byte for byte (the same SHA-256, into the same company): every
+    # line of it is where that import left it, so none is read again (importing.py). Its lines
+    # not booked are that import's lines (selectors.payment_import_skipped).
+    same_file_as = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("same file as")
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["company", "created_at"])]
+        indexes = [models.Index(fields=["company", "created_at"]), models.Index(fields=["company", "sha256"])]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.created_at:%Y-%m-%d})"
 
 
 class Payment(models.Model):
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # The tenant column of a bulk-written table: no database constraint (see LEDGER_USER above).
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     # The payer, when known: by a match, or set by hand. A payment with a customer and money not
     # on any invoice is that customer's credit balance; without one it waits in the queue.
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Its index is the first column of ("customer", "status").
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False, db_constraint=False
+    )
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
     booked_on = models.DateField(_("payment date"))
@@ -109,11 +133,9 @@ class Payment(models.Model):
     # A second payment of an invoice already paid: flagged, booked once, its money a credit balance.
     is_double = models.BooleanField(_("double payment"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", **LEDGER_USER)
     reversed_at = models.DateTimeField(null=True, blank=True)
-    reversed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    reversed_by = models.ForeignKey(settings.AUTH_USER_MODEL, blank=True, related_name="+", **LEDGER_USER)
     reversal_reason = models.CharField(_("reason"), max_length=300, blank=True)
 
     class Meta:
@@ -144,9 +166,14 @@ class PaymentKey(models.Model):
     """The bank's identifiers of a booked transaction (`BankTransaction.dedup_keys`): unique per
     company, so a transaction seen again, in the same file or another, is booked once."""
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     key = models.CharField(max_length=200)
-    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="keys", db_index=False)
+    # Written with the payment it names, in the same statement's transaction (booking.py).
+    payment = models.ForeignKey(
+        Payment, on_delete=models.CASCADE, related_name="keys", db_index=False, db_constraint=False
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["company", "key"], name="payment_key_unique")]
@@ -161,7 +188,8 @@ class Receivable(models.Model):
 
     invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, primary_key=True, related_name="receivable")
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    # Its index is the first column of ("customer", "state", "due_on").
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+", db_index=False)
     # Copied at issue for matching and lists without reading invoicing's tables.
     number = models.CharField(_("number"), max_length=40)
     payment_reference = models.CharField(_("payment reference (OCR)"), max_length=25, blank=True)
@@ -203,10 +231,16 @@ class Allocation(models.Model):
     reversal row of the opposite amount pointing at what it reverses; moving a credit balance
     from an over-paid invoice to the next is a negative row on the one and a positive on the other."""
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="allocations")
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    # Its index is the first column of ("invoice", "created_at").
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    # The invoice's or the payment's customer, copied for the credit balance's sums.
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     kind = models.CharField(_("kind"), max_length=15, choices=AllocationKind.choices)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
@@ -217,7 +251,7 @@ class Allocation(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", **LEDGER_USER)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -230,7 +264,6 @@ class Allocation(models.Model):
         ]
         indexes = [
             models.Index(fields=["invoice", "created_at"]),
-            models.Index(fields=["payment"]),
             models.Index(fields=["company", "on"]),
         ]
 

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -845,10 +846,78 @@ ID_BATCH = 5000
 SKIPPED_REASONS = ("already_booked", "debit", "reversal", "not_booked", "no_amount", "zero_amount")
 
 
-def payment_import_skipped(*, record: PaymentImport) -> list[dict[str, Any]]:
+def payment_import_skipped(*, record: PaymentImport) -> SkippedLines:
     """The lines of an import that booked no payment, each with its reason's code and, for one
-    already booked, the payment it was booked as (when that payment is the company's)."""
-    lines = [dict(line) for line in record.skipped or []]
+    already booked, the payment it was booked as (when that payment is the company's). A sequence
+    that reads only what is asked of it: a page of a file of fifty thousand lines read twice
+    reads its page's lines."""
+    return SkippedLines(record)
+
+
+class SkippedLines(SequenceABC):
+    def __init__(self, record: PaymentImport) -> None:
+        self.record = record
+        self.first: PaymentImport | None = None
+        self.rest: SkippedLines | None = None
+        if record.same_file_as_id is not None:
+            # A file imported again byte for byte: its lines are the first import's, those it
+            # booked now already booked (as those payments), then the rest as the first said.
+            self.first = PaymentImport.objects.get(pk=record.same_file_as_id)
+            self.rest = SkippedLines(self.first)
+
+    def __len__(self) -> int:
+        if self.first is not None and self.rest is not None:
+            return self.first.booked_count + len(self.rest)
+        return len(self.record.skipped or [])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        yield from self[:]
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, int):
+            found = self[index : index + 1] if index >= 0 else self[len(self) + index : len(self) + index + 1]
+            if not found:
+                raise IndexError(index)
+            return found[0]
+        start, stop, step = index.indices(len(self))
+        if step != 1:
+            return self[start:stop][::step]
+        if self.first is not None and self.rest is not None:
+            booked = self.first.booked_count
+            lines = self._booked(start, min(stop, booked)) if start < booked else []
+            if stop > booked:
+                lines += self.rest[max(start - booked, 0) : stop - booked]
+            return lines
+        return _resolved(self.record, [dict(line) for line in (self.record.skipped or [])[start:stop]])
+
+    def _booked(self, start: int, stop: int) -> list[dict[str, Any]]:
+        assert self.first is not None
+        rows = payment_import_lines(record=self.first).values_list(
+            "pk", "position", "amount", "currency", "reference", "payer_name"
+        )[start:stop]
+        return [
+            {
+                "position": position,
+                "reason": "already_booked",
+                "amount": amount,
+                "currency": currency,
+                "reference": reference,
+                "payer": payer,
+                "payment_id": pk,
+            }
+            for pk, position, amount, currency, reference, payer in rows
+        ]
+
+
+def _resolved(record: PaymentImport, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Lines as stored, their earlier payments kept only when they are the company's, their
+    amounts as numbers."""
     known = {line["payment_id"] for line in lines if isinstance(line.get("payment_id"), int)}
     mine: set[int] = set()
     ordered = sorted(known)
@@ -880,3 +949,77 @@ def totals_of(totals: dict[str, str]) -> dict[str, Decimal]:
         except ArithmeticError:
             found[currency] = ZERO
     return found
+
+
+# --- for collections -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """An invoice unpaid after its due date, as collections reads it."""
+
+    invoice_id: int
+    customer_id: int
+    number: str
+    currency: str
+    issued_on: dt.date
+    due_on: dt.date
+    total_amount: Decimal
+    paid_amount: Decimal  # paid or credited so far
+    open_amount: Decimal
+    payment_reference: str
+
+
+def overdue_receivables(*, company_id: int, on: dt.date, invoice_ids: Iterable[int] | None = None) -> list[Overdue]:
+    """The company's invoices with money open after their due date (before `on`), in one query:
+    what collections may remind (an over-paid, paid or credited invoice is never among them)."""
+    found = Receivable.objects.filter(company_id=company_id, state__in=OPEN_STATES, due_on__lt=on, open_amount__gt=0)
+    if invoice_ids is not None:
+        found = found.filter(any_of(Receivable, sorted(set(invoice_ids))))
+    return [
+        Overdue(
+            invoice_id=row[0],
+            customer_id=row[1],
+            number=row[2],
+            currency=row[3],
+            issued_on=row[4],
+            due_on=row[5],
+            total_amount=row[6],
+            paid_amount=row[7] + row[8],
+            open_amount=row[9],
+            payment_reference=row[10],
+        )
+        for row in found.order_by("invoice_id").values_list(
+            "invoice_id",
+            "customer_id",
+            "number",
+            "currency",
+            "issued_on",
+            "due_on",
+            "total_amount",
+            "credited_amount",
+            "settled_amount",
+            "open_amount",
+            "payment_reference",
+        )
+    ]
+
+
+def unmatched_payer_names(*, company_id: int) -> list[str]:
+    """The payers' names of the payments waiting in the unmatched queue (those that give one)."""
+    return list(
+        Payment.objects.filter(company_id=company_id, status=PaymentStatus.UNMATCHED)
+        .exclude(payer_name="")
+        .values_list("payer_name", flat=True)
+        .distinct()
+    )
+
+
+def last_bank_import_at(*, company_id: int) -> dt.datetime | None:
+    """When the company's last bank file was read (of any kind), or None."""
+    return (
+        PaymentImport.objects.filter(company_id=company_id)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )

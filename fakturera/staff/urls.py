@@ -23,6 +23,7 @@ from fakturera.staff.views import (
     payments,
     pickers,
     recurring,
+    reminders,
     tasks,
     worklist,
 )
@@ -94,6 +95,9 @@ urlpatterns = [
     path("invoices/print/", documents.print_selection, name="invoice_print"),
     # Distribution: sending, progress, undo, uncertain deliveries; settings (admin)
     path("distribution/", distribution.overview, name="distribution"),
+    # Collections: the reminders due today, sent through distribution
+    path("reminders/", reminders.reminders, name="reminders"),
+    path("reminders/send/", reminders.reminders_send, name="reminders_send"),
     path("distribution/send/", distribution.send, name="send"),
     path("distribution/sends/<int:pk>/", distribution.send_detail, name="send_detail"),
     path("distribution/sends/<int:pk>/undo/", distribution.send_undo, name="send_undo"),

@@ -54,7 +54,7 @@ PAYMENT_OUT = ("id", "status", "amount", "currency", "booked_on", "value_on", "m
 
 IMPORT_OUT = ("id", "created_at", "via", "filename", "sha256", "size", "format", "version", "message_id", "account",
               "is_test", "transaction_count", "booked_count", "matched_count", "unmatched_count", "skipped_count",
-              "ignored_count", "totals", "warnings")  # fmt: skip
+              "ignored_count", "totals", "warnings", "same_file_as_id")  # fmt: skip
 
 
 def payments_out(payments: Sequence[Payment]) -> list[dict[str, Any]]:

@@ -799,6 +799,11 @@ class PaymentImportOut(Schema):
     ignored_count: int
     totals: dict[str, str]
     warnings: list[str]
+    same_file_as_id: int | None = Field(
+        None,
+        description="The file was imported before, byte for byte: that import's id. Nothing was booked again; "
+        "`skipped` lists that import's lines.",
+    )
     payment_ids: list[int]
     skipped: list[SkippedLineOut]
 

@@ -109,6 +109,51 @@ def _address(party: Party, *, formats: Formats, home_country: str) -> list[str]:
     return [line for line in lines if line]
 
 
+def address_lines(party: Party, *, words: dict[str, str], formats: Formats, home_country: str) -> list[str]:
+    """The address block under the name: for the attention of, street, place, country."""
+    lines = [f"{words['attention']} {party.reference_name}"] if party.reference_name else []
+    return lines + _address(party, formats=formats, home_country=home_country)
+
+
+def payment_accounts(seller: Party, *, words: dict[str, str]) -> list[list[str]]:
+    """Where to pay, as the payment box prints it: bankgiro, IBAN in groups of four, BIC."""
+    rows = []
+    for key in ("bankgiro", "iban", "bic"):
+        if value := getattr(seller, key):
+            rows.append([words[key], _grouped_iban(value) if key == "iban" else value.replace(" ", NO_BREAK_SPACE)])
+    return rows
+
+
+def seller_footer(seller: Party, *, words: dict[str, str], formats: Formats, home_country: str) -> list[list[str]]:
+    """The letterhead's footer columns: address, contact, the law's identifiers, bank."""
+    legal = []
+    if seller.org_number:
+        legal.append(f"{words['org_number']} {seller.org_number}")
+    if seller.vat_number:
+        legal.append(f"{words['vat_number']} {seller.vat_number}")
+    if seller.is_f_tax_approved:
+        legal.append(words["f_tax"])
+    contact = [
+        f"{words['phone']} {seller.phone}" if seller.phone else "",
+        f"{words['email']} {seller.email}" if seller.email else "",
+        seller.website,
+    ]
+    bank = [
+        f"{words['bankgiro']} {seller.bankgiro}" if seller.bankgiro else "",
+        f"{words['iban']} {_grouped_iban(seller.iban)}" if seller.iban else "",
+        f"{words['bic']} {seller.bic}" if seller.bic else "",
+    ]
+    seller_address = _address(seller, formats=formats, home_country=home_country)
+    footer = [[seller.name, *seller_address], contact, legal, bank]
+    return [column for column in footer if any(column)]
+
+
+def return_address(seller: Party) -> str:
+    """The sender's line above the window's address."""
+    place = f"{seller.postal_code} {seller.city}".strip()
+    return ", ".join(part for part in (seller.name, seller.address_line1, place) if part)
+
+
 def _cash_discount_text(doc: DocumentData, words: dict[str, str], formats: Formats) -> str:
     """The payment terms with their cash discount, as one sentence (seed 004): "2 % kassarabatt
     vid betalning senast 2026-12-16 (att betala 9 800,00 kr), därefter 30 dagar netto"."""
@@ -130,10 +175,7 @@ def document_content(doc: DocumentData) -> dict[str, Any]:
 
     # The address block is the addressee's: the address the letter goes to (documents.data).
     addressee = doc.address_block
-    buyer_lines = []
-    if addressee.reference_name:
-        buyer_lines.append(f"{words['attention']} {addressee.reference_name}")
-    buyer_lines += _address(addressee, formats=formats, home_country=seller.country)
+    buyer_lines = address_lines(addressee, words=words, formats=formats, home_country=seller.country)
 
     meta = [[words["credit_note_number" if credit else "invoice_number"], doc.number]]
     meta.append([words["credit_note_date" if credit else "invoice_date"], formats.date(doc.issued_on)])
@@ -221,34 +263,11 @@ def document_content(doc: DocumentData) -> dict[str, Any]:
             )
         if doc.payment_reference:
             payment.append([words["payment_reference"], doc.payment_reference])
-        for key in ("bankgiro", "iban", "bic"):
-            if value := getattr(seller, key):
-                payment.append(
-                    [words[key], _grouped_iban(value) if key == "iban" else value.replace(" ", NO_BREAK_SPACE)]
-                )
+        payment += payment_accounts(seller, words=words)
 
-    legal = []
-    if seller.org_number:
-        legal.append(f"{words['org_number']} {seller.org_number}")
-    if seller.vat_number:
-        legal.append(f"{words['vat_number']} {seller.vat_number}")
-    if seller.is_f_tax_approved:
-        legal.append(words["f_tax"])
-    contact = [
-        f"{words['phone']} {seller.phone}" if seller.phone else "",
-        f"{words['email']} {seller.email}" if seller.email else "",
-        seller.website,
-    ]
-    bank = [
-        f"{words['bankgiro']} {seller.bankgiro}" if seller.bankgiro else "",
-        f"{words['iban']} {_grouped_iban(seller.iban)}" if seller.iban else "",
-        f"{words['bic']} {seller.bic}" if seller.bic else "",
-    ]
-    seller_address = _address(seller, formats=formats, home_country=buyer.country or seller.country)
-    footer = [[seller.name, *seller_address], contact, legal, bank]
+    footer = seller_footer(seller, words=words, formats=formats, home_country=buyer.country or seller.country)
 
     title = words["credit_note" if credit else "invoice"]
-    seller_place = f"{seller.postal_code} {seller.city}".strip()
     return {
         "lang": formats.language,
         "title": title,
@@ -258,7 +277,7 @@ def document_content(doc: DocumentData) -> dict[str, Any]:
         "logo": logo_path(seller.logo),
         "seller": {
             "name": seller.name,
-            "return-address": ", ".join(part for part in (seller.name, seller.address_line1, seller_place) if part),
+            "return-address": return_address(seller),
         },
         "buyer": {"name": addressee.name, "lines": buyer_lines},
         "buyer-label": words["customer"],
@@ -274,7 +293,7 @@ def document_content(doc: DocumentData) -> dict[str, Any]:
         "texts": [text for text in (_cash_discount_text(doc, words, formats), doc.note) if text],
         "payment-title": words["payment_details"],
         "payment": payment,
-        "footer": [column for column in footer if any(column)],
+        "footer": footer,
         "page-label": words["page"],
         "pdf-title": f"{title} {doc.number} – {seller.name}",
         "date": [doc.issued_on.year, doc.issued_on.month, doc.issued_on.day],

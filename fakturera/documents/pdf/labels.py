@@ -1,4 +1,4 @@
-"""The words printed on an invoice, in the four languages a customer may have.
+"""The words printed on an invoice and a reminder, in the four languages a customer may have.
 
 Kept here rather than in the gettext catalogue: the PDF is in the customer's
 language, whatever the staff UI speaks, and Danish and Norwegian have no UI
@@ -79,6 +79,24 @@ LABELS: dict[str, dict[str, str]] = {
         "text_K": "Unionsintern leverans, undantagen från skatteplikt (artikel 138 i mervärdesskattedirektivet).",
         "text_G": "Export utanför EU, undantagen från skatteplikt.",
         "text_O": "Ej föremål för mervärdesskatt.",
+        # The reminder letter (documents.reminders); the fees by their names in law:
+        "reminder": "Betalningspåminnelse",
+        "reminder_level": "Påminnelse {level}",
+        "reminder_date": "Datum",
+        "new_due_date": "Betala senast",
+        "invoice_column": "Faktura",
+        "paid": "Betalt",
+        "remaining": "Kvar att betala",
+        "days_overdue": "Dagar sen",
+        "overdue_total": "Förfallet belopp",
+        # Lag (1981:739) om ersättning för inkassokostnader m.m. 2 § and 4 a §.
+        "fee_reminder_fee": "Påminnelseavgift",
+        "fee_late_payment_compensation": "Förseningsersättning",
+        # Räntelagen (1975:635) 6 §: dröjsmålsränta.
+        "interest_row": "Dröjsmålsränta {rate} per år på {principal}",
+        "interest_for_invoice": "faktura {number}",
+        "already_paid": "Har ni redan betalat kan ni bortse från denna påminnelse.",
+        "reference_each": "Respektive fakturas OCR-nummer",
     },
     "en": {
         "invoice": "Invoice",
@@ -144,6 +162,22 @@ LABELS: dict[str, dict[str, str]] = {
         "text_K": "Intra-community supply, exempt from VAT (Article 138, Council Directive 2006/112/EC).",
         "text_G": "Export outside the EU, exempt from VAT.",
         "text_O": "Not subject to VAT.",
+        "reminder": "Payment reminder",
+        "reminder_level": "Reminder {level}",
+        "reminder_date": "Date",
+        "new_due_date": "Pay by",
+        "invoice_column": "Invoice",
+        "paid": "Paid",
+        "remaining": "Remaining",
+        "days_overdue": "Days overdue",
+        "overdue_total": "Overdue amount",
+        # Directive 2011/7/EU art. 6: compensation for recovery costs.
+        "fee_reminder_fee": "Reminder fee",
+        "fee_late_payment_compensation": "Late payment compensation",
+        "interest_row": "Late payment interest {rate} a year on {principal}",
+        "interest_for_invoice": "invoice {number}",
+        "already_paid": "If you have already paid, please disregard this reminder.",
+        "reference_each": "Each invoice's own reference",
     },
     "da": {
         "invoice": "Faktura",
@@ -209,6 +243,22 @@ LABELS: dict[str, dict[str, str]] = {
         "text_K": "Momsfri levering inden for EU (artikel 138 i momssystemdirektivet).",
         "text_G": "Eksport uden for EU, fritaget for moms.",
         "text_O": "Ikke omfattet af moms.",
+        # Renteloven § 9 b (rykkergebyr), § 9 a stk. 3 (kompensationsbeløb), § 5 (morarenter).
+        "reminder": "Betalingspåmindelse",
+        "reminder_level": "Rykker {level}",
+        "reminder_date": "Dato",
+        "new_due_date": "Betales senest",
+        "invoice_column": "Faktura",
+        "paid": "Betalt",
+        "remaining": "Restbeløb",
+        "days_overdue": "Dage over forfald",
+        "overdue_total": "Forfaldent beløb",
+        "fee_reminder_fee": "Rykkergebyr",
+        "fee_late_payment_compensation": "Kompensationsbeløb",
+        "interest_row": "Morarenter {rate} p.a. af {principal}",
+        "interest_for_invoice": "faktura {number}",
+        "already_paid": "Har I allerede betalt, kan I se bort fra denne rykker.",
+        "reference_each": "Den enkelte fakturas betalingsreference",
     },
     "nb": {
         "invoice": "Faktura",
@@ -274,5 +324,22 @@ LABELS: dict[str, dict[str, str]] = {
         "text_K": "MVA-fri levering innen EU (artikkel 138 i MVA-direktivet).",
         "text_G": "Eksport utenfor EU, fritatt for merverdiavgift.",
         "text_O": "Ikke gjenstand for merverdiavgift.",
+        # Inkassoforskriften kap. 1 (purregebyr), forsinkelsesrenteloven § 3 a (standardkompensasjon)
+        # and § 3 (forsinkelsesrente).
+        "reminder": "Betalingspåminnelse",
+        "reminder_level": "Purring {level}",
+        "reminder_date": "Dato",
+        "new_due_date": "Betales innen",
+        "invoice_column": "Faktura",
+        "paid": "Betalt",
+        "remaining": "Restbeløp",
+        "days_overdue": "Dager over forfall",
+        "overdue_total": "Forfalt beløp",
+        "fee_reminder_fee": "Purregebyr",
+        "fee_late_payment_compensation": "Standardkompensasjon",
+        "interest_row": "Forsinkelsesrente {rate} p.a. av {principal}",
+        "interest_for_invoice": "faktura {number}",
+        "already_paid": "Hvis dere allerede har betalt, kan dere se bort fra denne purringen.",
+        "reference_each": "Hver fakturas egen betalingsreferanse",
     },
 }

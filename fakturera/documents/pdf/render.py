@@ -1,5 +1,6 @@
 """Invoice PDFs with Typst: `render_pdfs` (one file per invoice) and `merge_pdfs`
-(one file for the company's own printer).
+(one file for the company's own printer); reminder letters the same way
+(`render_reminder_pdfs`, templates/reminder.typ over the invoice's common.typ).
 
 What makes it fast (issue 3 asks for 100 PDFs a second per process; measured in
 bench/pdf.py):
@@ -34,14 +35,18 @@ from typing import Any
 
 import typst
 
-from fakturera.documents.data import DocumentData
+from fakturera.documents.data import DocumentData, Party
 from fakturera.documents.pdf import pdffile
 from fakturera.documents.pdf.content import document_content
+from fakturera.documents.pdf.reminder_content import reminder_content
+from fakturera.documents.reminders import Reminder
 
 PDF_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PDF_DIR / "templates"
 FONTS_DIR = PDF_DIR / "fonts"
 COMMON = "common"
+# The reminder letter's entry file; it is laid out in an invoice layout, and is not one.
+REMINDER = "reminder"
 # Invoices per compile. Measured on sample invoices: 50 a second one at a time,
 # 170 in tens, 260 in fifties, 300 in hundreds, flat beyond; the bench's 1,000
 # invoices ran about 20 % faster at 100 than at 50. Typst's memo cache keeps
@@ -56,13 +61,14 @@ _compilers_lock = threading.Lock()
 
 
 def template_names() -> list[str]:
-    return sorted(path.stem for path in TEMPLATES_DIR.glob("*.typ") if path.stem != COMMON)
+    """The invoice layouts (parties.PdfTemplate)."""
+    return sorted(path.stem for path in TEMPLATES_DIR.glob("*.typ") if path.stem not in (COMMON, REMINDER))
 
 
 def _compiler(template: str) -> tuple[typst.Compiler, threading.Lock]:
     with _compilers_lock:
         if template not in _compilers:
-            if template not in template_names():
+            if template not in [*template_names(), REMINDER]:
                 raise ValueError(f"Unknown PDF template {template!r}; the templates are {template_names()}")
             # Root "/": the logo is read from its absolute path under MEDIA_ROOT.
             # Only the template's own code reads files; invoice text is data.
@@ -128,10 +134,29 @@ def render_pdfs(documents: list[DocumentData], *, template: str) -> list[bytes]:
     """One PDF per document, in order."""
     _compiler(template)  # an unknown template fails before any work
     contents = [document_content(document) for document in documents]
-    results: list[bytes | None] = [None] * len(documents)
+    return _render_all(template, contents, [_seller_key(document.seller) for document in documents])
+
+
+def render_reminder_pdfs(reminders: list[Reminder], *, template: str) -> list[bytes]:
+    """One PDF per reminder letter, in order, laid out in the invoice layout `template`
+    (the letterhead and window envelope placement of the company's invoices)."""
+    if template not in template_names():
+        raise ValueError(f"Unknown PDF template {template!r}; the templates are {template_names()}")
+    contents = [reminder_content(reminder, layout=template) for reminder in reminders]
+    return _render_all(REMINDER, contents, [_seller_key(reminder.seller) for reminder in reminders])
+
+
+def _seller_key(seller: Party) -> tuple[str, str, str]:
+    return (seller.name, seller.org_number, seller.logo)
+
+
+def _render_all(template: str, contents: list[dict[str, Any]], sellers: list[tuple[str, str, str]]) -> list[bytes]:
+    """Batches of one seller's documents (no file carries another company's glyphs or logo);
+    a second pass, with page numbers, for those longer than a page."""
+    results: list[bytes | None] = [None] * len(contents)
     by_seller: dict[tuple[str, str, str], list[int]] = {}
-    for index, document in enumerate(documents):
-        by_seller.setdefault((document.seller.name, document.seller.org_number, document.seller.logo), []).append(index)
+    for index, seller in enumerate(sellers):
+        by_seller.setdefault(seller, []).append(index)
     for indices in by_seller.values():
         long: dict[int, int] = {}
         for chunk in _chunks(indices, BATCH_SIZE):

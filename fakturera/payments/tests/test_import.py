@@ -15,6 +15,7 @@ from fakturera.parties.tests.factories import CompanyFactory, OrganisationFactor
 from fakturera.payments.files import AccountScheme, FileRefused, read_file
 from fakturera.payments.importing import AccountRefused, payments_import
 from fakturera.payments.models import Allocation, Payment, PaymentImport, PaymentKey, Receivable
+from fakturera.payments.selectors import payment_import_skipped
 from fakturera.payments.services import payment_settings_save
 from fakturera.payments.states import MatchMethod, PaymentStatus, ReceivableState
 from fakturera.payments.testing import Credit, camt054
@@ -62,10 +63,13 @@ def test_every_sample_imports_once(path):
 
     again = payments_import(source=path, filename=path.name)
 
+    assert again.same_file_as == first
     assert again.booked_count == 0
     assert again.skipped_count == first.booked_count + first.skipped_count
     assert Payment.objects.filter(company=company).count() == first.booked_count
-    assert {row["reason"] for row in again.skipped} <= {
+    lines = payment_import_skipped(record=again)
+    assert len(lines) == first.transaction_count
+    assert {row["reason"] for row in lines} <= {
         "already_booked",
         "debit",
         "reversal",
@@ -73,6 +77,40 @@ def test_every_sample_imports_once(path):
         "no_amount",
         "zero_amount",
     }
+
+
+def test_the_same_transactions_in_another_file_are_found_by_the_banks_keys(company):
+    credits = [
+        Credit(Decimal("100.00"), payer="Anna", bank_reference="BANK-1"),
+        Credit(Decimal("200.00"), payer="Bo", bank_reference="BANK-2"),
+    ]
+    bankgiro = company.bankgiro.replace("-", "")
+    first = payments_import(source=camt054(credits, bankgiro_digits=bankgiro, message_id="DAY-1"), company=company)
+    # The next day's file repeats both and adds one: other bytes, so each line is looked up by its keys.
+    later = camt054(
+        [*credits, Credit(Decimal("300.00"), payer="Cai", bank_reference="BANK-3")],
+        bankgiro_digits=bankgiro,
+        message_id="DAY-2",
+    )
+    second = payments_import(source=later, company=company)
+
+    assert first.booked_count == 2
+    assert second.same_file_as is None
+    assert (second.booked_count, second.skipped_count) == (1, 2)
+    assert [line["reason"] for line in payment_import_skipped(record=second)] == ["already_booked"] * 2
+    assert Payment.objects.filter(company=company).count() == 3
+
+
+def test_a_file_imported_into_another_company_before_is_read_again(company):
+    other = CompanyFactory(org_number="5566778899", bankgiro="5050-1055")
+    content = camt054([Credit(Decimal("100.00"), bank_reference="B-1")], bankgiro_digits="50501055")
+    with pytest.raises(AccountRefused):
+        payments_import(source=content, company=company)
+    first = payments_import(source=content, company=other)
+    # The same bytes named for the first company again: still refused, not "imported before".
+    with pytest.raises(AccountRefused):
+        payments_import(source=content, company=company)
+    assert payments_import(source=content).same_file_as == first
 
 
 @needs_formats

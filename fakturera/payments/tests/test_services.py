@@ -7,9 +7,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from fakturera.core.errors import DomainError, StateConflict
+from fakturera.invoicing.history import describe
 from fakturera.invoicing.models import InvoiceEvent
 from fakturera.invoicing.tests.factories import credit_note, issued_invoice
 from fakturera.parties.tests.factories import CompanyFactory, PersonFactory
@@ -62,8 +63,30 @@ def test_a_payment_of_the_whole_amount_pays_the_invoice(company, admin_user):
     assert payment.status == PaymentStatus.ALLOCATED
     assert payment.match == MatchMethod.MANUAL
     assert payment.customer_id == invoice.customer_id
-    kinds = list(InvoiceEvent.objects.filter(invoice=invoice).values_list("kind", flat=True))
-    assert {"payment_allocated", "invoice_paid"} <= set(kinds)
+    # One history row: the payment, saying it paid the invoice.
+    rows = list(InvoiceEvent.objects.filter(invoice=invoice, kind__startswith="payment").values_list("kind", "params"))
+    assert len(rows) == 1
+    assert rows[0][0] == "payment_allocated"
+    assert rows[0][1]["paid"] is True
+    assert not InvoiceEvent.objects.filter(invoice=invoice, kind="invoice_paid").exists()
+    with translation.override("en"):
+        sentence = describe(InvoiceEvent.objects.get(invoice=invoice, kind="payment_allocated"))
+    assert sentence.startswith("Payment of SEK1,250.00 received")
+    assert sentence.endswith("Paid in full.")
+
+
+def test_an_over_payment_is_said_on_the_payments_history_row(company, admin_user):
+    invoice = issued_invoice(company, admin_user, "1000")
+    payment_settings_save(company=company, is_applying_credit_automatically=False)
+
+    payment_register(
+        company=company, actor=admin_user, amount="1300", currency="SEK", booked_on=PAID_ON, invoice_id=invoice.pk
+    )
+
+    event = InvoiceEvent.objects.get(invoice=invoice, kind="payment_allocated")
+    assert event.params["excess"] == "50.00"
+    with translation.override("en"):
+        assert describe(event).endswith("Over-paid by SEK50.00: the customer's credit balance.")
 
 
 def test_part_payments_then_the_rest(company, admin_user):

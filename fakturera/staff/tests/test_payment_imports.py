@@ -82,6 +82,27 @@ def test_the_same_file_again_books_nothing_and_links_each_line_to_its_earlier_pa
     for payment in Payment.objects.filter(payment_import=first):
         assert reverse("staff:payment_detail", args=[payment.pk]) in page
     assert "The file booked no payment." in page
+    assert 'id="import-same-file"' in page
+    assert reverse("staff:payment_import_detail", args=[first.pk]) in page
+
+
+def test_a_long_file_read_again_shows_its_lines_page_by_page(staff, company, django_assert_max_num_queries):
+    bankgiro = company.bankgiro.replace("-", "")
+    credits = [Credit(Decimal(f"{n}.00"), payer=f"Betalare {n}", bank_reference=f"B-{n}") for n in range(1, 131)]
+    content = camt054([*credits, Credit(Decimal("0.00"), payer="Noll", bank_reference="B-0")], bankgiro_digits=bankgiro)
+    first = payments_import(source=content, filename="bank.xml", company=company)
+    again = payments_import(source=content, filename="bank.xml", company=company)
+    url = reverse("staff:payment_import_detail", args=[again.pk])
+
+    assert (first.booked_count, first.ignored_count) == (130, 1)
+    with django_assert_max_num_queries(20):
+        second_page = staff.get(url, {"skipped_page": 2}).content.decode()
+    # 131 lines: 100 on the first page, then the last 30 booked ones and the zero amount.
+    assert second_page.count('data-reason="already_booked"') == 30
+    assert second_page.count('data-reason="zero_amount"') == 1
+    assert "Betalare 130" in second_page
+    assert "Betalare 100" not in second_page
+    assert staff.get(url).content.decode().count('data-reason="already_booked"') == 100
 
 
 @pytest.mark.parametrize(

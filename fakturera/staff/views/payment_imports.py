@@ -69,6 +69,16 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         return _list(request, form, refusal=_refusal(exc), status=400)
     except DomainError as exc:
         return _list(request, form, refusal=exc.message, status=400)
+    if record.same_file_as_id is not None:
+        messages.warning(
+            request,
+            _(
+                "%(file)s was imported before, byte for byte: nothing was booked again "
+                "(%(skipped)s lines already booked)."
+            )
+            % {"file": record.filename, "skipped": record.skipped_count},
+        )
+        return redirect("staff:payment_import_detail", pk=record.pk)
     messages.success(
         request,
         _("%(file)s was imported. Booked: %(booked)s, not matched: %(unmatched)s, already booked: %(skipped)s.")
@@ -114,14 +124,16 @@ SKIPPED_REASONS: dict[str, Any] = {
 
 @staff_view()
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    record = get_for_company(PaymentImport.objects.select_related("created_by"), request.company, pk=pk)
+    record = get_for_company(PaymentImport.objects.select_related("created_by", "same_file_as"), request.company, pk=pk)
     payments = Paginator(selectors.payment_import_lines(record=record), LINES_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    skipped_lines = selectors.payment_import_skipped(record=record)
-    for line in skipped_lines:
+    skipped = Paginator(selectors.payment_import_skipped(record=record), LINES_PER_PAGE).get_page(
+        request.GET.get("skipped_page")
+    )
+    skipped.object_list = list(skipped.object_list)  # the page's lines only, read once
+    for line in skipped.object_list:
         line["reason_text"] = SKIPPED_REASONS.get(line.get("reason", ""), line.get("reason", ""))
-    skipped = Paginator(skipped_lines, LINES_PER_PAGE).get_page(request.GET.get("skipped_page"))
     context = {
         "section": "payments",
         "record": record,

@@ -51,6 +51,10 @@ class Command(BaseCommand):
             f"({record.matched_count} matched, {record.unmatched_count} unmatched), "
             f"{record.skipped_count} already booked, {record.ignored_count} not incoming payments. Import {record.pk}."
         )
+        if record.same_file_as_id is not None:
+            self.stdout.write(
+                f"The same file was imported before (import {record.same_file_as_id}): nothing was booked again."
+            )
         if record.format.startswith("autogiro"):
             moved = [row for row in record.skipped if row["reason"] in ("rejected", "stopped")]
             self.stdout.write(
