@@ -120,6 +120,7 @@ def test_the_apps_register_their_jobs_in_installed_apps_order():
         "recurring invoices due",
         "task priorities past due",
         "notification digests",
+        "reminders due",
     ]
     assert jobs["rate limit counters purge"].target == "fakturera.core.ratelimit:purge_expired"
     assert jobs["webhook deliveries due"].target == "fakturera.webhooks.services:deliveries_sweep"
