@@ -759,6 +759,34 @@ def payment_state(*, company: Company | int, invoice_id: int) -> PaymentState | 
     return payment_states(company=company, invoice_ids=[invoice_id]).get(invoice_id)
 
 
+def settling_payments(*, company_id: int, invoice_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """For each invoice among `invoice_ids`, the latest payment put on it and not undone (the
+    one that settled it, for the worklist's task history): payment id, amount, currency and
+    date, as data. One query whatever the number."""
+    ids = sorted({int(pk) for pk in invoice_ids})
+    found: dict[int, dict[str, Any]] = {}
+    if not ids:
+        return found
+    rows = (
+        Allocation.objects.filter(
+            any_of(Allocation, ids, "invoice_id"),
+            company_id=company_id,
+            payment__isnull=False,
+            reversal_of__isnull=True,
+            reversed_by__isnull=True,
+            amount__gt=0,
+        )
+        .order_by("invoice_id", "-created_at", "-pk")
+        .values_list("invoice_id", "payment_id", "amount", "currency", "on")
+    )
+    for invoice_id, payment_id, amount, currency, on in rows:
+        found.setdefault(
+            invoice_id,
+            {"payment_id": payment_id, "amount": str(amount), "currency": currency, "paid_on": on.isoformat()},
+        )
+    return found
+
+
 # --- payments (API) ------------------------------------------------------------------------------
 
 

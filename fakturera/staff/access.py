@@ -35,6 +35,7 @@ PAGES: dict[str, str] = {
     "collection_settings": ADMIN,
     "reminder_policy": ADMIN,
     "reminder_policy_letter": ADMIN,
+    "worklist_settings": ADMIN,
     "failed_tasks": ADMIN,
     "failed_task_rerun": ADMIN,
     # Pages that only change something: a read-only user is not offered them.

@@ -26,6 +26,7 @@ from fakturera.staff.views import (
     recurring,
     reminders,
     tasks,
+    worklist,
 )
 
 app_name = "staff"
@@ -134,6 +135,12 @@ urlpatterns = [
     path("customers/<int:pk>/credit/apply/", payments.customer_credit_apply, name="customer_credit_apply"),
     path("customers/<int:pk>/credit/refund/", payments.customer_refund, name="customer_refund"),
     path("settings/payments/", payments.payment_settings, name="payment_settings"),
+    # Tasks (billing tasks and the rest) and notifications: fakturera/worklist
+    path("worklist/", worklist.task_list, name="task_list"),
+    path("worklist/<int:pk>/done/", worklist.task_done, name="task_done"),
+    path("worklist/<int:pk>/undo/", worklist.task_undo, name="task_undo"),
+    path("notifications/", worklist.notification_list, name="notification_list"),
+    path("settings/tasks-and-notifications/", worklist.worklist_settings, name="worklist_settings"),
     # Courses (seed 000)
     path("courses/", courses.course_list, name="course_list"),
     path("courses/new/", courses.course_edit, name="course_create"),

@@ -28,6 +28,8 @@ class WebhookEvent(models.TextChoices):
     PAYMENT_UNMATCHED = "payment.unmatched", _("Payment not matched to an invoice")
     INVOICE_PAID = "invoice.paid", _("Invoice paid")
     INVOICE_OVERPAID = "invoice.overpaid", _("Invoice overpaid")
+    TASK_OPENED = "task.opened", _("Task opened")
+    TASK_CLOSED = "task.closed", _("Task closed")
     TEST = "test", _("Test event")
 
 

@@ -126,3 +126,12 @@ def reminded_payloads(
             if row is not None
             else None,
         }
+
+
+def task_payloads(*, company_id: int, task_ids: list[int], **extra: Any) -> Iterator[dict[str, Any]]:
+    """task.opened, task.closed: one body per task, its data (worklist.selectors.task_data), the
+    tasks read in one query whatever their number."""
+    from fakturera.worklist.selectors import task_data, tasks_by_ids
+
+    for task in tasks_by_ids(company_id=company_id, task_ids=task_ids):
+        yield {**task_data(task), **extra}

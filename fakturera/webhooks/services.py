@@ -68,6 +68,8 @@ SUBSCRIBABLE_EVENTS = [
     WebhookEvent.PAYMENT_UNMATCHED,
     WebhookEvent.INVOICE_PAID,
     WebhookEvent.INVOICE_OVERPAID,
+    WebhookEvent.TASK_OPENED,
+    WebhookEvent.TASK_CLOSED,
 ]
 
 

@@ -2,7 +2,7 @@
 active endpoint, recorded in the publisher's transaction (IN_TRANSACTION), so a
 committed event's deliveries are never lost and a rolled-back one records nothing.
 
-The publishers (invoicing, courses, distribution) import nothing of webhooks; where
+The publishers (invoicing, courses, distribution, payments, worklist) import nothing of webhooks; where
 they want to know whether anything took the event (course_basis.exported,
 invoice.exported), webhooks appends a receipt per delivery to the event's `receipts`.
 """
@@ -23,8 +23,10 @@ from fakturera.webhooks.payloads import (
     invoice_payment_payloads,
     payment_payloads,
     reminded_payloads,
+    task_payloads,
 )
 from fakturera.webhooks.services import webhook_event, webhook_events
+from fakturera.worklist.events import TASK_CLOSED, TASK_OPENED
 
 
 def _receipt(delivery_id: int) -> dict:
@@ -113,6 +115,17 @@ def on_invoices_paid(event: Event) -> None:
     )
 
 
+def on_tasks(event: Event) -> None:
+    """task.opened, task.closed (worklist, a batch: issuing opens a task per invoice): one
+    delivery per task and endpoint; data the task, and `reopened` or `reason` as the event says."""
+    extra = {"reopened": event["reopened"]} if event.name == TASK_OPENED else {"reason": event["reason"]}
+    webhook_events(
+        company=event.company_id,
+        event=event.name,
+        payloads=task_payloads(company_id=event.company_id, task_ids=list(event["task_ids"]), **extra),
+    )
+
+
 def connect() -> None:
     subscribe(INVOICE_ISSUED, on_invoice_issued, when=IN_TRANSACTION)
     subscribe(INVOICE_CREDITED, on_invoice_credited, when=IN_TRANSACTION)
@@ -124,3 +137,5 @@ def connect() -> None:
         subscribe(name, on_payments, when=IN_TRANSACTION)
     for name in (INVOICE_PAID, INVOICE_OVERPAID):
         subscribe(name, on_invoices_paid, when=IN_TRANSACTION)
+    for name in (TASK_OPENED, TASK_CLOSED):
+        subscribe(name, on_tasks, when=IN_TRANSACTION)

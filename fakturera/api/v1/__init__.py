@@ -9,7 +9,7 @@ from csp.constants import SELF
 from csp.decorators import csp_update
 from ninja import NinjaAPI, Swagger
 
-from fakturera.api.v1 import basis, collections, customers, errors, invoices, payments, products, query
+from fakturera.api.v1 import basis, collections, customers, errors, invoices, payments, products, query, tasks
 from fakturera.api.v1.auth import ApiKeyAuth
 from fakturera.api.v1.common import JsonParser
 
@@ -48,3 +48,4 @@ api.add_router("/reminder-pauses", collections.pauses)
 api.add_router("/reminders", collections.reminders)
 api.add_router("/reminder-runs", collections.runs)
 api.add_router("/statutory-rates", collections.rates)
+api.add_router("/tasks", tasks.router)

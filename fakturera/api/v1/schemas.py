@@ -1023,3 +1023,54 @@ class RateTableOut(Schema):
 class RateQuery(Schema):
     country: NordicCountry | None = None
     kind: RateKindCode | None = None
+# --- tasks (worklist) ----------------------------------------------------------------------------
+
+TaskStateCode = Literal["open", "closed"]
+TaskKindCode = Literal["billing", "reminder_call", "custom"]
+
+
+class TaskEventOut(Schema):
+    kind: str = Field(description="opened, closed, reopened or priority_raised")
+    at: dt.datetime
+    actor_id: int | None
+    params: dict[str, Any] = Field(
+        description="The event's data: for closed, the reason and the payment or credit note"
+    )
+    text: str = Field(description="The event in words, in the request's language")
+
+
+class TaskOut(Schema):
+    id: int
+    kind: str = Field(description="billing (opened by issuing), reminder_call or custom")
+    state: str = Field(description="open or closed")
+    priority: str = Field(description="low, normal or high (high once the due date has passed)")
+    title: str = Field(description="What to do, in the request's language")
+    text: str
+    invoice_id: int | None
+    customer_id: int | None
+    assignee_id: int | None = Field(description="None: the company's team")
+    due_on: dt.date | None
+    is_overdue: bool
+    params: dict[str, Any]
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    close_reason: str = Field(description="done (by a person), paid or credited; empty while open")
+    history: list[TaskEventOut] | None = None
+
+
+class TaskPage(Page):
+    items: list[TaskOut]
+
+
+class TaskQuery(Schema):
+    state: TaskStateCode | None = None
+    kind: TaskKindCode | None = None
+    assignee_id: Id | None = Field(None, description="Tasks assigned to this user")
+    is_unassigned: bool = Field(False, description="Only the tasks assigned to nobody (the team's)")
+    invoice_id: Id | None = None
+    customer_id: Id | None = None
+    due_from: IsoDate | None = None
+    due_to: IsoDate | None = None
+    is_overdue: bool = Field(False, description="Open and past the due date")
+    limit: Annotated[int, Field(ge=1, le=500)] = 50
+    offset: Annotated[int, Field(ge=0, le=10**9)] = 0

@@ -118,6 +118,9 @@ def test_the_apps_register_their_jobs_in_installed_apps_order():
         "webhook deliveries due",
         "idempotency records past their keep time",
         "recurring invoices due",
+        "task priorities past due",
+        "notification digests",
+        "reminders due",
     ]
     assert jobs["rate limit counters purge"].target == "fakturera.core.ratelimit:purge_expired"
     assert jobs["webhook deliveries due"].target == "fakturera.webhooks.services:deliveries_sweep"
@@ -126,6 +129,10 @@ def test_the_apps_register_their_jobs_in_installed_apps_order():
     assert jobs["idempotency records past their keep time"].every == dt.timedelta(hours=1)
     assert jobs["recurring invoices due"].target == "fakturera.recurring.jobs:recurring_generate_today"
     assert jobs["recurring invoices due"].at == dt.time(0, 5)
+    assert jobs["task priorities past due"].target == "fakturera.worklist.jobs:tasks_raise_priority_today"
+    assert jobs["task priorities past due"].at == dt.time(0, 15)
+    assert jobs["notification digests"].target == "fakturera.worklist.jobs:digests_send_today"
+    assert jobs["notification digests"].at == dt.time(6, 30)
     for job in registered():
         assert callable(job.function())
 

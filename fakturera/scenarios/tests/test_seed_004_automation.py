@@ -37,14 +37,17 @@ from fakturera.invoicing.selectors import invoice_detail
 from fakturera.invoicing.services import credit_note_create, invoices_register_from_basis
 from fakturera.invoicing.states import InvoiceStatus
 from fakturera.parties.keys import api_key_create
-from fakturera.parties.models import Channel, CustomerKind
+from fakturera.parties.models import Channel, CompanyUser, CustomerKind
 from fakturera.parties.services import company_create, customer_create
 from fakturera.parties.tests.factories import UserFactory
+from fakturera.payments.services import payment_register
 from fakturera.portal.selectors import portal_invoices
 from fakturera.portal.services import login_link_request, login_link_use
 from fakturera.scenarios.tests.seeds import assert_quotes_are_the_documents
 from fakturera.webhooks.services import webhook_endpoint_create
 from fakturera.webhooks.tests.receiver import Receiver
+from fakturera.worklist.selectors import TaskFilter, notification_list, open_task_count, task_history, task_list
+from fakturera.worklist.wording import notification_words
 
 pytestmark = pytest.mark.django_db
 
@@ -189,7 +192,7 @@ def test_an_email_from_the_companys_template_and_the_portal_keeps_the_invoice_fo
 
     # «Når e-mailen er sendt ved hjælp af oplysninger fra regnskabssoftwaren, vil den relationship
     # manager, der har ansvaret for den relevante kontakt, modtage øjeblikkelige meddelelser.»
-    # Not yet built: telling the customer's relationship manager (DESIGN.md, Collections).
+    # Built: test_the_relationship_manager_is_told_and_the_billing_task_closes_on_payment.
     # «Ved hjælp af InvestGlass' automatiseringsmuligheder kan der oprettes tilbagevendende
     # fakturaer til langtidskunder på periodisk basis, f.eks. hver måned.»: built, see
     # test_seed_002_recurring.py.
@@ -198,6 +201,58 @@ def test_an_email_from_the_companys_template_and_the_portal_keeps_the_invoice_fo
     # test_seed_003_distribution.py). «Faktureringsopgaver kan også registreres automatisk ved
     # fakturagenerering og afsluttes, når fakturaen er betalt.» Not yet built: billing tasks for
     # the relationship manager, closed by a payment.
+
+
+def test_the_relationship_manager_is_told_and_the_billing_task_closes_on_payment(
+    consultancy, django_capture_on_commit_callbacks
+):
+    company, admin = consultancy
+    manager = UserFactory(username="saljare", first_name="Sara", email="sara@konsult.example")
+    CompanyUser.objects.create(company=company, user=manager, role="accountant")
+    client = customer_create(
+        company=company, kind=CustomerKind.PERSON, name="Kim Klient", email="kim@klient.example",
+        relationship_manager=manager,
+    )  # fmt: skip
+    basis_item_add(company=company, customer=client, description="Coachning", unit_price="1500")
+
+    # «Faktureringsopgaver kan også registreres automatisk ved fakturagenerering og afsluttes, når
+    # fakturaen er betalt.» Registering the basis issues the invoice, and with it a billing task
+    # for the customer's relationship manager, due with the invoice.
+    [invoice] = invoices_register_from_basis(company=company, actor=admin, issued_on=timezone.localdate())
+    [task] = task_list(company=company, user=manager, filters=TaskFilter(scope="mine"))
+    assert (task.invoice_id, task.due_on, task.state) == (invoice.pk, invoice.due_on, "open")
+    assert open_task_count(company=company, user=manager) == 1
+
+    # «Når e-mailen er sendt ved hjælp af oplysninger fra regnskabssoftwaren, vil den relationship
+    # manager, der har ansvaret for den relevante kontakt, modtage øjeblikkelige meddelelser.»
+    # In the app at once; by e-mail in the daily digest, or at once if Sara chooses so.
+    with SmtpServer() as smtp:
+        channel_setting_save(
+            company=company,
+            channel=Channel.EMAIL,
+            is_active=True,
+            options={"host": "127.0.0.1", "port": smtp.port, "security": "none", "from_email": "f@konsult.example"},
+        )
+        distribution_settings_save(
+            company=company, default_channel=Channel.EMAIL, reserve_channel="", reminder_channel="", undo_minutes=5
+        )
+        invoices_send(company=company, actor=admin, invoice_ids=[invoice.pk])
+        with django_capture_on_commit_callbacks(execute=True):
+            assert deliveries_work(now=timezone.now() + dt.timedelta(minutes=6)).sent == 1
+    [told] = notification_list(company=company, user=manager)
+    assert notification_words(told.kind, told.params) == (
+        f"Invoice {invoice.display_number} to Kim Klient was sent by E-mail to Kim Klient <kim@klient.example>."
+    )
+
+    # The payment closes the task, the payment in its history.
+    payment = payment_register(
+        company=company, actor=admin, amount=invoice.total_amount, currency="SEK",
+        booked_on=timezone.localdate(), invoice_id=invoice.pk,
+    )  # fmt: skip
+    task.refresh_from_db()
+    assert (task.state, task.close_reason) == ("closed", "paid")
+    assert task_history(task=task)[-1].params["payment_id"] == payment.pk
+    assert open_task_count(company=company, user=manager) == 0
 
 
 @pytest.mark.needs_shared("the seed documents")

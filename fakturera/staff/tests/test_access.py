@@ -42,6 +42,7 @@ from fakturera.staff import urls as staff_urls
 from fakturera.staff.access import PAGES, may_open
 from fakturera.webhooks.models import WebhookEndpoint
 from fakturera.webhooks.services import webhook_endpoint_create
+from fakturera.worklist.models import Task
 
 ROLES = ("read_only", "accountant", "admin")
 # Pages of no company: the invitation link, the no-company page, the company switch, the
@@ -155,6 +156,8 @@ ARGUMENTS: dict[str, Callable[[Company], dict | None]] = {
     "invoice_reminder_pause": _pk(Invoice, **ISSUED),
     "customer_reminder_pause": _pk(Customer),
     "reminder_pause_end": _pk(ReminderPause),
+    "task_done": _pk(Task),
+    "task_undo": _pk(Task),
 }
 
 

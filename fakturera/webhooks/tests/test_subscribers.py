@@ -81,6 +81,8 @@ def test_webhooks_subscribes_in_the_publishers_transaction():
         ("payment.unmatched", events.IN_TRANSACTION),
         ("invoice.paid", events.IN_TRANSACTION),
         ("invoice.overpaid", events.IN_TRANSACTION),
+        ("task.opened", events.IN_TRANSACTION),
+        ("task.closed", events.IN_TRANSACTION),
     }
 
 
