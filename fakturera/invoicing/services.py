@@ -929,15 +929,15 @@ def exchange_rates_save(
 ) -> list[ExchangeRate]:
     """Store the company's rates (currency, date, SEK per unit); a rate for a day that has one
     replaces it. Issued invoices keep the rate they were issued with: nothing else changes.
-    Every entry is checked first and all errors are told at once (fields `rates.N.rate` etc.
-    when there are several, `rate` etc. for one); nothing is written unless all are right.
+    Every entry is checked first and all errors are told at once (fields `rates.N.currency`,
+    `rates.N.rate_on`, `rates.N.rate`); nothing is written unless all are right.
     One upsert statement whatever the count."""
     if not rates:
         raise DomainError(_("Give at least one rate."), field="rates")
     errors = ErrorCollector()
     cleaned: dict[tuple[str, dt.date], Decimal] = {}
     for index, entry in enumerate(rates):
-        prefix = f"rates.{index}." if len(rates) > 1 else ""
+        prefix = f"rates.{index}."
         with errors.check():
             currency, rate_on, rate = _clean_rate(entry, prefix)
             if cleaned.get((currency, rate_on), rate) != rate:

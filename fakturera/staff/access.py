@@ -32,6 +32,7 @@ PAGES: dict[str, str] = {
     "webhook_deliveries": ADMIN,
     "autogiro_settings": ADMIN,
     "payment_settings": ADMIN,
+    "exchange_rates": ADMIN,
     "failed_tasks": ADMIN,
     "failed_task_rerun": ADMIN,
     # Pages that only change something: a read-only user is not offered them.

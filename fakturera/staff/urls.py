@@ -14,6 +14,7 @@ from fakturera.staff.views import (
     customers,
     distribution,
     documents,
+    exchange_rates,
     home,
     integrations,
     invitations,
@@ -118,6 +119,7 @@ urlpatterns = [
     path("customers/<int:pk>/credit/apply/", payments.customer_credit_apply, name="customer_credit_apply"),
     path("customers/<int:pk>/credit/refund/", payments.customer_refund, name="customer_refund"),
     path("settings/payments/", payments.payment_settings, name="payment_settings"),
+    path("settings/exchange-rates/", exchange_rates.exchange_rates, name="exchange_rates"),
     # Courses (seed 000)
     path("courses/", courses.course_list, name="course_list"),
     path("courses/new/", courses.course_edit, name="course_create"),

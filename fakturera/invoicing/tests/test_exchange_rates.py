@@ -236,6 +236,9 @@ def test_wrong_rates_are_all_named_and_none_is_stored(company, admin_user):
             ],
         )
     assert set(refused.value.errors) == {"rates.1.currency", "rates.2.rate_on", "rates.3.rate", "rates.4.rate"}
+    with pytest.raises(ValidationFailed) as one:
+        exchange_rates_save(company=company, actor=admin_user, rates=[RateIn("EUR", "2026-11-20", "elva")])
+    assert one.value.errors == {"rates.0.rate": ["The rate must be a number."]}
     assert not ExchangeRate.objects.exists()
 
 
