@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from fakturera.billables.tests.factories import add_lines
 from fakturera.core.errors import DomainError, ValidationFailed
@@ -258,3 +259,13 @@ def test_one_company_s_rates_are_not_another_s(company, admin_user):
     draft = draft_invoice(company, admin_user, "1000", currency="EUR")
     with pytest.raises(DomainError, match="no EUR exchange rate"):
         invoice_issue(invoice=draft, actor=admin_user, issued_on=ISSUED_ON)
+
+
+def test_the_refusal_is_in_the_user_s_language(company, admin_user, swedish):
+    draft = draft_invoice(company, admin_user, "1000", currency="EUR")
+    with translation.override("sv"), pytest.raises(DomainError) as refused:
+        invoice_issue(invoice=draft, actor=admin_user, issued_on=ISSUED_ON)
+    assert refused.value.message == (
+        f"Fakturan till {draft.customer.name} är i EUR med moms, som också ska anges i SEK, och det finns ingen "
+        "valutakurs för EUR den 2026-11-20 eller tidigare. Lägg in en under Inställningar, Valutakurser."
+    )
