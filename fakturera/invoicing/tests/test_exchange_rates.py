@@ -149,10 +149,15 @@ def test_every_way_of_issuing_takes_the_rate(company, admin_user):
     )
     drafts = [draft_invoice(company, admin_user, "100", currency=currency) for currency in ("EUR", "NOK", "SEK")]
     invoices_issue_drafts(company=company, actor=admin_user, invoice_ids=[d.pk for d in drafts], issued_on=ISSUED_ON)
-    person = PersonFactory(company=company)
+    # Two customers: a batch of new documents, written with COPY on PostgreSQL.
+    person, other = PersonFactory(company=company), PersonFactory(company=company)
     add_lines(company, person, "400", currency="EUR")
-    (registered,) = invoices_register_from_basis(
-        company=company, actor=admin_user, customer_ids=[person.pk], issued_on=ISSUED_ON
+    add_lines(company, other, "100", currency="NOK")
+    registered, registered_nok = sorted(
+        invoices_register_from_basis(
+            company=company, actor=admin_user, customer_ids=[person.pk, other.pk], issued_on=ISSUED_ON
+        ),
+        key=lambda invoice: invoice.currency,
     )
 
     assert (at_once.exchange_rate, at_once.sek_vat_amount) == (D("1.5327"), D("306.54"))  # 200.00 DKK VAT
@@ -162,6 +167,8 @@ def test_every_way_of_issuing_takes_the_rate(company, admin_user):
     assert (rows["SEK"].exchange_rate, rows["SEK"].sek_vat_amount) == (None, None)
     registered = Invoice.objects.get(pk=registered.pk)
     assert (registered.exchange_rate_on, registered.sek_vat_amount) == (ISSUED_ON, D("1143.21"))  # 100.00 x
+    registered_nok = Invoice.objects.get(pk=registered_nok.pk)
+    assert (registered_nok.exchange_rate, registered_nok.sek_vat_amount) == (D("0.9612"), D("24.03"))
 
 
 def test_a_batch_with_one_currency_lacking_a_rate_is_refused_whole(company, admin_user):
