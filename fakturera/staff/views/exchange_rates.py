@@ -42,7 +42,7 @@ def exchange_rates(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             add_domain_error(rate_form, exc, aliases={f"rates.0.{name}": name for name in rate_form.fields})
         else:
-            messages.success(request, _("The rate was saved."))
+            messages.success(request, _("The exchange rate was saved."))
             return redirect("staff:exchange_rates")
     elif action == "import" and file_form.is_valid():
         try:
@@ -63,7 +63,7 @@ def exchange_rates(request: HttpRequest) -> HttpResponse:
         except (DomainError, ValueError):
             messages.error(request, _("That exchange rate is no longer there."))
         else:
-            messages.success(request, _("The rate was removed."))
+            messages.success(request, _("The exchange rate was removed."))
         return redirect("staff:exchange_rates")
     context = {
         "section": "settings",
