@@ -33,6 +33,9 @@ PAGES: dict[str, str] = {
     "autogiro_settings": ADMIN,
     "payment_settings": ADMIN,
     "exchange_rates": ADMIN,
+    "collection_settings": ADMIN,
+    "reminder_policy": ADMIN,
+    "reminder_policy_letter": ADMIN,
     "failed_tasks": ADMIN,
     "failed_task_rerun": ADMIN,
     # Pages that only change something: a read-only user is not offered them.
@@ -42,6 +45,7 @@ PAGES: dict[str, str] = {
     "invoice_credit": ACCOUNTANT,
     "invoice_delete": ACCOUNTANT,
     "send": ACCOUNTANT,
+    "reminders_send": ACCOUNTANT,
     "customer_create": ACCOUNTANT,
     "customer_edit": ACCOUNTANT,
     "course_create": ACCOUNTANT,
