@@ -41,7 +41,9 @@ from fakturera.courses import services as courses
 from fakturera.courses.models import Course, CourseKind, FieldUse
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.services import (
+    RateIn,
     credit_note_create,
+    exchange_rates_save,
     invoice_create_draft,
     invoice_issue,
     invoices_register_from_basis,
@@ -795,7 +797,23 @@ def _trading(user: AbstractBaseUser, today: dt.date) -> Company:
                   rate=("25", "12", "6")[n % 3])
             for n in range(1, 61)
         ]),
+        # Issue 16: in euro with Swedish VAT, so the PDF and the UBL state the VAT in SEK too.
+        (customers["domestic"], {"currency": "EUR", "buyer_reference": "Mässa Hamburg"}, [
+            _line("Mässmonter, hyra tre dagar", "1", "1450"),
+            _line("Produktkatalog, tryckt", "40", "6.50", rate="6"),
+        ]),
     ]  # fmt: skip
+    # The euro rates of the days before the invoice date, as an administrator enters them or imports
+    # the Riksbank's file (Settings, Exchange rates); made-up figures of the usual size.
+    exchange_rates_save(
+        company=company,
+        actor=user,
+        rates=[
+            RateIn("EUR", issued_on - dt.timedelta(days=days), rate)
+            for days, rate in ((0, "11.4321"), (1, "11.4102"), (2, "11.3894"), (3, "11.3977"))
+        ]
+        + [RateIn("NOK", issued_on, "0.9612"), RateIn("DKK", issued_on, "1.5327")],
+    )
     issued = []
     for customer, header, lines in drafts:
         draft = invoice_create_draft(company=company, customer=customer, actor=user, lines=lines, **header)

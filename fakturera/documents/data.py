@@ -120,6 +120,11 @@ class DocumentData:
     # Who the paper is addressed to (the window envelope's address): the buyer, or the
     # organisation a person's invoice goes to (parties.recipients, stored at issue).
     addressee: Party | None = None
+    # A Swedish seller's document in another currency with VAT: the rate fixed at issue (SEK per
+    # unit, its date) and the VAT in SEK it gave (ML 17 kap. 29 §; BT-6 and BT-111 in UBL).
+    exchange_rate: Decimal | None = None
+    exchange_rate_on: dt.date | None = None
+    sek_vat_amount: Decimal | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -224,6 +229,9 @@ def document_data(invoice: Invoice, *, prepaid_amount: Decimal | None = None) ->
         credited_number=credited.display_number if credited else "",
         credited_issued_on=credited.issued_on if credited else None,
         addressee=addressee(invoice.buyer),
+        exchange_rate=invoice.exchange_rate,
+        exchange_rate_on=invoice.exchange_rate_on,
+        sek_vat_amount=invoice.sek_vat_amount,
     )
 
 

@@ -7,11 +7,14 @@ orders), the basis registered (`invoices_register_from_basis`) and a credit note
 (`credit_note_create`). It does, for one document or a hundred thousand, in the
 caller's transaction and in this order:
 
+0. the checks that refuse before a number is taken: VAT categories, cash discounts, the
+   date's upper bound, and the exchange rate of a foreign-currency invoice with VAT (its VAT
+   must also be stated in SEK: rules.needs_exchange_rate);
 1. the numbers: one range from the series, whose row stays locked until commit, and the
    date checked under that lock (no earlier than the series' latest, no further ahead
    than the company allows: rules.issue_date_refusal);
-2. the issued fields: number, dates, due date, OCR reference, both parties' snapshots
-   and the totals;
+2. the issued fields: number, dates, due date, OCR reference, both parties' snapshots,
+   the totals and the exchange rate with the VAT in SEK;
 3. the compare-and-set of drafts (draft -> issued; a draft someone else issued
    meanwhile fails the whole call) or the insert of new documents with their lines;
 4. the stored VAT breakdown and the history (`created` for new documents, `issued`);
@@ -46,7 +49,8 @@ from fakturera.core.rows import insert_tree
 from fakturera.invoicing.events import INVOICE_ISSUED
 from fakturera.invoicing.models import Invoice, InvoiceEvent, InvoiceLine, InvoiceVat, NumberSeries
 from fakturera.invoicing.numbering import numbers_take
-from fakturera.invoicing.rules import issue_date_refusal
+from fakturera.invoicing.rules import exchange_rate_refusal, issue_date_refusal, needs_exchange_rate, vat_in_sek
+from fakturera.invoicing.selectors import exchange_rates_latest
 from fakturera.invoicing.snapshots import seller_snapshot
 from fakturera.invoicing.states import EventKind, InvoiceKind, InvoiceStatus
 from fakturera.invoicing.totals import Totals
@@ -66,6 +70,7 @@ EVENT_COLUMNS = ("invoice_id", "kind", "at", "actor_id", "params")
 ISSUED_COLUMNS = (
     "number", "buyer", "net_amount", "vat_amount", "rounding_amount", "total_amount", "payment_terms_days",
     "due_on", "payment_reference", "cash_discount_percent", "cash_discount_days", "cash_discount_until",
+    "exchange_rate", "exchange_rate_on", "sek_vat_amount",
 )  # fmt: skip
 # The params of an event that has none: one object, so a batch serialises it once (core/bulk.py).
 NO_DETAILS: dict[str, Any] = {}
@@ -95,6 +100,7 @@ class ToIssue:
     terms_days: int
     totals: Totals
     buyer: dict[str, Any]
+    currency: str
     draft: dict[str, Any] | None = None
     # The cash discount (seed 004) of an invoice; a credit note has none.
     discount_percent: Decimal = Decimal("0.00")
@@ -103,6 +109,9 @@ class ToIssue:
     lines: Sequence[LineData] = ()
     history: dict[str, Any] = field(default_factory=dict)
     created_event: bool = False  # a new document created and issued at once has both events
+    # A credit note's rate is its invoice's (SEK per unit, published on): the VAT it corrects
+    # was stated in SEK with that rate. None: the company's rate for the invoice date.
+    exchange_rate: tuple[Decimal, dt.date] | None = None
 
 
 @dataclass(slots=True)
@@ -141,6 +150,7 @@ def issued_fields(
     now: dt.datetime,
     discount_percent: Decimal = NO_DISCOUNT[0],
     discount_days: int = 0,
+    exchange_rate: tuple[Decimal, dt.date] | None = None,
 ) -> dict[str, Any]:
     """What issuing sets on a document: its number, dates, parties, totals and cash discount
     (every document has the discount's columns, so a batch's rows have the same ones)."""
@@ -155,7 +165,14 @@ def issued_fields(
         "cash_discount_percent": NO_DISCOUNT[0],
         "cash_discount_days": 0,
         "cash_discount_until": None,
+        # Every document has these columns, so a batch's rows have the same ones.
+        "exchange_rate": None,
+        "exchange_rate_on": None,
+        "sek_vat_amount": None,
     }
+    if exchange_rate is not None:
+        fields["exchange_rate"], fields["exchange_rate_on"] = exchange_rate
+        fields["sek_vat_amount"] = vat_in_sek(totals.vat_amount, exchange_rate[0])
     if kind == InvoiceKind.INVOICE:
         fields["payment_terms_days"] = terms_days
         fields["due_on"] = issued_on + dt.timedelta(days=terms_days)
@@ -192,6 +209,7 @@ def issue_documents(
         # Too far ahead whatever the series holds; its latest date is read only to name the range.
         latest = NumberSeries.objects.filter(company=company).order_by("pk").values_list("last_issued_on").first()
         _refuse_date(company, issued_on, today=today, latest=latest[0] if latest else None)
+    rates = _exchange_rates(company, docs, issued_on)
     series, first = numbers_take(company=company, count=len(docs), issued_on=issued_on)
     # The series' latest date, read under its lock, so two issuers cannot interleave out of order.
     if series.last_issued_on is not None and series.last_issued_on > issued_on:
@@ -203,7 +221,7 @@ def issue_documents(
         fields = issued_fields(
             company=company, seller=seller, buyer=doc.buyer, series=series, number=first + offset,
             issued_on=issued_on, terms_days=doc.terms_days, totals=doc.totals, kind=doc.kind, now=now,
-            discount_percent=doc.discount_percent, discount_days=doc.discount_days,
+            discount_percent=doc.discount_percent, discount_days=doc.discount_days, exchange_rate=rates[offset],
         )  # fmt: skip
         base = doc.draft if doc.draft is not None else doc.new
         issued.append(Issued({**base, **fields, "status": InvoiceStatus.ISSUED}, is_new=doc.draft is None))
@@ -235,6 +253,49 @@ def issue_documents(
 def _refuse_date(company: Company, issued_on: dt.date, *, today: dt.date, latest: dt.date | None) -> None:
     refusal = issue_date_refusal(issued_on, latest=latest, today=today, days_ahead=company.issue_days_ahead)
     raise DomainError(refusal, field="issued_on", code="issue_date_refused")
+
+
+def _exchange_rates(
+    company: Company, docs: Sequence[ToIssue], issued_on: dt.date
+) -> list[tuple[Decimal, dt.date] | None]:
+    """Each document's exchange rate, or None when its VAT needs no kronor
+    (rules.needs_exchange_rate). A credit note keeps its invoice's; the others take the
+    company's latest rate on or before the invoice date, read once per currency (at most the
+    three we invoice in, whatever the batch's size), and a missing or stale one refuses the
+    batch before a number is taken (rules.exchange_rate_refusal)."""
+    wanted = [
+        needs_exchange_rate(seller_country=company.country, currency=doc.currency, vat_amount=doc.totals.vat_amount)
+        for doc in docs
+    ]
+    if not any(wanted):
+        return [None] * len(docs)
+    to_look_up = {
+        doc.currency for doc, is_wanted in zip(docs, wanted, strict=True) if is_wanted and not doc.exchange_rate
+    }
+    latest = exchange_rates_latest(company=company, currencies=to_look_up, on=issued_on) if to_look_up else {}
+    rates: list[tuple[Decimal, dt.date] | None] = []
+    for doc, is_wanted in zip(docs, wanted, strict=True):
+        if not is_wanted:
+            rates.append(None)
+        elif doc.exchange_rate is not None:
+            rates.append(doc.exchange_rate)
+        else:
+            found = latest.get(doc.currency)
+            what = (
+                _("The credit note to %(name)s")
+                if doc.kind == InvoiceKind.CREDIT_NOTE
+                else _("The invoice to %(name)s")
+            )
+            refusal = exchange_rate_refusal(
+                what=what % {"name": doc.buyer.get("name", "")},
+                currency=doc.currency,
+                issued_on=issued_on,
+                latest_on=found[1] if found else None,
+            )
+            if refusal:
+                raise DomainError(refusal, field="currency", code="exchange_rate_missing")
+            rates.append(found)
+    return rates
 
 
 def _check_discounts(docs: Sequence[ToIssue]) -> None:

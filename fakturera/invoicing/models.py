@@ -87,6 +87,15 @@ class Invoice(models.Model):
     # invoice shows the names and addresses that applied when it was issued).
     seller = models.JSONField(default=dict, blank=True)
     buyer = models.JSONField(default=dict, blank=True)
+    # The exchange rate fixed at issue for a Swedish seller's invoice in another currency with
+    # VAT (SEK per one unit, and the date it was published), and the VAT in SEK it gives
+    # (Mervärdesskattelagen 17 kap. 29 §; rules.vat_in_sek). A credit note takes its invoice's
+    # rate. None when the VAT needs no kronor (SEK, no VAT, a seller outside Sweden).
+    exchange_rate = models.DecimalField(
+        _("exchange rate (SEK)"), max_digits=16, decimal_places=8, null=True, blank=True
+    )
+    exchange_rate_on = models.DateField(_("exchange rate date"), null=True, blank=True)
+    sek_vat_amount = models.DecimalField(_("VAT in SEK"), max_digits=14, decimal_places=2, null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     issued_at = models.DateTimeField(null=True, blank=True)
@@ -122,6 +131,11 @@ class Invoice(models.Model):
                 condition=Q(recurring_invoice__isnull=True, recurring_on__isnull=True)
                 | Q(recurring_invoice__isnull=False, recurring_on__isnull=False),
                 name="invoice_recurring_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(exchange_rate__isnull=True, exchange_rate_on__isnull=True, sek_vat_amount__isnull=True)
+                | Q(exchange_rate__gt=0, exchange_rate_on__isnull=False, sek_vat_amount__isnull=False),
+                name="invoice_exchange_rate_complete",
             ),
         ]
         indexes = [
@@ -247,3 +261,40 @@ class InvoiceEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise StateConflict("History events are never removed.")
+
+
+class ExchangeRate(models.Model):
+    """What one unit of a foreign currency cost in SEK on a date, as the company uses it when
+    it issues (rules.exchange_rate_refusal picks the latest one on or before the invoice date).
+
+    One table per company, not one for the installation: the law lets the seller choose the
+    source (the Riksbank's published rate, the ECB's, or its bank's: 8 kap. 21-22 §§
+    Mervärdesskattelagen), and what one company's administrator types must never change
+    another company's invoices. An issued invoice keeps the rate it used, so a corrected
+    rate changes nothing already issued."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("entered by hand")
+        RIKSBANK = "riksbank", _("the Riksbank's file")
+        API = "api", _("the API")
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="exchange_rates", db_index=False)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    rate_on = models.DateField(_("date"))
+    # SEK per one unit of `currency` (a rate published per 100 units is divided when read).
+    rate = models.DecimalField(_("rate (SEK)"), max_digits=16, decimal_places=8)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.MANUAL)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["currency", "-rate_on"]
+        constraints = [
+            # Its index serves the lookup of the latest rate on or before a date.
+            models.UniqueConstraint(fields=["company", "currency", "rate_on"], name="exchange_rate_once_a_day"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="exchange_rate_positive"),
+            models.CheckConstraint(condition=~Q(currency="SEK"), name="exchange_rate_not_sek"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.rate_on}: {self.rate}"

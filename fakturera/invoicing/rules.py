@@ -211,3 +211,57 @@ def cash_discount_applies(terms: CashDiscount | None, paid_on: dt.date, paid_amo
     if terms is None or terms.until is None or terms.discount_amount <= 0:
         return False
     return paid_on <= terms.until and paid_amount >= terms.payable_amount
+
+
+# --- VAT in kronor on an invoice in another currency --------------------------------------------------
+
+# The currency a Swedish seller accounts VAT in (Bokföringslagen 4 kap. 6 § allows euro to some
+# companies; none of ours asks for it yet, so the VAT accounting currency is always SEK, BT-6).
+VAT_ACCOUNTING_CURRENCY = "SEK"
+# The latest rate may be a few days old (no rate is published on weekends and holidays, and
+# Skatteverket says the latest one published then is used: its guidance on 8 kap. 21 § ML);
+# ten days covers Easter and Christmas. An older one is a rate nobody entered, not a holiday.
+EXCHANGE_RATE_MAX_AGE_DAYS = 10
+
+
+def needs_exchange_rate(*, seller_country: str, currency: str, vat_amount: Decimal) -> bool:
+    """Whether an invoice must also state its VAT in SEK: a Swedish seller's invoice in another
+    currency with VAT to pay (Mervärdesskattelagen 2023:200, 17 kap. 29 § first paragraph,
+    article 230 of the VAT directive). Reverse charge, exempt and zero-rated invoices have no
+    VAT amount to state; a seller outside Sweden follows its own country's rule (not yet ours)."""
+    return seller_country == "SE" and currency != VAT_ACCOUNTING_CURRENCY and vat_amount != 0
+
+
+def vat_in_sek(vat_amount: Decimal, rate: Decimal) -> Decimal:
+    """The invoice's VAT in SEK (BT-111): its stored VAT total times the rate (SEK per unit),
+    rounded once by the one rule (core.money), as 17 kap. 29 § second paragraph converts it
+    (the way 8 kap. 21-23 §§ convert the taxable amount)."""
+    return round_money(vat_amount * rate, VAT_ACCOUNTING_CURRENCY)
+
+
+def exchange_rate_refusal(*, what: str, currency: str, issued_on: dt.date, latest_on: dt.date | None) -> str:
+    """Why `what` (an invoice, in words) cannot be issued on `issued_on` with the company's
+    latest `currency` rate published on or before that day (`latest_on`), or "" when it can.
+
+    The rule (8 kap. 21 § ML, by 17 kap. 29 § second paragraph): the latest rate published
+    when the VAT becomes chargeable; we take the invoice date as that moment, and the rate of
+    that day when there is one (the Riksbank publishes at 16.15, so a rate typed for a day
+    is taken as known on it)."""
+    if latest_on is None:
+        return _(
+            "%(what)s is in %(currency)s with VAT, which must also be stated in SEK, and there is no "
+            "%(currency)s exchange rate on or before %(date)s. Enter one under Settings, Exchange rates."
+        ) % {"what": what, "currency": currency, "date": issued_on.isoformat()}
+    if (issued_on - latest_on).days > EXCHANGE_RATE_MAX_AGE_DAYS:
+        return _(
+            "%(what)s is in %(currency)s with VAT, which must also be stated in SEK, and the latest "
+            "%(currency)s exchange rate is from %(latest)s, more than %(days)s days before %(date)s. "
+            "Enter the rate for the invoice date under Settings, Exchange rates."
+        ) % {
+            "what": what,
+            "currency": currency,
+            "latest": latest_on.isoformat(),
+            "days": EXCHANGE_RATE_MAX_AGE_DAYS,
+            "date": issued_on.isoformat(),
+        }
+    return ""

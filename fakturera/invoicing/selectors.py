@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from fakturera.billables.selectors import CustomerBasis, basis_by_customer, basis_line_facts
 from fakturera.catalog.vat import VatKey
-from fakturera.invoicing.models import Invoice, InvoiceLine
+from fakturera.invoicing.models import ExchangeRate, Invoice, InvoiceLine
 from fakturera.invoicing.rules import CashDiscount, cash_discount
 from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
 from fakturera.invoicing.totals import LineInput, compute_totals
@@ -157,3 +158,30 @@ def draft_counts(*, company: Company) -> dict[str, int]:
         drafts=Count("pk", filter=Q(recurring_invoice__isnull=True)),
         orders=Count("pk", filter=Q(recurring_invoice__isnull=False)),
     )
+
+
+# --- exchange rates -----------------------------------------------------------------------------
+
+
+def exchange_rates_latest(
+    *, company: Company, currencies: Iterable[str], on: dt.date
+) -> dict[str, tuple[Decimal, dt.date]]:
+    """The company's latest rate of each currency published on or before `on`: currency ->
+    (SEK per unit, its date). One indexed query per currency (exchange_rate_once_a_day's
+    index, newest first), and we invoice in three foreign currencies at most."""
+    found: dict[str, tuple[Decimal, dt.date]] = {}
+    for currency in sorted(set(currencies)):
+        row = (
+            ExchangeRate.objects.filter(company=company, currency=currency, rate_on__lte=on)
+            .order_by("-rate_on")
+            .values_list("rate", "rate_on")
+            .first()
+        )
+        if row is not None:
+            found[currency] = (row[0], row[1])
+    return found
+
+
+def exchange_rate_list(*, company: Company) -> QuerySet[ExchangeRate]:
+    """The company's rates, newest first per currency."""
+    return ExchangeRate.objects.filter(company=company).order_by("-rate_on", "currency")

@@ -30,7 +30,7 @@ from fakturera.core.bulk import any_of, bulk_insert, bulk_insert_returning_ids, 
 from fakturera.core.db import retrying_atomic
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
 from fakturera.core.events import publish
-from fakturera.core.money import CURRENCIES, clean_quantity, clean_unit_price
+from fakturera.core.money import CURRENCIES, clean_quantity, clean_unit_price, to_decimal
 from fakturera.core.rows import insert_tree
 from fakturera.core.text import check_texts, text_errors
 from fakturera.invoicing.events import INVOICE_CREDITED
@@ -43,8 +43,9 @@ from fakturera.invoicing.issuing import (
     line_objects,
     vat_objects,
 )
-from fakturera.invoicing.models import Invoice, InvoiceEvent, InvoiceLine
-from fakturera.invoicing.rules import credit_refusal
+from fakturera.invoicing.models import ExchangeRate, Invoice, InvoiceEvent, InvoiceLine
+from fakturera.invoicing.riksbank import RATE_PLACES, RiksbankFile, parse_riksbank_csv
+from fakturera.invoicing.rules import VAT_ACCOUNTING_CURRENCY, credit_refusal
 from fakturera.invoicing.selectors import credit_remaining
 from fakturera.invoicing.snapshots import buyer_snapshot, buyer_snapshots
 from fakturera.invoicing.states import EventKind, InvoiceKind, InvoiceStatus, move_invoice
@@ -269,6 +270,7 @@ def invoice_create_issued(
         discount_days=data["cash_discount_days"],
         totals=totals,
         buyer=buyer_snapshot(customer, company=company),
+        currency=data["currency"],
         new={"company": company, "customer": customer, "created_by": actor, **data},
         lines=cleaned,
         created_event=True,
@@ -480,6 +482,7 @@ def invoice_issue(*, invoice: Invoice, actor: Any, issued_on: dt.date | None = N
         discount_days=locked.cash_discount_days,
         totals=totals,
         buyer=buyer_snapshot(customer, company=company),
+        currency=locked.currency,
         draft={"id": locked.pk},
     )
     (out,) = issue_documents(company=company, actor=actor, docs=[doc], issued_on=issued_on)
@@ -585,6 +588,7 @@ def invoices_register_from_basis(
                 discount_days=discount_days,
                 totals=totals,
                 buyer=buyer,
+                currency=currency,
                 new={
                     "company_id": company.pk,
                     "customer_id": customer_id,
@@ -724,6 +728,7 @@ def invoices_issue_drafts(
                 discount_days=draft["cash_discount_days"],
                 totals=totals,
                 buyer=buyers[draft["customer_id"]][0],
+                currency=draft["currency"],
                 draft=draft,
             )
         )
@@ -823,6 +828,12 @@ def credit_note_create(
         terms_days=0,
         totals=totals,
         buyer=buyer_snapshot(customer, company=company),
+        currency=original.currency,
+        # The credit note corrects VAT stated in SEK at the invoice's rate, so it keeps that rate
+        # (an invoice issued before rates were stored has none: the company's rate of the day).
+        exchange_rate=(
+            (original.exchange_rate, original.exchange_rate_on) if original.exchange_rate is not None else None
+        ),
         new={
             "company": company,
             "customer": customer,
@@ -862,3 +873,113 @@ def credit_note_create(
     )
     note.returned_to_basis = returned
     return note
+
+
+# --- exchange rates -----------------------------------------------------------------------------------
+
+# The highest SEK price of one unit we take as a rate; above it is a typing slip (a rate per 100
+# typed as per one is still below it for our currencies, and is caught by the staff seeing it).
+MAX_EXCHANGE_RATE = Decimal("1000")
+FOREIGN_CURRENCIES = frozenset(code for code in CURRENCIES if code != VAT_ACCOUNTING_CURRENCY)
+
+
+@dataclass(frozen=True, slots=True)
+class RateIn:
+    """One rate as a person or an integration gives it: currency, date, SEK per one unit."""
+
+    currency: Any
+    rate_on: Any
+    rate: Any
+
+
+def _clean_rate(entry: RateIn, field: str) -> tuple[str, dt.date, Decimal]:
+    errors = ErrorCollector()
+    currency = str(entry.currency or "").strip().upper()
+    if currency not in FOREIGN_CURRENCIES:
+        errors.add(
+            f"{field}currency",
+            _("Choose one of %(codes)s (a rate is SEK per one unit of another currency).")
+            % {"codes": ", ".join(sorted(FOREIGN_CURRENCIES))},
+        )
+    rate_on = entry.rate_on
+    if isinstance(rate_on, str):
+        try:
+            rate_on = dt.date.fromisoformat(rate_on.strip())
+        except ValueError:
+            rate_on = None
+    if not isinstance(rate_on, dt.date):
+        errors.add(f"{field}rate_on", _("Give the date as YYYY-MM-DD."))
+    rate = Decimal(0)
+    with errors.check():
+        rate = to_decimal(entry.rate, field=f"{field}rate", what=_("The rate"))
+        if rate <= 0 or rate > MAX_EXCHANGE_RATE:
+            raise DomainError(
+                _("A rate is SEK per one unit, more than 0 and at most %(max)s.") % {"max": MAX_EXCHANGE_RATE},
+                field=f"{field}rate",
+            )
+        if rate != rate.quantize(Decimal(1).scaleb(-RATE_PLACES)):
+            raise DomainError(_("A rate has at most %(n)s decimals.") % {"n": RATE_PLACES}, field=f"{field}rate")
+    errors.raise_if_any()
+    return currency, rate_on, rate
+
+
+@transaction.atomic
+def exchange_rates_save(
+    *, company: Company, actor: Any, rates: Sequence[RateIn], source: str = ExchangeRate.Source.MANUAL
+) -> list[ExchangeRate]:
+    """Store the company's rates (currency, date, SEK per unit); a rate for a day that has one
+    replaces it. Issued invoices keep the rate they were issued with: nothing else changes.
+    Every entry is checked first and all errors are told at once (fields `rates.N.currency`,
+    `rates.N.rate_on`, `rates.N.rate`); nothing is written unless all are right.
+    One upsert statement whatever the count."""
+    if not rates:
+        raise DomainError(_("Give at least one rate."), field="rates")
+    errors = ErrorCollector()
+    cleaned: dict[tuple[str, dt.date], Decimal] = {}
+    for index, entry in enumerate(rates):
+        prefix = f"rates.{index}."
+        with errors.check():
+            currency, rate_on, rate = _clean_rate(entry, prefix)
+            if cleaned.get((currency, rate_on), rate) != rate:
+                raise DomainError(
+                    _("%(currency)s has two different rates for %(date)s.")
+                    % {"currency": currency, "date": rate_on.isoformat()},
+                    field=f"{prefix}rate",
+                )
+            cleaned[currency, rate_on] = rate
+    errors.raise_if_any()
+    rows = [
+        ExchangeRate(
+            company=company, currency=currency, rate_on=rate_on, rate=rate, source=source, created_by=actor,
+            updated_at=timezone.now(),
+        )
+        for (currency, rate_on), rate in sorted(cleaned.items())
+    ]  # fmt: skip
+    ExchangeRate.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["company", "currency", "rate_on"],
+        update_fields=["rate", "source", "created_by", "updated_at"],
+    )
+    return rows
+
+
+def exchange_rates_import_riksbank(*, company: Company, actor: Any, content: bytes) -> RiksbankFile:
+    """Read the Riksbank's CSV (invoicing.riksbank, which refuses a malformed file naming the
+    line) and store its rates of the currencies we invoice in, replacing those of the same days."""
+    parsed = parse_riksbank_csv(content, currencies=FOREIGN_CURRENCIES)
+    exchange_rates_save(
+        company=company,
+        actor=actor,
+        rates=[RateIn(row.currency, row.rate_on, row.rate) for row in parsed.rates],
+        source=ExchangeRate.Source.RIKSBANK,
+    )
+    return parsed
+
+
+@transaction.atomic
+def exchange_rate_delete(*, company: Company, rate_id: int) -> None:
+    """Remove a rate typed by mistake. Invoices issued with it keep their copy."""
+    deleted, _detail = ExchangeRate.objects.filter(company=company, pk=rate_id).delete()
+    if not deleted:
+        raise DomainError(_("That exchange rate is no longer there."), code="not_found")

@@ -32,6 +32,7 @@ PAGES: dict[str, str] = {
     "webhook_deliveries": ADMIN,
     "autogiro_settings": ADMIN,
     "payment_settings": ADMIN,
+    "exchange_rates": ADMIN,
     "collection_settings": ADMIN,
     "reminder_policy": ADMIN,
     "reminder_policy_letter": ADMIN,

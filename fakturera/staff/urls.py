@@ -15,6 +15,7 @@ from fakturera.staff.views import (
     customers,
     distribution,
     documents,
+    exchange_rates,
     home,
     integrations,
     invitations,
@@ -141,6 +142,7 @@ urlpatterns = [
     path("worklist/<int:pk>/undo/", worklist.task_undo, name="task_undo"),
     path("notifications/", worklist.notification_list, name="notification_list"),
     path("settings/tasks-and-notifications/", worklist.worklist_settings, name="worklist_settings"),
+    path("settings/exchange-rates/", exchange_rates.exchange_rates, name="exchange_rates"),
     # Courses (seed 000)
     path("courses/", courses.course_list, name="course_list"),
     path("courses/new/", courses.course_edit, name="course_create"),

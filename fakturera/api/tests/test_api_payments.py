@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fakturera.api.tests.api_clients import LINES, api_for, error_of
+from fakturera.invoicing.tests.factories import exchange_rates
 from fakturera.parties.tests.factories import CompanyFactory, PersonFactory
 from fakturera.payments.models import Payment, PaymentImport, Receivable
 from fakturera.payments.testing import Credit, camt054
@@ -190,6 +191,7 @@ def test_an_unmatched_payment_is_allocated_then_taken_off_again(api, company):
 
 def test_allocations_above_what_is_open_or_in_another_currency_are_refused(api, company):
     invoice = _issued(api, company)
+    exchange_rates(company, on=None)  # the euro invoice, issued today, states its VAT in SEK too
     euro_invoice = _issued(api, company, currency="EUR")
     payment = _pay(api, amount="99999.00").json()
 

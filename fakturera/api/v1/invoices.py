@@ -30,6 +30,7 @@ from fakturera.api.v1.schemas import (
     InvoicePatch,
     InvoiceQuery,
     IssueIn,
+    plain_rate,
 )
 from fakturera.core.errors import DomainError, StateConflict
 from fakturera.core.rows import select_one
@@ -54,7 +55,7 @@ SUMMARY_OUT = ("id", "kind", "status", "number", "display_number", "customer_id"
                "credited_invoice_id", "created_at", "issued_at")  # fmt: skip
 DETAIL_OUT = ("language", "payment_terms_days", "cash_discount_percent", "cash_discount_days", "cash_discount_until",
               "buyer_reference", "order_reference", "seller_reference", "note", "email", "credit_reason", "seller",
-              "buyer")  # fmt: skip
+              "buyer", "exchange_rate_on", "sek_vat_amount")  # fmt: skip
 CONTENT_TYPES = {DocumentFormat.PDF: "application/pdf", DocumentFormat.UBL: "application/xml"}
 
 
@@ -100,6 +101,7 @@ def invoice_out(company: Company, invoice: int | Invoice) -> dict[str, Any]:
         "lines": [{**{name: getattr(line, name) for name in LINE_OUT}, "net_amount": nets[line.pk]} for line in lines],
         "vat_breakdown": vat,
         "cash_discount_amount": discount.discount_amount if discount else None,
+        "exchange_rate": plain_rate(invoice.exchange_rate) if invoice.exchange_rate is not None else None,
         "credit_note_ids": [note.pk for note in invoice.credit_notes.all()],
         "history": [
             {

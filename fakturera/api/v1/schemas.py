@@ -198,6 +198,15 @@ def _scale(places: int) -> Any:
 
 # Out: each kind of figure with the scale it is stored with, however it was computed.
 Amount = Annotated[Decimal, _scale(2)]
+
+
+def plain_rate(value: Decimal) -> Decimal:
+    """A rate as published (11.4321, 10), without the stored column's trailing zeros and never
+    in exponent form (Decimal.normalize makes 10 into 1E+1)."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+ExchangeRateValue = Annotated[Decimal, AfterValidator(plain_rate)]
 Price = Annotated[Decimal, _scale(4)]
 Quantity = Annotated[Decimal, _scale(3)]
 Rate = Annotated[Decimal, _scale(2)]
@@ -641,6 +650,11 @@ class InvoiceOut(InvoiceSummaryOut):
     credit_reason: str
     seller: dict[str, Any]
     buyer: dict[str, Any]
+    exchange_rate: ExchangeRateValue | None = Field(
+        description="SEK per unit fixed at issue (a Swedish seller's invoice in another currency with VAT); null: none"
+    )
+    exchange_rate_on: dt.date | None = Field(description="The date of that rate")
+    sek_vat_amount: Amount | None = Field(description="The VAT in SEK (Mervärdesskattelagen 17 kap. 29 §, BT-111)")
     lines: list[LineOut]
     vat_breakdown: list[VatOut]
     credit_note_ids: list[int]
@@ -1074,3 +1088,42 @@ class TaskQuery(Schema):
     is_overdue: bool = Field(False, description="Open and past the due date")
     limit: Annotated[int, Field(ge=1, le=500)] = 50
     offset: Annotated[int, Field(ge=0, le=10**9)] = 0
+
+
+# --- exchange rates ---------------------------------------------------------------------------
+
+# As invoicing stores a rate (ExchangeRate.rate: SEK per one unit, 8 decimals).
+ExchangeRateString = decimal_string(4, 8, "11.4321")
+ForeignCurrency = Literal[tuple(code for code in CURRENCIES if code != "SEK")]  # type: ignore[valid-type]
+
+
+class ExchangeRateIn(BodyIn):
+    currency: ForeignCurrency
+    rate_on: BoundedDate = Field(description="The day the rate was published")
+    rate: ExchangeRateString = Field(description="SEK per one unit of the currency (a rate per 100 divided by 100)")
+
+
+class ExchangeRatesIn(BodyIn):
+    """Rates to store; one for a currency and day that has one replaces it (issued invoices keep theirs)."""
+
+    rates: list[ExchangeRateIn] = Field(min_length=1, max_length=1000)
+
+
+class ExchangeRateOut(Schema):
+    id: int
+    currency: str
+    rate_on: dt.date
+    rate: ExchangeRateValue
+    source: str = Field(description="manual, riksbank or api")
+
+
+class ExchangeRateQuery(Schema):
+    currency: ForeignCurrency | None = None
+    rate_from: IsoDate | None = None
+    rate_to: IsoDate | None = None
+    limit: Annotated[int, Field(ge=1, le=500)] = 50
+    offset: Annotated[int, Field(ge=0, le=10**9)] = 0
+
+
+class ExchangeRatePage(Page):
+    items: list[ExchangeRateOut]

@@ -23,7 +23,7 @@ from fakturera.autogiro.services import (
 from fakturera.autogiro.tests.factories import AutogiroSettingsFactory, MandateFactory
 from fakturera.core.errors import DomainError, StateConflict, ValidationFailed
 from fakturera.invoicing.services import credit_note_create
-from fakturera.invoicing.tests.factories import ISSUED_ON, credit_note, issued_invoice
+from fakturera.invoicing.tests.factories import ISSUED_ON, credit_note, exchange_rates, issued_invoice
 from fakturera.parties.tests.factories import OrganisationFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -136,6 +136,7 @@ def test_invoices_that_cannot_be_collected_are_refused_all_together(company, adm
     mandate = MandateFactory(company=company)
     good = issued_invoice(company, admin_user, customer=mandate.customer)
     no_mandate = issued_invoice(company, admin_user, customer=PersonFactory(company=company))
+    exchange_rates(company)
     in_euro = issued_invoice(company, admin_user, customer=mandate.customer, currency="EUR")
     note = credit_note(issued_invoice(company, admin_user, customer=mandate.customer), admin_user)
 

@@ -71,6 +71,11 @@ def test_the_trading_company_has_every_kind_of_document():
     assert categories >= {"S", "AE", "G"}
     assert rates == {Decimal("25"), Decimal("12"), Decimal("6")}
     assert invoices.filter(currency="EUR").exists()
+    # Issue 16: a euro invoice with VAT states it in SEK at the rate of its date.
+    euro = invoices.get(currency="EUR", sek_vat_amount__isnull=False)
+    assert (euro.exchange_rate, euro.exchange_rate_on) == (Decimal("11.4321"), euro.issued_on)
+    assert euro.vat_amount == Decimal("378.10")  # 362.50 + 15.60
+    assert euro.sek_vat_amount == Decimal("4322.48")  # 378.10 x 11.4321 = 4,322.477..., half-up
     assert invoices.exclude(rounding_amount=0).exists()
     assert invoices.filter(customer__gln="7300010000001").exists()
     assert invoices.filter(kind="credit_note").count() == 2

@@ -61,6 +61,10 @@ class Formats:
             text = re.sub(rf"{re.escape(symbol)}(?=\d)", symbol + NO_BREAK_SPACE, text)
         return text
 
+    def exchange_rate(self, value: Decimal) -> str:
+        # As the Riksbank publishes them: four decimals at least, more when the rate has them.
+        return format_decimal(value, "#,##0.0000####", locale=self.locale)
+
     def _quantity(self, value: Decimal) -> str:
         return format_decimal(value, "#,##0.###", locale=self.locale)
 
@@ -230,6 +234,17 @@ def document_content(doc: DocumentData) -> dict[str, Any]:
             text = words["buyer_vat_number"].format(vat_number=buyer.vat_number)
             if text not in notes:
                 notes.append(text)
+
+    if doc.sek_vat_amount is not None and doc.exchange_rate is not None and doc.exchange_rate_on is not None:
+        # Mervärdesskattelagen 17 kap. 29 §: the VAT in kronor too, with the rate that gave it.
+        notes.append(
+            words["vat_in_sek"].format(
+                amount=formats.money(doc.sek_vat_amount, "SEK"),
+                rate=formats.exchange_rate(doc.exchange_rate),
+                currency=doc.currency,
+                date=formats.date(doc.exchange_rate_on),
+            )
+        )
 
     totals = [
         [words["net_total"], formats.money(doc.net_amount, doc.currency)],

@@ -14,7 +14,7 @@ from fakturera.documents.pdf import pdffile
 from fakturera.documents.pdf.labels import LABELS
 from fakturera.documents.pdf.render import merge_pdfs, render_pdfs, template_names
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.tests.factories import credit_note, issued_invoice
+from fakturera.invoicing.tests.factories import credit_note, exchange_rates, issued_invoice
 from fakturera.parties.tests.factories import CompanyFactory, OrganisationFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -422,3 +422,29 @@ def test_every_language_has_every_label():
     assert {language: set(words) ^ keys for language, words in LABELS.items()} == {
         language: set() for language in LABELS
     }
+
+
+# Issue 16: 1,859.00 EUR of MIXED_LINES carries 382.84 EUR VAT; at 11.4321 SEK/EUR that is
+# 4,376.67 SEK (4,376.665 2... rounded half-up), stated under the VAT summary with its rate and date.
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("sv", "Moms i SEK: 4 376,67 kr (kurs 11,4321 SEK/EUR, 2026-11-02)"),
+        ("en", "VAT in SEK: SEK 4,376.67 (rate 11.4321 SEK/EUR, 2 Nov 2026)"),
+        ("da", "Moms i SEK: 4.376,67 SEK (kurs 11,4321 SEK/EUR, 02.11.2026)"),
+        ("nb", "MVA i SEK: 4 376,67 SEK (kurs 11,4321 SEK/EUR, 02.11.2026)"),
+    ],
+)
+def test_a_eur_invoice_states_its_vat_in_sek_with_the_rate(seller, admin_user, language, expected):
+    exchange_rates(seller, on=ISSUED_ON)
+    invoice = issue(seller, admin_user, PersonFactory(company=seller, language=language), currency="EUR")
+
+    text = " ".join(text_of(render(invoice)[0]).split())
+
+    assert invoice.sek_vat_amount == Decimal("4376.67")
+    assert expected in text
+
+
+def test_a_sek_invoice_states_no_vat_in_sek(seller, admin_user):
+    text = text_of(render(issue(seller, admin_user, PersonFactory(company=seller, language="sv")))[0])
+    assert "Moms i SEK" not in text

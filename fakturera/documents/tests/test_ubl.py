@@ -25,7 +25,7 @@ from fakturera.documents.data import DocumentData, document_data
 from fakturera.documents.ubl.build import build_ubl
 from fakturera.documents.ubl.validator import fatal_rules, validate_files, validator_path
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.tests.factories import credit_note, issued_invoice
+from fakturera.invoicing.tests.factories import credit_note, exchange_rates, issued_invoice
 from fakturera.parties.tests.factories import CompanyFactory, OrganisationFactory, PersonFactory, StaffFactory
 
 # The matrix is issued once per module (see `matrix`); the mark makes pytest-django set up the database.
@@ -101,6 +101,8 @@ def issue_matrix() -> dict[str, tuple[Invoice, bytes | None]]:
     iban_company.peppol_id = "0007:" + iban_company.org_number.replace("-", "")
     iban_company.save()
     iban_actor = StaffFactory(company=iban_company, role="admin").user
+    # EUR 11.4321, NOK 0.9612, DKK 1.5327 SEK: its invoices in those currencies state their VAT in SEK too.
+    exchange_rates(iban_company, on=ISSUED_ON)
 
     reference = PersonFactory(company=company, name="Karin Inköp")
     domestic_buyer = OrganisationFactory(
@@ -205,6 +207,23 @@ def issue_matrix() -> dict[str, tuple[Invoice, bytes | None]]:
             iban_company, iban_actor, OrganisationFactory(company=iban_company, name="Euro Kund AB"),
             [line("Konsultation", "3", "120.50", unit="h"), line("Rapport", "1", "80", rate="6")],
             currency="EUR", buyer_reference="EU-9",
+        ),
+        None,
+    )  # fmt: skip
+    # Issue 16: VAT in SEK (BT-6, BT-111) on invoices in NOK and DKK with VAT, as on the EUR one.
+    cases["nok_with_vat"] = (
+        issue(
+            iban_company, iban_actor, OrganisationFactory(company=iban_company, name="Norsk Kund AB"),
+            [line("Konsultation", "2", "1450", unit="h"), line("Kursbok", "1", "399", rate="6")],
+            currency="NOK", buyer_reference="NO-1",
+        ),
+        None,
+    )  # fmt: skip
+    cases["dkk_with_vat"] = (
+        issue(
+            iban_company, iban_actor, OrganisationFactory(company=iban_company, name="Dansk Kund AB"),
+            [line("Handledning", "3", "875.25", unit="h")],
+            currency="DKK", buyer_reference="DK-1",
         ),
         None,
     )  # fmt: skip
@@ -314,7 +333,7 @@ CASES = [
     "domestic_mixed", "reverse_charge_eu", "intra_community_goods", "export_outside_eu", "exempt_healthcare",
     "outside_scope", "whole_unit_rounding", "eur_invoice", "sixty_lines", "gln_buyer", "private_person",
     "vat_scheme_buyer", "with_pdf", "cash_discount", "cash_discount_english", "credit_note_full",
-    "credit_note_partial",
+    "credit_note_partial", "nok_with_vat", "dkk_with_vat",
 ]  # fmt: skip
 
 
@@ -370,7 +389,7 @@ def test_every_case_of_the_matrix_is_validated(matrix):
 def test_the_amount_due_is_the_stored_total(matrix):
     for name, case in matrix.items():
         assert Decimal(case.value("cac:LegalMonetaryTotal/cbc:PayableAmount")) == case.stored_total, name
-        assert Decimal(case.value("cac:TaxTotal/cbc:TaxAmount")) == case.document.vat_amount, name
+        assert Decimal(case.value("cac:TaxTotal[cac:TaxSubtotal]/cbc:TaxAmount")) == case.document.vat_amount, name
         assert case.value("cbc:DocumentCurrencyCode") == case.document.currency, name
 
 
@@ -404,7 +423,12 @@ def test_a_euro_invoice_is_paid_to_the_iban_first(matrix):
     assert case.value("cac:PaymentMeans[1]/cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID") == (
         "ESSESESS"
     )
-    assert set(case.tree().xpath("//@currencyID", namespaces=NS)) == {"EUR"}
+    # Every amount in euro but the VAT in SEK of the second TaxTotal (BT-111, issue 16).
+    assert set(case.tree().xpath("//@currencyID", namespaces=NS)) == {"EUR", "SEK"}
+    tree = case.tree()
+    in_sek = tree.xpath("//*[@currencyID='SEK']/..", namespaces=NS)
+    assert in_sek == tree.xpath("cac:TaxTotal[not(cac:TaxSubtotal)]", namespaces=NS)
+    assert len(in_sek) == 1
 
 
 def test_a_credit_note_refers_to_the_invoice_it_credits(matrix):
@@ -546,3 +570,39 @@ def test_the_same_document_builds_the_same_bytes(matrix):
     case = matrix["sixty_lines"]
 
     assert build_ubl(case.document) == case.xml
+
+
+# --- VAT in SEK on a foreign-currency document (issue 16) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "currency", "rate"),
+    [
+        ("eur_invoice", "EUR", "11.4321"),
+        ("nok_with_vat", "NOK", "0.9612"),
+        ("dkk_with_vat", "DKK", "1.5327"),
+        ("credit_note_partial", "EUR", "11.4321"),
+    ],
+)
+def test_a_foreign_currency_document_with_vat_states_its_vat_in_sek(matrix, name, currency, rate):
+    case = matrix[name]
+    tree = case.tree()
+    document_vat = case.document.vat_amount
+
+    assert case.value("cbc:DocumentCurrencyCode") == currency
+    assert case.value("cbc:TaxCurrencyCode") == "SEK"  # BT-6
+    first, second = tree.xpath("cac:TaxTotal", namespaces=NS)
+    assert first.xpath("cbc:TaxAmount/@currencyID", namespaces=NS) == [currency]
+    assert first.xpath("cbc:TaxAmount", namespaces=NS)[0].text == f"{document_vat:.2f}"
+    # BT-111: the stored SEK figure (the VAT times the rate fixed at issue, rounded half-up), alone.
+    assert [child.tag.split("}")[1] for child in second] == ["TaxAmount"]
+    assert second[0].get("currencyID") == "SEK"
+    expected = (document_vat * Decimal(rate)).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+    assert second[0].text == f"{expected:.2f}" == f"{case.document.sek_vat_amount:.2f}"
+
+
+@pytest.mark.parametrize("name", ["domestic_mixed", "export_outside_eu", "reverse_charge_eu"])
+def test_a_sek_document_or_one_without_vat_has_one_tax_total_and_no_tax_currency(matrix, name):
+    tree = matrix[name].tree()
+    assert tree.xpath("cbc:TaxCurrencyCode", namespaces=NS) == []
+    assert len(tree.xpath("cac:TaxTotal", namespaces=NS)) == 1

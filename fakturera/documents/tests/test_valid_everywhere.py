@@ -2,8 +2,9 @@
 
 Hypothesis makes a seller (SE, DK, NO, FI; with and without a VAT number), a customer
 (a person or an organisation in SE, NO, DK, FI, DE, GB or the US, with and without VAT
-number, organisation number, Peppol ID, GLN), a currency (SEK, NOK, DKK, EUR, USD) and
-lines of every VAT category and rate, and asks the services: create the customer, create
+number, organisation number, Peppol ID, GLN), a currency (SEK, NOK, DKK, EUR, USD), the
+company's exchange rates (issue 16: mostly of a day shortly before the invoice date, sometimes
+none), and lines of every VAT category and rate, and asks the services: create the customer, create
 and issue the invoice, credit it fully or partly. A refusal (DomainError) is a fine
 answer if it says something. Every document accepted is built as UBL, and all of them
 go through the official validator in ONE run at the end (its start-up dominates); no
@@ -35,7 +36,7 @@ from fakturera.documents.data import document_data
 from fakturera.documents.ubl.build import build_ubl
 from fakturera.documents.ubl.validator import fatal_rules, validate_files, validator_path
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.services import credit_note_create, invoice_create_issued
+from fakturera.invoicing.services import RateIn, credit_note_create, exchange_rates_save, invoice_create_issued
 from fakturera.parties.services import company_create, customer_create
 from fakturera.parties.tests.factories import UserFactory
 
@@ -65,6 +66,12 @@ PEPPOL_IDS = {
 CITIES = {"SE": "Västerås", "NO": "Bergen", "DK": "Odense", "FI": "Helsinki", "DE": "Berlin", "GB": "London"}
 CURRENCIES = ("SEK", "SEK", "NOK", "DKK", "EUR", "EUR", "USD")  # USD is refused: not a currency we invoice in
 UNITS = ("st", "h", "tim", "mån", "dag", "km", "kg", "paket", "")
+# SEK per unit, around what they have been.
+RATE_RANGES = {
+    "EUR": (Decimal("9"), Decimal("13")),
+    "NOK": (Decimal("0.8"), Decimal("1.2")),
+    "DKK": (Decimal("1.2"), Decimal("1.8")),
+}
 
 
 @st.composite
@@ -135,6 +142,17 @@ def examples(draw) -> dict[str, Any]:
         "currency": draw(st.sampled_from(CURRENCIES)),
         "lines": draw(lines(seller["country"])),
         "credit": draw(st.sampled_from(("none", "full", "partial"))),
+        # Issue 16: a Swedish seller's invoice in another currency with VAT needs a rate; mostly
+        # there is one, of the invoice date or a few days before (a weekend), sometimes none.
+        "rates": None
+        if draw(st.integers(0, 4)) == 0
+        else (
+            ISSUED_ON - dt.timedelta(days=draw(st.integers(0, 4))),
+            {
+                currency: draw(st.decimals(low, high, places=draw(st.integers(2, 6))))
+                for currency, (low, high) in RATE_RANGES.items()
+            },
+        ),
     }
 
 
@@ -142,6 +160,7 @@ def examples(draw) -> dict[str, Any]:
 class Outcome:
     documents: list[tuple[str, bytes, bool]] = field(default_factory=list)  # (label, UBL, buyer has an address)
     refusals: list[tuple[str, str]] = field(default_factory=list)  # (what was refused, message)
+    with_sek_vat: int = 0  # documents stating their VAT in SEK too (issue 16)
 
 
 def _ubl(invoice: Invoice) -> tuple[bytes, bool]:
@@ -161,6 +180,11 @@ def _issue(example: dict[str, Any], outcome: Outcome) -> None:
     try:
         company = company_create(actor=actor, name="Säljaren AB", **example["seller"])
         customer = customer_create(company=company, kind=example["kind"], **example["customer"])
+        if example["rates"] is not None:
+            rates_on, rates = example["rates"]
+            exchange_rates_save(
+                company=company, actor=actor, rates=[RateIn(code, rates_on, rate) for code, rate in rates.items()]
+            )
         invoice = invoice_create_issued(
             company=company, customer=customer, actor=actor, lines=example["lines"], currency=example["currency"],
             issued_on=ISSUED_ON,
@@ -169,6 +193,10 @@ def _issue(example: dict[str, Any], outcome: Outcome) -> None:
         outcome.refusals.append((repr(example), refused.message))
         return
     outcome.documents.append((repr(example), *_ubl(invoice)))
+    # ML 17 kap. 29 §: a Swedish seller's invoice in another currency with VAT states it in SEK.
+    states_sek = company.country == "SE" and invoice.currency != "SEK" and invoice.vat_amount != 0
+    assert (invoice.sek_vat_amount is not None) == states_sek, example
+    outcome.with_sek_vat += states_sek
     if example["credit"] == "none":
         return
     quantities = None
@@ -214,7 +242,10 @@ def test_every_document_the_services_accept_passes_the_peppol_validator(tmp_path
     reasons: dict[str, int] = {}
     for _example, message in outcome.refusals:
         reasons[message[:90]] = reasons.get(message[:90], 0) + 1
-    print(f"\n{len(outcome.documents)} documents accepted and validated, {len(outcome.refusals)} refusals:")
+    print(
+        f"\n{len(outcome.documents)} documents accepted and validated ({outcome.with_sek_vat} invoices with their "
+        f"VAT in SEK too), {len(outcome.refusals)} refusals:"
+    )
     for message, count in sorted(reasons.items(), key=lambda pair: -pair[1]):
         print(f"  {count:4} {message}")
     failures = []

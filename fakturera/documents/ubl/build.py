@@ -28,6 +28,10 @@ Choices where the data leaves room:
   another currency than SEK list the IBAN first. Credit notes carry no payment
   means, only the payment terms text (BR-CO-25: a positive amount due needs a due
   date or payment terms).
+- VAT in the accounting currency: a Swedish seller's document in EUR, NOK or DKK with VAT
+  names SEK as its VAT accounting currency (BT-6, TaxCurrencyCode) and adds a second
+  TaxTotal holding only the VAT in SEK stored at issue (BT-111; BR-53, PEPPOL-EN16931-R054:
+  no subtotals in it), as Mervärdesskattelagen 17 kap. 29 § asks the VAT in kronor.
 """
 
 from __future__ import annotations
@@ -138,6 +142,8 @@ CREDIT_TRANSFER = "30"
 # bank account (42) names the account and its branch (the BIC), else SEPA credit transfer.
 DANISH_ACCOUNT_TRANSFER, SEPA_CREDIT_TRANSFER = "42", "58"
 OUTSIDE_SCOPE = "O"
+# The VAT accounting currency of a Swedish seller (BT-6).
+TAX_CURRENCY = "SEK"
 INTRA_COMMUNITY = "K"
 
 
@@ -163,6 +169,10 @@ def build_ubl(document: DocumentData, *, pdf: bytes | None = None) -> bytes:
     if note:
         _text(root, "Note", note)
     _text(root, "DocumentCurrencyCode", document.currency)
+    has_tax_currency = document.sek_vat_amount is not None and document.currency != TAX_CURRENCY
+    if has_tax_currency:
+        # BT-6 (PEPPOL-EN16931-R005: only when it differs from the document's currency).
+        _text(root, "TaxCurrencyCode", TAX_CURRENCY)
     buyer_reference = _buyer_reference(document)
     if buyer_reference:
         _text(root, "BuyerReference", buyer_reference)
@@ -216,6 +226,10 @@ def build_ubl(document: DocumentData, *, pdf: bytes | None = None) -> bytes:
     _text(tax_total, "TaxAmount", _amount(document.vat_amount), currency)
     for row in document.vat:
         _tax_subtotal(tax_total, row, currency)
+    if has_tax_currency:
+        # BT-111: the VAT in the accounting currency, the stored figure, without subtotals.
+        accounting_total = etree.SubElement(root, CAC["TaxTotal"])
+        _text(accounting_total, "TaxAmount", _amount(document.sek_vat_amount), {"currencyID": TAX_CURRENCY})
 
     totals = etree.SubElement(root, CAC["LegalMonetaryTotal"])
     _text(totals, "LineExtensionAmount", _amount(document.net_amount), currency)

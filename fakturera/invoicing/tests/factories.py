@@ -13,6 +13,7 @@ Plain functions for the usual case (a company and a user in hand):
     draft_invoice(company, user, "100")
     credit_note(invoice, user, quantities={line.pk: Decimal("1")})
     basis_registered(company, user, "100.00", name="Anna Berg")
+    exchange_rates(company)                              # EUR, NOK, DKK rates for ISSUED_ON
 
 and factory_boy factories (`DraftInvoiceFactory`, `IssuedInvoiceFactory`) for tests that
 care little about whose invoice it is.
@@ -34,7 +35,9 @@ from fakturera.documents.models import DocumentFormat, InvoiceDocument
 from fakturera.documents.services import document_get
 from fakturera.invoicing.models import Invoice, NumberSeries
 from fakturera.invoicing.services import (
+    RateIn,
     credit_note_create,
+    exchange_rates_save,
     invoice_create_draft,
     invoice_create_issued,
     invoice_issue,
@@ -51,6 +54,21 @@ def line(
 ) -> dict[str, Any]:
     """One invoice line as the services take it (VAT category S unless `vat_category` says otherwise)."""
     return {"description": description, "quantity": quantity, "unit_price": price, "vat_rate": vat_rate, **extra}
+
+
+# SEK per one unit, of the kind the Riksbank publishes (made up, not a real day's rates).
+RATES = {"EUR": "11.4321", "NOK": "0.9612", "DKK": "1.5327"}
+
+
+def exchange_rates(company: Company, *, on: dt.date | None = ISSUED_ON, **rates: str) -> None:
+    """The company's exchange rates for `on` (today when None): RATES, or the ones given
+    (`EUR="11.20"`), which a Swedish seller's invoice in that currency with VAT needs to be issued."""
+    day = on or timezone.localdate()
+    exchange_rates_save(
+        company=company,
+        actor=None,
+        rates=[RateIn(currency, day, rate) for currency, rate in (rates or RATES).items()],
+    )
 
 
 # Two consultations at 25 %: 900.00 net, 1,125.00 in all.

@@ -122,6 +122,7 @@ def test_a_draft_issued_meanwhile_fails_the_whole_batch_and_takes_no_number(comp
         terms_days=30,
         totals=TotalsMemo(round_to_whole=False).totals([(Decimal(2), Decimal(450), VatKey("S", Decimal(25)))], "SEK"),
         buyer={},
+        currency="SEK",
         draft={"id": drafts[0].pk},
     )
     invoice_issue(invoice=drafts[0], actor=admin_user)  # number 1

@@ -12,7 +12,7 @@ from fakturera.catalog.vat import VatKey
 from fakturera.core.money import is_rounded_to_whole_units
 from fakturera.invoicing.rules import figures
 from fakturera.invoicing.services import invoice_issue
-from fakturera.invoicing.tests.factories import draft_invoice
+from fakturera.invoicing.tests.factories import draft_invoice, exchange_rates
 from fakturera.invoicing.totals import LineInput, compute_totals
 
 # 99.60 + 25 % VAT = 124.50: rounded to whole units 125.00, with 0.50 rounding.
@@ -45,6 +45,7 @@ def test_the_rule_needs_the_company_setting_too():
 def test_a_draft_and_the_issued_invoice_agree(company, admin_user, currency, total):
     company.is_rounding_to_whole_units = True
     company.save()
+    exchange_rates(company, on=None)  # issued today, below
     draft = draft_invoice(company, admin_user, "99.60", currency=currency)
 
     shown = figures(draft, list(draft.lines.all()), [], round_to_whole=company.is_rounding_to_whole_units)

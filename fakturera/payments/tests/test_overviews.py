@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from fakturera.invoicing.tests.factories import credit_note, issued_invoice
+from fakturera.invoicing.tests.factories import credit_note, exchange_rates, issued_invoice
 from fakturera.parties.tests.factories import PersonFactory
 from fakturera.payments import selectors
 from fakturera.payments.services import credit_refund, payment_register, payment_reverse
@@ -152,6 +152,7 @@ def test_statement_running_balance_opening_and_closing(company, admin_user):
 def test_a_reversed_payment_comes_back_on_the_statement_and_currencies_stay_apart(company, admin_user):
     customer = PersonFactory(company=company)
     invoice = issued_invoice(company, admin_user, "1000", customer=customer, issued_on=dt.date(2026, 10, 1))
+    exchange_rates(company, on=dt.date(2026, 10, 2))
     euro = issued_invoice(company, admin_user, "100", customer=customer, issued_on=dt.date(2026, 10, 2), currency="EUR")
     payment = pay(company, admin_user, invoice, "1250", dt.date(2026, 10, 5))
     payment_reverse(company=company, actor=admin_user, payment_id=payment.pk, reason="wrong customer")

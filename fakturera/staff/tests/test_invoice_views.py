@@ -12,7 +12,13 @@ from django.urls import reverse
 from fakturera.billables.tests.factories import add_lines, customer_with_items
 from fakturera.invoicing.models import Invoice, InvoiceEvent, InvoiceLine, NumberSeries
 from fakturera.invoicing.services import credit_note_create, invoices_register_from_basis
-from fakturera.invoicing.tests.factories import ISSUED_ON, basis_registered, draft_invoice
+from fakturera.invoicing.tests.factories import (
+    ISSUED_ON,
+    basis_registered,
+    draft_invoice,
+    exchange_rates,
+    issued_invoice,
+)
 from fakturera.parties.tests.factories import CompanyFactory, PersonFactory
 from fakturera.staff.tests.invoice_helpers import messages_of, staff_client
 
@@ -166,6 +172,20 @@ def test_issued_invoice_page_shows_facts_parties_lines_vat_and_no_edit(company):
     assert reverse("staff:invoice_edit", args=[invoice.pk]) not in html
     assert reverse("staff:invoice_delete", args=[invoice.pk]) not in html
     assert reverse("staff:invoice_credit", args=[invoice.pk]) in html
+
+
+def test_a_euro_invoice_shows_its_vat_in_sek_with_the_rate(company):
+    # Given a euro invoice with 25 % VAT issued at 11.4321 SEK/EUR
+    client, user = staff_client(company)
+    exchange_rates(company)
+    invoice = issued_invoice(company, user, "1000", currency="EUR")
+
+    # When its page is opened
+    page = client.get(reverse("staff:invoice_detail", args=[invoice.pk])).content.decode()
+
+    # Then the VAT in SEK is under the VAT, with its rate and date
+    assert "VAT in SEK (rate 11.4321 SEK/EUR, 2026-11-20)" in page
+    assert "2,858.03" in page
 
 
 def test_rounding_line_shows_when_the_company_rounds(company):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from fakturera.billables.tests.factories import customer_with_items
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.services import invoices_register_from_basis
-from fakturera.invoicing.tests.factories import ISSUED_ON, credit_note, draft_invoice, issued_invoice
+from fakturera.invoicing.tests.factories import ISSUED_ON, credit_note, draft_invoice, exchange_rates, issued_invoice
 from fakturera.parties.models import Customer
 from fakturera.parties.tests.factories import OrganisationFactory, PersonFactory
 from fakturera.staff.listing import Column, paginate, parse_sort
@@ -102,6 +102,7 @@ def test_the_customer_list_sorts_by_its_columns_and_counts_the_filter(company):
 def test_issued_and_credited_invoices_total_per_currency(company):
     client, user = staff_client(company)
     invoice = issued_invoice(company, user, "80", issued_on=dt.date(2026, 11, 3))
+    exchange_rates(company)
     issued_invoice(company, user, "40", currency="EUR")
     credit_note(invoice, user)
 
