@@ -1037,6 +1037,8 @@ class RateTableOut(Schema):
 class RateQuery(Schema):
     country: NordicCountry | None = None
     kind: RateKindCode | None = None
+
+
 # --- tasks (worklist) ----------------------------------------------------------------------------
 
 TaskStateCode = Literal["open", "closed"]
