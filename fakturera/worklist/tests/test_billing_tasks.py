@@ -19,7 +19,7 @@ from django.utils import timezone
 from fakturera.core import events
 from fakturera.core.errors import StateConflict, ValidationFailed
 from fakturera.invoicing.services import credit_note_create, invoices_issue_drafts
-from fakturera.invoicing.tests.factories import credit_note, issued_invoice
+from fakturera.invoicing.tests.factories import credit_note, exchange_rates, issued_invoice
 from fakturera.parties.tests.factories import CompanyFactory, StaffFactory
 from fakturera.payments.services import payment_register
 from fakturera.worklist import selectors, services, states
@@ -91,6 +91,7 @@ def test_the_company_chooses_on_off_or_only_above_an_amount(company, admin_user)
     services.worklist_settings_save(company=company, billing_tasks=BillingTasks.ABOVE, billing_task_min_amount="1 000")
     small = issued_invoice(company, admin_user, "800")  # 1,000.00 with VAT: not above
     large = issued_invoice(company, admin_user, "801")  # 1,001.25
+    exchange_rates(company)  # the invoice date's rate, as a Swedish seller's EUR invoice with VAT needs
     euro = issued_invoice(company, admin_user, "10", currency="EUR")  # not comparable: a task
     note = credit_note(large, admin_user)
 
