@@ -32,6 +32,9 @@ PAGES: dict[str, str] = {
     "webhook_deliveries": ADMIN,
     "autogiro_settings": ADMIN,
     "payment_settings": ADMIN,
+    "bookkeeping_settings": ADMIN,
+    "period_close": ADMIN,
+    "period_reopen": ADMIN,
     "failed_tasks": ADMIN,
     "failed_task_rerun": ADMIN,
     # Pages that only change something: a read-only user is not offered them.

@@ -8,6 +8,7 @@ from fakturera.staff.views import (
     autogiro,
     basis,
     billables,
+    bookkeeping,
     catalog,
     company,
     courses,
@@ -118,6 +119,11 @@ urlpatterns = [
     path("customers/<int:pk>/credit/apply/", payments.customer_credit_apply, name="customer_credit_apply"),
     path("customers/<int:pk>/credit/refund/", payments.customer_refund, name="customer_refund"),
     path("settings/payments/", payments.payment_settings, name="payment_settings"),
+    # Bookkeeping: the accounts and closed months (admin); the vouchers
+    path("settings/bookkeeping/", bookkeeping.bookkeeping_settings, name="bookkeeping_settings"),
+    path("settings/bookkeeping/close/", bookkeeping.period_close, name="period_close"),
+    path("settings/bookkeeping/reopen/", bookkeeping.period_reopen, name="period_reopen"),
+    path("vouchers/", bookkeeping.voucher_list, name="voucher_list"),
     # Courses (seed 000)
     path("courses/", courses.course_list, name="course_list"),
     path("courses/new/", courses.course_edit, name="course_create"),
