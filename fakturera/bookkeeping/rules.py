@@ -335,9 +335,9 @@ def _allocation_lines(draft: Draft, a: AllocationFacts, accounts: Mapping[str, s
 
 
 def _discount_lines(draft: Draft, a: AllocationFacts, accounts: Mapping[str, str]) -> None:
-    """A cash discount lowers the sale and its output VAT (Mervärdesskattelagen 15 kap.: a discount
-    after the sale reduces the taxable amount): the net to lämnade kassarabatter, the VAT back off
-    output VAT, per VAT group as payments split it (invoicing.rules.cash_discount)."""
+    """A cash discount lowers the sale and its output VAT (Mervärdesskattelagen: a discount after the
+    sale reduces the taxable amount; payments/discounts.py): the net to lämnade kassarabatter, the
+    VAT back off output VAT, per VAT group as payments split it (invoicing.rules.cash_discount)."""
     sign = 1 if a.amount > 0 else -1
     parts = list(a.vat_parts)
     if sum((p.net + p.vat for p in parts), ZERO) != abs(a.amount):
