@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from fakturera.bookkeeping.models import AccountMapping, PeriodLock, Voucher, VoucherLine
-from fakturera.bookkeeping.rules import BAS_DEFAULTS, Document, DocumentLine, DocumentVat
+from fakturera.bookkeeping.rules import BAS_DEFAULTS, BOOK_CURRENCY, Document, DocumentLine, DocumentVat
 from fakturera.core.bulk import any_of
 from fakturera.invoicing.models import Invoice, InvoiceLine, InvoiceVat
 from fakturera.invoicing.states import InvoiceKind
@@ -25,21 +25,24 @@ def accounts_of(company_id: int) -> dict[str, str]:
     return accounts
 
 
-def documents_for_books(company_id: int, invoice_ids: Sequence[int], *, currency: str) -> list[Document]:
-    """Issued invoices and credit notes of `invoice_ids` in `currency` (the books' own), with
-    their lines and VAT rows as stored, in three queries whatever their number. Documents in
-    another currency are left out (DESIGN.md, "Foreign currency")."""
+def documents_for_books(company_id: int, invoice_ids: Sequence[int]) -> list[Document]:
+    """Issued invoices and credit notes of `invoice_ids` in the currency of their seller's books
+    (rules.BOOK_CURRENCY by the seller's country as issued), with their lines and VAT rows as
+    stored, in three queries whatever their number. Documents in another currency, and those of a
+    seller whose books are not kept here, are left out (DESIGN.md, "Companies and currencies")."""
     ids = sorted(set(invoice_ids))
     if not ids:
         return []
-    heads = list(
-        Invoice.objects.filter(Q(company_id=company_id, currency=currency) & any_of(Invoice, ids))
+    heads = [
+        row
+        for row in Invoice.objects.filter(Q(company_id=company_id) & any_of(Invoice, ids))
         .order_by("pk")
         .values_list(
             "pk", "kind", "number", "seller", "buyer", "issued_on", "total_amount", "rounding_amount",
-            "credited_invoice__number",
+            "credited_invoice__number", "currency",
         )
-    )  # fmt: skip
+        if BOOK_CURRENCY.get((row[3] or {}).get("country", "")) == row[9]
+    ]  # fmt: skip
     if not heads:
         return []
     found = [row[0] for row in heads]
@@ -58,7 +61,7 @@ def documents_for_books(company_id: int, invoice_ids: Sequence[int], *, currency
     ):
         vats[invoice_id].append(DocumentVat(category, rate, vat))
     documents = []
-    for pk, kind, number, seller, buyer, issued_on, total, rounding, credited_number in heads:
+    for pk, kind, number, seller, buyer, issued_on, total, rounding, credited_number, _currency in heads:
         prefix = (seller or {}).get("series_prefix", "")
         documents.append(
             Document(

@@ -27,6 +27,7 @@ from fakturera.core.bulk import bulk_insert, bulk_insert_returning_ids
 from fakturera.core.errors import DomainError, StateConflict, ValidationFailed
 from fakturera.core.events import publish
 from fakturera.core.period_locks import check_open, month_of
+from fakturera.core.rows import insert_tree
 from fakturera.parties.models import Company
 from fakturera.payments.selectors import allocations_for_books, payments_for_books
 
@@ -49,10 +50,7 @@ def vouchers_book_documents(*, company_id: int, invoice_ids: Sequence[int], acto
     """A voucher per issued invoice or credit note of `invoice_ids` (invoice.issued,
     invoice.credited). An unmapped line refuses the event, and with it the issuing: a voucher is
     never lost, nor booked on a guessed account (DESIGN.md, "Missing accounts")."""
-    currency = _company_books(company_id)
-    if currency is None or not invoice_ids:
-        return []
-    documents = selectors.documents_for_books(company_id, invoice_ids, currency=currency)
+    documents = selectors.documents_for_books(company_id, invoice_ids)
     if not documents:
         return []
     accounts = selectors.accounts_of(company_id)
@@ -142,16 +140,27 @@ def _write(company_id: int, drafts: Sequence[Draft], *, actor_id: int | None, re
                  draft.source_id, reverses, actor_id)
             )  # fmt: skip
             ordered.append(draft)
-    ids = bulk_insert_returning_ids(Voucher, VOUCHER_COLUMNS, rows)
-    bulk_insert(
-        VoucherLine,
-        LINE_COLUMNS,
-        (
-            (voucher_id, position, line.account, line.amount, line.text[:200])
-            for voucher_id, draft in zip(ids, ordered, strict=True)
-            for position, line in enumerate(draft.lines, start=1)
-        ),
-    )
+    if len(rows) == 1:
+        # One voucher (an invoice issued from its page, a payment by hand): with its lines in one
+        # statement on PostgreSQL (core.rows.insert_tree), as invoicing writes one new invoice.
+        voucher = Voucher(**dict(zip(VOUCHER_COLUMNS, rows[0], strict=True)))
+        lines = [
+            VoucherLine(position=position, account=line.account, amount=line.amount, text=line.text[:200])
+            for position, line in enumerate(ordered[0].lines, start=1)
+        ]
+        insert_tree(voucher, [("voucher", lines)])
+        ids = [voucher.pk]
+    else:
+        ids = bulk_insert_returning_ids(Voucher, VOUCHER_COLUMNS, rows)
+        bulk_insert(
+            VoucherLine,
+            LINE_COLUMNS,
+            (
+                (voucher_id, position, line.account, line.amount, line.text[:200])
+                for voucher_id, draft in zip(ids, ordered, strict=True)
+                for position, line in enumerate(draft.lines, start=1)
+            ),
+        )
     publish(VOUCHER_CREATED, company_id=company_id, actor=actor_id, voucher_ids=ids)
     return ids
 
