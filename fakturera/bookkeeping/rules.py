@@ -194,7 +194,7 @@ class Draft:
 def check_balanced(draft: Draft) -> None:
     """Double entry: debits equal credits. A voucher that does not balance is a bug, never booked."""
     total = sum((line.amount for line in draft.lines), ZERO)
-    if total != 0 or not draft.lines:
+    if total != 0:
         raise AssertionError(f"voucher {draft.source_kind} {draft.source_id} does not balance: {total} {draft.lines}")
 
 
@@ -404,13 +404,10 @@ def payment_vouchers(
             kind, on, text = make
             draft = drafts[key] = Draft(kind, a.id, Series.PAYMENTS, on, str(text))
         _allocation_lines(draft, a, accounts)
-    result = []
     for draft in drafts.values():
         draft.merged()
-        if draft.lines:  # a credit payment given back to the same payment nets to nothing
-            check_balanced(draft)
-            result.append(draft)
-    return result
+        check_balanced(draft)
+    return list(drafts.values())
 
 
 def reversal_voucher(*, voucher_id: int, number: str, lines: Iterable[Line], on: dt.date, reason: str) -> Draft:

@@ -123,12 +123,14 @@ LINE_COLUMNS = ("voucher_id", "position", "account", "amount", "text")
 def _write(company_id: int, drafts: Sequence[Draft], *, actor_id: int | None, reverses: int | None = None) -> list[int]:
     """Number the drafts (per series and fiscal year, in date and source order) and insert them with
     their lines: one number statement per series and year, one insert of vouchers, one of lines."""
-    if not drafts:
-        return []
     groups: dict[tuple[str, dt.date], list[Draft]] = defaultdict(list)
     for draft in drafts:
         rules.check_balanced(draft)
-        groups[(draft.series, rules.fiscal_year_start(draft.date))].append(draft)
+        # An event of no amount (an invoice of free items) changes no account: no voucher.
+        if draft.lines:
+            groups[(draft.series, rules.fiscal_year_start(draft.date))].append(draft)
+    if not groups:
+        return []
     rows: list[tuple[Any, ...]] = []
     ordered: list[Draft] = []
     for (series, year), group in sorted(groups.items()):

@@ -93,6 +93,14 @@ def test_a_lines_account_code_decides_a_reminder_fee_and_interest(company, admin
     }
 
 
+def test_an_invoice_of_no_amount_changes_no_account_and_makes_no_voucher(company, admin_user):
+    free = issued_invoice(company, admin_user, "0")
+    paid = issued_invoice(company, admin_user, "100")
+
+    assert not Voucher.objects.filter(source_id=free.pk).exists()
+    assert voucher_of(paid).number == 1
+
+
 def test_a_credit_note_is_the_mirror_image(company, admin_user):
     invoice = issued_invoice(company, admin_user, lines=[line("Kurs", "400"), line("Bok", "100", vat_rate="6")])
     first_line = invoice.lines.get(position=1)
