@@ -122,6 +122,24 @@ def _measure_camt_import(n: int) -> tuple[int, float, dict[str, str]]:
     return case.n, seconds, case.extra
 
 
+def _measure_sie_export(n: int) -> tuple[int, float, dict[str, str]]:
+    from bench.sie_export import sie_export_run, sie_export_setup, sie_export_verify
+
+    case = sie_export_setup(n=n)
+    seconds = sie_export_run(case)
+    sie_export_verify(case)
+    return case.n, seconds, case.extra
+
+
+def _measure_reminders(n: int) -> tuple[int, float, dict[str, str]]:
+    from bench.reminders import reminders_run_case, reminders_setup, reminders_verify
+
+    case = reminders_setup(n=n)
+    seconds = reminders_run_case(case)
+    reminders_verify(case)
+    return case.n, seconds, case.extra
+
+
 # name -> (default N, measurement returning (N, seconds) or (N, seconds, {extra figure: value}))
 MEASUREMENTS: dict[str, tuple[int, Callable[[int], tuple[Any, ...]]]] = {
     "issue": (10_000, _measure_issue),
@@ -137,6 +155,12 @@ MEASUREMENTS: dict[str, tuple[int, Callable[[int], tuple[Any, ...]]]] = {
     # One camt.054 file of N credits against N open invoices (seconds: the first import;
     # second_s: the same file again, every line already booked; peak_rss_mb: memory it took).
     "camt_import": (50_000, _measure_camt_import),
+    # A year of one large company as SIE 4I: N #TRANS rows in N/4 vouchers, streamed from an
+    # iterator to a file (the format alone, no database; seconds: the write; peak_rss_mb: flat).
+    "sie_export": (1_000_000, _measure_sie_export),
+    # One day's reminder run over N overdue invoices of N/5 customers (seconds: the first run;
+    # second_s: the same run again, which queues nothing).
+    "reminders": (100_000, _measure_reminders),
 }
 
 

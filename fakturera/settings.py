@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "fakturera.courses",
     "fakturera.autogiro",
     "fakturera.payments",
+    "fakturera.collections",
     "fakturera.bookkeeping",
     "fakturera.portal",
     "fakturera.distribution",

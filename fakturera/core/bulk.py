@@ -70,6 +70,41 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
     return _copy(meta.db_table, (*given, *rest), rows, tail=tuple(fill))
 
 
+def bulk_insert_new(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """`bulk_insert`, skipping the rows a unique constraint already holds (another transaction's
+    or an earlier call's): what an idempotent job inserts, its key the database's promise.
+    Returns how many rows were inserted. On PostgreSQL the rows are copied into a temporary
+    table and inserted from it with ON CONFLICT DO NOTHING (an insert that meets a row another
+    transaction is inserting waits for it, then skips it); elsewhere bulk_create's
+    ignore_conflicts."""
+    meta = model._meta
+    by_attname = {field.attname: field for field in meta.concrete_fields}
+    given = [by_attname[name] for name in fields]
+    now = timezone.now()
+    rest = [field for field in meta.concrete_fields if field.attname not in fields and not field.primary_key]
+    fill = [_fill_value(field, now) for field in rest]
+    if connection.vendor != "postgresql":
+        names = [*fields, *(field.attname for field in rest)]
+        objects = [model(**dict(zip(names, (*row, *fill), strict=True))) for row in rows]
+        before = model._default_manager.count()
+        model._default_manager.bulk_create(objects, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        return model._default_manager.count() - before
+
+    quote = connection.ops.quote_name
+    table, temporary = quote(meta.db_table), quote(f"bulk_new_{meta.db_table}")
+    columns = ", ".join(quote(field.column) for field in (*given, *rest))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {temporary}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {temporary} AS SELECT {columns} FROM {table} WITH NO DATA")  # noqa: S608
+        _copy(f"bulk_new_{meta.db_table}", (*given, *rest), rows, tail=tuple(fill))
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {temporary} ON CONFLICT DO NOTHING"  # noqa: S608
+        )
+        inserted = cursor.rowcount
+        cursor.execute(f"DROP TABLE {temporary}")
+    return inserted
+
+
 def bulk_insert_returning_ids(
     model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> list[int]:

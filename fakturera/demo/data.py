@@ -821,6 +821,49 @@ def _distribution(company: Company) -> None:
     )
 
 
+def _collections(company: Company, user: AbstractBaseUser, today: dt.date) -> None:
+    """Reminders to try: the clinic's terms agree a reminder fee (60 kr, lag (1981:739) 2 §), the
+    first level charges it, and staff send the reminders themselves from the Reminders page (the
+    daily job is off, so they are there to be sent). Interest needs the rate table's reference
+    rates; the demo enters made-up ones, marked so, for the half-years the seeded table does not
+    reach (an administrator enters the Riksbank's published rates under Settings). One overdue
+    invoice got its first reminder two weeks ago, so its second is due today."""
+    from fakturera.collections.models import StatutoryRate
+    from fakturera.collections.run import reminders_run
+    from fakturera.collections.services import collection_settings_save, policy_save
+
+    for year in range(2025, today.year + 1):
+        for month in (1, 7):
+            if dt.date(year, month, 1) <= today:
+                StatutoryRate.objects.get_or_create(
+                    country="SE",
+                    kind="reference",
+                    valid_from=dt.date(year, month, 1),
+                    defaults={"value": Decimal("2.00"), "source": "Demo: a made-up figure, not the published rate"},
+                )
+    collection_settings_save(
+        company=company,
+        is_reminder_fee_agreed=True,
+        is_claiming_late_compensation=False,
+        bank_import_stale_days=2,
+        interest_invoice_mode="propose",
+        interest_invoice_minimum_amount="100",
+        is_reminding_automatically=False,
+    )
+    for kind in ("person", "organisation"):
+        policy_save(
+            company=company,
+            actor=user,
+            customer_kind=kind,
+            levels=[
+                {"days": 7, "days_from": "due_date", "fee_amount": "60.00", "new_due_days": 10},
+                {"days": 14, "days_from": "previous", "new_due_days": 10},
+            ],
+        )
+    earlier = reminders_run(company=company, actor=user, on=today - dt.timedelta(days=14))
+    del earlier  # queued for print: the demo's workers print them
+
+
 @transaction.atomic
 def demo_load(*, today: dt.date | None = None) -> DemoResult:
     """Load the demo data unless the demo clinic already exists."""
@@ -836,6 +879,7 @@ def demo_load(*, today: dt.date | None = None) -> DemoResult:
     user = _demo_user()
     clinic = _clinic(user, rng, today)
     _distribution(clinic)
+    _collections(clinic, user, today)
     if not Company.objects.filter(country="SE", org_number=ACADEMY_ORG_NUMBER).exists():
         _academy(user, rng, today)
     if not Company.objects.filter(country="SE", org_number=TRADE_ORG_NUMBER).exists():

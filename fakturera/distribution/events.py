@@ -24,6 +24,8 @@ move, published in the transaction that moves them:
 - `invoice.reminded`: a reminder of the invoice was accepted.
 - `invoice.delivery_failed`: a delivery (of the invoice or of a reminder) failed for
   good; the sending status went back to what it was.
+- `invoice.delivery_undone`: a queued delivery was undone in its undo window, or stopped
+  because the invoice was credited; the sending status went back to what it was.
   data, for each: `invoice_ids` (list[int]), `purpose` ("invoice" or "reminder"),
   `channels` (dict: invoice id -> channel code, where the move names one) and
   `history` (dict: invoice id -> the history event's params: recipient, reference,
@@ -35,3 +37,4 @@ INVOICE_QUEUED = "invoice.queued"
 INVOICE_SENT = "invoice.sent"
 INVOICE_REMINDED = "invoice.reminded"
 INVOICE_DELIVERY_FAILED = "invoice.delivery_failed"
+INVOICE_DELIVERY_UNDONE = "invoice.delivery_undone"

@@ -9,6 +9,7 @@ worker finds it in the table). Delivery itself is worker.py.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from typing import Any
 
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fakturera.core import net
-from fakturera.core.bulk import any_of
+from fakturera.core.bulk import any_of, bulk_insert
 from fakturera.core.db import run_retrying
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict, ValidationFailed
 from fakturera.core.payment_facts import PaymentFacts, payment_facts
@@ -253,7 +254,9 @@ def invoices_send(
     is_reminder = purpose == Purpose.REMINDER
     # The facts first, outside the transaction: they may ask outside services (is the
     # Peppol receiver registered?), and no invoice row stays locked while they answer.
-    candidates = list(Invoice.objects.filter(any_of(Invoice, list(invoice_ids)), company=company))
+    # What routing reads of an invoice (the snapshots and lines stay in the database: a reminder
+    # run sends a hundred thousand at once).
+    candidates = list(Invoice.objects.filter(any_of(Invoice, list(invoice_ids)), company=company).only(*ROUTED_FIELDS))
     if not candidates:
         raise DomainError(_("Select at least one invoice to send."), code="nothing_selected")
     facts = selectors.routing_facts(
@@ -294,7 +297,10 @@ def _queue(
     # moves it meanwhile fails its compare-and-set, and this send rolls back).
     # Locked in the one order of invoices (by id; invoicing/DESIGN.md, "Locks"), queued by number.
     invoices = sorted(
-        Invoice.objects.select_for_update().filter(any_of(Invoice, invoice_ids), company=company).order_by("pk"),
+        Invoice.objects.select_for_update()
+        .filter(any_of(Invoice, invoice_ids), company=company)
+        .only(*QUEUED_FIELDS)
+        .order_by("pk"),
         key=lambda invoice: (invoice.number is None, invoice.number or 0, invoice.pk),
     )
     sendings = selectors.sendings(company=company, invoice_ids=[invoice.pk for invoice in invoices])
@@ -307,7 +313,7 @@ def _queue(
         undo_until=now + dt.timedelta(minutes=undo_minutes),
     )
     sendable = []
-    deliveries: list[Delivery] = []
+    deliveries: list[tuple[Any, ...]] = []
     moves: dict[str, list[SendingMove]] = defaultdict(list)
     not_sent: list[tuple[int, Reason]] = []
     paid = payment_facts(invoice.pk for invoice in invoices) if purpose == Purpose.REMINDER else {}
@@ -338,19 +344,20 @@ def _queue(
         recipient = recipient_text(found.channel, fact.recipient)
         sending = sendings[invoice.pk]
         deliveries.append(
-            Delivery(
-                company=company,
-                batch=batch,
-                invoice=invoice,
-                purpose=purpose,
-                channel=found.channel,
-                template=template,
-                recipient=fact.recipient.name,
-                address=_delivery_address(fact.recipient),
-                next_attempt_at=batch.undo_until,
-                previous_sending_status=sending.status,
-                previous_reminder_count=sending.reminder_count,
-                previous_reminded_on=sending.reminded_on,
+            (
+                company.pk,
+                batch.pk,
+                invoice.pk,
+                purpose,
+                found.channel,
+                template,
+                fact.recipient.name,
+                _delivery_address(fact.recipient),
+                batch.undo_until,
+                sending.status,
+                sending.reminder_count,
+                sending.reminded_on,
+                uuid.uuid4(),
             )
         )
         params: dict[str, Any] = {"channel": found.channel, "recipient": recipient}
@@ -368,7 +375,8 @@ def _queue(
                 fields=fields,
             )
         )
-    Delivery.objects.bulk_create(deliveries, batch_size=1000)
+    # COPY, not the ORM's insert: a reminder run queues a hundred thousand at once.
+    bulk_insert(Delivery, DELIVERY_COLUMNS, deliveries)
     for expected, group in moves.items():
         move_sending(group, expected=expected, actor=actor, at=now)
     if not_sent:
@@ -377,10 +385,17 @@ def _queue(
             Entry(invoice_id, SendingEvent.NOT_SENT, now, actor_id, {"reason": why.as_data()})
             for invoice_id, why in not_sent
         )
-    numbers = {invoice.pk: invoice.display_number for invoice in invoices if invoice.number is not None}
+    shown = not_sent[: SendBatch.UNSENT_SHOWN]
+    numbers = {
+        invoice.pk: invoice.display_number
+        for invoice in Invoice.objects.filter(any_of(Invoice, [invoice_id for invoice_id, _why in shown])).only(
+            "pk", "number", "seller"
+        )
+        if invoice.number is not None
+    }
     unsent = [
         {"invoice_id": invoice_id, "number": numbers.get(invoice_id, ""), "reason": why.as_data()}
-        for invoice_id, why in not_sent[: SendBatch.UNSENT_SHOWN]
+        for invoice_id, why in shown
     ]
     SendBatch.objects.filter(pk=batch.pk).update(
         queued_count=len(deliveries), unsent_count=len(not_sent), unsent=unsent
@@ -389,6 +404,27 @@ def _queue(
     # What the caller may tell at once (the history holds the same): invoice id -> why not.
     batch.not_sent = dict(not_sent)
     return batch
+
+
+# What sending reads of the invoices it routes and queues.
+ROUTED_FIELDS = ("pk", "company_id", "customer_id", "email", "kind", "status", "number", "due_on")
+QUEUED_FIELDS = ("pk", "company_id", "customer_id", "kind", "status", "number", "due_on")
+
+DELIVERY_COLUMNS = (
+    "company_id",
+    "batch_id",
+    "invoice_id",
+    "purpose",
+    "channel",
+    "template",
+    "recipient",
+    "address",
+    "next_attempt_at",
+    "previous_sending_status",
+    "previous_reminder_count",
+    "previous_reminded_on",
+    "idempotency_key",
+)
 
 
 def rollback_moves(deliveries: list[Delivery], *, event_of: Any, params_of: Any = None) -> dict[str, list[SendingMove]]:
@@ -439,6 +475,7 @@ def deliveries_undo(*, company: Company, actor: Any, delivery_ids: list[int], no
     moves = rollback_moves(
         deliveries,
         event_of=lambda d: SendingEvent.SEND_UNDONE,
+        params_of=lambda d: {"purpose": d.purpose},
     )
     for _target, group in moves.items():
         move_sending(group, expected=SendingStatus.QUEUED, actor=actor, at=now)
@@ -461,6 +498,7 @@ def deliveries_stop_credited(*, invoice_ids: list[int], actor: Any, at: dt.datet
     for _target, group in rollback_moves(
         deliveries,
         event_of=lambda d: SendingEvent.SEND_STOPPED,
+        params_of=lambda d: {"purpose": d.purpose},
     ).items():
         move_sending(group, expected=SendingStatus.QUEUED, actor=actor, at=at)
     return len(deliveries)
@@ -573,7 +611,9 @@ def delivery_cancel(*, company: Company, actor: Any, delivery: Delivery) -> Deli
         raise StateConflict(_("Only a delivery waiting to be sent can be stopped; it may be on its way now."))
     now = timezone.now()
     move_deliveries(ids=[locked.pk], expected=DeliveryState.QUEUED, to=DeliveryState.UNDONE, finished_at=now, error="")
-    for _target, moves in rollback_moves([locked], event_of=lambda d: SendingEvent.SEND_UNDONE).items():
+    for _target, moves in rollback_moves(
+        [locked], event_of=lambda d: SendingEvent.SEND_UNDONE, params_of=lambda d: {"purpose": d.purpose}
+    ).items():
         move_sending(moves, expected=SendingStatus.QUEUED, actor=actor, at=now)
     locked.state = DeliveryState.UNDONE
     return locked

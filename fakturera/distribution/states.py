@@ -22,10 +22,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fakturera.core.bulk import any_of, bulk_update
+from fakturera.core.bulk import any_of, bulk_insert_new, bulk_update
 from fakturera.core.errors import StateConflict
 from fakturera.core.events import publish, subscriptions
-from fakturera.distribution.events import INVOICE_DELIVERY_FAILED, INVOICE_QUEUED, INVOICE_REMINDED, INVOICE_SENT
+from fakturera.distribution.events import (
+    INVOICE_DELIVERY_FAILED,
+    INVOICE_DELIVERY_UNDONE,
+    INVOICE_QUEUED,
+    INVOICE_REMINDED,
+    INVOICE_SENT,
+)
 from fakturera.invoicing.history import Entry, actor_id_of, history_add_many
 
 
@@ -162,9 +168,7 @@ def move_sending(moves: Sequence[SendingMove], *, expected: str, actor: Any, at:
     if expected == SendingStatus.UNSENT:
         # An invoice that was never sent has no row yet (it reads as unsent): add them, so the
         # compare-and-set below finds every invoice.
-        InvoiceSending.objects.bulk_create(
-            [InvoiceSending(invoice_id=move.invoice_id) for move in moves], ignore_conflicts=True, batch_size=5000
-        )
+        bulk_insert_new(InvoiceSending, ("invoice_id",), [(move.invoice_id,) for move in moves])
     changed = 0
     for (to, names), group in groups.items():
         changed += bulk_update(
@@ -189,6 +193,10 @@ ANNOUNCED: dict[str, tuple[str, str]] = {
     SendingEvent.REMINDED: (INVOICE_REMINDED, "reminder"),
     SendingEvent.SEND_FAILED: (INVOICE_DELIVERY_FAILED, "invoice"),
     SendingEvent.REMINDER_FAILED: (INVOICE_DELIVERY_FAILED, "reminder"),
+    # Undone in the undo window, or stopped (the invoice was credited): the purpose is the
+    # delivery's, in the move's params.
+    SendingEvent.SEND_UNDONE: (INVOICE_DELIVERY_UNDONE, ""),
+    SendingEvent.SEND_STOPPED: (INVOICE_DELIVERY_UNDONE, ""),
 }
 
 
@@ -206,6 +214,7 @@ def _announce(moves: Sequence[SendingMove], *, actor_id: int | None) -> None:
     grouped: dict[tuple[int, str, str], list[SendingMove]] = {}
     for move in wanted:
         name, purpose = ANNOUNCED[move.event]
+        purpose = purpose or (move.params or {}).get("purpose") or "invoice"
         grouped.setdefault((companies[move.invoice_id], name, purpose), []).append(move)
     for (company_id, name, purpose), group in grouped.items():
         publish(

@@ -46,6 +46,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fakturera.core.bulk import any_of
+from fakturera.core.reminder_letters import Letter, reminder_letters
 from fakturera.distribution import selectors
 from fakturera.distribution.channels import REGISTRY
 from fakturera.distribution.channels.base import (
@@ -437,6 +438,13 @@ def _prepare(
     invoices = {invoice.pk: invoice for invoice in Invoice.objects.filter(any_of(Invoice, invoice_ids))}
     jobs = [Job(delivery=d, invoice=invoices[d.invoice_id]) for d in deliveries]
     broken: dict[int, Outcome] = {}
+    reminders = [job for job in jobs if job.delivery.purpose == Purpose.REMINDER]
+    if reminders:
+        letters = _letters([job.delivery.pk for job in reminders], broken)
+        for job in reminders:
+            job.letter = letters.get(job.delivery.pk)
+            if job.letter is not None:
+                job.pdf = job.letter.pdf
     if needs_pdf:
         stored = {
             (invoice_id, template): bytes(content)
@@ -445,6 +453,8 @@ def _prepare(
             ).values_list("invoice_id", "template", "content")
         }
         for job in jobs:
+            if job.letter is not None or job.delivery.pk in broken:
+                continue
             job.pdf = stored.get((job.invoice.pk, job.delivery.template))
             if job.pdf is None:
                 # Not rendered in this layout yet: rendered now, and stored for every later use.
@@ -462,6 +472,19 @@ def _prepare(
             job.ubl = bytes(content) if content is not None else _document(job, DocumentFormat.UBL, broken)
     failed = [(job.delivery, broken[job.delivery.pk]) for job in jobs if job.delivery.pk in broken]
     return [job for job in jobs if job.delivery.pk not in broken], failed
+
+
+def _letters(delivery_ids: list[int], broken: dict[int, Outcome]) -> dict[int, Letter]:
+    """The reminder letters of a chunk (core.reminder_letters), in one call. Letters that cannot
+    be made fail their deliveries for good, with the reason in the history, as a PDF does."""
+    try:
+        with transaction.atomic():
+            return reminder_letters(delivery_ids)
+    except Exception as exc:
+        log.warning("The reminder letters of deliveries %s could not be made: %s", delivery_ids, exc)
+        for delivery_id in delivery_ids:
+            broken[delivery_id] = Outcome(delivery_id, error=PermanentError(reason("document_failed", document="PDF")))
+        return {}
 
 
 def _document(job: Job, fmt: str, broken: dict[int, Outcome]) -> bytes | None:

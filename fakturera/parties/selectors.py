@@ -21,6 +21,19 @@ def customer_names(company_id: int, customer_ids: Iterable[int] | None) -> dict[
     return dict(query.values_list("pk", "name"))
 
 
+def customer_kinds_and_names(*, company_id: int, customer_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """Customer id -> (kind, name) of the given customers of the company, in one query."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return {}
+    return {
+        pk: (kind, name)
+        for pk, kind, name in Customer.objects.filter(Q(company_id=company_id) & any_of(Customer, ids)).values_list(
+            "pk", "kind", "name"
+        )
+    }
+
+
 def companies_by_account(*, bankgiros: Iterable[str] = (), ibans: Iterable[str] = ()) -> dict[str, list[Company]]:
     """The companies holding each of the given accounts (bankgiro as NNN-NNNN, IBAN compact),
     by account. Two companies may give the same account (a group paid to one account); the

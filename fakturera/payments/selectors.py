@@ -959,3 +959,77 @@ def payments_for_books(company_id: int, payment_ids: SequenceABC[int]) -> list[t
         .order_by("pk")
         .values_list("pk", "amount", "currency", "booked_on", "payer_name", "reference")
     )
+
+
+# --- for collections -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """An invoice unpaid after its due date, as collections reads it."""
+
+    invoice_id: int
+    customer_id: int
+    number: str
+    currency: str
+    issued_on: dt.date
+    due_on: dt.date
+    total_amount: Decimal
+    paid_amount: Decimal  # paid or credited so far
+    open_amount: Decimal
+    payment_reference: str
+
+
+def overdue_receivables(*, company_id: int, on: dt.date, invoice_ids: Iterable[int] | None = None) -> list[Overdue]:
+    """The company's invoices with money open after their due date (before `on`), in one query:
+    what collections may remind (an over-paid, paid or credited invoice is never among them)."""
+    found = Receivable.objects.filter(company_id=company_id, state__in=OPEN_STATES, due_on__lt=on, open_amount__gt=0)
+    if invoice_ids is not None:
+        found = found.filter(any_of(Receivable, sorted(set(invoice_ids))))
+    return [
+        Overdue(
+            invoice_id=row[0],
+            customer_id=row[1],
+            number=row[2],
+            currency=row[3],
+            issued_on=row[4],
+            due_on=row[5],
+            total_amount=row[6],
+            paid_amount=row[7] + row[8],
+            open_amount=row[9],
+            payment_reference=row[10],
+        )
+        for row in found.order_by("invoice_id").values_list(
+            "invoice_id",
+            "customer_id",
+            "number",
+            "currency",
+            "issued_on",
+            "due_on",
+            "total_amount",
+            "credited_amount",
+            "settled_amount",
+            "open_amount",
+            "payment_reference",
+        )
+    ]
+
+
+def unmatched_payer_names(*, company_id: int) -> list[str]:
+    """The payers' names of the payments waiting in the unmatched queue (those that give one)."""
+    return list(
+        Payment.objects.filter(company_id=company_id, status=PaymentStatus.UNMATCHED)
+        .exclude(payer_name="")
+        .values_list("payer_name", flat=True)
+        .distinct()
+    )
+
+
+def last_bank_import_at(*, company_id: int) -> dt.datetime | None:
+    """When the company's last bank file was read (of any kind), or None."""
+    return (
+        PaymentImport.objects.filter(company_id=company_id)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )

@@ -35,6 +35,9 @@ PAGES: dict[str, str] = {
     "bookkeeping_settings": ADMIN,
     "period_close": ADMIN,
     "period_reopen": ADMIN,
+    "collection_settings": ADMIN,
+    "reminder_policy": ADMIN,
+    "reminder_policy_letter": ADMIN,
     "failed_tasks": ADMIN,
     "failed_task_rerun": ADMIN,
     # Pages that only change something: a read-only user is not offered them.
@@ -44,6 +47,7 @@ PAGES: dict[str, str] = {
     "invoice_credit": ACCOUNTANT,
     "invoice_delete": ACCOUNTANT,
     "send": ACCOUNTANT,
+    "reminders_send": ACCOUNTANT,
     "customer_create": ACCOUNTANT,
     "customer_edit": ACCOUNTANT,
     "course_create": ACCOUNTANT,

@@ -10,6 +10,7 @@ from fakturera.staff.views import (
     billables,
     bookkeeping,
     catalog,
+    collections,
     company,
     courses,
     customers,
@@ -24,6 +25,7 @@ from fakturera.staff.views import (
     payments,
     pickers,
     recurring,
+    reminders,
     tasks,
 )
 
@@ -94,6 +96,20 @@ urlpatterns = [
     path("invoices/print/", documents.print_selection, name="invoice_print"),
     # Distribution: sending, progress, undo, uncertain deliveries; settings (admin)
     path("distribution/", distribution.overview, name="distribution"),
+    # Collections: the reminders due today, sent through distribution
+    path("reminders/", reminders.reminders, name="reminders"),
+    path("reminders/send/", reminders.reminders_send, name="reminders_send"),
+    path("reminders/rates/", collections.statutory_rates, name="statutory_rates"),
+    path("settings/collections/", collections.collection_settings, name="collection_settings"),
+    path("settings/collections/policy/<str:kind>/", collections.reminder_policy, name="reminder_policy"),
+    path(
+        "settings/collections/policy/<str:kind>/letter.pdf",
+        collections.reminder_policy_letter,
+        name="reminder_policy_letter",
+    ),
+    path("invoices/<int:pk>/reminder-pauses/", collections.invoice_reminder_pause, name="invoice_reminder_pause"),
+    path("customers/<int:pk>/reminder-pauses/", collections.customer_reminder_pause, name="customer_reminder_pause"),
+    path("reminder-pauses/<int:pk>/end/", collections.reminder_pause_end, name="reminder_pause_end"),
     path("distribution/send/", distribution.send, name="send"),
     path("distribution/sends/<int:pk>/", distribution.send_detail, name="send_detail"),
     path("distribution/sends/<int:pk>/undo/", distribution.send_undo, name="send_undo"),

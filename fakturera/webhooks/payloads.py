@@ -95,3 +95,34 @@ def invoice_payment_payloads(*, company_id: int, invoice_ids: list[int]) -> Iter
             "due_on": state.due_on,
             "payment": state.as_dict(),
         }
+
+
+def reminded_payloads(
+    *, company_id: int, invoice_ids: list[int], purpose: str, history: dict[int, Any]
+) -> Iterator[dict[str, Any]]:
+    """invoice.reminded: the delivery's facts as for invoice.sent, and the reminder collections
+    gave (its level, fee, interest and new due date), read in one query and only when an
+    endpoint listens; `reminder` is None for a reminder sent by hand (distribution's path)."""
+    from fakturera.collections.selectors import reminders_given_latest
+
+    given = reminders_given_latest(company_id=company_id, invoice_ids=invoice_ids)
+    for invoice_id in invoice_ids:
+        row = given.get(invoice_id)
+        yield {
+            "invoice_id": invoice_id,
+            "purpose": purpose,
+            "delivery": history.get(invoice_id, {}),
+            "reminder": {
+                "id": row.pk,
+                "level": row.level,
+                "currency": row.currency,
+                "open_amount": row.open_amount,
+                "fee_amount": row.fee_amount,
+                "fee_kind": row.fee_kind,
+                "interest_amount": row.interest_amount,
+                "interest_until": row.interest_until,
+                "new_due_on": row.new_due_on,
+            }
+            if row is not None
+            else None,
+        }

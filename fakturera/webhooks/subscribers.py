@@ -22,6 +22,7 @@ from fakturera.webhooks.payloads import (
     invoice_payload,
     invoice_payment_payloads,
     payment_payloads,
+    reminded_payloads,
 )
 from fakturera.webhooks.services import webhook_event, webhook_events
 
@@ -62,7 +63,20 @@ def on_invoice_exported(event: Event) -> None:
 def on_sending_moved(event: Event) -> None:
     """invoice.sent, invoice.reminded, invoice.delivery_failed: one body per invoice, with the
     delivery's facts as data (the history event's parameters: channel, recipient, reference,
-    or the reason it failed as a code with its parameters)."""
+    or the reason it failed as a code with its parameters); a reminder also with its level,
+    fee and interest (payloads.reminded_payloads)."""
+    if event.name == INVOICE_REMINDED:
+        webhook_events(
+            company=event.company_id,
+            event=event.name,
+            payloads=reminded_payloads(
+                company_id=event.company_id,
+                invoice_ids=list(event["invoice_ids"]),
+                purpose=event["purpose"],
+                history=event["history"],
+            ),
+        )
+        return
     webhook_events(
         company=event.company_id,
         event=event.name,

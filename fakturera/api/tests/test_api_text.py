@@ -74,6 +74,8 @@ def _operations():
             fields = sorted(
                 {".".join(map(str, field)): field for field in _string_paths(content["schema"], document)}.items()
             )
+            if not fields:  # a body of numbers only (the reminder run's invoice ids): no text to refuse
+                continue
             body: dict[str, Any] = {}
             for _name, field in fields:
                 _merge(body, field, "a\x0bb")
@@ -104,9 +106,9 @@ def test_the_walk_finds_the_string_fields_of_every_write():
 
 @pytest.mark.parametrize(("method", "path", "body", "fields"), OPERATIONS)
 def test_every_string_of_every_body_refuses_a_control_character_naming_the_field(company, method, path, body, fields):
-    assert method in ("post", "patch"), f"a body on {method}: send it here too"
+    assert method in ("post", "patch", "put"), f"a body on {method}: send it here too"
     api = api_for(company)
-    response = (api.patch if method == "patch" else api.post)(path, body)
+    response = {"patch": api.patch, "put": api.put}.get(method, api.post)(path, body)
 
     assert response.status_code == 422, response.content
     errors = error_of(response)["errors"]

@@ -9,7 +9,7 @@ from csp.constants import SELF
 from csp.decorators import csp_update
 from ninja import NinjaAPI, Swagger
 
-from fakturera.api.v1 import basis, customers, errors, invoices, payments, products, query
+from fakturera.api.v1 import basis, collections, customers, errors, invoices, payments, products, query
 from fakturera.api.v1.auth import ApiKeyAuth
 from fakturera.api.v1.common import JsonParser
 
@@ -42,3 +42,9 @@ api.add_router("/invoices", invoices.router)
 api.add_router("/payments", payments.router)
 api.add_router("/payment-files", payments.files)
 api.add_router("/payment-imports", payments.imports)
+api.add_router("/reminder-policies", collections.policies)
+api.add_router("/invoices", collections.invoice_reminders)
+api.add_router("/reminder-pauses", collections.pauses)
+api.add_router("/reminders", collections.reminders)
+api.add_router("/reminder-runs", collections.runs)
+api.add_router("/statutory-rates", collections.rates)

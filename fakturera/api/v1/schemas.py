@@ -815,3 +815,211 @@ class FileRefusalBody(ErrorBody):
 
 class FileRefusalOut(Schema):
     error: FileRefusalBody
+
+
+# --- collections -------------------------------------------------------------------------------
+
+CustomerKindCode = Literal["person", "organisation"]
+LevelLanguage = Literal["sv", "en", "da", "nb"]
+PauseReasonCode = Literal["disputed", "payment_plan", "other"]
+NordicCountry = Literal["SE", "NO", "DK", "FI"]
+RateKindCode = Literal["reference", "late_interest", "collection_rate"]
+# The rate table's column (10 digits, 4 decimals); collections.services checks each kind's range.
+StatutoryRateString = decimal_string(6, 4, "2.2500")
+
+
+class LevelTextIn(BodyIn):
+    subject: text(200) = Field("", description="The reminder e-mail's subject; variables as in the invoice e-mails")
+    body: multiline_text(5000) = Field("", description="The reminder e-mail's text")
+    letter: multiline_text(5000) = Field("", description="The letter's own words, printed above the figures")
+
+
+class LevelIn(BodyIn):
+    days: Annotated[int, Field(ge=1, le=365), JsonInt] = Field(
+        description="Days after the due date or the previous reminder"
+    )
+    days_from: Literal["due_date", "previous"] = "due_date"
+    channel: ChannelCode = Field("", description="Empty: the way the customer's invoices go")
+    fee_amount: MoneyString | None = Field(
+        None, description="In the currency of the company's country; capped by the law at run time"
+    )
+    is_claiming_interest: Flag = True
+    new_due_days: Annotated[int, Field(ge=0, le=90), JsonInt] = Field(10, description="Days to pay the reminder")
+    task_mode: Literal["", "beside", "instead"] = Field(
+        "", description="A staff task beside the reminder, or instead of it (no letter, no fee)"
+    )
+    texts: dict[LevelLanguage, LevelTextIn] = Field(
+        default_factory=dict, description="Per language; a language left out uses the standard reminder text"
+    )
+
+
+class PolicyIn(BodyIn):
+    levels: list[LevelIn] = Field(min_length=1, max_length=6, description="Level 1 first")
+    minimum_amount: MoneyString = Field("0", description="An open amount below it gets no reminder")
+    last_level_action: Literal["stop", "collection"] = "stop"
+
+
+class LevelTextOut(Schema):
+    subject: str = ""
+    body: str = ""
+    letter: str = ""
+
+
+class LevelOut(Schema):
+    number: int
+    days: int
+    days_from: str
+    channel: str
+    fee_amount: Amount | None
+    is_claiming_interest: bool
+    new_due_days: int
+    task_mode: str
+    texts: dict[str, LevelTextOut]
+
+
+class PolicyOut(Schema):
+    customer_kind: str
+    is_default: bool = Field(description="The built-in policy: the company has saved none for this kind")
+    minimum_amount: Amount
+    last_level_action: str
+    levels: list[LevelOut]
+
+
+class ReminderOut(Schema):
+    id: int
+    invoice_id: int
+    customer_id: int
+    level: int
+    state: Literal["queued", "sent", "failed", "undone"]
+    attempt: int
+    assessed_on: dt.date = Field(description="The reminder's date")
+    queued_at: dt.datetime
+    sent_at: dt.datetime | None
+    currency: str
+    open_amount: Amount
+    fee_amount: Amount
+    fee_kind: str
+    interest_amount: Amount
+    interest_until: dt.date | None
+    interest_periods: list[dict[str, str]]
+    new_due_on: dt.date | None
+    delivery_id: int | None
+    error: str
+
+
+class PauseIn(BodyIn):
+    """Exactly one of `invoice_id` and `customer_id`."""
+
+    invoice_id: BodyId | None = None
+    customer_id: BodyId | None = Field(None, description="All the customer's invoices")
+    reason: PauseReasonCode
+    note: text(300) = ""
+    starts_on: IsoDate | None = Field(None, description="Empty: today")
+    ends_on: IsoDate | None = Field(None, description="Empty: until ended")
+
+
+class PauseOut(Schema):
+    id: int
+    invoice_id: int | None
+    customer_id: int | None
+    reason: str
+    note: str
+    starts_on: dt.date
+    ends_on: dt.date | None
+    created_at: dt.datetime
+    ended_at: dt.datetime | None
+
+
+class PauseQuery(Schema):
+    invoice_id: Id | None = None
+    customer_id: Id | None = None
+    limit: Annotated[int, Field(ge=1, le=500)] = 50
+    offset: Annotated[int, Field(ge=0, le=10**9)] = 0
+
+
+class PausePage(Page):
+    items: list[PauseOut]
+
+
+class DueOut(Schema):
+    invoice_id: int
+    customer_id: int
+    number: str
+    currency: str
+    due_on: dt.date
+    open_amount: Amount
+    level: int
+    fee_amount: Amount
+    fee_kind: str
+    interest_amount: Amount
+    new_due_on: dt.date | None = Field(description="None for a level given as a staff task only")
+    is_task_only: bool
+    is_last_level: bool
+
+
+class HeldOut(Schema):
+    invoice_id: int
+    reason: Literal["paused", "below_minimum", "payment_waiting"]
+
+
+class AssessmentOut(Schema):
+    on: dt.date
+    overdue_count: int
+    due: list[DueOut]
+    held: list[HeldOut]
+    warnings: list[str]
+
+
+class RunIn(BodyIn):
+    invoice_ids: list[BodyId] | None = Field(
+        None, max_length=100000, description="Only these invoices (those due among them); empty: every one due"
+    )
+
+
+class NotSentOut(Schema):
+    invoice_id: int
+    reason: str
+
+
+class RunOut(Schema):
+    queued: int = Field(description="Reminders queued for sending, with distribution's undo window")
+    tasks: int = Field(description="Levels given as a staff task only")
+    not_sent: list[NotSentOut]
+    batch_ids: list[int] = Field(description="Distribution's sends (GET their progress or undo them in the staff UI)")
+    warnings: list[str]
+
+
+class RateIn(BodyIn):
+    country: NordicCountry
+    kind: RateKindCode
+    valid_from: IsoDate = Field(description="Reference and late-interest rates: 1 January or 1 July")
+    value: StatutoryRateString = Field(description="Percent, or kroner for the Norwegian collection rate")
+    source: text(500) = Field(description="Where it was published")
+    rate_id: BodyId | None = Field(None, description="Correct this row instead of adding one")
+
+
+class RateOut(Schema):
+    id: int
+    country: str
+    kind: str
+    valid_from: dt.date
+    value: str
+    source: str
+    updated_at: dt.datetime
+
+
+class RateGapOut(Schema):
+    country: str
+    kind: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+class RateTableOut(Schema):
+    items: list[RateOut]
+    gaps: list[RateGapOut] = Field(description="Half-years without a late-interest rate up to today: not claimed")
+
+
+class RateQuery(Schema):
+    country: NordicCountry | None = None
+    kind: RateKindCode | None = None

@@ -39,5 +39,10 @@ class ApiClient:
             BASE + path, data=json.dumps(body), content_type="application/json", headers=self._headers(idempotency_key)
         )
 
+    def put(self, path: str, body: Any, *, idempotency_key: str | None = None):
+        return self.client.put(
+            BASE + path, data=json.dumps(body), content_type="application/json", headers=self._headers(idempotency_key)
+        )
+
     def delete(self, path: str):
         return self.client.delete(BASE + path, headers=self._headers())

@@ -51,3 +51,17 @@ def test_bulk_insert_returning_ids_gives_each_rows_key_in_order():
     # The sequence moved on: an ordinary insert afterwards takes a new key.
     assert Group.objects.create(name="after").pk not in ids
     assert bulk_insert_returning_ids(Group, ("name",), []) == []
+
+
+def test_rows_a_unique_key_already_holds_are_skipped_and_the_new_ones_counted(company, admin_user):
+    from fakturera.core.bulk import bulk_insert_new
+    from fakturera.distribution.models import InvoiceSending
+
+    invoices = [DraftInvoiceFactory(company=company) for _ in range(3)]
+    assert bulk_insert_new(InvoiceSending, ("invoice_id",), [(invoices[0].pk,)]) == 1
+
+    inserted = bulk_insert_new(InvoiceSending, ("invoice_id",), [(invoice.pk,) for invoice in invoices])
+
+    assert inserted == 2
+    assert InvoiceSending.objects.filter(invoice__in=invoices).count() == 3
+    assert set(InvoiceSending.objects.values_list("status", flat=True)) == {"unsent"}

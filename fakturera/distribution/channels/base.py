@@ -23,6 +23,7 @@ from fakturera.distribution.reasons import Reason
 from fakturera.distribution.transports.errors import PermanentError, Receipt, TransientError, TransportError
 
 if TYPE_CHECKING:
+    from fakturera.core.reminder_letters import Letter
     from fakturera.distribution.mail import Text
     from fakturera.distribution.models import ChannelSetting, Delivery
     from fakturera.distribution.routing import Facts
@@ -43,6 +44,9 @@ class Job:
     invoice: Invoice
     pdf: bytes | None = None
     ubl: bytes | None = None
+    # A reminder's own letter (core.reminder_letters), when collections made one: its PDF is
+    # `pdf`, and the e-mail names its amount and new due date.
+    letter: Letter | None = None
 
 
 @dataclass(frozen=True)

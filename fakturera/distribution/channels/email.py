@@ -103,7 +103,17 @@ class SmtpSession(Session):
         text = self.texts.get((purpose, invoice.language)) or default_text(purpose, invoice.language)
         values = variables(invoice, recipient=delivery.recipient)
         attachments = ()
-        if job.pdf is not None and purpose != Purpose.PORTAL_NOTICE:
+        letter = job.letter
+        if letter is not None:
+            # A reminder letter: the level's own words where the company wrote them, and what is
+            # to be paid now (what is open, the fee, the interest) by the new due date.
+            own = letter.texts.get(invoice.language)
+            if own is not None:
+                text = Text(*own)
+            values["amount"] = amount_text(letter.amount, invoice.currency, invoice.language)
+            values["due_date"] = letter.due_on.isoformat()
+            attachments = (mail.Attachment(letter.filename, letter.pdf, "application/pdf"),)
+        elif job.pdf is not None and purpose != Purpose.PORTAL_NOTICE:
             prefix = "kreditfaktura" if invoice.is_credit_note else "faktura"
             attachments = (mail.Attachment(f"{prefix}-{invoice.display_number}.pdf", job.pdf, "application/pdf"),)
         assert self.outbox is not None

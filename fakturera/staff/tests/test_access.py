@@ -21,6 +21,8 @@ from fakturera.autogiro.models import Mandate, Run
 from fakturera.autogiro.tests.factories import MandateFactory
 from fakturera.billables.models import BasisItem, Booking, JournalNote
 from fakturera.catalog.models import Product
+from fakturera.collections.models import ReminderPause
+from fakturera.collections.services import pause_create
 from fakturera.courses.models import Course, Occurrence, OccurrenceCustomer, PriceCategory, Registration
 from fakturera.demo.data import demo_load
 from fakturera.distribution.models import Delivery, SendBatch
@@ -148,6 +150,11 @@ ARGUMENTS: dict[str, Callable[[Company], dict | None]] = {
     "recurring_edit": _pk(RecurringInvoice),
     "recurring_delete": _pk(RecurringInvoice),
     "payment_import_detail": _pk(PaymentImport),
+    "reminder_policy": lambda company: {"kind": "person"},
+    "reminder_policy_letter": lambda company: {"kind": "person"},
+    "invoice_reminder_pause": _pk(Invoice, **ISSUED),
+    "customer_reminder_pause": _pk(Customer),
+    "reminder_pause_end": _pk(ReminderPause),
 }
 
 
@@ -171,6 +178,9 @@ def demo(db):
     webhook_endpoint_create(company=clinic, url="https://crm.example/hook", events=["invoice.issued"])
     payment_register(
         company=clinic, actor=admin, amount="100", currency="SEK", booked_on=timezone.localdate(), payer_name="Okänd"
+    )
+    pause_create(
+        company=clinic, actor=admin, invoice_id=issued[0].pk, reason="disputed", starts_on=timezone.localdate()
     )
     bankgiro = "".join(ch for ch in clinic.bankgiro if ch.isdigit())
     payments_import(

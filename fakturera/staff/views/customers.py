@@ -28,6 +28,7 @@ from fakturera.staff.forms.payments import RefundForm
 from fakturera.staff.forms_errors import add_domain_error
 from fakturera.staff.listing import Column, paginate
 from fakturera.staff.pickers import customer_search
+from fakturera.staff.views.collections import customer_reminders_context
 
 PAGE_SIZE = 25
 CUSTOMER_COLUMNS = [
@@ -164,6 +165,7 @@ def render_customer_detail(
         .select_related("invoice")
         .order_by("-created_at", "-pk"),
         **_payment_context(request, customer, refund_form),
+        **customer_reminders_context(customer),
     }
     return render(request, "staff/customers/detail.html", context, status=status)
 

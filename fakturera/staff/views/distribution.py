@@ -19,12 +19,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fakturera.core.errors import DomainError
+from fakturera.core.reminder_letters import reminder_letters
 from fakturera.distribution import selectors, services
 from fakturera.distribution.channels import REGISTRY
 from fakturera.distribution.mail import Text
-from fakturera.distribution.models import Delivery, DeliveryState, EmailTemplate, SendBatch
+from fakturera.distribution.models import Delivery, DeliveryState, EmailTemplate, Purpose, SendBatch
 from fakturera.distribution.worker import deliveries_sweep
-from fakturera.documents.services import documents_merged_pdf
+from fakturera.documents.services import documents_merged_pdf, merge_pdfs
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.services import invoice_email_set
 from fakturera.parties.models import Channel
@@ -207,18 +208,34 @@ def deliveries_check(request: HttpRequest) -> HttpResponse:
 def print_run(request: HttpRequest, pk: int) -> HttpResponse:
     """The send's print run: one PDF of its printed invoices, in number order."""
     batch = get_for_company(SendBatch, request.company, pk=pk)
-    invoice_ids = list(
-        batch.deliveries.filter(channel=Channel.PRINT, state=DeliveryState.SENT).values_list("invoice_id", flat=True)
+    printed = list(
+        batch.deliveries.filter(channel=Channel.PRINT, state=DeliveryState.SENT)
+        .order_by("invoice__number", "pk")
+        .values_list("pk", "invoice_id")
     )
-    if not invoice_ids:
+    if not printed:
         messages.error(request, _("This send has nothing to print."))
         return redirect("staff:send_detail", pk=batch.pk)
-    invoices = list(Invoice.objects.filter(pk__in=invoice_ids).select_related("company").order_by("number"))
-    response = HttpResponse(
-        documents_merged_pdf(invoices=invoices, template=batch.template), content_type="application/pdf"
-    )
+    letters = reminder_letters([pk for pk, _invoice_id in printed]) if batch.purpose == Purpose.REMINDER else {}
+    if letters:
+        # A reminder run prints the reminder letters (those made before collections kept its
+        # records print the invoice, as they were sent).
+        content = merge_pdfs(
+            [letters[pk].pdf if pk in letters else _invoice_pdf(invoice_id, batch) for pk, invoice_id in printed]
+        )
+    else:
+        invoices = list(
+            Invoice.objects.filter(pk__in=[i for _pk, i in printed]).select_related("company").order_by("number")
+        )
+        content = documents_merged_pdf(invoices=invoices, template=batch.template)
+    response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="utskrift-{batch.pk}.pdf"'
     return response
+
+
+def _invoice_pdf(invoice_id: int, batch: SendBatch) -> bytes:
+    invoice = Invoice.objects.select_related("company").get(pk=invoice_id)
+    return documents_merged_pdf(invoices=[invoice], template=batch.template)
 
 
 @require_POST

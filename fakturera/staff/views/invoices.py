@@ -42,6 +42,7 @@ from fakturera.staff.forms.invoices import (
 from fakturera.staff.forms.payments import RegisterPaymentForm
 from fakturera.staff.forms_errors import add_domain_error
 from fakturera.staff.listing import Column, paginate
+from fakturera.staff.views.collections import invoice_reminders_context
 
 PAGE_SIZE = 50
 INVOICE_COLUMNS = [
@@ -323,6 +324,7 @@ def _detail_context(invoice: Invoice, *, tab: str, payment_form: RegisterPayment
         "active_delivery": distribution_selectors.delivery_active(invoice=invoice) if sending.is_on_its_way else None,
         "pdf_templates": PdfTemplate.choices,
         **invoice_payment_context(invoice, form=payment_form),
+        **invoice_reminders_context(invoice),
     }
 
 

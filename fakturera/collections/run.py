@@ -1,0 +1,438 @@
+"""The reminder run: which overdue invoices are due for which level today (`reminders_assess`,
+read only), and queueing their reminders through distribution (`reminders_run`), the daily job
+and the "Send reminders" page alike (DESIGN.md, "The run").
+
+Idempotent by construction: a reminder is a row per (invoice, level), unique in the database.
+The run inserts the rows of the levels due (an insert that meets the key is skipped), moves the
+failed and undone rows of those levels back to queued (a compare-and-set: two runs move a row
+once), and then sends exactly the rows it inserted or moved, known by its own `queued_at`. A
+second run the same day finds every level given; two runs at once send each reminder once;
+a run after a missed week sends each invoice's one due level (rules.next_level_due).
+
+Payments first: an invoice is overdue only while payments says money is open after its due
+date (payments.selectors.overdue_receivables); an invoice whose customer may have paid into the
+unmatched queue (a payer's name agreeing with the customer's) waits, and the run warns when the
+last bank file is older than the company's setting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fakturera.collections import law
+from fakturera.collections.events import REMINDERS_QUEUED
+from fakturera.collections.models import Reminder
+from fakturera.collections.rules import Given, Level, Policy, next_level_due
+from fakturera.collections.selectors import (
+    collection_rate_on,
+    collection_settings_of,
+    fee_agreed_by_customer,
+    interest_rate_periods,
+    pauses_in_force,
+    policies_of,
+)
+from fakturera.collections.states import COUNTING_STATES, ReminderState, TaskMode
+from fakturera.core.bulk import any_of, bulk_insert_new, bulk_update
+from fakturera.core.db import run_retrying
+from fakturera.core.events import publish
+from fakturera.core.money import round_money
+from fakturera.distribution.models import Purpose
+from fakturera.distribution.services import invoices_send
+from fakturera.invoicing.history import actor_id_of
+from fakturera.parties.models import Company
+from fakturera.parties.selectors import customer_kinds_and_names
+from fakturera.payments.rules import NameIndex
+from fakturera.payments.selectors import Overdue, last_bank_import_at, overdue_receivables, unmatched_payer_names
+
+# Why an overdue invoice gets no reminder today although its level is due.
+HELD_PAUSED = "paused"
+HELD_BELOW_MINIMUM = "below_minimum"
+HELD_PAYMENT_WAITING = "payment_waiting"
+
+
+@dataclass(frozen=True)
+class InterestPiece:
+    """Interest on the open amount over one period at one annual rate (the rate in force)."""
+
+    rate: Decimal
+    from_on: dt.date
+    to_on: dt.date
+    amount: Decimal
+
+    def as_data(self) -> dict[str, str]:
+        return {
+            "rate": str(self.rate),
+            "from": self.from_on.isoformat(),
+            "to": self.to_on.isoformat(),
+            "amount": str(self.amount),
+        }
+
+
+@dataclass(frozen=True)
+class Due:
+    """An overdue invoice due for a level today, with what that reminder says."""
+
+    claim: Overdue
+    customer_kind: str
+    level: Level
+    fee: law.FeeDecision
+    interest: tuple[InterestPiece, ...]
+    new_due_on: dt.date
+    is_last_level: bool = False
+    retry_id: int | None = None  # its failed or undone row of this level, queued again
+
+    @property
+    def interest_amount(self) -> Decimal:
+        return sum((piece.amount for piece in self.interest), Decimal("0.00"))
+
+    @property
+    def has_letter(self) -> bool:
+        return self.level.task_mode != TaskMode.INSTEAD
+
+    @property
+    def total(self) -> Decimal:
+        return self.claim.open_amount + self.fee.amount + self.interest_amount
+
+
+@dataclass
+class Assessment:
+    on: dt.date
+    due: list[Due] = field(default_factory=list)
+    held: dict[int, str] = field(default_factory=dict)  # invoice id -> HELD_*
+    overdue_count: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def interest_pieces(
+    *, principal: Decimal, due_on: dt.date, on: dt.date, rates: Sequence[law.RatePeriod], currency: str
+) -> tuple[InterestPiece, ...]:
+    """Interest from the day after the due date (räntelagen 6 §) to `on`, one piece per rate
+    period, each rounded (core.money) as the letter prints it. law.RateMissing for a day no rate
+    covers."""
+    pieces: list[InterestPiece] = []
+    day = due_on + dt.timedelta(days=1)
+    while day <= on:
+        period = next((p for p in rates if p.starts_on <= day and (p.ends_on is None or day <= p.ends_on)), None)
+        if period is None:
+            raise law.RateMissing(day)
+        until = on if period.ends_on is None else min(on, period.ends_on)
+        exact = law.interest_exact(
+            principal=principal, from_date=day - dt.timedelta(days=1), to_date=until, rates=[period]
+        )
+        pieces.append(InterestPiece(period.percent, day, until, round_money(exact, currency)))
+        day = until + dt.timedelta(days=1)
+    return tuple(pieces)
+
+
+def reminders_assess(*, company: Company, on: dt.date, invoice_ids: Iterable[int] | None = None) -> Assessment:
+    """The overdue invoices due for their next level on `on` (or held, with why), with each
+    reminder's fee, interest and new due date. Reads only; a fixed number of queries."""
+    assessment = Assessment(on=on)
+    claims = overdue_receivables(company_id=company.pk, on=on, invoice_ids=invoice_ids)
+    assessment.overdue_count = len(claims)
+    _warn_of_an_old_bank_file(company, on, assessment)
+    if not claims:
+        return assessment
+    customers = customer_kinds_and_names(company_id=company.pk, customer_ids={c.customer_id for c in claims})
+    policies = policies_of(company=company)
+    given, earlier, retries = _reminders_given(company, [c.invoice_id for c in claims])
+    pauses = pauses_in_force(company=company, claims={c.invoice_id: c.customer_id for c in claims}, on=on)
+    waiting = _customers_with_a_payment_waiting(company, customers)
+    settings = collection_settings_of(company=company)
+    agreed = fee_agreed_by_customer(company=company, customer_ids={c.customer_id for c in claims})
+    country = company.country
+    rates: dict[str, list[law.RatePeriod]] = {}
+    collection_rate = collection_rate_on(country=country, on=on)
+    missing_rate: set[dt.date] = set()
+    for claim in claims:
+        kind, _name = customers[claim.customer_id]
+        policy: Policy = policies[kind]
+        number = next_level_due(policy, due_on=claim.due_on, latest=given.get(claim.invoice_id), today=on)
+        if number is None:
+            continue
+        if claim.invoice_id in pauses:
+            assessment.held[claim.invoice_id] = HELD_PAUSED
+            continue
+        if claim.open_amount < policy.minimum_amount:
+            assessment.held[claim.invoice_id] = HELD_BELOW_MINIMUM
+            continue
+        if claim.customer_id in waiting:
+            assessment.held[claim.invoice_id] = HELD_PAYMENT_WAITING
+            continue
+        level = policy.level(number)
+        assert level is not None
+        fee = law.FeeDecision(Decimal("0.00"), law.FeeKind.NONE)
+        if level.task_mode != TaskMode.INSTEAD:
+            fee = law.fee_for_reminder(
+                country=country,
+                customer_kind=kind,
+                currency=claim.currency,
+                level_fee=level.fee_amount,
+                is_fee_agreed=agreed.get(claim.customer_id, False),
+                is_claiming_late_compensation=settings.is_claiming_late_compensation,
+                due_on=claim.due_on,
+                today=on,
+                earlier=earlier.get(claim.invoice_id, ()),
+                collection_rate=collection_rate,
+            )
+        interest: tuple[InterestPiece, ...] = ()
+        if level.is_claiming_interest:
+            if kind not in rates:
+                rates[kind] = interest_rate_periods(country=country, customer_kind=kind)
+            try:
+                interest = interest_pieces(
+                    principal=claim.open_amount, due_on=claim.due_on, on=on, rates=rates[kind], currency=claim.currency
+                )
+            except law.RateMissing as missing:
+                missing_rate.add(missing.day)
+        assessment.due.append(
+            Due(
+                claim=claim,
+                customer_kind=kind,
+                level=level,
+                fee=fee,
+                interest=interest,
+                new_due_on=on + dt.timedelta(days=level.new_due_days),
+                is_last_level=number == max(each.number for each in policy.levels),
+                retry_id=retries.get((claim.invoice_id, number)),
+            )
+        )
+    if missing_rate:
+        assessment.warnings.append(
+            _(
+                "No late-payment interest is claimed in these reminders: the rate table has no rate for "
+                "%(day)s. Enter the rate in force (Settings, Collections) and the next reminders claim it."
+            )
+            % {"day": min(missing_rate).isoformat()}
+        )
+    return assessment
+
+
+def _warn_of_an_old_bank_file(company: Company, on: dt.date, assessment: Assessment) -> None:
+    days = collection_settings_of(company=company).bank_import_stale_days
+    last = last_bank_import_at(company_id=company.pk)
+    if last is None:
+        assessment.warnings.append(
+            _(
+                "No bank file has been read yet: payments not yet imported may be reminded. "
+                "Import the bank's file first."
+            )
+        )
+    elif (on - timezone.localdate(last)).days > days:
+        assessment.warnings.append(
+            _(
+                "The last bank file was read %(date)s, more than %(days)s days ago: payments since then are not"
+                " known, and their invoices may be reminded. Import the bank's latest file first."
+            )
+            % {"date": timezone.localdate(last).isoformat(), "days": days}
+        )
+
+
+def _reminders_given(
+    company: Company, invoice_ids: list[int]
+) -> tuple[dict[int, Given], dict[int, list[law.EarlierReminder]], dict[tuple[int, int], int]]:
+    """Of the invoices' reminders: the latest that counts (queued or sent), the earlier ones the
+    law counts, and the failed or undone rows by (invoice, level), queued again when due."""
+    given: dict[int, Given] = {}
+    earlier: dict[int, list[law.EarlierReminder]] = defaultdict(list)
+    retries: dict[tuple[int, int], int] = {}
+    rows = Reminder.objects.filter(Q(company=company) & any_of(Reminder, invoice_ids, "invoice_id")).values_list(
+        "pk", "invoice_id", "level", "state", "assessed_on", "fee_amount", "fee_kind", "new_due_on"
+    )
+    for pk, invoice_id, level, state, assessed_on, fee_amount, fee_kind, new_due_on in rows:
+        if state in COUNTING_STATES:
+            latest = given.get(invoice_id)
+            if latest is None or level > latest.level:
+                given[invoice_id] = Given(level=level, assessed_on=assessed_on)
+            earlier[invoice_id].append(law.EarlierReminder(assessed_on, fee_amount, fee_kind, new_due_on))
+        else:
+            retries[(invoice_id, level)] = pk
+    return given, earlier, retries
+
+
+def _customers_with_a_payment_waiting(company: Company, customers: dict[int, tuple[str, str]]) -> set[int]:
+    """The customers whose name agrees with the payer of a payment in the unmatched queue: their
+    money may already be here (payments.rules.names_agree, through an index of the names)."""
+    payers = unmatched_payer_names(company_id=company.pk)
+    if not payers:
+        return set()
+    index = NameIndex((pk, name) for pk, (_kind, name) in customers.items())
+    return {pk for payer in payers for pk in index.agreeing(payer)}
+
+
+@dataclass
+class RunResult:
+    assessment: Assessment
+    queued: int = 0  # reminders queued for sending
+    tasks: int = 0  # levels given as a staff task only
+    not_sent: dict[int, str] = field(default_factory=dict)  # invoice id -> why distribution refused
+    batch_ids: list[int] = field(default_factory=list)
+
+
+def reminders_run(
+    *,
+    company: Company,
+    actor: Any = None,
+    on: dt.date | None = None,
+    invoice_ids: Iterable[int] | None = None,
+    now: dt.datetime | None = None,
+) -> RunResult:
+    """Remind the overdue invoices due for a level (all, or those of `invoice_ids` that are due):
+    the reminder rows, and their letters queued through distribution with its undo window, in one
+    transaction. What was given already is not given again (the module's docstring)."""
+    now = now or timezone.now()
+    on = on or timezone.localdate(now)
+    assessment = reminders_assess(company=company, on=on, invoice_ids=invoice_ids)
+    result = RunResult(assessment=assessment)
+    if not assessment.due:
+        return result
+    run_retrying(lambda: _queue(company, actor, assessment, result, now=now))
+    return result
+
+
+def _queue(company: Company, actor: Any, assessment: Assessment, result: RunResult, *, now: dt.datetime) -> None:
+    result.batch_ids = []  # run again from the start when the database aborted the transaction
+    ours = _claim_rows(company, assessment.due, now=now, on=assessment.on)
+    if not ours:
+        return
+    dues = {(due.claim.invoice_id, due.level.number): due for due in assessment.due}
+    letters: dict[str, list[int]] = defaultdict(list)
+    tasks_only: list[int] = []
+    for invoice_id, level in ours:
+        due = dues[(invoice_id, level)]
+        if due.has_letter:
+            letters[due.level.channel].append(invoice_id)
+        else:
+            tasks_only.append(invoice_id)
+    failed: dict[int, str] = {}
+    delivered: dict[int, int] = {}
+    for channel, ids in sorted(letters.items()):
+        batch = invoices_send(
+            company=company, actor=actor, invoice_ids=ids, channel=channel, purpose=Purpose.REMINDER, now=now
+        )
+        result.batch_ids.append(batch.pk)
+        delivered.update(batch.deliveries.values_list("invoice_id", "pk"))
+        for invoice_id, why in batch.not_sent.items():
+            failed[invoice_id] = str(why)
+    rows = {invoice_id: pk for (invoice_id, _level), pk in ours.items()}
+    bulk_update(Reminder, ("delivery_id",), [(rows[i], d) for i, d in delivered.items() if i in rows])
+    if failed:
+        bulk_update(
+            Reminder,
+            ("state", "error"),
+            [(rows[i], ReminderState.FAILED, why[:500]) for i, why in failed.items() if i in rows],
+            only_if={"state": ReminderState.QUEUED},
+        )
+    if tasks_only:
+        Reminder.objects.filter(any_of(Reminder, [rows[i] for i in tasks_only])).update(
+            state=ReminderState.SENT, sent_at=now
+        )
+    result.queued = len(delivered)
+    result.tasks = len(tasks_only)
+    result.not_sent = failed
+    given = [(invoice_id, level) for invoice_id, level in ours if invoice_id not in failed]
+    if given:
+        publish(
+            REMINDERS_QUEUED,
+            company_id=company.pk,
+            actor_id=actor_id_of(actor),
+            reminders=[
+                {
+                    "reminder_id": ours[key],
+                    "invoice_id": key[0],
+                    "customer_id": dues[key].claim.customer_id,
+                    "level": key[1],
+                    "task_mode": dues[key].level.task_mode,
+                    "is_last_level": dues[key].is_last_level,
+                }
+                for key in given
+            ],
+        )
+
+
+def _figures(due: Due) -> dict[str, Any]:
+    """What a reminder row says of its level: the amounts, the interest's periods, the new due date."""
+    return {
+        "open_amount": due.claim.open_amount,
+        "fee_amount": due.fee.amount,
+        "fee_kind": due.fee.kind,
+        "interest_amount": due.interest_amount,
+        "interest_until": due.interest[-1].to_on if due.interest else None,
+        "interest_periods": [piece.as_data() for piece in due.interest],
+        "new_due_on": due.new_due_on if due.has_letter else None,
+    }
+
+
+FIGURES = (
+    "open_amount",
+    "fee_amount",
+    "fee_kind",
+    "interest_amount",
+    "interest_until",
+    "interest_periods",
+    "new_due_on",
+)
+
+
+def _claim_rows(company: Company, due: list[Due], *, now: dt.datetime, on: dt.date) -> dict[tuple[int, int], int]:
+    """Insert the due levels' rows (those already there are skipped by the unique key) and move
+    the failed or undone ones back to queued, all stamped with this run's time; the rows so
+    stamped are this run's to send: (invoice, level) -> row id."""
+    fresh = [d for d in due if d.retry_id is None]
+    bulk_insert_new(
+        Reminder,
+        ("company_id", "invoice_id", "customer_id", "level", "state", "assessed_on", "queued_at", "currency", *FIGURES),
+        (
+            (
+                company.pk,
+                d.claim.invoice_id,
+                d.claim.customer_id,
+                d.level.number,
+                ReminderState.QUEUED,
+                on,
+                now,
+                d.claim.currency,
+                *_figures(d).values(),
+            )
+            for d in fresh
+        ),
+    )
+    again = [d for d in due if d.retry_id is not None]
+    if again:
+        # Failed or undone: queued again by one compare-and-set (a row another run took is not
+        # taken twice), then given today's figures.
+        Reminder.objects.filter(
+            Q(company=company, state__in=(ReminderState.FAILED, ReminderState.UNDONE))
+            & any_of(Reminder, [d.retry_id for d in again if d.retry_id is not None])
+        ).update(
+            state=ReminderState.QUEUED,
+            attempt=F("attempt") + 1,
+            queued_at=now,
+            assessed_on=on,
+            delivery=None,
+            error="",
+        )
+        bulk_update(
+            Reminder,
+            FIGURES,
+            [(d.retry_id, *_figures(d).values()) for d in again],
+            only_if={"queued_at": now, "state": ReminderState.QUEUED},
+        )
+    wanted = {(d.claim.invoice_id, d.level.number) for d in due}
+    return {
+        (invoice_id, level): pk
+        for pk, invoice_id, level in Reminder.objects.filter(
+            Q(company=company, queued_at=now, state=ReminderState.QUEUED)
+            & any_of(Reminder, sorted({d.claim.invoice_id for d in due}), "invoice_id")
+        ).values_list("pk", "invoice_id", "level")
+        if (invoice_id, level) in wanted
+    }
