@@ -6,3 +6,8 @@ class BookkeepingConfig(AppConfig):
     name = "fakturera.bookkeeping"
     label = "bookkeeping"
     verbose_name = _("Bookkeeping")
+
+    def ready(self) -> None:
+        from fakturera.bookkeeping import subscribers
+
+        subscribers.connect()

@@ -9,7 +9,8 @@ caller's transaction and in this order:
 
 0. the checks that refuse before a number is taken: VAT categories, cash discounts, the
    date's upper bound, and the exchange rate of a foreign-currency invoice with VAT (its VAT
-   must also be stated in SEK: rules.needs_exchange_rate);
+   must also be stated in SEK: rules.needs_exchange_rate), and the date's month open for
+   bookkeeping (core.period_locks: a closed month takes no document);
 1. the numbers: one range from the series, whose row stays locked until commit, and the
    date checked under that lock (no earlier than the series' latest, no further ahead
    than the company allows: rules.issue_date_refusal);
@@ -45,6 +46,7 @@ from fakturera.core.bulk import bulk_insert, bulk_insert_returning_ids, bulk_upd
 from fakturera.core.errors import DomainError, StateConflict
 from fakturera.core.events import Many, publish
 from fakturera.core.ocr import ocr_reference
+from fakturera.core.period_locks import check_open
 from fakturera.core.rows import insert_tree
 from fakturera.invoicing.events import INVOICE_ISSUED
 from fakturera.invoicing.models import Invoice, InvoiceEvent, InvoiceLine, InvoiceVat, NumberSeries
@@ -209,6 +211,9 @@ def issue_documents(
         # Too far ahead whatever the series holds; its latest date is read only to name the range.
         latest = NumberSeries.objects.filter(company=company).order_by("pk").values_list("last_issued_on").first()
         _refuse_date(company, issued_on, today=today, latest=latest[0] if latest else None)
+    # A month the company has closed for bookkeeping takes no new document (core.period_locks,
+    # answered by bookkeeping): refused before a number is taken.
+    check_open(company.pk, [issued_on], field="issued_on")
     rates = _exchange_rates(company, docs, issued_on)
     series, first = numbers_take(company=company, count=len(docs), issued_on=issued_on)
     # The series' latest date, read under its lock, so two issuers cannot interleave out of order.

@@ -23,9 +23,16 @@ from django.utils import timezone
 
 from fakturera.core.bulk import any_of, bulk_insert, bulk_insert_returning_ids, bulk_update
 from fakturera.core.events import publish
+from fakturera.core.period_locks import check_open
 from fakturera.invoicing.history import Entry, history_add_many
 from fakturera.payments import history
-from fakturera.payments.events import INVOICE_OVERPAID, INVOICE_PAID, PAYMENT_RECEIVED, PAYMENT_UNMATCHED
+from fakturera.payments.events import (
+    ALLOCATION_BOOKED,
+    INVOICE_OVERPAID,
+    INVOICE_PAID,
+    PAYMENT_RECEIVED,
+    PAYMENT_UNMATCHED,
+)
 from fakturera.payments.models import Allocation, Payment, PaymentKey, Receivable
 from fakturera.payments.rules import ZERO, receivable_state, settle
 from fakturera.payments.states import AllocationKind, MatchMethod, PaymentStatus, ReceivableState
@@ -160,6 +167,8 @@ class Ledger:
         self.paid: list[int] = []
         self.overpaid: list[int] = []
         self.at = timezone.now()
+        # Dates already held to the closed months (book_payments checks its payments' first).
+        self.dates_checked: set[dt.date] = set()
 
     def post(
         self,
@@ -250,9 +259,20 @@ class Ledger:
             else:
                 self.history.append((invoice_id, history.INVOICE_OVERPAID, excess))
 
-    def write(self, payment_ids: Sequence[int] = ()) -> int:
+    def write(self, payment_ids: Sequence[int] = (), *, reversed_payment_ids: Sequence[int] = ()) -> int:
         """Insert the allocations (new payments' ones by `payment_ids`, in their order; reversals
-        among them), the receivables' figures and the history. Returns the allocations written."""
+        among them), the receivables' figures and the history, and announce them
+        (`allocation.booked`, with the new payments and those undone: bookkeeping books them in
+        this transaction). Returns the allocations written.
+
+        Refused before anything is written when a posting would enter the books in a month the
+        company has closed (core.period_locks; the date is `entry_on`'s)."""
+        today = timezone.localdate(self.at)
+        dates = {
+            entry_on(kind=p.kind, on=p.on, is_new_payment=p.payment_index is not None, today=today)
+            for p in self.postings
+        } | ({today} if reversed_payment_ids else set())
+        check_open(self.company_id, dates - self.dates_checked, field="on")
         rows = [
             (
                 self.company_id,
@@ -270,7 +290,7 @@ class Ledger:
             )
             for p in self.postings
         ]
-        bulk_insert(
+        allocation_ids = bulk_insert_returning_ids(
             Allocation,
             (
                 "company_id",
@@ -298,6 +318,15 @@ class Ledger:
             Entry(invoice_id=invoice_id, kind=kind, at=self.at, actor_id=self.actor_id, params=params)
             for invoice_id, kind, params in self.history
         )
+        if allocation_ids or payment_ids or reversed_payment_ids:
+            publish(
+                ALLOCATION_BOOKED,
+                company_id=self.company_id,
+                actor=self.actor_id,
+                allocation_ids=allocation_ids,
+                payment_ids=list(payment_ids),
+                reversed_payment_ids=list(reversed_payment_ids),
+            )
         return len(rows)
 
     def publish(self) -> None:
@@ -320,8 +349,11 @@ def book_payments(
     booked = Booked()
     if not payments:
         return booked
+    # A payment dated in a month the company has closed is refused, before anything is written.
+    check_open(company_id, {p.booked_on for p in payments}, field="booked_on")
     receivables = lock_receivables(t.invoice_id for p in payments for t in p.targets)
     ledger = Ledger(company_id=company_id, actor_id=actor_id, receivables=receivables)
+    ledger.dates_checked = {p.booked_on for p in payments}
     figures: list[tuple[Decimal, int | None, bool, int | None, str]] = []
     for index, payment in enumerate(payments):
         remaining = payment.amount
@@ -472,6 +504,14 @@ def book_payments(
         publish(PAYMENT_UNMATCHED, company_id=company_id, actor_id=actor_id, payment_ids=booked.unmatched_ids)
     ledger.publish()
     return booked
+
+
+def entry_on(*, kind: str, on: dt.date, is_new_payment: bool, today: dt.date) -> dt.date:
+    """The date a posting enters the books: money that moved at the bank (a payment received, a
+    refund) on the day it moved; moving what is already booked (allocating a payment received
+    before, undoing an allocation, moving a credit balance) on the day it is done. Bookkeeping
+    dates its vouchers by the same rule (bookkeeping.rules.payment_vouchers)."""
+    return on if is_new_payment or kind == AllocationKind.REFUND else today
 
 
 def payment_status(*, amount: Decimal, allocated: Decimal, customer_id: int | None) -> str:

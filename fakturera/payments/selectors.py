@@ -951,6 +951,44 @@ def totals_of(totals: dict[str, str]) -> dict[str, Decimal]:
     return found
 
 
+# --- for bookkeeping (allocation.booked) ---------------------------------------------------------------
+
+ALLOCATION_BOOK_FIELDS = (
+    "pk", "payment_id", "invoice_id", "invoice__receivable__number", "customer_id", "kind", "amount", "currency",
+    "on", "created_at", "params", "reversal_of_id",
+)  # fmt: skip
+
+
+def allocations_for_books(company_id: int, allocation_ids: SequenceABC[int]) -> list[tuple[Any, ...]]:
+    """The allocations of `allocation_ids` as rows of ALLOCATION_BOOK_FIELDS, in id order (one query),
+    with the invoice's number as shown; a cash discount's undoing also carries its original's VAT
+    split (`params["vat"]`, one more query only when there is such an undoing)."""
+    if not allocation_ids:
+        return []
+    rows = [
+        list(row)
+        for row in Allocation.objects.filter(Q(company_id=company_id) & any_of(Allocation, list(allocation_ids)))
+        .order_by("pk")
+        .values_list(*ALLOCATION_BOOK_FIELDS)
+    ]
+    undone = {row[11]: row for row in rows if row[11] is not None and row[5] == AllocationKind.CASH_DISCOUNT}
+    if undone:
+        for pk, params in Allocation.objects.filter(pk__in=list(undone)).values_list("pk", "params"):
+            undone[pk][10] = {**(undone[pk][10] or {}), "vat": (params or {}).get("vat", [])}
+    return [tuple(row) for row in rows]
+
+
+def payments_for_books(company_id: int, payment_ids: SequenceABC[int]) -> list[tuple[Any, ...]]:
+    """(id, amount, currency, booked_on, payer name, reference) of the payments, in id order."""
+    if not payment_ids:
+        return []
+    return list(
+        Payment.objects.filter(Q(company_id=company_id) & any_of(Payment, list(payment_ids)))
+        .order_by("pk")
+        .values_list("pk", "amount", "currency", "booked_on", "payer_name", "reference")
+    )
+
+
 # --- for collections -------------------------------------------------------------------------------
 
 

@@ -390,7 +390,7 @@ def payment_reverse(*, company: Company, actor: Any, payment_id: int, reason: st
             _("A payment from the bank cannot be undone; take it off the invoice instead and allocate it again.")
         )
     ledger, returned = _undo(payment, actor_id=actor_id_of(actor), reason=reason.strip()[:300])
-    ledger.write()
+    ledger.write(reversed_payment_ids=[payment.pk])
     payment.allocated_amount -= returned
     payment.status = PaymentStatus.REVERSED
     payment.reversed_at = ledger.at

@@ -8,6 +8,7 @@ from fakturera.staff.views import (
     autogiro,
     basis,
     billables,
+    bookkeeping,
     catalog,
     collections,
     company,
@@ -143,6 +144,11 @@ urlpatterns = [
     path("notifications/", worklist.notification_list, name="notification_list"),
     path("settings/tasks-and-notifications/", worklist.worklist_settings, name="worklist_settings"),
     path("settings/exchange-rates/", exchange_rates.exchange_rates, name="exchange_rates"),
+    # Bookkeeping: the accounts and closed months (admin); the vouchers
+    path("settings/bookkeeping/", bookkeeping.bookkeeping_settings, name="bookkeeping_settings"),
+    path("settings/bookkeeping/close/", bookkeeping.period_close, name="period_close"),
+    path("settings/bookkeeping/reopen/", bookkeeping.period_reopen, name="period_reopen"),
+    path("vouchers/", bookkeeping.voucher_list, name="voucher_list"),
     # Courses (seed 000)
     path("courses/", courses.course_list, name="course_list"),
     path("courses/new/", courses.course_edit, name="course_create"),

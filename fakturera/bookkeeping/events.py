@@ -1,0 +1,8 @@
+"""The events bookkeeping publishes (core.events), and what their data holds.
+
+- `voucher.created`: vouchers were booked (an invoice or credit note issued, a payment booked,
+  an allocation, a refund, a correction), in the transaction of the business event.
+  data: `voucher_ids` (list[int], in number order per series).
+"""
+
+VOUCHER_CREATED = "voucher.created"

@@ -1,0 +1,133 @@
+"""Reads of bookkeeping: a company's accounts, its vouchers by period and series, its closed
+months; and the facts of invoicing's documents a voucher is made of. Every function takes the
+company, so scoping cannot be forgotten."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+
+from django.db.models import Prefetch, Q, QuerySet, Sum
+
+from fakturera.bookkeeping.models import AccountMapping, PeriodLock, Voucher, VoucherLine
+from fakturera.bookkeeping.rules import BAS_DEFAULTS, BOOK_CURRENCY, Document, DocumentLine, DocumentVat
+from fakturera.core.bulk import any_of
+from fakturera.invoicing.models import Invoice, InvoiceLine, InvoiceVat
+from fakturera.invoicing.states import InvoiceKind
+from fakturera.parties.models import Company
+
+
+def accounts_of(company_id: int) -> dict[str, str]:
+    """The company's account per purpose: BAS's, overridden by what it saved (one query)."""
+    accounts = dict(BAS_DEFAULTS)
+    accounts.update(AccountMapping.objects.filter(company_id=company_id).values_list("purpose", "account"))
+    return accounts
+
+
+def documents_for_books(company_id: int, invoice_ids: Sequence[int]) -> list[Document]:
+    """Issued invoices and credit notes of `invoice_ids` in the currency of their seller's books
+    (rules.BOOK_CURRENCY by the seller's country as issued), with their lines and VAT rows as
+    stored, in three queries whatever their number. Documents in another currency, and those of a
+    seller whose books are not kept here, are left out (DESIGN.md, "Companies and currencies")."""
+    ids = sorted(set(invoice_ids))
+    if not ids:
+        return []
+    heads = [
+        row
+        for row in Invoice.objects.filter(Q(company_id=company_id) & any_of(Invoice, ids))
+        .order_by("pk")
+        .values_list(
+            "pk", "kind", "number", "seller", "buyer", "issued_on", "total_amount", "rounding_amount",
+            "credited_invoice__number", "currency",
+        )
+        if BOOK_CURRENCY.get((row[3] or {}).get("country", "")) == row[9]
+    ]  # fmt: skip
+    if not heads:
+        return []
+    found = [row[0] for row in heads]
+    lines: dict[int, list[DocumentLine]] = defaultdict(list)
+    for invoice_id, position, description, code, category, rate, net in (
+        InvoiceLine.objects.filter(any_of(InvoiceLine, found, "invoice_id"))
+        .order_by("invoice_id", "position")
+        .values_list("invoice_id", "position", "description", "account_code", "vat_category", "vat_rate", "net_amount")
+    ):
+        lines[invoice_id].append(DocumentLine(position, description, code, category, rate, net))
+    vats: dict[int, list[DocumentVat]] = defaultdict(list)
+    for invoice_id, category, rate, vat in (
+        InvoiceVat.objects.filter(any_of(InvoiceVat, found, "invoice_id"))
+        .order_by("invoice_id", "-vat_rate", "vat_category")
+        .values_list("invoice_id", "vat_category", "vat_rate", "vat_amount")
+    ):
+        vats[invoice_id].append(DocumentVat(category, rate, vat))
+    documents = []
+    for pk, kind, number, seller, buyer, issued_on, total, rounding, credited_number, _currency in heads:
+        prefix = (seller or {}).get("series_prefix", "")
+        documents.append(
+            Document(
+                id=pk,
+                is_credit_note=kind == InvoiceKind.CREDIT_NOTE,
+                number=f"{prefix}{number}",
+                customer=str((buyer or {}).get("name", "")),
+                issued_on=issued_on,
+                total=total,
+                rounding=rounding,
+                lines=lines[pk],
+                vats=vats[pk],
+                credited_number=f"{prefix}{credited_number}" if credited_number is not None else "",
+            )
+        )
+    return documents
+
+
+def voucher_list(
+    company: Company,
+    *,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    series: str | None = None,
+) -> QuerySet[Voucher]:
+    """The company's vouchers in a period (dates inclusive) and series, in series and number
+    order, each with its lines (one more query for any number of vouchers)."""
+    found = Voucher.objects.filter(company=company)
+    if date_from is not None:
+        found = found.filter(date__gte=date_from)
+    if date_to is not None:
+        found = found.filter(date__lte=date_to)
+    if series:
+        found = found.filter(series=series)
+    return found.order_by("fiscal_year_start", "series", "number").prefetch_related(
+        Prefetch("lines", queryset=VoucherLine.objects.order_by("position"))
+    )
+
+
+def vouchers_of_source(company: Company, *, source_kind: str, source_id: int) -> QuerySet[Voucher]:
+    return voucher_list(company).filter(source_kind=source_kind, source_id=source_id)
+
+
+def unbalanced_vouchers(company: Company) -> list[tuple[int, object]]:
+    """(voucher id, sum of its lines) of every voucher whose lines do not add up to zero: none,
+    ever (the demo's and the tests' check, one aggregate)."""
+    rows = (
+        VoucherLine.objects.filter(voucher__company=company)
+        .values("voucher_id")
+        .annotate(total=Sum("amount"))
+        .exclude(total=0)
+        .values_list("voucher_id", "total")
+    )
+    # SQLite sums decimals as floating point: a sum that is zero to the öre is zero.
+    return [(pk, total) for pk, total in rows if round(total, 2) != 0]
+
+
+def period_locks(company: Company) -> QuerySet[PeriodLock]:
+    """The months closed now, latest first."""
+    return PeriodLock.objects.filter(company=company, unlocked_at__isnull=True).order_by("-month")
+
+
+def locked_months(company_id: int, months: frozenset[dt.date]) -> set[dt.date]:
+    """core.period_locks' provider: which of `months` (first days) the company has closed."""
+    return set(
+        PeriodLock.objects.filter(
+            company_id=company_id, unlocked_at__isnull=True, month__in=sorted(months)
+        ).values_list("month", flat=True)
+    )

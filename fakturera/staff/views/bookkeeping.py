@@ -1,0 +1,103 @@
+"""Bookkeeping in the staff UI: the settings (the company's accounts, closing and reopening months,
+administrators only) and the vouchers of a period with their transactions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_POST
+
+from fakturera.bookkeeping import selectors, services
+from fakturera.core.errors import DomainError
+from fakturera.parties.tenancy import staff_view
+from fakturera.staff.forms.bookkeeping import AccountMappingForm, PeriodForm, VoucherFilterForm
+from fakturera.staff.forms_errors import add_domain_error
+from fakturera.staff.listing import Column, paginate
+
+COLUMNS = [
+    Column("number", _l("Voucher"), ("fiscal_year_start", "series", "number")),
+    Column("date", _l("Date"), ("date",)),
+    Column("text", _l("Text")),
+    Column("lines", _l("Transactions")),
+]
+
+
+def _settings(
+    request: HttpRequest, form: AccountMappingForm, period_form: PeriodForm, *, status: int = 200
+) -> HttpResponse:
+    context = {
+        "section": "settings",
+        "form": form,
+        "period_form": period_form,
+        "locks": selectors.period_locks(request.company),  # type: ignore[attr-defined]
+    }
+    return render(request, "staff/bookkeeping/settings.html", context, status=status)
+
+
+@staff_view(role="admin")
+def bookkeeping_settings(request: HttpRequest) -> HttpResponse:
+    company = request.company  # type: ignore[attr-defined]
+    current = selectors.accounts_of(company.pk)
+    form = AccountMappingForm(request.POST if request.method == "POST" else None, initial=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_mapping_save(company=company, accounts=form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The settings were saved."))
+            return redirect("staff:bookkeeping_settings")
+    return _settings(request, form, PeriodForm(), status=400 if form.errors else 200)
+
+
+@require_POST
+@staff_view(role="admin")
+def period_close(request: HttpRequest) -> HttpResponse:
+    return _period_change(request, close=True)
+
+
+@require_POST
+@staff_view(role="admin")
+def period_reopen(request: HttpRequest) -> HttpResponse:
+    return _period_change(request, close=False)
+
+
+def _period_change(request: HttpRequest, *, close: bool) -> HttpResponse:
+    company = request.company  # type: ignore[attr-defined]
+    period_form = PeriodForm(request.POST)
+    if period_form.is_valid():
+        month = period_form.cleaned_data["month"]
+        try:
+            if close:
+                services.period_lock(company=company, actor=request.user, month=month)
+            else:
+                services.period_unlock(company=company, actor=request.user, month=month)
+        except DomainError as exc:
+            add_domain_error(period_form, exc)
+        else:
+            words = _("%(month)s is closed.") if close else _("%(month)s is open again.")
+            messages.success(request, words % {"month": month.strftime("%Y-%m")})
+            return redirect("staff:bookkeeping_settings")
+    form = AccountMappingForm(initial=selectors.accounts_of(company.pk))
+    return _settings(request, form, period_form, status=400)
+
+
+@staff_view()
+def voucher_list(request: HttpRequest) -> HttpResponse:
+    form = VoucherFilterForm(request.GET or None)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        filters = {key: value for key, value in form.cleaned_data.items() if value}
+    vouchers = selectors.voucher_list(request.company, **filters)  # type: ignore[attr-defined]
+    listing = paginate(request, vouchers, columns=COLUMNS, default_sort="number", per_page=50)
+    return render(
+        request,
+        "staff/bookkeeping/vouchers.html",
+        {"section": "bookkeeping", "form": form, "listing": listing, "page": listing.page},
+        status=400 if form.errors else 200,
+    )
