@@ -15,16 +15,14 @@ logger = logging.getLogger(__name__)
 
 
 def reminders_run_today() -> str:
-    """Every company's reminders due today, for the companies that let the job send them (the
-    default). Each company on its own: one company's refusal (no channel set up) or fault is
-    logged and never stops the others. A missed day is caught up by the next run, each invoice's
-    one due level (collections.run)."""
+    """Every company's reminders due today, for the companies that chose to let the job send
+    them (Settings, Collections; off by default). Each company on its own: one company's refusal
+    (no channel set up) or fault is logged and never stops the others. A missed day is caught up
+    by the next run, each invoice's one due level (collections.run)."""
     today = timezone.localdate()
-    manual = set(
-        CollectionSettings.objects.filter(is_reminding_automatically=False).values_list("company_id", flat=True)
-    )
+    automatic = CollectionSettings.objects.filter(is_reminding_automatically=True).values_list("company_id")
     queued = companies = refused = 0
-    for company in Company.objects.exclude(pk__in=manual).order_by("pk").iterator():
+    for company in Company.objects.filter(pk__in=automatic).order_by("pk").iterator():
         try:
             result = reminders_run(company=company, on=today)
         except DomainError as exc:

@@ -67,9 +67,10 @@ class CollectionSettings(models.Model):
     is_claiming_late_compensation = models.BooleanField(
         _("claim the late-payment compensation from businesses"), default=False
     )
-    # The daily job sends the reminders due (collections.jobs); off: staff send them from the
-    # Reminders page.
-    is_reminding_automatically = models.BooleanField(_("send the reminders due every day"), default=True)
+    # The daily job sends the reminders due (collections.jobs); off (the default: letters reach
+    # customers only once the company has chosen so, also after an upgrade), staff send them
+    # from the Reminders page.
+    is_reminding_automatically = models.BooleanField(_("send the reminders due every day"), default=False)
     bank_import_stale_days = models.PositiveSmallIntegerField(
         _("warn when the last bank import is older than (days)"), default=2
     )

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='collectionsettings',
             name='is_reminding_automatically',
-            field=models.BooleanField(default=True, verbose_name='send the reminders due every day'),
+            field=models.BooleanField(default=False, verbose_name='send the reminders due every day'),
         ),
     ]

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from fakturera.collections.jobs import reminders_run_today
 from fakturera.collections.models import Reminder, StatutoryRate
-from fakturera.collections.services import pause_create
+from fakturera.collections.services import collection_settings_save, pause_create
 from fakturera.core.tests.smtp import SmtpServer
 from fakturera.distribution.tests.factories import email_channel
 from fakturera.invoicing.tests.factories import overdue_invoice
@@ -22,6 +22,18 @@ from fakturera.staff.tests.invoice_helpers import messages_of, staff_client
 pytestmark = pytest.mark.django_db
 PAGE = reverse("staff:reminders")
 SEND = reverse("staff:reminders_send")
+
+
+def settings_saved(company, **changes):
+    collection_settings_save(
+        company=company,
+        is_reminder_fee_agreed=False,
+        is_claiming_late_compensation=False,
+        bank_import_stale_days=2,
+        interest_invoice_mode="propose",
+        interest_invoice_minimum_amount="100",
+        **changes,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -78,10 +90,15 @@ def test_sending_without_a_channel_says_why_and_gives_nothing(company, admin_use
 def test_the_daily_job_reminds_each_company_on_its_own(company, admin_user):
     other = CompanyFactory(org_number="5566778899", bankgiro="5050-1055")
     stranded = overdue_invoice(other, admin_user, "400.00", days_overdue=10)  # no channel set up
+    left_alone = CompanyFactory()  # has not chosen the daily job (off by default): its invoice waits
+    waiting = overdue_invoice(left_alone, admin_user, "400.00", days_overdue=10)
     invoice = overdue_invoice(company, admin_user, "400.00", days_overdue=10)
+    for each in (company, other):
+        settings_saved(each, is_reminding_automatically=True)
 
     with SmtpServer() as smtp:
         email_channel(company, smtp.port, reminder_channel="email")
+        email_channel(left_alone, smtp.port, reminder_channel="email")
         summary = reminders_run_today()
         again = reminders_run_today()
 
@@ -89,3 +106,4 @@ def test_the_daily_job_reminds_each_company_on_its_own(company, admin_user):
     assert again.startswith("0 reminders")
     assert Reminder.objects.filter(invoice=invoice).count() == 1
     assert not Reminder.objects.filter(invoice=stranded).exists()
+    assert not Reminder.objects.filter(invoice=waiting).exists()
