@@ -54,11 +54,13 @@ def letters_of(delivery_ids: list[int]) -> dict[int, Letter]:
     companies = {company.pk: company for company in Company.objects.filter(pk__in={row.company_id for row in rows})}
     policies = {company_id: policies_of(company=company) for company_id, company in companies.items()}
     made: list[tuple[Reminder, document.Reminder, str]] = []
+    level_texts: dict[int, dict[str, dict[str, str]]] = {}  # reminder row -> its level's texts
     for row in rows:
         invoice = invoices[row.invoice_id]
         policy = policies[row.company_id].get(kinds[invoice.pk])
         level = policy.level(row.level) if policy is not None else None
-        texts = (level.texts if level is not None else {}).get(invoice.language, {})
+        level_texts[row.pk] = level.texts if level is not None else {}
+        texts = level_texts[row.pk].get(invoice.language, {})
         words = fill(texts.get("letter", ""), variables(invoice, recipient=(invoice.buyer or {}).get("name", "")))
         made.append((row, _letter(row, invoice, words), templates[row.delivery_id]))
     pdfs: dict[int, bytes] = {}
@@ -70,11 +72,9 @@ def letters_of(delivery_ids: list[int]) -> dict[int, Letter]:
     found: dict[int, Letter] = {}
     for row, letter, _template in made:
         invoice = invoices[row.invoice_id]
-        policy = policies[row.company_id].get(kinds[invoice.pk])
-        level = policy.level(row.level) if policy is not None else None
         own = {
             language: (words["subject"], words["body"])
-            for language, words in (level.texts if level is not None else {}).items()
+            for language, words in level_texts[row.pk].items()
             if words.get("subject") and words.get("body")
         }
         prefix = FILE_PREFIX.get(invoice.language, "reminder")

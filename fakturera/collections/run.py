@@ -139,7 +139,8 @@ def reminders_assess(*, company: Company, on: dt.date, invoice_ids: Iterable[int
     assessment = Assessment(on=on)
     claims = overdue_receivables(company_id=company.pk, on=on, invoice_ids=invoice_ids)
     assessment.overdue_count = len(claims)
-    _warn_of_an_old_bank_file(company, on, assessment)
+    settings = collection_settings_of(company=company)
+    _warn_of_an_old_bank_file(company, on, settings.bank_import_stale_days, assessment)
     if not claims:
         return assessment
     customers = customer_kinds_and_names(company_id=company.pk, customer_ids={c.customer_id for c in claims})
@@ -147,7 +148,6 @@ def reminders_assess(*, company: Company, on: dt.date, invoice_ids: Iterable[int
     given, earlier, retries = _reminders_given(company, [c.invoice_id for c in claims])
     pauses = pauses_in_force(company=company, claims={c.invoice_id: c.customer_id for c in claims}, on=on)
     waiting = _customers_with_a_payment_waiting(company, customers)
-    settings = collection_settings_of(company=company)
     agreed = fee_agreed_by_customer(company=company, customer_ids={c.customer_id for c in claims})
     country = company.country
     rates: dict[str, list[law.RatePeriod]] = {}
@@ -217,8 +217,7 @@ def reminders_assess(*, company: Company, on: dt.date, invoice_ids: Iterable[int
     return assessment
 
 
-def _warn_of_an_old_bank_file(company: Company, on: dt.date, assessment: Assessment) -> None:
-    days = collection_settings_of(company=company).bank_import_stale_days
+def _warn_of_an_old_bank_file(company: Company, on: dt.date, days: int, assessment: Assessment) -> None:
     last = last_bank_import_at(company_id=company.pk)
     if last is None:
         assessment.warnings.append(

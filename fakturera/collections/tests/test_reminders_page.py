@@ -107,3 +107,12 @@ def test_the_daily_job_reminds_each_company_on_its_own(company, admin_user):
     assert Reminder.objects.filter(invoice=invoice).count() == 1
     assert not Reminder.objects.filter(invoice=stranded).exists()
     assert not Reminder.objects.filter(invoice=waiting).exists()
+
+
+def test_sending_ids_that_are_no_invoice_selects_nothing(company, admin_user):
+    client, _user = staff_client(company)
+
+    response = client.post(SEND, {"invoice": ["abc", "-1", str(2**64)]}, follow=True)
+
+    assert "Select at least one reminder to send." in " ".join(messages_of(response))
+    assert not Reminder.objects.exists()

@@ -41,7 +41,7 @@ def reminders(request: HttpRequest) -> HttpResponse:
     assessment = reminders_assess(company=company, on=today)
     level = request.GET.get("level", "")
     query = request.GET.get("q", "").strip().lower()
-    customer_ids = {due.claim.customer_id for due in assessment.due} | set()
+    customer_ids = {due.claim.customer_id for due in assessment.due}
     names = {
         pk: name
         for pk, (_kind, name) in customer_kinds_and_names(company_id=company.pk, customer_ids=customer_ids).items()
@@ -87,7 +87,11 @@ def reminders_send(request: HttpRequest) -> HttpResponse:
     if request.POST.get("all") == "1":
         invoice_ids = None
     else:
-        invoice_ids = [int(value) for value in request.POST.getlist("invoice") if value.isdigit()]
+        # Only what can be an invoice's id: anything else (text, a number past the column's range)
+        # selects nothing rather than failing the query.
+        invoice_ids = [
+            int(value) for value in request.POST.getlist("invoice") if value.isdigit() and int(value) < 2**63
+        ]
         if not invoice_ids:
             messages.error(request, _("Select at least one reminder to send."))
             return redirect("staff:reminders")
