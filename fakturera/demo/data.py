@@ -543,6 +543,9 @@ def _payments(company: Company, user: AbstractBaseUser, today: dt.date, customer
         return invoice_issue(invoice=draft, actor=user, issued_on=on)
 
     late = invoice("Karl Eriksson", "1100", on=issued_on - dt.timedelta(days=60), days=30)
+    # Unpaid weeks after their due date: the Reminders page's (collections, below).
+    for name, price in (("Johan Andersson", "1350"), ("Fatima Yilmaz", "890"), ("Elin Svensson", "640")):
+        invoice(name, price, on=issued_on - dt.timedelta(days=60), days=30)
     by_ocr = invoice("Anna Lindberg", "850")
     by_text = invoice("Erik Johansson", "1240")
     invoice("Maria Nilsson", "695")
@@ -849,6 +852,7 @@ def _collections(company: Company, user: AbstractBaseUser, today: dt.date) -> No
     from fakturera.collections.models import StatutoryRate
     from fakturera.collections.run import reminders_run
     from fakturera.collections.services import collection_settings_save, policy_save
+    from fakturera.payments.selectors import overdue_receivables
 
     for year in range(2025, today.year + 1):
         for month in (1, 7):
@@ -878,8 +882,12 @@ def _collections(company: Company, user: AbstractBaseUser, today: dt.date) -> No
                 {"days": 14, "days_from": "previous", "new_due_days": 10},
             ],
         )
-    earlier = reminders_run(company=company, actor=user, on=today - dt.timedelta(days=14))
-    del earlier  # queued for print: the demo's workers print them
+    # One of the overdue invoices got its first reminder two weeks ago (queued for print: the
+    # demo's workers print it); its second and the others' first are due today.
+    two_weeks_ago = today - dt.timedelta(days=14)
+    overdue = overdue_receivables(company_id=company.pk, on=two_weeks_ago)
+    if overdue:
+        reminders_run(company=company, actor=user, on=two_weeks_ago, invoice_ids=[overdue[0].invoice_id])
 
 
 @transaction.atomic

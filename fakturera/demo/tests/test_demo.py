@@ -107,8 +107,9 @@ def test_the_clinic_has_customers_a_live_basis_and_gap_free_invoices():
     assert customers.filter(kind=CustomerKind.ORGANISATION, invoice_reference__isnull=False).count() >= 3
     assert BasisItem.objects.filter(company=clinic, status=BasisItemStatus.OPEN).count() > 10
     invoices = Invoice.objects.filter(company=clinic).order_by("number")
-    # First the invoices the demo's payments pay (dated earlier), then three from the basis and a credit note.
-    paid_ones = 11
+    # First the invoices the demo's payments pay and three left unpaid past their due date (the
+    # reminders'; all dated earlier), then three from the basis and a credit note.
+    paid_ones = 11 + 3
     assert list(invoices.values_list("number", flat=True)) == list(range(1, paid_ones + 5))
     assert [i.kind for i in invoices] == [InvoiceKind.INVOICE] * (paid_ones + 3) + [InvoiceKind.CREDIT_NOTE]
     credit_note = invoices.last()
@@ -229,3 +230,22 @@ def test_the_clinic_has_payments_in_every_state():
     stopped = orders.get(status=PaymentOrderStatus.STOPPED)
     assert stopped.invoice.events.filter(kind=history.DIRECT_DEBIT_REJECTED).exists()
     assert receivables.get(pk=stopped.invoice_id).state == ReceivableState.UNPAID
+
+
+def test_the_clinic_has_reminders_to_send_today():
+    """Overdue invoices due for a reminder today: one for its second level (its first went two
+    weeks ago), the others for their first; each with the agreed fee or interest shown."""
+    from django.utils import timezone
+
+    from fakturera.collections.models import Reminder
+    from fakturera.collections.run import reminders_assess
+
+    run_demo()
+    clinic = Company.objects.get(org_number=CLINIC_ORG_NUMBER)
+
+    assessment = reminders_assess(company=clinic, on=timezone.localdate())
+
+    assert Reminder.objects.filter(company=clinic, level=1).count() == 1
+    levels = sorted(due.level.number for due in assessment.due)
+    assert levels.count(2) == 1
+    assert levels.count(1) >= 2
