@@ -193,9 +193,18 @@ class Reminder(models.Model):
     runs, clicks or workers meet (the run's idempotency: an insert that meets the key sends
     nothing). A failed or undone reminder stays and is queued again by the run (attempt + 1)."""
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # A reminder run writes a hundred thousand rows at once: PostgreSQL would check each row's
+    # company, customer and delivery at commit (a lookup and a row lock each, seconds in all), so
+    # those columns have no database constraint; the invoice's, which says what is claimed, keeps
+    # its. Django still cascades and protects on delete (as payments' ledger, payments/models.py).
+    # The customer's index is the first column of reminder_customer_on.
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="+", db_index=False)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     level = models.PositiveSmallIntegerField(_("level"))
     state = models.CharField(_("state"), max_length=10, choices=ReminderState.choices, default=ReminderState.QUEUED)
     attempt = models.PositiveSmallIntegerField(default=1)
@@ -213,7 +222,9 @@ class Reminder(models.Model):
     interest_periods = models.JSONField(default=list, blank=True)
     new_due_on = models.DateField(_("new due date"), null=True, blank=True)
     # The delivery it went with (distribution's), None for a task-only level or before routing.
-    delivery = models.ForeignKey(Delivery, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+    )
     error = models.CharField(_("error"), max_length=500, blank=True)
 
     class Meta:

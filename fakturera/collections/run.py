@@ -46,6 +46,7 @@ from fakturera.core.db import run_retrying
 from fakturera.core.events import publish
 from fakturera.core.money import round_money
 from fakturera.distribution.models import Purpose
+from fakturera.distribution.selectors import delivery_ids_by_invoice
 from fakturera.distribution.services import invoices_send
 from fakturera.invoicing.history import actor_id_of
 from fakturera.parties.models import Company
@@ -313,17 +314,19 @@ def _queue(company: Company, actor: Any, assessment: Assessment, result: RunResu
         else:
             tasks_only.append(invoice_id)
     failed: dict[int, str] = {}
-    delivered: dict[int, int] = {}
+    queued = 0
     for channel, ids in sorted(letters.items()):
         batch = invoices_send(
             company=company, actor=actor, invoice_ids=ids, channel=channel, purpose=Purpose.REMINDER, now=now
         )
         result.batch_ids.append(batch.pk)
-        delivered.update(batch.deliveries.values_list("invoice_id", "pk"))
+        queued += batch.queued_count
         for invoice_id, why in batch.not_sent.items():
             failed[invoice_id] = str(why)
     rows = {invoice_id: pk for (invoice_id, _level), pk in ours.items()}
-    bulk_update(Reminder, ("delivery_id",), [(rows[i], d) for i, d in delivered.items() if i in rows])
+    if queued:
+        delivered = delivery_ids_by_invoice(batch_ids=result.batch_ids)
+        bulk_update(Reminder, ("delivery_id",), [(rows[i], d) for i, d in delivered if i in rows])
     if failed:
         bulk_update(
             Reminder,
@@ -335,7 +338,7 @@ def _queue(company: Company, actor: Any, assessment: Assessment, result: RunResu
         Reminder.objects.filter(any_of(Reminder, [rows[i] for i in tasks_only])).update(
             state=ReminderState.SENT, sent_at=now
         )
-    result.queued = len(delivered)
+    result.queued = queued
     result.tasks = len(tasks_only)
     result.not_sent = failed
     given = [(invoice_id, level) for invoice_id, level in ours if invoice_id not in failed]
