@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from babel.numbers import format_decimal
 from django.db import transaction
 from django.db.models import Q
-from babel.numbers import format_decimal
 from django.utils import timezone, translation
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
@@ -48,7 +48,7 @@ from fakturera.collections.selectors import collection_settings_of, interest_rat
 from fakturera.collections.states import InterestChargeState, InterestInvoiceMode, ReminderState
 from fakturera.core.bulk import any_of, bulk_insert_new, bulk_update
 from fakturera.core.db import retrying_atomic
-from fakturera.core.errors import DomainError
+from fakturera.core.errors import DomainError, StateConflict
 from fakturera.core.money import format_money
 from fakturera.core.tasks import enqueue_on_commit
 from fakturera.distribution.models import Purpose
@@ -295,7 +295,7 @@ def interest_invoices_issue(
         .order_by("pk")
     )
     if not charges:
-        raise DomainError(
+        raise StateConflict(
             _("None of the chosen interest invoices is left to issue; someone may have issued or dismissed them."),
             code="nothing_to_issue",
         )
@@ -397,7 +397,7 @@ def interest_charges_dismiss(*, company: Company, actor: Any, charge_ids: Sequen
         .values_list("pk", "invoice_id")
     )
     if not rows:
-        raise DomainError(
+        raise StateConflict(
             _("None of the chosen interest invoices is left to dismiss; someone may have issued or dismissed them."),
             code="nothing_to_dismiss",
         )

@@ -268,7 +268,8 @@ def test_issuing_makes_a_numbered_invoice_booked_to_interest_and_fees(company, a
     assert interest_invoice.status == "issued"
     assert interest_invoice.number == invoice.number + 1  # the company's one series
     assert interest_invoice.customer_id == invoice.customer_id
-    assert interest_invoice.payment_reference and interest_invoice.payment_reference != invoice.payment_reference
+    assert interest_invoice.payment_reference
+    assert interest_invoice.payment_reference != invoice.payment_reference
     lines = list(interest_invoice.lines.order_by("position"))
     assert [(line.description, line.net_amount, line.vat_category, line.account_code) for line in lines] == [
         (
