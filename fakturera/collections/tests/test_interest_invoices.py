@@ -271,26 +271,28 @@ def test_issuing_makes_a_numbered_invoice_booked_to_interest_and_fees(company, a
     assert interest_invoice.payment_reference
     assert interest_invoice.payment_reference != invoice.payment_reference
     lines = list(interest_invoice.lines.order_by("position"))
-    assert [(line.description, line.net_amount, line.vat_category, line.account_code) for line in lines] == [
+    # In the invoice's language (the customer's: Swedish), one line per rate period and per fee.
+    number = invoice.display_number
+    assert [
+        (line.description.replace("\xa0", " "), line.net_amount, line.vat_category, line.account_code) for line in lines
+    ] == [
         (
-            f"Late-payment interest on invoice {invoice.display_number}, 10 days from 2026-06-21 to 2026-06-30 "
-            "at 10.00 % on SEK 10,000.00",
+            f"Dröjsmålsränta på faktura {number}, 10 dagar från 2026-06-21 till 2026-06-30 med 10,00 % på 10 000,00 kr",
             D("27.40"),
             "O",
             "8313",
         ),
         (
-            f"Late-payment interest on invoice {invoice.display_number}, 10 days from 2026-07-01 to 2026-07-10 "
-            "at 12.00 % on SEK 10,000.00",
+            f"Dröjsmålsränta på faktura {number}, 10 dagar från 2026-07-01 till 2026-07-10 med 12,00 % på 10 000,00 kr",
             D("32.88"),
             "O",
             "8313",
         ),
-        ("Reminder fee, reminder of 2026-07-01", D("60.00"), "O", "3990"),
+        ("Påminnelseavgift, påminnelse 2026-07-01", D("60.00"), "O", "3990"),
     ]
     assert (interest_invoice.vat_amount, interest_invoice.net_amount) == (D("0.00"), D("120.28"))
     voucher = Voucher.objects.get(company=company, source_kind="invoice", source_id=interest_invoice.pk)
-    booked = {row.account: row.amount for row in voucher.rows.all()}
+    booked = {row.account: row.amount for row in voucher.lines.all()}
     assert booked["8313"] == D("-60.28")
     assert booked["3990"] == D("-60.00")
     issued_entry = InvoiceEvent.objects.get(invoice=invoice, kind="interest_invoice_issued")
