@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from fakturera.bookkeeping.models import Voucher
@@ -368,3 +370,18 @@ def test_dismissing_needs_a_reason_and_keeps_it_in_the_history(company, admin_us
     assert describe(entry) == "Interest invoice dismissed: Good customer"
     with pytest.raises(Exception, match="None of the chosen interest invoices is left to issue"):
         interest_invoices_issue(company=company, actor=admin_user, charge_ids=[charge.pk])
+
+
+def test_recording_costs_the_same_statements_for_one_invoice_or_many(company, admin_user):
+    # A bank file pays fifty thousand invoices in one event: no statement per invoice.
+    settings(company, interest_invoice_mode="never")
+    invoices = [paid_late(company, admin_user, days_late=25 - n) for n in range(5)]  # a series only goes forward
+    settings(company)
+
+    with CaptureQueriesContext(connection) as one:
+        interest_charges_record(company_id=company.pk, invoice_ids=[invoices[0].pk])
+    with CaptureQueriesContext(connection) as four:
+        interest_charges_record(company_id=company.pk, invoice_ids=[each.pk for each in invoices[1:]])
+
+    assert InterestCharge.objects.filter(company=company, state=InterestChargeState.PROPOSED).count() == 5
+    assert len(four.captured_queries) == len(one.captured_queries)
