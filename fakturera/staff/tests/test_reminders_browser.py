@@ -140,6 +140,7 @@ def test_issue_an_interest_invoice_for_a_late_payment(staff_page):
     assert f"1 interest invoices issued: {interest_invoice.display_number}." in page.content()
     page.locator(f"#interest-invoices a:text('{interest_invoice.display_number}')").click()
     page.wait_for_url(f"**/invoices/{interest_invoice.pk}/")
-    assert "Late-payment interest on invoice" in page.content() or "Dröjsmålsränta" in page.content()
+    # Its lines are in the invoice's language (the customer's: Swedish).
+    assert f"Dröjsmålsränta på faktura {late.display_number}, 20 dagar" in page.content()
     # Sent the way the customer's invoices go: queued for print with the undo window.
     assert Delivery.objects.filter(invoice=interest_invoice, purpose="invoice").count() == 1
