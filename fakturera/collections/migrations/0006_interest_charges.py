@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collections', '0004_reminding_automatically'),
+        ('collections', '0005_bulk_written_columns'),
         ('invoicing', '0010_exchange_rates'),
         ('parties', '0010_cash_discount'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
