@@ -566,17 +566,47 @@ def interest_spans(
     """Interest on `principal` for each day after `from_date` up to and including `to_date`,
     one span per rate period in force (the rate of each day), each rounded. RateMissing for a
     day no rate covers."""
-    spans: list[InterestSpan] = []
+    return spans_over(rate_spans(from_date=from_date, to_date=to_date, rates=rates), principal, currency)
+
+
+def rate_spans(
+    *, from_date: dt.date, to_date: dt.date, rates: Sequence[RatePeriod]
+) -> tuple[tuple[Decimal, dt.date, dt.date], ...]:
+    """The days after `from_date` up to and including `to_date` cut by the rate periods in force:
+    (percent, first day, last day) each. The same for every claim of one due date, so a run over
+    many claims cuts once per due date (`spans_over` then applies each principal)."""
+    spans: list[tuple[Decimal, dt.date, dt.date]] = []
     day = from_date + dt.timedelta(days=1)
     while day <= to_date:
         period = next((p for p in rates if p.starts_on <= day and (p.ends_on is None or day <= p.ends_on)), None)
         if period is None:
             raise RateMissing(day)
         until = to_date if period.ends_on is None else min(to_date, period.ends_on)
-        exact = interest_exact(principal=principal, from_date=day - dt.timedelta(days=1), to_date=until, rates=[period])
-        spans.append(InterestSpan(period.percent, day, until, principal, round_money(exact, currency)))
+        spans.append((period.percent, day, until))
         day = until + dt.timedelta(days=1)
-    return spans
+    return tuple(spans)
+
+
+def spans_over(
+    cut: Sequence[tuple[Decimal, dt.date, dt.date]], principal: Decimal, currency: str
+) -> list[InterestSpan]:
+    """Interest on `principal` over each (percent, first, last) of `rate_spans`, actual/365 as
+    `interest_exact` counts it, each rounded once."""
+    if principal <= 0:
+        return [
+            InterestSpan(percent, first, last, principal, round_money(Decimal(0), currency))
+            for percent, first, last in cut
+        ]
+    return [
+        InterestSpan(
+            percent,
+            first,
+            last,
+            principal,
+            round_money(Decimal(0) + principal * percent / 100 * ((last - first).days + 1) / DAYS_IN_YEAR, currency),
+        )
+        for percent, first, last in cut
+    ]
 
 
 def interest_until_paid(

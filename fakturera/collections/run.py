@@ -114,16 +114,31 @@ class Assessment:
 
 
 def interest_pieces(
-    *, principal: Decimal, due_on: dt.date, on: dt.date, rates: Sequence[law.RatePeriod], currency: str
+    *,
+    principal: Decimal,
+    due_on: dt.date,
+    on: dt.date,
+    rates: Sequence[law.RatePeriod],
+    currency: str,
+    cuts: dict[tuple[int, dt.date, dt.date], Any] | None = None,
 ) -> tuple[InterestPiece, ...]:
     """Interest from the day after the due date (räntelagen 6 §) to `on`, one piece per rate
     period, each rounded (core.money) as the letter prints it. law.RateMissing for a day no rate
-    covers."""
+    covers. `cuts` keeps the days cut by rate period per due date across the calls of one run."""
+    key = (id(rates), due_on, on)
+    cut = cuts.get(key) if cuts is not None else None
+    if cut is None:
+        try:
+            cut = law.rate_spans(from_date=due_on, to_date=on, rates=rates)
+        except law.RateMissing as missing:
+            cut = missing
+        if cuts is not None:
+            cuts[key] = cut
+    if isinstance(cut, law.RateMissing):
+        raise cut
     return tuple(
         InterestPiece(span.percent, span.from_on, span.to_on, span.amount)
-        for span in law.interest_spans(
-            principal=principal, from_date=due_on, to_date=on, rates=rates, currency=currency
-        )
+        for span in law.spans_over(cut, principal, currency)
     )
 
 
@@ -149,6 +164,7 @@ def reminders_assess(*, company: Company, on: dt.date, invoice_ids: Iterable[int
     rates: dict[str, list[law.RatePeriod]] = {}
     collection_rate = collection_rate_on(country=country, on=on)
     missing_rate: set[dt.date] = set()
+    cuts: dict[tuple[int, dt.date, dt.date], Any] = {}  # interest_pieces: the rate periods' days per due date
     for claim in claims:
         kind, _name = customers[claim.customer_id]
         policy: Policy = policies[kind]
@@ -187,7 +203,12 @@ def reminders_assess(*, company: Company, on: dt.date, invoice_ids: Iterable[int
                 rates[kind] = interest_rate_periods(country=country, customer_kind=kind)
             try:
                 interest = interest_pieces(
-                    principal=claim.open_amount, due_on=claim.due_on, on=on, rates=rates[kind], currency=claim.currency
+                    principal=claim.open_amount,
+                    due_on=claim.due_on,
+                    on=on,
+                    rates=rates[kind],
+                    currency=claim.currency,
+                    cuts=cuts,
                 )
             except law.RateMissing as missing:
                 missing_rate.add(missing.day)
