@@ -209,9 +209,29 @@ TEMPLATES = [
     },
 ]
 
+
+def _database(url: str) -> dict:
+    """DATABASE_URL as Django's database settings. Several hosts, each with its port
+    (`postgres://u:p@db1:5432,db2:5432/fakturera?target_session_attrs=read-write`), become
+    libpq's comma-separated host and port lists: psycopg tries them in order and, with
+    target_session_attrs=read-write, connects to the one that is the primary."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, location = rest.rpartition("@")
+    hosts, slash, path = location.partition("/")
+    if "," not in hosts:
+        return dj_database_url.parse(url, conn_max_age=60)
+    pairs = [host.rpartition(":") if ":" in host else (host, "", "") for host in hosts.split(",")]
+    first = f"{scheme}{sep}{credentials}{at}{pairs[0][0]}{slash}{path}"
+    database = dj_database_url.parse(first, conn_max_age=60)
+    database["HOST"] = ",".join(host for host, _colon, _port in pairs)
+    ports = [port for _host, _colon, port in pairs]
+    database["PORT"] = ",".join(port or "5432" for port in ports) if any(ports) else ""
+    return database
+
+
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": _database(DATABASE_URL)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Parameters bound by the server, and psycopg prepares a statement once it has run
         # prepare_threshold times on a connection (Django turns that off by default, for
@@ -362,6 +382,11 @@ LOGGING = logging_config(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL"
 DEFAULT_FROM_EMAIL = os.environ.get("FAKTURERA_FROM_EMAIL", "no-reply@fakturera.example")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _flag("EMAIL_USE_TLS", False)  # STARTTLS, usually on port 587
+EMAIL_USE_SSL = _flag("EMAIL_USE_SSL", False)  # TLS from the start, usually on port 465
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 if DEBUG and "EMAIL_HOST" not in os.environ:
     # `make run` has no mail server: the mails Fakturera sends by the installation's server
     # (a portal login link or a course manager's approval link of a company without its own

@@ -61,7 +61,7 @@ def _children(pid: int) -> list[str]:
 
 def _healthy(port: int) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=3) as response:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=3) as response:
             return response.status == 200
     except OSError:
         return False
