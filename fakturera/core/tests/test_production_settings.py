@@ -175,7 +175,10 @@ def test_production_refuses_to_start_without_the_site_address(tmp_path, site):
 
 
 def _database_settings(tmp_path: Path, url: str) -> dict[str, object]:
-    script = "import json, django; django.setup(); from django.conf import settings; print(json.dumps(settings.DATABASES['default'], default=str))"
+    script = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES['default'], default=str))"
+    )
     done = subprocess.run(
         [sys.executable, "-c", script],
         env=_server_env(tmp_path, DATABASE_URL=url),
