@@ -93,7 +93,7 @@ def _web(options: Options) -> int:
 
     from fakturera.wsgi import application
 
-    config = {
+    config: dict[str, Any] = {
         "bind": [bind],
         "workers": settings.SERVE_WEB_WORKERS,
         "threads": settings.SERVE_WEB_THREADS,
@@ -101,10 +101,15 @@ def _web(options: Options) -> int:
         "timeout": settings.SERVE_WEB_TIMEOUT,
         "graceful_timeout": settings.SERVE_STOP_SECONDS,
         "keepalive": 5,
-        # gunicorn's own lines through the installation's logging (JSON in production).
-        "logconfig_dict": settings.LOGGING,
         "proc_name": "fakturera-web",
+        # gunicorn 27's control socket lives in $HOME (one path for every gunicorn of the user,
+        # a file outside the working directory); nothing of ours uses it.
+        "control_socket_disable": True,
     }
+    if settings.LOG_FORMAT == "json":
+        # gunicorn's own lines through the installation's logging, one JSON object each;
+        # with the console format gunicorn keeps its own plain lines.
+        config["logconfig_dict"] = settings.LOGGING
 
     class Gunicorn(BaseApplication):
         def load_config(self) -> None:

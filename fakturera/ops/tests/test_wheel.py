@@ -112,7 +112,9 @@ def test_the_wheel_runs_every_role_from_an_empty_directory_and_each_stops_on_sig
     port = free_port()
     database = tmp_path / "db" / "fakturera.sqlite3"
     database.parent.mkdir()
-    env = _production_env(database, port)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = _production_env(database, port) | {"HOME": str(home)}
     where = subprocess.run(
         [bin_dir / "python", "-c", "import fakturera; print(fakturera.__file__)"],
         cwd=tmp_path,
@@ -184,6 +186,7 @@ def test_the_wheel_runs_every_role_from_an_empty_directory_and_each_stops_on_sig
     for role, (code, stderr) in ended.items():
         assert code == 0, f"{role} ended with {code}: {stderr[-3000:]}"
         assert list(directories[role].iterdir()) == [], f"{role} wrote {list(directories[role].iterdir())}"
+    assert list(home.iterdir()) == [], f"the roles wrote into $HOME: {list(home.iterdir())}"
     # and the log lines are JSON objects (production's format)
     web_lines = [line for line in ended["web"][1].splitlines() if line.strip()]
     assert web_lines, "gunicorn logged nothing at INFO"
