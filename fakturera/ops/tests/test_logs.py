@@ -4,6 +4,7 @@ a wrong format refused at start."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import logging
@@ -16,9 +17,16 @@ import structlog
 from django.conf import settings as django_settings
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.utils import timezone
 
 from fakturera.core import logs
 from fakturera.core.logs import bound, logging_config
+from fakturera.core.tests.smtp import SmtpServer
+from fakturera.distribution.channels.email import SmtpSession
+from fakturera.distribution.services import invoices_send
+from fakturera.distribution.tests.factories import email_channel
+from fakturera.distribution.worker import deliveries_work
+from fakturera.invoicing.tests.factories import basis_registered
 from fakturera.ops.middleware import LogContextMiddleware
 from fakturera.parties.keys import api_key_authenticate, api_key_create
 
@@ -115,3 +123,26 @@ def test_make_run_logs_plain_messages_and_a_wrong_format_is_refused():
     refused = _log_format(FAKTURERA_DEBUG="1", FAKTURERA_LOG_FORMAT="xml")
     assert refused.returncode != 0
     assert "FAKTURERA_LOG_FORMAT='xml': use json or console." in refused.stderr
+
+
+@pytest.mark.django_db
+def test_the_delivery_workers_lines_carry_the_company_channel_and_invoice(json_lines, company, admin_user, monkeypatch):
+    # given an invoice queued for e-mail whose message cannot be built (a bug)
+    with SmtpServer() as smtp:
+        email_channel(company, smtp.port, undo_minutes=0)
+        invoice = basis_registered(company, admin_user, "100.00")
+        invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
+
+        def message(session, job):
+            raise RuntimeError("a bug in building the message")
+
+        monkeypatch.setattr(SmtpSession, "message", message)
+
+        # when the worker's round meets it
+        deliveries_work(now=timezone.now() + dt.timedelta(minutes=1))
+
+    # then the line logged says whose invoice, by which channel
+    lines = [line for line in json_lines() if line["event"].startswith("The message of delivery")]
+    assert lines, json_lines()
+    assert (lines[0]["company_id"], lines[0]["channel"], lines[0]["invoice_id"]) == (company.pk, "email", invoice.pk)
+    assert lines[0]["level"] == "warning"
