@@ -17,6 +17,9 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from fakturera.core.logs import FORMATS as LOG_FORMATS
+from fakturera.core.logs import logging_config
+
 
 def _flag(name: str, default: bool) -> bool:
     """An on/off setting from the environment: 1/true/yes/on or 0/false/no/off."""
@@ -38,7 +41,12 @@ def _list(name: str, default: list[str]) -> list[str]:
 
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("FAKTURERA_VAR_DIR", BASE_DIR / "var"))
+# A source checkout (make run, the tests) keeps its var/ beside the package; an installed wheel
+# (`fakturera serve` in production) never writes into its site-packages: var/ is then in the
+# working directory, and only the embedded SQLite database (no DATABASE_URL) or an export
+# channel without FAKTURERA_EXPORT_ROOT would use it.
+IS_CHECKOUT = (BASE_DIR / "pyproject.toml").is_file()
+VAR_DIR = Path(os.environ.get("FAKTURERA_VAR_DIR", BASE_DIR / "var" if IS_CHECKOUT else Path.cwd() / "var"))
 # The export channel's files (distribution/channels/export.py): one folder per company under
 # this root, set by the operator; a company names at most a subfolder of its own.
 EXPORT_ROOT = Path(os.environ.get("FAKTURERA_EXPORT_ROOT", VAR_DIR / "exports"))
@@ -144,9 +152,16 @@ INSTALLED_APPS = [
     "fakturera.demo",
     "fakturera.public",
     "fakturera.staff",
+    # Operations: `fakturera serve`, health, readiness and metrics (ops/DESIGN.md).
+    "fakturera.ops",
 ]
 
 MIDDLEWARE = [
+    # Counts every request, its time and its answer (django-prometheus; /metrics).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # /healthz, /readyz and /metrics, answered before the host check, the HTTPS redirect, the
+    # session and the login: a load balancer asks by address over plain HTTP (ops/probes.py).
+    "fakturera.ops.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # A database briefly away answers 503 with Retry-After, never 500 (core/unavailable.py).
@@ -164,7 +179,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "fakturera.parties.tenancy.ActiveCompanyMiddleware",
+    # The request's company on every log line (core/logs.py).
+    "fakturera.ops.middleware.LogContextMiddleware",
     "fakturera.staff.two_factor.TwoFactorMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -191,9 +209,29 @@ TEMPLATES = [
     },
 ]
 
+
+def _database(url: str) -> dict:
+    """DATABASE_URL as Django's database settings. Several hosts, each with its port
+    (`postgres://u:p@db1:5432,db2:5432/fakturera?target_session_attrs=read-write`), become
+    libpq's comma-separated host and port lists: psycopg tries them in order and, with
+    target_session_attrs=read-write, connects to the one that is the primary."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, location = rest.rpartition("@")
+    hosts, slash, path = location.partition("/")
+    if "," not in hosts:
+        return dj_database_url.parse(url, conn_max_age=60)
+    pairs = [host.rpartition(":") if ":" in host else (host, "", "") for host in hosts.split(",")]
+    first = f"{scheme}{sep}{credentials}{at}{pairs[0][0]}{slash}{path}"
+    database = dj_database_url.parse(first, conn_max_age=60)
+    database["HOST"] = ",".join(host for host, _colon, _port in pairs)
+    ports = [port for _host, _colon, port in pairs]
+    database["PORT"] = ",".join(port or "5432" for port in ports) if any(ports) else ""
+    return database
+
+
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": _database(DATABASE_URL)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Parameters bound by the server, and psycopg prepares a statement once it has run
         # prepare_threshold times on a connection (Django turns that off by default, for
@@ -270,8 +308,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request without it
+# WhiteNoise serves the static files from the apps' own folders (the finders), so an installed
+# wheel serves them without `collectstatic` and without a folder of its own; in a checkout
+# `make run` still collects them into var/static, which WhiteNoise reads first.
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT: Path | None = VAR_DIR / "static" if IS_CHECKOUT or "FAKTURERA_VAR_DIR" in os.environ else None
+if STATIC_ROOT is not None:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request without it
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
@@ -330,16 +373,20 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-}
+# One JSON object a line in production, the plain message with DEBUG on (core/logs.py).
+LOG_FORMAT = os.environ.get("FAKTURERA_LOG_FORMAT", "console" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"FAKTURERA_LOG_FORMAT={LOG_FORMAT!r}: use json or console.")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "WARNING"))
 
 DEFAULT_FROM_EMAIL = os.environ.get("FAKTURERA_FROM_EMAIL", "no-reply@fakturera.example")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _flag("EMAIL_USE_TLS", False)  # STARTTLS, usually on port 587
+EMAIL_USE_SSL = _flag("EMAIL_USE_SSL", False)  # TLS from the start, usually on port 465
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 if DEBUG and "EMAIL_HOST" not in os.environ:
     # `make run` has no mail server: the mails Fakturera sends by the installation's server
     # (a portal login link or a course manager's approval link of a company without its own
@@ -372,6 +419,26 @@ PORTAL_LOGIN_LIMIT_PER_IP = os.environ.get("FAKTURERA_PORTAL_LOGIN_LIMIT_PER_IP"
 # Distribution: how long a worker holds the deliveries it claimed before the sweeper
 # judges them (distribution/worker.py).
 DISTRIBUTION_LEASE_SECONDS = int(os.environ.get("FAKTURERA_DISTRIBUTION_LEASE_SECONDS", "600"))
+# The scheduler (core/scheduler.py): how long a job's run may take before another scheduler
+# judges it lost (its machine died) and runs it again.
+SCHEDULER_LEASE_SECONDS = int(os.environ.get("FAKTURERA_SCHEDULER_LEASE_SECONDS", "3600"))
+
+# `fakturera serve` (ops/serve.py): where gunicorn listens, its processes and threads (gthread),
+# how many task and delivery worker processes a machine runs, and how long the processes get
+# to finish what they have in hand after SIGTERM.
+SERVE_BIND = os.environ.get("FAKTURERA_BIND", "127.0.0.1:8000")
+SERVE_WEB_WORKERS = int(os.environ.get("FAKTURERA_WEB_WORKERS", "2"))
+SERVE_WEB_THREADS = int(os.environ.get("FAKTURERA_WEB_THREADS", "4"))
+SERVE_WEB_TIMEOUT = int(os.environ.get("FAKTURERA_WEB_TIMEOUT", "60"))
+SERVE_TASK_WORKERS = int(os.environ.get("FAKTURERA_TASK_WORKERS", "1"))
+SERVE_DELIVERY_WORKERS = int(os.environ.get("FAKTURERA_DELIVERY_WORKERS", "1"))
+SERVE_STOP_SECONDS = int(os.environ.get("FAKTURERA_STOP_SECONDS", "30"))
+
+# Operations (ops/DESIGN.md). /metrics answers a request with `Authorization: Bearer <token>`;
+# without a token only a direct request from loopback (no proxy in front). /readyz says not
+# ready when a queue's oldest due item waited longer than this many seconds (0: not checked).
+METRICS_TOKEN = os.environ.get("FAKTURERA_METRICS_TOKEN", "")
+READY_QUEUE_AGE_SECONDS = int(os.environ.get("FAKTURERA_READY_QUEUE_AGE_SECONDS", "900"))
 
 # Outbound connections to servers a company names (webhooks, SMTP, the letter service, the
 # Peppol access point; core/net.py). Loopback, private, link-local (cloud metadata) and

@@ -9,12 +9,13 @@ from django.utils import timezone
 from fakturera.collections.models import CollectionSettings
 from fakturera.collections.run import reminders_run
 from fakturera.core.errors import DomainError
+from fakturera.core.scheduler import Report
 from fakturera.parties.models import Company
 
 logger = logging.getLogger(__name__)
 
 
-def reminders_run_today() -> str:
+def reminders_run_today() -> Report:
     """Every company's reminders due today, for the companies that chose to let the job send
     them (Settings, Collections; off by default). Each company on its own: one company's refusal
     (no channel set up) or fault is logged and never stops the others. A missed day is caught up
@@ -36,4 +37,10 @@ def reminders_run_today() -> str:
         if result.queued or result.tasks:
             companies += 1
             queued += result.queued + result.tasks
-    return f"{queued} reminders of {companies} companies; {refused} companies refused"
+    # The figures go to /metrics with the run (reminders per run; core/scheduler.py, Report).
+    return Report(
+        f"{queued} reminders of {companies} companies; {refused} companies refused",
+        reminders=queued,
+        companies=companies,
+        companies_refused=refused,
+    )

@@ -12,6 +12,8 @@ class CoreConfig(AppConfig):
 
         # The rate limiter's counters of windows that have ended (ratelimit.py).
         register(Job("rate limit counters purge", "fakturera.core.ratelimit:purge_expired", every=timedelta(hours=1)))
+        # The scheduler's own run rows past their keep time (scheduler.py).
+        register(Job("scheduler runs purge", "fakturera.core.scheduler:runs_purge", every=timedelta(hours=1)))
 
         from fakturera.core import tasks
 

@@ -1,4 +1,4 @@
-"""Core's one table: the rate limiter's counters (ratelimit.py)."""
+"""Core's tables: the rate limiter's counters (ratelimit.py) and the scheduler's runs (scheduler.py)."""
 
 from __future__ import annotations
 
@@ -22,3 +22,28 @@ class RateCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bucket} @ {self.window_start}: {self.count}"
+
+
+class ScheduledRun(models.Model):
+    """One due time of one periodic job (core/scheduler.py), across every scheduler of the
+    installation: the scheduler that inserts the row runs the job; another one meeting the
+    unique key leaves it. `is_ok` is None while it runs, then True or False: only a run that
+    ended without an error is done. A failed run is taken again (attempts + 1) after the job's
+    backoff, a run whose scheduler died (never finished within SCHEDULER_LEASE_SECONDS) too."""
+
+    job = models.CharField(max_length=100)
+    due_at = models.DateTimeField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    is_ok = models.BooleanField(null=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    runner = models.CharField(max_length=200)  # host:pid of the scheduler that ran it last
+    said = models.TextField(blank=True)
+    # What the job counted (a `scheduler.Report`'s figures: reminders queued, ...), for /metrics.
+    figures = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "due_at"], name="scheduled_run_job_due")]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.due_at:%Y-%m-%d %H:%M}"

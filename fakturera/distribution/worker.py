@@ -45,6 +45,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fakturera.core import logs
 from fakturera.core.bulk import any_of
 from fakturera.core.reminder_letters import Letter, reminder_letters
 from fakturera.distribution import selectors
@@ -155,7 +156,9 @@ def deliveries_work(*, limit: int = CLAIM_SIZE, now: dt.datetime | None = None) 
     companies = Company.objects.in_bulk(sorted({company_id for company_id, _code in groups}))
     for (company_id, channel), group in sorted(groups.items(), key=lambda item: (len(item[1]), item[0])):
         try:
-            _deliver_group(companies[company_id], channel, group, result)
+            # Every line logged for this group carries its company (core/logs.py).
+            with logs.bound(company_id=company_id, channel=channel):
+                _deliver_group(companies[company_id], channel, group, result)
         except Exception as exc:
             # A backstop: _deliver_group records its own failures. Whatever is still leased
             # and not handed over fails for now (retried with backoff); the rest of the round goes on.
@@ -295,7 +298,8 @@ def _stream(channel: Channel, session: Session, jobs: list[Job], *, started: flo
             break
         previous = None
         try:
-            outcome = next(stream)
+            with logs.bound(invoice_id=job.delivery.invoice_id, delivery_id=job.delivery.pk):
+                outcome = next(stream)
         except StopIteration:
             log.error("The channel %s gave fewer outcomes than jobs", channel.code)
             broken = True

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fakturera.core import logs
 from fakturera.core.errors import ErrorCollector, StateConflict
 from fakturera.core.rows import select_one
 from fakturera.parties.models import ApiKey, Company
@@ -128,4 +129,6 @@ def api_key_authenticate(token: str) -> ApiKey:
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
+    # The rest of the request's log lines carry the key's company (core/logs.py).
+    logs.bind(company_id=key.company_id)
     return key

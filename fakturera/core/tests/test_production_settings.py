@@ -172,3 +172,58 @@ def test_production_refuses_to_start_without_the_site_address(tmp_path, site):
     assert done.returncode != 0
     assert "FAKTURERA_SITE_URL is not set" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _database_settings(tmp_path: Path, url: str) -> dict[str, object]:
+    script = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES['default'], default=str))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=_server_env(tmp_path, DATABASE_URL=url),
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_database_url_with_several_hosts_and_ports_is_libpqs_host_list(tmp_path):
+    url = "postgres://app:pw@db1.example.se:5432,db2.example.se:5433/fakturera?target_session_attrs=read-write"
+
+    database = _database_settings(tmp_path, url)
+
+    assert database["HOST"] == "db1.example.se,db2.example.se"
+    assert database["PORT"] == "5432,5433"
+    assert (database["NAME"], database["USER"], database["PASSWORD"]) == ("fakturera", "app", "pw")
+    assert database["OPTIONS"]["target_session_attrs"] == "read-write"
+    # hosts without ports: the default port for each
+    assert _database_settings(tmp_path, "postgres://app@db1,db2/fakturera")["HOST"] == "db1,db2"
+
+
+@pytest.mark.postgres
+def test_with_several_hosts_it_connects_to_the_one_that_answers_as_primary(tmp_path):
+    # the first host refuses (nothing listens on port 9); the second is this machine's PostgreSQL
+    db = settings.DATABASES["default"]
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    url = f"postgres://{db['USER']}{password}@127.0.0.1:9,{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/postgres"
+    script = (
+        "import django; django.setup(); from django.db import connection; c = connection.cursor(); "
+        "c.execute('SELECT inet_server_port(), pg_is_in_recovery()'); print(c.fetchone())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=_server_env(tmp_path, DATABASE_URL=url + "?target_session_attrs=read-write&connect_timeout=3"),
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == f"({db['PORT'] or 5432}, False)"

@@ -1,41 +1,59 @@
-"""When periodic jobs are due, that a failing one does not stop the others and is done
-only once it succeeded, that the apps register their jobs, and that
-`fakturera scheduler --once` runs the real jobs."""
+"""When periodic jobs are due (the same due times on every machine), that each due time runs
+once across several schedulers, that a failing job does not stop the others and is done only
+once it succeeded, that a stopped scheduler catches up once, that the apps register their
+jobs, and that `fakturera scheduler --once` runs the real jobs."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import time
 import zoneinfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from fakturera.core import scheduler
-from fakturera.core.scheduler import DAILY_RETRY_AFTER, Job, register, registered, run_due, seconds_to_next
+from fakturera.core.models import ScheduledRun
+from fakturera.core.scheduler import (
+    DAILY_RETRY_AFTER,
+    Job,
+    Report,
+    job_states,
+    register,
+    registered,
+    run_due,
+    runs_purge,
+    seconds_to_next,
+)
+from fakturera.core.tests.processes import run_in_processes
 
 TZ = zoneinfo.ZoneInfo("Europe/Stockholm")
 
 
-def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(2026, 11, day, hour, minute, tzinfo=TZ)
+def at(day: int, hour: int, minute: int = 0, second: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 11, day, hour, minute, second, tzinfo=TZ)
 
 
-def test_an_interval_job_runs_at_start_and_then_every_interval():
+def test_an_interval_job_is_due_at_the_multiples_of_its_interval():
     job = Job("sweep", "x:y", every=dt.timedelta(minutes=1))
 
-    assert job.next_run(last=None, now=at(22, 10)) == at(22, 10)
-    assert job.next_run(last=at(22, 10), now=at(22, 10)) == at(22, 10, 1)
+    assert job.due_time(at(22, 10, 0, 30)) == at(22, 10)
+    assert job.next_due_time(at(22, 10, 0, 30)) == at(22, 10, 1)
+    hourly = Job("purge", "x:y", every=dt.timedelta(hours=1))
+    assert hourly.due_time(at(22, 10, 59)) == at(22, 10)
 
 
-def test_a_daily_job_catches_up_at_start_then_runs_each_night_at_its_time():
+def test_a_daily_job_is_due_at_its_time_each_day():
     job = Job("nightly", "x:y", at=dt.time(0, 5))
 
-    assert job.next_run(last=None, now=at(22, 14)) == at(22, 14)
-    assert job.next_run(last=at(22, 14), now=at(22, 14)) == at(23, 0, 5)
-    # started just after midnight, before its time: tonight's run is still to come
-    assert job.next_run(last=at(23, 0, 1), now=at(23, 0, 1)) == at(23, 0, 5)
-    assert job.next_run(last=at(23, 0, 5), now=at(23, 0, 5)) == at(24, 0, 5)
+    assert job.due_time(at(22, 14)) == at(22, 0, 5)
+    assert job.next_due_time(at(22, 14)) == at(23, 0, 5)
+    # just after midnight, before its time: yesterday's is the latest due time
+    assert job.due_time(at(23, 0, 1)) == at(22, 0, 5)
+    assert job.next_due_time(at(23, 0, 1)) == at(23, 0, 5)
+    assert job.due_time(at(23, 0, 5)) == at(23, 0, 5)
 
 
 def test_a_job_is_either_interval_or_daily():
@@ -53,22 +71,6 @@ def fine() -> str:
     return "ok"
 
 
-def test_a_failing_job_is_reported_and_the_others_still_run():
-    jobs = (
-        Job("failing", f"{__name__}:boom", every=dt.timedelta(minutes=1)),
-        Job("fine", f"{__name__}:fine", every=dt.timedelta(minutes=5)),
-    )
-    last_runs: dict = {}
-
-    said = run_due(jobs, last_runs=last_runs, now=at(22, 10))
-
-    assert said == {"failing": "failed: RuntimeError('down')", "fine": "ok"}
-    # nothing is due again until the shortest interval has passed
-    assert run_due(jobs, last_runs=last_runs, now=at(22, 10, 0) + dt.timedelta(seconds=30)) == {}
-    assert seconds_to_next(jobs, last_runs=last_runs, now=at(22, 10)) == 60
-    assert set(run_due(jobs, last_runs=last_runs, now=at(22, 10, 1))) == {"failing"}
-
-
 calls: list[str] = []
 
 
@@ -79,35 +81,128 @@ def fails_twice() -> str:
     return "generated"
 
 
+def counted() -> Report:
+    calls.append("call")
+    return Report("12 reminders of 2 companies", reminders=12, companies=2)
+
+
+def slow() -> str:
+    time.sleep(1.5)
+    return "ran"
+
+
+@pytest.mark.django_db
+def test_a_failing_job_is_reported_and_the_others_still_run_once_per_due_time():
+    jobs = (
+        Job("failing", f"{__name__}:boom", every=dt.timedelta(minutes=1)),
+        Job("fine", f"{__name__}:fine", every=dt.timedelta(minutes=5)),
+    )
+
+    said = run_due(jobs, now=at(22, 10))
+
+    assert said == {"failing": "failed: RuntimeError('down')", "fine": "ok"}
+    # the same due time is not run again, here or by another scheduler
+    assert run_due(jobs, now=at(22, 10, 0, 30)) == {}
+    assert seconds_to_next(jobs, now=at(22, 10, 0, 30)) == 30
+    assert set(run_due(jobs, now=at(22, 10, 1))) == {"failing"}
+    assert ScheduledRun.objects.filter(job="fine").count() == 1
+
+
+@pytest.mark.django_db
 def test_a_failing_daily_job_is_retried_after_a_short_backoff_and_done_only_after_it_succeeded():
     calls.clear()
     job = Job("nightly", f"{__name__}:fails_twice", at=dt.time(0, 5))
-    last_runs: dict = {}
 
-    assert run_due((job,), last_runs=last_runs, now=at(23, 0, 5)) == {
-        "nightly": "failed: RuntimeError('database restarting')"
-    }
-    # not marked done: due again after the backoff, not the next night
-    assert seconds_to_next((job,), last_runs=last_runs, now=at(23, 0, 5)) == DAILY_RETRY_AFTER.total_seconds()
-    assert run_due((job,), last_runs=last_runs, now=at(23, 0, 6)) == {}
-    assert set(run_due((job,), last_runs=last_runs, now=at(23, 0, 10))) == {"nightly"}
-    assert run_due((job,), last_runs=last_runs, now=at(23, 0, 15)) == {"nightly": "generated"}
+    assert run_due((job,), now=at(23, 0, 5)) == {"nightly": "failed: RuntimeError('database restarting')"}
+    # not done: taken again after the backoff, not the next night
+    assert run_due((job,), now=at(23, 0, 6)) == {}
+    assert set(run_due((job,), now=at(23, 0, 5) + DAILY_RETRY_AFTER + dt.timedelta(seconds=1))) == {"nightly"}
+    assert run_due((job,), now=at(23, 0, 16)) == {"nightly": "generated"}
     # done: nothing more tonight, next at its time tomorrow
-    assert run_due((job,), last_runs=last_runs, now=at(23, 0, 20)) == {}
-    assert run_due((job,), last_runs=last_runs, now=at(23, 12)) == {}
-    assert seconds_to_next((job,), last_runs=last_runs, now=at(23, 12)) == (at(24, 0, 5) - at(23, 12)).total_seconds()
-    assert run_due((job,), last_runs=last_runs, now=at(24, 0, 5)) == {"nightly": "generated"}
+    assert run_due((job,), now=at(23, 0, 30)) == {}
+    assert run_due((job,), now=at(23, 12)) == {}
+    assert run_due((job,), now=at(24, 0, 5)) == {"nightly": "generated"}
     assert len(calls) == 4
+    tonight = ScheduledRun.objects.get(job="nightly", due_at=at(23, 0, 5))
+    assert (tonight.is_ok, tonight.attempts, tonight.said) == (True, 3, "generated")
 
 
-def test_a_failing_interval_job_is_retried_after_its_interval():
-    job = Job("failing", f"{__name__}:boom", every=dt.timedelta(minutes=10))
-    last_runs: dict = {}
+@pytest.mark.django_db
+def test_a_scheduler_stopped_for_nights_catches_up_once_not_once_per_missed_night():
+    calls.clear()
+    job = Job("nightly", f"{__name__}:counted", at=dt.time(0, 5))
+    assert run_due((job,), now=at(20, 0, 5)) == {"nightly": "12 reminders of 2 companies"}
 
-    run_due((job,), last_runs=last_runs, now=at(22, 10))
+    # stopped for three nights, started again in the morning
+    assert run_due((job,), now=at(23, 9)) == {"nightly": "12 reminders of 2 companies"}
+    assert run_due((job,), now=at(23, 9, 1)) == {}
 
-    assert run_due((job,), last_runs=last_runs, now=at(22, 10, 9)) == {}
-    assert set(run_due((job,), last_runs=last_runs, now=at(22, 10, 10))) == {"failing"}
+    assert len(calls) == 2
+    assert list(ScheduledRun.objects.order_by("due_at").values_list("due_at", flat=True)) == [
+        at(20, 0, 5),
+        at(23, 0, 5),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_run_whose_scheduler_died_is_taken_again_after_the_lease(settings):
+    settings.SCHEDULER_LEASE_SECONDS = 600
+    calls.clear()
+    job = Job("nightly", f"{__name__}:counted", at=dt.time(0, 5))
+    ScheduledRun.objects.create(job="nightly", due_at=at(23, 0, 5), started_at=at(23, 0, 5), runner="dead:1")
+
+    assert run_due((job,), now=at(23, 0, 14)) == {}  # still within its lease: maybe running elsewhere
+    assert run_due((job,), now=at(23, 0, 16)) == {"nightly": "12 reminders of 2 companies"}
+
+    run = ScheduledRun.objects.get()
+    assert (run.is_ok, run.attempts, run.figures) == (True, 2, {"reminders": 12, "companies": 2})
+    assert run.runner != "dead:1"
+
+
+@pytest.mark.django_db
+def test_the_latest_run_of_each_job_gives_its_figures_duration_and_last_success(monkeypatch):
+    job = Job("reminders due", f"{__name__}:counted", at=dt.time(6))
+    monkeypatch.setattr(scheduler, "_registry", {job.name: job})
+    run_due((job,), now=at(23, 6))
+
+    [state] = job_states()
+
+    assert (state.job, state.last_ok, state.figures) == ("reminders due", True, {"reminders": 12, "companies": 2})
+    assert state.last_success_at is not None
+    assert state.last_seconds is not None
+    assert state.last_seconds >= 0
+
+
+@pytest.mark.django_db
+def test_old_runs_are_forgotten_but_each_jobs_latest_is_kept():
+    for day in (1, 2, 3):
+        ScheduledRun.objects.create(job="nightly", due_at=at(day, 0, 5), started_at=at(day, 0, 5), is_ok=True)
+    ScheduledRun.objects.create(job="weekly", due_at=at(1, 3), started_at=at(1, 3), is_ok=True)
+
+    runs_purge()
+
+    assert set(ScheduledRun.objects.values_list("job", "due_at")) == {("nightly", at(3, 0, 5)), ("weekly", at(1, 3))}
+
+
+def schedule_at(now: str) -> dict[str, str]:
+    """One scheduler process's tick (run_in_processes)."""
+    job = Job("slow", f"{__name__}:slow", every=dt.timedelta(minutes=1))
+    return run_due((job,), now=dt.datetime.fromisoformat(now))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_schedulers_on_separate_machines_run_each_due_time_once():
+    # given two scheduler processes ticking at the same moment, twice
+    ticks = [at(22, 10, 0, 1).isoformat(), at(22, 10, 0, 2).isoformat()]
+
+    said = run_in_processes(f"{__name__}:schedule_at", [{"now": now} for now in ticks * 2])
+
+    # then the job ran once for its due time, by one of them
+    assert all("crashed" not in answer for answer in said), said
+    assert sorted(said, key=len) == [{}, {}, {}, {"slow": "ran"}]
+    [run] = ScheduledRun.objects.all()
+    assert (run.job, run.due_at, run.is_ok, run.attempts) == ("slow", at(22, 10), True, 1)
 
 
 def test_the_apps_register_their_jobs_in_installed_apps_order():
@@ -115,6 +210,7 @@ def test_the_apps_register_their_jobs_in_installed_apps_order():
 
     assert list(jobs) == [
         "rate limit counters purge",
+        "scheduler runs purge",
         "webhook deliveries due",
         "idempotency records past their keep time",
         "recurring invoices due",
@@ -123,6 +219,7 @@ def test_the_apps_register_their_jobs_in_installed_apps_order():
         "reminders due",
     ]
     assert jobs["rate limit counters purge"].target == "fakturera.core.ratelimit:purge_expired"
+    assert jobs["scheduler runs purge"].target == "fakturera.core.scheduler:runs_purge"
     assert jobs["webhook deliveries due"].target == "fakturera.webhooks.services:deliveries_sweep"
     assert jobs["webhook deliveries due"].every == dt.timedelta(minutes=1)
     assert jobs["idempotency records past their keep time"].target == "fakturera.api.idempotency:records_purge"
@@ -149,10 +246,13 @@ def test_registering_a_job_again_is_a_no_op_and_another_job_under_a_taken_name_i
 
 
 @pytest.mark.django_db
-def test_the_command_runs_every_real_job_once():
+def test_the_command_runs_every_real_job_once_per_due_time():
     out = io.StringIO()
 
-    call_command("scheduler", "--once", stdout=out)
+    # the clock stopped, so that no job's next due time comes between the two
+    with time_machine.travel(at(22, 10, 0, 30), tick=False):
+        call_command("scheduler", "--once", stdout=out)
+        call_command("scheduler", "--once", stdout=out)
 
     lines = out.getvalue().splitlines()
     assert len(lines) == len(scheduler.registered())
@@ -160,6 +260,7 @@ def test_the_command_runs_every_real_job_once():
         assert any(f" {job.name}: " in line and "failed" not in line for line in lines), out.getvalue()
 
 
-def test_with_no_job_registered_the_scheduler_looks_again_in_a_minute():
-    assert run_due((), last_runs={}, now=at(22, 10)) == {}
-    assert seconds_to_next((), last_runs={}, now=at(22, 10)) == 60
+@pytest.mark.django_db
+def test_with_no_job_registered_the_scheduler_looks_again_shortly():
+    assert run_due((), now=at(22, 10)) == {}
+    assert seconds_to_next((), now=at(22, 10)) == 30

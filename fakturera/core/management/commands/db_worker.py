@@ -20,6 +20,7 @@ from django.db import InterfaceError, OperationalError, connections
 from django_tasks.signals import task_finished
 from django_tasks_db.management.commands import db_worker as library
 
+from fakturera.core import logs
 from fakturera.core.db import is_unavailable
 
 logger = logging.getLogger(__name__)
@@ -45,8 +46,11 @@ class Worker(library.Worker):
                 self._pause(attempt)
 
     def run_task(self, db_task_result: Any) -> None:
+        meta = db_task_result.args_kwargs if isinstance(db_task_result.args_kwargs, dict) else {}
         try:
-            super().run_task(db_task_result)
+            # The task's company (enqueue_on_commit's company_id) on every line it logs (core/logs.py).
+            with logs.bound(company_id=meta.get("company_id"), task_id=str(db_task_result.id)):
+                super().run_task(db_task_result)
         except (OperationalError, InterfaceError) as exc:
             if not is_unavailable(exc):
                 raise

@@ -1,14 +1,18 @@
 """`fakturera scheduler [--once]`: run the installation's periodic jobs (core/scheduler.py),
 as the apps registered them in their AppConfig.ready().
 
-`make run` starts it beside the web server and the task worker; in production run
-one (or more: every job is idempotent) as a service. `--once` runs what is due now
-and exits (for cron, or to check a deployment).
+`make run` starts it beside the web server and the task worker; in production run one on
+each of several machines if you like (`fakturera serve --role scheduler`): each due time
+of a job runs once across all of them. `--once` runs what is due now and exits (for cron,
+or to check a deployment). SIGTERM or SIGINT: the job in hand finishes (and is recorded),
+then it exits.
 """
 
 from __future__ import annotations
 
-import time
+import signal
+import threading
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
@@ -23,13 +27,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="run what is due now, then exit")
 
-    def handle(self, *args, once: bool = False, **options) -> None:
+    def handle(self, *args: Any, once: bool = False, **options: Any) -> None:
+        stopping = threading.Event()
+        if not once and threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_: stopping.set())
         jobs = registered()
-        last_runs: dict = {}
-        while True:
-            for name, said in run_due(jobs, last_runs=last_runs, now=timezone.localtime()).items():
+        while not stopping.is_set():
+            for name, said in run_due(jobs, now=timezone.localtime()).items():
                 self.stdout.write(f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {name}: {said}")
             if once:
                 return
             close_old_connections()
-            time.sleep(seconds_to_next(jobs, last_runs=last_runs, now=timezone.localtime()))
+            stopping.wait(seconds_to_next(jobs, now=timezone.localtime()))

@@ -40,7 +40,8 @@ class Command(BaseCommand):
             nonlocal stopping
             stopping = True  # finish the round in hand, then leave
 
-        signal.signal(signal.SIGTERM, stop)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, stop)
         last_sweep = 0.0
         while not stopping:
             try:
