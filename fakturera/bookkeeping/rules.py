@@ -51,7 +51,58 @@ BAS_DEFAULTS: dict[str, str] = {
     # income. The lines of a reminder-fee invoice carry this account (`line_account`).
     "reminder_fees": "3990",
     "interest": "8313",  # Ränteintäkter från kortfristiga fordringar (late-payment interest)
+    # A foreign-currency receivable paid at another rate than it was booked at (DESIGN.md,
+    # "Foreign currency"): Valutakursvinster / -förluster på fordringar och skulder av rörelsekaraktär.
+    "exchange_gains": "3960",
+    "exchange_losses": "7960",
 }
+
+# What BAS 2025 calls the accounts this app books on by default: #KONTO's names in the SIE file
+# and the journal's. An account a company chose outside these is named by its number.
+BAS_NAMES: dict[str, str] = {
+    "1510": "Kundfordringar",
+    "1930": "Företagskonto/checkkonto/affärskonto",
+    "2420": "Förskott från kunder",
+    "2611": "Utgående moms på försäljning inom Sverige, 25 %",
+    "2621": "Utgående moms på försäljning inom Sverige, 12 %",
+    "2631": "Utgående moms på försäljning inom Sverige, 6 %",
+    "3001": "Försäljning inom Sverige, 25 % moms",
+    "3002": "Försäljning inom Sverige, 12 % moms",
+    "3003": "Försäljning inom Sverige, 6 % moms",
+    "3004": "Försäljning inom Sverige, momsfri",
+    "3108": "Försäljning varor till annat EU-land, momsfri",
+    "3305": "Försäljning tjänster till land utanför EU",
+    "3308": "Försäljning tjänster till annat EU-land",
+    "3731": "Lämnade kassarabatter",
+    "3740": "Öres- och kronutjämning",
+    "3960": "Valutakursvinster på fordringar och skulder av rörelsekaraktär",
+    "3990": "Övriga ersättningar och intäkter",
+    "7960": "Valutakursförluster på fordringar och skulder av rörelsekaraktär",
+    "8313": "Ränteintäkter från kortfristiga fordringar",
+}
+
+
+def account_name(number: str) -> str:
+    return BAS_NAMES.get(number) or f"Konto {number}"
+
+
+def account_type(number: str) -> str:
+    """SIE's #KTYP by BAS's account classes: 1 assets (T), 2 equity and liabilities (S), 3 income (I),
+    4-7 costs (K); in class 8 financial income 80-83 (I), the rest costs and appropriations (K)."""
+    first = number[:1]
+    if first == "1":
+        return "T"
+    if first == "2":
+        return "S"
+    if first == "3" or (first == "8" and number[1:2] in "0123"):
+        return "I"
+    return "K"
+
+
+def is_balance_sheet(number: str) -> bool:
+    """Classes 1 and 2 carry a balance from one year into the next (#IB/#UB); 3-8 are the year's
+    result (#RES)."""
+    return number[:1] in ("1", "2")
 
 PURPOSES: dict[str, object] = {
     "receivables": gettext_lazy("Accounts receivable"),
@@ -73,6 +124,8 @@ PURPOSES: dict[str, object] = {
     "cash_discounts": gettext_lazy("Cash discounts given"),
     "reminder_fees": gettext_lazy("Reminder fees"),
     "interest": gettext_lazy("Interest income"),
+    "exchange_gains": gettext_lazy("Exchange gains"),
+    "exchange_losses": gettext_lazy("Exchange losses"),
 }
 
 _SALES_BY_CATEGORY = {
