@@ -25,10 +25,9 @@ from django.utils.translation import gettext as _
 
 from fakturera.bookkeeping import rules
 from fakturera.bookkeeping.models import VoucherLine
-from fakturera.bookkeeping.sie import Account, AccountType, Balance, BalanceKind, FiscalYear, Header, SieType
+from fakturera.bookkeeping.sie import Account, AccountType, Balance, BalanceKind, FiscalYear, Header, SieType, iter_sie
 from fakturera.bookkeeping.sie import Transaction as SieTransaction
 from fakturera.bookkeeping.sie import Voucher as SieVoucher
-from fakturera.bookkeeping.sie import iter_sie
 from fakturera.bookkeeping.states import Series
 from fakturera.core.errors import ValidationFailed
 from fakturera.parties.models import Company
@@ -70,7 +69,9 @@ def export_check(
         and date_to
         and rules.fiscal_year_start(date_from) != rules.fiscal_year_start(date_to)
     ):
-        errors["to"] = [_("An SIE file holds one fiscal year: choose dates within %(year)s.") % {"year": date_from.year}]
+        errors["to"] = [
+            _("An SIE file holds one fiscal year: choose dates within %(year)s.") % {"year": date_from.year}
+        ]
     if sie_type is not None and sie_type not in SIE_TYPES:
         errors["type"] = [_("The SIE type is 4I (transactions) or 4E (with balances).")]
     if rules.BOOK_CURRENCY.get(company.country) is None:
@@ -141,9 +142,7 @@ def sie_balances(company: Company, period: Period) -> list[Balance]:
     year = period.fiscal_year
     opening = _sums(Q(voucher__company=company, voucher__date__lt=year.start_on))
     closing = _sums(Q(voucher__company=company, voucher__date__lte=period.date_to))
-    result = _sums(
-        Q(voucher__company=company, voucher__date__gte=year.start_on, voucher__date__lte=period.date_to)
-    )
+    result = _sums(Q(voucher__company=company, voucher__date__gte=year.start_on, voucher__date__lte=period.date_to))
     balances = [
         Balance(BalanceKind.OPENING, 0, account, amount)
         for account, amount in opening.items()
@@ -175,9 +174,7 @@ def sie_file(
     #KONTO for every account used (§11 #KONTO 3), named as BAS names it."""
     kind = SieType(sie_type)
     balances = sie_balances(company, period) if kind == SieType.EXPORT else []
-    used = set(
-        VoucherLine.objects.filter(_vouchers(company, period)).values_list("account", flat=True).distinct()
-    )
+    used = set(VoucherLine.objects.filter(_vouchers(company, period)).values_list("account", flat=True).distinct())
     used.update(balance.account for balance in balances)
     accounts = [
         Account(number, rules.account_name(number), AccountType(rules.account_type(number))) for number in sorted(used)
@@ -191,9 +188,7 @@ def sie_file(
         currency=rules.BOOK_CURRENCY[company.country],
         sie_type=kind,
     )
-    return iter_sie(
-        header=header, accounts=accounts, vouchers=_sie_vouchers(_rows(company, period)), balances=balances
-    )
+    return iter_sie(header=header, accounts=accounts, vouchers=_sie_vouchers(_rows(company, period)), balances=balances)
 
 
 # --- the journal ------------------------------------------------------------------------------------
@@ -236,10 +231,8 @@ def journal_csv(company: Company, period: Period, *, series: str | None = None) 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(JOURNAL_COLUMNS)
-    count = 0
-    for row in journal_rows(company, period, series=series):
+    for count, row in enumerate(journal_rows(company, period, series=series), start=1):
         writer.writerow(["" if value is None else value for value in row])
-        count += 1
         if count % CHUNK_ROWS == 0:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -269,12 +262,11 @@ def journal_xlsx(company: Company, period: Period, *, series: str | None = None)
     return chunks()
 
 
-def journal_file(
-    *, company: Company, period: Period, fmt: str, series: str | None = None
-) -> Iterator[bytes]:
+def journal_file(*, company: Company, period: Period, fmt: str, series: str | None = None) -> Iterator[bytes]:
     if fmt not in JOURNAL_FORMATS:
         raise ValidationFailed({"format": [_("The journal is written as csv or xlsx.")]})
     if series and series not in Series.values:
         raise ValidationFailed({"series": [_("No such voucher series.")]})
-    return journal_xlsx(company, period, series=series) if fmt == "xlsx" else journal_csv(company, period, series=series)
-
+    return (
+        journal_xlsx(company, period, series=series) if fmt == "xlsx" else journal_csv(company, period, series=series)
+    )

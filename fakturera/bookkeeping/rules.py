@@ -104,6 +104,7 @@ def is_balance_sheet(number: str) -> bool:
     result (#RES)."""
     return number[:1] in ("1", "2")
 
+
 PURPOSES: dict[str, object] = {
     "receivables": gettext_lazy("Accounts receivable"),
     "bank": gettext_lazy("Bank (where payments arrive)"),
