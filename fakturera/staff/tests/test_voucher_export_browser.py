@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 from fakturera.bookkeeping.models import Voucher
 from fakturera.bookkeeping.sie import SieType, read_sie
@@ -24,7 +25,7 @@ def test_the_sie_file_and_the_journal_download_from_the_vouchers_page(staff_page
     page.select_option("#id_export-what", "sie_4e")
     with page.expect_download() as download:
         page.click("#voucher-download")
-    content = open(download.value.path(), "rb").read()
+    content = Path(download.value.path()).read_bytes()
 
     digits = "".join(ch for ch in company.org_number if ch.isdigit())
     assert download.value.suggested_filename == f"{digits}_20260101-20261231.se"
@@ -41,7 +42,7 @@ def test_the_sie_file_and_the_journal_download_from_the_vouchers_page(staff_page
     page.select_option("#id_export-what", "journal_csv")
     with page.expect_download() as journal:
         page.click("#voucher-download")
-    rows = list(csv.DictReader(io.StringIO(open(journal.value.path(), encoding="utf-8").read())))
+    rows = list(csv.DictReader(io.StringIO(Path(journal.value.path()).read_text(encoding="utf-8"))))
     assert [(row["series"], row["account"]) for row in rows[:3]] == [("B", "1510"), ("B", "3001"), ("B", "2611")]
 
 
