@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
@@ -99,6 +99,49 @@ def voucher_list(
     return found.order_by("fiscal_year_start", "series", "number").prefetch_related(
         Prefetch("lines", queryset=VoucherLine.objects.order_by("position"))
     )
+
+
+VOUCHER_DATA_CHUNK = 2_000
+
+
+def voucher_data(*, company_id: int, voucher_ids: Sequence[int]) -> Iterator[dict]:
+    """The vouchers of `voucher_ids` as plain data (the voucher.created webhook's body, the API's
+    shape): a voucher's fields and its transactions, two queries per two thousand vouchers."""
+    ids = sorted(set(voucher_ids))
+    for start in range(0, len(ids), VOUCHER_DATA_CHUNK):
+        chunk = ids[start : start + VOUCHER_DATA_CHUNK]
+        lines: dict[int, list[dict]] = defaultdict(list)
+        for voucher_id, position, account, amount, text in (
+            VoucherLine.objects.filter(any_of(VoucherLine, chunk, "voucher_id"))
+            .order_by("voucher_id", "position")
+            .values_list("voucher_id", "position", "account", "amount", "text")
+        ):
+            lines[voucher_id].append({"position": position, "account": account, "amount": amount, "text": text})
+        heads = (
+            Voucher.objects.filter(Q(company_id=company_id) & any_of(Voucher, chunk))
+            .order_by("fiscal_year_start", "series", "number")
+            .values(*VOUCHER_DATA_FIELDS)
+        )
+        for head in heads:
+            yield {
+                "id": head["id"],
+                "series": head["series"],
+                "number": head["number"],
+                "fiscal_year": head["fiscal_year_start"].year,
+                "date": head["date"],
+                "text": head["text"],
+                "source_kind": head["source_kind"],
+                "source_id": head["source_id"],
+                "reverses_id": head["reverses_id"],
+                "created_at": head["created_at"],
+                "transactions": lines[head["id"]],
+            }
+
+
+VOUCHER_DATA_FIELDS = (
+    "id", "series", "number", "fiscal_year_start", "date", "text", "source_kind", "source_id", "reverses_id",
+    "created_at",
+)  # fmt: skip
 
 
 def vouchers_of_source(company: Company, *, source_kind: str, source_id: int) -> QuerySet[Voucher]:
