@@ -108,6 +108,12 @@ def _vouchers_page(request: HttpRequest, *, export_form: ExportForm | None = Non
     context = {
         "section": "bookkeeping",
         "form": form,
+        # Foreign-currency documents without a rate for their day: not booked, and said so.
+        "unbooked": selectors.documents_unbooked(
+            request.company,  # type: ignore[attr-defined]
+            date_from=filters.get("date_from"),
+            date_to=filters.get("date_to"),
+        ),
         "export_form": export_form,
         "listing": listing,
         "page": listing.page,
