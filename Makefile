@@ -17,13 +17,14 @@ PYTEST_ARGS ?=
 ONLY ?=
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install translations chromium run test property bench lint format
+.PHONY: help install translations chromium run test property bench restore-drill lint format
 
 help:
 	@echo "make run     install, migrate, load the demo data, serve http://$(HOST):$(PORT)/ with a task worker"
 	@echo "make test    install and run the whole test suite (PYTEST_ARGS=... passes options to pytest)"
 	@echo "make property  the Peppol property test with many examples (FAKTURERA_PROPERTY_EXAMPLES, default 1000)"
 	@echo "make bench   performance measurements on PostgreSQL (ONLY=issue runs one)"
+	@echo "make restore-drill  pg_dump a live database, restore it into a fresh one, check documents, numbering, login"
 	@echo "make lint    ruff check, ruff format --check and the import layering (lint-imports)"
 
 install:
@@ -70,6 +71,11 @@ property: install translations
 bench: install
 	@scripts/postgres-up
 	$(RUN) python -m bench.run $(if $(ONLY),--only $(ONLY))
+
+# Issue 17: backup and restore, proven (drills/restore.py; README, "Backup and restore").
+restore-drill: install translations
+	@scripts/postgres-up
+	$(RUN) python -m drills.restore
 
 lint: install
 	$(RUN) ruff check

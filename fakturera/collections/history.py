@@ -14,6 +14,10 @@ from fakturera.invoicing.history import Detail, Params, register_kind
 
 REMINDERS_PAUSED = "reminders_paused"
 REMINDERS_RESUMED = "reminders_resumed"
+INTEREST_INVOICE_PROPOSED = "interest_invoice_proposed"
+INTEREST_INVOICE_BELOW_MINIMUM = "interest_invoice_below_minimum"
+INTEREST_INVOICE_ISSUED = "interest_invoice_issued"
+INTEREST_INVOICE_DISMISSED = "interest_invoice_dismissed"
 
 
 def _date(value: str | None) -> str:
@@ -50,6 +54,31 @@ def _resumed(params: Params) -> str:
     return _("Reminders resumed (%(reason)s).") % {"reason": _reason(params)}
 
 
+def _amounts(params: Params) -> dict[str, str]:
+    return {
+        "interest": f"{params.get('interest', '')} {params.get('currency', '')}".strip(),
+        "fees": f"{params.get('fees', '')} {params.get('currency', '')}".strip(),
+    }
+
+
+def _proposed(params: Params) -> str:
+    return _("Paid late: an interest invoice is proposed (interest %(interest)s, fees %(fees)s).") % _amounts(params)
+
+
+def _below_minimum(params: Params) -> str:
+    return _(
+        "Paid late: interest %(interest)s and fees %(fees)s, below the smallest amount invoiced; no interest invoice."
+    ) % _amounts(params)
+
+
+def _interest_issued(params: Params) -> str:
+    return _("Interest invoice %(number)s issued for the late payment.") % {"number": params.get("number", "")}
+
+
+def _interest_dismissed(params: Params) -> str:
+    return _("Interest invoice dismissed: %(reason)s") % {"reason": params.get("reason", "")}
+
+
 def register() -> None:
     register_kind(
         REMINDERS_PAUSED,
@@ -58,3 +87,13 @@ def register() -> None:
         details={"note": Detail(gettext_lazy("Note"))},
     )
     register_kind(REMINDERS_RESUMED, label=gettext_lazy("Reminders resumed"), sentence=_resumed)
+    register_kind(INTEREST_INVOICE_PROPOSED, label=gettext_lazy("Interest invoice proposed"), sentence=_proposed)
+    register_kind(
+        INTEREST_INVOICE_BELOW_MINIMUM,
+        label=gettext_lazy("Interest below the smallest amount invoiced"),
+        sentence=_below_minimum,
+    )
+    register_kind(INTEREST_INVOICE_ISSUED, label=gettext_lazy("Interest invoice issued"), sentence=_interest_issued)
+    register_kind(
+        INTEREST_INVOICE_DISMISSED, label=gettext_lazy("Interest invoice dismissed"), sentence=_interest_dismissed
+    )

@@ -532,6 +532,79 @@ def interest_owed(
     return round_money(interest_exact(principal=principal, from_date=from_date, to_date=to_date, rates=rates), currency)
 
 
+@dataclass(frozen=True)
+class InterestSpan:
+    """Interest on one principal over days at one annual rate: `from_on` to `to_on`, both
+    counted, rounded once (core.money) as a letter or an interest invoice's line shows it."""
+
+    percent: Decimal
+    from_on: dt.date
+    to_on: dt.date
+    principal: Decimal
+    amount: Decimal
+
+    @property
+    def days(self) -> int:
+        return (self.to_on - self.from_on).days + 1
+
+    def as_data(self) -> dict[str, object]:
+        # The rate as published (10.00, 10.125), not the table's four decimals.
+        rate = self.percent.normalize()
+        return {
+            "rate": str(rate if rate.as_tuple().exponent < -2 else rate.quantize(Decimal("0.01"))),
+            "from": self.from_on.isoformat(),
+            "to": self.to_on.isoformat(),
+            "days": self.days,
+            "principal": str(self.principal),
+            "amount": str(self.amount),
+        }
+
+
+def interest_spans(
+    *, principal: Decimal, from_date: dt.date, to_date: dt.date, rates: Sequence[RatePeriod], currency: str
+) -> list[InterestSpan]:
+    """Interest on `principal` for each day after `from_date` up to and including `to_date`,
+    one span per rate period in force (the rate of each day), each rounded. RateMissing for a
+    day no rate covers."""
+    spans: list[InterestSpan] = []
+    day = from_date + dt.timedelta(days=1)
+    while day <= to_date:
+        period = next((p for p in rates if p.starts_on <= day and (p.ends_on is None or day <= p.ends_on)), None)
+        if period is None:
+            raise RateMissing(day)
+        until = to_date if period.ends_on is None else min(to_date, period.ends_on)
+        exact = interest_exact(principal=principal, from_date=day - dt.timedelta(days=1), to_date=until, rates=[period])
+        spans.append(InterestSpan(period.percent, day, until, principal, round_money(exact, currency)))
+        day = until + dt.timedelta(days=1)
+    return spans
+
+
+def interest_until_paid(
+    *,
+    owed: Decimal,
+    due_on: dt.date,
+    parts: Iterable[tuple[dt.date, Decimal]],
+    rates: Sequence[RatePeriod],
+    currency: str,
+) -> list[InterestSpan]:
+    """The interest owed on a claim paid late, in parts or at once (räntelagen 6 §: interest on
+    what is unpaid from the due date until it is paid; renteloven § 3, korkolaki 4 §,
+    forsinkelsesrenteloven § 2 alike): each day after the due date bears interest on the principal
+    still unpaid that day, at the rate in force that day; a part paid stops the interest on its
+    amount after its payment date (the payment date itself still counts, as `interest_owed`
+    counts its last day). Money paid by the due date lowers the principal without interest.
+    One span per (principal, rate period)."""
+    principal = owed
+    start = due_on
+    spans: list[InterestSpan] = []
+    for on, amount in sorted(parts):
+        if on > start and principal > 0:
+            spans += interest_spans(principal=principal, from_date=start, to_date=on, rates=rates, currency=currency)
+            start = on
+        principal -= amount
+    return spans
+
+
 def interest_periods(*, country: str, customer_kind: str, rows: Iterable[PublishedRate]) -> list[RatePeriod]:
     """The late-interest rate of `country` for `customer_kind`: the table's rows of the law's
     kind with the law's margin."""

@@ -11,11 +11,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fakturera.collections.states import (
     DaysFrom,
     FeeKindChoice,
+    InterestChargeState,
     InterestInvoiceMode,
     LastLevelAction,
     PauseReason,
@@ -193,9 +195,18 @@ class Reminder(models.Model):
     runs, clicks or workers meet (the run's idempotency: an insert that meets the key sends
     nothing). A failed or undone reminder stays and is queued again by the run (attempt + 1)."""
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # A reminder run writes a hundred thousand rows at once: PostgreSQL would check each row's
+    # company, customer and delivery at commit (a lookup and a row lock each, seconds in all), so
+    # those columns have no database constraint; the invoice's, which says what is claimed, keeps
+    # its. Django still cascades and protects on delete (as payments' ledger, payments/models.py).
+    # The customer's index is the first column of reminder_customer_on.
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="+", db_index=False)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     level = models.PositiveSmallIntegerField(_("level"))
     state = models.CharField(_("state"), max_length=10, choices=ReminderState.choices, default=ReminderState.QUEUED)
     attempt = models.PositiveSmallIntegerField(default=1)
@@ -213,7 +224,9 @@ class Reminder(models.Model):
     interest_periods = models.JSONField(default=list, blank=True)
     new_due_on = models.DateField(_("new due date"), null=True, blank=True)
     # The delivery it went with (distribution's), None for a task-only level or before routing.
-    delivery = models.ForeignKey(Delivery, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+    )
     error = models.CharField(_("error"), max_length=500, blank=True)
 
     class Meta:
@@ -230,3 +243,54 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id} level {self.level} {self.state}"
+
+
+class InterestCharge(models.Model):
+    """The late-payment interest and the reminder fees owed on one invoice paid after its due
+    date (DESIGN.md, "Interest invoices"): at most one row per paid invoice, unique in the
+    database, so an `invoice.paid` published twice or a run again never proposes twice. Issued,
+    it names the interest invoice (räntefaktura) made of it; that invoice is never charged
+    fees or interest itself (`charge_invoice` is the mark the run reads)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    invoice_number = models.CharField(_("invoice"), max_length=40)
+    state = models.CharField(_("state"), max_length=15, choices=InterestChargeState.choices)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    due_on = models.DateField(_("due date"))
+    paid_on = models.DateField(_("paid on"))
+    days_late = models.PositiveIntegerField(_("days late"))
+    interest_amount = models.DecimalField(_("interest"), **MONEY)
+    # Period by period, as the interest invoice's lines say: [{"rate", "from", "to", "days",
+    # "principal", "amount"}].
+    interest_periods = models.JSONField(default=list, blank=True)
+    fee_amount = models.DecimalField(_("fees"), **MONEY)
+    # The reminders' fees not yet invoiced: [{"reminder_id", "level", "on", "kind", "amount"}].
+    fees = models.JSONField(default=list, blank=True)
+    # Why nothing could be computed (a day without a rate), for the NO_RATE state.
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    charge_invoice = models.OneToOneField(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="interest_charge"
+    )
+    # Stamped by the recording call (not auto_now_add, which a bulk insert would overwrite): the
+    # rows a call finds with its own time are the ones it inserted.
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    dismiss_reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-paid_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(interest_amount__gte=0), name="interest_charge_interest_not_negative"),
+            models.CheckConstraint(condition=Q(fee_amount__gte=0), name="interest_charge_fee_not_negative"),
+        ]
+        indexes = [models.Index(fields=["company", "state"], name="interest_charge_company_state")]
+
+    def __str__(self) -> str:
+        return f"interest charge {self.invoice_id} {self.state}"
+
+    @property
+    def total_amount(self) -> Decimal:
+        return self.interest_amount + self.fee_amount

@@ -47,6 +47,9 @@ class Policy:
     is_default: bool = False  # not saved by the company: the built-in schedule
 
     def level(self, number: int) -> Level | None:
+        # Levels are numbered 1, 2, ... in order: found by position (asked for every claim of a run).
+        if 0 < number <= len(self.levels) and self.levels[number - 1].number == number:
+            return self.levels[number - 1]
         return next((level for level in self.levels if level.number == number), None)
 
 

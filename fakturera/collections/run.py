@@ -36,6 +36,7 @@ from fakturera.collections.selectors import (
     collection_rate_on,
     collection_settings_of,
     fee_agreed_by_customer,
+    interest_invoices_among,
     interest_rate_periods,
     pauses_in_force,
     policies_of,
@@ -44,8 +45,8 @@ from fakturera.collections.states import COUNTING_STATES, ReminderState, TaskMod
 from fakturera.core.bulk import any_of, bulk_insert_new, bulk_update
 from fakturera.core.db import run_retrying
 from fakturera.core.events import publish
-from fakturera.core.money import round_money
 from fakturera.distribution.models import Purpose
+from fakturera.distribution.selectors import delivery_ids_by_invoice
 from fakturera.distribution.services import invoices_send
 from fakturera.invoicing.history import actor_id_of
 from fakturera.parties.models import Company
@@ -118,19 +119,12 @@ def interest_pieces(
     """Interest from the day after the due date (räntelagen 6 §) to `on`, one piece per rate
     period, each rounded (core.money) as the letter prints it. law.RateMissing for a day no rate
     covers."""
-    pieces: list[InterestPiece] = []
-    day = due_on + dt.timedelta(days=1)
-    while day <= on:
-        period = next((p for p in rates if p.starts_on <= day and (p.ends_on is None or day <= p.ends_on)), None)
-        if period is None:
-            raise law.RateMissing(day)
-        until = on if period.ends_on is None else min(on, period.ends_on)
-        exact = law.interest_exact(
-            principal=principal, from_date=day - dt.timedelta(days=1), to_date=until, rates=[period]
+    return tuple(
+        InterestPiece(span.percent, span.from_on, span.to_on, span.amount)
+        for span in law.interest_spans(
+            principal=principal, from_date=due_on, to_date=on, rates=rates, currency=currency
         )
-        pieces.append(InterestPiece(period.percent, day, until, round_money(exact, currency)))
-        day = until + dt.timedelta(days=1)
-    return tuple(pieces)
+    )
 
 
 def reminders_assess(*, company: Company, on: dt.date, invoice_ids: Iterable[int] | None = None) -> Assessment:
@@ -149,6 +143,8 @@ def reminders_assess(*, company: Company, on: dt.date, invoice_ids: Iterable[int
     pauses = pauses_in_force(company=company, claims={c.invoice_id: c.customer_id for c in claims}, on=on)
     waiting = _customers_with_a_payment_waiting(company, customers)
     agreed = fee_agreed_by_customer(company=company, customer_ids={c.customer_id for c in claims})
+    # No interest on interest: an interest invoice is reminded without a fee or interest of its own.
+    interest_invoices = interest_invoices_among(company=company, invoice_ids=[c.invoice_id for c in claims])
     country = company.country
     rates: dict[str, list[law.RatePeriod]] = {}
     collection_rate = collection_rate_on(country=country, on=on)
@@ -171,7 +167,8 @@ def reminders_assess(*, company: Company, on: dt.date, invoice_ids: Iterable[int
         level = policy.level(number)
         assert level is not None
         fee = law.FeeDecision(Decimal("0.00"), law.FeeKind.NONE)
-        if level.task_mode != TaskMode.INSTEAD:
+        is_charged = claim.invoice_id not in interest_invoices
+        if level.task_mode != TaskMode.INSTEAD and is_charged:
             fee = law.fee_for_reminder(
                 country=country,
                 customer_kind=kind,
@@ -185,7 +182,7 @@ def reminders_assess(*, company: Company, on: dt.date, invoice_ids: Iterable[int
                 collection_rate=collection_rate,
             )
         interest: tuple[InterestPiece, ...] = ()
-        if level.is_claiming_interest:
+        if level.is_claiming_interest and is_charged:
             if kind not in rates:
                 rates[kind] = interest_rate_periods(country=country, customer_kind=kind)
             try:
@@ -313,17 +310,19 @@ def _queue(company: Company, actor: Any, assessment: Assessment, result: RunResu
         else:
             tasks_only.append(invoice_id)
     failed: dict[int, str] = {}
-    delivered: dict[int, int] = {}
+    queued = 0
     for channel, ids in sorted(letters.items()):
         batch = invoices_send(
             company=company, actor=actor, invoice_ids=ids, channel=channel, purpose=Purpose.REMINDER, now=now
         )
         result.batch_ids.append(batch.pk)
-        delivered.update(batch.deliveries.values_list("invoice_id", "pk"))
+        queued += batch.queued_count
         for invoice_id, why in batch.not_sent.items():
             failed[invoice_id] = str(why)
     rows = {invoice_id: pk for (invoice_id, _level), pk in ours.items()}
-    bulk_update(Reminder, ("delivery_id",), [(rows[i], d) for i, d in delivered.items() if i in rows])
+    if queued:
+        delivered = delivery_ids_by_invoice(batch_ids=result.batch_ids)
+        bulk_update(Reminder, ("delivery_id",), [(rows[i], d) for i, d in delivered if i in rows])
     if failed:
         bulk_update(
             Reminder,
@@ -335,7 +334,7 @@ def _queue(company: Company, actor: Any, assessment: Assessment, result: RunResu
         Reminder.objects.filter(any_of(Reminder, [rows[i] for i in tasks_only])).update(
             state=ReminderState.SENT, sent_at=now
         )
-    result.queued = len(delivered)
+    result.queued = queued
     result.tasks = len(tasks_only)
     result.not_sent = failed
     given = [(invoice_id, level) for invoice_id, level in ours if invoice_id not in failed]

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from fakturera.collections.law import (
     LAWS,
@@ -23,6 +23,7 @@ from fakturera.collections.law import (
 from fakturera.collections.models import (
     CollectionSettings,
     CustomerCollectionTerms,
+    InterestCharge,
     Reminder,
     ReminderLevel,
     ReminderPause,
@@ -266,3 +267,25 @@ def preview_invoice(*, company: Company, customer_kind: str, number: str = "", o
 def rate_by_ids(ids: Iterable[int]) -> list[StatutoryRate]:
     """Rows of the rate table (the installation's: no company)."""
     return list(StatutoryRate.objects.filter(pk__in=list(ids)).order_by("pk"))
+
+
+def interest_invoices_among(*, company: Company, invoice_ids: Iterable[int]) -> set[int]:
+    """The interest invoices (räntefakturor) among `invoice_ids`: they bear no reminder fee and no
+    interest of their own (no interest on interest). One query."""
+    ids = sorted(set(invoice_ids))
+    if not ids:
+        return set()
+    return set(
+        InterestCharge.objects.filter(
+            Q(company=company) & any_of(InterestCharge, ids, "charge_invoice_id")
+        ).values_list("charge_invoice_id", flat=True)
+    )
+
+
+def interest_charge_list(*, company: Company, state: str = "") -> QuerySet[InterestCharge]:
+    """The company's interest charges (one per invoice paid late), newest payment first, with
+    the customer's name and the interest invoice's number at hand."""
+    rows = InterestCharge.objects.filter(company=company).select_related("customer", "charge_invoice")
+    if state:
+        rows = rows.filter(state=state)
+    return rows.order_by("-paid_on", "-pk")

@@ -53,6 +53,26 @@ class InterestInvoiceMode(models.TextChoices):
     NEVER = "never", _("Never")
 
 
+class InterestChargeState(models.TextChoices):
+    """What became of the interest and fees owed on an invoice paid late (one row per invoice)."""
+
+    PROPOSED = "proposed", _("Proposed")
+    BELOW_MINIMUM = "below_minimum", _("Below the smallest amount invoiced")
+    NO_RATE = "no_rate", _("No rate in the table")
+    ISSUED = "issued", _("Invoiced")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+# Only a proposal is decided: issued or dismissed, once (a compare-and-set from proposed).
+INTEREST_CHARGE_TRANSITIONS: dict[str, frozenset[str]] = {
+    InterestChargeState.PROPOSED: frozenset({InterestChargeState.ISSUED, InterestChargeState.DISMISSED}),
+    InterestChargeState.BELOW_MINIMUM: frozenset(),
+    InterestChargeState.NO_RATE: frozenset(),
+    InterestChargeState.ISSUED: frozenset(),
+    InterestChargeState.DISMISSED: frozenset(),
+}
+
+
 class PauseReason(models.TextChoices):
     DISPUTED = "disputed", _("Disputed")
     PAYMENT_PLAN = "payment_plan", _("Payment plan agreed")

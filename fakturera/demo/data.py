@@ -546,6 +546,8 @@ def _payments(company: Company, user: AbstractBaseUser, today: dt.date, customer
     # Unpaid weeks after their due date: the Reminders page's (collections, below).
     for name, price in (("Johan Andersson", "1350"), ("Fatima Yilmaz", "890"), ("Elin Svensson", "640")):
         invoice(name, price, on=issued_on - dt.timedelta(days=60), days=30)
+    # Paid five weeks late in the bank file: its interest invoice is proposed (Reminders).
+    paid_late = invoice("halsa", "18000", on=issued_on - dt.timedelta(days=60), days=30)
     by_ocr = invoice("Anna Lindberg", "850")
     by_text = invoice("Erik Johansson", "1240")
     invoice("Maria Nilsson", "695")
@@ -568,6 +570,7 @@ def _payments(company: Company, user: AbstractBaseUser, today: dt.date, customer
             paid("600.00", reference=partly.payment_reference, payer="Sara Bergström"),
             paid("2600.00", reference=overpaid.payment_reference, payer="Solvik Fastigheter AB"),
             paid("1100.00", reference=late.payment_reference, payer="Karl Eriksson"),
+            paid("18000.00", reference=paid_late.payment_reference, payer="Företagshälsan Mälardalen AB"),
             paid("850.00", reference=by_ocr.payment_reference, payer="Anna Lindberg"),  # paid twice
             paid("975.00", payer="K Okänd", message="Behandling"),  # two invoices of 975: suggestions
         ],
@@ -842,17 +845,11 @@ def _distribution(company: Company) -> None:
     )
 
 
-def _collections(company: Company, user: AbstractBaseUser, today: dt.date) -> None:
-    """Reminders to try: the clinic's terms agree a reminder fee (60 kr, lag (1981:739) 2 §), the
-    first level charges it, and staff send the reminders themselves from the Reminders page (the
-    daily job is off, so they are there to be sent). Interest needs the rate table's reference
-    rates; the demo enters made-up ones, marked so, for the half-years the seeded table does not
-    reach (an administrator enters the Riksbank's published rates under Settings). One overdue
-    invoice got its first reminder two weeks ago, so its second is due today."""
+def _rates(today: dt.date) -> None:
+    """Made-up Swedish reference rates, marked so, for the half-years the seeded table does not
+    reach: entered before the demo's payments, so the invoices they pay late owe interest
+    (collections.interest_invoices) computed with a rate rather than refused for want of one."""
     from fakturera.collections.models import StatutoryRate
-    from fakturera.collections.run import reminders_run
-    from fakturera.collections.services import collection_settings_save, policy_save
-    from fakturera.payments.selectors import overdue_receivables
 
     for year in range(2025, today.year + 1):
         for month in (1, 7):
@@ -863,6 +860,21 @@ def _collections(company: Company, user: AbstractBaseUser, today: dt.date) -> No
                     valid_from=dt.date(year, month, 1),
                     defaults={"value": Decimal("2.00"), "source": "Demo: a made-up figure, not the published rate"},
                 )
+
+
+def _collections(company: Company, user: AbstractBaseUser, today: dt.date) -> None:
+    """Reminders to try: the clinic's terms agree a reminder fee (60 kr, lag (1981:739) 2 §), the
+    first level charges it, and staff send the reminders themselves from the Reminders page (the
+    daily job is off, so they are there to be sent). Interest needs the rate table's reference
+    rates; the demo enters made-up ones, marked so, for the half-years the seeded table does not
+    reach (an administrator enters the Riksbank's published rates under Settings). One overdue
+    invoice got its first reminder two weeks ago, so its second is due today. (The company customer
+    that paid five weeks late in the demo's bank file has its interest invoice proposed: Reminders,
+    "Interest invoices".)"""
+    from fakturera.collections.run import reminders_run
+    from fakturera.collections.services import collection_settings_save, policy_save
+    from fakturera.payments.selectors import overdue_receivables
+
     collection_settings_save(
         company=company,
         is_reminder_fee_agreed=True,
@@ -903,6 +915,7 @@ def demo_load(*, today: dt.date | None = None) -> DemoResult:
     today = today or timezone.localdate()
     rng = random.Random(SEED)  # noqa: S311 - repeatable demo data, not secrets
     user = _demo_user()
+    _rates(today)
     clinic = _clinic(user, rng, today)
     _distribution(clinic)
     _collections(clinic, user, today)

@@ -111,8 +111,14 @@ class SendBatch(models.Model):
 
 
 class Delivery(models.Model):
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
-    batch = models.ForeignKey(SendBatch, on_delete=models.CASCADE, related_name="deliveries")
+    # A send or a reminder run writes a hundred thousand deliveries at once: the company and
+    # send columns have no database constraint (PostgreSQL would check each row at commit);
+    # Django still cascades on delete, and the invoice's column keeps its constraint. The
+    # company's index is the first column of (company, state).
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    batch = models.ForeignKey(SendBatch, on_delete=models.CASCADE, related_name="deliveries", db_constraint=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="deliveries")
     purpose = models.CharField(max_length=20, choices=Purpose.choices, default=Purpose.INVOICE)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -34,6 +35,17 @@ from fakturera.invoicing.models import Invoice, InvoiceEvent
 from fakturera.invoicing.states import InvoiceKind, InvoiceStatus
 from fakturera.parties.models import Channel, Company
 from fakturera.parties.recipients import invoice_recipients
+
+
+class Routed(Protocol):
+    """What routing reads of an invoice: an Invoice, or a row of its fields (services.RoutedInvoice)."""
+
+    pk: int
+    customer_id: int
+    email: str
+
+    @property
+    def is_credit_note(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -145,7 +157,7 @@ def mail_outbox_for(company: Company) -> Outbox:
     return smtp_outbox(setting, company) or INSTALLATION
 
 
-def recipients(*, company: Company, invoices: list[Invoice]) -> dict[int, Recipient]:
+def recipients(*, company: Company, invoices: Sequence[Routed]) -> dict[int, Recipient]:
     """The recipient of each invoice: its customer's (parties.recipients, the rule the
     invoice's paper was addressed by, read in two queries whatever the number), with the
     invoice's own e-mail overriding."""
@@ -162,7 +174,7 @@ def recipients(*, company: Company, invoices: list[Invoice]) -> dict[int, Recipi
 def routing_facts(
     *,
     company: Company,
-    invoices: list[Invoice],
+    invoices: Sequence[Routed],
     settings: dict[str, ChannelSetting],
     channels: CompanyChannels,
     is_reminder: bool = False,
@@ -243,6 +255,11 @@ def batch_progress(*, batch: SendBatch) -> Progress:
 
 def batches(*, company: Company) -> QuerySet[SendBatch]:
     return SendBatch.objects.filter(company=company).select_related("created_by")
+
+
+def delivery_ids_by_invoice(*, batch_ids: list[int]) -> Iterable[tuple[int, int]]:
+    """(invoice id, delivery id) of these sends' deliveries, streamed."""
+    return Delivery.objects.filter(batch_id__in=batch_ids).values_list("invoice_id", "pk").iterator(chunk_size=10_000)
 
 
 def deliveries(*, company: Company, states: Iterable[str] | None = None) -> QuerySet[Delivery]:

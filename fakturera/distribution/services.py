@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -209,7 +210,7 @@ def recipient_text_of(delivery: Delivery) -> str:
 
 
 def _sendable(
-    invoice: Invoice, sending: selectors.Sending, purpose: str, today: dt.date, facts: PaymentFacts | None
+    invoice: QueuedInvoice, sending: selectors.Sending, purpose: str, today: dt.date, facts: PaymentFacts | None
 ) -> Reason | None:
     """Why this invoice cannot be sent now, or None. A reminder goes only to what is still
     unpaid (seed 003), as payments knows it (core.payment_facts)."""
@@ -256,7 +257,13 @@ def invoices_send(
     # Peppol receiver registered?), and no invoice row stays locked while they answer.
     # What routing reads of an invoice (the snapshots and lines stay in the database: a reminder
     # run sends a hundred thousand at once).
-    candidates = list(Invoice.objects.filter(any_of(Invoice, list(invoice_ids)), company=company).only(*ROUTED_FIELDS))
+    # As plain rows, not model instances: a reminder run routes a hundred thousand at once.
+    candidates = [
+        RoutedInvoice(*row)
+        for row in Invoice.objects.filter(any_of(Invoice, list(invoice_ids)), company=company).values_list(
+            *ROUTED_FIELDS
+        )
+    ]
     if not candidates:
         raise DomainError(_("Select at least one invoice to send."), code="nothing_selected")
     facts = selectors.routing_facts(
@@ -267,6 +274,7 @@ def invoices_send(
             company=company,
             actor=actor,
             invoice_ids=[invoice.pk for invoice in candidates],
+            preferred={invoice.pk: invoice.preferred_channel for invoice in candidates},
             facts=facts,
             channels=channels,
             undo_minutes=general.undo_minutes,
@@ -283,6 +291,7 @@ def _queue(
     company: Company,
     actor: Any,
     invoice_ids: list[int],
+    preferred: dict[int, str],
     facts: dict[int, Any],
     channels: Any,
     undo_minutes: int,
@@ -297,10 +306,13 @@ def _queue(
     # moves it meanwhile fails its compare-and-set, and this send rolls back).
     # Locked in the one order of invoices (by id; invoicing/DESIGN.md, "Locks"), queued by number.
     invoices = sorted(
-        Invoice.objects.select_for_update()
-        .filter(any_of(Invoice, invoice_ids), company=company)
-        .only(*QUEUED_FIELDS)
-        .order_by("pk"),
+        (
+            QueuedInvoice(*row)
+            for row in Invoice.objects.select_for_update()
+            .filter(any_of(Invoice, invoice_ids), company=company)
+            .order_by("pk")
+            .values_list(*QUEUED_FIELDS)
+        ),
         key=lambda invoice: (invoice.number is None, invoice.number or 0, invoice.pk),
     )
     sendings = selectors.sendings(company=company, invoice_ids=[invoice.pk for invoice in invoices])
@@ -323,12 +335,15 @@ def _queue(
             not_sent.append((invoice.pk, refusal))
         else:
             sendable.append(invoice)
-    # Preferred channels come from the customers, read at once.
-    preferred = dict(
-        Invoice.objects.filter(any_of(Invoice, [invoice.pk for invoice in sendable])).values_list(
-            "pk", "customer__preferred_channel"
-        )
-    )
+    # A customer's invoices share one recipient: its address made (and stored as JSON) once.
+    addresses: dict[int, tuple[Recipient, dict[str, Any]]] = {}
+
+    def address_of(recipient: Recipient) -> dict[str, Any]:
+        made = addresses.get(id(recipient))
+        if made is None or made[0] is not recipient:
+            made = addresses[id(recipient)] = (recipient, _delivery_address(recipient))
+        return made[1]
+
     for invoice in sendable:
         fact = facts[invoice.pk]
         found = route(
@@ -352,7 +367,7 @@ def _queue(
                 found.channel,
                 template,
                 fact.recipient.name,
-                _delivery_address(fact.recipient),
+                address_of(fact.recipient),
                 batch.undo_until,
                 sending.status,
                 sending.reminder_count,
@@ -406,9 +421,37 @@ def _queue(
     return batch
 
 
-# What sending reads of the invoices it routes and queues.
-ROUTED_FIELDS = ("pk", "company_id", "customer_id", "email", "kind", "status", "number", "due_on")
-QUEUED_FIELDS = ("pk", "company_id", "customer_id", "kind", "status", "number", "due_on")
+# What sending reads of the invoices it routes (with the customer's preferred channel) and,
+# locked, of those it queues.
+ROUTED_FIELDS = ("pk", "customer_id", "email", "kind", "customer__preferred_channel")
+QUEUED_FIELDS = ("pk", "kind", "status", "number", "due_on")
+
+
+@dataclass(frozen=True, slots=True)
+class RoutedInvoice:
+    """What routing reads of an invoice (selectors.routing_facts)."""
+
+    pk: int
+    customer_id: int
+    email: str
+    kind: str
+    preferred_channel: str
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == InvoiceKind.CREDIT_NOTE
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedInvoice:
+    """What queueing reads of a locked invoice (`_sendable`)."""
+
+    pk: int
+    kind: str
+    status: str
+    number: int | None
+    due_on: dt.date | None
+
 
 DELIVERY_COLUMNS = (
     "company_id",

@@ -244,7 +244,16 @@ class InvoiceEvent(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=30)
     at = models.DateTimeField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Written a hundred thousand at a time (sends, reminder runs): no database constraint and no
+    # index on the actor (nothing lists history by user; deleting a user sets it to NULL by one scan).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     params = models.JSONField(default=dict, blank=True)
 
     class Meta:

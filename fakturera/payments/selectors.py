@@ -1043,6 +1043,66 @@ def overdue_receivables(*, company_id: int, on: dt.date, invoice_ids: Iterable[i
     ]
 
 
+@dataclass(frozen=True)
+class PaidClaim:
+    """A paid invoice as collections reads it for late-payment interest: what was owed, when
+    it fell due and the money that paid it, day by day (`parts`: date -> amount, net of what
+    was undone)."""
+
+    invoice_id: int
+    customer_id: int
+    number: str
+    currency: str
+    due_on: dt.date
+    owed_amount: Decimal  # the total less what credit notes took off
+    paid_on: dt.date | None
+    parts: tuple[tuple[dt.date, Decimal], ...]
+
+
+def paid_claims(*, company_id: int, invoice_ids: Iterable[int]) -> list[PaidClaim]:
+    """The invoices among `invoice_ids` that are paid (or over-paid), with the money put on each
+    by date (payments, credit balance, cash discounts; undone allocations and their reversals
+    left out). Two queries for any number of invoices (a bank file's fifty thousand)."""
+    ids = sorted({int(pk) for pk in invoice_ids})
+    if not ids:
+        return []
+    receivables = (
+        Receivable.objects.filter(
+            Q(company_id=company_id, state__in=(ReceivableState.PAID, ReceivableState.OVERPAID))
+            & any_of(Receivable, ids)
+        )
+        .order_by("invoice_id")
+        .values_list(
+            "invoice_id", "customer_id", "number", "currency", "due_on", "total_amount", "credited_amount", "paid_on"
+        )
+    )
+    found = list(receivables)
+    if not found:
+        return []
+    parts: dict[int, dict[dt.date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    rows = Allocation.objects.filter(
+        any_of(Allocation, [row[0] for row in found], "invoice_id"),
+        company_id=company_id,
+        reversal_of__isnull=True,
+        reversed_by__isnull=True,
+    ).values_list("invoice_id", "on", "amount")
+    for invoice_id, on, amount in rows:
+        parts[invoice_id][on] += amount
+    return [
+        PaidClaim(
+            invoice_id=invoice_id,
+            customer_id=customer_id,
+            number=number,
+            currency=currency,
+            due_on=due_on,
+            owed_amount=total - credited,
+            paid_on=paid_on,
+            parts=tuple(sorted((on, amount) for on, amount in parts[invoice_id].items() if amount)),
+        )
+        for invoice_id, customer_id, number, currency, due_on, total, credited, paid_on in found
+    ]
+
+
 def unmatched_payer_names(*, company_id: int) -> list[str]:
     """The payers' names of the payments waiting in the unmatched queue (those that give one)."""
     return list(

@@ -50,6 +50,7 @@ PAGES: dict[str, str] = {
     "invoice_delete": ACCOUNTANT,
     "send": ACCOUNTANT,
     "reminders_send": ACCOUNTANT,
+    "interest_invoices_decide": ACCOUNTANT,
     "customer_create": ACCOUNTANT,
     "customer_edit": ACCOUNTANT,
     "course_create": ACCOUNTANT,

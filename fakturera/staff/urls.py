@@ -101,6 +101,8 @@ urlpatterns = [
     # Collections: the reminders due today, sent through distribution
     path("reminders/", reminders.reminders, name="reminders"),
     path("reminders/send/", reminders.reminders_send, name="reminders_send"),
+    path("reminders/interest/", reminders.interest_invoices, name="interest_invoices"),
+    path("reminders/interest/decide/", reminders.interest_invoices_decide, name="interest_invoices_decide"),
     path("reminders/rates/", collections.statutory_rates, name="statutory_rates"),
     path("settings/collections/", collections.collection_settings, name="collection_settings"),
     path("settings/collections/policy/<str:kind>/", collections.reminder_policy, name="reminder_policy"),

@@ -15,6 +15,12 @@ from fakturera.api.v1.errors import NotFoundField
 from fakturera.api.v1.schemas import (
     AssessmentOut,
     CustomerKindCode,
+    InterestChargeOut,
+    InterestChargePage,
+    InterestChargeQuery,
+    InterestDismissIn,
+    InterestIssueIn,
+    InterestIssueOut,
     PauseIn,
     PauseOut,
     PausePage,
@@ -30,8 +36,9 @@ from fakturera.api.v1.schemas import (
     RunOut,
 )
 from fakturera.collections import selectors, services
+from fakturera.collections.interest_invoices import interest_charges_dismiss, interest_invoices_issue
 from fakturera.collections.law import LAWS
-from fakturera.collections.models import Reminder, ReminderPause, StatutoryRate
+from fakturera.collections.models import InterestCharge, Reminder, ReminderPause, StatutoryRate
 from fakturera.collections.rules import Policy
 from fakturera.collections.run import Assessment, reminders_assess, reminders_run
 from fakturera.collections.states import TaskMode
@@ -44,6 +51,7 @@ pauses = Router(tags=["collections"])
 reminders = Router(tags=["collections"])
 runs = Router(tags=["collections"])
 rates = Router(tags=["collections"])
+interest_invoices = Router(tags=["collections"])
 
 REMINDER_OUT = ("id", "invoice_id", "customer_id", "level", "state", "attempt", "assessed_on", "queued_at", "sent_at",
                 "currency", "open_amount", "fee_amount", "fee_kind", "interest_amount", "interest_until",
@@ -335,3 +343,85 @@ def rate_create(request: HttpRequest, payload: RateIn) -> HttpResponse:
         ).pk
 
     return write(request, status=201, action=action, present=lambda pk: _rate_out(StatutoryRate.objects.get(pk=pk)))
+
+
+# --- interest invoices (räntefakturor) ---------------------------------------------------------------
+
+CHARGE_OUT = ("id", "invoice_id", "invoice_number", "customer_id", "state", "currency", "due_on", "paid_on",
+              "days_late", "interest_amount", "fee_amount", "total_amount", "fees", "charge_invoice_id",
+              "dismiss_reason", "error", "created_at", "decided_at")  # fmt: skip
+
+
+def _charge_out(charge: InterestCharge) -> dict[str, Any]:
+    periods = [{**period, "from_on": period["from"], "to_on": period["to"]} for period in charge.interest_periods]
+    return {**{name: getattr(charge, name) for name in CHARGE_OUT}, "interest_periods": periods}
+
+
+@interest_invoices.get(
+    "",
+    response={200: InterestChargePage, **ERRORS},
+    summary="Interest owed by invoices paid late: proposals, issued, dismissed, below the minimum",
+)
+def interest_charge_list(request: HttpRequest, query: Query[InterestChargeQuery]) -> Any:
+    rows = selectors.interest_charge_list(company=company_of(request), state=query.state or "")
+    if query.invoice_id is not None:
+        rows = rows.filter(invoice_id=query.invoice_id)
+    return page(rows, limit=query.limit, offset=query.offset, item=_charge_out)
+
+
+@interest_invoices.post(
+    "/issue",
+    response={200: InterestIssueOut, **WRITE_ERRORS},
+    openapi_extra=IDEMPOTENT,
+    summary="Issue proposals as interest invoices, sent the way the customer's invoices go",
+    description="Proposals issued or dismissed meanwhile are left out; none left is 409. The invoices are "
+    "numbered in the company's series and read with GET /invoices/{id}; `invoice.issued` announces them.",
+)
+def interest_invoice_issue(request: HttpRequest, payload: InterestIssueIn) -> HttpResponse:
+    company = company_of(request)
+
+    def action() -> dict[str, Any]:
+        result = interest_invoices_issue(company=company, actor=actor_of(request), charge_ids=payload.ids)
+        invoice_of = dict(
+            InterestCharge.objects.filter(company=company, pk__in=list(result.issued)).values_list(
+                "pk", "charge_invoice_id"
+            )
+        )
+        return {
+            "issued": [
+                {"id": pk, "invoice_id": invoice_of[pk], "number": number} for pk, number in result.issued.items()
+            ],
+            "not_sent": [{"invoice_id": pk, "reason": why} for pk, why in sorted(result.not_sent.items())],
+        }
+
+    return write(request, status=200, action=action)
+
+
+# After /issue: Django tries the paths in order, and {charge_id} would take "issue".
+@interest_invoices.get("/{charge_id}", response={200: InterestChargeOut, **ERRORS}, summary="One interest charge")
+def interest_charge_get(request: HttpRequest, charge_id: int) -> Any:
+    return _charge_out(get_or_404(InterestCharge.objects.all(), company_of(request), charge_id))
+
+
+@interest_invoices.post(
+    "/{charge_id}/dismiss",
+    response={200: InterestChargeOut, **WRITE_ERRORS},
+    openapi_extra=IDEMPOTENT,
+    summary="Dismiss a proposal, with the reason (409 when it is no longer a proposal)",
+)
+def interest_charge_dismiss(request: HttpRequest, charge_id: int, payload: InterestDismissIn) -> HttpResponse:
+    company = company_of(request)
+    charge = get_or_404(InterestCharge.objects.all(), company, charge_id)
+
+    def action() -> int:
+        interest_charges_dismiss(
+            company=company, actor=actor_of(request), charge_ids=[charge.pk], reason=payload.reason
+        )
+        return charge.pk
+
+    return write(
+        request,
+        status=200,
+        action=action,
+        present=lambda pk: _charge_out(InterestCharge.objects.get(company=company, pk=pk)),
+    )

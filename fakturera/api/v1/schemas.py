@@ -1003,6 +1003,78 @@ class RunOut(Schema):
     warnings: list[str]
 
 
+InterestChargeStateCode = Literal["proposed", "below_minimum", "no_rate", "issued", "dismissed"]
+
+
+class InterestPeriodOut(Schema):
+    rate: str = Field(description="Annual late-payment interest in percent (the law's margin included)")
+    from_on: dt.date = Field(description="The first day counted (the day after the due date, or a payment)")
+    to_on: dt.date = Field(description="The last day counted (a payment's date, or a rate's last day)")
+    days: int
+    principal: Amount = Field(description="What was unpaid on those days")
+    amount: Amount
+
+
+class InterestFeeOut(Schema):
+    reminder_id: int
+    level: int
+    on: dt.date = Field(description="The reminder's date")
+    kind: str = Field(description="reminder_fee or late_compensation")
+    amount: Amount
+
+
+class InterestChargeOut(Schema):
+    id: int
+    invoice_id: int = Field(description="The invoice paid late")
+    invoice_number: str
+    customer_id: int
+    state: InterestChargeStateCode
+    currency: str
+    due_on: dt.date
+    paid_on: dt.date
+    days_late: int
+    interest_amount: Amount
+    fee_amount: Amount
+    total_amount: Amount
+    interest_periods: list[InterestPeriodOut]
+    fees: list[InterestFeeOut]
+    charge_invoice_id: int | None = Field(description="The interest invoice, once issued (GET /invoices/{id})")
+    dismiss_reason: str
+    error: str
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+class InterestChargeQuery(Schema):
+    state: InterestChargeStateCode | None = None
+    invoice_id: Id | None = None
+    limit: Annotated[int, Field(ge=1, le=500)] = 50
+    offset: Annotated[int, Field(ge=0, le=10**9)] = 0
+
+
+class InterestChargePage(Page):
+    items: list[InterestChargeOut]
+
+
+class InterestIssueIn(BodyIn):
+    ids: list[BodyId] = Field(min_length=1, max_length=10000, description="The proposals to issue")
+
+
+class InterestIssuedOut(Schema):
+    id: int
+    invoice_id: int = Field(description="The interest invoice")
+    number: str
+
+
+class InterestIssueOut(Schema):
+    issued: list[InterestIssuedOut]
+    not_sent: list[NotSentOut]
+
+
+class InterestDismissIn(BodyIn):
+    reason: text(300) = Field(description="Why the interest is not invoiced (kept in the invoice's history)")
+
+
 class RateIn(BodyIn):
     country: NordicCountry
     kind: RateKindCode

@@ -107,9 +107,10 @@ def test_the_clinic_has_customers_a_live_basis_and_gap_free_invoices():
     assert customers.filter(kind=CustomerKind.ORGANISATION, invoice_reference__isnull=False).count() >= 3
     assert BasisItem.objects.filter(company=clinic, status=BasisItemStatus.OPEN).count() > 10
     invoices = Invoice.objects.filter(company=clinic).order_by("number")
-    # First the invoices the demo's payments pay and three left unpaid past their due date (the
-    # reminders'; all dated earlier), then three from the basis and a credit note.
-    paid_ones = 11 + 3
+    # First the invoices the demo's payments pay, three left unpaid past their due date (the
+    # reminders') and one paid late (its interest invoice proposed; all dated earlier), then three
+    # from the basis and a credit note.
+    paid_ones = 11 + 3 + 1
     assert list(invoices.values_list("number", flat=True)) == list(range(1, paid_ones + 5))
     assert [i.kind for i in invoices] == [InvoiceKind.INVOICE] * (paid_ones + 3) + [InvoiceKind.CREDIT_NOTE]
     credit_note = invoices.last()
@@ -249,3 +250,21 @@ def test_the_clinic_has_reminders_to_send_today():
     levels = sorted(due.level.number for due in assessment.due)
     assert levels.count(2) == 1
     assert levels.count(1) >= 2
+
+
+def test_the_clinic_has_an_interest_invoice_to_issue():
+    """A company customer paid five weeks late: its interest invoice is proposed; the invoice
+    paid late in the bank file owes less than the smallest amount invoiced."""
+    from fakturera.collections.models import InterestCharge
+    from fakturera.collections.states import InterestChargeState
+
+    run_demo()
+    clinic = Company.objects.get(org_number=CLINIC_ORG_NUMBER)
+
+    charges = InterestCharge.objects.filter(company=clinic)
+    [proposed] = charges.filter(state=InterestChargeState.PROPOSED)
+    assert proposed.customer.name == "Företagshälsan Mälardalen AB"
+    assert proposed.days_late > 30
+    assert proposed.interest_amount > 100
+    assert charges.filter(state=InterestChargeState.BELOW_MINIMUM).count() == 1
+    assert not charges.filter(state=InterestChargeState.NO_RATE).exists()

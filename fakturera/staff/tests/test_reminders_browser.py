@@ -1,6 +1,7 @@
 """Reminders as a person sends them in Chromium: the Reminders page lists the overdue invoices
 due for a reminder, with the fee and interest each will claim; two are ticked and sent (print,
-with the undo window); the print run is the reminder letters, one in Swedish, one in English."""
+with the undo window); the print run is the reminder letters, one in Swedish, one in English.
+An invoice paid late is proposed in the "Interest invoices" tab and issued from there."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from fakturera.collections.models import Reminder, StatutoryRate
-from fakturera.collections.states import ReminderState
+from fakturera.collections.models import InterestCharge, Reminder, StatutoryRate
+from fakturera.collections.states import InterestChargeState, ReminderState
+from fakturera.distribution.models import Delivery
 from fakturera.distribution.services import channel_setting_save, distribution_settings_save
 from fakturera.distribution.worker import deliveries_work
+from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.tests.factories import overdue_invoice
 from fakturera.parties.tests.factories import PersonFactory
+from fakturera.payments.services import payment_register
 
 pytestmark = pytest.mark.browser
 
@@ -79,3 +83,64 @@ def test_send_the_due_reminders_and_print_the_letters(staff_page):
     page.goto("/reminders/")
     assert page.locator(f"#reminders-due tr[data-invoice='{swedish.pk}']").count() == 0
     assert page.locator(f"#reminders-due tr[data-invoice='{not_now.pk}']").count() == 1
+
+
+def test_issue_an_interest_invoice_for_a_late_payment(staff_page):
+    page, company, user = staff_page
+    for year in (2025, 2026, 2027):
+        for month in (1, 7):
+            StatutoryRate.objects.get_or_create(
+                country="SE",
+                kind="reference",
+                valid_from=dt.date(year, month, 1),
+                defaults={"value": Decimal("2.00"), "source": "test"},
+            )
+    channel_setting_save(company=company, channel="print", is_active=True, options={})
+    distribution_settings_save(
+        company=company, default_channel="print", reserve_channel="", reminder_channel="print", undo_minutes=1
+    )
+    # Paid today, 20 days after its due date: 50,000 for 20 days at 10 % is 273.97 of interest.
+    late = overdue_invoice(company, user, "40000.00", days_overdue=20)
+    payment_register(
+        company=company,
+        actor=user,
+        amount="50000.00",
+        currency="SEK",
+        booked_on=timezone.localdate(),
+        invoice_id=late.pk,
+    )
+    # Paid on time: owes nothing, not listed.
+    on_time = overdue_invoice(company, user, "40000.00", days_overdue=0)
+    payment_register(
+        company=company,
+        actor=user,
+        amount="50000.00",
+        currency="SEK",
+        booked_on=timezone.localdate(),
+        invoice_id=on_time.pk,
+    )
+
+    page.goto("/reminders/")
+    page.locator("#tab-interest-invoices").click()
+    page.wait_for_url("**/reminders/interest/")
+    table = page.locator("#interest-invoices")
+    assert table.locator("tbody tr").count() == 1
+    row = table.locator(f"tr[data-invoice='{late.pk}']")
+    assert "273.97" in row.inner_text()
+    assert "20" in row.locator("td").nth(5).inner_text()
+
+    page.check("#select-all-interest")
+    page.locator("#issue-selected-interest").click()
+
+    page.wait_for_url("**/reminders/interest/?state=issued")
+    charge = InterestCharge.objects.get(invoice=late)
+    assert charge.state == InterestChargeState.ISSUED
+    interest_invoice = Invoice.objects.get(pk=charge.charge_invoice_id)
+    assert interest_invoice.total_amount == Decimal("273.97")
+    assert f"1 interest invoices issued: {interest_invoice.display_number}." in page.content()
+    page.locator(f"#interest-invoices a:text('{interest_invoice.display_number}')").click()
+    page.wait_for_url(f"**/invoices/{interest_invoice.pk}/")
+    # Its lines are in the invoice's language (the customer's: Swedish).
+    assert f"Dröjsmålsränta på faktura {late.display_number}, 20 dagar" in page.content()
+    # Sent the way the customer's invoices go: queued for print with the undo window.
+    assert Delivery.objects.filter(invoice=interest_invoice, purpose="invoice").count() == 1

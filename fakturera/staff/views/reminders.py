@@ -1,7 +1,10 @@
 """Kravhantering: the overdue invoices due for their next reminder level today, with what each
 reminder will say (level, fee, interest, new due date), those held back and why, and the
 warnings of the run; staff send the selected ones, or all due, through distribution with its
-undo window (collections.run). The daily job sends the same reminders for companies that let it."""
+undo window (collections.run). The daily job sends the same reminders for companies that let it.
+
+The tab "Interest invoices" lists what invoices paid late owe (collections.interest_invoices):
+staff issue the selected proposals as interest invoices, or dismiss them with a reason."""
 
 from __future__ import annotations
 
@@ -9,11 +12,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from fakturera.collections.interest_invoices import interest_charges_dismiss, interest_invoices_issue
 from fakturera.collections.run import (
     HELD_BELOW_MINIMUM,
     HELD_PAUSED,
@@ -21,6 +26,8 @@ from fakturera.collections.run import (
     reminders_assess,
     reminders_run,
 )
+from fakturera.collections.selectors import interest_charge_list
+from fakturera.collections.states import InterestChargeState
 from fakturera.core.errors import DomainError
 from fakturera.parties.selectors import customer_kinds_and_names
 from fakturera.parties.tenancy import staff_view
@@ -74,6 +81,8 @@ def reminders(request: HttpRequest) -> HttpResponse:
         "held": [(invoice_id, HELD_REASONS.get(reason, reason)) for invoice_id, reason in held],
         "warnings": assessment.warnings,
         "overdue_count": assessment.overdue_count,
+        "tab": "due",
+        "interest_proposed_count": interest_charge_list(company=company, state=InterestChargeState.PROPOSED).count(),
     }
     return render(request, "staff/reminders/list.html", context)
 
@@ -110,3 +119,59 @@ def reminders_send(request: HttpRequest) -> HttpResponse:
     if len(result.batch_ids) == 1:
         return redirect("staff:send_detail", pk=result.batch_ids[0])
     return redirect("staff:reminders")
+
+
+def _ids(values: list[str]) -> list[int]:
+    # Only what can be a row's id: anything else selects nothing rather than failing the query.
+    return [int(value) for value in values if value.isdigit() and int(value) < 2**63]
+
+
+@require_GET
+@staff_view()
+def interest_invoices(request: HttpRequest) -> HttpResponse:
+    company = request.company
+    state = request.GET.get("state", InterestChargeState.PROPOSED)
+    if state not in InterestChargeState.values:
+        state = InterestChargeState.PROPOSED
+    page = Paginator(interest_charge_list(company=company, state=state), PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "section": "reminders",
+        "tab": "interest",
+        "state": state,
+        "states": InterestChargeState.choices,
+        "page": page,
+        "rows": list(page.object_list),
+        "interest_proposed_count": interest_charge_list(company=company, state=InterestChargeState.PROPOSED).count(),
+    }
+    return render(request, "staff/reminders/interest.html", context)
+
+
+@require_POST
+@staff_view(role="accountant")
+def interest_invoices_decide(request: HttpRequest) -> HttpResponse:
+    """Issue the selected proposals as interest invoices (sent as the customer's invoices go), or
+    dismiss them with the reason given (in each paid invoice's history)."""
+    company = request.company
+    charge_ids = _ids(request.POST.getlist("charge"))
+    if not charge_ids:
+        messages.error(request, _("Select at least one interest invoice."))
+        return redirect("staff:interest_invoices")
+    try:
+        if request.POST.get("action") == "dismiss":
+            count = interest_charges_dismiss(
+                company=company, actor=request.user, charge_ids=charge_ids, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("%(count)s interest invoices dismissed.") % {"count": count})
+            return redirect("staff:interest_invoices")
+        result = interest_invoices_issue(company=company, actor=request.user, charge_ids=charge_ids)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("staff:interest_invoices")
+    messages.success(
+        request,
+        _("%(count)s interest invoices issued: %(numbers)s.")
+        % {"count": len(result.issued), "numbers": ", ".join(result.issued.values())},
+    )
+    for why in sorted(set(result.not_sent.values())):
+        messages.warning(request, _("Not sent: %(why)s") % {"why": why})
+    return redirect(reverse("staff:interest_invoices") + "?state=" + InterestChargeState.ISSUED)
