@@ -46,6 +46,12 @@ class Voucher(models.Model):
     text = models.CharField(_("text"), max_length=200)
     source_kind = models.CharField(_("source"), max_length=20, choices=SourceKind.choices)
     source_id = models.BigIntegerField()
+    # A document or payment in another currency than the books': the currency and the rate (SEK per
+    # unit) its amounts were booked at; a payment's voucher clears the receivable at the invoice's.
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    exchange_rate = models.DecimalField(
+        _("exchange rate (SEK)"), max_digits=16, decimal_places=8, null=True, blank=True
+    )
     # A correction: this voucher reverses that one, line by line.
     reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by")
     created_at = models.DateTimeField(auto_now_add=True)

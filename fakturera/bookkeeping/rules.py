@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from fakturera.bookkeeping.states import Series, SourceKind
 from fakturera.core.errors import DomainError
+from fakturera.core.money import round_money
 
 ZERO = Decimal("0.00")
 
@@ -51,7 +52,59 @@ BAS_DEFAULTS: dict[str, str] = {
     # income. The lines of a reminder-fee invoice carry this account (`line_account`).
     "reminder_fees": "3990",
     "interest": "8313",  # Ränteintäkter från kortfristiga fordringar (late-payment interest)
+    # A foreign-currency receivable paid at another rate than it was booked at (DESIGN.md,
+    # "Foreign currency"): Valutakursvinster / -förluster på fordringar och skulder av rörelsekaraktär.
+    "exchange_gains": "3960",
+    "exchange_losses": "7960",
 }
+
+# What BAS 2025 calls the accounts this app books on by default: #KONTO's names in the SIE file
+# and the journal's. An account a company chose outside these is named by its number.
+BAS_NAMES: dict[str, str] = {
+    "1510": "Kundfordringar",
+    "1930": "Företagskonto/checkkonto/affärskonto",
+    "2420": "Förskott från kunder",
+    "2611": "Utgående moms på försäljning inom Sverige, 25 %",
+    "2621": "Utgående moms på försäljning inom Sverige, 12 %",
+    "2631": "Utgående moms på försäljning inom Sverige, 6 %",
+    "3001": "Försäljning inom Sverige, 25 % moms",
+    "3002": "Försäljning inom Sverige, 12 % moms",
+    "3003": "Försäljning inom Sverige, 6 % moms",
+    "3004": "Försäljning inom Sverige, momsfri",
+    "3108": "Försäljning varor till annat EU-land, momsfri",
+    "3305": "Försäljning tjänster till land utanför EU",
+    "3308": "Försäljning tjänster till annat EU-land",
+    "3731": "Lämnade kassarabatter",
+    "3740": "Öres- och kronutjämning",
+    "3960": "Valutakursvinster på fordringar och skulder av rörelsekaraktär",
+    "3990": "Övriga ersättningar och intäkter",
+    "7960": "Valutakursförluster på fordringar och skulder av rörelsekaraktär",
+    "8313": "Ränteintäkter från kortfristiga fordringar",
+}
+
+
+def account_name(number: str) -> str:
+    return BAS_NAMES.get(number) or f"Konto {number}"
+
+
+def account_type(number: str) -> str:
+    """SIE's #KTYP by BAS's account classes: 1 assets (T), 2 equity and liabilities (S), 3 income (I),
+    4-7 costs (K); in class 8 financial income 80-83 (I), the rest costs and appropriations (K)."""
+    first = number[:1]
+    if first == "1":
+        return "T"
+    if first == "2":
+        return "S"
+    if first == "3" or (first == "8" and number[1:2] in "0123"):
+        return "I"
+    return "K"
+
+
+def is_balance_sheet(number: str) -> bool:
+    """Classes 1 and 2 carry a balance from one year into the next (#IB/#UB); 3-8 are the year's
+    result (#RES)."""
+    return number[:1] in ("1", "2")
+
 
 PURPOSES: dict[str, object] = {
     "receivables": gettext_lazy("Accounts receivable"),
@@ -73,6 +126,8 @@ PURPOSES: dict[str, object] = {
     "cash_discounts": gettext_lazy("Cash discounts given"),
     "reminder_fees": gettext_lazy("Reminder fees"),
     "interest": gettext_lazy("Interest income"),
+    "exchange_gains": gettext_lazy("Exchange gains"),
+    "exchange_losses": gettext_lazy("Exchange losses"),
 }
 
 _SALES_BY_CATEGORY = {
@@ -176,6 +231,10 @@ class Draft:
     date: dt.date
     text: str
     lines: list[Line] = field(default_factory=list)
+    # A document or payment in another currency than the books': its currency and the rate (SEK
+    # per unit) its amounts were converted at, kept on the voucher; "" and None in kronor.
+    currency: str = ""
+    exchange_rate: Decimal | None = None
 
     def add(self, account: str, amount: Decimal, text: str = "") -> None:
         self.lines.append(Line(account, amount, text))
@@ -189,6 +248,23 @@ class Draft:
             sums[(line.account, line.text)] = sums.get((line.account, line.text), ZERO) + line.amount
         self.lines = [Line(acc, amount, text) for (acc, text), amount in sums.items() if amount != 0]
         return self
+
+
+def in_books(amount: Decimal, rate: Decimal | None) -> Decimal:
+    """An amount of a foreign-currency document or payment in the books' kronor: times its rate,
+    rounded once by the one rule (core.money); an amount already in kronor (rate None) as it is."""
+    return amount if rate is None else round_money(amount * rate, "SEK")
+
+
+def settle_exchange_difference(draft: Draft, accounts: Mapping[str, str]) -> None:
+    """A receivable booked at its invoice's rate and paid at the payment day's rate leaves a
+    difference: a gain (the money worth more kronor than the receivable) credited to exchange
+    gains (BAS 3960), a loss debited to exchange losses (7960), so the voucher balances."""
+    total = sum((line.amount for line in draft.lines), ZERO)
+    if total < 0:
+        draft.add(account(accounts, "exchange_losses", what=_("An exchange loss")), -total)
+    elif total > 0:
+        draft.add(account(accounts, "exchange_gains", what=_("An exchange gain")), -total)
 
 
 def check_balanced(draft: Draft) -> None:
@@ -236,6 +312,10 @@ class Document:
     lines: Sequence[DocumentLine]
     vats: Sequence[DocumentVat]
     credited_number: str = ""
+    currency: str = ""  # set when it is not the books' currency
+    exchange_rate: Decimal | None = None  # SEK per unit, for a document in another currency
+    sek_vat: Decimal | None = None  # its VAT in SEK as stated on it (invoicing's sek_vat_amount)
+    credited_id: int | None = None  # a credit note's invoice
 
 
 def document_voucher(doc: Document, accounts: Mapping[str, str]) -> Draft:
@@ -255,8 +335,12 @@ def document_voucher(doc: Document, accounts: Mapping[str, str]) -> Draft:
     else:
         text = _booked(gettext_lazy("Invoice %(number)s, %(customer)s"), number=doc.number, customer=doc.customer)
         kind = SourceKind.INVOICE
-    draft = Draft(kind, doc.id, Series.INVOICES, doc.issued_on, text)
-    draft.add(account(accounts, "receivables", what=_("Invoice %(number)s") % {"number": doc.number}), sign * doc.total)
+    draft = Draft(
+        kind, doc.id, Series.INVOICES, doc.issued_on, text, currency=doc.currency, exchange_rate=doc.exchange_rate
+    )
+    rate = doc.exchange_rate
+    receivable = account(accounts, "receivables", what=_("Invoice %(number)s") % {"number": doc.number})
+    draft.add(receivable, sign * in_books(doc.total, rate))
     for line in doc.lines:
         what = _("Line %(n)s (“%(line)s”) of %(document)s") % {
             "n": line.position,
@@ -264,13 +348,22 @@ def document_voucher(doc: Document, accounts: Mapping[str, str]) -> Draft:
             "document": doc.number,
         }
         acc = line_account(accounts, account_code=line.account_code, category=line.category, rate=line.rate, what=what)
-        draft.add(acc, -sign * line.net)
-    for vat in doc.vats:
-        if vat.vat != 0:
-            what = _("Output VAT at %(rate)s %%") % {"rate": _rate_key(vat.rate)}
-            draft.add(account(accounts, vat_purpose(vat.rate), what=what), -sign * vat.vat)
+        draft.add(acc, -sign * in_books(line.net, rate))
+    vats = [vat for vat in doc.vats if vat.vat != 0]
+    for vat in vats:
+        what = _("Output VAT at %(rate)s %%") % {"rate": _rate_key(vat.rate)}
+        # One rate: the VAT in SEK exactly as the invoice states it (Mervärdesskattelagen 17 kap. 29 §).
+        amount = (
+            doc.sek_vat if rate is not None and doc.sek_vat is not None and len(vats) == 1 else in_books(vat.vat, rate)
+        )
+        draft.add(account(accounts, vat_purpose(vat.rate), what=what), -sign * amount)
     if doc.rounding != 0:
-        draft.add(account(accounts, "rounding", what=_("The rounding")), -sign * doc.rounding)
+        draft.add(account(accounts, "rounding", what=_("The rounding")), -sign * in_books(doc.rounding, rate))
+    if rate is not None:
+        # Each part converted and rounded on its own: what they miss of the total, in öre, is rounding.
+        residual = sum((line.amount for line in draft.lines), ZERO)
+        if residual:
+            draft.add(account(accounts, "rounding", what=_("The rounding")), -residual)
     draft.merged()
     check_balanced(draft)
     return draft
@@ -288,6 +381,8 @@ class MoneyIn:
     booked_on: dt.date
     payer: str
     reference: str
+    currency: str = ""  # set when it is not the books' currency
+    exchange_rate: Decimal | None = None  # SEK per unit on its day
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,24 +409,34 @@ class AllocationFacts:
     on: dt.date
     made_on: dt.date  # the day it was written (local)
     vat_parts: Sequence[VatPart] = ()
+    # In another currency than the books': the rate its invoice's receivable was booked at, and
+    # the rate of the money's side (the payment's day; a refund's day); None in kronor.
+    currency: str = ""
+    invoice_rate: Decimal | None = None
+    money_rate: Decimal | None = None
 
 
 def _allocation_lines(draft: Draft, a: AllocationFacts, accounts: Mapping[str, str]) -> None:
     what = _("A payment")
+    if a.currency:
+        draft.currency = a.currency
+        draft.exchange_rate = draft.exchange_rate or a.money_rate
+    money = in_books(a.amount, a.money_rate)
     if a.invoice_id is not None:
         invoice = _booked(gettext_lazy("Invoice %(number)s"), number=a.invoice_number)
-        draft.add(account(accounts, "receivables", what=what), -a.amount, invoice)
+        # The receivable leaves at the rate it was booked at; the money comes at its own day's.
+        draft.add(account(accounts, "receivables", what=what), -in_books(a.amount, a.invoice_rate), invoice)
     if a.kind == "refund":
         if a.invoice_id is not None:
-            draft.add(account(accounts, "bank", what=what), a.amount)
+            draft.add(account(accounts, "bank", what=what), money)
         else:
-            draft.add(account(accounts, "prepayments", what=what), a.amount)
-            draft.add(account(accounts, "bank", what=what), -a.amount)
+            draft.add(account(accounts, "prepayments", what=what), money)
+            draft.add(account(accounts, "bank", what=what), -money)
     elif a.kind == "cash_discount":
         _discount_lines(draft, a, accounts)
     elif a.payment_id is not None:
         # The payment's money leaves (or, undone, returns to) the customer's prepayments.
-        draft.add(account(accounts, "prepayments", what=what), a.amount)
+        draft.add(account(accounts, "prepayments", what=what), money)
 
 
 def _discount_lines(draft: Draft, a: AllocationFacts, accounts: Mapping[str, str]) -> None:
@@ -343,12 +448,14 @@ def _discount_lines(draft: Draft, a: AllocationFacts, accounts: Mapping[str, str
     if sum((p.net + p.vat for p in parts), ZERO) != abs(a.amount):
         # No split known: all of it a discount, output VAT left as it was (never less than due).
         parts = [VatPart("E", ZERO, abs(a.amount), ZERO)]
+    # A discount lowers the sale: at the invoice's rate, as the sale was booked.
+    rate = a.invoice_rate
     for part in parts:
         if part.net:
-            draft.add(account(accounts, "cash_discounts", what=_("A cash discount")), sign * part.net)
+            draft.add(account(accounts, "cash_discounts", what=_("A cash discount")), sign * in_books(part.net, rate))
         if part.vat:
             what = _("Output VAT at %(rate)s %%") % {"rate": _rate_key(part.rate)}
-            draft.add(account(accounts, vat_purpose(part.rate), what=what), sign * part.vat)
+            draft.add(account(accounts, vat_purpose(part.rate), what=what), sign * in_books(part.vat, rate))
 
 
 def payment_vouchers(
@@ -373,17 +480,25 @@ def payment_vouchers(
         text = _booked(
             gettext_lazy("Payment received, %(payer)s"), payer=payment.payer or payment.reference or payment.id
         )
-        draft = Draft(SourceKind.PAYMENT, payment.id, Series.PAYMENTS, payment.booked_on, text)
-        draft.add(account(accounts, "bank", what=text), payment.amount)
-        draft.add(account(accounts, "prepayments", what=text), -payment.amount)
+        draft = Draft(
+            SourceKind.PAYMENT, payment.id, Series.PAYMENTS, payment.booked_on, text,
+            currency=payment.currency, exchange_rate=payment.exchange_rate,
+        )  # fmt: skip
+        amount = in_books(payment.amount, payment.exchange_rate)
+        draft.add(account(accounts, "bank", what=text), amount)
+        draft.add(account(accounts, "prepayments", what=text), -amount)
         drafts[("payment", payment.id)] = draft
     for payment in undone:
         text = _booked(
             gettext_lazy("Payment undone, %(payer)s"), payer=payment.payer or payment.reference or payment.id
         )
-        draft = Draft(SourceKind.PAYMENT_REVERSED, payment.id, Series.PAYMENTS, today, text)
-        draft.add(account(accounts, "prepayments", what=text), payment.amount)
-        draft.add(account(accounts, "bank", what=text), -payment.amount)
+        draft = Draft(
+            SourceKind.PAYMENT_REVERSED, payment.id, Series.PAYMENTS, today, text,
+            currency=payment.currency, exchange_rate=payment.exchange_rate,
+        )  # fmt: skip
+        amount = in_books(payment.amount, payment.exchange_rate)
+        draft.add(account(accounts, "prepayments", what=text), amount)
+        draft.add(account(accounts, "bank", what=text), -amount)
         drafts[("undone", payment.id)] = draft
     for a in sorted(allocations, key=lambda a: a.id):
         if a.kind == "refund":
@@ -406,6 +521,8 @@ def payment_vouchers(
         _allocation_lines(draft, a, accounts)
     for draft in drafts.values():
         draft.merged()
+        if draft.currency:
+            settle_exchange_difference(draft, accounts)
         check_balanced(draft)
     return list(drafts.values())
 

@@ -5,15 +5,19 @@ company, so scoping cannot be forgotten."""
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from fakturera.bookkeeping.models import AccountMapping, PeriodLock, Voucher, VoucherLine
 from fakturera.bookkeeping.rules import BAS_DEFAULTS, BOOK_CURRENCY, Document, DocumentLine, DocumentVat
+from fakturera.bookkeeping.states import SourceKind
 from fakturera.core.bulk import any_of
-from fakturera.invoicing.models import Invoice, InvoiceLine, InvoiceVat
+from fakturera.invoicing.models import ExchangeRate, Invoice, InvoiceLine, InvoiceVat
+from fakturera.invoicing.rules import EXCHANGE_RATE_MAX_AGE_DAYS
 from fakturera.invoicing.states import InvoiceKind
 from fakturera.parties.models import Company
 
@@ -26,23 +30,26 @@ def accounts_of(company_id: int) -> dict[str, str]:
 
 
 def documents_for_books(company_id: int, invoice_ids: Sequence[int]) -> list[Document]:
-    """Issued invoices and credit notes of `invoice_ids` in the currency of their seller's books
+    """Issued invoices and credit notes of `invoice_ids` of a seller whose books are kept here
     (rules.BOOK_CURRENCY by the seller's country as issued), with their lines and VAT rows as
-    stored, in three queries whatever their number. Documents in another currency, and those of a
-    seller whose books are not kept here, are left out (DESIGN.md, "Companies and currencies")."""
+    stored, in three queries whatever their number. A document in another currency carries its
+    currency and, when invoicing stored one at issue, its rate and VAT in SEK (DESIGN.md,
+    "Foreign currency")."""
     ids = sorted(set(invoice_ids))
     if not ids:
         return []
-    heads = [
-        row
-        for row in Invoice.objects.filter(Q(company_id=company_id) & any_of(Invoice, ids))
+    heads = []
+    for row in (
+        Invoice.objects.filter(Q(company_id=company_id) & any_of(Invoice, ids))
         .order_by("pk")
         .values_list(
             "pk", "kind", "number", "seller", "buyer", "issued_on", "total_amount", "rounding_amount",
-            "credited_invoice__number", "currency",
+            "credited_invoice__number", "currency", "exchange_rate", "sek_vat_amount", "credited_invoice_id",
         )
-        if BOOK_CURRENCY.get((row[3] or {}).get("country", "")) == row[9]
-    ]  # fmt: skip
+    ):  # fmt: skip
+        books = BOOK_CURRENCY.get((row[3] or {}).get("country", ""))
+        if books is not None:
+            heads.append((*row, "" if row[9] == books else row[9]))
     if not heads:
         return []
     found = [row[0] for row in heads]
@@ -61,7 +68,10 @@ def documents_for_books(company_id: int, invoice_ids: Sequence[int]) -> list[Doc
     ):
         vats[invoice_id].append(DocumentVat(category, rate, vat))
     documents = []
-    for pk, kind, number, seller, buyer, issued_on, total, rounding, credited_number, _currency in heads:
+    for (
+        pk, kind, number, seller, buyer, issued_on, total, rounding, credited_number, _currency, rate, sek_vat,
+        credited_id, foreign,
+    ) in heads:  # fmt: skip
         prefix = (seller or {}).get("series_prefix", "")
         documents.append(
             Document(
@@ -75,9 +85,77 @@ def documents_for_books(company_id: int, invoice_ids: Sequence[int]) -> list[Doc
                 lines=lines[pk],
                 vats=vats[pk],
                 credited_number=f"{prefix}{credited_number}" if credited_number is not None else "",
+                currency=foreign,
+                exchange_rate=rate if foreign else None,
+                sek_vat=sek_vat if foreign else None,
+                credited_id=credited_id,
             )
         )
     return documents
+
+
+def booked_rates(company_id: int, invoice_ids: Sequence[int]) -> dict[int, Decimal]:
+    """Invoice id -> the rate its voucher booked it at, for those of `invoice_ids` booked in another
+    currency (one query): what a payment clears the receivable at."""
+    ids = sorted({pk for pk in invoice_ids if pk})
+    if not ids:
+        return {}
+    return dict(
+        Voucher.objects.filter(
+            Q(company_id=company_id, source_kind=SourceKind.INVOICE, exchange_rate__isnull=False)
+            & any_of(Voucher, ids, "source_id")
+        ).values_list("source_id", "exchange_rate")
+    )
+
+
+def exchange_rates_for(company_id: int, wanted: set[tuple[str, dt.date]]) -> dict[tuple[str, dt.date], Decimal]:
+    """(currency, day) -> the company's rate for that day: the latest published on or before it,
+    at most invoicing's EXCHANGE_RATE_MAX_AGE_DAYS old, as issuing takes one; absent when there is
+    none (never an older or a later one). One query per currency, whatever the number of days."""
+    days: dict[str, list[dt.date]] = defaultdict(list)
+    for currency, day in wanted:
+        days[currency].append(day)
+    found: dict[tuple[str, dt.date], Decimal] = {}
+    oldest = dt.timedelta(days=EXCHANGE_RATE_MAX_AGE_DAYS)
+    for currency, wanted_days in days.items():
+        rows = list(
+            ExchangeRate.objects.filter(
+                company_id=company_id,
+                currency=currency,
+                rate_on__gte=min(wanted_days) - oldest,
+                rate_on__lte=max(wanted_days),
+            )
+            .order_by("rate_on")
+            .values_list("rate_on", "rate")
+        )
+        published = [row[0] for row in rows]
+        for day in wanted_days:
+            index = bisect_right(published, day) - 1
+            if index >= 0 and day - published[index] <= oldest:
+                found[(currency, day)] = rows[index][1]
+    return found
+
+
+def documents_unbooked(company: Company, *, date_from: dt.date | None, date_to: dt.date | None) -> list[str]:
+    """The numbers of the company's issued documents in the period that have no voucher: those in
+    another currency without an exchange rate for their date (one query). Shown on the Vouchers
+    page and refused in no export: the accountant is told, nothing is booked at a guessed rate."""
+    found = Invoice.objects.filter(company=company, issued_on__isnull=False).exclude(
+        currency=BOOK_CURRENCY.get(company.country, "")
+    )
+    if date_from is not None:
+        found = found.filter(issued_on__gte=date_from)
+    if date_to is not None:
+        found = found.filter(issued_on__lte=date_to)
+    booked = Voucher.objects.filter(
+        company=company, source_kind__in=[SourceKind.INVOICE, SourceKind.CREDIT_NOTE], source_id=OuterRef("pk")
+    )
+    return [
+        f"{(seller or {}).get('series_prefix', '')}{number}"
+        for number, seller in found.filter(~Exists(booked))
+        .order_by("issued_on", "number")
+        .values_list("number", "seller")
+    ]
 
 
 def voucher_list(
@@ -99,6 +177,49 @@ def voucher_list(
     return found.order_by("fiscal_year_start", "series", "number").prefetch_related(
         Prefetch("lines", queryset=VoucherLine.objects.order_by("position"))
     )
+
+
+VOUCHER_DATA_CHUNK = 2_000
+
+
+def voucher_data(*, company_id: int, voucher_ids: Sequence[int]) -> Iterator[dict]:
+    """The vouchers of `voucher_ids` as plain data (the voucher.created webhook's body, the API's
+    shape): a voucher's fields and its transactions, two queries per two thousand vouchers."""
+    ids = sorted(set(voucher_ids))
+    for start in range(0, len(ids), VOUCHER_DATA_CHUNK):
+        chunk = ids[start : start + VOUCHER_DATA_CHUNK]
+        lines: dict[int, list[dict]] = defaultdict(list)
+        for voucher_id, position, account, amount, text in (
+            VoucherLine.objects.filter(any_of(VoucherLine, chunk, "voucher_id"))
+            .order_by("voucher_id", "position")
+            .values_list("voucher_id", "position", "account", "amount", "text")
+        ):
+            lines[voucher_id].append({"position": position, "account": account, "amount": amount, "text": text})
+        heads = (
+            Voucher.objects.filter(Q(company_id=company_id) & any_of(Voucher, chunk))
+            .order_by("fiscal_year_start", "series", "number")
+            .values(*VOUCHER_DATA_FIELDS)
+        )
+        for head in heads:
+            yield {
+                "id": head["id"],
+                "series": head["series"],
+                "number": head["number"],
+                "fiscal_year": head["fiscal_year_start"].year,
+                "date": head["date"],
+                "text": head["text"],
+                "source_kind": head["source_kind"],
+                "source_id": head["source_id"],
+                "reverses_id": head["reverses_id"],
+                "created_at": head["created_at"],
+                "transactions": lines[head["id"]],
+            }
+
+
+VOUCHER_DATA_FIELDS = (
+    "id", "series", "number", "fiscal_year_start", "date", "text", "source_kind", "source_id", "reverses_id",
+    "created_at",
+)  # fmt: skip
 
 
 def vouchers_of_source(company: Company, *, source_kind: str, source_id: int) -> QuerySet[Voucher]:

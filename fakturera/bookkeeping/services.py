@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -49,13 +50,41 @@ def _company_books(company_id: int) -> str | None:
 def vouchers_book_documents(*, company_id: int, invoice_ids: Sequence[int], actor_id: int | None) -> list[int]:
     """A voucher per issued invoice or credit note of `invoice_ids` (invoice.issued,
     invoice.credited). An unmapped line refuses the event, and with it the issuing: a voucher is
-    never lost, nor booked on a guessed account (DESIGN.md, "Missing accounts")."""
+    never lost, nor booked on a guessed account (DESIGN.md, "Missing accounts"). A document in
+    another currency is booked at its stored rate, else at the company's rate of its date; without
+    any it is left out, never booked at a guessed rate (selectors.documents_unbooked shows it)."""
     documents = selectors.documents_for_books(company_id, invoice_ids)
+    if not documents:
+        return []
+    documents = _with_rates(company_id, documents)
     if not documents:
         return []
     accounts = selectors.accounts_of(company_id)
     drafts = [rules.document_voucher(doc, accounts) for doc in documents]
     return _write(company_id, drafts, actor_id=actor_id)
+
+
+def _with_rates(company_id: int, documents: list[rules.Document]) -> list[rules.Document]:
+    """Each foreign-currency document with the rate it is booked at: its own stored rate (issued
+    with VAT), its credited invoice's booked rate (a credit note reverses the receivable at the rate
+    it was booked at), else the company's rate of its date. One query each, for the whole batch."""
+    foreign = [doc for doc in documents if doc.currency and doc.exchange_rate is None]
+    if not foreign:
+        return documents
+    credited = selectors.booked_rates(company_id, [doc.credited_id for doc in foreign if doc.credited_id])
+    found = selectors.exchange_rates_for(
+        company_id, {(doc.currency, doc.issued_on) for doc in foreign if doc.credited_id not in credited}
+    )
+    booked = []
+    for doc in documents:
+        if doc.currency and doc.exchange_rate is None:
+            rate = credited.get(doc.credited_id) if doc.credited_id else None
+            rate = rate or found.get((doc.currency, doc.issued_on))
+            if rate is None:
+                continue
+            doc = replace(doc, exchange_rate=rate)
+        booked.append(doc)
+    return booked
 
 
 def vouchers_book_allocations(
@@ -68,13 +97,22 @@ def vouchers_book_allocations(
     at: dt.datetime | None = None,
 ) -> list[int]:
     """The vouchers of one write of payments' Ledger (allocation.booked): payments received and
-    undone, allocations, refunds, credit moved (rules.payment_vouchers)."""
+    undone, allocations, refunds, credit moved (rules.payment_vouchers). Money in another currency
+    is booked at the rate of its day and its invoices' receivables at the rates they were booked
+    at, the difference on exchange gains or losses; what has no rate is left out (DESIGN.md,
+    "Foreign currency")."""
     currency = _company_books(company_id)
     if currency is None:
         return []
-    received = [_money(row) for row in payments_for_books(company_id, payment_ids) if row[2] == currency]
-    undone = [_money(row) for row in payments_for_books(company_id, reversed_payment_ids) if row[2] == currency]
-    allocations = [_allocation(row) for row in allocations_for_books(company_id, allocation_ids) if row[7] == currency]
+    received_rows = payments_for_books(company_id, payment_ids)
+    undone_rows = payments_for_books(company_id, reversed_payment_ids)
+    allocation_rows = allocations_for_books(company_id, allocation_ids)
+    if not (received_rows or undone_rows or allocation_rows):
+        return []
+    fx = _ForeignRates.read(company_id, currency, received_rows, undone_rows, allocation_rows)
+    received = [m for m in (fx.money(row) for row in received_rows) if m is not None]
+    undone = [m for m in (fx.money(row) for row in undone_rows) if m is not None]
+    allocations = [a for a in (fx.allocation(row) for row in allocation_rows) if a is not None]
     if not (received or undone or allocations):
         return []
     accounts = selectors.accounts_of(company_id)
@@ -88,9 +126,55 @@ def vouchers_book_allocations(
     return _write(company_id, drafts, actor_id=actor_id)
 
 
-def _money(row: Sequence[Any]) -> MoneyIn:
-    pk, amount, _currency, booked_on, payer, reference = row
-    return MoneyIn(pk, amount, booked_on, payer, reference)
+class _ForeignRates:
+    """The rates one booking needs, read in bulk: each foreign payment's day rate, each invoice's
+    booked rate (from its voucher), a refund's day rate. Rows in the books' currency need none."""
+
+    def __init__(self, books: str, payment_days: dict[int, tuple[str, dt.date]], rates: dict, invoice_rates: dict):
+        self.books = books
+        self.payment_days = payment_days
+        self.rates = rates
+        self.invoice_rates = invoice_rates
+
+    @classmethod
+    def read(cls, company_id: int, books: str, received: Sequence, undone: Sequence, allocations: Sequence):
+        foreign_allocations = [row for row in allocations if row[7] != books]
+        if all(row[2] == books for row in (*received, *undone)) and not foreign_allocations:
+            return cls(books, {}, {}, {})
+        payment_days = {row[0]: (row[2], row[3]) for row in (*received, *undone)}
+        missing = sorted({row[1] for row in foreign_allocations if row[1] and row[1] not in payment_days})
+        payment_days.update({row[0]: (row[2], row[3]) for row in payments_for_books(company_id, missing)})
+        wanted = {day for day in payment_days.values() if day[0] != books}
+        wanted |= {(row[7], row[8]) for row in foreign_allocations if row[5] == "refund"}
+        invoice_rates = selectors.booked_rates(company_id, [row[2] for row in foreign_allocations if row[2]])
+        return cls(books, payment_days, selectors.exchange_rates_for(company_id, wanted), invoice_rates)
+
+    def money(self, row: Sequence[Any]) -> MoneyIn | None:
+        pk, amount, currency, booked_on, payer, reference = row
+        if currency == self.books:
+            return MoneyIn(pk, amount, booked_on, payer, reference)
+        rate = self.rates.get((currency, booked_on))
+        if rate is None:
+            return None
+        return MoneyIn(pk, amount, booked_on, payer, reference, currency=currency, exchange_rate=rate)
+
+    def allocation(self, row: Sequence[Any]) -> AllocationFacts | None:
+        facts = _allocation(row)
+        currency = row[7]
+        if currency == self.books:
+            return facts
+        invoice_rate = self.invoice_rates.get(facts.invoice_id) if facts.invoice_id else None
+        if facts.invoice_id and invoice_rate is None:
+            return None
+        if facts.kind == "refund":
+            money_rate = self.rates.get((currency, facts.on))
+        elif facts.payment_id:
+            money_rate = self.rates.get(self.payment_days.get(facts.payment_id, ("", None)))  # type: ignore[arg-type]
+        else:
+            money_rate = invoice_rate  # credit moved between invoices: no money moves
+        if money_rate is None:
+            return None
+        return replace(facts, currency=currency, invoice_rate=invoice_rate, money_rate=money_rate)
 
 
 def _allocation(row: Sequence[Any]) -> AllocationFacts:
@@ -115,7 +199,7 @@ def _allocation(row: Sequence[Any]) -> AllocationFacts:
 
 VOUCHER_COLUMNS = (
     "company_id", "series", "fiscal_year_start", "number", "date", "text", "source_kind", "source_id",
-    "reverses_id", "created_by_id",
+    "reverses_id", "created_by_id", "currency", "exchange_rate",
 )  # fmt: skip
 LINE_COLUMNS = ("voucher_id", "position", "account", "amount", "text")
 
@@ -139,7 +223,7 @@ def _write(company_id: int, drafts: Sequence[Draft], *, actor_id: int | None, re
         for offset, draft in enumerate(group):
             rows.append(
                 (company_id, series, year, first + offset, draft.date, draft.text[:200], draft.source_kind,
-                 draft.source_id, reverses, actor_id)
+                 draft.source_id, reverses, actor_id, draft.currency, draft.exchange_rate)
             )  # fmt: skip
             ordered.append(draft)
     if len(rows) == 1:

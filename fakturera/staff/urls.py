@@ -151,6 +151,7 @@ urlpatterns = [
     path("settings/bookkeeping/close/", bookkeeping.period_close, name="period_close"),
     path("settings/bookkeeping/reopen/", bookkeeping.period_reopen, name="period_reopen"),
     path("vouchers/", bookkeeping.voucher_list, name="voucher_list"),
+    path("vouchers/export/", bookkeeping.voucher_export, name="voucher_export"),
     # Courses (seed 000)
     path("courses/", courses.course_list, name="course_list"),
     path("courses/new/", courses.course_edit, name="course_create"),

@@ -30,6 +30,7 @@ class WebhookEvent(models.TextChoices):
     INVOICE_OVERPAID = "invoice.overpaid", _("Invoice overpaid")
     TASK_OPENED = "task.opened", _("Task opened")
     TASK_CLOSED = "task.closed", _("Task closed")
+    VOUCHER_CREATED = "voucher.created", _("Voucher booked")
     TEST = "test", _("Test event")
 
 

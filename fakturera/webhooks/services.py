@@ -70,6 +70,7 @@ SUBSCRIBABLE_EVENTS = [
     WebhookEvent.INVOICE_OVERPAID,
     WebhookEvent.TASK_OPENED,
     WebhookEvent.TASK_CLOSED,
+    WebhookEvent.VOUCHER_CREATED,
 ]
 
 

@@ -2,13 +2,14 @@
 active endpoint, recorded in the publisher's transaction (IN_TRANSACTION), so a
 committed event's deliveries are never lost and a rolled-back one records nothing.
 
-The publishers (invoicing, courses, distribution, payments, worklist) import nothing of webhooks; where
+The publishers (invoicing, courses, distribution, payments, worklist, bookkeeping) import nothing of webhooks; where
 they want to know whether anything took the event (course_basis.exported,
 invoice.exported), webhooks appends a receipt per delivery to the event's `receipts`.
 """
 
 from __future__ import annotations
 
+from fakturera.bookkeeping.events import VOUCHER_CREATED
 from fakturera.core.events import IN_TRANSACTION, Event, subscribe
 from fakturera.courses.events import COURSE_BASIS_EXPORTED
 from fakturera.distribution.events import INVOICE_DELIVERY_FAILED, INVOICE_EXPORTED, INVOICE_REMINDED, INVOICE_SENT
@@ -24,6 +25,7 @@ from fakturera.webhooks.payloads import (
     payment_payloads,
     reminded_payloads,
     task_payloads,
+    voucher_payloads,
 )
 from fakturera.webhooks.services import webhook_event, webhook_events
 from fakturera.worklist.events import TASK_CLOSED, TASK_OPENED
@@ -126,6 +128,16 @@ def on_tasks(event: Event) -> None:
     )
 
 
+def on_vouchers_created(event: Event) -> None:
+    """voucher.created (bookkeeping, a batch: every voucher of one issuing or one bank file): one
+    delivery per voucher and endpoint, with its transactions; written by webhook_events in bulk."""
+    webhook_events(
+        company=event.company_id,
+        event=event.name,
+        payloads=voucher_payloads(company_id=event.company_id, voucher_ids=list(event["voucher_ids"])),
+    )
+
+
 def connect() -> None:
     subscribe(INVOICE_ISSUED, on_invoice_issued, when=IN_TRANSACTION)
     subscribe(INVOICE_CREDITED, on_invoice_credited, when=IN_TRANSACTION)
@@ -139,3 +151,4 @@ def connect() -> None:
         subscribe(name, on_invoices_paid, when=IN_TRANSACTION)
     for name in (TASK_OPENED, TASK_CLOSED):
         subscribe(name, on_tasks, when=IN_TRANSACTION)
+    subscribe(VOUCHER_CREATED, on_vouchers_created, when=IN_TRANSACTION)

@@ -11,6 +11,7 @@ from ninja import NinjaAPI, Swagger
 
 from fakturera.api.v1 import (
     basis,
+    bookkeeping,
     collections,
     customers,
     errors,
@@ -62,3 +63,6 @@ api.add_router("/reminder-runs", collections.runs)
 api.add_router("/statutory-rates", collections.rates)
 api.add_router("/interest-invoices", collections.interest_invoices)
 api.add_router("/tasks", tasks.router)
+api.add_router("/vouchers", bookkeeping.vouchers)
+api.add_router("/sie", bookkeeping.sie)
+api.add_router("/journal", bookkeeping.journal)

@@ -1201,3 +1201,58 @@ class ExchangeRateQuery(Schema):
 
 class ExchangeRatePage(Page):
     items: list[ExchangeRateOut]
+
+
+# --- bookkeeping --------------------------------------------------------------------------------
+
+SeriesCode = Literal["B", "C"]
+SieTypeCode = Literal["4I", "4E"]
+JournalFormat = Literal["csv", "xlsx"]
+
+
+class TransactionOut(Schema):
+    position: int
+    account: str = Field(description="The account (BAS)")
+    amount: Amount = Field(description="In the company's currency (SEK): debit positive, credit negative")
+    text: str
+
+
+class VoucherOut(Schema):
+    id: int
+    series: str = Field(description="B customer invoices and credit notes, C customer payments")
+    number: int = Field(description="Gap-free per series and fiscal year")
+    fiscal_year: int
+    date: dt.date
+    text: str
+    source_kind: str = Field(
+        description="invoice, credit_note, payment, allocation, credit_transfer, refund, payment_reversed, reversal"
+    )
+    source_id: int
+    reverses_id: int | None = Field(description="The voucher this one corrects")
+    created_at: dt.datetime
+    transactions: list[TransactionOut]
+
+
+class VoucherPage(Page):
+    items: list[VoucherOut]
+
+
+class VoucherQuery(Schema):
+    date_from: IsoDate | None = Field(None, alias="from", description="Vouchers dated on or after this day")
+    date_to: IsoDate | None = Field(None, alias="to", description="Vouchers dated on or before this day")
+    series: SeriesCode | None = None
+    limit: Annotated[int, Field(ge=1, le=500)] = 50
+    offset: Annotated[int, Field(ge=0, le=10**9)] = 0
+
+
+class SieQuery(Schema):
+    date_from: IsoDate = Field(alias="from", description="The first day (the period lies in one fiscal year)")
+    date_to: IsoDate = Field(alias="to", description="The last day")
+    type: SieTypeCode = Field("4I", description="4I vouchers for import; 4E also the year's balances")
+
+
+class JournalQuery(Schema):
+    date_from: IsoDate = Field(alias="from", description="The first day")
+    date_to: IsoDate = Field(alias="to", description="The last day")
+    format: JournalFormat = "csv"
+    series: SeriesCode | None = None

@@ -32,8 +32,9 @@ def assert_every_voucher_balances(company) -> int:
     return count
 
 
-def balance(company, account: str) -> Decimal:
-    return sum(
-        VoucherLine.objects.filter(voucher__company=company, account=account).values_list("amount", flat=True),
-        Decimal("0.00"),
-    )
+def balance(company, account: str, *, currency: str | None = None) -> Decimal:
+    """The account's balance; with `currency`, only of the vouchers in it ("" the books' own)."""
+    lines = VoucherLine.objects.filter(voucher__company=company, account=account)
+    if currency is not None:
+        lines = lines.filter(voucher__currency=currency)
+    return sum(lines.values_list("amount", flat=True), Decimal("0.00"))

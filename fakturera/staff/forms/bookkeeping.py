@@ -37,3 +37,26 @@ class VoucherFilterForm(TextCheckedForm):
     date_from = forms.DateField(label=_("From"), required=False, widget=DATE_WIDGET)
     date_to = forms.DateField(label=_("To"), required=False, widget=DATE_WIDGET)
     series = forms.ChoiceField(label=_("Series"), required=False, choices=[("", _("All")), *Series.choices])
+
+
+class ExportForm(TextCheckedForm):
+    """The accountant's download: a period and what to write (bookkeeping.exports checks the period)."""
+
+    WHAT = {
+        "sie_4i": ("sie", "4I"),
+        "sie_4e": ("sie", "4E"),
+        "journal_csv": ("journal", "csv"),
+        "journal_xlsx": ("journal", "xlsx"),
+    }
+
+    date_from = forms.DateField(label=_("From"), widget=DATE_WIDGET)
+    date_to = forms.DateField(label=_("To"), widget=DATE_WIDGET)
+    what = forms.ChoiceField(
+        label=_("File"),
+        choices=[
+            ("sie_4i", _("SIE 4I: the vouchers, for import into an accounting program")),
+            ("sie_4e", _("SIE 4E: the vouchers and the year's balances")),
+            ("journal_csv", _("Journal, one row per transaction (CSV)")),
+            ("journal_xlsx", _("Journal, one row per transaction (Excel)")),
+        ],
+    )

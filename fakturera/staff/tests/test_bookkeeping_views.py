@@ -71,3 +71,15 @@ def test_the_voucher_list_shows_each_voucher_with_its_transactions(company, admi
     assert body.count('class="voucher-row"') == 1
     for account in ("3001", "1510", "2611"):
         assert account in body
+
+
+def test_the_vouchers_page_names_invoices_not_booked_for_want_of_an_exchange_rate(company, admin_user):
+    lines = [{"description": "Konsultation", "quantity": "1", "unit_price": "1000.00", "vat_category": "E",
+              "vat_rate": "0"}]  # fmt: skip
+    invoice = issued_invoice(company, admin_user, lines=lines, currency="EUR")
+    client, _user = staff_client(company)
+
+    page = client.get(reverse("staff:voucher_list")).content.decode()
+
+    assert "Not booked, because they are in another currency" in page
+    assert f"exchange rate for their date when they were issued: {invoice.display_number}." in page

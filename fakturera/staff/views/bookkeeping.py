@@ -6,16 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
-from fakturera.bookkeeping import selectors, services
-from fakturera.core.errors import DomainError
+from fakturera.bookkeeping import exports, selectors, services
+from fakturera.core.errors import DomainError, ValidationFailed
 from fakturera.parties.tenancy import staff_view
-from fakturera.staff.forms.bookkeeping import AccountMappingForm, PeriodForm, VoucherFilterForm
+from fakturera.staff.forms.bookkeeping import AccountMappingForm, ExportForm, PeriodForm, VoucherFilterForm
 from fakturera.staff.forms_errors import add_domain_error
 from fakturera.staff.listing import Column, paginate
 
@@ -87,17 +88,86 @@ def _period_change(request: HttpRequest, *, close: bool) -> HttpResponse:
     return _settings(request, form, period_form, status=400)
 
 
-@staff_view()
-def voucher_list(request: HttpRequest) -> HttpResponse:
-    form = VoucherFilterForm(request.GET or None)
+def _vouchers_page(request: HttpRequest, *, export_form: ExportForm | None = None, status: int = 200) -> HttpResponse:
+    form = VoucherFilterForm(request.GET or None) if export_form is None else VoucherFilterForm()
     filters: dict[str, Any] = {}
-    if form.is_valid():
+    if export_form is None and form.is_valid():
         filters = {key: value for key, value in form.cleaned_data.items() if value}
     vouchers = selectors.voucher_list(request.company, **filters)  # type: ignore[attr-defined]
     listing = paginate(request, vouchers, columns=COLUMNS, default_sort="number", per_page=50)
-    return render(
-        request,
-        "staff/bookkeeping/vouchers.html",
-        {"section": "bookkeeping", "form": form, "listing": listing, "page": listing.page},
-        status=400 if form.errors else 200,
-    )
+    if export_form is None:
+        today = timezone.localdate()
+        export_form = ExportForm(
+            prefix="export",
+            initial={
+                "date_from": filters.get("date_from") or today.replace(month=1, day=1),
+                "date_to": filters.get("date_to") or today.replace(month=12, day=31),
+                "what": "sie_4i",
+            },
+        )
+    context = {
+        "section": "bookkeeping",
+        "form": form,
+        # Foreign-currency documents without a rate for their day: not booked, and said so.
+        "unbooked": selectors.documents_unbooked(
+            request.company,  # type: ignore[attr-defined]
+            date_from=filters.get("date_from"),
+            date_to=filters.get("date_to"),
+        ),
+        "export_form": export_form,
+        "listing": listing,
+        "page": listing.page,
+    }
+    return render(request, "staff/bookkeeping/vouchers.html", context, status=400 if form.errors else status)
+
+
+@staff_view()
+def voucher_list(request: HttpRequest) -> HttpResponse:
+    return _vouchers_page(request)
+
+
+@staff_view()
+def voucher_export(request: HttpRequest) -> HttpResponse:
+    """The period's SIE file or journal as a download, the same bytes as `fakturera sie` and
+    `fakturera journal`; a wrong period shows the vouchers page with the form's errors."""
+    if not request.GET:
+        return _vouchers_page(request)
+    company = request.company  # type: ignore[attr-defined]
+    form = ExportForm(request.GET, prefix="export")
+    if not form.is_valid():
+        return _vouchers_page(request, export_form=form, status=400)
+    kind, variant = ExportForm.WHAT[form.cleaned_data["what"]]
+    try:
+        period = exports.export_check(
+            company=company,
+            date_from=form.cleaned_data["date_from"],
+            date_to=form.cleaned_data["date_to"],
+            sie_type=variant if kind == "sie" else None,
+        )
+    except ValidationFailed as exc:
+        fields = {"from": "date_from", "to": "date_to", "type": "what"}
+        for field, messages in exc.errors.items():
+            for message in messages:
+                form.add_error(fields.get(field), message)
+        return _vouchers_page(request, export_form=form, status=400)
+    if kind == "sie":
+        user = request.user
+        chunks = exports.sie_file(
+            company=company,
+            period=period,
+            sie_type=variant,
+            generated_on=timezone.localdate(),
+            generated_by=user.get_full_name() or user.get_username(),  # type: ignore[union-attr]
+        )
+        content_type, filename = "text/plain; charset=IBM437", exports.sie_filename(company, period, variant)
+    else:
+        chunks = exports.journal_file(company=company, period=period, fmt=variant)
+        content_type = (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            if variant == "xlsx"
+            else "text/csv; charset=utf-8"
+        )
+        filename = exports.journal_filename(company, period, variant)
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

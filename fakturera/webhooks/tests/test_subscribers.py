@@ -83,6 +83,7 @@ def test_webhooks_subscribes_in_the_publishers_transaction():
         ("invoice.overpaid", events.IN_TRANSACTION),
         ("task.opened", events.IN_TRANSACTION),
         ("task.closed", events.IN_TRANSACTION),
+        ("voucher.created", events.IN_TRANSACTION),
     }
 
 
