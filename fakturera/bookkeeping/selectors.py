@@ -136,6 +136,22 @@ def exchange_rates_for(company_id: int, wanted: set[tuple[str, dt.date]]) -> dic
     return found
 
 
+def documents_waiting_for_rates(company_id: int, currencies: Sequence[str]) -> list[tuple[int, dt.date]]:
+    """(id, invoice date) of the company's issued documents in `currencies` that have no voucher:
+    left out when issued for want of a rate (one query)."""
+    booked = Voucher.objects.filter(
+        company_id=company_id,
+        source_kind__in=[SourceKind.INVOICE, SourceKind.CREDIT_NOTE],
+        source_id=OuterRef("pk"),
+    )
+    return list(
+        Invoice.objects.filter(company_id=company_id, issued_on__isnull=False, currency__in=list(currencies))
+        .filter(~Exists(booked))
+        .order_by("issued_on", "pk")
+        .values_list("pk", "issued_on")
+    )
+
+
 def documents_unbooked(company: Company, *, date_from: dt.date | None, date_to: dt.date | None) -> list[str]:
     """The numbers of the company's issued documents in the period that have no voucher: those in
     another currency without an exchange rate for their date (one query). Shown on the Vouchers

@@ -64,6 +64,23 @@ def vouchers_book_documents(*, company_id: int, invoice_ids: Sequence[int], acto
     return _write(company_id, drafts, actor_id=actor_id)
 
 
+def vouchers_book_waiting_documents(*, company_id: int, currencies: Sequence[str], actor_id: int | None) -> list[int]:
+    """Book the documents in `currencies` issued without a rate, now that rates were saved
+    (exchange_rates.saved): each at the company's rate of its date, dated its invoice date. Those
+    still without a rate wait on; those dated in a closed month stay unbooked (a closed month takes
+    no new voucher) and stay listed on the Vouchers page for the accountant."""
+    books = _company_books(company_id)
+    waiting = selectors.documents_waiting_for_rates(company_id, [c for c in currencies if c != books])
+    if not waiting:
+        return []
+    closed = selectors.locked_months(company_id, frozenset(on.replace(day=1) for _pk, on in waiting))
+    return vouchers_book_documents(
+        company_id=company_id,
+        invoice_ids=[pk for pk, on in waiting if on.replace(day=1) not in closed],
+        actor_id=actor_id,
+    )
+
+
 def _with_rates(company_id: int, documents: list[rules.Document]) -> list[rules.Document]:
     """Each foreign-currency document with the rate it is booked at: its own stored rate (issued
     with VAT), its credited invoice's booked rate (a credit note reverses the receivable at the rate

@@ -6,7 +6,7 @@ AppConfig.ready(); the publishers know nothing of bookkeeping."""
 from __future__ import annotations
 
 from fakturera.core.events import IN_TRANSACTION, Event, subscribe
-from fakturera.invoicing.events import INVOICE_CREDITED, INVOICE_ISSUED
+from fakturera.invoicing.events import EXCHANGE_RATES_SAVED, INVOICE_CREDITED, INVOICE_ISSUED
 from fakturera.payments.events import ALLOCATION_BOOKED
 
 
@@ -20,6 +20,14 @@ def on_credited(event: Event) -> None:
     from fakturera.bookkeeping.services import vouchers_book_documents
 
     vouchers_book_documents(company_id=event.company_id, invoice_ids=[event["credit_note"].pk], actor_id=event.actor_id)
+
+
+def on_exchange_rates_saved(event: Event) -> None:
+    from fakturera.bookkeeping.services import vouchers_book_waiting_documents
+
+    vouchers_book_waiting_documents(
+        company_id=event.company_id, currencies=event["currencies"], actor_id=event.actor_id
+    )
 
 
 def on_allocation_booked(event: Event) -> None:
@@ -42,4 +50,5 @@ def connect() -> None:
     subscribe(INVOICE_ISSUED, on_issued, when=IN_TRANSACTION)
     subscribe(INVOICE_CREDITED, on_credited, when=IN_TRANSACTION)
     subscribe(ALLOCATION_BOOKED, on_allocation_booked, when=IN_TRANSACTION)
+    subscribe(EXCHANGE_RATES_SAVED, on_exchange_rates_saved, when=IN_TRANSACTION)
     period_locks.register(locked_months)

@@ -11,9 +11,12 @@ Subscribers register in their AppConfig.ready(); invoicing imports none of them.
   credit note), `is_full` (bool: nothing is left to credit), `returned_to_basis`
   (list[int]: the basis items made to bill again what the credit returned to the basis;
   empty unless the credit asked for it, billables.basis_items_return).
+- `exchange_rates.saved`: the company's exchange rates were entered, imported or posted.
+  data: `currencies` (list[str]), `dates` (list[str], ISO dates: the days given rates).
 
-Every publication happens inside the issuing transaction.
+Every publication happens inside the transaction that makes it true.
 """
 
 INVOICE_ISSUED = "invoice.issued"
 INVOICE_CREDITED = "invoice.credited"
+EXCHANGE_RATES_SAVED = "exchange_rates.saved"

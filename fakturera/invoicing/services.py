@@ -33,7 +33,7 @@ from fakturera.core.events import publish
 from fakturera.core.money import CURRENCIES, clean_quantity, clean_unit_price, to_decimal
 from fakturera.core.rows import insert_tree
 from fakturera.core.text import check_texts, text_errors
-from fakturera.invoicing.events import INVOICE_CREDITED
+from fakturera.invoicing.events import EXCHANGE_RATES_SAVED, INVOICE_CREDITED
 from fakturera.invoicing.issuing import (
     EVENT_COLUMNS,
     LINE_COLUMNS,
@@ -960,6 +960,14 @@ def exchange_rates_save(
         update_conflicts=True,
         unique_fields=["company", "currency", "rate_on"],
         update_fields=["rate", "source", "created_by", "updated_at"],
+    )
+    # Bookkeeping books what waited for these rates (a document issued without one).
+    publish(
+        EXCHANGE_RATES_SAVED,
+        company_id=company.pk,
+        actor=actor,
+        currencies=sorted({currency for currency, _on in cleaned}),
+        dates=sorted({on.isoformat() for _currency, on in cleaned}),
     )
     return rows
 

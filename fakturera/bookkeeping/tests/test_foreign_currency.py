@@ -12,6 +12,7 @@ import pytest
 
 from fakturera.bookkeeping.models import Voucher
 from fakturera.bookkeeping.selectors import documents_unbooked
+from fakturera.bookkeeping.services import period_lock
 from fakturera.bookkeeping.states import Series
 from fakturera.bookkeeping.tests.helpers import accounts_of, assert_every_voucher_balances, balance, lines_of
 from fakturera.invoicing.tests.factories import ISSUED_ON, credit_note, exchange_rates, issued_invoice
@@ -93,10 +94,38 @@ def test_without_a_rate_for_the_day_nothing_is_booked_at_a_guessed_one(company, 
     assert not Voucher.objects.filter(company=company).exists()
     assert documents_unbooked(company, date_from=None, date_to=None) == [invoice.display_number]
 
-    exchange_rates(company, on=ISSUED_ON, EUR="11.0000")
+    exchange_rates(company, on=PAID_ON, EUR="11.0000")  # the payment day's, after the invoice date
     pay(company, admin_user, invoice, "1000.00")
 
     # The money is at the bank (at its day's rate) but the receivable was never booked: the money
     # waits on customer prepayments, not cleared against a receivable the books do not hold.
     (paid,) = Voucher.objects.filter(company=company)
     assert accounts_of(paid) == {"1930": Decimal("11000.00"), "2420": Decimal("-11000.00")}
+
+
+def test_the_rate_entered_afterwards_books_the_document_that_waited_for_it_once(company, admin_user):
+    invoice = issued_invoice(company, admin_user, lines=EXEMPT, currency="EUR")
+    assert not Voucher.objects.filter(company=company).exists()
+
+    exchange_rates(company, on=ISSUED_ON - dt.timedelta(days=1), EUR="11.5000")
+
+    (booked,) = Voucher.objects.filter(company=company)
+    assert (booked.source_id, booked.date, booked.exchange_rate) == (invoice.pk, ISSUED_ON, Decimal("11.50000000"))
+    assert accounts_of(booked)["1510"] == Decimal("11500.00")
+    assert documents_unbooked(company, date_from=None, date_to=None) == []
+    exchange_rates(company, on=ISSUED_ON, EUR="11.6000")  # a later rate books nothing again
+    assert Voucher.objects.filter(company=company).count() == 1
+    exchange_rates(company, on=PAID_ON, EUR="11.5000")
+    pay(company, admin_user, invoice, "1000.00")
+    assert balance(company, "1510") == 0
+    assert_every_voucher_balances(company)
+
+
+def test_a_document_of_a_closed_month_stays_unbooked_when_its_rate_comes(company, admin_user):
+    invoice = issued_invoice(company, admin_user, lines=EXEMPT, currency="EUR")
+    period_lock(company=company, actor=admin_user, month=ISSUED_ON.replace(day=1))
+
+    exchange_rates(company, on=ISSUED_ON, EUR="11.5000")
+
+    assert not Voucher.objects.filter(company=company).exists()
+    assert documents_unbooked(company, date_from=None, date_to=None) == [invoice.display_number]
