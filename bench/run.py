@@ -131,6 +131,15 @@ def _measure_sie_export(n: int) -> tuple[int, float, dict[str, str]]:
     return case.n, seconds, case.extra
 
 
+def _measure_sie_export_db(n: int) -> tuple[int, float, dict[str, str]]:
+    from bench.sie_export_db import sie_export_db_run, sie_export_db_setup, sie_export_db_verify
+
+    case = sie_export_db_setup(n=n)
+    seconds = sie_export_db_run(case)
+    sie_export_db_verify(case)
+    return case.n, seconds, case.extra
+
+
 def _measure_reminders(n: int) -> tuple[int, float, dict[str, str]]:
     from bench.reminders import reminders_run_case, reminders_setup, reminders_verify
 
@@ -158,6 +167,7 @@ MEASUREMENTS: dict[str, tuple[int, Callable[[int], tuple[Any, ...]]]] = {
     # A year of one large company as SIE 4I: N #TRANS rows in N/4 vouchers, streamed from an
     # iterator to a file (the format alone, no database; seconds: the write; peak_rss_mb: flat).
     "sie_export": (1_000_000, _measure_sie_export),
+    "sie_export_db": (1_000_000, _measure_sie_export_db),
     # One day's reminder run over N overdue invoices of N/5 customers (seconds: the first run;
     # second_s: the same run again, which queues nothing).
     "reminders": (100_000, _measure_reminders),

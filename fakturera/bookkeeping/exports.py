@@ -117,7 +117,7 @@ def _sie_vouchers(rows: Iterator[tuple]) -> Iterator[SieVoucher]:
             if current is not None:
                 yield SieVoucher(head[0], head[1], head[2], head[3], tuple(transactions))
             current, head, transactions = voucher_id, (series, number, day, text), []
-        transactions.append(SieTransaction(account, _two(amount), text=line_text))
+        transactions.append(SieTransaction(account, amount, text=line_text))  # the writer takes it to two decimals
     if current is not None:
         yield SieVoucher(head[0], head[1], head[2], head[3], tuple(transactions))
 
