@@ -174,7 +174,10 @@ def sie_file(
     #KONTO for every account used (§11 #KONTO 3), named as BAS names it."""
     kind = SieType(sie_type)
     balances = sie_balances(company, period) if kind == SieType.EXPORT else []
-    used = set(VoucherLine.objects.filter(_vouchers(company, period)).values_list("account", flat=True).distinct())
+    # order_by(): without it the lines' default ordering joins the DISTINCT and every line comes back.
+    used = set(
+        VoucherLine.objects.filter(_vouchers(company, period)).values_list("account", flat=True).order_by().distinct()
+    )
     used.update(balance.account for balance in balances)
     accounts = [
         Account(number, rules.account_name(number), AccountType(rules.account_type(number))) for number in sorted(used)

@@ -1109,6 +1109,7 @@ def unmatched_payer_names(*, company_id: int) -> list[str]:
         Payment.objects.filter(company_id=company_id, status=PaymentStatus.UNMATCHED)
         .exclude(payer_name="")
         .values_list("payer_name", flat=True)
+        .order_by()  # no default ordering: DISTINCT over the names alone
         .distinct()
     )
 

@@ -688,7 +688,7 @@ def digests_send(*, today: dt.date | None = None, now: dt.datetime | None = None
     today = today or timezone.localdate(now)
     result = DigestResult()
     pending = Notification.objects.filter(emailed_at=None, read_at=None, created_at__lt=now)
-    candidates = set(pending.values_list("user_id", flat=True).distinct())
+    candidates = set(pending.values_list("user_id", flat=True).order_by().distinct())
     never = set(
         NotificationPreference.objects.filter(user_id__in=candidates, email_mode=EmailMode.NEVER).values_list(
             "user_id", flat=True
