@@ -30,6 +30,8 @@ class WebhookEvent(models.TextChoices):
     INVOICE_OVERPAID = "invoice.overpaid", _("Invoice overpaid")
     TASK_OPENED = "task.opened", _("Task opened")
     TASK_CLOSED = "task.closed", _("Task closed")
+    INVOICE_OVERDUE = "invoice.overdue", _("Invoice overdue")
+    INVOICE_SENT_TO_COLLECTION = "invoice.sent_to_collection", _("Invoice handed over to debt collection")
     TEST = "test", _("Test event")
 
 

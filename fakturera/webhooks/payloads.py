@@ -135,3 +135,11 @@ def task_payloads(*, company_id: int, task_ids: list[int], **extra: Any) -> Iter
 
     for task in tasks_by_ids(company_id=company_id, task_ids=task_ids):
         yield {**task_data(task), **extra}
+
+
+def collection_claim_payloads(*, company_id: int, claim_ids: list[int]) -> Iterator[dict[str, Any]]:
+    """invoice.sent_to_collection: one body per claim handed over (collections'
+    `claim_data`), the claims read in one query and only when an endpoint listens."""
+    from fakturera.collections.collection_agency import claim_data
+
+    yield from claim_data(company_id=company_id, claim_ids=claim_ids)

@@ -70,6 +70,8 @@ SUBSCRIBABLE_EVENTS = [
     WebhookEvent.INVOICE_OVERPAID,
     WebhookEvent.TASK_OPENED,
     WebhookEvent.TASK_CLOSED,
+    WebhookEvent.INVOICE_OVERDUE,
+    WebhookEvent.INVOICE_SENT_TO_COLLECTION,
 ]
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fakturera.collections.run import (
     HELD_BELOW_MINIMUM,
+    HELD_NOT_DELIVERED,
     HELD_PAUSED,
     HELD_PAYMENT_WAITING,
     reminders_assess,
@@ -30,6 +31,7 @@ HELD_REASONS = {
     HELD_PAUSED: gettext_lazy("Reminders paused"),
     HELD_BELOW_MINIMUM: gettext_lazy("Below the smallest amount reminded"),
     HELD_PAYMENT_WAITING: gettext_lazy("A payment from this payer waits among the unmatched"),
+    HELD_NOT_DELIVERED: gettext_lazy("Previous reminder not yet delivered"),
 }
 
 
