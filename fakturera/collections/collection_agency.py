@@ -35,7 +35,13 @@ from fakturera.collections.law import law_of, rate_on
 from fakturera.collections.models import CollectionClaim, Reminder, ReminderPause
 from fakturera.collections.rules import Given, Policy
 from fakturera.collections.selectors import interest_rate_periods
-from fakturera.collections.states import CollectionClaimState, LastLevelAction, PauseReason, ReminderState, RateKindChoice
+from fakturera.collections.states import (
+    CollectionClaimState,
+    LastLevelAction,
+    PauseReason,
+    RateKindChoice,
+    ReminderState,
+)
 from fakturera.core.bulk import any_of, bulk_insert_new
 from fakturera.core.errors import DomainError, StateConflict, ValidationFailed
 from fakturera.core.events import publish
@@ -202,7 +208,8 @@ def claims_hand_over_selected(
         )
         if moved:
             history_add_many(
-                Entry(invoice_id, SENT_TO_COLLECTION, now, actor_id_of(actor), {"again": True}) for _pk, invoice_id in again
+                Entry(invoice_id, SENT_TO_COLLECTION, now, actor_id_of(actor), {"again": True})
+                for _pk, invoice_id in again
             )
             publish(
                 INVOICE_SENT_TO_COLLECTION,
@@ -215,7 +222,7 @@ def claims_hand_over_selected(
     done = made + [pk for pk, _invoice in again]
     if not done:
         raise StateConflict(
-            _("None of the selected invoices is ready for debt collection: each needs its last reminder's deadline past.")
+            _("None of the selected invoices is ready: the deadline of its last reminder has not passed.")
         )
     return done
 
@@ -320,7 +327,9 @@ def claim_export_rows(*, company: Company, claim_ids: Sequence[int], on: dt.date
     fees: dict[int, Decimal] = defaultdict(Decimal)
     sent: dict[int, list[str]] = defaultdict(list)
     for invoice_id, level, sent_at, fee in (
-        Reminder.objects.filter(Q(company=company, state=ReminderState.SENT) & any_of(Reminder, invoice_ids, "invoice_id"))
+        Reminder.objects.filter(
+            Q(company=company, state=ReminderState.SENT) & any_of(Reminder, invoice_ids, "invoice_id")
+        )
         .order_by("invoice_id", "level")
         .values_list("invoice_id", "level", "sent_at", "fee_amount")
     ):
@@ -378,7 +387,7 @@ def claim_export_rows(*, company: Company, claim_ids: Sequence[int], on: dt.date
                 "reminder_fees": fees.get(claim["invoice_id"], Decimal("0.00")),
                 "interest_basis": _("%(kind)s + %(margin)s percentage points (%(law)s)")
                 % {"kind": basis_kind, "margin": margin.normalize(), "law": law.interest_citation},
-                "interest_rate": rate,
+                "interest_rate": rate.quantize(Decimal("0.01")) if rate is not None else None,
                 "interest_from": invoice["due_on"] + dt.timedelta(days=1) if invoice["due_on"] else None,
                 "reminders_sent": ", ".join(sent.get(claim["invoice_id"], [])),
                 "disputes_and_pauses": "; ".join(pauses.get(claim["invoice_id"], [])),
@@ -438,9 +447,7 @@ class Export:
     claim_ids: list[int]
 
 
-def claims_export(
-    *, company: Company, actor: Any, file_format: str, claim_ids: Sequence[int] | None = None
-) -> Export:
+def claims_export(*, company: Company, actor: Any, file_format: str, claim_ids: Sequence[int] | None = None) -> Export:
     """The claims handed over (all not yet exported, or those of `claim_ids`, exported ones
     again included) as a file for the collection agency; those handed over are marked exported,
     with an entry in their invoice's history. Undone claims are never exported."""
@@ -458,7 +465,9 @@ def claims_export(
             )
         rows = list(found.order_by("pk").values_list("pk", "invoice_id", "state"))
         if not rows:
-            raise DomainError(_("No claim to export: hand invoices over to debt collection first."), code="nothing_selected")
+            raise DomainError(
+                _("No claim to export: hand invoices over to debt collection first."), code="nothing_selected"
+            )
         ids = [pk for pk, _invoice, _state in rows]
         content_type, render = FORMATS[file_format]
         content = render(claim_export_rows(company=company, claim_ids=ids, on=timezone.localdate(now)))
@@ -522,4 +531,23 @@ def claim_data(*, company_id: int, claim_ids: Sequence[int]) -> list[dict[str, A
             "due_on": row["invoice__due_on"],
         }
         for row in rows
+    ]
+
+
+def claim_list(*, company: Company, state: str = "", limit: int = 500) -> list[dict[str, Any]]:
+    """The company's claims, newest hand-over first (one state, or all), with the invoice's
+    number and the customer's name, in one query."""
+    rows = CollectionClaim.objects.filter(company=company)
+    if state:
+        rows = rows.filter(state=state)
+    return [
+        {
+            **{name: row[name] for name in CLAIM_FIELDS},
+            "number": f"{(row['invoice__seller'] or {}).get('series_prefix', '')}{row['invoice__number']}",
+            "due_on": row["invoice__due_on"],
+            "customer": row["customer__name"],
+        }
+        for row in rows.order_by("-handed_over_at", "-pk").values(
+            *CLAIM_FIELDS, "invoice__number", "invoice__seller", "invoice__due_on", "customer__name"
+        )[:limit]
     ]

@@ -170,7 +170,9 @@ def reminders_assess(*, company: Company, on: dt.date, invoice_ids: Iterable[int
         )
         is not None
     }
-    on_its_way = {pk for pk, sending in sendings(company=company, invoice_ids=sorted(numbers)).items() if sending.is_on_its_way}
+    on_its_way = {
+        pk for pk, sending in sendings(company=company, invoice_ids=sorted(numbers)).items() if sending.is_on_its_way
+    }
     waiting = _customers_with_a_payment_waiting(company, customers)
     agreed = fee_agreed_by_customer(company=company, customer_ids={c.customer_id for c in claims})
     country = company.country

@@ -524,7 +524,9 @@ def tasks_close_for_invoices(
     return ids
 
 
-def tasks_raise_priority(*, today: dt.date, company_id: int | None = None, invoice_ids: Sequence[int] | None = None) -> int:
+def tasks_raise_priority(
+    *, today: dt.date, company_id: int | None = None, invoice_ids: Sequence[int] | None = None
+) -> int:
     """The daily job: every open task whose due date has passed becomes high priority, once (it
     remembers the day it did, so a person who lowers it again is not overruled the next day).
     Idempotent: run twice, the second changes nothing. One read, one insert of the history, one

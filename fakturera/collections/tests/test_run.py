@@ -13,7 +13,13 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from fakturera.collections.models import Reminder, StatutoryRate
-from fakturera.collections.run import HELD_NOT_DELIVERED, HELD_PAUSED, HELD_PAYMENT_WAITING, reminders_assess, reminders_run
+from fakturera.collections.run import (
+    HELD_NOT_DELIVERED,
+    HELD_PAUSED,
+    HELD_PAYMENT_WAITING,
+    reminders_assess,
+    reminders_run,
+)
 from fakturera.collections.services import collection_settings_save, pause_create, policy_save
 from fakturera.collections.states import ReminderState
 from fakturera.core.tests.smtp import SmtpServer
