@@ -13,6 +13,7 @@ from fakturera.api.v1 import (
     basis,
     collections,
     customers,
+    debt_collection,
     errors,
     exchange_rates,
     invoices,
@@ -60,4 +61,5 @@ api.add_router("/reminder-pauses", collections.pauses)
 api.add_router("/reminders", collections.reminders)
 api.add_router("/reminder-runs", collections.runs)
 api.add_router("/statutory-rates", collections.rates)
+api.add_router("/collection-claims", debt_collection.router)
 api.add_router("/tasks", tasks.router)
