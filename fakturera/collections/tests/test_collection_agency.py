@@ -273,6 +273,13 @@ def test_a_hand_over_is_undone_with_a_reason_before_it_is_exported(company, admi
     assert reminders_run(company=company, actor=admin_user, on=TODAY() + dt.timedelta(days=26)).handed_over == 0
     with pytest.raises(StateConflict):
         claim_undo(company=company, actor=admin_user, claim_id=claim.pk, reason="again")
+    # Staff may hand it over again (the plan was not kept): the same row, its history kept.
+    assert claims_hand_over_selected(
+        company=company, actor=admin_user, invoice_ids=[invoice.pk], on=TODAY() + dt.timedelta(days=27)
+    ) == [claim.pk]
+    claim.refresh_from_db()
+    assert (claim.state, claim.undo_reason) == ("handed_over", "")
+    assert InvoiceEvent.objects.filter(invoice=invoice, kind="sent_to_collection").count() == 2
 
 
 def test_an_exported_claim_cannot_be_undone(company, admin_user, smtp, rates, handing_over):
