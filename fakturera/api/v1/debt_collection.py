@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from fakturera.api.v1.common import ERRORS, IDEMPOTENT, WRITE_ERRORS, actor_of, company_of, key_of, write
-from fakturera.api.v1.schemas import BodyId, BodyIn
+from fakturera.api.v1.schemas import BodyId, BodyIn, required_text
 from fakturera.collections.collection_agency import (
     ClaimNotFound,
     claim_data,
@@ -67,7 +67,7 @@ class HandOverIn(BodyIn):
 
 
 class UndoIn(BodyIn):
-    reason: str = Field(..., min_length=1, max_length=300, description="Why the hand-over is undone")
+    reason: required_text(300)
 
 
 class ExportIn(BodyIn):
