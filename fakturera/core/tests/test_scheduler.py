@@ -121,6 +121,7 @@ def test_the_apps_register_their_jobs_in_installed_apps_order():
         "task priorities past due",
         "notification digests",
         "reminders due",
+        "overdue invoices",
     ]
     assert jobs["rate limit counters purge"].target == "fakturera.core.ratelimit:purge_expired"
     assert jobs["webhook deliveries due"].target == "fakturera.webhooks.services:deliveries_sweep"
@@ -133,6 +134,8 @@ def test_the_apps_register_their_jobs_in_installed_apps_order():
     assert jobs["task priorities past due"].at == dt.time(0, 15)
     assert jobs["notification digests"].target == "fakturera.worklist.jobs:digests_send_today"
     assert jobs["notification digests"].at == dt.time(6, 30)
+    assert jobs["overdue invoices"].target == "fakturera.collections.overdue:overdue_record_today"
+    assert jobs["overdue invoices"].at == dt.time(0, 30)
     for job in registered():
         assert callable(job.function())
 
