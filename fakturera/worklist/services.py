@@ -524,20 +524,15 @@ def tasks_close_for_invoices(
     return ids
 
 
-def tasks_raise_priority(
-    *, today: dt.date, company_id: int | None = None, invoice_ids: Sequence[int] | None = None
-) -> int:
+def tasks_raise_priority(*, today: dt.date) -> int:
     """The daily job: every open task whose due date has passed becomes high priority, once (it
     remembers the day it did, so a person who lowers it again is not overruled the next day).
     Idempotent: run twice, the second changes nothing. One read, one insert of the history, one
-    UPDATE, for every company at once. collections' invoice.overdue raises the tasks of those
-    invoices at once (`company_id`, `invoice_ids`), in the same way."""
+    UPDATE, for every company at once."""
     with transaction.atomic():
         due = Task.objects.select_for_update().filter(
             state=TaskState.OPEN, due_on__lt=today, priority_raised_on=None, priority__lt=TaskPriority.HIGH
         )
-        if invoice_ids is not None:
-            due = due.filter(any_of(Task, list(invoice_ids), "invoice_id"), company_id=company_id)
         rows = list(due.order_by("pk").values_list("pk", "due_on"))
         if not rows:
             return 0

@@ -12,8 +12,6 @@
   nothing left to collect).
 - `reminders.queued` (collections), IN_TRANSACTION: a level that asks for a staff task opens a
   "call the customer" task; the customer's relationship manager is told the level was reached.
-- `invoice.overdue` (collections), IN_TRANSACTION: the invoice's open tasks past their due date
-  get high priority at once (the daily job would the next night).
 - `invoice.sent`, `invoice.reminded`, `invoice.delivery_failed` (distribution), after the
   commit: the customer's relationship manager is notified. After, because a notification must
   never roll back, nor make anyone repeat, a delivery's recorded outcome (core.events: a
@@ -22,7 +20,7 @@
 
 from __future__ import annotations
 
-from fakturera.collections.events import INVOICE_OVERDUE, REMINDERS_QUEUED
+from fakturera.collections.events import REMINDERS_QUEUED
 from fakturera.core.events import IN_TRANSACTION, ON_COMMIT, Event, subscribe
 from fakturera.distribution.events import INVOICE_DELIVERY_FAILED, INVOICE_REMINDED, INVOICE_SENT
 from fakturera.invoicing.events import INVOICE_CREDITED, INVOICE_ISSUED
@@ -102,16 +100,6 @@ def on_reminders_queued(event: Event) -> None:
     reminder_levels_reached(company_id=event.company_id, reminders=event["reminders"], actor_id=_actor(event))
 
 
-def on_overdue(event: Event) -> None:
-    from django.utils import timezone
-
-    from fakturera.worklist.services import tasks_raise_priority
-
-    tasks_raise_priority(
-        today=timezone.localdate(), company_id=event.company_id, invoice_ids=list(event["invoice_ids"])
-    )
-
-
 def connect() -> None:
     subscribe(COMPANY_CREATED, on_company_created, when=IN_TRANSACTION)
     subscribe(INVOICE_ISSUED, on_issued, when=IN_TRANSACTION)
@@ -121,4 +109,3 @@ def connect() -> None:
         subscribe(name, on_sending_moved, when=ON_COMMIT)
     # In the run's transaction, as the billing tasks in the issue's: a call task must not be lost.
     subscribe(REMINDERS_QUEUED, on_reminders_queued, when=IN_TRANSACTION)
-    subscribe(INVOICE_OVERDUE, on_overdue, when=IN_TRANSACTION)

@@ -1,6 +1,5 @@
 """invoice.overdue: announced once per invoice the first time it is found overdue and unpaid (by
-the reminder run or the daily job), in bulk, with its webhook; the worklist raises the
-invoice's billing task at once (DESIGN.md, "Overdue")."""
+the reminder run or the daily job), in bulk, with its webhook (DESIGN.md, "Overdue")."""
 
 from __future__ import annotations
 
@@ -16,8 +15,6 @@ from fakturera.distribution.tests.factories import email_channel
 from fakturera.invoicing.tests.factories import issued_invoice, overdue_invoice
 from fakturera.webhooks.models import WebhookDelivery
 from fakturera.webhooks.services import webhook_endpoint_create
-from fakturera.worklist.models import Task
-from fakturera.worklist.states import TaskKind, TaskPriority
 
 pytestmark = pytest.mark.django_db
 
@@ -65,14 +62,3 @@ def test_the_statements_do_not_grow_with_the_invoices(company, admin_user):
         assert len(overdue_record(company_id=company.pk, on=timezone.localdate())) == 12
     assert len(large.captured_queries) == len(small.captured_queries)
     assert OverdueNotice.objects.filter(invoice__in=few).count() == 2
-
-
-def test_overdue_raises_the_billing_task_at_once(company, admin_user):
-    invoice = overdue_invoice(company, admin_user, "400.00", days_overdue=2)
-    task = Task.objects.get(invoice=invoice, kind=TaskKind.BILLING)
-    assert task.priority == TaskPriority.NORMAL
-
-    overdue_record(company_id=company.pk, on=timezone.localdate())
-
-    task.refresh_from_db()
-    assert (task.priority, task.priority_raised_on) == (TaskPriority.HIGH, timezone.localdate())
