@@ -143,6 +143,9 @@ def reminders_verify(case: RemindersCase) -> None:
         raise AssertionError(f"first run queued {case.first.queued}, not sent {len(case.first.not_sent)}")
     if case.second.queued != 0:
         raise AssertionError(f"the second run queued {case.second.queued}")
+    # invoice.overdue: every invoice announced once, by the first run only.
+    if (case.first.overdue, case.second.overdue) != (case.n, 0):
+        raise AssertionError(f"overdue announced {case.first.overdue}, then {case.second.overdue}")
     reminders = Reminder.objects.filter(company=case.company)
     if reminders.count() != case.n or reminders.filter(interest_amount__lte=0).exists():
         raise AssertionError("a reminder is missing or has no interest")

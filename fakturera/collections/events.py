@@ -8,3 +8,11 @@ announces them; the worklist opens staff tasks and notifies relationship manager
 """
 
 REMINDERS_QUEUED = "reminders.queued"
+
+# - `invoice.overdue`: invoices found overdue and unpaid for the first time (once per invoice:
+#   models.OverdueNotice's unique key). data: `invoices` (list of dicts: `invoice_id`,
+#   `customer_id`, `number`, `currency`, `due_on`, `open_amount`, `days_late`), `invoice_ids`.
+# - `invoice.sent_to_collection`: invoices handed over to debt collection (models.CollectionClaim).
+#   data: `claim_ids`, `invoice_ids`, `actor_id`.
+INVOICE_OVERDUE = "invoice.overdue"
+INVOICE_SENT_TO_COLLECTION = "invoice.sent_to_collection"

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fakturera.collections.states import (
+    CollectionClaimState,
     DaysFrom,
     FeeKindChoice,
     InterestChargeState,
@@ -294,3 +295,70 @@ class InterestCharge(models.Model):
     @property
     def total_amount(self) -> Decimal:
         return self.interest_amount + self.fee_amount
+class OverdueNotice(models.Model):
+    """An invoice found overdue and unpaid for the first time (`invoice.overdue`): one row per
+    invoice, unique in the database, so the event is published once whatever runs or jobs
+    meet (collections.overdue)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
+    invoice = models.OneToOneField(Invoice, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
+    due_on = models.DateField(_("due date"))
+    found_on = models.DateField(_("found overdue"))
+    # The finding run's time: the rows it inserted (the others' inserts are skipped by the key).
+    found_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["company", "found_at"], name="overdue_notice_company_at")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} overdue {self.found_on}"
+
+
+class CollectionClaim(models.Model):
+    """An invoice handed over to debt collection (the policy's last level action): one row per
+    invoice, unique in the database. Handed over by the run once the last reminder's deadline
+    has passed unpaid, or by staff; exported to the collection agency as CSV or XLSX; undone
+    with a reason before it is exported (collections.collection_agency)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+", db_index=False)
+    state = models.CharField(
+        _("state"), max_length=12, choices=CollectionClaimState.choices, default=CollectionClaimState.HANDED_OVER
+    )
+    handed_over_on = models.DateField(_("handed over"))
+    handed_over_at = models.DateTimeField()
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    # What was open when handed over; the export reads what is open when it is made.
+    open_amount = models.DecimalField(_("open"), **MONEY)
+    last_level = models.PositiveSmallIntegerField(_("last reminder level"))
+    exported_at = models.DateTimeField(_("exported"), null=True, blank=True)
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    undo_reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-handed_over_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="undone") | (Q(undone_at__isnull=False) & ~Q(undo_reason="")),
+                name="collection_claim_undone_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="exported") | Q(exported_at__isnull=False),
+                name="collection_claim_exported_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["company", "state"], name="collection_claim_company_state")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.state}"

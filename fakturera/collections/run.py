@@ -29,8 +29,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fakturera.collections import law
+from fakturera.collections.collection_agency import CollectionReady, claims_hand_over, collection_ready
 from fakturera.collections.events import REMINDERS_QUEUED
 from fakturera.collections.models import Reminder
+from fakturera.collections.overdue import overdue_record
 from fakturera.collections.rules import Given, Level, Policy, next_level_due
 from fakturera.collections.selectors import (
     collection_rate_on,
@@ -47,6 +49,7 @@ from fakturera.core.db import run_retrying
 from fakturera.core.events import publish
 from fakturera.distribution.models import Purpose
 from fakturera.distribution.selectors import delivery_ids_by_invoice
+from fakturera.distribution.selectors import sendings
 from fakturera.distribution.services import invoices_send
 from fakturera.invoicing.history import actor_id_of
 from fakturera.parties.models import Company
@@ -58,6 +61,9 @@ from fakturera.payments.selectors import Overdue, last_bank_import_at, overdue_r
 HELD_PAUSED = "paused"
 HELD_BELOW_MINIMUM = "below_minimum"
 HELD_PAYMENT_WAITING = "payment_waiting"
+# The previous reminder (or the invoice itself) is still queued or its delivery uncertain: the
+# next level waits for it to be delivered (distribution would refuse it as "on its way").
+HELD_NOT_DELIVERED = "not_delivered"
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,9 @@ class Assessment:
     held: dict[int, str] = field(default_factory=dict)  # invoice id -> HELD_*
     overdue_count: int = 0
     warnings: list[str] = field(default_factory=list)
+    overdue: list[Overdue] = field(default_factory=list)  # payments' overdue receivables read
+    # Invoices whose last reminder's deadline has passed: ready for debt collection.
+    collection_ready: list[CollectionReady] = field(default_factory=list)
 
 
 def interest_pieces(
@@ -148,14 +157,31 @@ def reminders_assess(*, company: Company, on: dt.date, invoice_ids: Iterable[int
     assessment = Assessment(on=on)
     claims = overdue_receivables(company_id=company.pk, on=on, invoice_ids=invoice_ids)
     assessment.overdue_count = len(claims)
+    assessment.overdue = claims
     settings = collection_settings_of(company=company)
     _warn_of_an_old_bank_file(company, on, settings.bank_import_stale_days, assessment)
     if not claims:
         return assessment
     customers = customer_kinds_and_names(company_id=company.pk, customer_ids={c.customer_id for c in claims})
     policies = policies_of(company=company)
-    given, earlier, retries = _reminders_given(company, [c.invoice_id for c in claims])
+    given, earlier, retries, undelivered = _reminders_given(company, [c.invoice_id for c in claims])
     pauses = pauses_in_force(company=company, claims={c.invoice_id: c.customer_id for c in claims}, on=on)
+    numbers = {
+        claim.invoice_id: number
+        for claim in claims
+        if (
+            number := next_level_due(
+                policies[customers[claim.customer_id][0]],
+                due_on=claim.due_on,
+                latest=given.get(claim.invoice_id),
+                today=on,
+            )
+        )
+        is not None
+    }
+    on_its_way = {
+        pk for pk, sending in sendings(company=company, invoice_ids=sorted(numbers)).items() if sending.is_on_its_way
+    }
     waiting = _customers_with_a_payment_waiting(company, customers)
     agreed = fee_agreed_by_customer(company=company, customer_ids={c.customer_id for c in claims})
     # No interest on interest: an interest invoice is reminded without a fee or interest of its own.
@@ -168,8 +194,11 @@ def reminders_assess(*, company: Company, on: dt.date, invoice_ids: Iterable[int
     for claim in claims:
         kind, _name = customers[claim.customer_id]
         policy: Policy = policies[kind]
-        number = next_level_due(policy, due_on=claim.due_on, latest=given.get(claim.invoice_id), today=on)
+        number = numbers.get(claim.invoice_id)
         if number is None:
+            continue
+        if claim.invoice_id in undelivered or claim.invoice_id in on_its_way:
+            assessment.held[claim.invoice_id] = HELD_NOT_DELIVERED
             continue
         if claim.invoice_id in pauses:
             assessment.held[claim.invoice_id] = HELD_PAUSED
@@ -224,6 +253,15 @@ def reminders_assess(*, company: Company, on: dt.date, invoice_ids: Iterable[int
                 retry_id=retries.get((claim.invoice_id, number)),
             )
         )
+    assessment.collection_ready = collection_ready(
+        company=company,
+        on=on,
+        claims=claims,
+        kinds={pk: kind for pk, (kind, _name) in customers.items()},
+        policies=policies,
+        given=given,
+        held=pauses,
+    )
     if missing_rate:
         assessment.warnings.append(
             _(
@@ -256,12 +294,14 @@ def _warn_of_an_old_bank_file(company: Company, on: dt.date, days: int, assessme
 
 def _reminders_given(
     company: Company, invoice_ids: list[int]
-) -> tuple[dict[int, Given], dict[int, list[law.EarlierReminder]], dict[tuple[int, int], int]]:
+) -> tuple[dict[int, Given], dict[int, list[law.EarlierReminder]], dict[tuple[int, int], int], set[int]]:
     """Of the invoices' reminders: the latest that counts (queued or sent), the earlier ones the
-    law counts, and the failed or undone rows by (invoice, level), queued again when due."""
+    law counts, the failed or undone rows by (invoice, level), queued again when due, and the
+    invoices with a reminder still queued (not yet delivered)."""
     given: dict[int, Given] = {}
     earlier: dict[int, list[law.EarlierReminder]] = defaultdict(list)
     retries: dict[tuple[int, int], int] = {}
+    undelivered: set[int] = set()
     rows = Reminder.objects.filter(Q(company=company) & any_of(Reminder, invoice_ids, "invoice_id")).values_list(
         "pk", "invoice_id", "level", "state", "assessed_on", "fee_amount", "fee_kind", "new_due_on"
     )
@@ -271,9 +311,11 @@ def _reminders_given(
             if latest is None or level > latest.level:
                 given[invoice_id] = Given(level=level, assessed_on=assessed_on)
             earlier[invoice_id].append(law.EarlierReminder(assessed_on, fee_amount, fee_kind, new_due_on))
+            if state == ReminderState.QUEUED:
+                undelivered.add(invoice_id)
         else:
             retries[(invoice_id, level)] = pk
-    return given, earlier, retries
+    return given, earlier, retries, undelivered
 
 
 def _customers_with_a_payment_waiting(company: Company, customers: dict[int, tuple[str, str]]) -> set[int]:
@@ -291,6 +333,8 @@ class RunResult:
     assessment: Assessment
     queued: int = 0  # reminders queued for sending
     tasks: int = 0  # levels given as a staff task only
+    handed_over: int = 0  # invoices handed over to debt collection
+    overdue: int = 0  # invoices found overdue for the first time (invoice.overdue)
     not_sent: dict[int, str] = field(default_factory=dict)  # invoice id -> why distribution refused
     batch_ids: list[int] = field(default_factory=list)
 
@@ -310,6 +354,10 @@ def reminders_run(
     on = on or timezone.localdate(now)
     assessment = reminders_assess(company=company, on=on, invoice_ids=invoice_ids)
     result = RunResult(assessment=assessment)
+    result.overdue = len(overdue_record(company_id=company.pk, on=on, claims=assessment.overdue, now=now))
+    if assessment.collection_ready:
+        handed = claims_hand_over(company=company, actor=actor, ready=assessment.collection_ready, on=on, now=now)
+        result.handed_over = len(handed)
     if not assessment.due:
         return result
     run_retrying(lambda: _queue(company, actor, assessment, result, now=now))

@@ -89,3 +89,19 @@ class FeeKindChoice(models.TextChoices):
     NONE = FeeKind.NONE, _("No fee")
     REMINDER_FEE = FeeKind.REMINDER_FEE, _("Reminder fee")
     LATE_COMPENSATION = FeeKind.LATE_COMPENSATION, _("Late-payment compensation")
+
+
+class CollectionClaimState(models.TextChoices):
+    """An invoice handed over to debt collection (models.CollectionClaim)."""
+
+    HANDED_OVER = "handed_over", _("Handed over, not yet exported")
+    EXPORTED = "exported", _("Exported to the collection agency")
+    UNDONE = "undone", _("Hand-over undone")
+
+
+# An undone hand-over may be handed over again (by staff); an exported one is the agency's.
+CLAIM_TRANSITIONS: dict[str, frozenset[str]] = {
+    CollectionClaimState.HANDED_OVER: frozenset({CollectionClaimState.EXPORTED, CollectionClaimState.UNDONE}),
+    CollectionClaimState.UNDONE: frozenset({CollectionClaimState.HANDED_OVER}),
+    CollectionClaimState.EXPORTED: frozenset({CollectionClaimState.EXPORTED}),
+}

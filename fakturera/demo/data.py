@@ -873,6 +873,7 @@ def _collections(company: Company, user: AbstractBaseUser, today: dt.date) -> No
     "Interest invoices".)"""
     from fakturera.collections.run import reminders_run
     from fakturera.collections.services import collection_settings_save, policy_save
+    from fakturera.distribution.worker import deliveries_work
     from fakturera.payments.selectors import overdue_receivables
 
     collection_settings_save(
@@ -894,12 +895,14 @@ def _collections(company: Company, user: AbstractBaseUser, today: dt.date) -> No
                 {"days": 14, "days_from": "previous", "new_due_days": 10},
             ],
         )
-    # One of the overdue invoices got its first reminder two weeks ago (queued for print: the
-    # demo's workers print it); its second and the others' first are due today.
+    # One of the overdue invoices got its first reminder two weeks ago, printed then (a level is
+    # held back while the previous reminder is not yet delivered); its second and the others'
+    # first are due today.
     two_weeks_ago = today - dt.timedelta(days=14)
     overdue = overdue_receivables(company_id=company.pk, on=two_weeks_ago)
     if overdue:
         reminders_run(company=company, actor=user, on=two_weeks_ago, invoice_ids=[overdue[0].invoice_id])
+        deliveries_work(now=timezone.now() + dt.timedelta(minutes=10))
 
 
 @transaction.atomic

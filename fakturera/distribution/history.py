@@ -94,6 +94,7 @@ ROUTING = {"routing": Detail(gettext_lazy("Routing"), _reasons)}
 REFERENCE = {"reference": Detail(gettext_lazy("Reference"), worded)}
 DETAILS = {
     SendingEvent.QUEUED: ROUTING,
+    SendingEvent.REMINDER_QUEUED: ROUTING,
     SendingEvent.SENT: REFERENCE,
     SendingEvent.REMINDED: REFERENCE,
 }

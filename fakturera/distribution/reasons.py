@@ -32,6 +32,7 @@ SENTENCES = {
     "no_channel": _("No channel could take it. %(tried)s"),
     "tried_channel": _("%(c)s: %(r)s"),
     "by_reserve": _("Sent by the reserve channel: %(r)s"),
+    "peppol_no_reminder": _("Peppol has no reminder document: the reminder goes by %(c)s."),
     "no_reminder_channel": _("No channel for reminders: choose one in the settings (print, e-mail or letter)."),
     "not_issued": _("Only issued invoices are sent."),
     "on_its_way": _("It is already on its way."),

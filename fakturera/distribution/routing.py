@@ -69,7 +69,7 @@ def route(*, preferred: str, company: CompanyChannels, facts: Facts, problem: Pr
         # One channel was tried, the one staff chose: its own reason says why not.
         return Route(chosen) if trouble is None else Route(None, reason=trouble)
     if facts.is_reminder:
-        return _route_reminder(company, facts, problem)
+        return _route_reminder(company, facts, problem, preferred=preferred)
     notes: list[Reason] = []
     tried: list[tuple[str, Reason]] = []
     channel = preferred if preferred in company.active else ""
@@ -113,7 +113,14 @@ def _no_channel(tried: list[tuple[str, Reason]]) -> Reason:
     return reason("no_channel", tried=[reason("tried_channel", c=channel, r=why) for channel, why in tried])
 
 
-def _route_reminder(company: CompanyChannels, facts: Facts, problem: Problem) -> Route:
+def _route_reminder(company: CompanyChannels, facts: Facts, problem: Problem, *, preferred: str = "") -> Route:
+    if preferred == Channel.PEPPOL:
+        # Peppol has no reminder document (BIS Billing 3 carries invoices and credit notes): a
+        # Peppol customer's reminder goes by the reserve channel, as an invoice Peppol cannot
+        # take does, else by the reminder channel; the history says so.
+        for channel in (company.reserve, company.reminder):
+            if channel in REMINDER_CHANNELS and channel in company.active and problem(channel, facts) is None:
+                return Route(channel, notes=(reason("peppol_no_reminder", c=channel),))
     channel = company.reminder if company.reminder in company.active else ""
     if not channel:
         return Route(None, reason=reason("no_reminder_channel"))

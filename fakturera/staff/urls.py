@@ -14,6 +14,7 @@ from fakturera.staff.views import (
     company,
     courses,
     customers,
+    debt_collection,
     distribution,
     documents,
     exchange_rates,
@@ -104,6 +105,10 @@ urlpatterns = [
     path("reminders/interest/", reminders.interest_invoices, name="interest_invoices"),
     path("reminders/interest/decide/", reminders.interest_invoices_decide, name="interest_invoices_decide"),
     path("reminders/rates/", collections.statutory_rates, name="statutory_rates"),
+    path("reminders/debt-collection/", debt_collection.debt_collection, name="debt_collection"),
+    path("reminders/debt-collection/hand-over/", debt_collection.hand_over, name="debt_collection_hand_over"),
+    path("reminders/debt-collection/export/", debt_collection.export, name="debt_collection_export"),
+    path("reminders/debt-collection/<int:pk>/undo/", debt_collection.undo, name="debt_collection_undo"),
     path("settings/collections/", collections.collection_settings, name="collection_settings"),
     path("settings/collections/policy/<str:kind>/", collections.reminder_policy, name="reminder_policy"),
     path(

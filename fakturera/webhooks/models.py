@@ -31,6 +31,8 @@ class WebhookEvent(models.TextChoices):
     TASK_OPENED = "task.opened", _("Task opened")
     TASK_CLOSED = "task.closed", _("Task closed")
     VOUCHER_CREATED = "voucher.created", _("Voucher booked")
+    INVOICE_OVERDUE = "invoice.overdue", _("Invoice overdue")
+    INVOICE_SENT_TO_COLLECTION = "invoice.sent_to_collection", _("Invoice handed over to debt collection")
     TEST = "test", _("Test event")
 
 

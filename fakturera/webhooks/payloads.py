@@ -144,3 +144,11 @@ def voucher_payloads(*, company_id: int, voucher_ids: list[int]) -> Iterator[dic
     from fakturera.bookkeeping.selectors import voucher_data
 
     yield from voucher_data(company_id=company_id, voucher_ids=voucher_ids)
+
+
+def collection_claim_payloads(*, company_id: int, claim_ids: list[int]) -> Iterator[dict[str, Any]]:
+    """invoice.sent_to_collection: one body per claim handed over (collections'
+    `claim_data`), the claims read in one query and only when an endpoint listens."""
+    from fakturera.collections.collection_agency import claim_data
+
+    yield from claim_data(company_id=company_id, claim_ids=claim_ids)

@@ -71,6 +71,8 @@ SUBSCRIBABLE_EVENTS = [
     WebhookEvent.TASK_OPENED,
     WebhookEvent.TASK_CLOSED,
     WebhookEvent.VOUCHER_CREATED,
+    WebhookEvent.INVOICE_OVERDUE,
+    WebhookEvent.INVOICE_SENT_TO_COLLECTION,
 ]
 
 

@@ -10,6 +10,7 @@ invoice.exported), webhooks appends a receipt per delivery to the event's `recei
 from __future__ import annotations
 
 from fakturera.bookkeeping.events import VOUCHER_CREATED
+from fakturera.collections.events import INVOICE_OVERDUE, INVOICE_SENT_TO_COLLECTION
 from fakturera.core.events import IN_TRANSACTION, Event, subscribe
 from fakturera.courses.events import COURSE_BASIS_EXPORTED
 from fakturera.distribution.events import INVOICE_DELIVERY_FAILED, INVOICE_EXPORTED, INVOICE_REMINDED, INVOICE_SENT
@@ -17,6 +18,7 @@ from fakturera.invoicing.events import INVOICE_CREDITED, INVOICE_ISSUED
 from fakturera.payments.events import INVOICE_OVERPAID, INVOICE_PAID, PAYMENT_RECEIVED, PAYMENT_UNMATCHED
 from fakturera.webhooks.models import WebhookEvent
 from fakturera.webhooks.payloads import (
+    collection_claim_payloads,
     course_basis_payload,
     invoice_credited_payload,
     invoice_exported_payload,
@@ -138,6 +140,22 @@ def on_vouchers_created(event: Event) -> None:
     )
 
 
+def on_overdue(event: Event) -> None:
+    """invoice.overdue (collections, once per invoice): one delivery per invoice and endpoint;
+    data the invoice's id, number, currency, due date, open amount and days late, as the event
+    carries them (no query)."""
+    webhook_events(company=event.company_id, event=event.name, payloads=(dict(row) for row in event["invoices"]))
+
+
+def on_sent_to_collection(event: Event) -> None:
+    """invoice.sent_to_collection (collections): one delivery per claim and endpoint."""
+    webhook_events(
+        company=event.company_id,
+        event=event.name,
+        payloads=collection_claim_payloads(company_id=event.company_id, claim_ids=list(event["claim_ids"])),
+    )
+
+
 def connect() -> None:
     subscribe(INVOICE_ISSUED, on_invoice_issued, when=IN_TRANSACTION)
     subscribe(INVOICE_CREDITED, on_invoice_credited, when=IN_TRANSACTION)
@@ -152,3 +170,5 @@ def connect() -> None:
     for name in (TASK_OPENED, TASK_CLOSED):
         subscribe(name, on_tasks, when=IN_TRANSACTION)
     subscribe(VOUCHER_CREATED, on_vouchers_created, when=IN_TRANSACTION)
+    subscribe(INVOICE_OVERDUE, on_overdue, when=IN_TRANSACTION)
+    subscribe(INVOICE_SENT_TO_COLLECTION, on_sent_to_collection, when=IN_TRANSACTION)

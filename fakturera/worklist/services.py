@@ -363,6 +363,73 @@ def billing_tasks_open(*, company_id: int, invoice_ids: Sequence[int], actor_id:
     return tasks_open(company_id=company_id, specs=specs, actor_id=actor_id, skip_existing=False)
 
 
+def _invoices_with_managers(company_id: int, invoice_ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
+    """Invoice id -> (customer id, customer name, its manager if they work for the company, else
+    None, number, seller, total, currency), in one query."""
+    is_staff = Exists(
+        CompanyUser.objects.filter(
+            company_id=OuterRef("company_id"), user_id=OuterRef("customer__relationship_manager")
+        )
+    )
+    rows = (
+        Invoice.objects.filter(any_of(Invoice, sorted(set(invoice_ids))), company_id=company_id)
+        .annotate(is_staff=is_staff)
+        .values_list("pk", "customer_id", "customer__name", "customer__relationship_manager_id", "is_staff",
+                     "number", "seller", "total_amount", "currency")
+    )  # fmt: skip
+    return {
+        pk: (customer_id, name, manager if is_manager_staff else None, number, seller, total, currency)
+        for pk, customer_id, name, manager, is_manager_staff, number, seller, total, currency in rows
+    }
+
+
+def reminder_levels_reached(
+    *, company_id: int, reminders: Sequence[Mapping[str, Any]], actor_id: int | None, today: dt.date | None = None
+) -> tuple[list[int], int]:
+    """collections' reminders.queued, in the run's transaction: a "call the customer" task for
+    each level that asks for one (beside or instead of the letter; key
+    `reminder_call:<invoice>:<level>`, so a level asks once however often the run meets it), for
+    the customer's relationship manager (else the team), due today; and the manager notified
+    that their customer reached the level (in the app, and by e-mail as they chose: the daily
+    digest by default). One read of the invoices, one of the tasks' keys, one insert of the
+    tasks and one of the notifications, whatever the number. Returns (task ids, notifications)."""
+    if not reminders:
+        return [], 0
+    today = today or timezone.localdate()
+    invoices = _invoices_with_managers(company_id, [r["invoice_id"] for r in reminders])
+    specs, notes = [], []
+    for reminder in reminders:
+        found = invoices.get(reminder["invoice_id"])
+        if found is None:
+            continue
+        customer_id, name, manager, number, seller, total, currency = found
+        facts = {**_invoice_facts(name, number, seller, total, currency), "level": reminder["level"]}
+        if reminder.get("task_mode") in ("beside", "instead"):
+            specs.append(
+                TaskSpec(
+                    kind=TaskKind.REMINDER_CALL,
+                    assignee_id=manager,
+                    invoice_id=reminder["invoice_id"],
+                    customer_id=customer_id,
+                    due_on=today,
+                    key=f"reminder_call:{reminder['invoice_id']}:{reminder['level']}",
+                    params=facts,
+                )
+            )
+        if manager is not None:
+            notes.append(
+                NotificationSpec(
+                    user_id=manager,
+                    kind=NotificationKind.REMINDER_LEVEL,
+                    invoice_id=reminder["invoice_id"],
+                    customer_id=customer_id,
+                    params=facts,
+                )
+            )
+    task_ids = tasks_open(company_id=company_id, specs=specs, actor_id=actor_id) if specs else []
+    return task_ids, notifications_create(company_id=company_id, specs=notes)
+
+
 # --- closing and opening again --------------------------------------------------------------------
 
 

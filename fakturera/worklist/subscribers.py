@@ -10,6 +10,8 @@
   with the payment in their history, in the payment's transaction, so a task is never open for
   an invoice the same commit made paid. `invoice.credited` in full closes them too (there is
   nothing left to collect).
+- `reminders.queued` (collections), IN_TRANSACTION: a level that asks for a staff task opens a
+  "call the customer" task; the customer's relationship manager is told the level was reached.
 - `invoice.sent`, `invoice.reminded`, `invoice.delivery_failed` (distribution), after the
   commit: the customer's relationship manager is notified. After, because a notification must
   never roll back, nor make anyone repeat, a delivery's recorded outcome (core.events: a
@@ -18,6 +20,7 @@
 
 from __future__ import annotations
 
+from fakturera.collections.events import REMINDERS_QUEUED
 from fakturera.core.events import IN_TRANSACTION, ON_COMMIT, Event, subscribe
 from fakturera.distribution.events import INVOICE_DELIVERY_FAILED, INVOICE_REMINDED, INVOICE_SENT
 from fakturera.invoicing.events import INVOICE_CREDITED, INVOICE_ISSUED
@@ -91,6 +94,12 @@ def on_sending_moved(event: Event) -> None:
     )
 
 
+def on_reminders_queued(event: Event) -> None:
+    from fakturera.worklist.services import reminder_levels_reached
+
+    reminder_levels_reached(company_id=event.company_id, reminders=event["reminders"], actor_id=_actor(event))
+
+
 def connect() -> None:
     subscribe(COMPANY_CREATED, on_company_created, when=IN_TRANSACTION)
     subscribe(INVOICE_ISSUED, on_issued, when=IN_TRANSACTION)
@@ -98,3 +107,5 @@ def connect() -> None:
     subscribe(INVOICE_CREDITED, on_credited, when=IN_TRANSACTION)
     for name in (INVOICE_SENT, INVOICE_REMINDED, INVOICE_DELIVERY_FAILED):
         subscribe(name, on_sending_moved, when=ON_COMMIT)
+    # In the run's transaction, as the billing tasks in the issue's: a call task must not be lost.
+    subscribe(REMINDERS_QUEUED, on_reminders_queued, when=IN_TRANSACTION)

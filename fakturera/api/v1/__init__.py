@@ -14,6 +14,7 @@ from fakturera.api.v1 import (
     bookkeeping,
     collections,
     customers,
+    debt_collection,
     errors,
     exchange_rates,
     invoices,
@@ -62,6 +63,7 @@ api.add_router("/reminders", collections.reminders)
 api.add_router("/reminder-runs", collections.runs)
 api.add_router("/statutory-rates", collections.rates)
 api.add_router("/interest-invoices", collections.interest_invoices)
+api.add_router("/collection-claims", debt_collection.router)
 api.add_router("/tasks", tasks.router)
 api.add_router("/vouchers", bookkeeping.vouchers)
 api.add_router("/sie", bookkeeping.sie)

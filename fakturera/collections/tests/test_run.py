@@ -13,7 +13,13 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from fakturera.collections.models import Reminder, StatutoryRate
-from fakturera.collections.run import HELD_PAUSED, HELD_PAYMENT_WAITING, reminders_assess, reminders_run
+from fakturera.collections.run import (
+    HELD_NOT_DELIVERED,
+    HELD_PAUSED,
+    HELD_PAYMENT_WAITING,
+    reminders_assess,
+    reminders_run,
+)
 from fakturera.collections.services import collection_settings_save, pause_create, policy_save
 from fakturera.collections.states import ReminderState
 from fakturera.core.tests.smtp import SmtpServer
@@ -119,6 +125,10 @@ def test_a_missed_week_sends_the_due_level_once_not_one_per_day(company, admin_u
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     assert reminders_assess(company=company, on=tomorrow).due == []
     in_two_weeks = timezone.localdate() + dt.timedelta(days=14)
+    # Level 1 still waits to be sent: level 2 waits for it (distribution would refuse it as on its way).
+    held = reminders_assess(company=company, on=in_two_weeks)
+    assert (held.due, held.held) == ([], {invoice.pk: HELD_NOT_DELIVERED})
+    deliveries_work(now=later())
     [due] = reminders_assess(company=company, on=in_two_weeks).due
     assert due.level.number == 2
 

@@ -217,6 +217,7 @@ def test_the_apps_register_their_jobs_in_installed_apps_order():
         "task priorities past due",
         "notification digests",
         "reminders due",
+        "overdue invoices",
     ]
     assert jobs["rate limit counters purge"].target == "fakturera.core.ratelimit:purge_expired"
     assert jobs["scheduler runs purge"].target == "fakturera.core.scheduler:runs_purge"
@@ -230,6 +231,8 @@ def test_the_apps_register_their_jobs_in_installed_apps_order():
     assert jobs["task priorities past due"].at == dt.time(0, 15)
     assert jobs["notification digests"].target == "fakturera.worklist.jobs:digests_send_today"
     assert jobs["notification digests"].at == dt.time(6, 30)
+    assert jobs["overdue invoices"].target == "fakturera.collections.overdue:overdue_record_today"
+    assert jobs["overdue invoices"].at == dt.time(0, 30)
     for job in registered():
         assert callable(job.function())
 

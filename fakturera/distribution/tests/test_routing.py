@@ -71,6 +71,8 @@ ROWS = [
     ("reminder: the reminder channel", "letter", company("letter email print", "letter", "", "email"), facts(reminder=True), "", "email", ""),
     ("reminder not met: the reserve", "", company("email print", "email", "print", "email"), facts(email="", reminder=True), "", "print", "no e-mail"),
     ("reminder without a reminder channel", "", company("email", "email"), facts(reminder=True), "", None, "No channel for reminders"),
+    ("a Peppol customer's reminder: the reserve", "peppol", company("peppol email print", "peppol", "email", "print"), facts(peppol_id="0007:5560360793", reminder=True), "", "email", ""),
+    ("a Peppol customer's reminder, reserve not for reminders: the reminder channel", "peppol", company("peppol direct_debit print", "peppol", "direct_debit", "print"), facts(peppol_id="0007:5560360793", reminder=True), "", "print", ""),
 ]  # fmt: skip
 
 
@@ -81,6 +83,17 @@ def test_routing_decision_table(preferred, channels, given, chosen, expected, re
     found = route(preferred=preferred, company=channels, facts=given, problem=channel_problem, chosen=chosen)
     assert found.channel == expected
     assert reason.lower() in str(found.reason or "").lower()
+
+
+def test_a_peppol_customers_reminder_says_why_it_goes_another_way():
+    channels = company("peppol email print", "peppol", "email", "print")
+    found = route(
+        preferred="peppol", company=channels, facts=facts(peppol_id="0007:1", reminder=True), problem=channel_problem
+    )
+    assert [str(note) for note in found.notes] == ["Peppol has no reminder document: the reminder goes by E-mail."]
+    # Another customer's reminder goes by the reminder channel, with nothing to explain.
+    other = route(preferred="email", company=channels, facts=facts(reminder=True), problem=channel_problem)
+    assert (other.channel, other.notes) == ("print", ())
 
 
 PERSON = Party("Per Son", "per@example.se", ADDRESS)

@@ -21,7 +21,8 @@ from fakturera.autogiro.models import Mandate, Run
 from fakturera.autogiro.tests.factories import MandateFactory
 from fakturera.billables.models import BasisItem, Booking, JournalNote
 from fakturera.catalog.models import Product
-from fakturera.collections.models import ReminderPause
+from fakturera.collections.collection_agency import CollectionReady, claims_hand_over
+from fakturera.collections.models import CollectionClaim, ReminderPause
 from fakturera.collections.services import pause_create
 from fakturera.courses.models import Course, Occurrence, OccurrenceCustomer, PriceCategory, Registration
 from fakturera.demo.data import demo_load
@@ -35,6 +36,7 @@ from fakturera.parties.tenancy import SESSION_KEY
 from fakturera.parties.tests.factories import UserFactory
 from fakturera.payments.importing import payments_import
 from fakturera.payments.models import Payment, PaymentImport
+from fakturera.payments.selectors import overdue_receivables
 from fakturera.payments.services import payment_register
 from fakturera.payments.testing import Credit, camt054
 from fakturera.recurring.models import RecurringInvoice
@@ -116,7 +118,10 @@ ARGUMENTS: dict[str, Callable[[Company], dict | None]] = {
     "invoice_email": _pk(Invoice, **ISSUED),
     "send_detail": _pk(SendBatch),
     "send_undo": _pk(SendBatch),
-    "send_print": _pk(SendBatch),
+    # The fixture's send, still waiting (a redirect); the demo's reminder print is printed already.
+    "send_print": lambda company: (
+        {"pk": batch.pk} if (batch := SendBatch.objects.filter(company=company).order_by("-pk").first()) else None
+    ),
     "delivery_answer": _pk(Delivery),
     "webhook_edit": _pk(WebhookEndpoint),
     "webhook_test": _pk(WebhookEndpoint),
@@ -156,6 +161,7 @@ ARGUMENTS: dict[str, Callable[[Company], dict | None]] = {
     "invoice_reminder_pause": _pk(Invoice, **ISSUED),
     "customer_reminder_pause": _pk(Customer),
     "reminder_pause_end": _pk(ReminderPause),
+    "debt_collection_undo": _pk(CollectionClaim),
     "task_done": _pk(Task),
     "task_undo": _pk(Task),
 }
@@ -185,6 +191,10 @@ def demo(db):
     pause_create(
         company=clinic, actor=admin, invoice_id=issued[0].pk, reason="disputed", starts_on=timezone.localdate()
     )
+    # A claim handed over to debt collection (its reminders are not part of the demo).
+    overdue = overdue_receivables(company_id=clinic.pk, on=timezone.localdate())[-1]
+    ready = CollectionReady(claim=overdue, customer_kind="person", last_level=2, deadline_on=overdue.due_on)
+    claims_hand_over(company=clinic, actor=admin, ready=[ready], on=timezone.localdate())
     bankgiro = "".join(ch for ch in clinic.bankgiro if ch.isdigit())
     payments_import(
         source=camt054([Credit(amount=Decimal("100.00"), payer="Okänd")], bankgiro_digits=bankgiro),

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fakturera.collections.interest_invoices import interest_charges_dismiss, interest_invoices_issue
 from fakturera.collections.run import (
     HELD_BELOW_MINIMUM,
+    HELD_NOT_DELIVERED,
     HELD_PAUSED,
     HELD_PAYMENT_WAITING,
     reminders_assess,
@@ -37,6 +38,7 @@ HELD_REASONS = {
     HELD_PAUSED: gettext_lazy("Reminders paused"),
     HELD_BELOW_MINIMUM: gettext_lazy("Below the smallest amount reminded"),
     HELD_PAYMENT_WAITING: gettext_lazy("A payment from this payer waits among the unmatched"),
+    HELD_NOT_DELIVERED: gettext_lazy("Previous reminder not yet delivered"),
 }
 
 

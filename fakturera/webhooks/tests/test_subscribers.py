@@ -84,6 +84,8 @@ def test_webhooks_subscribes_in_the_publishers_transaction():
         ("task.opened", events.IN_TRANSACTION),
         ("task.closed", events.IN_TRANSACTION),
         ("voucher.created", events.IN_TRANSACTION),
+        ("invoice.overdue", events.IN_TRANSACTION),
+        ("invoice.sent_to_collection", events.IN_TRANSACTION),
     }
 
 
