@@ -295,6 +295,8 @@ class InterestCharge(models.Model):
     @property
     def total_amount(self) -> Decimal:
         return self.interest_amount + self.fee_amount
+
+
 class OverdueNotice(models.Model):
     """An invoice found overdue and unpaid for the first time (`invoice.overdue`): one row per
     invoice, unique in the database, so the event is published once whatever runs or jobs

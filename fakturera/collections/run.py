@@ -48,8 +48,7 @@ from fakturera.core.bulk import any_of, bulk_insert_new, bulk_update
 from fakturera.core.db import run_retrying
 from fakturera.core.events import publish
 from fakturera.distribution.models import Purpose
-from fakturera.distribution.selectors import delivery_ids_by_invoice
-from fakturera.distribution.selectors import sendings
+from fakturera.distribution.selectors import delivery_ids_by_invoice, sendings
 from fakturera.distribution.services import invoices_send
 from fakturera.invoicing.history import actor_id_of
 from fakturera.parties.models import Company
