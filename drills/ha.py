@@ -37,6 +37,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -438,6 +439,10 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> list[s
     if pair_class is StreamingPair:
         say(f"pg_auto_failover cannot run here ({why or '--streaming given'}): "
             "streaming replication with a scripted promote instead")  # fmt: skip
+    for port in range(args.base_port, args.base_port + 3):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                raise DrillError(f"port {port} is taken (another drill?): --base-port chooses others")
     if os.geteuid() == 0:
         shutil.chown(workdir, "postgres", "postgres")
     pair = pair_class(workdir, processes, args.base_port)
