@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 ONLY ?=
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install translations chromium run test property bench restore-drill lint format
+.PHONY: help install translations chromium run test property bench restore-drill ha-drill lint format
 
 help:
 	@echo "make run     install, migrate, load the demo data, serve http://$(HOST):$(PORT)/ with a task worker"
@@ -25,6 +25,7 @@ help:
 	@echo "make property  the Peppol property test with many examples (FAKTURERA_PROPERTY_EXAMPLES, default 1000)"
 	@echo "make bench   performance measurements on PostgreSQL (ONLY=issue runs one)"
 	@echo "make restore-drill  pg_dump a live database, restore it into a fresh one, check documents, numbering, login"
+	@echo "make ha-drill  lose the primary database (pg_auto_failover) while invoices are delivered; check nothing is lost"
 	@echo "make lint    ruff check, ruff format --check and the import layering (lint-imports)"
 
 install:
@@ -76,6 +77,11 @@ bench: install
 restore-drill: install translations
 	@scripts/postgres-up
 	$(RUN) python -m drills.restore
+
+# Issue 17: database failover, proven (drills/ha.py; README, "Database failover"). Installs
+# pg_auto_failover with apt-get when missing; runs its own PostgreSQL nodes on 55432-55434.
+ha-drill: install translations
+	$(RUN) python -m drills.ha $(HA_DRILL_ARGS)
 
 lint: install
 	$(RUN) ruff check

@@ -362,12 +362,22 @@ _MARK_SQL = (
 
 @contextmanager
 def _fast_commits() -> Iterator[None]:
-    """The marks of one chunk commit without waiting for the disk (PostgreSQL); see _mark."""
+    """The marks of one chunk commit without waiting for the disk (PostgreSQL); see _mark.
+
+    With a synchronous standby (README, "Database failover") they wait for the standby to
+    have received them (remote_write, one network round trip, no disk): a failover then
+    loses none. Off, a promoted standby (started before the claim, so the sweeper's
+    pg_postmaster_start_time() rule would not apply) would lack the last moment's marks and
+    a delivery handed over would look untried: sent twice."""
     if connection.vendor != "postgresql":
         yield
         return
     with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit = off")
+        cursor.execute(
+            "SELECT set_config('synchronous_commit',"
+            " CASE WHEN current_setting('synchronous_standby_names') = '' THEN 'off' ELSE 'remote_write' END,"
+            " false)"
+        )
     try:
         yield
     finally:

@@ -103,3 +103,25 @@ def test_after_a_death_the_next_worker_sends_the_rest_once(company, admin_user, 
     assert len(received) == 2
     states = dict(Delivery.objects.values_list("invoice_id", "state"))
     assert [states[i.pk] for i in invoices] == [DeliveryState.SENT, DeliveryState.UNCERTAIN, DeliveryState.SENT]
+
+
+@pytest.mark.postgres
+def test_marks_skip_the_disk_wait_but_never_a_synchronous_standby():
+    """Without a synchronous standby the marks commit without waiting for the disk; with one
+    they wait for the standby (remote_write), so a failover loses none (`make ha-drill` saw
+    invoices e-mailed twice when they did not). Afterwards the session's setting is back."""
+    from django.db import connection
+
+    from fakturera.distribution.worker import _fast_commits
+
+    def setting(name: str) -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT current_setting('{name}')")
+            return cursor.fetchone()[0]
+
+    before = setting("synchronous_commit")
+    with _fast_commits():
+        inside = setting("synchronous_commit")
+    standby = setting("synchronous_standby_names")
+    assert inside == ("off" if standby == "" else "remote_write")
+    assert setting("synchronous_commit") == before
