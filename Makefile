@@ -15,6 +15,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 ONLY ?=
+N ?=
+WORKERS ?=
 CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: help install translations chromium run test property bench restore-drill lint format
@@ -23,7 +25,7 @@ help:
 	@echo "make run     install, migrate, load the demo data, serve http://$(HOST):$(PORT)/ with a task worker"
 	@echo "make test    install and run the whole test suite (PYTEST_ARGS=... passes options to pytest)"
 	@echo "make property  the Peppol property test with many examples (FAKTURERA_PROPERTY_EXAMPLES, default 1000)"
-	@echo "make bench   performance measurements on PostgreSQL (ONLY=issue runs one)"
+	@echo "make bench   performance measurements on PostgreSQL (ONLY=issue runs one; N=... its size; WORKERS=1,2,4 for month_end)"
 	@echo "make restore-drill  pg_dump a live database, restore it into a fresh one, check documents, numbering, login"
 	@echo "make lint    ruff check, ruff format --check and the import layering (lint-imports)"
 
@@ -70,7 +72,7 @@ property: install translations
 
 bench: install
 	@scripts/postgres-up
-	$(RUN) python -m bench.run $(if $(ONLY),--only $(ONLY))
+	$(RUN) python -m bench.run $(if $(ONLY),--only $(ONLY)) $(if $(N),--n $(N)) $(if $(WORKERS),--workers $(WORKERS))
 
 # Issue 17: backup and restore, proven (drills/restore.py; README, "Backup and restore").
 restore-drill: install translations
