@@ -22,7 +22,9 @@ from fakturera.recurring.tests.helpers import line, orders_of, recurring
 pytestmark = pytest.mark.django_db
 
 
-def test_orders_of_an_automatic_recurring_invoice_are_issued_rendered_and_e_mailed(company, admin_user, django_capture_on_commit_callbacks):
+def test_orders_of_an_automatic_recurring_invoice_are_issued_rendered_and_e_mailed(
+    company, admin_user, django_capture_on_commit_callbacks
+):
     today = timezone.localdate()
     customer = PersonFactory(company=company, email="kund@post.example")
     automatic = recurring(
@@ -37,7 +39,7 @@ def test_orders_of_an_automatic_recurring_invoice_are_issued_rendered_and_e_mail
         deliveries_work(now=timezone.now() + dt.timedelta(seconds=1))
 
         [invoice] = orders_of(automatic)
-        assert invoice.status == InvoiceStatus.ISSUED and invoice.number == 1
+        assert (invoice.status, invoice.number) == (InvoiceStatus.ISSUED, 1)
         assert set(InvoiceDocument.objects.filter(invoice=invoice).values_list("format", flat=True)) == {"pdf", "ubl"}
         assert Delivery.objects.get(invoice=invoice).state == DeliveryState.SENT
         [received] = smtp.received
@@ -49,7 +51,9 @@ def test_orders_of_an_automatic_recurring_invoice_are_issued_rendered_and_e_mail
     assert not Delivery.objects.filter(invoice=order).exists()
 
 
-def test_issuing_the_same_orders_again_issues_and_sends_nothing_more(company, admin_user, django_capture_on_commit_callbacks):
+def test_issuing_the_same_orders_again_issues_and_sends_nothing_more(
+    company, admin_user, django_capture_on_commit_callbacks
+):
     today = timezone.localdate()
     customer = PersonFactory(company=company, email="kund@post.example")
     automatic = recurring(
@@ -67,7 +71,9 @@ def test_issuing_the_same_orders_again_issues_and_sends_nothing_more(company, ad
     assert Delivery.objects.filter(invoice=invoice).count() == 1
 
 
-def test_without_an_active_channel_the_orders_are_issued_and_wait_to_be_sent(company, admin_user, django_capture_on_commit_callbacks):
+def test_without_an_active_channel_the_orders_are_issued_and_wait_to_be_sent(
+    company, admin_user, django_capture_on_commit_callbacks
+):
     today = timezone.localdate()
     customer = PersonFactory(company=company, email="kund@post.example")
     automatic = recurring(
