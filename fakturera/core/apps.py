@@ -13,6 +13,15 @@ class CoreConfig(AppConfig):
         # The rate limiter's counters of windows that have ended (ratelimit.py).
         register(Job("rate limit counters purge", "fakturera.core.ratelimit:purge_expired", every=timedelta(hours=1)))
 
+        # Tasks left running by a worker that died are tried again (tasks.py, "Workers that die").
+        register(
+            Job(
+                "tasks of stopped workers",
+                "fakturera.core.tasks:tasks_abandoned_retry_job",
+                every=timedelta(seconds=30),
+            )
+        )
+
         from fakturera.core import tasks
 
         # A failed attempt of a background task is tried again (core/tasks.py, "Retries").

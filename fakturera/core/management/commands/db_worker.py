@@ -21,6 +21,7 @@ from django_tasks.signals import task_finished
 from django_tasks_db.management.commands import db_worker as library
 
 from fakturera.core.db import is_unavailable
+from fakturera.core.tasks import Lifeline
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ class Worker(library.Worker):
         time.sleep(random.uniform(0.5, 1.0) * min(MAX_PAUSE, 2.0 ** (attempt - 1)))  # noqa: S311 - jitter
 
     def run(self) -> None:
+        # Held while this process lives: a task it leaves running when killed is run again
+        # (core/tasks.py, "Workers that die").
+        self.lifeline = Lifeline(self.worker_id)
+        self.lifeline.hold()
         attempt = 0
         while True:
             try:
@@ -45,6 +50,7 @@ class Worker(library.Worker):
                 self._pause(attempt)
 
     def run_task(self, db_task_result: Any) -> None:
+        self.lifeline.hold()  # taken again if a database restart dropped it
         try:
             super().run_task(db_task_result)
         except (OperationalError, InterfaceError) as exc:
