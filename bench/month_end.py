@@ -26,7 +26,6 @@ import asyncio
 import datetime as dt
 import hashlib
 import os
-import random
 import resource
 import signal
 import subprocess
@@ -84,18 +83,18 @@ def start(role: str, *, log: Path | None = None) -> subprocess.Popen:
 @dataclass
 class Sink:
     """An SMTP server on loopback that accepts every message and counts its Message-ID. For the
-    chaos drill it refuses (421) the messages of some connections and stalls others a while."""
+    chaos drill it refuses (421) the messages of every n-th connection and stalls others a while."""
 
-    refuse_share: float = 0.0  # of connections whose messages get 421 (try again later)
-    stall_share: float = 0.0  # of connections that wait `stall_seconds` before their greeting
+    refuse_every: int = 0  # every n-th connection's messages get 421 (try again later); 0: none
+    stall_every: int = 0  # every n-th connection (another) waits `stall_seconds` before its greeting
     stall_seconds: float = 5.0
+    connections: int = 0
     message_ids: Counter = field(default_factory=Counter)
     with_pdf: int = 0
     refused: int = 0
     stalled: int = 0
     last_accepted: float = 0.0  # time.time() of the last 250
     lock: threading.Lock = field(default_factory=threading.Lock)
-    rng: random.Random = field(default_factory=lambda: random.Random(17))
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802 - aiosmtpd's hook
         session.host_name = hostname
@@ -113,6 +112,7 @@ class Sink:
                 self.refused += 1
             return "421 4.3.2 Busy, try again later"
         envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
