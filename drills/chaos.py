@@ -295,8 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m drills.chaos", description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20_000, help="recurring invoices in the month-end (20,000)")
     parser.add_argument("--workers", type=int, default=2, help="task workers, and as many delivery workers (2)")
-    parser.add_argument("--kill-every", type=float, default=5.0, help="seconds between kills, on average (5)")
-    parser.add_argument("--min-age", type=float, default=10.0, help="seconds a worker runs before it may be killed")
+    parser.add_argument("--kill-every", type=float, default=6.0, help="seconds between kills, on average (6)")
+    parser.add_argument("--min-age", type=float, default=30.0, help="seconds a worker runs before it may be killed")
     parser.add_argument(
         "--limit", type=float, default=480.0, help="seconds from the trigger until the checks, at most (480)"
     )
@@ -308,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-postgres-restart", dest="postgres_restart", action="store_const", const="")
     args = parser.parse_args(argv)
+    # Stopped from outside (a timeout, Ctrl-C): the workers it started are stopped too.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
     started = time.monotonic()
     _prepare(args.server_url, args.database)
     violations = _run(args, started)
