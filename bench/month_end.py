@@ -98,9 +98,11 @@ class Sink:
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802 - aiosmtpd's hook
         session.host_name = hostname
-        draw = self.rng.random()
-        session.refusing = draw < self.refuse_share
-        if self.refuse_share <= draw < self.refuse_share + self.stall_share:
+        with self.lock:
+            self.connections += 1
+            number = self.connections
+        session.refusing = bool(self.refuse_every) and number % self.refuse_every == 1
+        if self.stall_every and not session.refusing and number % self.stall_every == self.stall_every // 2:
             with self.lock:
                 self.stalled += 1
             await asyncio.sleep(self.stall_seconds)

@@ -5,7 +5,8 @@ While the month-end runs, the drill
 - kills (SIGKILL) a random task worker or delivery worker every few seconds (`--kill-every`)
   and starts a new one in its place;
 - restarts PostgreSQL once (`--postgres-restart`, default `pg_ctlcluster 15 main restart`;
-  `--no-postgres-restart` leaves the server alone), when a quarter of the invoices are sent;
+  `--no-postgres-restart` leaves the server alone), when a quarter of the invoices are sent
+  or half the time for faults is over, whichever comes first;
 - has the SMTP sink answer 421 (try again later) to the messages of one connection in five
   and stall another one in five for five seconds before its greeting.
 Leases are short (FAKTURERA_DISTRIBUTION_LEASE_SECONDS=20), so a killed delivery worker's
@@ -175,7 +176,8 @@ def _run(args: argparse.Namespace, started: float) -> list[str]:
         time.sleep(3)
         faults.scheduler = faults.start("scheduler", log=LOG)
         _say(started, f"month-end triggered: the scheduler, {args.workers} task and {args.workers} delivery workers")
-        deadline = time.monotonic() + args.limit
+        triggered = time.monotonic()
+        deadline = triggered + args.limit
         faults_until = deadline - SETTLE_SECONDS
         next_kill = time.monotonic() + args.kill_every
         final = {"sent", "uncertain", "failed", "stopped", "undone"}
@@ -198,7 +200,12 @@ def _run(args: argparse.Namespace, started: float) -> list[str]:
                 next_kill = now + args.kill_every * rng.uniform(0.5, 1.5)
                 if role:
                     _say(started, f"kill -9 a {role} worker; deliveries {states}")
-            if args.postgres_restart and not faults.restarted_postgres and states.get("sent", 0) >= args.n // 4:
+            halfway = now >= faults_until - (faults_until - triggered) / 2
+            if (
+                args.postgres_restart
+                and not faults.restarted_postgres
+                and (states.get("sent", 0) >= args.n // 4 or halfway)
+            ):
                 _say(started, f"restarting PostgreSQL: {args.postgres_restart}")
                 restart = subprocess.run(args.postgres_restart, shell=True, capture_output=True, text=True)  # noqa: S602 - the operator's command
                 faults.restarted_postgres = True
