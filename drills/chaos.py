@@ -9,8 +9,8 @@ While the month-end runs, the drill
   or half the time for faults is over, whichever comes first;
 - has the SMTP sink answer 421 (try again later) to the messages of one connection in five
   and stall another one in five for five seconds before its greeting.
-Leases are short (FAKTURERA_DISTRIBUTION_LEASE_SECONDS=20), so a killed delivery worker's
-claim is swept within the run.
+Leases are short (FAKTURERA_DISTRIBUTION_LEASE_SECONDS=90, above the 60 s a group may take of
+a round), so a killed delivery worker's claim is swept within the run.
 
 When every invoice's delivery has ended (or two minutes before the time limit, `--limit`, 480 s
 from the trigger) it stops the faults, lets the workers finish what is left (at most until the
@@ -69,7 +69,9 @@ def _prepare(server_url: str, database: str) -> str:
             "FAKTURERA_DEBUG": "0",
             "FAKTURERA_SSL_REDIRECT": "0",
             "FAKTURERA_SITE_URL": "http://127.0.0.1",
-            "FAKTURERA_DISTRIBUTION_LEASE_SECONDS": "20",
+            # Short, so a killed worker's claim comes back within the run; longer than a group's
+            # share of a round (DISTRIBUTION_GROUP_SECONDS, 60), so a living worker keeps its claim.
+            "FAKTURERA_DISTRIBUTION_LEASE_SECONDS": "90",
         }
     )
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))

@@ -22,7 +22,7 @@ def test_a_short_month_end_under_kill_9_keeps_every_promise():
     server = urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
     done = subprocess.run(
         [sys.executable, "-m", "drills.chaos", "--n", "2000", "--server-url", server, "--database", "test_chaos_drill",
-         "--no-postgres-restart", "--limit", "200"],
+         "--no-postgres-restart", "--limit", "300"],
         cwd=ROOT, capture_output=True, text=True, timeout=400, check=False,
     )  # fmt: skip
     out = done.stdout
