@@ -15,17 +15,20 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 ONLY ?=
+N ?=
+WORKERS ?=
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install translations chromium run test property bench restore-drill ha-drill lint format
+.PHONY: help install translations chromium run test property bench restore-drill ha-drill chaos lint format
 
 help:
 	@echo "make run     install, migrate, load the demo data, serve http://$(HOST):$(PORT)/ with a task worker"
 	@echo "make test    install and run the whole test suite (PYTEST_ARGS=... passes options to pytest)"
 	@echo "make property  the Peppol property test with many examples (FAKTURERA_PROPERTY_EXAMPLES, default 1000)"
-	@echo "make bench   performance measurements on PostgreSQL (ONLY=issue runs one)"
+	@echo "make bench   performance measurements on PostgreSQL (ONLY=issue runs one; N=... its size; WORKERS=1,2,4 for month_end)"
 	@echo "make restore-drill  pg_dump a live database, restore it into a fresh one, check documents, numbering, login"
 	@echo "make ha-drill  lose the primary database (pg_auto_failover) while invoices are delivered; check nothing is lost"
+	@echo "make chaos   a month-end while workers are killed and PostgreSQL restarts; checked (N=20000)"
 	@echo "make lint    ruff check, ruff format --check and the import layering (lint-imports)"
 
 install:
@@ -71,7 +74,7 @@ property: install translations
 
 bench: install
 	@scripts/postgres-up
-	$(RUN) python -m bench.run $(if $(ONLY),--only $(ONLY))
+	$(RUN) python -m bench.run $(if $(ONLY),--only $(ONLY)) $(if $(N),--n $(N)) $(if $(WORKERS),--workers $(WORKERS))
 
 # Issue 17: backup and restore, proven (drills/restore.py; README, "Backup and restore").
 restore-drill: install translations
@@ -82,6 +85,13 @@ restore-drill: install translations
 # pg_auto_failover with apt-get when missing; runs its own PostgreSQL nodes on 55432-55434.
 ha-drill: install translations
 	$(RUN) python -m drills.ha $(HA_DRILL_ARGS)
+
+# Issue 17: month-end proven under faults (drills/chaos.py; README, "Proven under faults").
+# It restarts the PostgreSQL server once (CHAOS_ARGS=--no-postgres-restart leaves it alone).
+CHAOS_ARGS ?=
+chaos: install translations
+	@scripts/postgres-up
+	$(RUN) python -m drills.chaos $(if $(N),--n $(N)) $(CHAOS_ARGS)
 
 lint: install
 	$(RUN) ruff check

@@ -149,6 +149,12 @@ def _measure_reminders(n: int) -> tuple[int, float, dict[str, str]]:
     return case.n, seconds, case.extra
 
 
+def _measure_month_end(n: int, workers: tuple[int, ...] | None = None) -> list[tuple[int, float, dict[str, str]]]:
+    from bench.month_end import DEFAULT_WORKERS, month_end_measure
+
+    return [(n, seconds, extra) for _count, seconds, extra in month_end_measure(n, workers or DEFAULT_WORKERS)]
+
+
 # name -> (default N, measurement returning (N, seconds) or (N, seconds, {extra figure: value}))
 MEASUREMENTS: dict[str, tuple[int, Callable[[int], tuple[Any, ...]]]] = {
     "issue": (10_000, _measure_issue),
@@ -171,7 +177,15 @@ MEASUREMENTS: dict[str, tuple[int, Callable[[int], tuple[Any, ...]]]] = {
     # One day's reminder run over N overdue invoices of N/5 customers (seconds: the first run;
     # second_s: the same run again, which queues nothing).
     "reminders": (100_000, _measure_reminders),
+    # A whole month-end by the product's own processes (scheduler, task and delivery workers):
+    # N recurring invoices generated, issued, rendered and e-mailed to a loopback SMTP sink, once
+    # with each of --workers (default 1, 2, 4) task and delivery workers; one line per run
+    # (seconds: the trigger to the last message accepted; each stage's window and share; CPU).
+    # 20,000 by default, so the three runs take minutes; --n 100000 --workers 4 is the goal's size.
+    "month_end": (20_000, _measure_month_end),
 }
+# Measurements that run once per worker count (--workers) and return one result per run.
+PER_WORKERS = {"month_end"}
 
 
 def result_line(name: str, n: int, seconds: float, **extra: str) -> str:
@@ -198,6 +212,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=sorted(MEASUREMENTS), help="run one measurement")
     parser.add_argument("--n", type=int, help="override the measurement's size")
+    parser.add_argument(
+        "--workers",
+        type=lambda text: tuple(int(part) for part in text.split(",")),
+        help="month_end: the numbers of task and delivery workers to run with, e.g. 1,2,4 (the default)",
+    )
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
     args = parser.parse_args(argv)
     if not args.database_url.startswith(("postgres://", "postgresql://")):
@@ -228,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     names = [args.only] if args.only else list(MEASUREMENTS)
     for name in names:
         default_n, measure = MEASUREMENTS[name]
+        if name in PER_WORKERS:
+            for n, seconds, extra in measure(args.n or default_n, args.workers):
+                print(result_line(name, n, seconds, **extra), flush=True)
+            continue
         n, seconds, *extra = measure(args.n or default_n)
         print(result_line(name, n, seconds, **(extra[0] if extra else {})), flush=True)
     return 0

@@ -26,19 +26,29 @@ for good: logged with its traceback, listed by `tasks_failed` (the staff page of
 company's failed tasks, `fakturera tasks failed`) and run again by `task_rerun`, which
 starts a new chain at attempt 1. Only the exception's last line is shown there; the
 traceback stays in the row and the log.
+
+Workers that die (kill -9, a lost machine). django-tasks-db leaves the task of a worker
+that died mid-way "running" for ever. Each `fakturera db_worker` therefore holds, on a
+connection of its own, a PostgreSQL advisory lock named after its worker id (its
+lifeline, `Lifeline`) for as long as it lives; the server drops it when the process dies.
+`tasks_abandoned_retry` (a scheduler job, every 30 s) finds running rows whose worker holds
+no lifeline and fails them ("the worker running it stopped"), so the retry policy runs them
+again: tasks are safe to run twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
+import hashlib
 import logging
 import random
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import router, transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db import backend as tasks_db
@@ -222,3 +232,99 @@ def task_rerun(*, task_id: Any, company_id: int | None = None) -> DBTaskResult |
         row.save(update_fields=["args_kwargs"])
     logger.info("task %s %s run again as %s", row.task_path, row.pk, following.pk)
     return following
+
+
+# --- workers that died: their tasks run again ----------------------------------------------------------
+
+# The advisory locks' first key (classid in pg_locks) for the task workers' lifelines: "FK".
+LIFELINE_CLASS = 0x464B
+ABANDONED_GRACE = dt.timedelta(seconds=30)
+WORKER_LOST = "fakturera.core.tasks.WorkerLost"
+
+
+def lifeline_key(worker_id: str) -> int:
+    """The second key of a worker's lifeline lock: 31 bits of its id's SHA-256."""
+    return int.from_bytes(hashlib.sha256(worker_id.encode()).digest()[:4], "big") & 0x7FFFFFFF
+
+
+class Lifeline:
+    """A task worker's advisory lock, held on a connection of its own while the worker lives
+    (PostgreSQL only). `hold()` before each task: a connection lost to a database restart is
+    opened, and the lock taken, again."""
+
+    def __init__(self, worker_id: str, *, using: str = "default") -> None:
+        self.key = lifeline_key(worker_id)
+        self.using = using
+        self.connection: Any = None
+
+    def hold(self) -> None:
+        wrapper = connections[self.using]
+        if wrapper.vendor != "postgresql":
+            return
+        try:
+            if self.connection is not None and not self.connection.closed:
+                self.connection.execute("SELECT 1")
+                return
+        except Exception:
+            self.close()
+        try:
+            self.connection = wrapper.get_new_connection(wrapper.get_connection_params())
+            self.connection.autocommit = True
+            self.connection.execute("SELECT pg_advisory_lock(%s, %s)", (LIFELINE_CLASS, self.key))
+        except Exception as exc:
+            logger.warning("The task worker could not take its lifeline lock: %s", exc)
+            self.close()
+
+    def close(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(Exception):  # closing a broken connection
+                self.connection.close()
+            self.connection = None
+
+
+def _living_workers(using: str) -> set[int]:
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = %s AND objsubid = 2"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            [LIFELINE_CLASS],
+        )
+        return {int(objid) for (objid,) in cursor.fetchall()}
+
+
+def tasks_abandoned_retry(*, now: dt.datetime | None = None, grace: dt.timedelta = ABANDONED_GRACE) -> int:
+    """Fail the running tasks whose worker is gone (no lifeline; started over `grace` ago), so
+    that their retry policy runs them again. Returns how many. PostgreSQL only (elsewhere 0).
+    As many rows as workers at most are running, so they are handled one by one."""
+    using = router.db_for_write(DBTaskResult)
+    if connections[using].vendor != "postgresql":
+        return 0
+    now = now or timezone.now()
+    running = list(
+        DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, started_at__lt=now - grace).values_list(
+            "pk", "worker_ids", "started_at"
+        )
+    )
+    if not running:
+        return 0
+    alive = _living_workers(using)
+    count = 0
+    for pk, worker_ids, started_at in running:
+        if worker_ids and lifeline_key(worker_ids[-1]) in alive:
+            continue
+        # Compare-and-set: a worker that finished it meanwhile keeps its outcome.
+        failed = DBTaskResult.objects.filter(pk=pk, status=TaskResultStatus.RUNNING, started_at=started_at).update(
+            status=TaskResultStatus.FAILED,
+            finished_at=now,
+            exception_class_path=WORKER_LOST,
+            traceback="WorkerLost: the worker running it stopped (killed, or its machine lost)",
+        )
+        if failed:
+            count += 1
+            logger.warning("task %s: its worker %s is gone; tried again", pk, worker_ids[-1] if worker_ids else "?")
+            task_failed(pk, now=now)
+    return count
+
+
+def tasks_abandoned_retry_job() -> str:
+    return f"{tasks_abandoned_retry()} tasks of stopped workers tried again"

@@ -51,6 +51,10 @@ class RecurringInvoice(models.Model):
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES, default="SEK")
     buyer_reference = models.CharField(_("your reference / project number"), max_length=100, blank=True)
     note = models.TextField(_("note on the invoice"), blank=True)
+    # Off: its orders wait for staff to adjust and invoice them. On: generation issues them and
+    # sends them by the customer's channel (services.recurring_orders_issue, a task), month-end
+    # without anyone's click.
+    is_issued_automatically = models.BooleanField(_("issue and send the orders when generated"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     deleted_at = models.DateTimeField(null=True, blank=True)

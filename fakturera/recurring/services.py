@@ -34,9 +34,19 @@ from fakturera.core.bulk import any_of, bulk_update
 from fakturera.core.db import retrying_atomic, run_retrying
 from fakturera.core.errors import DomainError, ErrorCollector
 from fakturera.core.money import CURRENCIES
+from fakturera.core.tasks import enqueue_on_commit
 from fakturera.core.text import check_texts, text_errors
+from fakturera.distribution.models import Purpose
+from fakturera.distribution.services import invoices_send
 from fakturera.invoicing.models import Invoice
-from fakturera.invoicing.services import DraftSpec, LineData, TotalsMemo, clean_lines, invoice_drafts_create_many
+from fakturera.invoicing.services import (
+    DraftSpec,
+    LineData,
+    TotalsMemo,
+    clean_lines,
+    invoice_drafts_create_many,
+    invoices_issue_drafts,
+)
 from fakturera.invoicing.totals import Totals
 from fakturera.parties.models import Company, Customer
 from fakturera.parties.terms import default_discount
@@ -49,7 +59,7 @@ from fakturera.recurring.schedule import (
     plan_orders,
 )
 
-HEADER_FIELDS = {"description", "currency", "buyer_reference", "note"}
+HEADER_FIELDS = {"description", "currency", "buyer_reference", "note", "is_issued_automatically"}
 LINE_FIELDS = {
     "id", "product", "description", "quantity", "unit", "unit_price", "vat_category", "vat_rate", "account_code",
     "pricing", "frequency", "factor", "next_on",
@@ -466,9 +476,16 @@ def _lock_due(company: Company | None, today: dt.date, after: int) -> list[dict[
         candidates = candidates.filter(company=company)
     locked = candidates.order_by("pk").select_for_update(skip_locked=True)
     return list(
-        locked.values("pk", "company_id", "customer_id", "currency", "buyer_reference", "note", "description")[
-            :GENERATE_BATCH
-        ]
+        locked.values(
+            "pk",
+            "company_id",
+            "customer_id",
+            "currency",
+            "buyer_reference",
+            "note",
+            "description",
+            "is_issued_automatically",
+        )[:GENERATE_BATCH]
     )
 
 
@@ -559,6 +576,37 @@ def _generate_batch(batch: list[dict[str, Any]], today: dt.date, actor: Any, res
     bulk_update(RecurringLine, ("next_on",), moved)
     result.orders += len(orders)
     result.order_ids += order_ids
+    automatic: dict[int, list[int]] = defaultdict(list)
+    for (ri, _made), order_id in zip(orders, order_ids, strict=True):
+        if ri["is_issued_automatically"]:
+            automatic[ri["company_id"]].append(order_id)
+    if automatic:
+        from fakturera.recurring.tasks import recurring_orders_issue_automatically
+
+        # In the batch's transaction (core.tasks): orders generated are orders to be issued, never lost.
+        for company_id, ids in automatic.items():
+            enqueue_on_commit(recurring_orders_issue_automatically, company_id, ids, company_id=company_id)
+
+
+@retrying_atomic
+def recurring_orders_issue(*, company: Company, order_ids: Sequence[int], actor: Any = None) -> int:
+    """Issue generated orders of recurring invoices that issue automatically, and queue them
+    for delivery by each customer's channel, in one transaction (so a run killed half-way did
+    neither). Orders issued meanwhile (by staff, or by this run before) are left out; returns
+    how many were issued. Without an active channel they are issued all the same, and sent
+    from the invoice list once distribution is set up (as an interest invoice is)."""
+    try:
+        issued = invoices_issue_drafts(company=company, actor=actor, invoice_ids=order_ids)
+    except DomainError as refused:
+        if refused.code != "nothing_to_issue":
+            raise
+        return 0
+    try:
+        invoices_send(company=company, actor=actor, invoice_ids=[out.pk for out in issued], purpose=Purpose.INVOICE)
+    except DomainError as refused:
+        if refused.code != "no_channel":
+            raise
+    return len(issued)
 
 
 # --- notices ----------------------------------------------------------------------------------------------

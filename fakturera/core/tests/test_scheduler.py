@@ -211,6 +211,7 @@ def test_the_apps_register_their_jobs_in_installed_apps_order():
     assert list(jobs) == [
         "rate limit counters purge",
         "scheduler runs purge",
+        "tasks of stopped workers",
         "webhook deliveries due",
         "idempotency records past their keep time",
         "recurring invoices due",
@@ -221,6 +222,8 @@ def test_the_apps_register_their_jobs_in_installed_apps_order():
     ]
     assert jobs["rate limit counters purge"].target == "fakturera.core.ratelimit:purge_expired"
     assert jobs["scheduler runs purge"].target == "fakturera.core.scheduler:runs_purge"
+    assert jobs["tasks of stopped workers"].target == "fakturera.core.tasks:tasks_abandoned_retry_job"
+    assert jobs["tasks of stopped workers"].every == dt.timedelta(seconds=30)
     assert jobs["webhook deliveries due"].target == "fakturera.webhooks.services:deliveries_sweep"
     assert jobs["webhook deliveries due"].every == dt.timedelta(minutes=1)
     assert jobs["idempotency records past their keep time"].target == "fakturera.api.idempotency:records_purge"

@@ -22,6 +22,7 @@ from django_tasks_db.management.commands import db_worker as library
 
 from fakturera.core import logs
 from fakturera.core.db import is_unavailable
+from fakturera.core.tasks import Lifeline
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,10 @@ class Worker(library.Worker):
         time.sleep(random.uniform(0.5, 1.0) * min(MAX_PAUSE, 2.0 ** (attempt - 1)))  # noqa: S311 - jitter
 
     def run(self) -> None:
+        # Held while this process lives: a task it leaves running when killed is run again
+        # (core/tasks.py, "Workers that die").
+        self.lifeline = Lifeline(self.worker_id)
+        self.lifeline.hold()
         attempt = 0
         while True:
             try:
@@ -46,6 +51,7 @@ class Worker(library.Worker):
                 self._pause(attempt)
 
     def run_task(self, db_task_result: Any) -> None:
+        self.lifeline.hold()  # taken again if a database restart dropped it
         meta = db_task_result.args_kwargs if isinstance(db_task_result.args_kwargs, dict) else {}
         try:
             # The task's company (enqueue_on_commit's company_id) on every line it logs (core/logs.py).
