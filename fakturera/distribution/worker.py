@@ -111,17 +111,19 @@ def deliveries_claim(*, limit: int = CLAIM_SIZE, now: dt.datetime | None = None)
     neither waits for the other."""
     now = now or timezone.now()
     table = connection.ops.quote_name(Delivery._meta.db_table)
-    lock = " FOR UPDATE OF d SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
-    # Only the model's own table name is formatted in; every value is a parameter.
-    sql = (
-        f"SELECT d.id FROM {table} d JOIN ("  # noqa: S608
-        f"  SELECT id, ROW_NUMBER() OVER (PARTITION BY company_id ORDER BY next_attempt_at, id) AS turn"
-        f"  FROM {table} WHERE state = %s AND next_attempt_at <= %s"
-        f") r ON r.id = d.id WHERE d.state = %s ORDER BY r.turn, d.next_attempt_at, d.id LIMIT %s{lock}"
-    )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, [DeliveryState.QUEUED, now, DeliveryState.QUEUED, limit])
-        ids = [row[0] for row in cursor.fetchall()]
+        if connection.features.has_select_for_update_skip_locked:
+            ids = _claim_locked(cursor, table, limit=limit, now=now)
+        else:
+            # Only the model's own table name is formatted in; every value is a parameter.
+            cursor.execute(
+                f"SELECT d.id FROM {table} d JOIN ("  # noqa: S608
+                f"  SELECT id, ROW_NUMBER() OVER (PARTITION BY company_id ORDER BY next_attempt_at, id) AS turn"
+                f"  FROM {table} WHERE state = %s AND next_attempt_at <= %s"
+                f") r ON r.id = d.id WHERE d.state = %s ORDER BY r.turn, d.next_attempt_at, d.id LIMIT %s",
+                [DeliveryState.QUEUED, now, DeliveryState.QUEUED, limit],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
         if ids:
             move_deliveries(
                 ids=ids,
@@ -133,6 +135,36 @@ def deliveries_claim(*, limit: int = CLAIM_SIZE, now: dt.datetime | None = None)
                 accepted_at=None,
             )
     return ids
+
+
+# Candidates read per claim, for the rows other workers hold locked (skipped) to leave enough.
+CANDIDATES_PER_CLAIM = 4
+
+
+def _claim_locked(cursor: Any, table: str, *, limit: int, now: dt.datetime) -> list[int]:
+    """PostgreSQL: the round-robin order read first without a lock or a join (a scan, a sort and
+    a window, whatever the planner believes of the table), then those candidates locked in that
+    order through their primary key, SKIP LOCKED. One statement joining the window to the table
+    was planned as a nested loop when the statistics were older than a month-end's queue (one row
+    expected, a hundred thousand found): a claim took minutes."""
+    cursor.execute(
+        f"SELECT id FROM ("  # noqa: S608 - only the model's own table name is formatted in
+        f"  SELECT id, next_attempt_at,"
+        f"    ROW_NUMBER() OVER (PARTITION BY company_id ORDER BY next_attempt_at, id) AS turn"
+        f"  FROM {table} WHERE state = %s AND next_attempt_at <= %s"
+        f") r ORDER BY turn, next_attempt_at, id LIMIT %s",
+        [DeliveryState.QUEUED, now, limit * CANDIDATES_PER_CLAIM],
+    )
+    candidates = [row[0] for row in cursor.fetchall()]
+    if not candidates:
+        return []
+    cursor.execute(
+        f"SELECT d.id FROM unnest(%s::bigint[]) WITH ORDINALITY AS c(id, turn)"  # noqa: S608
+        f" JOIN {table} d ON d.id = c.id WHERE d.state = %s"
+        f" ORDER BY c.turn LIMIT %s FOR UPDATE OF d SKIP LOCKED",
+        [candidates, DeliveryState.QUEUED, limit],
+    )
+    return [row[0] for row in cursor.fetchall()]
 
 
 def deliveries_work(*, limit: int = CLAIM_SIZE, now: dt.datetime | None = None) -> Round:
