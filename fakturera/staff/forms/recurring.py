@@ -18,7 +18,7 @@ from fakturera.recurring.models import Frequency, NoticeKind, Pricing, Recurring
 from fakturera.staff.forms.basis import DATE_WIDGET, IdListField, LineFields, vat_value
 from fakturera.staff.pickers import PickerField
 
-HEADER_NAMES = ("description", "currency", "buyer_reference", "note")
+HEADER_NAMES = ("description", "currency", "buyer_reference", "note", "is_issued_automatically")
 
 
 class RecurringForm(TextCheckedForm):
@@ -34,6 +34,11 @@ class RecurringForm(TextCheckedForm):
     currency = forms.CharField(label=_("Currency"), max_length=3, widget=forms.Select(choices=CURRENCY_CHOICES))
     buyer_reference = forms.CharField(label=_("Your reference / project number"), max_length=100, required=False)
     note = forms.CharField(label=_("Note on the invoice"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    is_issued_automatically = forms.BooleanField(
+        label=_("Issue and send the invoices when generated"),
+        required=False,
+        help_text=_("Without it, the generated orders wait under Orders to invoice for you to issue them."),
+    )
 
     def __init__(
         self, *args: Any, company: Company, recurring_invoice: RecurringInvoice | None = None, **kwargs: Any

@@ -133,6 +133,28 @@ def test_create_from_the_customer_card_with_two_lines(company):
     ]
 
 
+def test_the_head_chooses_to_issue_and_send_the_generated_invoices_and_can_take_it_back(company):
+    client, _user = staff_client(company)
+    anna = PersonFactory(company=company)
+    page = client.get(reverse("staff:recurring_create") + f"?customer={anna.pk}")
+    assert 'name="is_issued_automatically"' in page.content.decode()
+
+    client.post(
+        reverse("staff:recurring_create"),
+        _form_data(anna.pk, [{"description": "Webbhotell", "unit_price": "199"}], is_issued_automatically="on"),
+    )
+    created = RecurringInvoice.objects.get()
+    assert created.is_issued_automatically is True
+
+    edit = client.get(reverse("staff:recurring_edit", args=[created.pk]))
+    assert edit.context["form"]["is_issued_automatically"].value() is True
+    data = _form_data(None, [{"description": "Webbhotell", "unit_price": "199"}])
+    data.update({"lines-0-id": str(created.lines.get().pk), "lines-INITIAL_FORMS": "1"})
+    client.post(reverse("staff:recurring_edit", args=[created.pk]), data)
+    created.refresh_from_db()
+    assert created.is_issued_automatically is False
+
+
 def test_preview_over_htmx_shows_twelve_months_and_saves_nothing(company):
     client, _user = staff_client(company)
     anna = PersonFactory(company=company)
