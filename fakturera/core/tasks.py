@@ -270,7 +270,14 @@ class Lifeline:
         try:
             self.connection = wrapper.get_new_connection(wrapper.get_connection_params())
             self.connection.autocommit = True
-            self.connection.execute("SELECT pg_advisory_lock(%s, %s)", (LIFELINE_CLASS, self.key))
+            # Never waits: a worker whose key another session still holds (a connection of a
+            # worker that died and is not yet gone, the same id twice) works on without a lock of
+            # its own rather than hanging; that holder keeps its tasks counted as living.
+            taken = self.connection.execute(
+                "SELECT pg_try_advisory_lock(%s, %s)", (LIFELINE_CLASS, self.key)
+            ).fetchone()[0]
+            if not taken:
+                logger.warning("The task worker's lifeline lock is held by another session; it works on without.")
         except Exception as exc:
             logger.warning("The task worker could not take its lifeline lock: %s", exc)
             self.close()
