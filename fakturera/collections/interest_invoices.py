@@ -146,7 +146,8 @@ def interest_charges_record(
     settings = collection_settings_of(company=company)
     if settings.interest_invoice_mode == InterestInvoiceMode.NEVER:
         return []
-    claims = [claim for claim in paid_claims(company_id=company_id, invoice_ids=invoice_ids, late_only=True) if _was_late(claim)]
+    paid = paid_claims(company_id=company_id, invoice_ids=invoice_ids, late_only=True)
+    claims = [claim for claim in paid if _was_late(claim)]
     if not claims:
         return []
     ids = [claim.invoice_id for claim in claims]
