@@ -302,9 +302,16 @@ class OverdueNotice(models.Model):
     invoice, unique in the database, so the event is published once whatever runs or jobs
     meet (collections.overdue)."""
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # A reminder run finds a hundred thousand at once: as the reminders' (Reminder), the company
+    # and customer have no database constraint (checked at commit, a lookup and a row lock each);
+    # the invoice's keeps its. Django still cascades on delete.
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     invoice = models.OneToOneField(Invoice, on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     due_on = models.DateField(_("due date"))
     found_on = models.DateField(_("found overdue"))
     # The finding run's time: the rows it inserted (the others' inserts are skipped by the key).

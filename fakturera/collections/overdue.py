@@ -1,8 +1,9 @@
 """`invoice.overdue`: each invoice found overdue and unpaid for the first time is announced once
-(DESIGN.md, "Overdue"). The reminder run and the daily job both ask; the unique key of
-`OverdueNotice` (one row per invoice) makes "once" the database's promise: the rows are
-inserted in bulk with conflicts skipped, and only the rows this call inserted (known by its own
-`found_at`) are announced. Two calls at once announce each invoice once."""
+(DESIGN.md, "Overdue"). The reminder run and the daily job both ask. The calls of one company
+take turns (a lock held for the call's transaction, core.db.one_at_a_time): holding it, a call
+reads which invoices have a notice, inserts the rest in bulk and announces them. The unique key
+of `OverdueNotice` (one row per invoice) stays the backstop: a row inserted twice rolls the call
+back whole. Two calls at once announce each invoice once."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from django.utils import timezone
 
 from fakturera.collections.events import INVOICE_OVERDUE
 from fakturera.collections.models import OverdueNotice
-from fakturera.core.bulk import any_of, bulk_insert_new
+from fakturera.core.bulk import any_of, bulk_insert
+from fakturera.core.db import one_at_a_time
 from fakturera.core.events import publish
 from fakturera.parties.models import Company
 from fakturera.payments.selectors import Overdue, overdue_receivables
@@ -28,7 +30,7 @@ def overdue_record(
     """Record the company's invoices overdue and unpaid on `on` that were never found so before,
     and publish `invoice.overdue` for them, in one transaction. `claims`: payments' overdue
     receivables when the caller has read them already (the run). A fixed number of statements
-    whatever the number: one read of the notices, one bulk insert, one read of what it inserted.
+    whatever the number: one read of the notices, one bulk insert.
     Returns the invoices announced."""
     now = now or timezone.now()
     if claims is None:
@@ -36,6 +38,7 @@ def overdue_record(
     if not claims:
         return []
     with transaction.atomic():
+        one_at_a_time(f"overdue-record:{company_id}")
         known = set(
             OverdueNotice.objects.filter(
                 any_of(OverdueNotice, [c.invoice_id for c in claims], "invoice_id"), company_id=company_id
@@ -44,15 +47,12 @@ def overdue_record(
         fresh = [c for c in claims if c.invoice_id not in known]
         if not fresh:
             return []
-        bulk_insert_new(
+        bulk_insert(
             OverdueNotice,
             ("company_id", "invoice_id", "customer_id", "due_on", "found_on", "found_at"),
             ((company_id, c.invoice_id, c.customer_id, c.due_on, on, now) for c in fresh),
         )
-        ours = set(
-            OverdueNotice.objects.filter(company_id=company_id, found_at=now).values_list("invoice_id", flat=True)
-        )
-        announced = [c for c in fresh if c.invoice_id in ours]
+        announced = fresh
         if announced:
             publish(
                 INVOICE_OVERDUE,

@@ -3,11 +3,14 @@ read only), and queueing their reminders through distribution (`reminders_run`),
 and the "Send reminders" page alike (DESIGN.md, "The run").
 
 Idempotent by construction: a reminder is a row per (invoice, level), unique in the database.
-The run inserts the rows of the levels due (an insert that meets the key is skipped), moves the
-failed and undone rows of those levels back to queued (a compare-and-set: two runs move a row
-once), and then sends exactly the rows it inserted or moved, known by its own `queued_at`. A
-second run the same day finds every level given; two runs at once send each reminder once;
-a run after a missed week sends each invoice's one due level (rules.next_level_due).
+The runs of one company take turns (a lock held for the run's transaction). Holding it, a run
+leaves out the levels a row already holds (given by a run since its assessment), moves the
+failed and undone rows of its levels back to queued (a compare-and-set), sends what is left
+through distribution, and then inserts the new rows as they ended: queued with their delivery,
+failed with why, sent when the level is a task only. The unique key stays the backstop: a row
+inserted twice rolls the whole run back, nothing sent. A second run the same day finds every
+level given; two runs at once send each reminder once; a run after a missed week sends each
+invoice's one due level (rules.next_level_due).
 
 Payments first: an invoice is overdue only while payments says money is open after its due
 date (payments.selectors.overdue_receivables); an invoice whose customer may have paid into the
@@ -44,8 +47,8 @@ from fakturera.collections.selectors import (
     policies_of,
 )
 from fakturera.collections.states import COUNTING_STATES, ReminderState, TaskMode
-from fakturera.core.bulk import any_of, bulk_insert_new, bulk_update
-from fakturera.core.db import run_retrying
+from fakturera.core.bulk import any_of, bulk_insert_returning_ids, bulk_update
+from fakturera.core.db import one_at_a_time, run_retrying
 from fakturera.core.events import publish
 from fakturera.distribution.models import Purpose
 from fakturera.distribution.selectors import delivery_ids_by_invoice, sendings
@@ -364,19 +367,19 @@ def reminders_run(
 
 
 def _queue(company: Company, actor: Any, assessment: Assessment, result: RunResult, *, now: dt.datetime) -> None:
+    """Send the due levels no other run gave, then write their rows as they ended: queued with
+    their delivery, failed with why, or sent (a level of a task only). One run of a company at a
+    time (core.db.one_at_a_time), so what it finds not given is its own to give."""
     result.batch_ids = []  # run again from the start when the database aborted the transaction
-    ours = _claim_rows(company, assessment.due, now=now, on=assessment.on)
+    one_at_a_time(f"reminders-run:{company.pk}")
+    fresh, again = _not_given(company, assessment.due, now=now, on=assessment.on)
+    ours = [*fresh, *again.values()]
     if not ours:
         return
-    dues = {(due.claim.invoice_id, due.level.number): due for due in assessment.due}
     letters: dict[str, list[int]] = defaultdict(list)
-    tasks_only: list[int] = []
-    for invoice_id, level in ours:
-        due = dues[(invoice_id, level)]
+    for due in ours:
         if due.has_letter:
-            letters[due.level.channel].append(invoice_id)
-        else:
-            tasks_only.append(invoice_id)
+            letters[due.level.channel].append(due.claim.invoice_id)
     failed: dict[int, str] = {}
     queued = 0
     for channel, ids in sorted(letters.items()):
@@ -386,26 +389,40 @@ def _queue(company: Company, actor: Any, assessment: Assessment, result: RunResu
         result.batch_ids.append(batch.pk)
         queued += batch.queued_count
         for invoice_id, why in batch.not_sent.items():
-            failed[invoice_id] = str(why)
-    rows = {invoice_id: pk for (invoice_id, _level), pk in ours.items()}
-    if queued:
-        delivered = delivery_ids_by_invoice(batch_ids=result.batch_ids)
-        bulk_update(Reminder, ("delivery_id",), [(rows[i], d) for i, d in delivered if i in rows])
-    if failed:
+            failed[invoice_id] = str(why)[:500]
+    delivered = dict(delivery_ids_by_invoice(batch_ids=result.batch_ids)) if queued else {}
+
+    def ended(due: Due) -> tuple[str, int | None, dt.datetime | None, str]:
+        """(state, delivery id, sent at, error) of a reminder just given."""
+        invoice_id = due.claim.invoice_id
+        if not due.has_letter:
+            return ReminderState.SENT, None, now, ""
+        if invoice_id in failed:
+            return ReminderState.FAILED, None, None, failed[invoice_id]
+        return ReminderState.QUEUED, delivered.get(invoice_id), None, ""
+
+    ids = bulk_insert_returning_ids(
+        Reminder,
+        ("company_id", "invoice_id", "customer_id", "level", "assessed_on", "queued_at", "currency", *FIGURES,
+         "state", "delivery_id", "sent_at", "error"),
+        [
+            (company.pk, d.claim.invoice_id, d.claim.customer_id, d.level.number, assessment.on, now,
+             d.claim.currency, *_figures(d).values(), *ended(d))
+            for d in fresh
+        ],
+    )  # fmt: skip
+    if again:
         bulk_update(
             Reminder,
-            ("state", "error"),
-            [(rows[i], ReminderState.FAILED, why[:500]) for i, why in failed.items() if i in rows],
-            only_if={"state": ReminderState.QUEUED},
+            ("state", "delivery_id", "sent_at", "error"),
+            [(pk, *ended(due)) for pk, due in again.items()],
+            only_if={"queued_at": now},
         )
-    if tasks_only:
-        Reminder.objects.filter(any_of(Reminder, [rows[i] for i in tasks_only])).update(
-            state=ReminderState.SENT, sent_at=now
-        )
+    reminder_ids = [*ids, *again]
     result.queued = queued
-    result.tasks = len(tasks_only)
+    result.tasks = sum(1 for due in ours if not due.has_letter)
     result.not_sent = failed
-    given = [(invoice_id, level) for invoice_id, level in ours if invoice_id not in failed]
+    given = [(pk, due) for pk, due in zip(reminder_ids, ours, strict=True) if due.claim.invoice_id not in failed]
     if given:
         publish(
             REMINDERS_QUEUED,
@@ -413,14 +430,14 @@ def _queue(company: Company, actor: Any, assessment: Assessment, result: RunResu
             actor_id=actor_id_of(actor),
             reminders=[
                 {
-                    "reminder_id": ours[key],
-                    "invoice_id": key[0],
-                    "customer_id": dues[key].claim.customer_id,
-                    "level": key[1],
-                    "task_mode": dues[key].level.task_mode,
-                    "is_last_level": dues[key].is_last_level,
+                    "reminder_id": pk,
+                    "invoice_id": due.claim.invoice_id,
+                    "customer_id": due.claim.customer_id,
+                    "level": due.level.number,
+                    "task_mode": due.level.task_mode,
+                    "is_last_level": due.is_last_level,
                 }
-                for key in given
+                for pk, due in given
             ],
         )
 
@@ -449,56 +466,37 @@ FIGURES = (
 )
 
 
-def _claim_rows(company: Company, due: list[Due], *, now: dt.datetime, on: dt.date) -> dict[tuple[int, int], int]:
-    """Insert the due levels' rows (those already there are skipped by the unique key) and move
-    the failed or undone ones back to queued, all stamped with this run's time; the rows so
-    stamped are this run's to send: (invoice, level) -> row id."""
+def _not_given(company: Company, due: list[Due], *, now: dt.datetime, on: dt.date) -> tuple[list[Due], dict[int, Due]]:
+    """The due levels this run gives, under the run's lock: the new ones no row holds yet (another
+    run may have given them since the assessment), and the failed or undone rows moved back to
+    queued by one compare-and-set, given today's figures (row id -> due)."""
     fresh = [d for d in due if d.retry_id is None]
-    bulk_insert_new(
-        Reminder,
-        ("company_id", "invoice_id", "customer_id", "level", "state", "assessed_on", "queued_at", "currency", *FIGURES),
-        (
-            (
-                company.pk,
-                d.claim.invoice_id,
-                d.claim.customer_id,
-                d.level.number,
-                ReminderState.QUEUED,
-                on,
-                now,
-                d.claim.currency,
-                *_figures(d).values(),
-            )
-            for d in fresh
-        ),
+    if fresh:
+        taken = set(
+            Reminder.objects.filter(
+                Q(company=company) & any_of(Reminder, sorted({d.claim.invoice_id for d in fresh}), "invoice_id")
+            ).values_list("invoice_id", "level")
+        )
+        if taken:
+            fresh = [d for d in fresh if (d.claim.invoice_id, d.level.number) not in taken]
+    retries = {d.retry_id: d for d in due if d.retry_id is not None}
+    if not retries:
+        return fresh, {}
+    Reminder.objects.filter(
+        Q(company=company, state__in=(ReminderState.FAILED, ReminderState.UNDONE)) & any_of(Reminder, list(retries))
+    ).update(
+        state=ReminderState.QUEUED,
+        attempt=F("attempt") + 1,
+        queued_at=now,
+        assessed_on=on,
+        delivery=None,
+        error="",
     )
-    again = [d for d in due if d.retry_id is not None]
-    if again:
-        # Failed or undone: queued again by one compare-and-set (a row another run took is not
-        # taken twice), then given today's figures.
+    moved = set(
         Reminder.objects.filter(
-            Q(company=company, state__in=(ReminderState.FAILED, ReminderState.UNDONE))
-            & any_of(Reminder, [d.retry_id for d in again if d.retry_id is not None])
-        ).update(
-            state=ReminderState.QUEUED,
-            attempt=F("attempt") + 1,
-            queued_at=now,
-            assessed_on=on,
-            delivery=None,
-            error="",
-        )
-        bulk_update(
-            Reminder,
-            FIGURES,
-            [(d.retry_id, *_figures(d).values()) for d in again],
-            only_if={"queued_at": now, "state": ReminderState.QUEUED},
-        )
-    wanted = {(d.claim.invoice_id, d.level.number) for d in due}
-    return {
-        (invoice_id, level): pk
-        for pk, invoice_id, level in Reminder.objects.filter(
-            Q(company=company, queued_at=now, state=ReminderState.QUEUED)
-            & any_of(Reminder, sorted({d.claim.invoice_id for d in due}), "invoice_id")
-        ).values_list("pk", "invoice_id", "level")
-        if (invoice_id, level) in wanted
-    }
+            Q(company=company, queued_at=now, state=ReminderState.QUEUED) & any_of(Reminder, list(retries))
+        ).values_list("pk", flat=True)
+    )
+    again = {pk: d for pk, d in retries.items() if pk in moved}
+    bulk_update(Reminder, FIGURES, [(pk, *_figures(d).values()) for pk, d in again.items()])
+    return fresh, again

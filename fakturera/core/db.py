@@ -29,6 +29,7 @@ import logging
 import random
 import sqlite3
 import time
+import zlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -124,3 +125,17 @@ def retrying_atomic(function: F | None = None, *, using: str = DEFAULT_DB_ALIAS,
         return wrapper  # type: ignore[return-value]
 
     return decorate(function) if function is not None else decorate
+
+
+def one_at_a_time(name: str, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Hold `name` until the current transaction ends: a second transaction asking for the same
+    name waits for the first to commit or roll back (PostgreSQL: a transaction-level advisory lock
+    on the name's CRC-32). On SQLite every writing transaction already holds the one write lock
+    from its start (settings: transaction_mode IMMEDIATE), so there is nothing to take."""
+    connection = transaction.get_connection(using)
+    if not connection.in_atomic_block:
+        raise RuntimeError("one_at_a_time holds its lock for a transaction: call it inside one")
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(name.encode())])

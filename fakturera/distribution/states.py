@@ -165,19 +165,26 @@ def move_sending(moves: Sequence[SendingMove], *, expected: str, actor: Any, at:
                 % {"from": SendingStatus(expected).label, "to": SendingStatus(move.to).label}
             )
         groups.setdefault((move.to, tuple(name for name, _value in move.fields)), []).append(move)
-    if expected == SendingStatus.UNSENT:
-        # An invoice that was never sent has no row yet (it reads as unsent): add them, so the
-        # compare-and-set below finds every invoice.
-        bulk_insert_new(InvoiceSending, ("invoice_id",), [(move.invoice_id,) for move in moves])
     changed = 0
-    for (to, names), group in groups.items():
-        changed += bulk_update(
-            InvoiceSending,
-            list(names),
-            [(move.invoice_id, *(value for _name, value in move.fields)) for move in group],
-            same={"status": to},
-            only_if={"status": expected},
-        )
+    if expected == SendingStatus.UNSENT:
+        # An invoice that was never sent has no row yet (it reads as unsent): its row is inserted
+        # as it ends up (conflicts skipped). The compare-and-set below then moves the rows that
+        # were there, still unsent; one just inserted is in its new status already, not touched.
+        for (to, names), group in groups.items():
+            changed += bulk_insert_new(
+                InvoiceSending,
+                ("invoice_id", "status", *names),
+                [(move.invoice_id, to, *(value for _name, value in move.fields)) for move in group],
+            )
+    if changed < len(moves):
+        for (to, names), group in groups.items():
+            changed += bulk_update(
+                InvoiceSending,
+                list(names),
+                [(move.invoice_id, *(value for _name, value in move.fields)) for move in group],
+                same={"status": to},
+                only_if={"status": expected},
+            )
     if changed != len(moves):
         raise StateConflict(_("Someone else changed these invoices at the same time; reload and try again."))
     actor_id = actor_id_of(actor)

@@ -16,7 +16,6 @@ import gc
 import hashlib
 import queue
 import threading
-import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -24,10 +23,9 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from django.db import connection
 from django.utils.translation import gettext as _
 
-from fakturera.core.db import retrying_atomic
+from fakturera.core.db import one_at_a_time, retrying_atomic
 from fakturera.core.errors import DomainError
 from fakturera.invoicing.history import actor_id_of
 from fakturera.parties.models import Company
@@ -316,11 +314,8 @@ def _company_for(run: _Run, account: str, scheme: AccountScheme | None, also: Se
 
 def _start(run: _Run, *, actor_id: int | None, filename: str, via: str, sha256: str, size: int) -> None:
     assert run.company is not None
-    if connection.vendor == "postgresql":
-        # One import of a company at a time: the second waits, then finds the keys booked.
-        key = zlib.crc32(f"payments-import:{run.company.pk}".encode())
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    # One import of a company at a time: the second waits, then finds the keys booked.
+    one_at_a_time(f"payments-import:{run.company.pk}")
     run.record = PaymentImport.objects.create(
         company=run.company,
         created_by_id=actor_id,

@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -363,16 +363,25 @@ def billing_tasks_open(*, company_id: int, invoice_ids: Sequence[int], actor_id:
     return tasks_open(company_id=company_id, specs=specs, actor_id=actor_id, skip_existing=False)
 
 
-def _invoices_with_managers(company_id: int, invoice_ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
+def _invoices_with_managers(
+    company_id: int, invoice_ids: Sequence[int], *, tasks_for: Sequence[int] | None = None
+) -> dict[int, tuple[Any, ...]]:
     """Invoice id -> (customer id, customer name, its manager if they work for the company, else
-    None, number, seller, total, currency), in one query."""
+    None, number, seller, total, currency), in one query. With `tasks_for`, the invoices of
+    `invoice_ids` outside it are read only when their customer has a relationship manager (a
+    reminder run's hundred thousand letters ask for no task: only the managed are notified)."""
     is_staff = Exists(
         CompanyUser.objects.filter(
             company_id=OuterRef("company_id"), user_id=OuterRef("customer__relationship_manager")
         )
     )
+    wanted = Q()
+    if tasks_for is not None:
+        wanted = Q(customer__relationship_manager__isnull=False)
+        if tasks_for:
+            wanted |= any_of(Invoice, sorted(set(tasks_for)))
     rows = (
-        Invoice.objects.filter(any_of(Invoice, sorted(set(invoice_ids))), company_id=company_id)
+        Invoice.objects.filter(any_of(Invoice, sorted(set(invoice_ids))), wanted, company_id=company_id)
         .annotate(is_staff=is_staff)
         .values_list("pk", "customer_id", "customer__name", "customer__relationship_manager_id", "is_staff",
                      "number", "seller", "total_amount", "currency")
@@ -396,7 +405,11 @@ def reminder_levels_reached(
     if not reminders:
         return [], 0
     today = today or timezone.localdate()
-    invoices = _invoices_with_managers(company_id, [r["invoice_id"] for r in reminders])
+    invoices = _invoices_with_managers(
+        company_id,
+        [r["invoice_id"] for r in reminders],
+        tasks_for=[r["invoice_id"] for r in reminders if r.get("task_mode") in ("beside", "instead")],
+    )
     specs, notes = [], []
     for reminder in reminders:
         found = invoices.get(reminder["invoice_id"])
