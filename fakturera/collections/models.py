@@ -302,13 +302,14 @@ class OverdueNotice(models.Model):
     invoice, unique in the database, so the event is published once whatever runs or jobs
     meet (collections.overdue)."""
 
-    # A reminder run finds a hundred thousand at once: as the reminders' (Reminder), the company
-    # and customer have no database constraint (checked at commit, a lookup and a row lock each);
-    # the invoice's keeps its. Django still cascades on delete.
+    # A reminder run finds a hundred thousand at once, and a notice is only a mark that the
+    # invoice was announced: no database constraint (PostgreSQL checked each row's company,
+    # customer and invoice at commit, a lookup and a row lock each: 1 s of a 100,000-reminder run).
+    # The invoice's unique index stays (the "once"); Django still cascades on delete.
     company = models.ForeignKey(
         Company, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
-    invoice = models.OneToOneField(Invoice, on_delete=models.CASCADE, related_name="+")
+    invoice = models.OneToOneField(Invoice, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )

@@ -9,8 +9,9 @@ worker finds it in the table). Delivery itself is worker.py.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+import os
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -344,6 +345,7 @@ def _queue(
             made = addresses[id(recipient)] = (recipient, _delivery_address(recipient))
         return made[1]
 
+    keys = idempotency_keys(len(sendable))
     for invoice in sendable:
         fact = facts[invoice.pk]
         found = route(
@@ -372,7 +374,7 @@ def _queue(
                 sending.status,
                 sending.reminder_count,
                 sending.reminded_on,
-                uuid.uuid4(),
+                next(keys),
             )
         )
         params: dict[str, Any] = {"channel": found.channel, "recipient": recipient}
@@ -393,7 +395,7 @@ def _queue(
     # COPY, not the ORM's insert: a reminder run queues a hundred thousand at once.
     bulk_insert(Delivery, DELIVERY_COLUMNS, deliveries)
     for expected, group in moves.items():
-        move_sending(group, expected=expected, actor=actor, at=now)
+        move_sending(group, expected=expected, actor=actor, at=now, company_id=company.pk)
     if not_sent:
         actor_id = actor_id_of(actor)
         history_add_many(
@@ -419,6 +421,18 @@ def _queue(
     # What the caller may tell at once (the history holds the same): invoice id -> why not.
     batch.not_sent = dict(not_sent)
     return batch
+
+
+def idempotency_keys(count: int) -> Iterator[str]:
+    """`count` random (version 4) UUIDs as text, from one read of the system's random source: a
+    reminder run queues a hundred thousand deliveries, and uuid4() one by one took 0.3 s of it."""
+    random = os.urandom(16 * count)
+    for start in range(0, 16 * count, 16):
+        value = bytearray(random[start : start + 16])
+        value[6] = (value[6] & 0x0F) | 0x40  # version 4
+        value[8] = (value[8] & 0x3F) | 0x80  # the RFC 4122 variant
+        text = value.hex()
+        yield f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 # What sending reads of the invoices it routes (with the customer's preferred channel) and,

@@ -13,6 +13,7 @@ writes its history events, in one insert through invoicing's history.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -147,11 +148,19 @@ class SendingMove:
     fields: tuple[tuple[str, Any], ...] = ()
 
 
-def move_sending(moves: Sequence[SendingMove], *, expected: str, actor: Any, at: dt.datetime | None = None) -> None:
+def move_sending(
+    moves: Sequence[SendingMove],
+    *,
+    expected: str,
+    actor: Any,
+    at: dt.datetime | None = None,
+    company_id: int | None = None,
+) -> None:
     """Move many invoices' sending status at once, each from `expected`: one compare-and-set
     update per target and field set, and the history events in one insert. Raises
     StateConflict (and the caller's transaction rolls back) when any invoice was not in
-    `expected` any more. Deliveries move thousands of invoices a second: no row-by-row."""
+    `expected` any more. Deliveries move thousands of invoices a second: no row-by-row.
+    `company_id`: the company of every invoice moved, when the caller knows it (else read)."""
     from fakturera.distribution.models import InvoiceSending
 
     if not moves:
@@ -189,7 +198,7 @@ def move_sending(moves: Sequence[SendingMove], *, expected: str, actor: Any, at:
         raise StateConflict(_("Someone else changed these invoices at the same time; reload and try again."))
     actor_id = actor_id_of(actor)
     history_add_many(Entry(move.invoice_id, move.event, at, actor_id, move.params) for move in moves)
-    _announce(moves, actor_id=actor_id)
+    _announce(moves, actor_id=actor_id, company_id=company_id)
 
 
 # What each history event of a move announces (distribution/events.py), and for what purpose.
@@ -207,17 +216,22 @@ ANNOUNCED: dict[str, tuple[str, str]] = {
 }
 
 
-def _announce(moves: Sequence[SendingMove], *, actor_id: int | None) -> None:
-    """One event per company and kind of move. The invoices' companies are read only when
-    someone listens, so a move nobody subscribes to costs nothing."""
+def _announce(moves: Sequence[SendingMove], *, actor_id: int | None, company_id: int | None = None) -> None:
+    """One event per company and kind of move. The invoices' companies (unless `company_id` is
+    every one's) are read only when someone listens, so a move nobody subscribes to costs nothing."""
     from fakturera.invoicing.models import Invoice
 
     wanted = [move for move in moves if move.event in ANNOUNCED and subscriptions(ANNOUNCED[move.event][0])]
     if not wanted:
         return
-    companies = dict(
-        Invoice.objects.filter(any_of(Invoice, sorted({m.invoice_id for m in wanted}))).values_list("pk", "company_id")
-    )
+    if company_id is not None:
+        companies: Any = defaultdict(lambda: company_id)
+    else:
+        companies = dict(
+            Invoice.objects.filter(any_of(Invoice, sorted({m.invoice_id for m in wanted}))).values_list(
+                "pk", "company_id"
+            )
+        )
     grouped: dict[tuple[int, str, str], list[SendingMove]] = {}
     for move in wanted:
         name, purpose = ANNOUNCED[move.event]

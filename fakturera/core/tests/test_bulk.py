@@ -65,3 +65,31 @@ def test_rows_a_unique_key_already_holds_are_skipped_and_the_new_ones_counted(co
     assert inserted == 2
     assert InvoiceSending.objects.filter(invoice__in=invoices).count() == 3
     assert set(InvoiceSending.objects.values_list("status", flat=True)) == {"unsent"}
+
+
+def test_an_integer_array_goes_as_its_text_and_anything_else_as_the_list():
+    from fakturera.core.bulk import array_parameter
+
+    assert array_parameter([3, 1, 2]) == "{3,1,2}"
+    assert array_parameter(range(2)) == "{0,1}"
+    assert array_parameter([]) == []
+    assert array_parameter(["a", "b,c"]) == ["a", "b,c"]
+    assert array_parameter([1, True]) == [1, True]
+
+
+def test_any_of_finds_the_rows_of_many_ids_and_of_many_keys(company, admin_user):
+    from fakturera.core.bulk import any_of
+
+    invoices = [
+        DraftInvoiceFactory(company=company, actor=admin_user, lines=[{"description": "x", "unit_price": "1"}])
+        for _ in range(3)
+    ]
+    ids = [invoices[0].pk, invoices[2].pk, 10**12]
+
+    from fakturera.invoicing.models import Invoice
+
+    assert sorted(Invoice.objects.filter(any_of(Invoice, ids)).values_list("pk", flat=True)) == sorted(ids[:2])
+    assert list(Invoice.objects.filter(any_of(Invoice, [])).values_list("pk", flat=True)) == []
+    series = NumberSeries.objects.filter(company=company).first()
+    assert series is not None
+    assert list(NumberSeries.objects.filter(any_of(NumberSeries, [series.name, "ingen"], "name"))) == [series]

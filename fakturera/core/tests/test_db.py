@@ -4,6 +4,7 @@ the commit; a database briefly away is named as such."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from django.db import InterfaceError, OperationalError, connection, transaction
@@ -139,3 +140,39 @@ def test_a_real_deadlock_is_run_again_and_both_sides_succeed(company):
     assert results == ["ok", "ok"], results
     assert len(attempts) == 3  # one of the two ran twice
     assert connection.vendor == "postgresql"
+
+
+def test_one_at_a_time_is_held_for_a_transaction_only():
+    with pytest.raises(RuntimeError, match="inside one"):
+        db.one_at_a_time("reminders-run:1")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="an advisory lock: PostgreSQL")
+def test_a_second_transaction_waits_for_the_first_to_end():
+    """Two transactions asking for one name: the second gets it only after the first commits."""
+    held, released = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def first() -> None:
+        with transaction.atomic():
+            db.one_at_a_time("overdue-record:7")
+            held.set()
+            released.wait(10)
+            time.sleep(0.2)  # were the name not held, the second would be through by now
+            order.append("first done")
+
+    def second() -> None:
+        held.wait(10)
+        with transaction.atomic():
+            released.set()
+            db.one_at_a_time("overdue-record:7")
+            order.append("second holds it")
+        # Another name never waits.
+        with transaction.atomic():
+            db.one_at_a_time("overdue-record:8")
+
+    results = run_together(first, second)
+
+    assert results == [None, None]
+    assert order == ["first done", "second holds it"]
