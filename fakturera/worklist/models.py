@@ -58,7 +58,11 @@ class Task(models.Model):
     # What to do, as typed (a custom task, a note on an automatic one); automatic tasks are
     # worded from their kind and `params` when shown.
     text = models.CharField(_("text"), max_length=500, blank=True)
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # Indexed as the first column of ("invoice", "state"), as the assignee of ("assignee", ...):
+    # a bank file closes fifty thousand tasks at once, and every index is written again.
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     # None: not assigned; the company's team sees it under "Team".
     assignee = models.ForeignKey(
@@ -68,6 +72,7 @@ class Task(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     due_on = models.DateField(_("due date"), null=True, blank=True)
     # Unique per company when given: the same automatic task is opened once however often it is
@@ -77,11 +82,18 @@ class Task(models.Model):
     # customer name; collections adds the reminder level.
     params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Who opened and closed it: no database constraint and no index (as the invoice history's
+    # actor: nothing lists tasks by who closed them; deleting a user sets these to NULL by one
+    # scan), so closing fifty thousand at once checks no user fifty thousand times.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
     close_reason = models.CharField(_("closed because"), max_length=10, choices=CloseReason.choices, blank=True)
     # The day the daily job raised its priority for a passed due date (once per task).
     priority_raised_on = models.DateField(null=True, blank=True)
@@ -111,10 +123,16 @@ class TaskEvent(models.Model):
     """One line of a task's history: a code (states.OPENED, CLOSED, ...), its parameters and
     the actor; never a sentence stored in one language."""
 
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events", db_index=False)
+    # Append-only, written fifty thousand at a time (a bank file closes as many tasks), always by
+    # a service that has just locked the task: no database constraints, as the invoice history's
+    # (Django still cascades and sets NULL on delete); the index is (task, at).
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events", db_index=False, db_constraint=False)
     kind = models.CharField(max_length=30)
     at = models.DateTimeField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
     params = models.JSONField(default=dict, blank=True)
 
     class Meta:
