@@ -17,8 +17,9 @@ from the trigger) it stops the faults, lets the workers finish what is left (at 
 limit), stops them and checks, printing each check:
 - every invoice issued, numbered 1..N without a gap;
 - every invoice delivered exactly once (sent, its message at the sink once) or marked
-  uncertain, and no more uncertain than delivery workers killed (plus, after the restart,
-  the messages the database may have lost the marks of: none are allowed by default);
+  uncertain, and no more uncertain than delivery workers killed (each had at most its one
+  message in flight; the restart adds none: the delivery marks are durable, and a worker
+  whose connection ended reconnects and writes the outcome it holds);
 - no delivery left claimed (sending) or queued;
 - every stored document's SHA-256 matching its bytes, a PDF and a UBL for every invoice;
 - no task lost: none left ready or running, none failed for good.

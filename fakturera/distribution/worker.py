@@ -9,9 +9,11 @@ At most once, never lost:
   company's oldest first, then each one's second ...), so one company's backlog of
   thousands never keeps another's three waiting for a later round.
 - Before a message goes to the channel's service, its delivery is marked handed over
-  (committed), and as soon as the service accepts it, accepted with its reference
-  (committed, in the same statement that hands over the next one). A lease that runs
-  out before hand-over means the service never had it: the sweeper queues it again.
+  (committed durably: on disk, and in a synchronous standby), and as soon as the service
+  accepts it, accepted with its reference (in the same statement that hands over the next
+  one). A lease that runs out before hand-over means the service never had it, whatever
+  happened to the database server meanwhile: the sweeper queues it again, the claim's
+  attempt given back.
   Accepted means sent. Handed over but not accepted (the one message in flight when a
   worker died) may have arrived: a channel whose service takes an idempotency key is
   tried again with the same key; any other delivery becomes uncertain, for staff to
@@ -26,6 +28,9 @@ At most once, never lost:
   uncertain.
 - Outcomes are recorded only for deliveries still leased (state sending): a delivery
   the sweeper has already judged is not overwritten.
+- A lost database connection (a restart of the server, a failover) is waited out for a while
+  (reconnect_seconds): the outcome in hand is written on a new connection and the worker goes
+  on; a group that failed because the database went away gives its untried deliveries back.
 """
 
 from __future__ import annotations
@@ -40,13 +45,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings as django_settings
-from django.db import connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fakturera.core import logs
 from fakturera.core.bulk import any_of
+from fakturera.core.db import is_unavailable
 from fakturera.core.reminder_letters import Letter, reminder_letters
 from fakturera.distribution import selectors
 from fakturera.distribution.channels import REGISTRY
@@ -195,7 +202,7 @@ def deliveries_work(*, limit: int = CLAIM_SIZE, now: dt.datetime | None = None) 
             # A backstop: _deliver_group records its own failures. Whatever is still leased
             # and not handed over fails for now (retried with backoff); the rest of the round goes on.
             log.exception("Delivery of company %s by %s failed: %s", company_id, channel, type(exc).__name__)
-            _give_back_failed(channel, group, result)
+            _give_back_failed(channel, group, result, error=exc)
     return result
 
 
@@ -289,11 +296,12 @@ def _send_remote(channel: Channel, session: Session, jobs: list[Job], result: Ro
     """Hand the chunk's messages to the service one at a time, each marked before it goes and
     its acceptance recorded before the next goes; then record the chunk's outcomes in one
     transaction. Returns False when the group should stop (broken session, used-up share)."""
-    with _fast_commits():
+    with _durable_marks():
         outcomes, broken, go_on = _stream(channel, session, jobs, started=started)
     done = jobs[: len(outcomes)]
     if done:
-        _record(done, outcomes, result)
+        # The outcomes are known here only: kept through a lost connection (a database restart).
+        _reconnecting(lambda: _record(done, outcomes, result), doing="recording a chunk's outcomes")
     rest = jobs[len(outcomes) :]
     if broken and rest:
         # The one in flight may have gone: judged as the sweeper would judge it, now.
@@ -323,7 +331,7 @@ def _stream(channel: Channel, session: Session, jobs: list[Job], *, started: flo
         if index and time.monotonic() - started > group_budget():
             go_on = False
             break
-        if not _mark(previous, hand_over=job.delivery.pk):
+        if not _mark_reconnecting(previous, hand_over=job.delivery.pk):
             # Judged by the sweeper meanwhile (our lease ran out): not ours to send any more.
             previous = None
             go_on = False
@@ -348,7 +356,7 @@ def _stream(channel: Channel, session: Session, jobs: list[Job], *, started: flo
         previous = outcome
         index += 1
     if previous is not None:
-        _mark(previous, hand_over=None)
+        _mark_reconnecting(previous, hand_over=None)
     if hasattr(stream, "close"):
         stream.close()
     return outcomes, broken, go_on
@@ -359,10 +367,11 @@ def _mark(outcome: Outcome | None, *, hand_over: int | None) -> bool:
     refused: certainly not delivered, so no longer handed over) and the next one handed over.
     Returns whether the next one was still ours to hand over.
 
-    On PostgreSQL it commits without waiting for the disk (synchronous_commit off, set for the
-    chunk by _fast_commits): committed and seen by every process at once, so a worker that
-    dies loses nothing; only a crash of the database server itself can lose the last moment's
-    marks, and the sweeper then trusts none of them (_marks_trusted)."""
+    On PostgreSQL it commits durably before the message goes (synchronous_commit local, or
+    remote_write with a synchronous standby, set for the chunk by _durable_marks): neither a
+    worker's death nor a crash or restart of the database server loses a mark, so a delivery
+    without one was certainly never handed over, and one handed over without an outcome is the
+    one message its worker had in flight."""
     if outcome is None and hand_over is None:
         return True
     now = timezone.now()
@@ -392,29 +401,80 @@ _MARK_SQL = (
 )
 
 
-@contextmanager
-def _fast_commits() -> Iterator[None]:
-    """The marks of one chunk commit without waiting for the disk (PostgreSQL); see _mark.
+def _mark_reconnecting(outcome: Outcome | None, *, hand_over: int | None) -> bool:
+    """_mark, carried through a lost connection (a database restart): the outcome in hand is
+    known to this worker alone, so it is written once the database answers again, and the next
+    message goes only after its mark is."""
+    return _reconnecting(lambda: _mark(outcome, hand_over=hand_over), doing="marking a message", again=_durable_session)
 
-    With a synchronous standby (README, "Database failover") they wait for the standby to
-    have received them (remote_write, one network round trip, no disk): a failover then
-    loses none. Off, a promoted standby (started before the claim, so the sweeper's
-    pg_postmaster_start_time() rule would not apply) would lack the last moment's marks and
-    a delivery handed over would look untried: sent twice."""
+
+def reconnect_seconds() -> float:
+    """How long the worker waits for a lost database before giving up what it holds: well
+    within the lease of the message handed over, so the sweeper does not judge it meanwhile."""
+    return min(60.0, lease().total_seconds() / 3)
+
+
+def _reconnecting(work: Any, *, doing: str, again: Any = None) -> Any:
+    """`work()`, run again (after connecting anew, then `again()`) while the database is briefly
+    away: a connection lost to a restart of the server, a terminated backend, a failover. At most
+    reconnect_seconds(); then, or for any other error, the error goes to the caller. Inside a
+    transaction it runs once (the transaction is lost with the connection)."""
+    deadline = time.monotonic() + reconnect_seconds()
+    pause = 0.1
+    lost = False
+    while True:
+        try:
+            if lost and again is not None:
+                again()
+            return work()
+        except (OperationalError, InterfaceError) as exc:
+            if connection.in_atomic_block or not is_unavailable(exc) or time.monotonic() > deadline:
+                raise
+            if not lost:
+                log.warning("The database connection was lost while %s; waiting for it: %s", doing, exc)
+            lost = True
+            connection.close()
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
+
+
+def _durable_session() -> None:
+    """This session's commits wait until they are durable: on the local disk, and with a
+    synchronous standby in its memory too (remote_write). An operator's synchronous_commit = off
+    for the server does not reach the marks."""
     if connection.vendor != "postgresql":
-        yield
         return
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('synchronous_commit',"
-            " CASE WHEN current_setting('synchronous_standby_names') = '' THEN 'off' ELSE 'remote_write' END,"
+            " CASE WHEN current_setting('synchronous_standby_names') = '' THEN 'local' ELSE 'remote_write' END,"
             " false)"
         )
+
+
+@contextmanager
+def _durable_marks() -> Iterator[None]:
+    """The marks of one chunk commit durably (PostgreSQL); see _mark.
+
+    Durable on the local disk (local): a delivery without a hand-over mark was never handed
+    over, whatever happened to the server, a crash included, so the sweeper puts it back in the
+    queue. With a synchronous standby (README, "Database failover") in the standby's memory as
+    well (remote_write, one network round trip): a promoted standby has every mark too. The
+    wait for the disk is one fsync per message (DESIGN.md, "Performance")."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    _reconnecting(_durable_session, doing="starting a chunk")
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET synchronous_commit")
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+        except DatabaseError:
+            # The connection is gone (a new one starts with the server's setting): nothing to reset.
+            if not connection.in_atomic_block:
+                connection.close()
 
 
 def _defer(deliveries: Iterable[Delivery]) -> int:
@@ -445,34 +505,48 @@ def _record_failure(deliveries: list[Delivery], why: Reason, result: Round) -> N
     _record(jobs, [Outcome(d.pk, error=error) for d in deliveries], result)
 
 
-def _give_back_failed(code: str, deliveries: list[Delivery], result: Round) -> None:
+def _give_back_failed(code: str, deliveries: list[Delivery], result: Round, *, error: BaseException) -> None:
     """After an unexpected error in a group: what is still leased and untried fails for now,
-    what was handed over is judged as the sweeper judges it (accepted: sent)."""
+    what was handed over is judged as the sweeper judges it (accepted: sent). When the error was
+    the database going away (a restart), the untried go back to the queue once it answers again,
+    due now and without counting an attempt: nothing of theirs reached the service."""
+    database_lost = is_unavailable(error)
     try:
-        rows = list(
-            Delivery.objects.filter(
-                any_of(Delivery, [d.pk for d in deliveries]), state=DeliveryState.SENDING
-            ).values_list("pk", "handed_over_at", "accepted_at", "reference")
+        _reconnecting(
+            lambda: _give_back(code, deliveries, result, database_lost=database_lost), doing="giving back a group"
         )
-        current = {pk: (handed, accepted) for pk, handed, accepted, _reference in rows}
-        references = {pk: reference for pk, _handed, _accepted, reference in rows}
-        # Not accepted and never handed over, or handed to a service that takes the key again.
-        retry = {
-            pk
-            for pk, (handed_at, accepted_at) in current.items()
-            if accepted_at is None and (handed_at is None or REGISTRY[code].takes_idempotency_key)
-        }
-        untried = [d for d in deliveries if d.pk in retry]
-        handed = [d for d in deliveries if d.pk in current and d.pk not in retry]
-        _record_failure(untried, reason("channel_failed"), result)
-        if handed:
-            for delivery in handed:
-                delivery.handed_over_at, delivery.accepted_at = current[delivery.pk]
-                delivery.reference = references[delivery.pk]
-            _judge_lost(handed, now=timezone.now(), error=reason("channel_failed"))
     except Exception:
         # The database itself may be gone: the leases run out and the sweeper judges them.
         log.exception("Recording a failed delivery group failed")
+
+
+def _give_back(code: str, deliveries: list[Delivery], result: Round, *, database_lost: bool) -> None:
+    """_give_back_failed's work, read afresh from the database (so it can run again)."""
+    rows = list(
+        Delivery.objects.filter(any_of(Delivery, [d.pk for d in deliveries]), state=DeliveryState.SENDING).values_list(
+            "pk", "handed_over_at", "accepted_at", "reference"
+        )
+    )
+    current = {pk: (handed, accepted) for pk, handed, accepted, _reference in rows}
+    references = {pk: reference for pk, _handed, _accepted, reference in rows}
+    # Not accepted and never handed over, or handed to a service that takes the key again.
+    retry = {
+        pk
+        for pk, (handed_at, accepted_at) in current.items()
+        if accepted_at is None and (handed_at is None or REGISTRY[code].takes_idempotency_key)
+    }
+    untried = [d for d in deliveries if d.pk in retry]
+    handed = [d for d in deliveries if d.pk in current and d.pk not in retry]
+    if database_lost:
+        never = [d for d in untried if current[d.pk][0] is None]
+        result.deferred += _defer(never)
+        untried = [d for d in untried if current[d.pk][0] is not None]
+    _record_failure(untried, reason("channel_failed"), result)
+    if handed:
+        for delivery in handed:
+            delivery.handed_over_at, delivery.accepted_at = current[delivery.pk]
+            delivery.reference = references[delivery.pk]
+        _judge_lost(handed, now=timezone.now(), error=reason("channel_failed"))
 
 
 def _prepare(
@@ -683,35 +757,23 @@ def deliveries_sweep(*, now: dt.datetime | None = None, company: Company | None 
         )
         if not expired:
             return {"requeued": 0, "uncertain": 0, "sent": 0}
-        restarted = _database_started_at()
-        if restarted is not None:
-            # Marks made before the database server restarted may have been lost (_mark):
-            # then no mark proves a message did not go, so each counts as handed over.
-            for delivery in expired:
-                if delivery.accepted_at is None and delivery.lease_until - lease() < restarted:
-                    delivery.handed_over_at = delivery.handed_over_at or delivery.lease_until
+        # Every mark is durable before its message goes (_durable_marks), across a restart or a
+        # crash of the database server too: no hand-over mark means it never reached the service.
         untried = [d for d in expired if d.handed_over_at is None and d.accepted_at is None]
         counts = _judge_lost([d for d in expired if d not in untried], now=now)
         if untried:
+            # Claimed, never tried: the claim's attempt is given back (a real send's failure counts).
             move_deliveries(
                 ids=[d.pk for d in untried],
                 expected=DeliveryState.SENDING,
                 to=DeliveryState.QUEUED,
                 next_attempt_at=min(now, timezone.now()),
+                attempts=Greatest(F("attempts") - 1, 0),
                 lease_until=None,
                 handed_over_at=None,
             )
         counts["requeued"] += len(untried)
     return counts
-
-
-def _database_started_at() -> dt.datetime | None:
-    """When the PostgreSQL server started (its marks since then are all there); None elsewhere."""
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_postmaster_start_time()")
-        return cursor.fetchone()[0]
 
 
 def _judge_lost(deliveries: list[Delivery], *, now: dt.datetime, error: Reason | None = None) -> dict[str, int]:

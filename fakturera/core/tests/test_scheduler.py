@@ -270,3 +270,41 @@ def test_the_command_runs_every_real_job_once_per_due_time():
 def test_with_no_job_registered_the_scheduler_looks_again_shortly():
     assert run_due((), now=at(22, 10)) == {}
     assert seconds_to_next((), now=at(22, 10)) == 30
+
+
+@pytest.mark.django_db
+def test_the_scheduler_waits_for_a_database_that_is_briefly_away(monkeypatch):
+    """A restart of PostgreSQL ended the scheduler's process (`make chaos`: "scheduler exited
+    1"); it waits for the database instead, and carries on."""
+    from django.db import OperationalError
+
+    from fakturera.core.management.commands import scheduler as command
+
+    calls = []
+
+    def run_due(jobs, *, now):
+        calls.append(now)
+        if len(calls) == 1:
+            raise OperationalError("terminating connection due to administrator command")
+        raise KeyboardInterrupt  # the test's way out of the loop
+
+    monkeypatch.setattr(command, "run_due", run_due)
+    monkeypatch.setattr(command.random, "uniform", lambda a, b: 0.0)
+    monkeypatch.setattr(command.signal, "signal", lambda *args: None)  # pytest keeps its own Ctrl-C
+    with pytest.raises(KeyboardInterrupt):
+        call_command("scheduler", stdout=io.StringIO())
+    assert len(calls) == 2
+
+
+@pytest.mark.django_db
+def test_the_scheduler_once_reports_a_database_that_is_away(monkeypatch):
+    from django.db import OperationalError
+
+    from fakturera.core.management.commands import scheduler as command
+
+    def run_due(jobs, *, now):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(command, "run_due", run_due)
+    with pytest.raises(OperationalError):
+        call_command("scheduler", "--once", stdout=io.StringIO())

@@ -17,7 +17,7 @@ from fakturera.distribution.models import Delivery, DeliveryState
 from fakturera.distribution.services import invoices_send
 from fakturera.distribution.states import SendingEvent, SendingStatus
 from fakturera.distribution.tests.factories import email_channel, sending_statuses
-from fakturera.distribution.worker import deliveries_sweep, deliveries_work
+from fakturera.distribution.worker import _mark, deliveries_claim, deliveries_sweep, deliveries_work
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.tests.factories import basis_registered
 
@@ -105,23 +105,89 @@ def test_after_a_death_the_next_worker_sends_the_rest_once(company, admin_user, 
     assert [states[i.pk] for i in invoices] == [DeliveryState.SENT, DeliveryState.UNCERTAIN, DeliveryState.SENT]
 
 
+def test_a_claim_swept_back_before_any_message_went_does_not_use_up_an_attempt(company, admin_user):
+    """Claimed, never handed over (the worker died, or lost its database, before sending it):
+    certainly not at the service, so back to the queue, due now, and the claim's attempt given back."""
+    invoices = [basis_registered(company, admin_user, "100.00") for _n in range(2)]
+    email_channel(company, 25)
+    invoices_send(company=company, actor=admin_user, invoice_ids=[i.pk for i in invoices])
+    claimed = deliveries_claim(now=later())
+    assert len(claimed) == 2
+    assert set(Delivery.objects.values_list("attempts", flat=True)) == {1}
+
+    swept = deliveries_sweep(now=later(settings.DISTRIBUTION_LEASE_SECONDS + 1))
+
+    assert swept == {"requeued": 2, "uncertain": 0, "sent": 0}
+    assert set(Delivery.objects.values_list("state", "attempts", "handed_over_at", "lease_until")) == {
+        (DeliveryState.QUEUED, 0, None, None)
+    }
+    assert set(sending_statuses(Invoice.objects.all()).values()) == {SendingStatus.QUEUED}
+
+
+def test_a_claim_swept_back_again_and_again_never_fails_for_lack_of_attempts(company, admin_user):
+    invoice = basis_registered(company, admin_user, "100.00")
+    email_channel(company, 25)
+    invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
+    for round_ in range(7):
+        at = later(round_ * 1000)
+        assert deliveries_claim(now=at)
+        assert deliveries_sweep(now=at + dt.timedelta(seconds=settings.DISTRIBUTION_LEASE_SECONDS + 1))["requeued"] == 1
+    delivery = Delivery.objects.get()
+    assert (delivery.state, delivery.attempts) == (DeliveryState.QUEUED, 0)
+
+
+def test_a_claim_handed_over_without_an_answer_is_uncertain_and_its_attempt_counts(company, admin_user):
+    """The mark written just before the message's SMTP conversation begins: the message may have
+    gone, so uncertain (never sent twice silently); the claim beside it, never marked, is queued."""
+    in_flight, untried = (basis_registered(company, admin_user, "100.00") for _n in range(2))
+    email_channel(company, 25)
+    invoices_send(company=company, actor=admin_user, invoice_ids=[in_flight.pk, untried.pk])
+    deliveries_claim(now=later())
+    handed = Delivery.objects.get(invoice=in_flight)
+    assert _mark(None, hand_over=handed.pk)
+
+    swept = deliveries_sweep(now=later(2 * settings.DISTRIBUTION_LEASE_SECONDS + 1))
+
+    assert swept == {"requeued": 1, "uncertain": 1, "sent": 0}
+    states = {d.invoice_id: (d.state, d.attempts) for d in Delivery.objects.all()}
+    assert states == {in_flight.pk: (DeliveryState.UNCERTAIN, 1), untried.pk: (DeliveryState.QUEUED, 0)}
+    assert sending_statuses(Invoice.objects.all()) == {
+        in_flight.pk: SendingStatus.UNCERTAIN,
+        untried.pk: SendingStatus.QUEUED,
+    }
+
+
+def test_a_failed_send_still_counts_its_attempt(company, admin_user):
+    invoice = basis_registered(company, admin_user, "100.00")
+    with SmtpServer(refuse_with="451 Try again later") as smtp:
+        email_channel(company, smtp.port)
+        invoices_send(company=company, actor=admin_user, invoice_ids=[invoice.pk])
+        assert deliveries_work(now=later()).retried == 1
+    delivery = Delivery.objects.get()
+    assert (delivery.state, delivery.attempts, delivery.handed_over_at) == (DeliveryState.QUEUED, 1, None)
+
+
 @pytest.mark.postgres
-def test_marks_skip_the_disk_wait_but_never_a_synchronous_standby():
-    """Without a synchronous standby the marks commit without waiting for the disk; with one
-    they wait for the standby (remote_write), so a failover loses none (`make ha-drill` saw
-    invoices e-mailed twice when they did not). Afterwards the session's setting is back."""
+def test_marks_wait_for_the_disk_and_for_a_synchronous_standby():
+    """The marks commit durably: on the local disk (local), and with a synchronous standby also
+    in its memory (remote_write; `make ha-drill` saw invoices e-mailed twice when they did not),
+    so a mark survives a worker's death, a restart or crash of the server and a failover. An
+    operator's synchronous_commit = off does not reach them. Afterwards the session has the server's setting again."""
     from django.db import connection
 
-    from fakturera.distribution.worker import _fast_commits
+    from fakturera.distribution.worker import _durable_marks
 
     def setting(name: str) -> str:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT current_setting('{name}')")
             return cursor.fetchone()[0]
 
-    before = setting("synchronous_commit")
-    with _fast_commits():
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+    with _durable_marks():
         inside = setting("synchronous_commit")
     standby = setting("synchronous_standby_names")
-    assert inside == ("off" if standby == "" else "remote_write")
-    assert setting("synchronous_commit") == before
+    assert inside == ("local" if standby == "" else "remote_write")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reset_val FROM pg_settings WHERE name = 'synchronous_commit'")
+        assert setting("synchronous_commit") == cursor.fetchone()[0]
