@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,6 +29,7 @@ from fakturera.bookkeeping.sie import Transaction as SieTransaction
 from fakturera.bookkeeping.sie import Voucher as SieVoucher
 from fakturera.bookkeeping.states import Series
 from fakturera.core.errors import ValidationFailed
+from fakturera.core.xlsx import xlsx_chunks
 from fakturera.parties.models import Company
 
 SIE_TYPES = (SieType.IMPORT.value, SieType.EXPORT.value)
@@ -244,25 +244,8 @@ def journal_csv(company: Company, period: Period, *, series: str | None = None) 
 
 
 def journal_xlsx(company: Company, period: Period, *, series: str | None = None) -> Iterator[bytes]:
-    """The same rows as a workbook, written by openpyxl in write-only mode (rows go to disk as
-    they come) to a temporary file, then streamed from it."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Journal")[:31])
-    sheet.append(list(JOURNAL_COLUMNS))
-    for row in journal_rows(company, period, series=series):
-        sheet.append(list(row))
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed when the last chunk has gone
-    book.save(spool)
-    spool.seek(0)
-
-    def chunks() -> Iterator[bytes]:
-        with spool:
-            while chunk := spool.read(256 * 1024):
-                yield chunk
-
-    return chunks()
+    """The same rows as a workbook (core.xlsx: written to a temporary file, then streamed from it)."""
+    return xlsx_chunks(sheet=_("Journal"), header=JOURNAL_COLUMNS, rows=journal_rows(company, period, series=series))
 
 
 def journal_file(*, company: Company, period: Period, fmt: str, series: str | None = None) -> Iterator[bytes]:

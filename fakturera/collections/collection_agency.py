@@ -46,6 +46,8 @@ from fakturera.core.bulk import any_of, bulk_insert_new
 from fakturera.core.errors import DomainError, StateConflict, ValidationFailed
 from fakturera.core.events import publish
 from fakturera.core.text import text_error
+from fakturera.core.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
+from fakturera.core.xlsx import xlsx_bytes
 from fakturera.invoicing.history import Entry, Params, actor_id_of, history_add_many, register_kind
 from fakturera.invoicing.models import Invoice
 from fakturera.parties.models import Company, Customer
@@ -418,24 +420,18 @@ def render_csv(rows: Sequence[Mapping[str, Any]]) -> bytes:
 
 
 def render_xlsx(rows: Sequence[Mapping[str, Any]]) -> bytes:
-    """One sheet, written row by row (openpyxl's write-only mode: memory stays flat however
-    many claims); amounts as numbers, dates as dates."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=str(_("Claims"))[:31])
-    sheet.append([str(heading) for _key, heading in EXPORT_COLUMNS])
-    sheet.append([key for key, _heading in EXPORT_COLUMNS])
-    for row in rows:
-        sheet.append(["" if row[key] is None else row[key] for key, _heading in EXPORT_COLUMNS])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    """One sheet (core.xlsx): the same two header lines as the CSV, amounts as numbers, dates as
+    dates."""
+    return xlsx_bytes(
+        sheet=_("Claims"),
+        header=[[str(heading) for _key, heading in EXPORT_COLUMNS], [key for key, _heading in EXPORT_COLUMNS]],
+        rows=([row[key] for key, _heading in EXPORT_COLUMNS] for row in rows),
+    )
 
 
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", render_csv),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", render_xlsx),
+    "xlsx": (XLSX_CONTENT_TYPE, render_xlsx),
 }
 
 

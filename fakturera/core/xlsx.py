@@ -1,9 +1,20 @@
-"""A minimal XLSX (Office Open XML spreadsheet) writer: one sheet, a header row, then
-rows of text, numbers and dates. Enough for reports an economy department opens in
-Excel or LibreOffice, without a dependency.
+"""Spreadsheets (XLSX) for people: the one place that writes them, on openpyxl's write-only mode
+(rows go to a temporary file as they come, so memory stays flat however many there are).
 
-Strings are inline (no shared-string table); numbers (Decimal, int) are written
-as numbers, so sums work in the spreadsheet; dates as ISO text.
+One sheet, bold header rows, then the rows. Cell values:
+
+- Decimal, int and float are numbers (sums work in the spreadsheet); a bool stays a boolean;
+- dates and datetimes are real dates (an aware datetime in the current time zone, as Excel
+  knows no time zones), shown as `yyyy-mm-dd` (`yyyy-mm-dd hh:mm:ss`);
+- None and "" are empty cells;
+- anything else is text, and always text: a value that starts with `=` is never a formula.
+  XML 1.0 cannot carry most control characters, U+FFFE, U+FFFF or unpaired surrogates; they are
+  left out (tab, line feed and carriage return stay). Excel holds at most 32,767 characters in a
+  cell; openpyxl cuts longer text there.
+
+`xlsx_bytes` returns a small file whole; `xlsx_chunks` writes the file to a temporary file before
+it returns (so nothing is sent when writing fails) and then yields it in chunks, for a streamed
+response.
 """
 
 from __future__ import annotations
@@ -11,91 +22,98 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import zipfile
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Any
-from xml.sax.saxutils import escape
+from typing import IO, TYPE_CHECKING, Any
 
-_CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
-<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
-<Default Extension="xml" ContentType="application/xml"/>
-<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
-<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
-<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>
-</Types>"""  # noqa: E501
-_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>
-</Relationships>"""  # noqa: E501
-_WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
-<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
-</Relationships>"""  # noqa: E501
-# Style 0 plain, style 1 bold (the header row).
-_STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
-<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>
-<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>
-<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
-<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
-<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>
-</styleSheet>"""  # noqa: E501
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHUNK_BYTES = 256 * 1024
+MAX_SHEET_TITLE = 31
+
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Excel refuses these in a sheet's name, and a name that begins or ends with an apostrophe.
+_NOT_IN_TITLE = re.compile(r"[\\/*?:\[\]]")
+
+Row = Sequence[Any]
 
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+def sheet_title(name: Any) -> str:
+    """A valid sheet name: what Excel refuses replaced by a space, at most 31 characters."""
+    title = _NOT_IN_TITLE.sub(" ", NOT_XML.sub("", str(name)))
+    title = title[:MAX_SHEET_TITLE].strip().strip("'").strip()
+    return title or "Sheet1"
 
 
-def _column(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
+def _value(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, Decimal, dt.date, dt.time)):
+        if isinstance(value, dt.datetime) and timezone.is_aware(value):
+            return timezone.make_naive(value)
+        return value
+    return NOT_XML.sub("", str(value)) or None
 
 
-def _cell(ref: str, value: Any, style: int) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, bool):
-        value = str(value)
-    if isinstance(value, (int, Decimal)):
-        return f'<c r="{ref}" s="{style}"><v>{value}</v></c>'
-    if isinstance(value, (dt.date, dt.datetime)):
-        value = value.isoformat()
-    # XML 1.0 cannot carry most control characters at all, and a parser turns a bare CR into LF.
-    text = _NOT_XML.sub("", str(value))
-    if not text:
-        return ""
-    text = escape(text, {"\r": "&#13;"})
-    return f'<c r="{ref}" t="inlineStr" s="{style}"><is><t xml:space="preserve">{text}</t></is></c>'
+def _header_rows(header: Row | Sequence[Row]) -> list[Row]:
+    if not header:
+        return []
+    if all(isinstance(row, (list, tuple)) for row in header):
+        return list(header)
+    return [header]
 
 
-def xlsx_bytes(*, sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    lines = []
-    for number, (row, style) in enumerate([(header, 1), *((row, 0) for row in rows)], start=1):
-        cells = "".join(_cell(f"{_column(i)}{number}", value, style) for i, value in enumerate(row))
-        lines.append(f'<row r="{number}">{cells}</row>')
-    worksheet = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        f"<sheetData>{''.join(lines)}</sheetData></worksheet>"
-    )
-    workbook = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-        f'<sheets><sheet name="{escape(sheet[:31])}" sheetId="1" r:id="rId1"/></sheets></workbook>'
-    )
+def write_xlsx(target: IO[bytes], *, sheet: str, header: Row | Sequence[Row], rows: Iterable[Row]) -> None:
+    """Writes the workbook to `target`. `header` is one row, or a list of rows (all bold)."""
+    # Imported when a spreadsheet is written, not at start-up.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    worksheet = book.create_sheet(sheet_title(sheet))
+    bold = Font(bold=True)
+
+    def cell(value: Any, font: Font | None = None) -> WriteOnlyCell:
+        value = _value(value)
+        written = WriteOnlyCell(worksheet, value)
+        if isinstance(value, str):
+            written.data_type = "s"  # text, even when it starts with "=" (openpyxl would make it a formula)
+        if font is not None:
+            written.font = font
+        return written
+
+    for row in _header_rows(header):
+        worksheet.append([cell(value, bold) for value in row])
+    for row in rows:
+        worksheet.append([cell(value) for value in row])
+    book.save(target)
+
+
+def xlsx_bytes(*, sheet: str, header: Row | Sequence[Row], rows: Iterable[Row]) -> bytes:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        archive.writestr("_rels/.rels", _RELS)
-        archive.writestr("xl/workbook.xml", workbook)
-        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        archive.writestr("xl/styles.xml", _STYLES)
-        archive.writestr("xl/worksheets/sheet1.xml", worksheet)
+    write_xlsx(buffer, sheet=sheet, header=header, rows=rows)
     return buffer.getvalue()
+
+
+def xlsx_chunks(
+    *, sheet: str, header: Row | Sequence[Row], rows: Iterable[Row], chunk_bytes: int = CHUNK_BYTES
+) -> Iterator[bytes]:
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed when the last chunk has gone
+    try:
+        write_xlsx(spool, sheet=sheet, header=header, rows=rows)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+
+    def chunks() -> Iterator[bytes]:
+        with spool:
+            while chunk := spool.read(chunk_bytes):
+                yield chunk
+
+    return chunks()

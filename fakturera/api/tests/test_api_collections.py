@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from fakturera.api.tests.api_clients import ApiClient, api_for, error_of
 from fakturera.collections.models import Reminder, ReminderLevel, ReminderPause, StatutoryRate
+from fakturera.collections.tests.factories import reference_rates
 from fakturera.core.tests.smtp import SmtpServer
 from fakturera.distribution.tests.factories import email_channel
 from fakturera.invoicing.tests.factories import overdue_invoice
@@ -24,14 +25,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def rates(db):
-    for year in (2025, 2026, 2027):
-        for month in (1, 7):
-            StatutoryRate.objects.get_or_create(
-                country="SE",
-                kind="reference",
-                valid_from=dt.date(year, month, 1),
-                defaults={"value": Decimal("2.00"), "source": "test"},
-            )
+    reference_rates()
 
 
 @pytest.fixture

@@ -5,21 +5,14 @@ XLSX (read-only keys refused), and undoing a hand-over (422 without a reason, 40
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from fakturera.api.tests.api_clients import api_for, error_of
-from fakturera.collections.models import CollectionClaim, StatutoryRate
-from fakturera.collections.run import reminders_run
-from fakturera.collections.services import policy_save
-from fakturera.core.tests.smtp import SmtpServer
-from fakturera.distribution.tests.factories import email_channel
-from fakturera.distribution.worker import deliveries_work
+from fakturera.collections.models import CollectionClaim
+from fakturera.collections.tests.factories import collection_policy, reference_rates, reminded_to_the_last_level
 from fakturera.invoicing.tests.factories import overdue_invoice
 
 pytestmark = pytest.mark.django_db
@@ -28,29 +21,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ready(company, admin_user):
     """An invoice reminded twice, the second reminder's deadline past: ready for collection."""
-    for year in (2025, 2026, 2027):
-        for month in (1, 7):
-            StatutoryRate.objects.get_or_create(
-                country="SE",
-                kind="reference",
-                valid_from=dt.date(year, month, 1),
-                defaults={"value": Decimal("2.00"), "source": "test"},
-            )
-    policy_save(
-        company=company,
-        actor=admin_user,
-        customer_kind="person",
-        levels=[{"days": 7, "new_due_days": 10}, {"days": 14, "days_from": "previous", "new_due_days": 10}],
-        last_level_action="collection",
-    )
+    reference_rates()
+    collection_policy(company, admin_user)
     # Due 40 days ago: level 1 went 33 days ago and level 2 19 days ago, each sent.
     invoice = overdue_invoice(company, admin_user, "400.00", days_overdue=40)
-    today = timezone.localdate()
-    with SmtpServer() as smtp:
-        email_channel(company, smtp.port, reminder_channel="email")
-        for days_ago in (33, 19):
-            reminders_run(company=company, actor=admin_user, on=today - dt.timedelta(days=days_ago))
-            deliveries_work(now=timezone.now() + dt.timedelta(minutes=10))
+    reminded_to_the_last_level(company, admin_user, days_ago=(33, 19))
     return invoice
 
 

@@ -6,53 +6,28 @@ proposal a 404."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from fakturera.api.tests.api_clients import api_for, error_of
-from fakturera.collections.models import InterestCharge, StatutoryRate
-from fakturera.collections.services import collection_settings_save
+from fakturera.collections.models import InterestCharge
 from fakturera.collections.states import InterestChargeState
-from fakturera.invoicing.tests.factories import overdue_invoice
+from fakturera.collections.tests import factories
+from fakturera.collections.tests.factories import reference_rates, settings_saved
 from fakturera.parties.tests.factories import CompanyFactory
-from fakturera.payments.services import payment_register
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def rates(db):
-    for year in (2025, 2026, 2027):
-        for month in (1, 7):
-            StatutoryRate.objects.get_or_create(
-                country="SE",
-                kind="reference",
-                valid_from=dt.date(year, month, 1),
-                defaults={"value": Decimal("2.00"), "source": "test"},
-            )
+    reference_rates()
 
 
 def paid_late(company, user):
-    collection_settings_save(
-        company=company,
-        is_reminder_fee_agreed=False,
-        is_claiming_late_compensation=False,
-        bank_import_stale_days=2,
-        interest_invoice_mode="propose",
-        interest_invoice_minimum_amount="10",
-    )
-    invoice = overdue_invoice(company, user, "40000.00", days_overdue=10)  # 50,000 with VAT
-    payment_register(
-        company=company,
-        actor=user,
-        amount="50000.00",
-        currency="SEK",
-        booked_on=timezone.localdate(),
-        invoice_id=invoice.pk,
-    )
-    return invoice
+    settings_saved(company, interest_invoice_minimum_amount="10")
+    return factories.paid_late(company, user, days_late=10, net="40000.00")  # 50,000 with VAT, paid today
 
 
 def test_list_issue_and_read_the_interest_invoice(company, admin_user):

@@ -107,6 +107,8 @@ def test_the_journal_has_a_row_per_transaction_in_csv_and_xlsx(books, capsysbina
     assert first[8] == "SEK"
     assert first[9].startswith("invoice ")
     assert sum(Decimal(str(r[6] or 0)) for r in sheet[1:]) == debit
+    assert sheet[1][:2] == ("B", 1)
+    assert sheet[1][2] == dt.datetime.fromisoformat(first[2])  # a date, not text
 
 
 @pytest.mark.parametrize(

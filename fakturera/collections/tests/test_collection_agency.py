@@ -20,13 +20,12 @@ from fakturera.collections.collection_agency import (
     claims_export,
     claims_hand_over_selected,
 )
-from fakturera.collections.models import CollectionClaim, Reminder, StatutoryRate
+from fakturera.collections.models import CollectionClaim, Reminder
 from fakturera.collections.run import reminders_assess, reminders_run
-from fakturera.collections.services import pause_create, policy_save
+from fakturera.collections.services import pause_create
 from fakturera.collections.states import CollectionClaimState
+from fakturera.collections.tests.factories import collection_policy
 from fakturera.core.errors import DomainError, StateConflict, ValidationFailed
-from fakturera.core.tests.smtp import SmtpServer
-from fakturera.distribution.tests.factories import email_channel
 from fakturera.distribution.worker import deliveries_work
 from fakturera.invoicing.models import InvoiceEvent
 from fakturera.invoicing.tests.factories import overdue_invoice
@@ -45,37 +44,9 @@ def later() -> dt.datetime:
 
 
 @pytest.fixture
-def rates(db):
-    for year in (2025, 2026, 2027):
-        for month in (1, 7):
-            StatutoryRate.objects.get_or_create(
-                country="SE",
-                kind="reference",
-                valid_from=dt.date(year, month, 1),
-                defaults={"value": Decimal("2.00"), "source": "test"},
-            )
-
-
-@pytest.fixture
-def smtp(company):
-    with SmtpServer() as server:
-        email_channel(company, server.port, reminder_channel="email")
-        yield server
-
-
-@pytest.fixture
 def handing_over(company, admin_user):
     """Two reminders, then debt collection (ten days to pay after each)."""
-    policy_save(
-        company=company,
-        actor=admin_user,
-        customer_kind="person",
-        levels=[
-            {"days": 7, "days_from": "due_date", "new_due_days": 10},
-            {"days": 14, "days_from": "previous", "new_due_days": 10},
-        ],
-        last_level_action="collection",
-    )
+    collection_policy(company, admin_user)
 
 
 def pay(company, user, invoice, amount: str) -> None:

@@ -25,9 +25,9 @@ from fakturera.collections.interest_invoices import (
 )
 from fakturera.collections.models import InterestCharge, Reminder, StatutoryRate
 from fakturera.collections.run import reminders_assess
-from fakturera.collections.services import collection_settings_save
 from fakturera.collections.states import InterestChargeState, ReminderState
 from fakturera.collections.tasks import interest_invoices_issue_automatically
+from fakturera.collections.tests.factories import paid_late, settings_saved
 from fakturera.core.events import publish
 from fakturera.documents.data import document_data
 from fakturera.documents.pdf.render import render_pdfs
@@ -67,26 +67,8 @@ def rates(db):
 
 
 def settings(company, **changes):
-    given = {
-        "is_reminder_fee_agreed": False,
-        "is_claiming_late_compensation": False,
-        "bank_import_stale_days": 2,
-        "interest_invoice_mode": "propose",
-        "interest_invoice_minimum_amount": "10",
-        **changes,
-    }
-    collection_settings_save(company=company, **given)
-
-
-def paid_late(company, user, *, days_late: int = 20, net: str = "8000.00", parts=None, **options):
-    """An invoice of net + 25 % VAT due `days_late` days before today, paid by `parts` ((date,
-    amount), all of it today by default)."""
-    invoice = overdue_invoice(company, user, net, days_overdue=days_late, **options)
-    for on, amount in parts or [(TODAY, str(invoice.total_amount))]:
-        payment_register(
-            company=company, actor=user, amount=amount, currency="SEK", booked_on=on, invoice_id=invoice.pk
-        )
-    return invoice
+    """The shared collection settings, interest invoices proposed from 10."""
+    settings_saved(company, **{"interest_invoice_minimum_amount": "10", **changes})
 
 
 # --- the law, pure -----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from fakturera.collections.models import Reminder, StatutoryRate
+from fakturera.collections.models import Reminder
 from fakturera.collections.run import reminders_run
 from fakturera.core.tests.smtp import SmtpServer
 from fakturera.distribution.tests.factories import email_channel
@@ -21,15 +21,7 @@ from fakturera.webhooks.services import webhook_endpoint_create
 pytestmark = pytest.mark.django_db
 
 
-def test_the_reminded_webhook_carries_the_reminders_level_fee_and_interest(company, admin_user):
-    for year in (2025, 2026, 2027):
-        for month in (1, 7):
-            StatutoryRate.objects.get_or_create(
-                country="SE",
-                kind="reference",
-                valid_from=dt.date(year, month, 1),
-                defaults={"value": Decimal("2.00"), "source": "test"},
-            )
+def test_the_reminded_webhook_carries_the_reminders_level_fee_and_interest(company, admin_user, rates):
     invoice = overdue_invoice(company, admin_user, "400.00", days_overdue=20)
     webhook_endpoint_create(company=company, url="https://crm.example/hook", events=["invoice.reminded"])
 

@@ -3,49 +3,23 @@ reminder says, held back with why, sent in bulk through distribution (then its u
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from fakturera.collections.jobs import reminders_run_today
-from fakturera.collections.models import Reminder, StatutoryRate
-from fakturera.collections.services import collection_settings_save, pause_create
+from fakturera.collections.models import Reminder
+from fakturera.collections.services import pause_create
+from fakturera.collections.tests.factories import settings_saved
 from fakturera.core.tests.smtp import SmtpServer
 from fakturera.distribution.tests.factories import email_channel
 from fakturera.invoicing.tests.factories import overdue_invoice
 from fakturera.parties.tests.factories import CompanyFactory
 from fakturera.staff.tests.invoice_helpers import messages_of, staff_client
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rates")]
 PAGE = reverse("staff:reminders")
 SEND = reverse("staff:reminders_send")
-
-
-def settings_saved(company, **changes):
-    collection_settings_save(
-        company=company,
-        is_reminder_fee_agreed=False,
-        is_claiming_late_compensation=False,
-        bank_import_stale_days=2,
-        interest_invoice_mode="propose",
-        interest_invoice_minimum_amount="100",
-        **changes,
-    )
-
-
-@pytest.fixture(autouse=True)
-def rates(db):
-    for year in (2025, 2026, 2027):
-        for month in (1, 7):
-            StatutoryRate.objects.get_or_create(
-                country="SE",
-                kind="reference",
-                valid_from=dt.date(year, month, 1),
-                defaults={"value": Decimal("2.00"), "source": "test"},
-            )
 
 
 def test_the_page_lists_what_is_due_and_sends_the_selected(company, admin_user):

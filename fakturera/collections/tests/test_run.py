@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from fakturera.collections.models import Reminder, StatutoryRate
+from fakturera.collections.models import Reminder
 from fakturera.collections.run import (
     HELD_NOT_DELIVERED,
     HELD_PAUSED,
@@ -20,8 +20,9 @@ from fakturera.collections.run import (
     reminders_assess,
     reminders_run,
 )
-from fakturera.collections.services import collection_settings_save, pause_create, policy_save
+from fakturera.collections.services import pause_create, policy_save
 from fakturera.collections.states import ReminderState
+from fakturera.collections.tests.factories import settings_saved
 from fakturera.core.tests.smtp import SmtpServer
 from fakturera.distribution.models import Delivery
 from fakturera.distribution.selectors import invoice_sending
@@ -44,39 +45,6 @@ def later(minutes: int = 10) -> dt.datetime:
 def text_of(pdf: bytes) -> str:
     pages = [page.extract_text().replace("\u00a0", " ") for page in PdfReader(io.BytesIO(pdf)).pages]
     return " ".join("\n".join(pages).split())
-
-
-@pytest.fixture
-def rates(db):
-    """A made-up Swedish reference rate of 2 % for every half-year the tests reach (the seeded
-    table stops where the published rates could be checked)."""
-    for year in (2025, 2026, 2027):
-        for month in (1, 7):
-            StatutoryRate.objects.get_or_create(
-                country="SE",
-                kind="reference",
-                valid_from=dt.date(year, month, 1),
-                defaults={"value": Decimal("2.00"), "source": "test"},
-            )
-
-
-def settings(company, **changes):
-    given = {
-        "is_reminder_fee_agreed": False,
-        "is_claiming_late_compensation": False,
-        "bank_import_stale_days": 2,
-        "interest_invoice_mode": "propose",
-        "interest_invoice_minimum_amount": "100",
-        **changes,
-    }
-    collection_settings_save(company=company, **given)
-
-
-@pytest.fixture
-def smtp(company):
-    with SmtpServer() as server:
-        email_channel(company, server.port, reminder_channel="email")
-        yield server
 
 
 def test_an_overdue_invoice_gets_its_first_reminder_letter_once(company, admin_user, smtp, rates):
@@ -210,7 +178,7 @@ def test_what_is_paid_paused_or_maybe_paid_is_not_reminded(company, admin_user, 
 
 def test_an_old_bank_file_is_warned_of(company, admin_user, rates):
     overdue_invoice(company, admin_user, "400.00", days_overdue=10)
-    settings(company, bank_import_stale_days=2)
+    settings_saved(company, bank_import_stale_days=2)
 
     [warning] = reminders_assess(company=company, on=timezone.localdate()).warnings
 
@@ -218,7 +186,7 @@ def test_an_old_bank_file_is_warned_of(company, admin_user, rates):
 
 
 def test_a_swedish_reminder_fee_is_charged_once_where_agreed(company, admin_user, smtp, rates):
-    settings(company, is_reminder_fee_agreed=True)
+    settings_saved(company, is_reminder_fee_agreed=True)
     policy_save(
         company=company,
         actor=admin_user,

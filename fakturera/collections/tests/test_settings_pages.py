@@ -26,7 +26,7 @@ from fakturera.invoicing.tests.factories import overdue_invoice
 from fakturera.parties.tests.factories import CompanyFactory
 from fakturera.staff.tests.invoice_helpers import messages_of, staff_client
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rates")]
 SETTINGS = reverse("staff:collection_settings")
 RATES = reverse("staff:statutory_rates")
 
@@ -37,18 +37,6 @@ def policy_url(kind: str = "person") -> str:
 
 def pdf_text(pdf: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).replace("\u00a0", " ")
-
-
-@pytest.fixture(autouse=True)
-def rates(db):
-    for year in (2025, 2026, 2027):
-        for month in (1, 7):
-            StatutoryRate.objects.get_or_create(
-                country="SE",
-                kind="reference",
-                valid_from=dt.date(year, month, 1),
-                defaults={"value": Decimal("2.00"), "source": "test"},
-            )
 
 
 def level_data(index: int, **fields: str) -> dict[str, str]:

@@ -6,21 +6,14 @@ and another hand-over is undone with a reason."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from openpyxl import load_workbook
 
-from fakturera.collections.models import CollectionClaim, StatutoryRate
-from fakturera.collections.run import reminders_run
-from fakturera.collections.services import policy_save
-from fakturera.core.tests.smtp import SmtpServer
-from fakturera.distribution.tests.factories import email_channel
-from fakturera.distribution.worker import deliveries_work
+from fakturera.collections.models import CollectionClaim
+from fakturera.collections.tests.factories import collection_policy, reference_rates, reminded_to_the_last_level
 from fakturera.invoicing.tests.factories import overdue_invoice
 from fakturera.parties.tests.factories import PersonFactory
 
@@ -29,30 +22,13 @@ pytestmark = pytest.mark.browser
 
 def test_hand_over_export_and_undo_on_the_debt_collection_page(staff_page):
     page, company, user = staff_page
-    for year in (2025, 2026, 2027):
-        for month in (1, 7):
-            StatutoryRate.objects.get_or_create(
-                country="SE",
-                kind="reference",
-                valid_from=dt.date(year, month, 1),
-                defaults={"value": Decimal("2.00"), "source": "test"},
-            )
-    policy_save(
-        company=company,
-        actor=user,
-        customer_kind="person",
-        levels=[{"days": 7, "new_due_days": 10}, {"days": 14, "days_from": "previous", "new_due_days": 10}],
-        last_level_action="collection",
-    )
+    reference_rates()
+    collection_policy(company, user)
     debtor = PersonFactory(company=company, name="Eva Svensson", personnummer="19800101-0008")
     exported = overdue_invoice(company, user, "400.00", days_overdue=40, customer=debtor)
     kept = overdue_invoice(company, user, "300.00", days_overdue=40)
-    today = timezone.localdate()
-    with SmtpServer() as smtp:
-        email_channel(company, smtp.port, reminder_channel="email")
-        for days_ago in (33, 19):
-            reminders_run(company=company, actor=user, on=today - dt.timedelta(days=days_ago))
-            deliveries_work(now=timezone.now() + dt.timedelta(minutes=10))
+    # Due 40 days ago: level 1 went 33 days ago and level 2 19 days ago, each sent.
+    reminded_to_the_last_level(company, user, days_ago=(33, 19))
 
     page.goto("/reminders/")
     page.locator("#link-debt-collection").click()

@@ -13,33 +13,22 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from fakturera.collections.models import InterestCharge, Reminder, StatutoryRate
+from fakturera.collections.models import InterestCharge, Reminder
 from fakturera.collections.states import InterestChargeState, ReminderState
+from fakturera.collections.tests.factories import paid_late, reference_rates, reminders_by_print
 from fakturera.distribution.models import Delivery
-from fakturera.distribution.services import channel_setting_save, distribution_settings_save
 from fakturera.distribution.worker import deliveries_work
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.tests.factories import overdue_invoice
 from fakturera.parties.tests.factories import PersonFactory
-from fakturera.payments.services import payment_register
 
 pytestmark = pytest.mark.browser
 
 
 def test_send_the_due_reminders_and_print_the_letters(staff_page):
     page, company, user = staff_page
-    for year in (2025, 2026, 2027):
-        for month in (1, 7):
-            StatutoryRate.objects.get_or_create(
-                country="SE",
-                kind="reference",
-                valid_from=dt.date(year, month, 1),
-                defaults={"value": Decimal("2.00"), "source": "test"},
-            )
-    channel_setting_save(company=company, channel="print", is_active=True, options={})
-    distribution_settings_save(
-        company=company, default_channel="print", reserve_channel="", reminder_channel="print", undo_minutes=1
-    )
+    reference_rates()
+    reminders_by_print(company)
     # Issued oldest first: a series' dates only go forward.
     not_now = overdue_invoice(company, user, "100.00", days_overdue=12)
     english = overdue_invoice(
@@ -87,38 +76,12 @@ def test_send_the_due_reminders_and_print_the_letters(staff_page):
 
 def test_issue_an_interest_invoice_for_a_late_payment(staff_page):
     page, company, user = staff_page
-    for year in (2025, 2026, 2027):
-        for month in (1, 7):
-            StatutoryRate.objects.get_or_create(
-                country="SE",
-                kind="reference",
-                valid_from=dt.date(year, month, 1),
-                defaults={"value": Decimal("2.00"), "source": "test"},
-            )
-    channel_setting_save(company=company, channel="print", is_active=True, options={})
-    distribution_settings_save(
-        company=company, default_channel="print", reserve_channel="", reminder_channel="print", undo_minutes=1
-    )
+    reference_rates()
+    reminders_by_print(company)
     # Paid today, 20 days after its due date: 50,000 for 20 days at 10 % is 273.97 of interest.
-    late = overdue_invoice(company, user, "40000.00", days_overdue=20)
-    payment_register(
-        company=company,
-        actor=user,
-        amount="50000.00",
-        currency="SEK",
-        booked_on=timezone.localdate(),
-        invoice_id=late.pk,
-    )
+    late = paid_late(company, user, days_late=20, net="40000.00")
     # Paid on time: owes nothing, not listed.
-    on_time = overdue_invoice(company, user, "40000.00", days_overdue=0)
-    payment_register(
-        company=company,
-        actor=user,
-        amount="50000.00",
-        currency="SEK",
-        booked_on=timezone.localdate(),
-        invoice_id=on_time.pk,
-    )
+    paid_late(company, user, days_late=0, net="40000.00")
 
     page.goto("/reminders/")
     page.locator("#tab-interest-invoices").click()

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fakturera.billables.models import BasisItemStatus
 from fakturera.core.errors import DomainError
 from fakturera.core.urls import absolute_url
+from fakturera.core.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from fakturera.core.xlsx import xlsx_bytes
 from fakturera.courses import selectors, services
 from fakturera.courses.models import (
@@ -511,9 +512,7 @@ def basis_report(request: HttpRequest) -> HttpResponse:
             body = xlsx_bytes(
                 sheet=_("Basis"), header=header, rows=([row[k] for k, _l in selectors.REPORT_COLUMNS] for row in rows)
             )
-            response = HttpResponse(
-                body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            )
+            response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
             response["Content-Disposition"] = f'attachment; filename="course-basis-{stamp}.xlsx"'
             return response
         if request.method == "POST":

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from fakturera.core.errors import DomainError
 from fakturera.core.text import TextCheckedForm
+from fakturera.core.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from fakturera.core.xlsx import xlsx_bytes
 from fakturera.distribution import selectors as distribution_selectors
 from fakturera.distribution.models import DeliveryState
@@ -241,7 +242,7 @@ def _aging_export(fmt: str, qs: Any, columns: list[Column], as_of: dt.date, curr
     stamp = f"aged-receivables-{currency.lower()}-{as_of.isoformat()}"
     if fmt == "xlsx":
         body = xlsx_bytes(sheet=_("Aged receivables"), header=header, rows=[*rows, totals])
-        response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{stamp}.xlsx"'
         return response
     buffer = io.StringIO()

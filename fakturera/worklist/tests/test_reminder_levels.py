@@ -5,17 +5,15 @@ daily digest); once per level however often the run meets it; a fixed number of 
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from fakturera.collections.models import Reminder, StatutoryRate
+from fakturera.collections.models import Reminder
 from fakturera.collections.run import reminders_run
 from fakturera.collections.services import policy_save
+from fakturera.collections.tests.factories import reference_rates
 from fakturera.distribution.models import Delivery
 from fakturera.distribution.tests.factories import email_channel
 from fakturera.invoicing.tests.factories import overdue_invoice
@@ -29,14 +27,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def rates(db):
-    for year in (2025, 2026, 2027):
-        for month in (1, 7):
-            StatutoryRate.objects.get_or_create(
-                country="SE",
-                kind="reference",
-                valid_from=dt.date(year, month, 1),
-                defaults={"value": Decimal("2.00"), "source": "test"},
-            )
+    reference_rates()
 
 
 def first_level(company, user, task_mode: str) -> None:
