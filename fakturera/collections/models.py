@@ -197,14 +197,18 @@ class Reminder(models.Model):
     nothing). A failed or undone reminder stays and is queued again by the run (attempt + 1)."""
 
     # A reminder run writes a hundred thousand rows at once: PostgreSQL would check each row's
-    # company, customer and delivery at commit (a lookup and a row lock each, seconds in all), so
-    # those columns have no database constraint; the invoice's, which says what is claimed, keeps
-    # its. Django still cascades and protects on delete (as payments' ledger, payments/models.py).
-    # The customer's index is the first column of reminder_customer_on.
+    # company, customer, invoice and delivery at commit (a lookup and a row lock each, seconds in
+    # all), so those columns have no database constraint. The run writes its rows in the
+    # transaction that holds their invoices locked (distribution's invoices_send, FOR UPDATE), and
+    # the unique key (invoice, level) stays; Django still cascades and protects on delete (as
+    # payments' ledger, payments/models.py). The customer's index is the first column of
+    # reminder_customer_on.
     company = models.ForeignKey(
         Company, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="+", db_index=False)
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )

@@ -193,6 +193,7 @@ def reminders_assess(*, company: Company, on: dt.date, invoice_ids: Iterable[int
     collection_rate = collection_rate_on(country=country, on=on)
     missing_rate: set[dt.date] = set()
     cuts: dict[tuple[int, dt.date, dt.date], Any] = {}  # interest_pieces: the rate periods' days per due date
+    last_level = {kind: max((each.number for each in policy.levels), default=0) for kind, policy in policies.items()}
     for claim in claims:
         kind, _name = customers[claim.customer_id]
         policy: Policy = policies[kind]
@@ -251,7 +252,7 @@ def reminders_assess(*, company: Company, on: dt.date, invoice_ids: Iterable[int
                 fee=fee,
                 interest=interest,
                 new_due_on=on + dt.timedelta(days=level.new_due_days),
-                is_last_level=number == max(each.number for each in policy.levels),
+                is_last_level=number == last_level[kind],
                 retry_id=retries.get((claim.invoice_id, number)),
             )
         )

@@ -346,6 +346,7 @@ def _queue(
         return made[1]
 
     keys = idempotency_keys(len(sendable))
+    shared_params: dict[tuple[str, str], dict[str, Any]] = {}
     for invoice in sendable:
         fact = facts[invoice.pk]
         found = route(
@@ -377,9 +378,17 @@ def _queue(
                 next(keys),
             )
         )
-        params: dict[str, Any] = {"channel": found.channel, "recipient": recipient}
         if found.notes:
-            params["routing"] = [note.as_data() for note in found.notes]
+            params: dict[str, Any] = {
+                "channel": found.channel,
+                "recipient": recipient,
+                "routing": [note.as_data() for note in found.notes],
+            }
+        else:
+            # A customer's invoices share one (read-only) dict, so its history's JSON is made once.
+            params = shared_params.get((found.channel, recipient)) or shared_params.setdefault(
+                (found.channel, recipient), {"channel": found.channel, "recipient": recipient}
+            )
         fields: tuple[tuple[str, Any], ...] = ()
         if is_reminder:
             fields = (("reminder_count", sending.reminder_count + 1), ("reminded_on", today))

@@ -655,18 +655,17 @@ def customer_statement(
 def payment_facts_of(invoice_ids: list[int]) -> dict[int, PaymentFacts]:
     """core.payment_facts' provider: state, what is open and what the credit balance paid, of
     each receivable among `invoice_ids` (two queries whatever their number)."""
-    prepaid: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
-    for invoice_id, amount in (
+    prepaid: dict[int, Decimal] = dict(
         Allocation.objects.filter(
             Q(kind=AllocationKind.CREDIT_BALANCE, amount__gt=0) & any_of(Allocation, invoice_ids, "invoice_id")
         )
         .values("invoice_id")
         .annotate(amount=Sum("amount"))
         .values_list("invoice_id", "amount")
-    ):
-        prepaid[invoice_id] = amount
+    )
+    none = Decimal("0.00")
     return {
-        pk: PaymentFacts(state=state, open_amount=open_amount, prepaid_amount=prepaid[pk])
+        pk: PaymentFacts(state, open_amount, prepaid.get(pk, none))
         for pk, state, open_amount in Receivable.objects.filter(any_of(Receivable, invoice_ids)).values_list(
             "pk", "state", "open_amount"
         )
