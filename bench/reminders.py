@@ -121,8 +121,12 @@ def reminders_setup(*, n: int) -> RemindersCase:
                 defaults={"value": Decimal("2.00"), "source": "bench"},
             )
     if connection.vendor == "postgresql":
+        # The invoices are 45 days old when they are reminded: autovacuum has visited their tables
+        # since, and sending them read every row. Rows just copied in, never read, would make the
+        # timed run the first to set their hint bits (writing every page it reads), which a real
+        # reminder run never is. VACUUM does that here, untimed; ANALYZE gives the statistics.
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
     return RemindersCase(company=company, actor=actor, n=customer_count * INVOICES_PER_CUSTOMER)
 
 
