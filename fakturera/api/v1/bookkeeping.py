@@ -14,13 +14,14 @@ from ninja import Query, Router
 from fakturera.api.v1.common import ERRORS, company_of
 from fakturera.api.v1.schemas import JournalQuery, SieQuery, VoucherPage, VoucherQuery
 from fakturera.bookkeeping import exports, selectors
+from fakturera.core.xlsx import CONTENT_TYPE
 
 vouchers = Router(tags=["bookkeeping"])
 sie = Router(tags=["bookkeeping"])
 journal = Router(tags=["bookkeeping"])
 
 SIE_CONTENT_TYPE = "text/plain; charset=IBM437"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = CONTENT_TYPE
 CSV = "text/csv; charset=utf-8"
 
 

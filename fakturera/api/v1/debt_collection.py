@@ -25,6 +25,7 @@ from fakturera.collections.collection_agency import (
 )
 from fakturera.collections.run import reminders_assess
 from fakturera.core.errors import PermissionDenied
+from fakturera.core.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 
 router = Router(tags=["collections"])
 
@@ -150,9 +151,7 @@ EXPORT_RESPONSE = {
             "of the column keys, then one row per claim",
             "content": {
                 "text/csv": {"schema": {"type": "string"}},
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-                    "schema": {"type": "string", "format": "binary"}
-                },
+                XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}},
             },
         }
     }

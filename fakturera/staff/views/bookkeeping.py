@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from fakturera.bookkeeping import exports, selectors, services
+from fakturera.core import xlsx
 from fakturera.core.errors import DomainError, ValidationFailed
 from fakturera.parties.tenancy import staff_view
 from fakturera.staff.forms.bookkeeping import AccountMappingForm, ExportForm, PeriodForm, VoucherFilterForm
@@ -162,11 +163,7 @@ def voucher_export(request: HttpRequest) -> HttpResponse:
         content_type, filename = "text/plain; charset=IBM437", exports.sie_filename(company, period, variant)
     else:
         chunks = exports.journal_file(company=company, period=period, fmt=variant)
-        content_type = (
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            if variant == "xlsx"
-            else "text/csv; charset=utf-8"
-        )
+        content_type = xlsx.CONTENT_TYPE if variant == "xlsx" else "text/csv; charset=utf-8"
         filename = exports.journal_filename(company, period, variant)
     response = StreamingHttpResponse(chunks, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
