@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -30,6 +31,46 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def smtp_sink(handler: object) -> Any:
+    """An aiosmtpd server on a free loopback port, started, handing each message to `handler`
+    (messages up to 40 MB: invoices with their PDF)."""
+    from aiosmtpd.controller import Controller
+
+    smtp = Controller(handler, hostname="127.0.0.1", port=free_port(), data_size_limit=40_000_000)
+    smtp.start()
+    return smtp
+
+
+def email_to_sink(company: Any, port: int, *, from_email: str) -> None:
+    """The company's invoices go by e-mail to the SMTP server on loopback `port`, with no undo
+    window (the benchmarks time sending, not waiting)."""
+    from fakturera.distribution.services import channel_setting_save, distribution_settings_save
+    from fakturera.parties.models import Channel
+
+    channel_setting_save(
+        company=company,
+        channel=Channel.EMAIL,
+        is_active=True,
+        options={"host": "127.0.0.1", "port": port, "security": "none", "from_email": from_email},
+    )
+    distribution_settings_save(
+        company=company, default_channel=Channel.EMAIL, reserve_channel="", reminder_channel="", undo_minutes=0
+    )
+
+
+def stop_processes(processes: list[subprocess.Popen]) -> None:
+    """SIGTERM to each still running, then wait for each (a minute; then SIGKILL)."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def machine_cpu_seconds() -> float:

@@ -27,7 +27,6 @@ import datetime as dt
 import hashlib
 import os
 import resource
-import signal
 import subprocess
 import sys
 import threading
@@ -44,14 +43,13 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 from stdnum import luhn
 
-from bench.loopback import free_port, machine_cpu_seconds
+from bench.loopback import email_to_sink, machine_cpu_seconds, smtp_sink, stop_processes
 from fakturera.core.bulk import bulk_insert
 from fakturera.distribution.models import Delivery, DeliveryState
-from fakturera.distribution.services import channel_setting_save, distribution_settings_save
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import InvoiceStatus
-from fakturera.parties.models import Channel, Company, Customer, CustomerKind
+from fakturera.parties.models import Company, Customer, CustomerKind
 from fakturera.parties.services import company_create
 from fakturera.recurring.models import RecurringInvoice, RecurringLine
 
@@ -158,18 +156,8 @@ def month_end_setup(*, n: int, run: int = 0, sink: Sink | None = None) -> MonthE
         city="Stockholm",
     )
     sink = sink or Sink()
-    port = free_port()
-    smtp = Controller(sink, hostname="127.0.0.1", port=port, data_size_limit=40_000_000)
-    smtp.start()
-    channel_setting_save(
-        company=company,
-        channel=Channel.EMAIL,
-        is_active=True,
-        options={"host": "127.0.0.1", "port": port, "security": "none", "from_email": "faktura@manad.example"},
-    )
-    distribution_settings_save(
-        company=company, default_channel=Channel.EMAIL, reserve_channel="", reminder_channel="", undo_minutes=0
-    )
+    smtp = smtp_sink(sink)
+    email_to_sink(company, smtp.port, from_email="faktura@manad.example")
     bulk_insert(
         Customer,
         ("company_id", "kind", "number", "name", "email", "address_line1", "postal_code", "city"),
@@ -206,18 +194,6 @@ def month_end_setup(*, n: int, run: int = 0, sink: Sink | None = None) -> MonthE
     return MonthEndCase(company=company, n=n, sink=sink, smtp=smtp)
 
 
-def _stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -248,7 +224,7 @@ def month_end_run(case: MonthEndCase, *, workers: int) -> float:
             time.sleep(0.2)
         case.seconds = case.sink.last_accepted - case.started
     finally:
-        _stop(processes)
+        stop_processes(processes)
     case.cpu_seconds = _children_cpu() - cpu_before
     case.machine_cpu_seconds = machine_cpu_seconds() - machine_before
     case.extra = _stages(case)

@@ -26,12 +26,12 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from stdnum import luhn
 
-from fakturera.core.tests.smtp import free_port
+from bench.loopback import email_to_sink, smtp_sink
 from fakturera.distribution.models import Delivery, DeliveryState, InvoiceSending, SendBatch
-from fakturera.distribution.services import channel_setting_save, distribution_settings_save, invoices_send
+from fakturera.distribution.services import invoices_send
 from fakturera.distribution.states import SendingStatus
 from fakturera.invoicing.tests.factories import issued_invoices_with_pdfs
-from fakturera.parties.models import Channel, Company
+from fakturera.parties.models import Company
 from fakturera.parties.services import company_create
 
 BENCH_ORG_NUMBER_BASE = "559900789"
@@ -80,18 +80,8 @@ def send_email_setup(*, n: int) -> SendEmailCase:
         city="Stockholm",
     )
     counting = Counting()
-    port = free_port()
-    smtp = Controller(counting, hostname="127.0.0.1", port=port, data_size_limit=40_000_000)
-    smtp.start()
-    channel_setting_save(
-        company=company,
-        channel=Channel.EMAIL,
-        is_active=True,
-        options={"host": "127.0.0.1", "port": port, "security": "none", "from_email": "faktura@utskicket.example"},
-    )
-    distribution_settings_save(
-        company=company, default_channel=Channel.EMAIL, reserve_channel="", reminder_channel="", undo_minutes=0
-    )
+    smtp = smtp_sink(counting)
+    email_to_sink(company, smtp.port, from_email="faktura@utskicket.example")
     ids = issued_invoices_with_pdfs(company=company, actor=actor, n=n)
     batch = invoices_send(company=company, actor=actor, invoice_ids=ids)
     if batch.queued_count != n:

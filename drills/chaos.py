@@ -130,16 +130,11 @@ class Faults:
             self.scheduler = self.start("scheduler", log=LOG)
 
     def stop(self) -> None:
-        every = [*self.workers["tasks"], *self.workers["deliver"], *([self.scheduler] if self.scheduler else [])]
-        for process in every:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in every:
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        from bench.loopback import stop_processes
+
+        stop_processes(
+            [*self.workers["tasks"], *self.workers["deliver"], *([self.scheduler] if self.scheduler else [])]
+        )
 
 
 def _progress(company) -> dict[str, int]:

@@ -428,9 +428,7 @@ def first_after(times: list[float], moment: float) -> float | None:
 
 
 def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> list[str]:
-    from aiosmtpd.controller import Controller
-
-    from bench.loopback import free_port
+    from bench.loopback import free_port, smtp_sink
 
     started = time.monotonic()
     deadline = started + args.timeout
@@ -458,8 +456,7 @@ def run(args: argparse.Namespace, workdir: Path, processes: Processes) -> list[s
     database_url = f"postgres://postgres@{hosts}/fakturera?target_session_attrs=read-write&connect_timeout=3"
     conninfo = f"postgresql://postgres@{hosts}/fakturera?target_session_attrs=read-write"
     sink = Sink()
-    smtp = Controller(sink, hostname="127.0.0.1", port=free_port(), data_size_limit=40_000_000)
-    smtp.start()
+    smtp = smtp_sink(sink)
     try:
         web_port = free_port()
         env = product_env(database_url, web_port)
