@@ -14,6 +14,7 @@ statement that takes them from the table's sequence first (PostgreSQL).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -146,38 +147,79 @@ def bulk_insert_returning_ids(
 
 def _copy(table: str, fields: Sequence[models.Field], rows: Iterable[Sequence[Any]], *, tail: tuple = ()) -> int:
     """COPY `rows` (each followed by `tail`, the values of the last fields) into `table`."""
-    json_given = [index for index, field in enumerate(fields[: len(fields) - len(tail)]) if _is_json(field)]
-    tail = tuple(
-        json.dumps(value) if _is_json(field) else value
-        for field, value in zip(fields[len(fields) - len(tail) :], tail, strict=True)
-    )
-    # Rows often share one JSON value (the seller's details): serialise each object once.
-    dumped: dict[int, tuple[Any, str]] = {}
-
-    def as_json(value: Any) -> str | None:
-        if value is None:
-            return None
-        if isinstance(value, dict) and not value:  # most rows' parameters: none
-            return "{}"
-        cached = dumped.get(id(value))
-        if cached is None or cached[0] is not value:
-            cached = (value, json.dumps(value))
-            dumped[id(value)] = cached
-        return cached[1]
-
+    given = fields[: len(fields) - len(tail)]
+    convert = {index: _converter(field) for index, field in enumerate(given)}
+    convert = {index: function for index, function in convert.items() if function is not None}
+    tail_fields = fields[len(fields) - len(tail) :]
+    tail = tuple((_converter(field) or _as_is)(value) for field, value in zip(tail_fields, tail, strict=True))
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     statement = f"COPY {quote(table)} ({columns}) FROM STDIN"  # names from the model, not input
     count = 0
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row in rows:
-            if json_given:
+            if convert:
                 row = list(row)
-                for index in json_given:
-                    row[index] = as_json(row[index])
+                for index, function in convert.items():
+                    row[index] = function(row[index])
             copy.write_row((*row, *tail))
             count += 1
     return count
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _converter(field: models.Field) -> Any:
+    """How a value of `field` goes into COPY when the driver's own way is slow, or None.
+
+    - JSON: serialised once per object (rows often share one, the seller's details), `{}` at once.
+    - Dates and times: as their ISO text, made once per value. The driver formats an aware
+      datetime in 2.5 µs and a date in 0.7 µs, and a bulk insert's rows mostly share a few
+      (the run's `now`, its day): for 100,000 rows of two such columns that was half a second.
+      A naive datetime goes to the driver as it is (the database's time zone reads it, as for
+      any other statement)."""
+    if isinstance(field, models.JSONField):
+        dumped: dict[int, tuple[Any, str]] = {}
+
+        def as_json(value: Any) -> str | None:
+            if value is None:
+                return None
+            if isinstance(value, dict) and not value:  # most rows' parameters: none
+                return "{}"
+            cached = dumped.get(id(value))
+            if cached is None or cached[0] is not value:
+                cached = (value, json.dumps(value))
+                dumped[id(value)] = cached
+            return cached[1]
+
+        return as_json
+    if isinstance(field, models.DateTimeField):
+        stamps: dict[dt.datetime, str] = {}
+
+        def as_timestamp(value: Any) -> Any:
+            if type(value) is not dt.datetime or value.tzinfo is None:
+                return value
+            text = stamps.get(value)
+            if text is None:
+                text = stamps[value] = value.isoformat()
+            return text
+
+        return as_timestamp
+    if isinstance(field, models.DateField):
+        days: dict[dt.date, str] = {}
+
+        def as_day(value: Any) -> Any:
+            if type(value) is not dt.date:
+                return value
+            text = days.get(value)
+            if text is None:
+                text = days[value] = value.isoformat()
+            return text
+
+        return as_day
+    return None
 
 
 def _is_json(field: models.Field) -> bool:

@@ -57,12 +57,20 @@ class Entry:
 
 def history_add_many(entries: Iterable[Entry]) -> int:
     """Add the events in one bulk insert (COPY on PostgreSQL), in the caller's transaction:
-    other apps record thousands at once, never row by row. Returns how many were added."""
+    other apps record thousands at once, never row by row. Returns how many were added.
+    A params dict goes in as it is, not copied: entries that share one (a customer's invoices
+    sent alike) are then serialised once (core.bulk)."""
     return bulk_insert(
         InvoiceEvent,
         HISTORY_COLUMNS,
-        ((entry.invoice_id, entry.kind, entry.at, entry.actor_id, dict(entry.params or {})) for entry in entries),
+        ((entry.invoice_id, entry.kind, entry.at, entry.actor_id, _as_dict(entry.params)) for entry in entries),
     )
+
+
+def _as_dict(params: Params | None) -> dict[str, Any]:
+    if type(params) is dict:
+        return params
+    return dict(params or {})
 
 
 def actor_id_of(actor: Any) -> int | None:

@@ -1,9 +1,11 @@
 """core/bulk.py writes the same rows on PostgreSQL (COPY) and elsewhere (bulk_create)."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from fakturera.collections.models import OverdueNotice
 from fakturera.core.bulk import bulk_insert
 from fakturera.invoicing.models import InvoiceEvent, NumberSeries
 from fakturera.invoicing.tests.factories import DraftInvoiceFactory
@@ -37,6 +39,34 @@ def test_json_values_are_stored_as_json_even_when_rows_share_one_object(company,
     events = InvoiceEvent.objects.filter(invoice=invoice, kind="edited").order_by("pk")
     assert [e.params for e in events] == [shared, {"n": 3}, shared]
     assert all(e.at == AT and e.actor_id is None for e in events)
+
+
+def test_dates_and_times_are_stored_as_given_in_any_time_zone_and_rows_sharing_them(company, admin_user):
+    invoices = [
+        DraftInvoiceFactory(company=company, actor=admin_user, lines=[{"description": "x", "unit_price": "1"}])
+        for _ in range(4)
+    ]
+    stockholm = dt.datetime(2026, 7, 1, 0, 30, 15, 123456, tzinfo=ZoneInfo("Europe/Stockholm"))  # 30 June in UTC
+    day = dt.date(2026, 2, 28)
+    given = [
+        (AT, day, dt.date(2026, 12, 31)),
+        (stockholm, day, dt.date(2024, 2, 29)),
+        (AT, dt.date(1999, 1, 1), day),
+        ("2026-11-02T09:30:00+00:00", "2026-02-28", "2026-02-28"),  # text passes through as it is
+    ]
+
+    bulk_insert(
+        OverdueNotice,
+        ["company_id", "invoice_id", "customer_id", "found_at", "due_on", "found_on"],
+        [(company.pk, invoice.pk, invoice.customer_id, *row) for invoice, row in zip(invoices, given, strict=True)],
+    )
+
+    notices = {n.invoice_id: n for n in OverdueNotice.objects.filter(company=company)}
+    stored = [(notices[i.pk].found_at, notices[i.pk].due_on, notices[i.pk].found_on) for i in invoices]
+    assert stored[:3] == given[:3]
+    assert stored[1][0].utcoffset() == dt.timedelta(0)
+    assert stored[1][0] == stockholm
+    assert stored[3] == (AT, day, day)
 
 
 @pytest.mark.django_db
