@@ -19,7 +19,8 @@ attempt as a new row of the same task and arguments, due after an exponential ba
 with jitter (`RetryPolicy`; `retry_policy(task, ...)` gives a task its own, `DEFAULT`
 otherwise). The chain lives in the rows' `args_kwargs` JSON beside "args" and "kwargs",
 which the library reads and ignores the rest of: "attempt" (1 when absent), "first" (the
-first attempt's id), "company_id" (the company the task concerns, given by
+first attempt's id), "lost" (how many of the attempts so far ended with their worker dead:
+RetryPolicy says why they count apart), "company_id" (the company the task concerns, given by
 `enqueue_on_commit(..., company_id=...)`), and on a failed row that was followed up,
 "retried_as" or "rerun_as" (the next row's id). A row failed with no follow-up has failed
 for good: logged with its traceback, listed by `tasks_failed` (the staff page of the
@@ -65,17 +66,29 @@ _company: contextvars.ContextVar[int | None] = contextvars.ContextVar("task_comp
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often a failing task is tried, and how long it waits before each try again."""
+    """How often a failing task is tried, and how long it waits before each try again.
+
+    An attempt whose worker died under it (kill -9, a machine lost: WORKER_LOST) did not fail
+    by itself: it neither spends one of `attempts` nor grows the wait. It is tried again after
+    `lost_backoff` (with jitter), so a month-end whose workers are restarted catches up in
+    seconds, not after the half hour an error's fourth wait would be. `lost_attempts` bounds
+    that too: a task that takes its worker down every time (a crash in a library, memory) ends
+    failed for good, visible, after so many."""
 
     attempts: int = 5  # in all, the first one included
     backoff: float = 30.0  # seconds before the second attempt
     factor: float = 4.0  # each wait this many times the one before: 30 s, 2 min, 8 min, 32 min
     cap: float = 3600.0
+    lost_attempts: int = 10  # attempts whose worker died, in all
+    lost_backoff: float = 5.0
 
     def delay(self, attempt: int) -> dt.timedelta:
         """The wait after failed `attempt` (1, 2, ...): between half and all of the exponential step."""
         step = min(self.cap, self.backoff * self.factor ** (attempt - 1))
         return dt.timedelta(seconds=step * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not a secret
+
+    def lost_delay(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.lost_backoff * random.uniform(0.5, 1.0))  # noqa: S311 - jitter
 
 
 DEFAULT = RetryPolicy()
@@ -161,16 +174,24 @@ def task_failed(task_id: Any, *, now: dt.datetime | None = None) -> DBTaskResult
         if row is None or "retried_as" in row.args_kwargs or "rerun_as" in row.args_kwargs:
             return None
         attempt = int(row.args_kwargs.get("attempt", 1))
+        lost = int(row.args_kwargs.get("lost", 0))  # of the attempts so far, those whose worker died
         policy = policy_for(row.task_path)
-        if attempt >= policy.attempts:
+        if row.exception_class_path == WORKER_LOST:
+            lost += 1
+            spent, budget, delay = lost, policy.lost_attempts, policy.lost_delay()
+        else:
+            spent, budget = attempt - lost, policy.attempts
+            delay = policy.delay(spent)
+        if spent >= budget:
             logger.error(
-                "task %s %s failed for good after %s attempts: %s\n%s",
-                row.task_path, row.pk, attempt, error_line(row), row.traceback,
+                "task %s %s failed for good after %s attempts (%s of them with their worker lost): %s\n%s",
+                row.task_path, row.pk, attempt, lost, error_line(row), row.traceback,
             )  # fmt: skip
             return None
         meta = {**row.args_kwargs, "attempt": attempt + 1, "first": row.args_kwargs.get("first", str(row.pk))}
+        if lost:
+            meta["lost"] = lost
         meta.pop("retried_as", None)
-        delay = policy.delay(attempt)
         following = _next_row(row, meta=meta, run_after=now + delay)
         following.save(force_insert=True)
         row.args_kwargs = {**row.args_kwargs, "retried_as": str(following.pk)}

@@ -20,7 +20,15 @@ from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
 from fakturera.core.management.commands.db_worker import Worker
-from fakturera.core.tasks import DEFAULT, RetryPolicy, enqueue_on_commit, retry_policy, task_failed, tasks_failed
+from fakturera.core.tasks import (
+    DEFAULT,
+    WORKER_LOST,
+    RetryPolicy,
+    enqueue_on_commit,
+    retry_policy,
+    task_failed,
+    tasks_failed,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -132,6 +140,52 @@ def test_the_wait_grows_with_jitter_and_the_next_attempt_waits_for_it(database_t
     assert dt.timedelta(seconds=15) <= following.run_after - now <= dt.timedelta(seconds=30)
     assert following.args_kwargs["attempt"] == 2
     assert task_failed(row.pk) is None  # followed up once only
+
+
+def _fail(row: DBTaskResult, *, lost: bool, now: dt.datetime) -> DBTaskResult | None:
+    """`row` (a ready attempt) ends failed, its worker lost or by an error of its own; the retry
+    that follows it, if any."""
+    row.status = "FAILED"
+    row.exception_class_path = WORKER_LOST if lost else "builtins.ValueError"
+    row.traceback = "WorkerLost: gone" if lost else "ValueError: x"
+    row.save()
+    return task_failed(row.pk, now=now)
+
+
+def test_an_attempt_whose_worker_died_is_tried_again_soon_and_spends_no_attempt(database_tasks):
+    row = DBTaskResult.objects.create(
+        args_kwargs={"args": [], "kwargs": {}}, task_path="fakturera.documents.tasks.render_documents",
+        backend_name="default", run_after=timezone.now(),
+    )  # fmt: skip
+    now = timezone.now()
+    # Four workers killed under it in a row (a chaos drill): each retry within seconds, where four
+    # errors would have waited 30 s, 2, 8 and 32 minutes and then given up.
+    for _ in range(4):
+        row = _fail(row, lost=True, now=now)
+        assert dt.timedelta(seconds=2.5) <= row.run_after - now <= dt.timedelta(seconds=5)
+    assert (row.args_kwargs["attempt"], row.args_kwargs["lost"]) == (5, 4)
+    # Then an error of its own: its first error, so the first wait, and the chain goes on.
+    row = _fail(row, lost=False, now=now)
+    assert dt.timedelta(seconds=15) <= row.run_after - now <= dt.timedelta(seconds=30)
+    assert (row.args_kwargs["attempt"], row.args_kwargs["lost"]) == (6, 4)
+    for spent in range(2, DEFAULT.attempts):
+        row = _fail(row, lost=False, now=now)
+        assert row.run_after - now >= DEFAULT.delay(spent) / 2
+    # Its fifth error ends it, whatever the workers lost before.
+    assert _fail(row, lost=False, now=now) is None
+    assert tasks_failed().filter(pk=row.pk).exists()
+
+
+def test_a_task_that_kills_its_worker_every_time_ends_failed_for_good(database_tasks):
+    row = DBTaskResult.objects.create(
+        args_kwargs={"args": [], "kwargs": {}}, task_path="fakturera.documents.tasks.render_documents",
+        backend_name="default", run_after=timezone.now(),
+    )  # fmt: skip
+    now = timezone.now()
+    for _ in range(DEFAULT.lost_attempts - 1):
+        row = _fail(row, lost=True, now=now)
+    assert _fail(row, lost=True, now=now) is None
+    assert [str(pk) for pk in tasks_failed().values_list("pk", flat=True)] == [str(row.pk)]
 
 
 def test_the_command_lists_the_failed_tasks_and_runs_one_again(database_tasks, company):
