@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from fakturera.core.logs import FORMATS as LOG_FORMATS
 from fakturera.core.logs import logging_config
+from fakturera.core.s3 import storage_from_environment
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -318,42 +319,11 @@ if STATIC_ROOT is not None:
 # Uploaded files (a company's logo) are never kept on a machine's disk (core/storage.py): in the
 # database by default, or in an S3-compatible store when FAKTURERA_S3_BUCKET is set, which then
 # holds the generated documents' bytes too (documents/DESIGN.md, "Where the bytes are").
-# MEDIA_ROOT is only where logos uploaded before that were: parties' migration 0012 moved them into the storage.
+# MEDIA_ROOT is only where logos uploaded before that were: parties' migration 0012 moves them.
 MEDIA_ROOT = VAR_DIR / "media"
 S3_BUCKET = os.environ.get("FAKTURERA_S3_BUCKET", "").strip()
 S3_ENDPOINT_URL = os.environ.get("FAKTURERA_S3_ENDPOINT_URL", "").strip()
-if S3_BUCKET:
-    from botocore.config import Config as _S3Config
-
-    _s3_timeout = float(os.environ.get("FAKTURERA_S3_TIMEOUT", "10"))
-    S3_STORAGE_OPTIONS = {
-        "bucket_name": S3_BUCKET,
-        "endpoint_url": S3_ENDPOINT_URL or None,
-        "region_name": os.environ.get("FAKTURERA_S3_REGION", "").strip() or None,
-        # None: boto3 finds the credentials itself (AWS_* variables, an instance role).
-        "access_key": os.environ.get("FAKTURERA_S3_ACCESS_KEY_ID") or None,
-        "secret_key": os.environ.get("FAKTURERA_S3_SECRET_ACCESS_KEY") or None,
-        "location": os.environ.get("FAKTURERA_S3_PREFIX", "").strip("/"),
-        "file_overwrite": False,  # two uploads named logo.png keep two objects
-        "default_acl": None,  # the bucket's own policy: private
-        "client_config": _S3Config(
-            connect_timeout=_s3_timeout,
-            read_timeout=_s3_timeout,
-            retries={"max_attempts": 3, "mode": "standard"},
-            s3={
-                "addressing_style": os.environ.get(
-                    "FAKTURERA_S3_ADDRESSING_STYLE", "path" if S3_ENDPOINT_URL else "auto"
-                )
-            },
-        ),
-    }
-    _default_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": S3_STORAGE_OPTIONS}
-elif any(
-    os.environ.get(name) for name in ("FAKTURERA_S3_ENDPOINT_URL", "FAKTURERA_S3_ACCESS_KEY_ID", "FAKTURERA_S3_PREFIX")
-):
-    raise ImproperlyConfigured("FAKTURERA_S3_* is set but FAKTURERA_S3_BUCKET is not: name the bucket, or unset them.")
-else:
-    _default_storage = {"BACKEND": "fakturera.core.storage.DatabaseStorage"}
+_default_storage = storage_from_environment(os.environ) or {"BACKEND": "fakturera.core.storage.DatabaseStorage"}
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
