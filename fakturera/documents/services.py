@@ -118,9 +118,11 @@ def document_bytes(document: InvoiceDocument) -> bytes:
 
 def documents_bytes(documents: Sequence[InvoiceDocument]) -> list[bytes]:
     """`document_bytes` of each document, in order; objects in the store are read side by side."""
-    if not any(document.storage_key for document in documents):
-        return [bytes(document.content) for document in documents]
-    return list(_store_pool().map(document_bytes, documents))
+    keyed = [document for document in documents if document.storage_key]
+    # Only the store is read in the pool's threads; rows' bytes are read here (a deferred field
+    # would otherwise be loaded on another thread's database connection).
+    fetched = dict(zip(map(id, keyed), _store_pool().map(document_bytes, keyed), strict=True)) if keyed else {}
+    return [fetched[id(document)] if document.storage_key else bytes(document.content) for document in documents]
 
 
 def documents_verify(documents: QuerySet[InvoiceDocument], *, chunk_size: int = 500) -> tuple[int, list[int]]:
