@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
 import os
 import resource
 import subprocess
@@ -47,6 +46,7 @@ from bench.loopback import email_to_sink, machine_cpu_seconds, smtp_sink, stop_p
 from fakturera.core.bulk import bulk_insert
 from fakturera.distribution.models import Delivery, DeliveryState
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
+from fakturera.documents.services import documents_verify
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import InvoiceStatus
 from fakturera.parties.models import Company, Customer, CustomerKind
@@ -252,12 +252,9 @@ def _stages(case: MonthEndCase) -> dict[str, str]:
 
 
 def documents_mismatched(documents) -> list[int]:
-    """The ids of stored documents whose SHA-256 does not match their bytes (streamed, in chunks)."""
-    wrong = []
-    for pk, content, sha256, size in documents.values_list("pk", "content", "sha256", "size").iterator(chunk_size=2000):
-        if hashlib.sha256(content).hexdigest() != sha256 or len(content) != size:
-            wrong.append(pk)
-    return wrong
+    """The ids of stored documents whose SHA-256 does not match their bytes (streamed, in chunks,
+    read as every reader reads them: documents.services.document_bytes, the row or the S3 store)."""
+    return documents_verify(documents, chunk_size=2000)[1]
 
 
 def numbering_problem(company: Company, n: int) -> str:

@@ -3,7 +3,6 @@ sets DATABASE_URL): `prepare`, `write STOP_FILE` and `verify`. Each prints one J
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 import time
@@ -104,6 +103,7 @@ def verify() -> dict:
     from fakturera.demo.data import DEMO_PASSWORD, DEMO_USERNAME
     from fakturera.distribution.models import ChannelSetting
     from fakturera.documents.models import InvoiceDocument
+    from fakturera.documents.services import documents_verify
     from fakturera.invoicing.models import Invoice, NumberSeries
     from fakturera.parties.models import Channel
 
@@ -118,16 +118,10 @@ def verify() -> dict:
         lines.append("every migration applied")
     call_command("check", verbosity=0)
 
-    checked = mismatched = 0
-    for pk, content, sha256, size in InvoiceDocument.objects.values_list("pk", "content", "sha256", "size").iterator(
-        chunk_size=500
-    ):
-        checked += 1
-        data = bytes(content)
-        if hashlib.sha256(data).hexdigest() != sha256 or len(data) != size:
-            mismatched += 1
-            if mismatched <= 5:
-                failures.append(f"stored document {pk}: its bytes do not match its SHA-256 or size")
+    # Read as every reader reads them (documents.services.document_bytes: the row or the S3 store).
+    checked, wrong = documents_verify(InvoiceDocument.objects.all())
+    mismatched = len(wrong)
+    failures.extend(f"stored document {pk}: its bytes do not match its SHA-256 or size" for pk in wrong[:5])
     lines.append(f"{checked} stored documents, {checked - mismatched} matching their SHA-256")
     if not checked:
         failures.append("no stored documents in the restored database")

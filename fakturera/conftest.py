@@ -71,6 +71,23 @@ def _outbound_loopback(settings):
     settings.OUTBOUND_ALLOW_PRIVATE = True
 
 
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """moto's S3 server on a loopback port for the session (core/tests/s3.py)."""
+    from fakturera.core.tests.s3 import moto_server
+
+    with moto_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3(settings, moto_endpoint):
+    """The installation configured with an S3-compatible store: a bucket of its own on moto."""
+    from fakturera.core.tests.s3 import new_store
+
+    return new_store(moto_endpoint, prefix="test").use(settings)
+
+
 @pytest.fixture
 def company(db):
     from fakturera.parties.tests.factories import CompanyFactory

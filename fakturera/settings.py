@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from fakturera.core.logs import FORMATS as LOG_FORMATS
 from fakturera.core.logs import logging_config
+from fakturera.core.s3 import storage_from_environment
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -315,10 +316,16 @@ WHITENOISE_USE_FINDERS = True
 STATIC_ROOT: Path | None = VAR_DIR / "static" if IS_CHECKOUT or "FAKTURERA_VAR_DIR" in os.environ else None
 if STATIC_ROOT is not None:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request without it
-MEDIA_URL = "media/"
+# Uploaded files (a company's logo) are never kept on a machine's disk (core/storage.py): in the
+# database by default, or in an S3-compatible store when FAKTURERA_S3_BUCKET is set, which then
+# holds the generated documents' bytes too (documents/DESIGN.md, "Where the bytes are").
+# MEDIA_ROOT is only where logos uploaded before that were: parties' migration 0012 moves them.
 MEDIA_ROOT = VAR_DIR / "media"
+S3_BUCKET = os.environ.get("FAKTURERA_S3_BUCKET", "").strip()
+S3_ENDPOINT_URL = os.environ.get("FAKTURERA_S3_ENDPOINT_URL", "").strip()
+_default_storage = storage_from_environment(os.environ) or {"BACKEND": "fakturera.core.storage.DatabaseStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 

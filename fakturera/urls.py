@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
@@ -17,8 +15,6 @@ urlpatterns = [
     path("portal/", include("fakturera.portal.urls")),
     path("", include("fakturera.staff.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # Refusals in the staff design (staff/views/errors.py).
 handler403 = "fakturera.staff.views.errors.permission_denied"

@@ -47,3 +47,20 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} @ {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class StoredFile(models.Model):
+    """An uploaded file (a company's logo) kept in the database by `storage.DatabaseStorage`,
+    the default file storage: no web or worker machine keeps a file on its own disk, and a
+    backup of the database holds the files too. `name` is the storage name a FileField keeps
+    (`logos/3/logo.png`). With an S3-compatible store configured (FAKTURERA_S3_BUCKET) files go
+    there instead and this table stays empty."""
+
+    name = models.CharField(max_length=255, unique=True)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.size} bytes)"

@@ -9,6 +9,9 @@ middleware). The API answers in its error format (`{"error": {"code": "unavailab
 api/v1/errors.py uses `unavailable_json`); the HTML pages (staff, portal, public) get a
 page of their own, rendered without the request's context, which would read the
 database again. Every such answer is logged with its exception.
+
+The S3-compatible file store briefly away (core.storage.StorageUnavailable: a document or a
+logo could not be read) is answered the same way (`is_briefly_unavailable`).
 """
 
 from __future__ import annotations
@@ -24,10 +27,16 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 
 from fakturera.core.db import is_unavailable
+from fakturera.core.storage import StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER = 5  # seconds: a restart or a burst of connections is usually over by then
+
+
+def is_briefly_unavailable(exc: BaseException) -> bool:
+    """The database or the file store is away for now: 503 and try again, not a bug."""
+    return isinstance(exc, StorageUnavailable) or is_unavailable(exc)
 
 
 def message() -> str:
@@ -40,7 +49,8 @@ def unavailable_json() -> dict:
 
 
 def unavailable_response(request: HttpRequest, exc: BaseException) -> HttpResponse:
-    logger.warning("database unavailable: %s %s: %s", request.method, request.path, exc, exc_info=exc)
+    what = "file store" if isinstance(exc, StorageUnavailable) else "database"
+    logger.warning("%s unavailable: %s %s: %s", what, request.method, request.path, exc, exc_info=exc)
     if request.path.startswith("/api/"):
         response = HttpResponse(json.dumps(unavailable_json()), status=503, content_type="application/json")
     else:
@@ -59,7 +69,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if is_unavailable(exception):
+        if is_briefly_unavailable(exception):
             return unavailable_response(request, exception)
         return None
 
@@ -67,6 +77,6 @@ class DatabaseUnavailableMiddleware:
 def server_error(request: HttpRequest, template_name: str = defaults.ERROR_500_TEMPLATE_NAME) -> HttpResponse:
     """handler500: Django calls it while handling the exception, so sys.exc_info() names it."""
     exc = sys.exc_info()[1]
-    if exc is not None and is_unavailable(exc):
+    if exc is not None and is_briefly_unavailable(exc):
         return unavailable_response(request, exc)
     return defaults.server_error(request, template_name)

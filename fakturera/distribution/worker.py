@@ -71,7 +71,7 @@ from fakturera.distribution.reasons import Reason, reason, text
 from fakturera.distribution.services import rollback_moves
 from fakturera.distribution.states import SendingEvent, SendingMove, SendingStatus, move_deliveries, move_sending
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
-from fakturera.documents.services import document_get
+from fakturera.documents.services import STORE_ERRORS, document_bytes, document_get, documents_bytes
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import InvoiceKind
 from fakturera.parties.models import Company
@@ -566,11 +566,15 @@ def _prepare(
             if job.letter is not None:
                 job.pdf = job.letter.pdf
     if needs_pdf:
-        stored = {
-            (invoice_id, template): bytes(content)
-            for invoice_id, template, content in InvoiceDocument.objects.filter(
+        # Read through documents' own function: the bytes may be in the rows or in the S3 store.
+        pdf_rows = list(
+            InvoiceDocument.objects.filter(
                 any_of(InvoiceDocument, invoice_ids, "invoice"), format=DocumentFormat.PDF
-            ).values_list("invoice_id", "template", "content")
+            ).only("invoice_id", "template", "content", "storage_key")
+        )
+        stored = {
+            (row.invoice_id, row.template): content
+            for row, content in zip(pdf_rows, documents_bytes(pdf_rows), strict=True)
         }
         for job in jobs:
             if job.letter is not None or job.delivery.pk in broken:
@@ -580,16 +584,17 @@ def _prepare(
                 # Not rendered in this layout yet: rendered now, and stored for every later use.
                 job.pdf = _document(job, DocumentFormat.PDF, broken)
     if needs_ubl:
-        stored_ubl = dict(
+        ubl_rows = list(
             InvoiceDocument.objects.filter(
                 any_of(InvoiceDocument, invoice_ids, "invoice"), format=DocumentFormat.UBL
-            ).values_list("invoice_id", "content")
+            ).only("invoice_id", "content", "storage_key")
         )
+        stored_ubl = {row.invoice_id: content for row, content in zip(ubl_rows, documents_bytes(ubl_rows), strict=True)}
         for job in jobs:
             if job.delivery.pk in broken:
                 continue
             content = stored_ubl.get(job.invoice.pk)
-            job.ubl = bytes(content) if content is not None else _document(job, DocumentFormat.UBL, broken)
+            job.ubl = content if content is not None else _document(job, DocumentFormat.UBL, broken)
     failed = [(job.delivery, broken[job.delivery.pk]) for job in jobs if job.delivery.pk in broken]
     return [job for job in jobs if job.delivery.pk not in broken], failed
 
@@ -611,7 +616,9 @@ def _document(job: Job, fmt: str, broken: dict[int, Outcome]) -> bytes | None:
     try:
         with transaction.atomic():
             template = job.delivery.template if fmt == DocumentFormat.PDF else None
-            return bytes(document_get(invoice=job.invoice, fmt=fmt, template=template).content)
+            return document_bytes(document_get(invoice=job.invoice, fmt=fmt, template=template))
+    except STORE_ERRORS:
+        raise  # the store is away, not the document broken: the group is given back and tried again
     except Exception as exc:
         # Logged for the operator with its details; the history says it plainly, without them.
         log.warning("The %s of invoice %s could not be made: %s", fmt, job.invoice.pk, exc)

@@ -2,8 +2,10 @@
 
 A document is rendered once and kept with its SHA-256: every later download and
 every delivery returns these bytes (seed 004: the PDF stored with the contact).
-Bytes live in the database, so a document and the invoice it belongs to commit
-or roll back together and a backup holds both.
+Bytes live in the database by default, so a document and the invoice it belongs to
+commit or roll back together and a backup holds both; with an S3-compatible store
+configured they are an object there, named by `storage_key`, written before the row
+(DESIGN.md, "Where the bytes are"). Read them only with `services.document_bytes`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,11 @@ class InvoiceDocument(models.Model):
     format = models.CharField(max_length=3, choices=DocumentFormat.choices)
     # The PDF layout (PdfTemplate); "" for UBL, which has one form.
     template = models.CharField(max_length=20, blank=True)
-    content = models.BinaryField()
+    # The bytes, when they are in the database; empty when they are in the S3 store.
+    content = models.BinaryField(default=b"", blank=True)
+    # The object's key in the S3 store (below FAKTURERA_S3_PREFIX), or "" when the bytes are in
+    # `content`: documents written before the store was configured keep theirs in the row.
+    storage_key = models.CharField(max_length=300, blank=True, default="")
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)

@@ -5,19 +5,30 @@ issuing, in the task worker) and stores each document once; `document_get` retur
 the stored document, rendering it first if it was never made (a template staff
 picked later, or a worker that has not caught up yet). The unique (invoice,
 format, template) constraint makes a race between the two harmless.
+
+Where the bytes are (DESIGN.md): in the row by default; with an S3-compatible store
+(core.storage.is_s3) each document is an object, written before the row that names it is
+saved, under a key holding the company, the invoice and the bytes' SHA-256, so two racing
+renderers never overwrite each other's object and the row that wins names its own bytes.
+A crash between the two leaves an object no row names: garbage, never a row without its
+object. Every reader reads through `document_bytes` (or `documents_bytes`), which serves
+both, and documents stored in the row before the store was configured.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from fakturera.core.storage import StorageUnavailable, StoredObjectMissing, is_s3, object_get, object_put
 from fakturera.documents.data import DocumentData, document_data, prepaid_amounts
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
 from fakturera.documents.pdf.render import merge_pdfs, render_pdfs, render_reminder_pdfs
@@ -32,6 +43,24 @@ ISSUED = (InvoiceStatus.ISSUED, InvoiceStatus.CREDITED)
 DOCUMENT_FAILED = "document_failed"
 
 log = logging.getLogger(__name__)
+
+# The store failing is never a document's fault: these propagate, where a document that cannot
+# be made fails alone (DOCUMENT_FAILED in its history).
+STORE_ERRORS = (StorageUnavailable, StoredObjectMissing)
+SUFFIX = {DocumentFormat.PDF: "pdf", DocumentFormat.UBL: "xml"}
+# Objects written and read side by side (the store answers over the network; boto3's clients
+# are made per thread by django-storages). One pool per process, made when first needed.
+STORE_THREADS = 8
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _store_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=STORE_THREADS, thread_name_prefix="document-store")
+        return _pool
 
 
 def _issued_invoices(invoice_ids: Iterable[int]) -> list[Invoice]:
@@ -54,6 +83,70 @@ def _document(invoice: Invoice, fmt: str, template: str, content: bytes) -> Invo
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),
     )
+
+
+def storage_key(document: InvoiceDocument) -> str:
+    """The document's object key in the S3 store: its company, invoice, format and layout, and
+    the SHA-256 of its bytes (`documents/3/1042/pdf-standard-<sha256>.pdf`)."""
+    kind = f"{document.format}-{document.template}" if document.template else document.format
+    return f"documents/{document.company_id}/{document.invoice_id}/{kind}-{document.sha256}.{SUFFIX[document.format]}"
+
+
+def _store(documents: Sequence[InvoiceDocument]) -> None:
+    """With an S3 store: each document's bytes become an object before its row is saved (the
+    caller saves the rows after this returns), and the row keeps the key, not the bytes.
+    StorageUnavailable when the store cannot take them: no row is saved then, and the caller
+    (the task) fails and is tried again. Without a store the bytes stay in the rows."""
+    if not documents or not is_s3():
+        return
+    for document in documents:
+        document.storage_key = storage_key(document)
+    list(_store_pool().map(lambda d: object_put(d.storage_key, bytes(d.content)), documents))
+    for document in documents:
+        document.content = b""
+
+
+def document_bytes(document: InvoiceDocument) -> bytes:
+    """The stored document's bytes: the one way to read them, wherever they are (the object in
+    the S3 store its row names, or the row itself: every document stored before the store was
+    configured). StorageUnavailable when the store cannot be reached; StoredObjectMissing if
+    its object is gone."""
+    if document.storage_key:
+        return object_get(document.storage_key)
+    return bytes(document.content)
+
+
+def documents_bytes(documents: Sequence[InvoiceDocument]) -> list[bytes]:
+    """`document_bytes` of each document, in order; objects in the store are read side by side."""
+    keyed = [document for document in documents if document.storage_key]
+    # Only the store is read in the pool's threads; rows' bytes are read here (a deferred field
+    # would otherwise be loaded on another thread's database connection).
+    fetched = dict(zip(map(id, keyed), _store_pool().map(document_bytes, keyed), strict=True)) if keyed else {}
+    return [fetched[id(document)] if document.storage_key else bytes(document.content) for document in documents]
+
+
+def documents_verify(documents: QuerySet[InvoiceDocument], *, chunk_size: int = 500) -> tuple[int, list[int]]:
+    """How many of `documents` were read, and the ids of those whose bytes (read through
+    `document_bytes`) do not match their SHA-256 or size: the drills' and the month-end
+    benchmark's check that what was stored is what is read back."""
+    checked = 0
+    wrong: list[int] = []
+    rows = documents.only("pk", "content", "storage_key", "sha256", "size").order_by("pk")
+    chunk: list[InvoiceDocument] = []
+    for document in rows.iterator(chunk_size=chunk_size):
+        chunk.append(document)
+        if len(chunk) == chunk_size:
+            checked += _verify(chunk, wrong)
+            chunk = []
+    checked += _verify(chunk, wrong)
+    return checked, wrong
+
+
+def _verify(chunk: list[InvoiceDocument], wrong: list[int]) -> int:
+    for document, data in zip(chunk, documents_bytes(chunk), strict=True):
+        if hashlib.sha256(data).hexdigest() != document.sha256 or len(data) != document.size:
+            wrong.append(document.pk)
+    return len(chunk)
 
 
 def _template_for(invoice: Invoice, template: str | None) -> str:
@@ -99,10 +192,16 @@ def documents_render(*, invoice_ids: Iterable[int], template: str | None = None)
         try:
             attachment = None
             if invoice.company.is_embedding_pdf_in_ubl:
-                attachment = pdfs.get(invoice.pk) or document_get(invoice=invoice, fmt=DocumentFormat.PDF).content
+                stored_pdf = pdfs.get(invoice.pk)
+                if stored_pdf is None:
+                    stored_pdf = document_bytes(document_get(invoice=invoice, fmt=DocumentFormat.PDF))
+                attachment = stored_pdf
             new.append(_document(invoice, DocumentFormat.UBL, "", build_ubl(data[invoice.pk], pdf=attachment)))
+        except STORE_ERRORS:
+            raise  # not the document's fault: the task fails and is tried again
         except Exception as exc:
             _failure(invoice, DocumentFormat.UBL, exc, failed)
+    _store(new)  # the objects first (with an S3 store), then the rows that name them
     InvoiceDocument.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
     if failed:
         history_add_many(
@@ -118,6 +217,8 @@ def _render_each(
     """The group's PDFs in one rendering; if that fails, each alone, so only the bad ones fail."""
     try:
         return list(zip(group, render_pdfs([data[i.pk] for i in group], template=template), strict=True))
+    except STORE_ERRORS:
+        raise  # the logo could not be read: not the invoices' fault, tried again
     except Exception as exc:
         if len(group) == 1:
             _failure(group[0], DocumentFormat.PDF, exc, failed)
@@ -126,6 +227,8 @@ def _render_each(
     for invoice in group:
         try:
             rendered.append((invoice, render_pdfs([data[invoice.pk]], template=template)[0]))
+        except STORE_ERRORS:
+            raise
         except Exception as exc:
             _failure(invoice, DocumentFormat.PDF, exc, failed)
     return rendered
@@ -152,6 +255,7 @@ def document_get(*, invoice: Invoice, fmt: str, template: str | None = None) -> 
         [full] = _issued_invoices([invoice.pk])
         content = render_pdfs([document_data(full)], template=wanted)[0]
         document = _document(full, fmt, wanted, content)
+        _store([document])
         try:
             with transaction.atomic():
                 document.save()
@@ -169,12 +273,13 @@ def documents_merged_pdf(*, invoices: list[Invoice], template: str | None = None
         raise ValueError("Nothing to print")
     wanted = _template_for(invoices[0], template)
     documents_render(invoice_ids=[invoice.pk for invoice in invoices], template=wanted)
-    stored = dict(
-        InvoiceDocument.objects.filter(invoice__in=invoices, format=DocumentFormat.PDF, template=wanted).values_list(
-            "invoice_id", "content"
-        )
-    )
-    return merge_pdfs([bytes(stored[invoice.pk]) for invoice in invoices])
+    stored = {
+        document.invoice_id: document
+        for document in InvoiceDocument.objects.filter(
+            invoice__in=invoices, format=DocumentFormat.PDF, template=wanted
+        ).only("invoice_id", "content", "storage_key")
+    }
+    return merge_pdfs(documents_bytes([stored[invoice.pk] for invoice in invoices]))
 
 
 def reminder_pdfs(*, reminders: Sequence[Reminder], template: str) -> list[bytes]:

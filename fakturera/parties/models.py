@@ -19,6 +19,10 @@ from fakturera.core.identifiers import COUNTRY_CHOICES
 from fakturera.core.money import CURRENCY_CHOICES
 
 
+def logo_upload_to(company: Company, filename: str) -> str:
+    return f"logos/{company.pk or 'new'}/{filename}"
+
+
 class BasisSource(models.TextChoices):
     BOOKINGS = "bookings", _("Bookings")
     JOURNAL_NOTES = "journal_notes", _("Journal notes")
@@ -90,7 +94,9 @@ class Company(PostalAddress):
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     website = models.CharField(_("website"), max_length=200, blank=True)
-    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    # In the configured storage (core/storage.py: the database, or the S3 store), under the
+    # company's id; logos uploaded before kept their names (logos/<file>).
+    logo = models.ImageField(_("logo"), upload_to=logo_upload_to, blank=True)
     brand_colour = models.CharField(_("brand colour"), max_length=7, default="#1f4e79")
 
     # Invoicing settings.

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db.models import Q
 
 from fakturera.core.bulk import any_of
+from fakturera.core.storage import file_bytes
 from fakturera.parties.models import Company, Customer
 
 
@@ -47,3 +48,8 @@ def companies_by_account(*, bankgiros: Iterable[str] = (), ibans: Iterable[str] 
             if account in bankgiros or account in ibans:
                 found.setdefault(account, []).append(company)
     return found
+
+
+def company_logo(*, company: Company) -> bytes | None:
+    """The bytes of the company's logo from the file storage (core.storage), or None without one."""
+    return file_bytes(company.logo.name) if company.logo else None

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from fakturera.core.errors import DomainError
 from fakturera.core.text import TextCheckedForm
 from fakturera.documents.models import DocumentFormat
-from fakturera.documents.services import document_get
+from fakturera.documents.services import document_bytes, document_get
 from fakturera.parties.models import Company, Customer, CustomerKind
 from fakturera.portal import selectors, services
 from fakturera.portal.mail import portal_language
@@ -154,6 +154,6 @@ def invoice_pdf(request: HttpRequest, company: Company, customer: Customer, invo
         document = document_get(invoice=invoice, fmt=DocumentFormat.PDF)
     except ValueError:
         raise Http404 from None
-    response = HttpResponse(bytes(document.content), content_type="application/pdf")
+    response = HttpResponse(document_bytes(document), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
     return response

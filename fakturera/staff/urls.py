@@ -49,6 +49,7 @@ urlpatterns = [
     path("account/security/", account.security, name="security"),
     # Company settings (admin)
     path("settings/", company.settings_edit, name="company_settings"),
+    path("settings/logo/", company.logo, name="company_logo"),
     path("settings/staff/", company.staff_list, name="company_staff"),
     path("settings/tasks/", tasks.failed_tasks, name="failed_tasks"),
     path("settings/tasks/<uuid:task_id>/rerun/", tasks.failed_task_rerun, name="failed_task_rerun"),

@@ -23,9 +23,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from fakturera.core import text
-from fakturera.core.db import is_unavailable
 from fakturera.core.errors import DomainError, PermissionDenied, StateConflict, ValidationFailed
-from fakturera.core.unavailable import RETRY_AFTER, unavailable_json
+from fakturera.core.unavailable import RETRY_AFTER, is_briefly_unavailable, unavailable_json
 from fakturera.parties.keys import KeyRefused
 
 logger = logging.getLogger(__name__)
@@ -276,9 +275,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-        if is_unavailable(exc):
-            # The database is briefly away (or kept aborting the transaction): try again, not a bug.
-            logger.warning("API request met an unavailable database: %s %s", request.method, request.path, exc_info=exc)
+        if is_briefly_unavailable(exc):
+            # The database or the file store is briefly away (or the database kept aborting the
+            # transaction): try again, not a bug.
+            logger.warning("API request met an unavailable service: %s %s", request.method, request.path, exc_info=exc)
             response = api.create_response(request, unavailable_json(), status=503)
             response["Retry-After"] = str(RETRY_AFTER)
             return response

@@ -35,7 +35,7 @@ from fakturera.api.v1.schemas import (
 from fakturera.core.errors import DomainError, StateConflict
 from fakturera.core.rows import select_one
 from fakturera.documents.models import DocumentFormat
-from fakturera.documents.services import document_get
+from fakturera.documents.services import document_bytes, document_get
 from fakturera.invoicing import selectors, services
 from fakturera.invoicing.history import describe
 from fakturera.invoicing.models import Invoice
@@ -277,7 +277,7 @@ def _document(request: HttpRequest, invoice_id: int, fmt: str, template: str | N
     if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.CREDITED):
         raise StateConflict(_("A draft has no documents yet; issue it first."), code="not_issued")
     document = document_get(invoice=invoice, fmt=fmt, template=template)
-    response = HttpResponse(bytes(document.content), content_type=CONTENT_TYPES[fmt])
+    response = HttpResponse(document_bytes(document), content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
     response["ETag"] = f'"{document.sha256}"'
     return response

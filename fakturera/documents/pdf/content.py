@@ -12,13 +12,11 @@ import datetime as dt
 import re
 from decimal import Decimal
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
-from django.conf import settings
 
 from fakturera.documents.data import DocumentData, Party
 from fakturera.documents.pdf.labels import DATE_FORMATS, LABELS, LOCALES
@@ -85,18 +83,6 @@ class Formats:
 @cache
 def formats_for(language: str) -> Formats:
     return Formats(language if language in LOCALES else "sv")
-
-
-def logo_path(name: str) -> str:
-    """The logo as an absolute file path Typst can read (its root is "/"), or ""
-    when there is none: an invoice is still rendered if the file went missing."""
-    if not name:
-        return ""
-    media = Path(settings.MEDIA_ROOT).resolve()
-    path = (media / name).resolve()
-    if not path.is_relative_to(media) or not path.is_file():
-        return ""
-    return str(path)
 
 
 def _grouped_iban(iban: str) -> str:
@@ -289,7 +275,7 @@ def document_content(doc: DocumentData) -> dict[str, Any]:
         "number-label": words["number_prefix"],
         "number": doc.number,
         "colour": seller.brand_colour or "#1f4e79",
-        "logo": logo_path(seller.logo),
+        "logo": seller.logo,  # its name: render.py passes the bytes, once per batch
         "seller": {
             "name": seller.name,
             "return-address": return_address(seller),

@@ -13,7 +13,6 @@ from typing import Any
 from fakturera.documents.pdf.content import (
     address_lines,
     formats_for,
-    logo_path,
     payment_accounts,
     return_address,
     seller_footer,
@@ -76,7 +75,7 @@ def reminder_content(reminder: Reminder, *, layout: str) -> dict[str, Any]:
         "title": title,
         "level": level,
         "colour": seller.brand_colour or "#1f4e79",
-        "logo": logo_path(seller.logo),
+        "logo": seller.logo,  # its name: render.py passes the bytes, once per batch
         "seller": {"name": seller.name, "return-address": return_address(seller)},
         "buyer": {
             "name": addressee.name,

@@ -35,6 +35,7 @@ from typing import Any
 
 import typst
 
+from fakturera.core.storage import file_bytes
 from fakturera.documents.data import DocumentData, Party
 from fakturera.documents.pdf import pdffile
 from fakturera.documents.pdf.content import document_content
@@ -70,11 +71,11 @@ def _compiler(template: str) -> tuple[typst.Compiler, threading.Lock]:
         if template not in _compilers:
             if template not in [*template_names(), REMINDER]:
                 raise ValueError(f"Unknown PDF template {template!r}; the templates are {template_names()}")
-            # Root "/": the logo is read from its absolute path under MEDIA_ROOT.
-            # Only the template's own code reads files; invoice text is data.
+            # Root: the templates' folder. The compiler reads no other file: the logo's
+            # bytes come with the data (`_compile`), and invoice text is data.
             compiler = typst.Compiler(
                 str(TEMPLATES_DIR / f"{template}.typ"),
-                root="/",
+                root=str(TEMPLATES_DIR),
                 font_paths=[str(FONTS_DIR)],
                 ignore_system_fonts=True,
             )
@@ -82,10 +83,17 @@ def _compiler(template: str) -> tuple[typst.Compiler, threading.Lock]:
         return _compilers[template]
 
 
-def _compile(template: str, contents: list[dict[str, Any]]) -> bytes:
+def _compile(template: str, contents: list[dict[str, Any]], logo: bytes | None = None) -> bytes:
     compiler, lock = _compiler(template)
     data = json.dumps(
-        {"title": contents[0]["pdf-title"], "date": contents[0]["date"], "documents": contents},
+        {
+            "title": contents[0]["pdf-title"],
+            "date": contents[0]["date"],
+            # The seller's logo as a list of byte values (sys.inputs are text; Typst's
+            # `bytes(array)` makes the image's bytes again), once for the whole batch.
+            "logo": list(logo) if logo else None,
+            "documents": contents,
+        },
         ensure_ascii=False,
         separators=(",", ":"),
     )
@@ -95,14 +103,14 @@ def _compile(template: str, contents: list[dict[str, Any]]) -> bytes:
 
 
 def _render_batch(
-    template: str, contents: list[dict[str, Any]], pages: Sequence[int]
+    template: str, contents: list[dict[str, Any]], pages: Sequence[int], logo: bytes | None = None
 ) -> list[tuple[pdffile.PdfObjects, tuple[int, ...]]]:
     """Lay out a batch in one compile: per invoice, the parsed file and its pages."""
     batch = [
         {**content, "index": index, "prefix": PREFIXES[index % 2], "pages": count}
         for index, (content, count) in enumerate(zip(contents, pages, strict=True))
     ]
-    parsed = pdffile.read(_compile(template, batch))
+    parsed = pdffile.read(_compile(template, batch, logo))
     prefixes = pdffile.page_label_prefixes(parsed)
     runs: list[list[int]] = []
     previous = None
@@ -157,22 +165,31 @@ def _render_all(template: str, contents: list[dict[str, Any]], sellers: list[tup
     by_seller: dict[tuple[str, str, str], list[int]] = {}
     for index, seller in enumerate(sellers):
         by_seller.setdefault(seller, []).append(index)
-    for indices in by_seller.values():
+    for (_name, _org_number, logo_name), indices in by_seller.items():
+        logo = _logo(logo_name)
         long: dict[int, int] = {}
         for chunk in _chunks(indices, BATCH_SIZE):
-            batch = _render_batch(template, [contents[i] for i in chunk], [1] * len(chunk))
+            batch = _render_batch(template, [contents[i] for i in chunk], [1] * len(chunk), logo)
             for index, (parsed, pages) in zip(chunk, batch, strict=True):
                 if len(pages) == 1:
                     results[index] = pdffile.write([(parsed, pages)], _info(contents[index]))
                 else:
                     long[index] = len(pages)
         for chunk in _chunks(list(long), BATCH_SIZE):
-            batch = _render_batch(template, [contents[i] for i in chunk], [long[i] for i in chunk])
+            batch = _render_batch(template, [contents[i] for i in chunk], [long[i] for i in chunk], logo)
             for index, (parsed, pages) in zip(chunk, batch, strict=True):
                 if len(pages) != long[index]:
                     raise pdffile.PdfStructureError("page numbers moved a page break")
                 results[index] = pdffile.write([(parsed, pages)], _info(contents[index]))
     return [result for result in results if result is not None]
+
+
+def _logo(name: str) -> bytes | None:
+    """The seller's logo from the file storage (core.storage: the database or the S3 store), or
+    None when it has none or the file went missing: the invoice still renders, with the
+    company's name in its place. A store that cannot be reached raises (StorageUnavailable):
+    a PDF stored without its logo would stay so, so the rendering fails and is tried again."""
+    return file_bytes(name)
 
 
 def merge_pdfs(pdfs: list[bytes]) -> bytes:

@@ -6,6 +6,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
@@ -31,10 +33,11 @@ MIXED_LINES = [
 
 
 @pytest.fixture
-def seller(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    (tmp_path / "logos").mkdir()
-    Image.new("RGB", (300, 100), (31, 78, 121)).save(tmp_path / "logos" / "klinik.png")
+def seller():
+    png = io.BytesIO()
+    Image.new("RGB", (300, 100), (31, 78, 121)).save(png, "PNG")
+    # In the default storage: the database (core.storage.DatabaseStorage), no file on disk.
+    assert default_storage.save("logos/klinik.png", ContentFile(png.getvalue())) == "logos/klinik.png"
     return CompanyFactory(
         name="Klinik Åkerö AB",
         iban="SE4550000000058398257466",  # stored compact, as clean_iban keeps it
@@ -314,12 +317,12 @@ def test_the_window_layout_puts_the_buyer_in_the_envelope_window(seller, admin_u
     assert facts_left >= 110
 
 
-def test_the_logo_is_embedded_and_a_missing_file_is_not_fatal(seller, admin_user, settings):
+def test_the_logo_is_embedded_and_a_missing_file_is_not_fatal(seller, admin_user):
     invoice = issue(seller, admin_user, PersonFactory(company=seller))
     [with_logo] = render(invoice)
     assert b"/Subtype/Image" in with_logo
 
-    (settings.MEDIA_ROOT / "logos" / "klinik.png").unlink()
+    default_storage.delete("logos/klinik.png")
     [without] = render(invoice)
     assert b"/Subtype/Image" not in without
     assert "Klinik Åkerö AB" in text_of(without)  # the name stands in for the logo

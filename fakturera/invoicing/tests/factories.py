@@ -32,7 +32,7 @@ from django.utils import timezone
 from fakturera.billables.tests.factories import add_lines
 from fakturera.core.bulk import bulk_insert
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
-from fakturera.documents.services import document_get
+from fakturera.documents.services import document_bytes, document_get
 from fakturera.invoicing.models import Invoice, NumberSeries
 from fakturera.invoicing.services import (
     RateIn,
@@ -219,7 +219,7 @@ def issued_invoices_with_pdfs(*, company: Company, actor: Any, n: int, domain: s
         lines=[line("Behandling", "950", vat_category="E", vat_rate="0")],
         issued_on=timezone.localdate(),
     )
-    pdf = bytes(document_get(invoice=first, fmt=DocumentFormat.PDF).content)
+    pdf = document_bytes(document_get(invoice=first, fmt=DocumentFormat.PDF))
     if n == 1:
         return [first.pk]
     bulk_insert(

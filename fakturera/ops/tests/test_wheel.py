@@ -8,6 +8,7 @@ versions come from uv's cache, as `make install` left them)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -191,3 +192,95 @@ def test_the_wheel_runs_every_role_from_an_empty_directory_and_each_stops_on_sig
     web_lines = [line for line in ended["web"][1].splitlines() if line.strip()]
     assert web_lines, "gunicorn logged nothing at INFO"
     assert all(json.loads(line)["event"] for line in web_lines), web_lines[:5]
+
+
+def test_with_an_s3_store_the_task_role_keeps_the_documents_there_and_nothing_on_its_disk(venv, tmp_path):
+    # given the wheel's installation configured with an S3-compatible store (moto's server, real
+    # HTTP), its database migrated and the demo loaded (its issued invoices wait for rendering)
+    from fakturera.core.tests.s3 import moto_server, new_store
+
+    bin_dir = venv / "bin"
+    database = tmp_path / "db" / "fakturera.sqlite3"
+    database.parent.mkdir()
+    home = tmp_path / "home"
+    home.mkdir()
+    with moto_server() as endpoint:
+        store = new_store(endpoint, prefix="prod")
+        env = _production_env(database, free_port()) | store.environment() | {"HOME": str(home)}
+        for command in (["migrate", "--noinput"], ["demo"]):
+            done = subprocess.run(
+                [bin_dir / "fakturera", *command], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+            )
+            assert done.returncode == 0, done.stderr[-3000:]
+        render = "fakturera.documents.tasks.render_documents"
+        with sqlite3.connect(database) as db:
+            waiting = db.execute(
+                "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE task_path = ? AND status = 'READY'",
+                (render,),
+            ).fetchone()[0]
+        assert waiting > 0
+
+        # when the task role runs from an empty directory of its own
+        directory = tmp_path / "tasks"
+        directory.mkdir()
+        process = subprocess.Popen(
+            [bin_dir / "fakturera", "serve", "--role", "tasks"],
+            cwd=directory,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            with sqlite3.connect(database) as db:
+
+                def rendered() -> bool:
+                    pending = db.execute(
+                        "SELECT count(*) FROM django_tasks_database_dbtaskresult"
+                        " WHERE task_path = ? AND status IN ('READY', 'RUNNING')",
+                        (render,),
+                    ).fetchone()[0]
+                    return pending == 0
+
+                _wait(rendered, what="the documents rendered", processes={"tasks": process})
+                rows = db.execute(
+                    "SELECT storage_key, length(content), sha256, size FROM documents_invoicedocument"
+                ).fetchall()
+                org_number, number = db.execute(
+                    "SELECT c.org_number, i.number FROM invoicing_invoice i JOIN parties_company c"
+                    " ON c.id = i.company_id WHERE i.status = 'issued' ORDER BY i.id LIMIT 1"
+                ).fetchone()
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        stderr = process.stderr.read()
+
+        # then every document is an object in the store, its row holding the key, size and hash only
+        assert rows, "no documents were rendered"
+        assert all(key and content_length == 0 for key, content_length, _sha, _size in rows), rows[:3]
+        assert sorted(f"prod/{key}" for key, *_ in rows) == store.keys()
+        for key, _length, sha256, size in rows:
+            data = store.read(f"prod/{key}")
+            assert (hashlib.sha256(data).hexdigest(), len(data)) == (sha256, size)
+        # and the document command, from another empty directory, reads one back from the store
+        reader = tmp_path / "reader"
+        reader.mkdir()
+        pdf = subprocess.run(
+            [bin_dir / "fakturera", "document", "--format", "pdf", "--company", org_number, str(number)],
+            cwd=reader,
+            env=env,
+            capture_output=True,
+            check=False,
+        )
+        assert pdf.returncode == 0, pdf.stderr[-3000:]
+        assert pdf.stdout.startswith(b"%PDF")
+        assert hashlib.sha256(pdf.stdout).hexdigest() in {sha256 for _key, _length, sha256, _size in rows}
+
+    # and the role ended cleanly, and nothing was written to its directory, the reader's or $HOME
+    assert process.returncode == 0, stderr[-3000:]
+    assert list(directory.iterdir()) == [], list(directory.iterdir())
+    assert list(reader.iterdir()) == [], list(reader.iterdir())
+    assert list(home.iterdir()) == [], list(home.iterdir())

@@ -8,6 +8,8 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from fakturera.core.identifiers import COUNTRY_CHOICES
@@ -19,6 +21,18 @@ from fakturera.parties.terms import percent_text
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_FORMATS = {"PNG", "JPEG"}
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class StoredLogo(str):
+    """The current logo for the upload widget: its name, and `url`, the staff view that answers
+    its bytes (the file storage has no URL of its own: core/storage.py)."""
+
+    __slots__ = ()
+
+    @property
+    def url(self) -> str:
+        return f"{reverse('staff:company_logo')}?{urlencode({'v': str(self)})}"
+
 
 LEGAL_FIELDS = (
     "name", "country", "org_number", "vat_number", "is_f_tax_approved", "bankgiro", "iban", "bic",
@@ -118,6 +132,7 @@ class CompanySettingsForm(TextCheckedForm):
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
         initial = {name: getattr(company, name) for name in LEGAL_FIELDS + INVOICING_FIELDS + SECURITY_FIELDS}
         initial["cash_discount_percent"] = percent_text(company.cash_discount_percent)
+        initial["logo"] = StoredLogo(company.logo.name) if company.logo else None
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
 
@@ -158,7 +173,7 @@ class CompanySettingsForm(TextCheckedForm):
         logo = data.pop("logo")
         if logo is False:
             data["logo"] = ""
-        elif logo is not None:
+        elif isinstance(logo, UploadedFile):
             data["logo"] = logo
         return data
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, reverse
@@ -32,6 +33,7 @@ from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import InvoiceStatus
 from fakturera.invoicing.tests.factories import draft_invoice
 from fakturera.parties.models import Company, CompanyUser, Customer, OrganisationMember
+from fakturera.parties.services import company_update
 from fakturera.parties.tenancy import SESSION_KEY
 from fakturera.parties.tests.factories import UserFactory
 from fakturera.payments.importing import payments_import
@@ -185,6 +187,8 @@ def demo(db):
     MandateFactory(company=clinic, customer=customer, payer_number="990001")
     Run.objects.create(company=clinic, run_on=dt.date(2026, 12, 1), content=b"01", total_amount=0)
     webhook_endpoint_create(company=clinic, url="https://crm.example/hook", events=["invoice.issued"])
+    for company in companies:  # a logo for the settings page's preview (staff:company_logo)
+        company_update(company=company, logo=ContentFile(b"\x89PNG logo", name="logo.png"))
     payment_register(
         company=clinic, actor=admin, amount="100", currency="SEK", booked_on=timezone.localdate(), payer_name="Okänd"
     )

@@ -15,6 +15,7 @@ from PIL import Image
 from fakturera.billables.models import BasisItem
 from fakturera.billables.services import booking_create, journal_note_create
 from fakturera.catalog.tests.factories import ContactTypeFactory, TreatmentTypeFactory
+from fakturera.core.models import StoredFile
 from fakturera.parties.models import Company, CompanyUser, Invitation
 from fakturera.parties.tests.factories import CompanyFactory, PersonFactory, StaffFactory
 from fakturera.staff.tests.staff_clients import field_errors, log_in
@@ -24,7 +25,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+    # Nothing may be written there: uploads go to the database (core.storage).
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def settings_post(company: Company, **changes: object) -> dict[str, object]:
@@ -212,7 +214,7 @@ def test_another_companys_org_number_is_refused(client, company):
 
 
 @pytest.mark.parametrize("image_format", ["PNG", "JPEG"])
-def test_logo_png_or_jpeg_is_stored(client, company, image_format):
+def test_logo_png_or_jpeg_is_stored(client, company, image_format, settings):
     # given
     log_in(client, company, role="admin")
 
@@ -222,9 +224,29 @@ def test_logo_png_or_jpeg_is_stored(client, company, image_format):
     # then
     company.refresh_from_db()
     assert response.status_code == 302
-    assert company.logo.name.startswith("logos/logo")
-    with Image.open(company.logo.path) as stored:
-        assert (stored.format, stored.size) == (image_format, (40, 20))
+    assert company.logo.name.startswith(f"logos/{company.pk}/logo")
+    stored = StoredFile.objects.get(name=company.logo.name)
+    with Image.open(io.BytesIO(bytes(stored.content))) as image:
+        assert (image.format, image.size) == (image_format, (40, 20))
+    assert not (settings.MEDIA_ROOT).exists()  # nothing on the machine's disk
+    # and the settings page shows it, from the staff view that reads it from the database
+    page = client.get(reverse("staff:company_settings")).content.decode()
+    shown = reverse("staff:company_logo")
+    assert f'src="{shown}?v=' in page
+    answered = client.get(shown)
+    assert answered.status_code == 200
+    assert answered["Content-Type"] == {"PNG": "image/png", "JPEG": "image/jpeg"}[image_format]
+    assert answered.content == bytes(stored.content)
+
+
+def test_the_logo_view_answers_only_the_own_company_and_404_without_one(client, company):
+    # given another company with a logo, and ours without one
+    CompanyFactory(logo="logos/theirs.png")
+    StoredFile.objects.create(name="logos/theirs.png", content=b"x", size=1, sha256="0" * 64)
+    log_in(client, company, role="read_only")
+
+    # when / then: the view answers the active company's logo only
+    assert client.get(reverse("staff:company_logo"), {"v": "logos/theirs.png"}).status_code == 404
 
 
 def test_logo_can_be_cleared(client, company):

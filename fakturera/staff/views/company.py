@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import mimetypes
+
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +15,7 @@ from fakturera.billables.services import basis_source_set
 from fakturera.core.errors import DomainError
 from fakturera.parties.invitations import invitation_create, invitation_resend, invitation_revoke, invitations_pending
 from fakturera.parties.models import Company, CompanyUser, Invitation, Role
+from fakturera.parties.selectors import company_logo
 from fakturera.parties.services import company_update, company_user_remove, company_user_set
 from fakturera.parties.tenancy import get_for_company, staff_view
 from fakturera.staff.forms.company import CompanySettingsForm, InviteForm, StaffRoleForm
@@ -39,6 +42,20 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
             return redirect("staff:company_settings")
     context = {"section": "settings", "form": form, "settings_company": company}
     return render(request, "staff/company/settings.html", context, status=400 if form.errors else 200)
+
+
+@staff_view()
+def logo(request: HttpRequest) -> HttpResponse:
+    """The company's logo, read from the file storage (the database or the S3 store): no
+    machine has it on disk. `?v=` (its name) only makes a new logo a new address."""
+    name = request.company.logo.name
+    content = company_logo(company=request.company)
+    if content is None:
+        raise Http404(_("The company has no logo."))
+    response = HttpResponse(content, content_type=mimetypes.guess_type(name)[0] or "application/octet-stream")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @staff_view(role="admin")

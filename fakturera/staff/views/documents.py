@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fakturera.documents.models import DocumentFormat
-from fakturera.documents.services import document_get, documents_merged_pdf
+from fakturera.documents.services import document_bytes, document_get, documents_merged_pdf
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import InvoiceStatus
 from fakturera.parties.models import PdfTemplate
@@ -31,7 +31,7 @@ def invoice_document(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         messages.error(request, _("A draft has no documents yet; issue it first."))
         return redirect("staff:invoice_detail", pk=invoice.pk)
     document = document_get(invoice=invoice, fmt=fmt, template=template)
-    response = HttpResponse(bytes(document.content), content_type=CONTENT_TYPES[fmt])
+    response = HttpResponse(document_bytes(document), content_type=CONTENT_TYPES[fmt])
     disposition = "inline" if fmt == DocumentFormat.PDF else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{document.filename}"'
     response["ETag"] = f'"{document.sha256}"'

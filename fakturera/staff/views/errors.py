@@ -14,8 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
-from fakturera.core.db import is_unavailable
-from fakturera.core.unavailable import unavailable_response
+from fakturera.core.unavailable import is_briefly_unavailable, unavailable_response
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -32,6 +31,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # A database briefly away, met before any view (a middleware reading the session), is a
     # 503 with Retry-After (core/unavailable.py); Django calls this while handling the error.
     exc = sys.exc_info()[1]
-    if exc is not None and is_unavailable(exc):
+    if exc is not None and is_briefly_unavailable(exc):
         return unavailable_response(request, exc)
     return HttpResponseServerError(loader.get_template("500.html").render())

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
-from fakturera.documents.services import document_get, documents_render
+from fakturera.documents.services import document_bytes, document_get, documents_render
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import InvoiceStatus
 from fakturera.parties.models import Company
@@ -45,7 +45,7 @@ class Command(BaseCommand):
             raise CommandError("give --company ORG_NUMBER and an invoice NUMBER, or --all --out DIR")
         invoice = self._find(options["company"], options["number"])
         document = document_get(invoice=invoice, fmt=fmt, template=options["template"])
-        sys.stdout.buffer.write(bytes(document.content))
+        sys.stdout.buffer.write(document_bytes(document))
         sys.stdout.buffer.flush()
 
     def _find(self, org_number: str, number: str) -> Invoice:
@@ -77,6 +77,6 @@ class Command(BaseCommand):
                 continue
             org = "".join(ch for ch in invoice.company.org_number if ch.isdigit())
             kind = "kreditfaktura" if invoice.is_credit_note else "faktura"
-            (out / f"{org}-{kind}-{invoice.display_number}.{SUFFIX[fmt]}").write_bytes(bytes(document.content))
+            (out / f"{org}-{kind}-{invoice.display_number}.{SUFFIX[fmt]}").write_bytes(document_bytes(document))
             written += 1
         self.stderr.write(f"{written} documents written to {out}")
