@@ -60,12 +60,14 @@ def _template_for(invoice: Invoice, template: str | None) -> str:
     return template or invoice.company.pdf_template
 
 
-def documents_render(*, invoice_ids: Iterable[int], template: str | None = None) -> int:
+def documents_render(*, invoice_ids: Iterable[int], template: str | None = None, record_failures: bool = True) -> int:
     """Render and store the PDF (in the company's layout, or `template`) and the UBL
     of each issued invoice that lacks them. Returns how many documents were stored.
 
     One invoice whose document cannot be made (stored text a PDF or UBL cannot carry)
-    fails alone: the others are stored, and its history says which document failed."""
+    fails alone: the others are stored, and its history says which document failed
+    (unless `record_failures` is off: a caller that reports the failure itself, as the
+    delivery worker does for the delivery it fails)."""
     invoices = _issued_invoices(invoice_ids)
     if not invoices:
         return 0
@@ -104,7 +106,7 @@ def documents_render(*, invoice_ids: Iterable[int], template: str | None = None)
         except Exception as exc:
             _failure(invoice, DocumentFormat.UBL, exc, failed)
     InvoiceDocument.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
-    if failed:
+    if failed and record_failures:
         history_add_many(
             Entry(invoice_id, DOCUMENT_FAILED, timezone.now(), None, {"formats": formats})
             for invoice_id, formats in failed.items()
