@@ -4,6 +4,11 @@ made twice, and a batch's documents can be sent before the task's last batch is 
 
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
+import sys
+
 import pytest
 
 from fakturera.documents import services
@@ -45,3 +50,47 @@ def test_each_batch_is_stored_before_the_next_and_what_was_stored_meanwhile_is_n
     assert sorted(InvoiceDocument.objects.values_list("invoice_id", "format")) == sorted(
         (invoice.pk, fmt) for invoice in invoices for fmt in (DocumentFormat.PDF, DocumentFormat.UBL)
     )
+
+
+RENDER_FROM_STDIN = """
+import pickle, sys
+import django
+django.setup()
+from fakturera.documents.pdf.render import render_pdfs
+documents, template = pickle.load(sys.stdin.buffer)
+sys.stdout.buffer.write(pickle.dumps(render_pdfs(documents, template=template)))
+"""
+
+
+def test_the_same_bytes_whatever_the_number_of_layout_threads(company, admin_user):
+    invoices = [issued_invoice(company, admin_user, f"{100 * n}.00") for n in range(1, 4)]
+    documents = [services.document_data(invoice) for invoice in services._issued_invoices([i.pk for i in invoices])]
+    given = pickle.dumps((documents, company.pdf_template))
+
+    def rendered(threads: str) -> list[bytes]:
+        env = {**os.environ, "RAYON_NUM_THREADS": threads, "FAKTURERA_DEBUG": "1"}
+        env.pop("DATABASE_URL", None)  # nothing is read from the database
+        done = subprocess.run(
+            [sys.executable, "-c", RENDER_FROM_STDIN], input=given, capture_output=True, env=env, check=True
+        )
+        return pickle.loads(done.stdout)  # noqa: S301 - our own child's output
+
+    assert rendered("1") == rendered("4")
+
+
+def test_typst_lays_out_in_as_many_threads_as_the_setting_says(settings, monkeypatch):
+    monkeypatch.setattr(render, "_compilers", {})
+    monkeypatch.delenv("RAYON_NUM_THREADS", raising=False)
+    settings.PDF_LAYOUT_THREADS = 0
+    render._compiler("standard")
+    assert "RAYON_NUM_THREADS" not in os.environ  # Typst's own default: a thread per core
+
+    monkeypatch.setattr(render, "_compilers", {})
+    settings.PDF_LAYOUT_THREADS = 1
+    render._compiler("standard")
+    assert os.environ["RAYON_NUM_THREADS"] == "1"
+
+    monkeypatch.setattr(render, "_compilers", {})
+    monkeypatch.setenv("RAYON_NUM_THREADS", "3")  # the operator's own
+    render._compiler("standard")
+    assert os.environ["RAYON_NUM_THREADS"] == "3"
