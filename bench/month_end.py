@@ -137,6 +137,7 @@ class MonthEndCase:
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # the product's processes (user + system)
     machine_cpu_seconds: float = 0.0  # every process on the machine (PostgreSQL, others' work too)
+    role_cpu_seconds: Counter = field(default_factory=Counter)  # per role, at the last message, start-up included
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -194,6 +195,17 @@ def month_end_setup(*, n: int, run: int = 0, sink: Sink | None = None) -> MonthE
     return MonthEndCase(company=company, n=n, sink=sink, smtp=smtp)
 
 
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system, every thread) a running process has used so far, its start-up
+    included; 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -223,6 +235,10 @@ def month_end_run(case: MonthEndCase, *, workers: int) -> float:
                 raise AssertionError(f"a worker stopped: {dead}")
             time.sleep(0.2)
         case.seconds = case.sink.last_accepted - case.started
+        roles = [*["tasks"] * workers, *["deliver"] * workers, "scheduler"]
+        case.role_cpu_seconds = Counter()
+        for role, process in zip(roles, processes, strict=True):
+            case.role_cpu_seconds[role] += _process_cpu(process.pid)
     finally:
         stop_processes(processes)
     case.cpu_seconds = _children_cpu() - cpu_before
@@ -247,6 +263,8 @@ def _stages(case: MonthEndCase) -> dict[str, str]:
         extra[f"{name}_s"] = f"{first:.0f}-{last:.0f}"
         extra[f"{name}_share"] = f"{(last - first) / case.seconds:.0%}"
     extra["cpu_s"] = f"{case.cpu_seconds:.0f}"
+    for role in ("tasks", "deliver", "scheduler"):
+        extra[f"{role}_cpu_s"] = f"{case.role_cpu_seconds[role]:.1f}"
     extra["machine_cpu_s"] = f"{case.machine_cpu_seconds:.0f}"
     return extra
 

@@ -440,6 +440,8 @@ SERVE_WEB_TIMEOUT = int(os.environ.get("FAKTURERA_WEB_TIMEOUT", "60"))
 SERVE_TASK_WORKERS = int(os.environ.get("FAKTURERA_TASK_WORKERS", "1"))
 SERVE_DELIVERY_WORKERS = int(os.environ.get("FAKTURERA_DELIVERY_WORKERS", "1"))
 SERVE_STOP_SECONDS = int(os.environ.get("FAKTURERA_STOP_SECONDS", "30"))
+# Threads Typst lays a PDF batch out with in each process (documents/pdf/render.py); 0: one per core.
+PDF_LAYOUT_THREADS = int(os.environ.get("FAKTURERA_PDF_THREADS", "1"))
 
 # Operations (ops/DESIGN.md). /metrics answers a request with `Authorization: Bearer <token>`;
 # without a token only a direct request from loopback (no proxy in front). /readyz says not

@@ -71,7 +71,7 @@ from fakturera.distribution.reasons import Reason, reason, text
 from fakturera.distribution.services import rollback_moves
 from fakturera.distribution.states import SendingEvent, SendingMove, SendingStatus, move_deliveries, move_sending
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
-from fakturera.documents.services import STORE_ERRORS, document_bytes, document_get, documents_bytes
+from fakturera.documents.services import STORE_ERRORS, document_bytes, document_get, documents_bytes, documents_render
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.states import InvoiceKind
 from fakturera.parties.models import Company
@@ -566,16 +566,19 @@ def _prepare(
             if job.letter is not None:
                 job.pdf = job.letter.pdf
     if needs_pdf:
-        # Read through documents' own function: the bytes may be in the rows or in the S3 store.
-        pdf_rows = list(
-            InvoiceDocument.objects.filter(
-                any_of(InvoiceDocument, invoice_ids, "invoice"), format=DocumentFormat.PDF
-            ).only("invoice_id", "template", "content", "storage_key")
-        )
-        stored = {
-            (row.invoice_id, row.template): content
-            for row, content in zip(pdf_rows, documents_bytes(pdf_rows), strict=True)
-        }
+        stored = _stored_pdfs(invoice_ids)
+        missing: dict[str, list[int]] = defaultdict(list)
+        for job in jobs:
+            key = (job.invoice.pk, job.delivery.template)
+            if job.letter is None and job.delivery.pk not in broken and key not in stored:
+                missing[job.delivery.template].append(job.invoice.pk)
+        if missing:
+            # Not rendered yet (the task worker has not come to them, or a layout staff picked
+            # later): the chunk's rendered together, as the task worker does, not one compile
+            # each (about five times the work); what still lacks one is tried alone below.
+            for template, ids in missing.items():
+                _render_missing(ids, template=template)
+            stored.update(_stored_pdfs([pk for ids in missing.values() for pk in ids]))
         for job in jobs:
             if job.letter is not None or job.delivery.pk in broken:
                 continue
@@ -597,6 +600,28 @@ def _prepare(
             job.ubl = content if content is not None else _document(job, DocumentFormat.UBL, broken)
     failed = [(job.delivery, broken[job.delivery.pk]) for job in jobs if job.delivery.pk in broken]
     return [job for job in jobs if job.delivery.pk not in broken], failed
+
+
+def _stored_pdfs(invoice_ids: list[int]) -> dict[tuple[int, str], bytes]:
+    """The stored PDFs of these invoices by (invoice, layout), read through documents' own
+    function: the bytes may be in the rows or in the S3 store."""
+    rows = list(
+        InvoiceDocument.objects.filter(
+            any_of(InvoiceDocument, invoice_ids, "invoice"), format=DocumentFormat.PDF
+        ).only("invoice_id", "template", "content", "storage_key")
+    )
+    return {(row.invoice_id, row.template): content for row, content in zip(rows, documents_bytes(rows), strict=True)}
+
+
+def _render_missing(invoice_ids: list[int], *, template: str) -> None:
+    """Store what is missing of these invoices' documents in one rendering. Whatever cannot be
+    made here is left missing: _document tries it alone and fails only its own delivery."""
+    try:
+        documents_render(invoice_ids=invoice_ids, template=template or None, record_failures=False)
+    except STORE_ERRORS:
+        raise  # the store is away, not the documents broken: the group is given back and tried again
+    except Exception as exc:
+        log.warning("The documents of invoices %s could not be made together: %s", invoice_ids, exc)
 
 
 def _letters(delivery_ids: list[int], broken: dict[int, Outcome]) -> dict[int, Letter]:

@@ -31,7 +31,7 @@ from django.utils import timezone
 from fakturera.core.storage import StorageUnavailable, StoredObjectMissing, is_s3, object_get, object_put
 from fakturera.documents.data import DocumentData, document_data, prepaid_amounts
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
-from fakturera.documents.pdf.render import merge_pdfs, render_pdfs, render_reminder_pdfs
+from fakturera.documents.pdf.render import BATCH_SIZE, merge_pdfs, render_pdfs, render_reminder_pdfs
 from fakturera.documents.reminders import Reminder
 from fakturera.documents.ubl.build import build_ubl
 from fakturera.invoicing.history import Entry, history_add_many
@@ -153,19 +153,46 @@ def _template_for(invoice: Invoice, template: str | None) -> str:
     return template or invoice.company.pdf_template
 
 
-def documents_render(*, invoice_ids: Iterable[int], template: str | None = None) -> int:
+def documents_render(*, invoice_ids: Iterable[int], template: str | None = None, record_failures: bool = True) -> int:
     """Render and store the PDF (in the company's layout, or `template`) and the UBL
     of each issued invoice that lacks them. Returns how many documents were stored.
 
     One invoice whose document cannot be made (stored text a PDF or UBL cannot carry)
-    fails alone: the others are stored, and its history says which document failed."""
+    fails alone: the others are stored, and its history says which document failed
+    (unless `record_failures` is off: a caller that reports the failure itself, as the
+    delivery worker does for the delivery it fails).
+
+    The invoices are read at once and rendered and stored a Typst batch at a time
+    (BATCH_SIZE), each batch looking afresh for what is stored already: documents come out
+    as they are made, and those another process stored meanwhile (a delivery worker that
+    caught up with this task) are not made twice."""
     invoices = _issued_invoices(invoice_ids)
     if not invoices:
         return 0
-    existing = set(InvoiceDocument.objects.filter(invoice__in=invoices).values_list("invoice_id", "format", "template"))
     failed: dict[int, list[str]] = {}
-    data: dict[int, DocumentData] = {}
     prepaid = prepaid_amounts(invoices)
+    stored = 0
+    for start in range(0, len(invoices), BATCH_SIZE):
+        stored += _render_part(invoices[start : start + BATCH_SIZE], template, prepaid, failed)
+    if failed and record_failures:
+        history_add_many(
+            Entry(invoice_id, DOCUMENT_FAILED, timezone.now(), None, {"formats": formats})
+            for invoice_id, formats in failed.items()
+        )
+    return stored
+
+
+def _render_part(
+    invoices: list[Invoice], template: str | None, prepaid: dict[int, Decimal], failed: dict[int, list[str]]
+) -> int:
+    existing = set(InvoiceDocument.objects.filter(invoice__in=invoices).values_list("invoice_id", "format", "template"))
+    invoices = [
+        invoice
+        for invoice in invoices
+        if (invoice.pk, DocumentFormat.PDF, _template_for(invoice, template)) not in existing
+        or (invoice.pk, DocumentFormat.UBL, "") not in existing
+    ]
+    data: dict[int, DocumentData] = {}
     for invoice in invoices:
         try:
             data[invoice.pk] = document_data(invoice, prepaid_amount=prepaid.get(invoice.pk, Decimal("0.00")))
@@ -203,11 +230,6 @@ def documents_render(*, invoice_ids: Iterable[int], template: str | None = None)
             _failure(invoice, DocumentFormat.UBL, exc, failed)
     _store(new)  # the objects first (with an S3 store), then the rows that name them
     InvoiceDocument.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
-    if failed:
-        history_add_many(
-            Entry(invoice_id, DOCUMENT_FAILED, timezone.now(), None, {"formats": formats})
-            for invoice_id, formats in failed.items()
-        )
     return len(new)
 
 

@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import typst
+from django.conf import settings
 
 from fakturera.core.storage import file_bytes
 from fakturera.documents.data import DocumentData, Party
@@ -66,11 +68,24 @@ def template_names() -> list[str]:
     return sorted(path.stem for path in TEMPLATES_DIR.glob("*.typ") if path.stem not in (COMMON, REMINDER))
 
 
+def _limit_layout_threads() -> None:
+    """Typst lays out in a thread pool (rayon's), made at its first use with a thread per core
+    unless RAYON_NUM_THREADS says otherwise. The workers are processes, several a machine: in
+    each, one thread does the same work for about 13 % less CPU (measured on the month-end's
+    invoices; no thread waits for another's part) and the same bytes. PDF_LAYOUT_THREADS (0:
+    a thread per core) is set before the first compiler is made; an operator's own
+    RAYON_NUM_THREADS is left as it is."""
+    threads = getattr(settings, "PDF_LAYOUT_THREADS", 1)
+    if threads > 0:
+        os.environ.setdefault("RAYON_NUM_THREADS", str(threads))
+
+
 def _compiler(template: str) -> tuple[typst.Compiler, threading.Lock]:
     with _compilers_lock:
         if template not in _compilers:
             if template not in [*template_names(), REMINDER]:
                 raise ValueError(f"Unknown PDF template {template!r}; the templates are {template_names()}")
+            _limit_layout_threads()
             # Root: the templates' folder. The compiler reads no other file: the logo's
             # bytes come with the data (`_compile`), and invoice text is data.
             compiler = typst.Compiler(
