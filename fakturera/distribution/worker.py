@@ -606,9 +606,9 @@ def _stored_pdfs(invoice_ids: list[int]) -> dict[tuple[int, str], bytes]:
     """The stored PDFs of these invoices by (invoice, layout), read through documents' own
     function: the bytes may be in the rows or in the S3 store."""
     rows = list(
-        InvoiceDocument.objects.filter(
-            any_of(InvoiceDocument, invoice_ids, "invoice"), format=DocumentFormat.PDF
-        ).only("invoice_id", "template", "content", "storage_key")
+        InvoiceDocument.objects.filter(any_of(InvoiceDocument, invoice_ids, "invoice"), format=DocumentFormat.PDF).only(
+            "invoice_id", "template", "content", "storage_key"
+        )
     )
     return {(row.invoice_id, row.template): content for row, content in zip(rows, documents_bytes(rows), strict=True)}
 
