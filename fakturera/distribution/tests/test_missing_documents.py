@@ -48,9 +48,9 @@ def test_missing_documents_of_a_chunk_are_rendered_in_one_rendering_and_the_stor
         compiles = []
         real_render_batch = render._render_batch
 
-        def counting(template, contents, pages):
+        def counting(template, contents, pages, logo=None):
             compiles.append(len(contents))
-            return real_render_batch(template, contents, pages)
+            return real_render_batch(template, contents, pages, logo)
 
         monkeypatch.setattr(render, "_render_batch", counting)
 
@@ -77,10 +77,10 @@ def test_an_invoice_whose_pdf_cannot_be_made_fails_its_delivery_alone(company, a
         invoices_send(company=company, actor=admin_user, invoice_ids=[good.pk, bad.pk, other.pk])
         real_render_batch = render._render_batch
 
-        def failing(template, contents, pages):
+        def failing(template, contents, pages, logo=None):
             if any(content["number"] == bad.display_number for content in contents):
                 raise ValueError("Typst could not lay this invoice out")
-            return real_render_batch(template, contents, pages)
+            return real_render_batch(template, contents, pages, logo)
 
         monkeypatch.setattr(render, "_render_batch", failing)
 

@@ -30,13 +30,13 @@ def test_each_batch_is_stored_before_the_next_and_what_was_stored_meanwhile_is_n
     stored_before: list[int] = []
     real_render_batch = render._render_batch
 
-    def render_batch(template, contents, pages):
+    def render_batch(template, contents, pages, logo=None):
         laid_out.append([content["number"] for content in contents])
         stored_before.append(InvoiceDocument.objects.count())
         if len(laid_out) == 1:
             # Meanwhile another process stores the fourth invoice's documents.
             documents_render(invoice_ids=[invoices[3].pk])
-        return real_render_batch(template, contents, pages)
+        return real_render_batch(template, contents, pages, logo)
 
     monkeypatch.setattr(render, "_render_batch", render_batch)
 
