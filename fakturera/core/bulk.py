@@ -196,30 +196,26 @@ def _converter(field: models.Field) -> Any:
 
         return as_json
     if isinstance(field, models.DateTimeField):
-        stamps: dict[dt.datetime, str] = {}
-
-        def as_timestamp(value: Any) -> Any:
-            if type(value) is not dt.datetime or value.tzinfo is None:
-                return value
-            text = stamps.get(value)
-            if text is None:
-                text = stamps[value] = value.isoformat()
-            return text
-
-        return as_timestamp
+        return _iso_once(dt.datetime, aware_only=True)
     if isinstance(field, models.DateField):
-        days: dict[dt.date, str] = {}
-
-        def as_day(value: Any) -> Any:
-            if type(value) is not dt.date:
-                return value
-            text = days.get(value)
-            if text is None:
-                text = days[value] = value.isoformat()
-            return text
-
-        return as_day
+        return _iso_once(dt.date)
     return None
+
+
+def _iso_once(kind: type, *, aware_only: bool = False) -> Any:
+    """Values of exactly `kind` as their ISO text, each distinct value formatted once; anything
+    else (None, text, a naive datetime when `aware_only`) as it is."""
+    made: dict[Any, str] = {}
+
+    def as_iso(value: Any) -> Any:
+        if type(value) is not kind or (aware_only and value.tzinfo is None):
+            return value
+        text = made.get(value)
+        if text is None:
+            text = made[value] = value.isoformat()
+        return text
+
+    return as_iso
 
 
 def _is_json(field: models.Field) -> bool:

@@ -142,6 +142,13 @@ def test_the_wait_grows_with_jitter_and_the_next_attempt_waits_for_it(database_t
     assert task_failed(row.pk) is None  # followed up once only
 
 
+def _ready_row() -> DBTaskResult:
+    return DBTaskResult.objects.create(
+        args_kwargs={"args": [], "kwargs": {}}, task_path="fakturera.documents.tasks.render_documents",
+        backend_name="default", run_after=timezone.now(),
+    )  # fmt: skip
+
+
 def _fail(row: DBTaskResult, *, lost: bool, now: dt.datetime) -> DBTaskResult | None:
     """`row` (a ready attempt) ends failed, its worker lost or by an error of its own; the retry
     that follows it, if any."""
@@ -153,10 +160,7 @@ def _fail(row: DBTaskResult, *, lost: bool, now: dt.datetime) -> DBTaskResult | 
 
 
 def test_an_attempt_whose_worker_died_is_tried_again_soon_and_spends_no_attempt(database_tasks):
-    row = DBTaskResult.objects.create(
-        args_kwargs={"args": [], "kwargs": {}}, task_path="fakturera.documents.tasks.render_documents",
-        backend_name="default", run_after=timezone.now(),
-    )  # fmt: skip
+    row = _ready_row()
     now = timezone.now()
     # Four workers killed under it in a row (a chaos drill): each retry within seconds, where four
     # errors would have waited 30 s, 2, 8 and 32 minutes and then given up.
@@ -177,10 +181,7 @@ def test_an_attempt_whose_worker_died_is_tried_again_soon_and_spends_no_attempt(
 
 
 def test_a_task_that_kills_its_worker_every_time_ends_failed_for_good(database_tasks):
-    row = DBTaskResult.objects.create(
-        args_kwargs={"args": [], "kwargs": {}}, task_path="fakturera.documents.tasks.render_documents",
-        backend_name="default", run_after=timezone.now(),
-    )  # fmt: skip
+    row = _ready_row()
     now = timezone.now()
     for _ in range(DEFAULT.lost_attempts - 1):
         row = _fail(row, lost=True, now=now)
