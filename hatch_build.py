@@ -5,6 +5,7 @@ Swedish catalogue compiled into the package. The .mo files are build output (.gi
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,10 @@ class CompileCatalogues(BuildHookInterface):
             with po.open("rb") as source:
                 catalog = read_po(source)
             mo = po.with_suffix(".mo")
-            with mo.open("wb") as target:
+            # Written beside and renamed over: a test process of the same checkout loading the
+            # catalogue meanwhile (the suites run side by side) reads the old file or the new.
+            partial = mo.with_suffix(f".mo.{os.getpid()}")
+            with partial.open("wb") as target:
                 write_mo(target, catalog)
+            os.replace(partial, mo)
             build_data["artifacts"].append(mo.relative_to(root).as_posix())
