@@ -23,7 +23,7 @@ CHROMIUM ?= /usr/bin/chromium
 
 help:
 	@echo "make run     install, migrate, load the demo data, serve http://$(HOST):$(PORT)/ with a task worker"
-	@echo "make test    install and run the whole test suite, a process per core (PYTEST_WORKERS=1 for one; PYTEST_ARGS=... passes options to pytest)"
+	@echo "make test    install and run the whole test suite, a process per core (PYTEST_WORKERS=0 for none; PYTEST_ARGS=... passes options to pytest)"
 	@echo "make property  the Peppol property test with many examples (FAKTURERA_PROPERTY_EXAMPLES, default 1000)"
 	@echo "make bench   performance measurements on PostgreSQL (ONLY=issue runs one; N=... its size; WORKERS=1,2,4 for month_end)"
 	@echo "make restore-drill  pg_dump a live database, restore it into a fresh one, check documents, numbering, login"
