@@ -62,11 +62,11 @@ run: install translations
 	@$(FAKTURERA) collectstatic --noinput --verbosity 0
 	@HOST=$(HOST) PORT=$(PORT) scripts/serve
 
-# The suite runs in PYTEST_WORKERS processes (pytest-xdist; auto: one per core), each with a
+# The suite runs in PYTEST_WORKERS processes (pytest-xdist; auto, or empty: one per core), each with a
 # test database of its own; worksteal gives a process that ran out of tests some of another's.
 PYTEST_WORKERS ?= auto
 test: install translations chromium
-	$(RUN) pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(RUN) pytest -n $(or $(PYTEST_WORKERS),auto) --dist worksteal $(PYTEST_ARGS)
 
 # Issue 13: every document the services accept is valid Peppol, tried on many more
 # generated examples than the suite's 40 (about 0.6 s each, and one validator run).

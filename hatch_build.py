@@ -28,8 +28,12 @@ class CompileCatalogues(BuildHookInterface):
             mo = po.with_suffix(".mo")
             # Written beside and renamed over: a test process of the same checkout loading the
             # catalogue meanwhile (the suites run side by side) reads the old file or the new.
+            # A write that fails leaves no partial file for a later wheel to pick up.
             partial = mo.with_suffix(f".mo.{os.getpid()}")
-            with partial.open("wb") as target:
-                write_mo(target, catalog)
-            os.replace(partial, mo)
+            try:
+                with partial.open("wb") as target:
+                    write_mo(target, catalog)
+                os.replace(partial, mo)
+            finally:
+                partial.unlink(missing_ok=True)
             build_data["artifacts"].append(mo.relative_to(root).as_posix())
