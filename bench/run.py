@@ -15,7 +15,7 @@ import argparse
 import os
 import secrets
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -149,10 +149,10 @@ def _measure_reminders(n: int) -> tuple[int, float, dict[str, str]]:
     return case.n, seconds, case.extra
 
 
-def _measure_month_end(n: int, workers: tuple[int, ...] | None = None) -> list[tuple[int, float, dict[str, str]]]:
+def _measure_month_end(n: int, workers: tuple[int, ...] | None = None) -> Iterator[tuple[int, float, dict[str, str]]]:
     from bench.month_end import DEFAULT_WORKERS, month_end_measure
 
-    return [(n, seconds, extra) for _count, seconds, extra in month_end_measure(n, workers or DEFAULT_WORKERS)]
+    return ((n, seconds, extra) for _count, seconds, extra in month_end_measure(n, workers or DEFAULT_WORKERS))
 
 
 # name -> (default N, measurement returning (N, seconds) or (N, seconds, {extra figure: value}))

@@ -228,7 +228,7 @@ def _run(args: argparse.Namespace, started: float) -> list[str]:
     finally:
         faults.stop()
         time.sleep(0.5)
-    _say(started, f"stopped: killed {dict(faults.killed)}; sink refused {sink.refused} connections' messages, "
+    _say(started, f"stopped: killed {dict(faults.killed)}; sink refused {sink.refused_messages} messages, "
          f"stalled {sink.stalled}")  # fmt: skip
     try:
         return _check(case, faults)

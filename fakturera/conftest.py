@@ -50,8 +50,35 @@ def _needs_shared(items: list[pytest.Item]) -> None:
         item.add_marker(pytest.mark.skip(reason=f"needs ../shared ({reason}); not beside this clone"))
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--only-database-tests",
+        action="store_true",
+        help="run only the tests that use the suite's test database (CI's second suite: the others ran in the "
+        "first, and their outcome does not depend on the database the suite runs on)",
+    )
+
+
+# What a test that uses the suite's test database requests (pytest-django: the django_db marker
+# asks for _django_db_helper; these fixtures are the others' way in).
+DATABASE_FIXTURES = frozenset(
+    ("_django_db_helper", "db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+     "live_server", "django_db_setup")
+)  # fmt: skip
+
+
+def uses_the_database(item: pytest.Item) -> bool:
+    return bool(item.get_closest_marker("django_db")) or not DATABASE_FIXTURES.isdisjoint(
+        getattr(item, "fixturenames", ())
+    )
+
+
 def pytest_collection_modifyitems(config, items):
-    del config
+    if config.getoption("--only-database-tests"):
+        others = [item for item in items if not uses_the_database(item)]
+        if others:
+            config.hook.pytest_deselected(items=others)
+            items[:] = [item for item in items if uses_the_database(item)]
     for item in items:
         if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))

@@ -28,7 +28,7 @@ def test_turn_on_log_out_and_log_in_with_a_code(staff_page):
     page.goto("/basis/")
     page.get_by_role("link", name=user.username).click()
     page.get_by_role("button", name="Set up two-factor authentication").click()
-    assert page.locator(".qr-code svg").is_visible()
+    page.locator(".qr-code svg").wait_for(state="visible")  # the button posts: wait for the answer
     secret = page.locator("#totp-secret").inner_text()
     page.fill("input[name=code]", code_for(secret))
     page.get_by_role("button", name="Turn on").click()
