@@ -9,15 +9,17 @@ from collections import Counter
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from fakturera.core.tests.smtp import SmtpServer
+from fakturera.distribution.channels.base import Outcome
 from fakturera.distribution.channels.email import SmtpSession
 from fakturera.distribution.models import Delivery, DeliveryState
 from fakturera.distribution.services import invoices_send
 from fakturera.distribution.states import SendingEvent, SendingStatus
 from fakturera.distribution.tests.factories import email_channel, sending_statuses
-from fakturera.distribution.worker import _mark, deliveries_claim, deliveries_sweep, deliveries_work
+from fakturera.distribution.worker import _MARK_SQL, _mark, deliveries_claim, deliveries_sweep, deliveries_work
 from fakturera.invoicing.models import Invoice
 from fakturera.invoicing.tests.factories import basis_registered
 
@@ -157,6 +159,33 @@ def test_a_claim_handed_over_without_an_answer_is_uncertain_and_its_attempt_coun
     }
 
 
+def test_a_mark_records_the_acceptance_and_hands_over_the_next_but_leaves_what_the_sweeper_judged(company, admin_user):
+    """_mark, one statement per message: the accepted one gets its time and reference (its state
+    follows with the chunk's record), the next is handed over. After the sweeper judged both (their
+    lease ran out), a late mark changes neither and says the next is not ours to send."""
+    first, second, third = (basis_registered(company, admin_user, "100.00") for _n in range(3))
+    email_channel(company, 25)
+    invoices_send(company=company, actor=admin_user, invoice_ids=[first.pk, second.pk, third.pk])
+    deliveries_claim(now=later())
+    by_invoice = {d.invoice_id: d for d in Delivery.objects.all()}
+    assert _mark(None, hand_over=by_invoice[first.pk].pk)
+
+    assert _mark(Outcome(by_invoice[first.pk].pk, reference="<1@sink>"), hand_over=by_invoice[second.pk].pk)
+
+    marked = {d.invoice_id: d for d in Delivery.objects.all()}
+    assert (marked[first.pk].accepted_at is not None, marked[first.pk].reference) == (True, "<1@sink>")
+    assert marked[second.pk].handed_over_at is not None
+    assert (marked[third.pk].handed_over_at, marked[third.pk].accepted_at) == (None, None)
+
+    deliveries_sweep(now=later(2 * settings.DISTRIBUTION_LEASE_SECONDS + 1))
+    judged = {d.invoice_id: (d.state, d.accepted_at, d.reference) for d in Delivery.objects.all()}
+
+    assert not _mark(Outcome(by_invoice[second.pk].pk, reference="<2@sink>"), hand_over=by_invoice[third.pk].pk)
+    assert {d.invoice_id: (d.state, d.accepted_at, d.reference) for d in Delivery.objects.all()} == judged
+    assert judged[second.pk][2] == ""
+    assert Delivery.objects.get(invoice=third).handed_over_at is None
+
+
 def test_a_failed_send_still_counts_its_attempt(company, admin_user):
     invoice = basis_registered(company, admin_user, "100.00")
     with SmtpServer(refuse_with="451 Try again later") as smtp:
@@ -191,3 +220,40 @@ def test_marks_wait_for_the_disk_and_for_a_synchronous_standby():
     with connection.cursor() as cursor:
         cursor.execute("SELECT reset_val FROM pg_settings WHERE name = 'synchronous_commit'")
         assert setting("synchronous_commit") == cursor.fetchone()[0]
+
+
+OLD_MARK_WHERE = " WHERE id IN (%s, %s) AND state = %s"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("where", ["as it is", "with the state in the WHERE"])
+def test_a_mark_finds_its_two_rows_by_primary_key_on_statistics_older_than_the_queue(company, where):
+    """The statistics of a table whose deliveries had all ended (as ANALYZE last saw it), then a
+    month-end's queue: the per-message mark still reads its two rows through the primary key. With
+    the state in the WHERE (as it was), PostgreSQL scanned the partial index of every active
+    delivery for each message (perf on the month-end at 100,000)."""
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (company_id, batch_id, invoice_id, purpose, channel, template, recipient, address,"  # noqa: S608
+            " state, attempts, next_attempt_at, idempotency_key, previous_sending_status, previous_reminder_count,"
+            " error, reference, created_at)"
+            " SELECT %s, 0, n, 'invoice', 'email', 'standard', '', '{}', 'sent', 1, now(), gen_random_uuid(), '', 0,"
+            " '', '', now() FROM generate_series(1, 50000) n",
+            [company.pk],
+        )
+        cursor.execute(f"ANALYZE {table}")
+        cursor.execute(f"UPDATE {table} SET state = 'queued' WHERE invoice_id > 5000")  # noqa: S608
+        cursor.execute(f"SELECT min(id) FROM {table}")  # noqa: S608
+        first = cursor.fetchone()[0]
+        sql = _MARK_SQL.format(table=table)
+        params = ["sending", first + 1, timezone.now(), None, "sending", first + 1, later(), "sending", first, later()]
+        params += ["sending", first, "<1@sink>", first, first + 1, "sending"]
+        if where != "as it is":
+            sql = sql[: sql.index(" WHERE")] + OLD_MARK_WHERE + sql[sql.index(" RETURNING") :]
+            params = [*params[:-1], "sending", "sending"]
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    by_primary_key = "distribution_delivery_pkey" in plan
+    assert by_primary_key == (where == "as it is"), plan
