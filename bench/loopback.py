@@ -84,7 +84,8 @@ class LeanSmtp:
 
         self._thread = threading.Thread(target=serve, name="lean-smtp", daemon=True)
         self._thread.start()
-        ready.wait(10)
+        if not ready.wait(10):
+            raise RuntimeError("the SMTP sink did not start within 10 s")
         return self
 
     def stop(self) -> None:
