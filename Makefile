@@ -35,10 +35,15 @@ install:
 	@$(UV) sync --frozen
 
 # The .mo files are build output (.gitignore); nothing to do before the first catalogue exists.
+# Each catalogue compiled when its .po is newer, to a file beside it renamed over: CI's two suites
+# run this side by side while the other's processes may be loading the catalogue.
 translations: install
-	@if compgen -G "fakturera/locale/*/LC_MESSAGES/django.po" >/dev/null; then \
-		$(RUN) pybabel compile -d fakturera/locale -D django; \
-	fi
+	@for po in fakturera/locale/*/LC_MESSAGES/django.po; do \
+		[ -e "$$po" ] || continue; mo="$${po%.po}.mo"; \
+		if [ ! "$$mo" -nt "$$po" ]; then \
+			$(RUN) pybabel compile -i "$$po" -o "$$mo.$$$$" && mv -f "$$mo.$$$$" "$$mo" || { rm -f "$$mo.$$$$"; exit 1; }; \
+		fi; \
+	done
 
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \

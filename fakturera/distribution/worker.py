@@ -379,9 +379,17 @@ def _mark(outcome: Outcome | None, *, hand_over: int | None) -> bool:
     refused = outcome.delivery_id if outcome is not None and outcome.error is not None else None
     reference = str(outcome.reference)[:200] if accepted is not None else ""
     ids = [pk for pk in (outcome.delivery_id if outcome else None, hand_over) if pk is not None]
-    sending = DeliveryState.SENDING
-    params = [sending, hand_over, now, refused, sending, hand_over, now + lease(), sending, accepted, now]
-    params += [sending, accepted, reference, ids[0], ids[-1], sending]
+    params = {
+        "sending": DeliveryState.SENDING,
+        "hand_over": hand_over,
+        "now": now,
+        "lease_until": now + lease(),
+        "refused": refused,
+        "accepted": accepted,
+        "reference": reference,
+        "first": ids[0],
+        "last": ids[-1],
+    }
     with connection.cursor() as cursor:
         cursor.execute(_MARK_SQL.format(table=connection.ops.quote_name(Delivery._meta.db_table)), params)
         still_sending = {pk for pk, is_sending in cursor.fetchall() if is_sending}
@@ -399,13 +407,16 @@ def _mark(outcome: Outcome | None, *, hand_over: int | None) -> bool:
 # times the CPU of the workers themselves, and one delivery worker sent 100 messages a second.
 _MARK_SQL = (
     "UPDATE {table} SET"
-    " handed_over_at = CASE WHEN state <> %s THEN handed_over_at"
-    "   WHEN id = %s THEN %s WHEN id = %s THEN NULL ELSE handed_over_at END,"
-    " lease_until = CASE WHEN state <> %s THEN lease_until WHEN id = %s THEN %s ELSE lease_until END,"
-    " accepted_at = CASE WHEN state <> %s THEN accepted_at WHEN id = %s THEN %s ELSE accepted_at END,"
-    " reference = CASE WHEN state <> %s THEN reference WHEN id = %s THEN %s ELSE reference END"
-    " WHERE id IN (%s, %s)"
-    " RETURNING id, state = %s"
+    " handed_over_at = CASE WHEN state <> %(sending)s THEN handed_over_at"
+    "   WHEN id = %(hand_over)s THEN %(now)s WHEN id = %(refused)s THEN NULL ELSE handed_over_at END,"
+    " lease_until = CASE WHEN state <> %(sending)s THEN lease_until"
+    "   WHEN id = %(hand_over)s THEN %(lease_until)s ELSE lease_until END,"
+    " accepted_at = CASE WHEN state <> %(sending)s THEN accepted_at WHEN id = %(accepted)s THEN %(now)s"
+    "   ELSE accepted_at END,"
+    " reference = CASE WHEN state <> %(sending)s THEN reference WHEN id = %(accepted)s THEN %(reference)s"
+    "   ELSE reference END"
+    " WHERE id IN (%(first)s, %(last)s)"
+    " RETURNING id, state = %(sending)s"
 )
 
 

@@ -222,7 +222,7 @@ def test_marks_wait_for_the_disk_and_for_a_synchronous_standby():
         assert setting("synchronous_commit") == cursor.fetchone()[0]
 
 
-OLD_MARK_WHERE = " WHERE id IN (%s, %s) AND state = %s"
+OLD_MARK_WHERE = " WHERE id IN (%(first)s, %(last)s) AND state = %(sending)s"
 
 
 @pytest.mark.postgres
@@ -247,11 +247,12 @@ def test_a_mark_finds_its_two_rows_by_primary_key_on_statistics_older_than_the_q
         cursor.execute(f"SELECT min(id) FROM {table}")  # noqa: S608
         first = cursor.fetchone()[0]
         sql = _MARK_SQL.format(table=table)
-        params = ["sending", first + 1, timezone.now(), None, "sending", first + 1, later(), "sending", first, later()]
-        params += ["sending", first, "<1@sink>", first, first + 1, "sending"]
+        params = {
+            "sending": "sending", "hand_over": first + 1, "now": timezone.now(), "lease_until": later(),
+            "refused": None, "accepted": first, "reference": "<1@sink>", "first": first, "last": first + 1,
+        }  # fmt: skip
         if where != "as it is":
             sql = sql[: sql.index(" WHERE")] + OLD_MARK_WHERE + sql[sql.index(" RETURNING") :]
-            params = [*params[:-1], "sending", "sending"]
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
