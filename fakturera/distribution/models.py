@@ -185,7 +185,14 @@ class InvoiceSending(models.Model):
     invoice without one was never sent). Moved only by states.move_sending, beside the
     document status that invoicing keeps."""
 
-    invoice = models.OneToOneField(Invoice, on_delete=models.CASCADE, primary_key=True, related_name="sending")
+    # No database constraint on the invoice, as on Delivery's columns: a reminder run inserts the
+    # rows of a hundred thousand never-sent invoices at once, and PostgreSQL checked each at
+    # commit (half a second of the run). Rows are inserted only by states.move_sending, for
+    # invoices that services.invoices_send holds locked (FOR UPDATE) in the same transaction; an
+    # invoice deleted takes its row with it (CASCADE, which Django enforces).
+    invoice = models.OneToOneField(
+        Invoice, on_delete=models.CASCADE, primary_key=True, related_name="sending", db_constraint=False
+    )
     status = models.CharField(
         _("sending status"), max_length=10, choices=SendingStatus.choices, default=SendingStatus.UNSENT
     )
