@@ -592,21 +592,18 @@ def spans_over(
 ) -> list[InterestSpan]:
     """Interest on `principal` over each (percent, first, last) of `rate_spans`, actual/365 as
     `interest_exact` counts it, each rounded once."""
-    if principal <= 0:
-        return [
-            InterestSpan(percent, first, last, principal, round_money(Decimal(0), currency))
-            for percent, first, last in cut
-        ]
     return [
-        InterestSpan(
-            percent,
-            first,
-            last,
-            principal,
-            round_money(Decimal(0) + principal * percent / 100 * ((last - first).days + 1) / DAYS_IN_YEAR, currency),
-        )
+        InterestSpan(percent, first, last, principal, span_interest(principal, percent, first, last, currency))
         for percent, first, last in cut
     ]
+
+
+def span_interest(principal: Decimal, percent: Decimal, first: dt.date, last: dt.date, currency: str) -> Decimal:
+    """Interest on `principal` at `percent` a year from `first` to `last`, both counted
+    (actual/365), rounded once to the currency's minor unit; none on nothing owed."""
+    if principal <= 0:
+        return round_money(Decimal(0), currency)
+    return round_money(Decimal(0) + principal * percent / 100 * ((last - first).days + 1) / DAYS_IN_YEAR, currency)
 
 
 def interest_until_paid(

@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import F, Q
 from django.utils import timezone
@@ -48,6 +48,7 @@ from fakturera.collections.selectors import (
 )
 from fakturera.collections.states import COUNTING_STATES, ReminderState, TaskMode
 from fakturera.core.bulk import any_of, bulk_insert_returning_ids, bulk_update
+from fakturera.core.collector import collector_paused
 from fakturera.core.db import one_at_a_time, run_retrying
 from fakturera.core.events import publish
 from fakturera.distribution.models import Purpose
@@ -68,9 +69,9 @@ HELD_PAYMENT_WAITING = "payment_waiting"
 HELD_NOT_DELIVERED = "not_delivered"
 
 
-@dataclass(frozen=True)
-class InterestPiece:
-    """Interest on the open amount over one period at one annual rate (the rate in force)."""
+class InterestPiece(NamedTuple):
+    """Interest on the open amount over one period at one annual rate (the rate in force). A
+    named tuple: a reminder run makes one or two for each of a hundred thousand claims."""
 
     rate: Decimal
     from_on: dt.date
@@ -148,8 +149,8 @@ def interest_pieces(
     if isinstance(cut, law.RateMissing):
         raise cut
     return tuple(
-        InterestPiece(span.percent, span.from_on, span.to_on, span.amount)
-        for span in law.spans_over(cut, principal, currency)
+        InterestPiece(percent, first, last, law.span_interest(principal, percent, first, last, currency))
+        for percent, first, last in cut
     )
 
 
@@ -166,7 +167,7 @@ def reminders_assess(*, company: Company, on: dt.date, invoice_ids: Iterable[int
         return assessment
     customers = customer_kinds_and_names(company_id=company.pk, customer_ids={c.customer_id for c in claims})
     policies = policies_of(company=company)
-    given, earlier, retries, undelivered = _reminders_given(company, [c.invoice_id for c in claims])
+    given, retries, undelivered = _reminders_given(company, [c.invoice_id for c in claims])
     pauses = pauses_in_force(company=company, claims={c.invoice_id: c.customer_id for c in claims}, on=on)
     numbers = {
         claim.invoice_id: number
@@ -184,6 +185,7 @@ def reminders_assess(*, company: Company, on: dt.date, invoice_ids: Iterable[int
     on_its_way = {
         pk for pk, sending in sendings(company=company, invoice_ids=sorted(numbers)).items() if sending.is_on_its_way
     }
+    earlier = _earlier_reminders(company, sorted(pk for pk in numbers if pk in given))
     waiting = _customers_with_a_payment_waiting(company, customers)
     agreed = fee_agreed_by_customer(company=company, customer_ids={c.customer_id for c in claims})
     # No interest on interest: an interest invoice is reminded without a fee or interest of its own.
@@ -297,28 +299,40 @@ def _warn_of_an_old_bank_file(company: Company, on: dt.date, days: int, assessme
 
 def _reminders_given(
     company: Company, invoice_ids: list[int]
-) -> tuple[dict[int, Given], dict[int, list[law.EarlierReminder]], dict[tuple[int, int], int], set[int]]:
-    """Of the invoices' reminders: the latest that counts (queued or sent), the earlier ones the
-    law counts, the failed or undone rows by (invoice, level), queued again when due, and the
-    invoices with a reminder still queued (not yet delivered)."""
+) -> tuple[dict[int, Given], dict[tuple[int, int], int], set[int]]:
+    """Of the invoices' reminders: the latest that counts (queued or sent), the failed or undone
+    rows by (invoice, level), queued again when due, and the invoices with a reminder still
+    queued (not yet delivered). The figures the law counts are read later, for the invoices due
+    today only (`_earlier_reminders`): a run the day after reads every reminder and needs none."""
     given: dict[int, Given] = {}
-    earlier: dict[int, list[law.EarlierReminder]] = defaultdict(list)
     retries: dict[tuple[int, int], int] = {}
     undelivered: set[int] = set()
     rows = Reminder.objects.filter(Q(company=company) & any_of(Reminder, invoice_ids, "invoice_id")).values_list(
-        "pk", "invoice_id", "level", "state", "assessed_on", "fee_amount", "fee_kind", "new_due_on"
+        "pk", "invoice_id", "level", "state", "assessed_on"
     )
-    for pk, invoice_id, level, state, assessed_on, fee_amount, fee_kind, new_due_on in rows:
+    for pk, invoice_id, level, state, assessed_on in rows:
         if state in COUNTING_STATES:
             latest = given.get(invoice_id)
             if latest is None or level > latest.level:
                 given[invoice_id] = Given(level=level, assessed_on=assessed_on)
-            earlier[invoice_id].append(law.EarlierReminder(assessed_on, fee_amount, fee_kind, new_due_on))
             if state == ReminderState.QUEUED:
                 undelivered.add(invoice_id)
         else:
             retries[(invoice_id, level)] = pk
-    return given, earlier, retries, undelivered
+    return given, retries, undelivered
+
+
+def _earlier_reminders(company: Company, invoice_ids: list[int]) -> dict[int, list[law.EarlierReminder]]:
+    """The reminders that count (queued or sent) of these invoices, as the law counts them."""
+    earlier: dict[int, list[law.EarlierReminder]] = defaultdict(list)
+    if not invoice_ids:
+        return earlier
+    rows = Reminder.objects.filter(
+        Q(company=company, state__in=COUNTING_STATES) & any_of(Reminder, invoice_ids, "invoice_id")
+    ).values_list("invoice_id", "assessed_on", "fee_amount", "fee_kind", "new_due_on")
+    for invoice_id, assessed_on, fee_amount, fee_kind, new_due_on in rows:
+        earlier[invoice_id].append(law.EarlierReminder(assessed_on, fee_amount, fee_kind, new_due_on))
+    return earlier
 
 
 def _customers_with_a_payment_waiting(company: Company, customers: dict[int, tuple[str, str]]) -> set[int]:
@@ -352,7 +366,15 @@ def reminders_run(
 ) -> RunResult:
     """Remind the overdue invoices due for a level (all, or those of `invoice_ids` that are due):
     the reminder rows, and their letters queued through distribution with its undo window, in one
-    transaction. What was given already is not given again (the module's docstring)."""
+    transaction. What was given already is not given again (the module's docstring). Runs with
+    the garbage collector paused (core.collector): it holds a hundred thousand claims at once."""
+    with collector_paused():
+        return _run(company=company, actor=actor, on=on, invoice_ids=invoice_ids, now=now)
+
+
+def _run(
+    *, company: Company, actor: Any, on: dt.date | None, invoice_ids: Iterable[int] | None, now: dt.datetime | None
+) -> RunResult:
     now = now or timezone.now()
     on = on or timezone.localdate(now)
     assessment = reminders_assess(company=company, on=on, invoice_ids=invoice_ids)
