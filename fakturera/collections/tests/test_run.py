@@ -81,6 +81,31 @@ def test_an_overdue_invoice_gets_its_first_reminder_letter_once(company, admin_u
     assert reminder.sent_at is not None
 
 
+def test_the_run_holds_its_claims_without_the_garbage_collector(company, admin_user, rates):
+    """A hundred thousand claims are not walked by the collector again and again (core.collector):
+    it is off while the run gives its levels and on again when the run returns."""
+    import gc
+
+    from fakturera.collections.events import REMINDERS_QUEUED
+    from fakturera.core.events import IN_TRANSACTION, subscribe, unsubscribe
+
+    overdue_invoice(company, admin_user, "400.00", days_overdue=10)
+    email_channel(company, 25, reminder_channel="email")
+    seen: list[bool] = []
+
+    def look(event) -> None:
+        seen.append(gc.isenabled())
+
+    gc.enable()
+    subscribe(REMINDERS_QUEUED, look, when=IN_TRANSACTION)
+    try:
+        assert reminders_run(company=company, actor=admin_user).queued == 1
+    finally:
+        unsubscribe(REMINDERS_QUEUED, look)
+    assert seen == [False]
+    assert gc.isenabled()
+
+
 def test_a_missed_week_sends_the_due_level_once_not_one_per_day(company, admin_user, smtp, rates):
     # Forty days overdue and never reminded: level 1 is due (and level 2 would have been, had
     # level 1 gone out on time); only level 1 goes, and level 2 counts from it.

@@ -227,3 +227,31 @@ def test_the_cash_discount_terms_of_an_invoice_settle_it_with_the_vat_share(comp
     discount = Allocation.objects.get(invoice=invoice, kind="cash_discount")
     assert discount.amount == Decimal("25.00")
     assert discount.params["vat"] == [{"category": "S", "rate": "25.00", "net": "20.00", "vat": "5.00"}]
+
+
+def test_an_import_runs_without_the_garbage_collector_and_turns_it_on_again(company):
+    """A large file's objects are not walked by the collector again and again (core.collector):
+    it is off while the file is booked and on again afterwards, also after a refusal."""
+    import gc
+
+    from fakturera.core.events import IN_TRANSACTION, subscribe, unsubscribe
+    from fakturera.payments.events import PAYMENT_RECEIVED
+
+    seen: list[bool] = []
+
+    def look(event) -> None:
+        seen.append(gc.isenabled())
+
+    gc.enable()
+    subscribe(PAYMENT_RECEIVED, look, when=IN_TRANSACTION)
+    try:
+        content = camt054([Credit(Decimal("100.00"), payer="Anna")], bankgiro_digits=company.bankgiro.replace("-", ""))
+        assert payments_import(source=content, company=company).booked_count == 1
+    finally:
+        unsubscribe(PAYMENT_RECEIVED, look)
+    assert seen == [False]
+    assert gc.isenabled()
+
+    with pytest.raises(AccountRefused):
+        payments_import(source=camt054([Credit(Decimal("100.00"), payer="Anna")], bankgiro_digits="56781234"))
+    assert gc.isenabled()
