@@ -87,21 +87,13 @@ def test_the_run_holds_its_claims_without_the_garbage_collector(company, admin_u
     import gc
 
     from fakturera.collections.events import REMINDERS_QUEUED
-    from fakturera.core.events import IN_TRANSACTION, subscribe, unsubscribe
+    from fakturera.core.tests.collector_probe import collector_seen_at
 
     overdue_invoice(company, admin_user, "400.00", days_overdue=10)
     email_channel(company, 25, reminder_channel="email")
-    seen: list[bool] = []
 
-    def look(event) -> None:
-        seen.append(gc.isenabled())
-
-    gc.enable()
-    subscribe(REMINDERS_QUEUED, look, when=IN_TRANSACTION)
-    try:
+    with collector_seen_at(REMINDERS_QUEUED) as seen:
         assert reminders_run(company=company, actor=admin_user).queued == 1
-    finally:
-        unsubscribe(REMINDERS_QUEUED, look)
     assert seen == [False]
     assert gc.isenabled()
 

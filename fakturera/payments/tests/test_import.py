@@ -234,21 +234,12 @@ def test_an_import_runs_without_the_garbage_collector_and_turns_it_on_again(comp
     it is off while the file is booked and on again afterwards, also after a refusal."""
     import gc
 
-    from fakturera.core.events import IN_TRANSACTION, subscribe, unsubscribe
+    from fakturera.core.tests.collector_probe import collector_seen_at
     from fakturera.payments.events import PAYMENT_RECEIVED
 
-    seen: list[bool] = []
-
-    def look(event) -> None:
-        seen.append(gc.isenabled())
-
-    gc.enable()
-    subscribe(PAYMENT_RECEIVED, look, when=IN_TRANSACTION)
-    try:
-        content = camt054([Credit(Decimal("100.00"), payer="Anna")], bankgiro_digits=company.bankgiro.replace("-", ""))
+    content = camt054([Credit(Decimal("100.00"), payer="Anna")], bankgiro_digits=company.bankgiro.replace("-", ""))
+    with collector_seen_at(PAYMENT_RECEIVED) as seen:
         assert payments_import(source=content, company=company).booked_count == 1
-    finally:
-        unsubscribe(PAYMENT_RECEIVED, look)
     assert seen == [False]
     assert gc.isenabled()
 
