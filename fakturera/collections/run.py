@@ -356,6 +356,7 @@ class RunResult:
     batch_ids: list[int] = field(default_factory=list)
 
 
+@collector_paused()
 def reminders_run(
     *,
     company: Company,
@@ -368,13 +369,6 @@ def reminders_run(
     the reminder rows, and their letters queued through distribution with its undo window, in one
     transaction. What was given already is not given again (the module's docstring). Runs with
     the garbage collector paused (core.collector): it holds a hundred thousand claims at once."""
-    with collector_paused():
-        return _run(company=company, actor=actor, on=on, invoice_ids=invoice_ids, now=now)
-
-
-def _run(
-    *, company: Company, actor: Any, on: dt.date | None, invoice_ids: Iterable[int] | None, now: dt.datetime | None
-) -> RunResult:
     now = now or timezone.now()
     on = on or timezone.localdate(now)
     assessment = reminders_assess(company=company, on=on, invoice_ids=invoice_ids)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from fakturera.core import net
 from fakturera.core.bulk import any_of, bulk_insert
+from fakturera.core.collector import collector_paused
 from fakturera.core.db import run_retrying
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict, ValidationFailed
 from fakturera.core.payment_facts import PaymentFacts, payment_facts
@@ -229,6 +230,7 @@ def _sendable(
     return None
 
 
+@collector_paused()
 def invoices_send(
     *,
     company: Company,

@@ -27,6 +27,7 @@ from fakturera.billables.models import BasisItem, BasisItemStatus
 from fakturera.billables.services import basis_items_claim, basis_items_mark_invoiced, basis_items_return
 from fakturera.catalog.vat import VatKey, check_vat_conditions, check_vat_mix, clean_vat, vat_facts
 from fakturera.core.bulk import any_of, bulk_insert, bulk_insert_returning_ids, bulk_update
+from fakturera.core.collector import collector_paused
 from fakturera.core.db import retrying_atomic
 from fakturera.core.errors import DomainError, ErrorCollector, StateConflict
 from fakturera.core.events import publish
@@ -496,6 +497,7 @@ def invoice_issue(*, invoice: Invoice, actor: Any, issued_on: dt.date | None = N
 # --- registering the basis ---------------------------------------------------------------------------
 
 
+@collector_paused()
 @retrying_atomic
 def invoices_register_from_basis(
     *,
@@ -670,6 +672,7 @@ class IssuedDraft:
     display_number: str
 
 
+@collector_paused()
 @retrying_atomic
 def invoices_issue_drafts(
     *, company: Company, actor: Any, invoice_ids: Iterable[int], issued_on: dt.date | None = None

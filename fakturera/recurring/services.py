@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from fakturera.catalog.models import Product
 from fakturera.catalog.vat import VatKey
 from fakturera.core.bulk import any_of, bulk_update
+from fakturera.core.collector import collector_paused
 from fakturera.core.db import retrying_atomic, run_retrying
 from fakturera.core.errors import DomainError, ErrorCollector
 from fakturera.core.money import CURRENCIES
@@ -431,6 +432,7 @@ class GenerationResult:
     order_ids: list[int] = field(default_factory=list)
 
 
+@collector_paused()
 def recurring_generate(*, company: Company | None = None, today: dt.date, actor: Any = None) -> GenerationResult:
     """Generate every order due on or before `today`: of one company, or of all (the daily run).
 
