@@ -184,15 +184,16 @@ def move_sending(
         # as it ends up (conflicts skipped). The compare-and-set below then moves the rows that
         # were there, still unsent; one just inserted is in its new status already, not touched.
         for (to, names), group in groups.items():
-            known = [move for move in group if move.invoice_id in absent]
-            unknown = [move for move in group if move.invoice_id not in absent] if known else group
-            for moves_in, insert in ((known, bulk_insert), (unknown, bulk_insert_new)):
-                if moves_in:
-                    changed += insert(
-                        InvoiceSending,
-                        ("invoice_id", "status", *names),
-                        [(move.invoice_id, to, *(value for _name, value in move.fields)) for move in moves_in],
-                    )
+            copied: list[tuple[Any, ...]] = []  # rows known absent: a plain insert
+            maybe: list[tuple[Any, ...]] = []  # rows that may be there: conflicts skipped
+            for move in group:
+                row = (move.invoice_id, to, *(value for _name, value in move.fields))
+                (copied if move.invoice_id in absent else maybe).append(row)
+            columns = ("invoice_id", "status", *names)
+            if copied:
+                changed += bulk_insert(InvoiceSending, columns, copied)
+            if maybe:
+                changed += bulk_insert_new(InvoiceSending, columns, maybe)
     if changed < len(moves):
         for (to, names), group in groups.items():
             changed += bulk_update(

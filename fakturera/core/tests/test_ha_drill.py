@@ -53,6 +53,7 @@ def test_the_ha_drill_passes_when_the_primary_is_lost():
     # checks that every delivery recorded sent arrived once and that no more are uncertain than
     # were in flight.
     assert re.search(r"SMTP sink: (\d+) messages, \1 recipients, 0 Message-IDs more than once", out), out[-3000:]
-    sent = int(re.search(r"deliveries: \{'sent': (\d+)", out).group(1))
-    assert sent >= 298, out[-3000:]
+    sent = re.search(r"deliveries: \{'sent': (\d+)", out)
+    assert sent is not None, out[-3000:]
+    assert int(sent.group(1)) >= 298, out[-3000:]
     assert "ha-drill: passed" in out
