@@ -15,6 +15,11 @@ high-water mark, reset before the import once what setup freed is given back; `r
 elsewhere, which setup may hide). `cpu_s` and `second_cpu_s` are the imports' CPU time in this
 process (PostgreSQL's work is not in them): on a shared machine the clock also counts the time
 spent waiting for a CPU, so `load` (the 1-minute load average at the end) says how busy it was.
+`db_floor_s` is the database's share measured alone (bench/db_floor.py): the rows the first import
+wrote (payments, keys, allocations, invoice and task history, vouchers and their lines, the import's
+record) and the rows it changed (receivables, tasks), written again by COPY into a copy of the
+database as it was before the import, in one transaction with its commit; no Python builds them.
+It is the least the database needs for this import on this machine, whatever the code around it.
 `camt_import_verify` checks the counts: every invoice paid by a reference or by amount and payer
 booked so, the unknown ones in the unmatched queue, the second import booking nothing.
 """
@@ -39,15 +44,19 @@ from django.db import connection
 from django.db.models import Count
 from stdnum import luhn
 
+from bench.db_floor import Floor
 from fakturera.billables.models import BasisItem, BasisSourceKind
+from fakturera.bookkeeping.models import Voucher, VoucherCounter, VoucherLine
 from fakturera.core.ocr import ocr_reference
+from fakturera.invoicing.models import InvoiceEvent
 from fakturera.invoicing.services import invoices_register_from_basis
 from fakturera.parties.models import Company, Customer, CustomerKind
 from fakturera.parties.services import company_create
 from fakturera.payments.importing import payments_import
-from fakturera.payments.models import Payment, PaymentImport, Receivable
+from fakturera.payments.models import Allocation, Payment, PaymentImport, PaymentKey, Receivable
 from fakturera.payments.states import MatchMethod, PaymentStatus, ReceivableState
 from fakturera.payments.testing import Credit, camt054_chunks
+from fakturera.worklist.models import Task, TaskEvent
 
 BENCH_ORG_NUMBER_BASE = "559900124"
 BANKGIRO = "991-2346"
@@ -71,6 +80,7 @@ class CamtImportCase:
     first_seconds: float = 0.0
     second_seconds: float = 0.0
     peak_rss_mb: float = 0.0
+    floor: Floor | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -187,6 +197,20 @@ def camt_import_setup(*, n: int, seed: int = 1) -> CamtImportCase:
         for piece in camt054_chunks(credits, bankgiro_digits=BANKGIRO.replace("-", ""), message_id="BENCH-CAMT-1"):
             out.write(piece)
     path = Path(name)
+    floor = None
+    # The copy is made of what is committed (in a test's transaction nothing is).
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # What an import writes: rows into these tables (its own record with its final counts,
+        # the payment series' voucher counter, when new), and changes to these.
+        inserted = (
+            PaymentImport, Payment, PaymentKey, Allocation, InvoiceEvent, Voucher, VoucherLine, TaskEvent,
+            VoucherCounter,
+        )  # fmt: skip
+        floor = Floor(
+            inserted=[model._meta.db_table for model in inserted],
+            updated=[model._meta.db_table for model in (PaymentImport, Receivable, Task, VoucherCounter)],
+        )
+        floor.clone()
     return CamtImportCase(
         company=company,
         actor=actor,
@@ -196,6 +220,7 @@ def camt_import_setup(*, n: int, seed: int = 1) -> CamtImportCase:
         by_amount=by_amount,
         unknown=unknown,
         file_bytes=path.stat().st_size,
+        floor=floor,
     )
 
 
@@ -230,6 +255,8 @@ def camt_import_run(case: CamtImportCase) -> float:
     """Seconds of the first import; the second's, the CPU time of both in this process (not the
     database's: on a shared machine the clock also counts waiting for a CPU) and the memory are
     kept on the case."""
+    if case.floor is not None:
+        case.floor.before()
     has_reset = _reset_peak()
     start_rss = _rss_kb("VmRSS")
     start_maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -241,6 +268,8 @@ def camt_import_run(case: CamtImportCase) -> float:
         case.peak_rss_mb = ((_rss_kb("VmHWM") or 0) - start_rss) / 1024
     else:
         case.peak_rss_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - start_maxrss) / 1024
+    if case.floor is not None:
+        case.floor.after()
     started, cpu = time.perf_counter(), time.process_time()
     case.second = payments_import(source=case.path, filename=case.path.name, actor=case.actor, company=case.company)
     case.second_seconds = time.perf_counter() - started
@@ -253,6 +282,18 @@ def camt_import_run(case: CamtImportCase) -> float:
         "file_mb": f"{case.file_bytes / 1_048_576:.1f}",
         "load": f"{os.getloadavg()[0]:.1f}",
     }
+    if case.floor is not None:
+        floor = case.floor
+        # The receivables of the invoices it allocated to, the tasks it wrote history for.
+        floor.replay(
+            {
+                Receivable._meta.db_table: ("invoice_id", Allocation._meta.db_table, "invoice_id"),
+                Task._meta.db_table: ("id", TaskEvent._meta.db_table, "task_id"),
+            }
+        )
+        case.extra["db_floor_s"] = f"{floor.seconds:.3f}"
+        case.extra["db_floor_commit_s"] = f"{floor.commit_seconds:.3f}"
+        case.extra["db_floor_rows"] = str(floor.rows)
     return case.first_seconds
 
 
@@ -261,6 +302,8 @@ def camt_import_verify(case: CamtImportCase) -> None:
         _verify(case)
     finally:
         case.path.unlink(missing_ok=True)
+        if case.floor is not None:
+            case.floor.drop()
 
 
 def _verify(case: CamtImportCase) -> None:
