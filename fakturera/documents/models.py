@@ -29,7 +29,8 @@ class InvoiceDocument(models.Model):
     format = models.CharField(max_length=3, choices=DocumentFormat.choices)
     # The PDF layout (PdfTemplate); "" for UBL, which has one form.
     template = models.CharField(max_length=20, blank=True)
-    # The bytes, when they are in the database; empty when they are in the S3 store.
+    # The bytes, when they are in the database; empty when they are in the S3 store. On
+    # PostgreSQL compressed with LZ4, not pglz (migration 0003 says why).
     content = models.BinaryField(default=b"", blank=True)
     # The object's key in the S3 store (below FAKTURERA_S3_PREFIX), or "" when the bytes are in
     # `content`: documents written before the store was configured keep theirs in the row.
