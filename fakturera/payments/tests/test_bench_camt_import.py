@@ -1,8 +1,16 @@
 """The `camt_import` benchmark's code path at a tiny scale, so `make bench` cannot rot unnoticed:
-the file made, imported twice and checked, and on PostgreSQL the database floor's replay, which
-must write again every row the import wrote, no more and no fewer."""
+the file made, imported twice and checked; on PostgreSQL the whole `make bench` line, with the
+database floor's replay, which must write again every row the import wrote, no more and no fewer."""
 
+import os
+import re
+import subprocess
+import sys
+from urllib.parse import quote
+
+import psycopg
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from bench.camt_import import camt_import_run, camt_import_setup, camt_import_verify
@@ -19,21 +27,38 @@ def test_the_import_of_a_small_file_books_what_it_should_and_skips_it_the_second
     assert (case.by_ocr, case.by_amount, case.unknown) == (45, 3, 2)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the floor replays into a copy of the database")
-@pytest.mark.django_db(transaction=True)
-def test_the_floor_replays_every_row_the_import_wrote():
-    case = camt_import_setup(n=50)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the benchmarks and the floor are PostgreSQL's")
+def test_make_bench_prints_the_floor_of_every_row_the_import_wrote():
+    # The benchmark's own run, in a database of its own: the floor copies its database, which no
+    # other session may be using (the test suite's database has its fixtures' connections).
+    db = connection.settings_dict
+    name = f"{db['NAME']}_bench"
+    login = quote(db.get("USER") or "", safe="") + (":" + quote(db["PASSWORD"], safe="") if db.get("PASSWORD") else "")
+    server_at = f"{quote(db.get('HOST') or 'localhost', safe='')}:{db.get('PORT') or 5432}"
+    url = f"postgres://{login}@{server_at}/{name}"
+    environment = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
     try:
-        camt_import_run(case)
+        run = subprocess.run(
+            [sys.executable, "-m", "bench.run", "--only", "camt_import", "--n", "50", "--database-url", url],
+            cwd=settings.BASE_DIR,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )  # fmt: skip
     finally:
-        camt_import_verify(case)
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as server:
+            server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            leftover = server.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [f"{name}_floor"])
+            assert leftover.fetchone()[0] == 0, "the floor's copy is dropped"
+    assert run.returncode == 0, run.stderr[-3000:]
+    line = run.stdout.strip().splitlines()[-1]
+    figures = dict(re.findall(r"(\w+)=(\S+)", line))
     n, matched = 50, 48
     # The import's record and the payment series' voucher counter; per line a payment, its bank
     # key, a voucher of two lines; per invoice paid an allocation, a history row, a task history
     # row, and the receivable and the task changed.
     expected = 1 + 1 + n * (1 + 1 + 1 + 2) + matched * (1 + 1 + 1) + matched * 2
-    assert int(case.extra["db_floor_rows"]) == expected
-    assert float(case.extra["db_floor_s"]) > 0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [case.floor.clone_name])
-        assert cursor.fetchone()[0] == 0, "the copy is dropped"
+    assert figures["n"] == "50"
+    assert int(figures["db_floor_rows"]) == expected, line
+    assert float(figures["db_floor_s"]) > 0
