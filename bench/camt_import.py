@@ -254,7 +254,17 @@ def _reset_peak() -> bool:
 def camt_import_run(case: CamtImportCase) -> float:
     """Seconds of the first import; the second's, the CPU time of both in this process (not the
     database's: on a shared machine the clock also counts waiting for a CPU) and the memory are
-    kept on the case."""
+    kept on the case. A failure leaves no file and no copy of the database behind."""
+    try:
+        return _run(case)
+    except BaseException:
+        case.path.unlink(missing_ok=True)
+        if case.floor is not None:
+            case.floor.drop()
+        raise
+
+
+def _run(case: CamtImportCase) -> float:
     if case.floor is not None:
         case.floor.before()
     has_reset = _reset_peak()
