@@ -258,10 +258,15 @@ def camt_import_run(case: CamtImportCase) -> float:
     try:
         return _run(case)
     except BaseException:
-        case.path.unlink(missing_ok=True)
-        if case.floor is not None:
-            case.floor.drop()
+        _discard(case)
         raise
+
+
+def _discard(case: CamtImportCase) -> None:
+    """The file and the floor's copy of the database, gone."""
+    case.path.unlink(missing_ok=True)
+    if case.floor is not None:
+        case.floor.drop()
 
 
 def _run(case: CamtImportCase) -> float:
@@ -311,9 +316,7 @@ def camt_import_verify(case: CamtImportCase) -> None:
     try:
         _verify(case)
     finally:
-        case.path.unlink(missing_ok=True)
-        if case.floor is not None:
-            case.floor.drop()
+        _discard(case)
 
 
 def _verify(case: CamtImportCase) -> None:

@@ -13,7 +13,7 @@ stores. `Floor` measures it by replay:
    selects) from the benchmark's database with binary COPY into memory, then writes them into
    the clone in one transaction: COPY FROM STDIN for the inserts, a temporary table and one
    UPDATE ... FROM for each changed table, COMMIT (where the deferred foreign keys are checked).
-   Timed from the first COPY until the commit returned; the clone is dropped after.
+   Timed from the first COPY until the commit returned. `Floor.drop()` drops the copy.
 
 The replay is the least any implementation of the same write could make the database do with
 this schema on this machine: the same rows, the same indexes and the same checks, with no
@@ -165,40 +165,37 @@ class Floor:
             }
         self.rows = 0
         self.checkpoint()
-        try:
-            with psycopg.connect(_url(self.clone_name)) as writer:
-                started = time.perf_counter()
-                with writer.transaction():
-                    for table, data in payloads:
-                        self.rows += _paste(
-                            writer, sql.SQL("COPY {} FROM STDIN (FORMAT binary)").format(sql.Identifier(table)), data
+        with psycopg.connect(_url(self.clone_name)) as writer:
+            started = time.perf_counter()
+            with writer.transaction():
+                for table, data in payloads:
+                    self.rows += _paste(
+                        writer, sql.SQL("COPY {} FROM STDIN (FORMAT binary)").format(sql.Identifier(table)), data
+                    )
+                for table, key, data in changed:
+                    temporary = sql.Identifier(f"floor_{table}")
+                    writer.execute(
+                        sql.SQL("CREATE TEMPORARY TABLE {} (LIKE {})").format(temporary, sql.Identifier(table))
+                    )
+                    _paste(writer, sql.SQL("COPY {} FROM STDIN (FORMAT binary)").format(temporary), data)
+                    rest = [c for c in columns[table] if c != key]
+                    cursor = writer.execute(
+                        sql.SQL(
+                            "UPDATE {table} AS t SET ({names}) = ({values}) FROM {temporary} AS s "
+                            "WHERE t.{key} = s.{key}"
+                        ).format(
+                            table=sql.Identifier(table),
+                            names=sql.SQL(", ").join(sql.Identifier(c) for c in rest),
+                            values=sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(c) for c in rest),
+                            temporary=temporary,
+                            key=sql.Identifier(key),
                         )
-                    for table, key, data in changed:
-                        temporary = sql.Identifier(f"floor_{table}")
-                        writer.execute(
-                            sql.SQL("CREATE TEMPORARY TABLE {} (LIKE {})").format(temporary, sql.Identifier(table))
-                        )
-                        _paste(writer, sql.SQL("COPY {} FROM STDIN (FORMAT binary)").format(temporary), data)
-                        rest = [c for c in columns[table] if c != key]
-                        cursor = writer.execute(
-                            sql.SQL(
-                                "UPDATE {table} AS t SET ({names}) = ({values}) FROM {temporary} AS s "
-                                "WHERE t.{key} = s.{key}"
-                            ).format(
-                                table=sql.Identifier(table),
-                                names=sql.SQL(", ").join(sql.Identifier(c) for c in rest),
-                                values=sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(c) for c in rest),
-                                temporary=temporary,
-                                key=sql.Identifier(key),
-                            )
-                        )
-                        self.rows += cursor.rowcount
-                    committing = time.perf_counter()
-                ended = time.perf_counter()
-                self.seconds = ended - started
-                self.commit_seconds = ended - committing
-        finally:
-            self.drop()
+                    )
+                    self.rows += cursor.rowcount
+                committing = time.perf_counter()
+            ended = time.perf_counter()
+            self.seconds = ended - started
+            self.commit_seconds = ended - committing
         return self.seconds
 
     def drop(self) -> None:

@@ -21,12 +21,16 @@ from typing import Any
 START_DELAY = 6.0  # seconds for every process to import Django before the common start
 
 
-def _database_url() -> str:
+def _database_url(name: str | None = None) -> str:
+    """The test database's URL for a child process (or that of database `name` on its server)."""
+    from urllib.parse import quote
+
     from django.db import connection
 
     db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    login = f"{quote(db['USER'], safe='')}{password}"
+    return f"postgres://{login}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name or db['NAME']}"
 
 
 def run_in_processes(target: str, calls: list[dict[str, Any]], *, timeout: float = 300) -> list[Any]:

@@ -8,17 +8,16 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from fakturera.core.models import RateCount
 from fakturera.core.ratelimit import Limit, current_count, hit, purge_expired
 from fakturera.core.tests.concurrency import run_together
+from fakturera.core.tests.processes import _database_url
 
 
 def test_limits_read_as_count_per_seconds():
@@ -59,12 +58,6 @@ def test_the_limit_is_exact_when_many_hits_race():
     assert sorted(r.count for r in results) == list(range(1, 25))
     assert sum(1 for r in results if r.allowed) == 7
     assert RateCount.objects.get().count == 24
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    return f"postgres://{quote(db['USER'])}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 HIT_IN_A_PROCESS = """

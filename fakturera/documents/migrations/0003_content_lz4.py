@@ -18,13 +18,18 @@ def to_lz4(apps, schema_editor):
         cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
         row = cursor.fetchone()
         if row and row[0]:
-            cursor.execute("ALTER TABLE documents_invoicedocument ALTER COLUMN content SET COMPRESSION lz4")
+            cursor.execute(f"ALTER TABLE {_table(apps, connection)} ALTER COLUMN content SET COMPRESSION lz4")
 
 
 def to_default(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE documents_invoicedocument ALTER COLUMN content SET COMPRESSION DEFAULT")
+    connection = schema_editor.connection
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {_table(apps, connection)} ALTER COLUMN content SET COMPRESSION DEFAULT")
+
+
+def _table(apps, connection) -> str:
+    return connection.ops.quote_name(apps.get_model("documents", "InvoiceDocument")._meta.db_table)
 
 
 class Migration(migrations.Migration):

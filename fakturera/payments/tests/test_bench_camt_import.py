@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -14,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 
 from bench.camt_import import camt_import_run, camt_import_setup, camt_import_verify
+from fakturera.core.tests.processes import _database_url
 
 
 @pytest.mark.django_db
@@ -31,11 +31,8 @@ def test_the_import_of_a_small_file_books_what_it_should_and_skips_it_the_second
 def test_make_bench_prints_the_floor_of_every_row_the_import_wrote():
     # The benchmark's own run, in a database of its own: the floor copies its database, which no
     # other session may be using (the test suite's database has its fixtures' connections).
-    db = connection.settings_dict
-    name = f"{db['NAME']}_bench"
-    login = quote(db.get("USER") or "", safe="") + (":" + quote(db["PASSWORD"], safe="") if db.get("PASSWORD") else "")
-    server_at = f"{quote(db.get('HOST') or 'localhost', safe='')}:{db.get('PORT') or 5432}"
-    url = f"postgres://{login}@{server_at}/{name}"
+    name = f"{connection.settings_dict['NAME']}_bench"
+    url = _database_url(name)
     environment = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
     try:
         run = subprocess.run(
@@ -47,7 +44,7 @@ def test_make_bench_prints_the_floor_of_every_row_the_import_wrote():
             timeout=600,
         )  # fmt: skip
     finally:
-        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as server:
+        with psycopg.connect(_database_url("postgres"), autocommit=True) as server:
             server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             leftover = server.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [f"{name}_floor"])
             assert leftover.fetchone()[0] == 0, "the floor's copy is dropped"
