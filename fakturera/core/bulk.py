@@ -10,6 +10,9 @@ database.
 
 `bulk_insert` returns no ids; `bulk_insert_returning_ids` does, at the cost of one
 statement that takes them from the table's sequence first (PostgreSQL).
+
+On PostgreSQL each write also asks for the table's statistics to be refreshed after the
+commit when it left them stale (core.analyze): what follows a bulk load reads it back.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from django.db import connection, models
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+
+from fakturera.core.analyze import analyze_after_commit
 
 BATCH_SIZE = 5000
 
@@ -79,7 +84,9 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
         model._default_manager.bulk_create(objects, batch_size=BATCH_SIZE)
         return len(objects)
 
-    return _copy(meta.db_table, (*given, *rest), rows, tail=tuple(fill))
+    count = _copy(meta.db_table, (*given, *rest), rows, tail=tuple(fill))
+    analyze_after_commit(model, count)
+    return count
 
 
 def bulk_insert_new(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -114,6 +121,7 @@ def bulk_insert_new(model: type[models.Model], fields: Sequence[str], rows: Iter
         )
         inserted = cursor.rowcount
         cursor.execute(f"DROP TABLE {temporary}")
+    analyze_after_commit(model, inserted)
     return inserted
 
 
@@ -297,4 +305,5 @@ def bulk_update(
         )
         changed = cursor.rowcount
         cursor.execute(f"DROP TABLE {temporary}")
+    analyze_after_commit(model, changed)
     return changed

@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from fakturera.core.analyze import analyze_after_commit
 from fakturera.core.storage import StorageUnavailable, StoredObjectMissing, is_s3, object_get, object_put
 from fakturera.documents.data import DocumentData, document_data, prepaid_amounts
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
@@ -230,6 +231,8 @@ def _render_part(
             _failure(invoice, DocumentFormat.UBL, exc, failed)
     _store(new)  # the objects first (with an S3 store), then the rows that name them
     InvoiceDocument.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
+    # A month-end stores 200,000 documents, and each batch looks up what is stored first.
+    analyze_after_commit(InvoiceDocument, len(new))
     return len(new)
 
 
