@@ -164,7 +164,9 @@ def _copy(table: str, fields: Sequence[models.Field], rows: Iterable[Sequence[An
     columns = ", ".join(quote(field.column) for field in fields)
     statement = f"COPY {quote(table)} ({columns}) FROM STDIN"  # names from the model, not input
     count = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+    # The driver's own cursor copies; its errors are raised as Django's (IntegrityError, ...),
+    # as the ORM's would be.
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
         for row in rows:
             if convert:
                 row = list(row)

@@ -215,7 +215,7 @@ def _stop_credited(deliveries: list[Delivery]) -> int:
     credited = {
         invoice_id
         for invoice_id, created_at in Invoice.objects.filter(
-            kind=InvoiceKind.CREDIT_NOTE, credited_invoice_id__in=list(queued_at)
+            any_of(Invoice, list(queued_at), "credited_invoice"), kind=InvoiceKind.CREDIT_NOTE
         ).values_list("credited_invoice_id", "created_at")
         if created_at >= queued_at[invoice_id]
     }

@@ -4,6 +4,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from fakturera.collections.models import OverdueNotice
 from fakturera.core.bulk import bulk_insert
@@ -24,6 +25,16 @@ def test_rows_get_the_model_defaults_for_the_fields_not_given():
     assert count == 2
     rows = NumberSeries.objects.filter(name__in=["Kreditfakturor", "Extra"]).order_by("name")
     assert [(s.company_id, s.prefix, s.next_number) for s in rows] == [(second.pk, "", 1), (first.pk, "", 1)]
+
+
+def test_a_row_a_unique_constraint_refuses_raises_djangos_integrity_error_and_stores_nothing():
+    company = CompanyFactory()
+    before = NumberSeries.objects.count()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_insert(NumberSeries, ["company_id", "name"], [(company.pk, "Extra"), (company.pk, "Extra")])
+
+    assert NumberSeries.objects.count() == before
 
 
 def test_json_values_are_stored_as_json_even_when_rows_share_one_object(company, admin_user):

@@ -52,6 +52,33 @@ def test_each_batch_is_stored_before_the_next_and_what_was_stored_meanwhile_is_n
     )
 
 
+def test_documents_another_process_stored_while_the_batch_was_laid_out_are_kept_and_the_rest_stored(
+    company, admin_user, monkeypatch
+):
+    # The batch's rows go in one COPY; a row another process stored after the batch looked
+    # (a delivery worker rendering what it is about to send) makes the unique constraint
+    # refuse it, and the batch is saved again without that one.
+    invoices = [issued_invoice(company, admin_user, f"{100 * n}.00") for n in range(1, 4)]
+    InvoiceDocument.objects.all().delete()
+    real_render_batch = render._render_batch
+
+    def render_batch(template, contents, pages, logo=None):
+        monkeypatch.setattr(render, "_render_batch", real_render_batch)
+        documents_render(invoice_ids=[invoices[1].pk])  # meanwhile, the other process
+        return real_render_batch(template, contents, pages, logo)
+
+    monkeypatch.setattr(render, "_render_batch", render_batch)
+
+    stored = documents_render(invoice_ids=[invoice.pk for invoice in invoices])
+
+    assert stored == 2 * 3  # what this call made, the two it did not store included
+    assert sorted(InvoiceDocument.objects.values_list("invoice_id", "format")) == sorted(
+        (invoice.pk, fmt) for invoice in invoices for fmt in (DocumentFormat.PDF, DocumentFormat.UBL)
+    )
+    first = InvoiceDocument.objects.order_by("pk").first()
+    assert first.invoice_id == invoices[1].pk  # the other process's rows, stored first, stay
+
+
 RENDER_FROM_STDIN = """
 import pickle, sys
 import django
