@@ -12,9 +12,9 @@ invoices spent 299 s in statements with no statistics and 133 s with them (bench
 issue 17).
 
 PostgreSQL's advice for bulk loads is to ANALYZE afterwards (its documentation, "Populating
-a Database", 14.4.9). So every bulk write (core.bulk, and the documents' inserts) notes the
-rows it wrote with `analyze_after_commit`; after its transaction commits, the table is
-analyzed if those rows alone make its statistics stale by autovacuum's rule (more than
+a Database", 14.4.9). So every bulk write (core.bulk, and with it the documents' batches) notes
+the rows it wrote with `analyze_after_commit`; after its transaction commits, the table is
+analyzed if that write's rows alone make its statistics stale by autovacuum's rule (more than
 `autovacuum_analyze_threshold` + `autovacuum_analyze_scale_factor` x the rows it had at its
 last ANALYZE). SKIP_LOCKED: when another process is analyzing the table already, that is
 enough. A failure is logged and never fails the work that wrote the rows.
@@ -47,15 +47,22 @@ class TableCounts:
     scale_factor: float
 
 
+# autovacuum_analyze_threshold's default: a write of no more rows than this never makes a table
+# stale by itself, so it asks the server nothing (a delivery worker records fifty at a time).
+FEWEST_ROWS = 50
+
+
 def is_stale(counts: TableCounts, *, written: int) -> bool:
-    """autovacuum's rule for ANALYZE, applied to the rows one transaction wrote."""
+    """autovacuum's rule for ANALYZE, applied to the rows one bulk write wrote."""
     return written > counts.threshold + counts.scale_factor * max(counts.rows, 0.0)
 
 
 def analyze_after_commit(model: type[models.Model], written: int) -> None:
     """After the current transaction commits (now, outside one), ANALYZE `model`'s table if
-    the `written` rows make its statistics stale."""
-    if written <= 0 or connection.vendor != "postgresql":
+    the `written` rows of this one write make its statistics stale. Each write is judged on
+    its own: the writes that matter here (a month-end's) are one bulk write a table and
+    transaction, and many small ones are autovacuum's."""
+    if written <= FEWEST_ROWS or connection.vendor != "postgresql":
         return
     table = model._meta.db_table
     transaction.on_commit(lambda: analyze_if_stale(table, written))

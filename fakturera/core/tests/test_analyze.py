@@ -29,6 +29,19 @@ def test_a_large_table_is_stale_only_after_its_share_of_new_rows():
     assert is_stale(_counts(100_000), written=10_051)
 
 
+@postgres_only
+@pytest.mark.django_db
+def test_a_write_of_fifty_rows_or_fewer_asks_the_server_nothing(
+    company, admin_user, django_capture_on_commit_callbacks
+):
+    invoice = DraftInvoiceFactory(company=company, actor=admin_user, lines=[{"description": "x", "unit_price": "1"}])
+    with django_capture_on_commit_callbacks() as small:
+        bulk_insert(InvoiceEvent, ["invoice_id", "kind", "at", "params"], _events(invoice.pk, 50))
+    with django_capture_on_commit_callbacks() as large:
+        bulk_insert(InvoiceEvent, ["invoice_id", "kind", "at", "params"], _events(invoice.pk, 51))
+    assert (len(small), len(large)) == (0, 1)
+
+
 def _reltuples(table: str) -> float:
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)", [table])
