@@ -29,6 +29,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from fakturera.core.bulk import bulk_insert
+from fakturera.core.claims import claim_wait, claimed
 from fakturera.core.storage import StorageUnavailable, StoredObjectMissing, is_s3, object_get, object_put
 from fakturera.documents.data import DocumentData, document_data, prepaid_amounts
 from fakturera.documents.models import DocumentFormat, InvoiceDocument
@@ -40,6 +41,12 @@ from fakturera.invoicing.models import Invoice, InvoiceLine
 from fakturera.invoicing.states import InvoiceStatus
 
 ISSUED = (InvoiceStatus.ISSUED, InvoiceStatus.CREDITED)
+# Claims (core.claims) on the invoices whose documents a process is making: "FD".
+RENDERING = 0x4644
+# How long a process waits for another's claim before making those documents itself: a
+# claim covers at most the invoices of one render call (a task's 500, laid out at 2 to 5 ms
+# each), so this is many times what a claim is held for on a busy machine.
+CLAIM_WAIT_SECONDS = 30.0
 # The history kind of a document that could not be made (registered in apps.py).
 DOCUMENT_FAILED = "document_failed"
 
@@ -166,15 +173,35 @@ def documents_render(*, invoice_ids: Iterable[int], template: str | None = None,
     The invoices are read at once and rendered and stored a Typst batch at a time
     (BATCH_SIZE), each batch looking afresh for what is stored already: documents come out
     as they are made, and those another process stored meanwhile (a delivery worker that
-    caught up with this task) are not made twice."""
+    caught up with this task) are not made twice. Invoices another process is making
+    documents for at this moment (claimed: core.claims) are left to it; once it is done
+    they are looked at again, and what it did not store (it died) is made here."""
     invoices = _issued_invoices(invoice_ids)
     if not invoices:
         return 0
     failed: dict[int, list[str]] = {}
     prepaid = prepaid_amounts(invoices)
     stored = 0
-    for start in range(0, len(invoices), BATCH_SIZE):
-        stored += _render_part(invoices[start : start + BATCH_SIZE], template, prepaid, failed)
+    pending = invoices
+    waiting = True
+    while pending:
+        # The invoices no other process is making documents for right now are claimed (one
+        # statement) and made a batch at a time, each batch's claims given up once it is
+        # stored; the others are left to their holder, and looked at again once it is done.
+        with claimed(RENDERING, [invoice.pk for invoice in pending], enabled=waiting) as claims:
+            ours = [invoice for invoice in pending if invoice.pk in claims.taken]
+            for start in range(0, len(ours), BATCH_SIZE):
+                batch = ours[start : start + BATCH_SIZE]
+                stored += _render_part(batch, template, prepaid, failed)
+                claims.release([invoice.pk for invoice in batch])
+        pending = [invoice for invoice in pending if invoice.pk not in claims.taken]
+        if pending and not claim_wait(RENDERING, pending[0].pk, seconds=CLAIM_WAIT_SECONDS):
+            # Its holder is taking long (a machine under load, a very long invoice): made here
+            # too rather than waited for; whichever is stored first is kept.
+            log.warning(
+                "The documents of invoice %s stayed claimed over %s s; made here too", pending[0].pk, CLAIM_WAIT_SECONDS
+            )
+            waiting = False
     if failed and record_failures:
         history_add_many(
             Entry(invoice_id, DOCUMENT_FAILED, timezone.now(), None, {"formats": formats})
