@@ -12,8 +12,10 @@ which only makes one process wait for another now and then). So:
 
 - Taking a batch's claims is one statement that never waits (`pg_try_advisory_lock`): what
   another process holds is simply not taken.
-- A claim is given up when the work is done (`claimed` releases on the way out, whatever
-  happened), and by the server when the process dies: a kill -9 never leaves work claimed.
+- A claim is given up when the work is done (`claimed` gives its claims up on the way out,
+  whatever happened), and by the server when the process dies: a kill -9 never leaves work
+  claimed. So claims are taken for as little work as can be done at once (a Typst batch,
+  not a task's 500 invoices): the rest is free for whichever process comes to it first.
 - A process waits for others' claims only holding none of its own, so no two processes can
   wait for each other.
 
@@ -85,33 +87,21 @@ def claims_release(kind: int, ids: Sequence[int], *, using: str = DEFAULT_DB_ALI
         log.warning("Claims of kind %s on %s were not held when given up", kind, not_held[:10])
 
 
-class Claims:
-    """The claims of one block (`claimed`): `taken`, the ids this process claimed (every id
-    where claims are not kept); `release(ids)` gives some up before the block ends."""
-
-    def __init__(self, kind: int, taken: set[int], *, kept: bool, using: str) -> None:
-        self.kind = kind
-        self.taken = frozenset(taken)
-        self.held = set(taken) if kept else set()
-        self.using = using
-
-    def release(self, ids: Sequence[int]) -> None:
-        mine = [pk for pk in dict.fromkeys(ids) if pk in self.held]
-        self.held.difference_update(mine)
-        claims_release(self.kind, mine, using=self.using)
-
-
 @contextlib.contextmanager
-def claimed(kind: int, ids: Sequence[int], *, enabled: bool = True, using: str = DEFAULT_DB_ALIAS) -> Iterator[Claims]:
-    """Claim what no other process claims for the block (`Claims.taken`); what is still held
-    is given up when the block ends, however it ends. With `enabled` off, or where claims are
-    not kept, every id is granted and nothing is held."""
-    kept = enabled and _keeps_claims(using)
-    claims = Claims(kind, claims_take(kind, ids, using=using) if kept else set(ids), kept=kept, using=using)
+def claimed(
+    kind: int, ids: Sequence[int], *, enabled: bool = True, using: str = DEFAULT_DB_ALIAS
+) -> Iterator[set[int]]:
+    """Claim for the block what no other process claims; the ids claimed, given up when the
+    block ends, however it ends. With `enabled` off, or where claims are not kept, every id is
+    granted and nothing is held."""
+    if not (enabled and _keeps_claims(using)):
+        yield set(ids)
+        return
+    taken = claims_take(kind, ids, using=using)
     try:
-        yield claims
+        yield set(taken)
     finally:
-        claims.release(sorted(claims.held))
+        claims_release(kind, sorted(taken), using=using)
 
 
 def claim_wait(kind: int, pk: int, *, seconds: float, using: str = DEFAULT_DB_ALIAS) -> bool:

@@ -185,23 +185,27 @@ def documents_render(*, invoice_ids: Iterable[int], template: str | None = None,
     pending = invoices
     waiting = True
     while pending:
-        # The invoices no other process is making documents for right now are claimed (one
-        # statement) and made a batch at a time, each batch's claims given up once it is
-        # stored; the others are left to their holder, and looked at again once it is done.
-        with claimed(RENDERING, [invoice.pk for invoice in pending], enabled=waiting) as claims:
-            ours = [invoice for invoice in pending if invoice.pk in claims.taken]
-            for start in range(0, len(ours), BATCH_SIZE):
-                batch = ours[start : start + BATCH_SIZE]
-                stored += _render_part(batch, template, prepaid, failed)
-                claims.release([invoice.pk for invoice in batch])
-        pending = [invoice for invoice in pending if invoice.pk not in claims.taken]
-        if pending and not claim_wait(RENDERING, pending[0].pk, seconds=CLAIM_WAIT_SECONDS):
+        # A Typst batch at a time, the invoices no other process is making documents for right
+        # now claimed (one statement) until the batch is stored; the others are left to their
+        # holder, and looked at again once it is done.
+        contended: list[Invoice] = []
+        for start in range(0, len(pending), BATCH_SIZE):
+            batch = pending[start : start + BATCH_SIZE]
+            with claimed(RENDERING, [invoice.pk for invoice in batch], enabled=waiting) as taken:
+                ours = [invoice for invoice in batch if invoice.pk in taken]
+                if ours:
+                    stored += _render_part(ours, template, prepaid, failed)
+            contended += [invoice for invoice in batch if invoice.pk not in taken]
+        if contended and not claim_wait(RENDERING, contended[0].pk, seconds=CLAIM_WAIT_SECONDS):
             # Its holder is taking long (a machine under load, a very long invoice): made here
             # too rather than waited for; whichever is stored first is kept.
             log.warning(
-                "The documents of invoice %s stayed claimed over %s s; made here too", pending[0].pk, CLAIM_WAIT_SECONDS
+                "The documents of invoice %s stayed claimed over %s s; made here too",
+                contended[0].pk,
+                CLAIM_WAIT_SECONDS,
             )
             waiting = False
+        pending = contended
     if failed and record_failures:
         history_add_many(
             Entry(invoice_id, DOCUMENT_FAILED, timezone.now(), None, {"formats": formats})
