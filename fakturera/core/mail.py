@@ -34,15 +34,15 @@ timeout in all, so a server that drips its answers cannot hold a worker.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import contextlib
+import functools
 import re
 import smtplib
 import socket
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from email.header import Header
 from email.headerregistry import Address as HeaderAddress
 from email.utils import formataddr, formatdate, parseaddr
 from typing import Any
@@ -158,6 +158,7 @@ def address(value: str | Address) -> Address:
     return one_line(name), one_line(addr).strip()
 
 
+@functools.lru_cache(maxsize=1024)  # a company's sender, in every message of a batch
 def format_address(value: str | Address) -> str:
     """`Name <a@b.se>` for a header, the name RFC 2047-encoded when it is not ASCII; UnicodeError
     for an address outside ASCII, which SMTP cannot carry."""
@@ -214,9 +215,28 @@ class Rendered:
     content: bytes
 
 
+# The UTF-8 bytes in one encoded word: 52 characters of base64, so "Subject: " and the word
+# stay within 78 characters a line (RFC 5322, 2.1.1).
+WORD_BYTES = 39
+
+
 def _header(value: str) -> str:
+    """A header value on one line; text outside ASCII as RFC 2047 encoded words of base64 UTF-8,
+    folded (CRLF and a space) between words, each word whole characters. The standard library's
+    Header took a quarter of a millisecond for an invoice's subject, and folded with a bare LF."""
     value = one_line(value)
-    return value if value.isascii() else Header(value, "utf-8").encode()
+    if value.isascii():
+        return value
+    words = []
+    word = b""
+    for char in value:
+        encoded = char.encode()
+        if len(word) + len(encoded) > WORD_BYTES:
+            words.append(word)
+            word = b""
+        word += encoded
+    words.append(word)
+    return "\r\n ".join(f"=?utf-8?b?{binascii.b2a_base64(word, newline=False).decode()}?=" for word in words)
 
 
 def _parameter(name: str, value: str) -> str:
@@ -228,7 +248,9 @@ def _parameter(name: str, value: str) -> str:
 
 
 def _base64(data: bytes) -> bytes:
-    return base64.encodebytes(data).replace(b"\n", b"\r\n")
+    """Base64 in lines of 76 characters, each ended by CRLF (RFC 2045, 6.8)."""
+    encoded = binascii.b2a_base64(data, newline=False)
+    return b"".join([encoded[i : i + 76] + b"\r\n" for i in range(0, len(encoded), 76)])
 
 
 def render(message: Message) -> Rendered:
@@ -348,7 +370,28 @@ def _send_error(exc: Exception, message: Message) -> MailError:
     )
 
 
-class _GuardedSmtp(smtplib.SMTP):
+class _Data:
+    """smtplib's DATA command, for a message given as bytes, with the transparency of RFC 5321
+    (4.5.2: a line that starts with a period gets another) made by `bytes.replace`: smtplib's
+    regular expression over every byte of a message with a PDF took longer than writing the
+    message (about 0.25 ms against 0.2 ms for 50 kB)."""
+
+    def data(self, msg: bytes | str) -> tuple[int, bytes]:
+        if isinstance(msg, str):
+            return super().data(msg)  # type: ignore[misc]
+        self.putcmd("data")  # type: ignore[attr-defined]
+        code, reply = self.getreply()  # type: ignore[attr-defined]
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        if b"\n." in msg:
+            msg = msg.replace(b"\n.", b"\n..")
+        if msg.startswith(b"."):
+            msg = b"." + msg
+        self.send(msg + (b".\r\n" if msg.endswith(b"\r\n") else b"\r\n.\r\n"))  # type: ignore[attr-defined]
+        return self.getreply()  # type: ignore[attr-defined,no-any-return]
+
+
+class _GuardedSmtp(_Data, smtplib.SMTP):
     """smtplib's client whose connection goes through core.net: the server's addresses are
     checked and every read and write ends by `deadline`. STARTTLS verifies the certificate
     against the host name given."""
@@ -364,7 +407,7 @@ class _GuardedSmtp(smtplib.SMTP):
         return super().starttls(context=net.tls_context(self.deadline))
 
 
-class _GuardedSmtpSsl(smtplib.SMTP_SSL):
+class _GuardedSmtpSsl(_Data, smtplib.SMTP_SSL):
     def __init__(self, host: str, port: int, *, deadline: net.Deadline):
         self.deadline = deadline
         super().__init__(host, port, timeout=deadline.seconds, context=net.tls_context(deadline))

@@ -24,6 +24,7 @@ class Received:
     recipients: list[str]
     message: EmailMessage
     peer: tuple = ()  # the client's (address, port): messages of one connection share it
+    content: bytes = b""  # the message's bytes as the server took them in
 
 
 @dataclass
@@ -44,7 +45,7 @@ class Handler:
             return self.refuse_with
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
-            self.received.append(Received(list(envelope.rcpt_tos), message, tuple(session.peer)))
+            self.received.append(Received(list(envelope.rcpt_tos), message, tuple(session.peer), envelope.content))
         return "250 OK"
 
 

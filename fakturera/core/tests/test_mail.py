@@ -4,6 +4,7 @@ and the installation's own server through Django's e-mail backend."""
 
 from __future__ import annotations
 
+import base64
 import socket
 import time
 
@@ -57,6 +58,45 @@ def test_a_message_arrives_with_one_line_headers_and_its_attachments():
         PDF,
     )
     assert (text.get_filename(), text.get_payload(decode=True)) == ("bilaga åäö.txt", "innehåll".encode())
+
+
+def test_a_long_subject_outside_ascii_arrives_whole_in_header_lines_of_at_most_78_characters():
+    subject = (
+        "Påminnelse: faktura 2026-0001234 från Mottagningen Åkerö AB, förfallen sedan den 3 november"
+        " – vänligen betala i dag 😊"
+    )
+    with LoopbackSmtp() as smtp:
+        mail.send(message(subject=subject, sender=("Mottagningen Åkerö AB", "a@klinik.se")), outbox=outbox(smtp.port))
+
+    [received] = smtp.received
+    assert received.message["Subject"] == subject
+    assert received.message["From"].addresses[0].display_name == "Mottagningen Åkerö AB"
+    head = received.content.split(b"\r\n\r\n")[0]
+    lines = head.split(b"\r\n")
+    assert not any(b"\n" in line or b"\r" in line for line in lines)  # no bare line ends
+    assert max(len(line) for line in lines) <= 78
+    assert sum(line.startswith(b" =?utf-8?b?") for line in lines) >= 2  # folded between encoded words
+
+
+def test_lines_that_start_with_a_period_arrive_as_they_were_written():
+    # SMTP ends a message at a line holding a period alone (RFC 5321, 4.5.2): the client doubles
+    # a line's first period, the server takes it off again.
+    content = b"Subject: dots\r\n\r\n.one\r\n..two\r\n.\r\nmiddle . here\r\n.last"
+    with LoopbackSmtp() as smtp:
+        client = outbox(smtp.port).connect()._connect()
+        client.sendmail("a@klinik.se", ["eva@example.se"], content)
+        client.sendmail("a@klinik.se", ["eva@example.se"], b".first line\r\n")
+        client.quit()
+
+    first, second = smtp.received
+    assert first.content == content + b"\r\n"
+    assert second.content == b".first line\r\n"
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 56, 57, 58, 114, 1000, 38_000])
+def test_attachments_are_base64_in_lines_of_76_characters_ended_by_crlf(size):
+    data = bytes(range(256)) * (size // 256) + bytes(range(size % 256))
+    assert mail._base64(data) == base64.encodebytes(data).replace(b"\n", b"\r\n")
 
 
 def test_a_batch_goes_over_one_connection_and_each_message_has_its_own_outcome():
