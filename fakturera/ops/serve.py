@@ -17,6 +17,7 @@ FAKTURERA_STOP_SECONDS the rest are killed. Whichever child ends first takes the
 
 from __future__ import annotations
 
+import gc
 import signal
 import subprocess
 import sys
@@ -71,7 +72,26 @@ def _all_commands(options: Options) -> list[list[str]]:
     ]
 
 
+# Young objects a worker allocates before the garbage collector looks for cycles (Python's
+# default: 700). See _settle.
+GC_THRESHOLD = 20_000
+
+
+def _settle() -> None:
+    """A worker's garbage collection for long runs of bulk work. What start-up made (Django, the
+    apps, their modules: about 250,000 objects) lives as long as the process, so it is frozen
+    out of every later collection; and the collector looks for cycles after 20,000 new objects,
+    not 700, as a month-end's batches make and drop hundreds of thousands. Measured on laying
+    out 1,500 invoices: 0.35 to 0.45 s of collections (two full ones of 0.2 s each) against 0.03
+    to 0.15 s."""
+    gc.collect()
+    gc.freeze()
+    _generation0, *older = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, *older)
+
+
 def _run_here(role: str) -> int:
+    _settle()
     if role == "tasks":
         call_command("db_worker", "--queue-name", "*", "--no-reload")
     elif role == "deliver":

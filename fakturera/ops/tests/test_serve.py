@@ -4,6 +4,7 @@ and a child that ends takes the others down (the wheel's test starts each role a
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 import shutil
@@ -135,3 +136,19 @@ def test_a_wrong_process_count_is_refused_plainly(tmp_path, processes):
     assert done.returncode != 0
     assert "--processes must be 1 or more" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_worker_freezes_what_start_up_made_and_collects_cycles_less_often(monkeypatch):
+    from fakturera.ops import serve
+
+    ran: list[tuple] = []
+    monkeypatch.setattr(serve, "call_command", lambda *args: ran.append(args))
+    threshold = gc.get_threshold()
+    try:
+        serve._run_here("deliver")
+        assert ran == [("deliver",)]
+        assert gc.get_freeze_count() > 10_000  # the modules and what they hold
+        assert gc.get_threshold() == (serve.GC_THRESHOLD, *threshold[1:])
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
