@@ -223,7 +223,7 @@ WORD_BYTES = 39
 def _header(value: str) -> str:
     """A header value on one line; text outside ASCII as RFC 2047 encoded words of base64 UTF-8,
     folded (CRLF and a space) between words, each word whole characters. The standard library's
-    Header took a quarter of a millisecond for an invoice's subject, and folded with a bare LF."""
+    Header took 65 µs for an invoice's subject (this: 5 µs), and folded with a bare LF."""
     value = one_line(value)
     if value.isascii():
         return value
@@ -373,8 +373,8 @@ def _send_error(exc: Exception, message: Message) -> MailError:
 class _Data:
     """smtplib's DATA command, for a message given as bytes, with the transparency of RFC 5321
     (4.5.2: a line that starts with a period gets another) made by `bytes.replace`: smtplib's
-    regular expression over every byte of a message with a PDF took longer than writing the
-    message (about 0.25 ms against 0.2 ms for 50 kB)."""
+    regular expression over every byte took 0.25 ms of CPU for an invoice's message of 50 kB,
+    more than writing the message; this takes 0.05 ms."""
 
     def data(self, msg: bytes | str) -> tuple[int, bytes]:
         if isinstance(msg, str):
