@@ -44,8 +44,8 @@ ISSUED = (InvoiceStatus.ISSUED, InvoiceStatus.CREDITED)
 # Claims (core.claims) on the invoices whose documents a process is making: "FD".
 RENDERING = 0x4644
 # How long a process waits for another's claim before making those documents itself: a
-# claim covers at most the invoices of one render call (a task's 500, laid out at 2 to 5 ms
-# each), so this is many times what a claim is held for on a busy machine.
+# claim covers one Typst batch (BATCH_SIZE invoices at 2 to 5 ms each, under a second), so
+# this is many times what a claim is held for on a busy machine.
 CLAIM_WAIT_SECONDS = 30.0
 # The history kind of a document that could not be made (registered in apps.py).
 DOCUMENT_FAILED = "document_failed"
