@@ -44,6 +44,15 @@ def laid_out(monkeypatch):
     return seen
 
 
+@pytest.fixture
+def other_session():
+    """A session of its own, as another worker process has; closed (dead) at the end at the latest."""
+    session = connection.get_new_connection(connection.get_connection_params())
+    session.autocommit = True
+    yield session
+    session.close()
+
+
 def _every_document(invoices):
     return sorted((invoice.pk, fmt) for invoice in invoices for fmt in (DocumentFormat.PDF, DocumentFormat.UBL))
 
@@ -88,13 +97,11 @@ def test_an_invoice_another_process_is_laying_out_is_left_to_it_and_its_document
     assert laid_out == [(main, [first.display_number, third.display_number]), ("other", [second.display_number])]
 
 
-def test_what_a_process_that_died_left_unmade_is_made_once_its_claim_is_gone(invoices, laid_out):
+def test_what_a_process_that_died_left_unmade_is_made_once_its_claim_is_gone(invoices, laid_out, other_session):
     first, second, third = invoices
-    other = connection.get_new_connection(connection.get_connection_params())
-    other.autocommit = True
-    other.execute("SELECT pg_advisory_lock(%s, %s)", [RENDERING, second.pk])
+    other_session.execute("SELECT pg_advisory_lock(%s, %s)", [RENDERING, second.pk])
     # killed before it stored anything: its session ends a moment later
-    threading.Timer(0.5, other.close).start()
+    threading.Timer(0.5, other_session.close).start()
 
     stored = documents_render(invoice_ids=[invoice.pk for invoice in invoices])
 
@@ -104,18 +111,15 @@ def test_what_a_process_that_died_left_unmade_is_made_once_its_claim_is_gone(inv
     assert numbers == [[first.display_number, third.display_number], [second.display_number]]
 
 
-def test_a_claim_held_past_the_limit_is_not_waited_for_any_longer(invoices, laid_out, monkeypatch, caplog):
+def test_a_claim_held_past_the_limit_is_not_waited_for_any_longer(
+    invoices, laid_out, monkeypatch, caplog, other_session
+):
     second = invoices[1]
     monkeypatch.setattr(services, "CLAIM_WAIT_SECONDS", 0.3)
-    other = connection.get_new_connection(connection.get_connection_params())
-    other.autocommit = True
-    try:
-        other.execute("SELECT pg_advisory_lock(%s, %s)", [RENDERING, second.pk])
-        started = time.monotonic()
-        stored = documents_render(invoice_ids=[invoice.pk for invoice in invoices])
-        waited = time.monotonic() - started
-    finally:
-        other.close()
+    other_session.execute("SELECT pg_advisory_lock(%s, %s)", [RENDERING, second.pk])
+    started = time.monotonic()
+    stored = documents_render(invoice_ids=[invoice.pk for invoice in invoices])
+    waited = time.monotonic() - started
 
     assert stored == 2 * 3
     assert _stored() == _every_document(invoices)
