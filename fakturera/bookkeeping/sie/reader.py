@@ -287,7 +287,8 @@ class SieReader:
             label = fields.pop(0) if fields else ""
             if not isinstance(label, str) or not label.startswith("#"):
                 raise SieError("malformed", "A record starts with a label such as #VER (SIE 4B §5.3)", line=number)
-            label = label.upper()
+            # Labels are read in any case; the checksum covers them as written (SIE 4B §10).
+            written_label, label = label, label.upper()
             if first:
                 if label != "#FLAGGA":
                     raise SieError("malformed", "An SIE file starts with #FLAGGA (SIE 4B §11 #FLAGGA 1)", line=number)
@@ -330,7 +331,7 @@ class SieReader:
             if checksum is not None:
                 raise SieError("malformed", "Nothing may follow the closing #KSUMMA (SIE 4B §10.4)", line=number)
             if summing:
-                crc = zlib.crc32(self._content(label, fields), crc)
+                crc = zlib.crc32(self._content(written_label, fields), crc)
             if voucher is not None:
                 if label == "#TRANS":
                     self._transaction(voucher, fields, number)

@@ -93,6 +93,26 @@ def test_a_changed_file_fails_its_checksum_at_the_closing_ksumma():
     assert refused.value.line == 15
 
 
+def test_a_label_whose_case_was_changed_fails_the_checksum():
+    # Labels are read in any case, but the checksum covers them as written: #program is not #PROGRAM.
+    data = with_checksum(spec_crc32(CONTENT)).replace(b"#PROGRAM", b"#pROGRAM")
+
+    with pytest.raises(SieError) as refused:
+        read_sie(data)
+
+    assert refused.value.code == "checksum"
+
+
+def test_a_file_written_with_lower_case_labels_is_read_by_its_own_checksum():
+    lower = BODY.replace("#PROGRAM", "#program").replace("#TRANS", "#trans")
+    content = CONTENT.replace(b"#PROGRAM", b"#program").replace(b"#TRANS", b"#trans")
+
+    sie = read_sie(f"#FLAGGA 0\n#KSUMMA\n{lower}#KSUMMA {spec_crc32(content)}\n".encode("cp437"))
+
+    assert sie.header.program == "Fakturera"
+    assert len(sie.vouchers[0].transactions) == 2
+
+
 def test_the_writer_computes_the_checksum_the_spec_does():
     from fakturera.bookkeeping.sie import Account, Header, Voucher, write_sie
 

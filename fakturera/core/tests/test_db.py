@@ -138,7 +138,10 @@ def test_a_real_deadlock_is_run_again_and_both_sides_succeed(company):
     results = run_together(lambda: locker(company.pk, other.pk), lambda: locker(other.pk, company.pk))
 
     assert results == ["ok", "ok"], results
-    assert len(attempts) == 3  # one of the two ran twice
+    # One of the two ran again. Its second attempt can lock its first row before the survivor,
+    # woken by the victim's rollback, takes that row, and so deadlock once more.
+    assert len(attempts) >= 3, attempts
+    assert set(attempts) == {company.pk, other.pk}
     assert connection.vendor == "postgresql"
 
 
