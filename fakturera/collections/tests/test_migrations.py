@@ -21,6 +21,7 @@ def _migrate(targets):
     executor.migrate(targets)
 
 
+@pytest.mark.migration_history
 @pytest.mark.django_db(transaction=True)
 def test_companies_made_before_get_the_built_in_policy_within_their_law():
     swedish = CompanyFactory()

@@ -108,6 +108,7 @@ def test_new_key_prints_a_key_and_changes_nothing():
     assert len(out.getvalue().strip()) == 44
 
 
+@pytest.mark.migration_history
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_encrypts_the_secrets_stored_in_plaintext_before():
     before = [("distribution", "0003_history_as_data"), ("webhooks", "0003_queued_tasks_moved")]

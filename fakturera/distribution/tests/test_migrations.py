@@ -33,6 +33,7 @@ def _latest() -> list[tuple[str, str]]:
     return list(executor.loader.graph.leaf_nodes())
 
 
+@pytest.mark.migration_history
 @pytest.mark.django_db(transaction=True)
 def test_the_sending_columns_move_to_distribution_with_their_values(company, admin_user):
     # Given three invoices (their rows outlive the schema change) ...
@@ -73,6 +74,7 @@ def test_the_sending_columns_move_to_distribution_with_their_values(company, adm
 HISTORY_BEFORE = [("distribution", "0002_invoice_sending"), ("invoicing", "0005_sending_moved_to_distribution")]
 
 
+@pytest.mark.migration_history
 @pytest.mark.django_db(transaction=True)
 def test_stored_sentences_become_data_that_each_reader_reads_in_their_language(company, admin_user, swedish):
     # Given an invoice whose history was stored as sentences, in both languages ...

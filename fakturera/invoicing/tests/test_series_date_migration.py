@@ -20,6 +20,7 @@ def _migrate(targets: list[tuple[str, str]]) -> None:
     executor.migrate(targets)
 
 
+@pytest.mark.migration_history
 @pytest.mark.django_db(transaction=True)
 def test_each_series_gets_its_latest_invoice_date(company, admin_user):
     issued_invoice(company, admin_user, "100", issued_on=dt.date(2026, 11, 2))

@@ -34,6 +34,7 @@ def _old_key(old_apps, *, company_id: int, prefix: str, secret: str, **fields):
     return f"fk_{prefix}_{secret}"
 
 
+@pytest.mark.migration_history
 @pytest.mark.django_db(transaction=True)
 def test_a_database_of_before_the_move_keeps_its_keys_working():
     # given a database migrated as before the move, with keys in the api app's table
@@ -89,6 +90,7 @@ def test_a_database_of_before_the_move_keeps_its_keys_working():
     assert ApiClient(later.token).get("/invoices").status_code == 200
 
 
+@pytest.mark.migration_history
 @pytest.mark.django_db(transaction=True)
 def test_vat_numbers_and_peppol_ids_stored_before_issue_13_are_normalised_where_they_can_be():
     # given rows stored before the services wrote VAT numbers with their country prefix

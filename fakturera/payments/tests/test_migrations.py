@@ -19,6 +19,7 @@ def _migrate(targets):
     executor.migrate(targets)
 
 
+@pytest.mark.migration_history
 @pytest.mark.django_db(transaction=True)
 def test_invoices_issued_before_get_their_receivables(company, admin_user):
     open_one = issued_invoice(company, admin_user, "1000")

@@ -62,6 +62,7 @@ def test_queued_webhook_tasks_are_pointed_to_the_webhooks_app_and_back():
     assert paths[other.id] == RENDER
 
 
+@pytest.mark.migration_history
 @pytest.mark.django_db(transaction=True)
 def test_a_database_of_before_the_move_keeps_its_webhooks():
     # given a database migrated as before the move, with webhook rows in the api tables
