@@ -169,6 +169,13 @@ class Delivery(models.Model):
             models.Index(fields=["state", "next_attempt_at"]),
             models.Index(fields=["state", "lease_until"]),
             models.Index(fields=["company", "state"]),
+            # The queue by company, for the claim's round robin (worker._CANDIDATES_SQL): only
+            # queued deliveries, so it stays the size of the queue, not of every delivery made.
+            models.Index(
+                fields=["company", "next_attempt_at", "id"],
+                condition=Q(state="queued"),
+                name="delivery_queued_by_company",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -243,3 +243,56 @@ def test_a_company_that_used_its_share_of_the_round_gives_back_the_rest_untried(
     given_back = Delivery.objects.filter(invoice__in=slow[1:])
     assert {(d.state, d.attempts) for d in given_back} == {(DeliveryState.QUEUED, 0)}
     assert all(d.next_attempt_at <= timezone.now() for d in given_back)
+
+
+def _round_robin(deliveries: list[Delivery]) -> list[int]:
+    """The claim's order, computed here: every company's first due delivery, then every second ..."""
+    turns: dict[int, int] = {}
+    ordered = []
+    for delivery in sorted(deliveries, key=lambda d: (d.next_attempt_at, d.pk)):
+        turns[delivery.company_id] = turns.get(delivery.company_id, 0) + 1
+        ordered.append((turns[delivery.company_id], delivery.next_attempt_at, delivery.pk))
+    return [pk for _turn, _at, pk in sorted(ordered)]
+
+
+@pytest.mark.postgres
+def test_the_claim_reads_the_queue_company_by_company_not_all_of_it(company, admin_user, other):
+    from django.db import connection
+
+    from fakturera.distribution.worker import _CANDIDATES_SQL, CANDIDATES_PER_CLAIM
+
+    other_company, other_user = other
+    third = CompanyFactory()
+    for each in (company, other_company, third):
+        email_channel(each, 25, undo_minutes=0)
+    backlog = issued_invoices_with_pdfs(company=company, actor=admin_user, n=1500)
+    invoices_send(company=company, actor=admin_user, invoice_ids=backlog)
+    few = [basis_registered(other_company, other_user, "200.00").pk for _n in range(4)]
+    invoices_send(company=other_company, actor=other_user, invoice_ids=few)
+    one = basis_registered(third, StaffFactory(company=third, role="admin").user, "300.00").pk
+    invoices_send(company=third, actor=StaffFactory(company=third, role="admin").user, invoice_ids=[one])
+    queued = list(Delivery.objects.filter(state=DeliveryState.QUEUED))
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Delivery._meta.db_table}")
+        # what the candidates' statement reads of the table: its plan, run
+        table = connection.ops.quote_name(Delivery._meta.db_table)
+        cursor.execute(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + _CANDIDATES_SQL.format(table=table, queued="'queued'"),
+            {"now": later(), "candidates": 10 * CANDIDATES_PER_CLAIM},
+        )
+        plan = cursor.fetchone()[0]
+
+    claimed = deliveries_claim(limit=10, now=later())
+
+    # the order the window over the whole queue gave, from the three companies in turn
+    assert len(queued) == 1505
+    assert claimed == _round_robin(queued)[:10]
+    # and read with index probes: each company's share, not the 1,505 queued
+    read = 0
+    nodes = [plan[0]["Plan"]]
+    while nodes:
+        node = nodes.pop()
+        if node.get("Relation Name") == Delivery._meta.db_table:
+            read += node["Actual Rows"] * node["Actual Loops"]
+        nodes.extend(node.get("Plans", []))
+    assert 0 < read <= 10 * CANDIDATES_PER_CLAIM + 3 * 2, plan
