@@ -134,3 +134,65 @@ def test_any_of_finds_the_rows_of_many_ids_and_of_many_keys(company, admin_user)
     series = NumberSeries.objects.filter(company=company).first()
     assert series is not None
     assert list(NumberSeries.objects.filter(any_of(NumberSeries, [series.name, "ingen"], "name"))) == [series]
+
+
+def test_binary_rows_keep_every_byte_text_and_time_as_given(company, admin_user):
+    from fakturera.documents.models import InvoiceDocument
+    from fakturera.invoicing.tests.factories import issued_invoice
+
+    invoices = [issued_invoice(company, admin_user, "100") for _ in range(2)]
+    InvoiceDocument.objects.filter(invoice__in=invoices).delete()
+    every_byte = bytes(range(256)) * 40 + b"\\\n\r\t\x00"
+    rows = [
+        (company.pk, invoices[0].pk, invoices[0].customer_id, "pdf", "standard", every_byte, "", "a" * 64, 10245),
+        (
+            company.pk,
+            invoices[1].pk,
+            invoices[1].customer_id,
+            "ubl",
+            "",
+            b"",
+            "nyckel/\u00e5\u00e4\u00f6\t\\",
+            "b" * 64,
+            0,
+        ),
+    ]
+    fields = (
+        "company_id",
+        "invoice_id",
+        "customer_id",
+        "format",
+        "template",
+        "content",
+        "storage_key",
+        "sha256",
+        "size",
+    )
+
+    assert bulk_insert(InvoiceDocument, fields, rows, binary=True) == 2
+
+    stored = InvoiceDocument.objects.filter(invoice__in=invoices).order_by("invoice_id")
+    assert [
+        tuple(bytes(v) if isinstance(v, memoryview) else v for v in (getattr(d, f) for f in fields)) for d in stored
+    ] == rows
+    assert all(d.created_at is not None for d in stored)
+
+
+def test_a_binary_row_a_unique_constraint_refuses_raises_djangos_integrity_error():
+    company = CompanyFactory()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_insert(NumberSeries, ["company_id", "name"], [(company.pk, "Extra"), (company.pk, "Extra")], binary=True)
+
+    assert not NumberSeries.objects.filter(company=company, name="Extra").exists()
+
+
+def test_binary_copy_takes_no_json_columns(company, admin_user):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("binary COPY is PostgreSQL's; elsewhere the rows go through bulk_create")
+    invoice = DraftInvoiceFactory(company=company, actor=admin_user, lines=[{"description": "x", "unit_price": "1"}])
+
+    with pytest.raises(ValueError, match="JSON"):
+        bulk_insert(InvoiceEvent, ["invoice_id", "kind", "at", "params"], [(invoice.pk, "edited", AT, {})], binary=True)
