@@ -164,53 +164,56 @@ def bulk_insert_returning_ids(
 def _copy(
     table: str, fields: Sequence[models.Field], rows: Iterable[Sequence[Any]], *, tail: tuple = (), binary: bool = False
 ) -> int:
-    """COPY `rows` (each followed by `tail`, the values of the last fields) into `table`."""
+    """COPY `rows` (each followed by `tail`, the values of the last fields) into `table`: as text,
+    the slow values converted (_converter); or `binary`, the values as they are, typed by the
+    columns' types as the database has them (binary values must be exactly those)."""
     if binary:
-        return _copy_binary(table, fields, rows, tail=tail)
-    given = fields[: len(fields) - len(tail)]
-    convert = {index: _converter(field) for index, field in enumerate(given)}
-    convert = {index: function for index, function in convert.items() if function is not None}
-    tail_fields = fields[len(fields) - len(tail) :]
-    tail = tuple((_converter(field) or _as_is)(value) for field, value in zip(tail_fields, tail, strict=True))
+        if any(isinstance(field, models.JSONField) for field in fields):
+            raise ValueError(f"binary COPY into {table} does not take JSON columns")
+        convert: dict[int, Any] = {}
+    else:
+        given = fields[: len(fields) - len(tail)]
+        convert = {index: _converter(field) for index, field in enumerate(given)}
+        convert = {index: function for index, function in convert.items() if function is not None}
+        tail_fields = fields[len(fields) - len(tail) :]
+        tail = tuple((_converter(field) or _as_is)(value) for field, value in zip(tail_fields, tail, strict=True))
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    statement = f"COPY {quote(table)} ({columns}) FROM STDIN"  # names from the model, not input
+    columns = [field.column for field in fields]
+    # Names from the model, not input.
+    statement = f"COPY {quote(table)} ({', '.join(map(quote, columns))}) FROM STDIN"
     count = 0
     # The driver's own cursor copies; its errors are raised as Django's (IntegrityError, ...),
     # as the ORM's would be.
-    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            if convert:
-                row = list(row)
-                for index, function in convert.items():
-                    row[index] = function(row[index])
-            copy.write_row((*row, *tail))
-            count += 1
-    return count
-
-
-def _copy_binary(table: str, fields: Sequence[models.Field], rows: Iterable[Sequence[Any]], *, tail: tuple) -> int:
-    """COPY ... (FORMAT BINARY): the values as they are, typed by the columns' types."""
-    if any(isinstance(field, models.JSONField) for field in fields):
-        raise ValueError(f"binary COPY into {table} does not take JSON columns")
-    quote = connection.ops.quote_name
-    columns = [field.column for field in fields]
-    statement = f"COPY {quote(table)} ({', '.join(map(quote, columns))}) FROM STDIN (FORMAT BINARY)"
-    count = 0
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        # The columns' types as the database has them (binary values must be exactly those).
-        cursor.execute(
-            "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
-            " AND NOT attisdropped",
-            [quote(table)],
-        )
-        types = dict(cursor.fetchall())
-        with cursor.cursor.copy(statement) as copy:  # type: ignore[attr-defined]
-            copy.set_types([types[column] for column in columns])
-            for row in rows:
-                copy.write_row((*row, *tail))
-                count += 1
+        types = _column_types(cursor, table) if binary else {}
+        with cursor.cursor.copy(statement + (" (FORMAT BINARY)" if binary else "")) as copy:
+            if binary:
+                copy.set_types([types[column] for column in columns])
+            try:
+                for row in rows:
+                    if convert:
+                        row = list(row)
+                        for index, function in convert.items():
+                            row[index] = function(row[index])
+                    copy.write_row((*row, *tail))
+                    count += 1
+            except TypeError as exc:
+                # Binary values of another Python type than their column's: the driver says only
+                # "bad argument type".
+                types_given = ", ".join(f"{c}={type(v).__name__}" for c, v in zip(columns, (*row, *tail), strict=False))
+                raise TypeError(
+                    f"COPY into {table}: row {count + 1} has a value of the wrong type ({types_given}): {exc}"
+                ) from exc
     return count
+
+
+def _column_types(cursor: Any, table: str) -> dict[str, int]:
+    """Each column's type (its oid) as the database has it."""
+    cursor.execute(
+        "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+        [connection.ops.quote_name(table)],
+    )
+    return dict(cursor.fetchall())
 
 
 def _as_is(value: Any) -> Any:

@@ -196,3 +196,16 @@ def test_binary_copy_takes_no_json_columns(company, admin_user):
 
     with pytest.raises(ValueError, match="JSON"):
         bulk_insert(InvoiceEvent, ["invoice_id", "kind", "at", "params"], [(invoice.pk, "edited", AT, {})], binary=True)
+
+
+def test_a_binary_value_of_the_wrong_type_is_refused_naming_the_table_and_the_columns_types():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("binary COPY is PostgreSQL's; elsewhere the rows go through bulk_create")
+    company = CompanyFactory()
+
+    with pytest.raises(TypeError, match=r"invoicing_numberseries: row 2 .*name=int"), transaction.atomic():
+        bulk_insert(NumberSeries, ["company_id", "name"], [(company.pk, "Extra"), (company.pk, 12345)], binary=True)
+
+    assert not NumberSeries.objects.filter(company=company, name="Extra").exists()

@@ -269,8 +269,9 @@ def test_the_claim_reads_the_queue_company_by_company_not_all_of_it(company, adm
     invoices_send(company=company, actor=admin_user, invoice_ids=backlog)
     few = [basis_registered(other_company, other_user, "200.00").pk for _n in range(4)]
     invoices_send(company=other_company, actor=other_user, invoice_ids=few)
-    one = basis_registered(third, StaffFactory(company=third, role="admin").user, "300.00").pk
-    invoices_send(company=third, actor=StaffFactory(company=third, role="admin").user, invoice_ids=[one])
+    third_user = StaffFactory(company=third, role="admin").user
+    one = basis_registered(third, third_user, "300.00").pk
+    invoices_send(company=third, actor=third_user, invoice_ids=[one])
     queued = list(Delivery.objects.filter(state=DeliveryState.QUEUED))
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {Delivery._meta.db_table}")
